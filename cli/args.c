@@ -1,0 +1,164 @@
+/* args.c -- parsing the trueup command line (see cli.h, docs/cli.md). */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tu_cli_usage(FILE *out)
+{
+    fputs(
+"Usage: trueup plan  [options] FILE...\n"
+"       trueup apply [options] FILE...\n"
+"       trueup --help | --version\n"
+"\n"
+"Reconcile the records of a REST API with the desired state in FILE...\n"
+"(YAML; several files merge). `plan` shows what would change and never\n"
+"writes; `apply` pushes only the records that differ.\n"
+"\n"
+"Options:\n"
+"  -c, --concurrency N     requests in flight at most (default: the file's\n"
+"                          settings.concurrency, else 16)\n"
+"      --prune             also delete live records no desired record names\n"
+"      --no-prune          never delete unnamed records, whatever the file says\n"
+"  -f, --format FORMAT     report format: json (default) or text\n"
+"  -o, --output FILE       write the report to FILE (replaced atomically)\n"
+"      --detailed-exitcode plan: exit 2 when changes are pending\n"
+"  -q, --quiet             no report on stdout, no progress; errors still\n"
+"                          go to stderr\n"
+"      --no-progress       no progress line, even on a terminal\n"
+"  -h, --help              show this help\n"
+"  -V, --version           show the version\n"
+"\n"
+"Exit status: 0 success (plan: also with changes pending, unless\n"
+"--detailed-exitcode); 1 the run could not proceed and nothing was pushed;\n"
+"2 plan --detailed-exitcode found changes; 3 apply ran and a record failed.\n"
+"\n"
+"Secrets are read from environment variables named in the file (*_env).\n"
+"Docs: docs/desired-state.md, docs/report.md, docs/cli.md.\n", out);
+}
+
+void tu_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("trueup: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+enum { OPT_PRUNE = 256, OPT_NO_PRUNE, OPT_DETAILED, OPT_NO_PROGRESS };
+
+static const struct option long_options[] = {
+    {"concurrency", required_argument, NULL, 'c'},
+    {"prune", no_argument, NULL, OPT_PRUNE},
+    {"no-prune", no_argument, NULL, OPT_NO_PRUNE},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
+    {"quiet", no_argument, NULL, 'q'},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_concurrency(const char *text, long *out)
+{
+    char *end;
+    long n;
+    errno = 0;
+    n = strtol(text, &end, 10);
+    if (errno || *end || end == text || n < 1 || n > 10000) {
+        tu_cli_error("--concurrency: '%s' is not a whole number from 1 to "
+                     "10000", text);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int parse_format(const char *text, tu_format *out)
+{
+    if (strcmp(text, "json") == 0)
+        *out = TU_FORMAT_JSON;
+    else if (strcmp(text, "text") == 0)
+        *out = TU_FORMAT_TEXT;
+    else {
+        tu_cli_error("--format: '%s' is not json or text", text);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_option(int opt, tu_cli_args *a)
+{
+    switch (opt) {
+    case 'c': return parse_concurrency(optarg, &a->concurrency);
+    case 'f': return parse_format(optarg, &a->format);
+    case 'o': a->output = optarg; return 0;
+    case 'q': a->quiet = 1; a->progress = 0; return 0;
+    case 'h': a->help = 1; return 0;
+    case 'V': a->version = 1; return 0;
+    case OPT_PRUNE: a->prune = 1; return 0;
+    case OPT_NO_PRUNE: a->prune = 0; return 0;
+    case OPT_DETAILED: a->detailed_exitcode = 1; return 0;
+    case OPT_NO_PROGRESS: a->progress = 0; return 0;
+    default:
+        fputs("Try 'trueup --help'.\n", stderr);
+        return -1;
+    }
+}
+
+static int parse_command(const char *word, tu_cli_args *a)
+{
+    if (strcmp(word, "plan") == 0)
+        a->mode = TU_MODE_PLAN;
+    else if (strcmp(word, "apply") == 0)
+        a->mode = TU_MODE_APPLY;
+    else {
+        tu_cli_error("unknown command '%s': use plan or apply (see "
+                     "'trueup --help')", word);
+        return -1;
+    }
+    return 0;
+}
+
+int tu_cli_parse(int argc, char **argv, tu_cli_args *a)
+{
+    int opt;
+
+    memset(a, 0, sizeof *a);
+    a->prune = -1;
+    a->progress = 1;
+    /* GNU getopt moves the command word and files after the options, so
+     * options may stand anywhere; "--" ends them. */
+    while ((opt = getopt_long(argc, argv, "c:f:o:qhV", long_options,
+                              NULL)) != -1) {
+        if (parse_option(opt, a) != 0)
+            return -1;
+    }
+    if (a->help || a->version)
+        return 0;
+    if (optind >= argc) {
+        tu_cli_error("no command: use 'trueup plan FILE...' or 'trueup "
+                     "apply FILE...' (see 'trueup --help')");
+        return -1;
+    }
+    if (parse_command(argv[optind++], a) != 0)
+        return -1;
+    a->files = (const char **)&argv[optind];
+    a->nfiles = (size_t)(argc - optind);
+    if (a->nfiles == 0) {
+        tu_cli_error("no desired-state file: give at least one YAML file");
+        return -1;
+    }
+    if (a->detailed_exitcode && a->mode != TU_MODE_PLAN) {
+        tu_cli_error("--detailed-exitcode goes with plan, not apply");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,62 @@
+/* cli.h -- the trueup command: shared declarations of its parts.
+ *
+ * main.c runs a command; args.c parses the command line; text.c renders a
+ * report for people; output.c writes the report where it should go;
+ * progress.c draws a progress line on a terminal. Every part uses only the
+ * public API of libtrueup.
+ */
+#ifndef TU_CLI_H
+#define TU_CLI_H
+
+#include <stdio.h>
+#include <trueup/trueup.h>
+
+/* Exit statuses (docs/cli.md). */
+enum {
+    TU_EXIT_OK = 0,        /* success; plan: also with changes by default */
+    TU_EXIT_ERROR = 1,     /* could not proceed; nothing was pushed */
+    TU_EXIT_CHANGES = 2,   /* plan --detailed-exitcode: changes pending */
+    TU_EXIT_FAILED = 3     /* apply ran and at least one record failed */
+};
+
+typedef enum { TU_FORMAT_JSON, TU_FORMAT_TEXT } tu_format;
+
+typedef struct tu_cli_args {
+    int help, version;
+    tu_mode mode;
+    tu_format format;
+    long concurrency;         /* 0: as the file says */
+    int prune;                /* -1: as the file says */
+    int detailed_exitcode;
+    int quiet;
+    int progress;             /* 1: draw progress on stderr if a terminal */
+    const char *output;       /* NULL: stdout */
+    const char **files;       /* borrowed from argv */
+    size_t nfiles;
+} tu_cli_args;
+
+/* Parse argv. 0, or -1 after printing what is wrong to stderr. */
+int tu_cli_parse(int argc, char **argv, tu_cli_args *args);
+void tu_cli_usage(FILE *out);
+
+/* Render the report for people. */
+void tu_cli_write_text(FILE *out, const json_t *report);
+
+/* Write the report to args->output (atomically) or stdout. 0 or -1. */
+int tu_cli_write_report(const tu_cli_args *args, const tu_report *report);
+
+/* Progress callback (data: a tu_cli_progress). */
+typedef struct tu_cli_progress {
+    int enabled;
+    long long last_ms;
+    int drawn;
+} tu_cli_progress;
+
+void tu_cli_progress_init(tu_cli_progress *p, int wanted);
+void tu_cli_progress_update(const tu_progress *progress, void *data);
+void tu_cli_progress_clear(tu_cli_progress *p);
+
+/* Print "trueup: error: MESSAGE" to stderr. */
+void tu_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,85 @@
+/* main.c -- the trueup command: parse, load, run, report, exit status.
+ *
+ *   trueup plan|apply [options] FILE...
+ *
+ * The whole job is three calls into libtrueup: tu_desired_load, tu_run and
+ * tu_report_json. This file maps their outcome to an exit status
+ * (docs/cli.md) and keeps diagnostics on stderr, the report on stdout.
+ */
+#include "cli.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+
+static int exit_status(const tu_cli_args *args, const tu_report *report)
+{
+    tu_counts counts;
+    tu_report_counts(report, &counts);
+    if (args->mode == TU_MODE_APPLY)
+        return counts.failed ? TU_EXIT_FAILED : TU_EXIT_OK;
+    if (args->detailed_exitcode && tu_report_changed(report))
+        return TU_EXIT_CHANGES;
+    return TU_EXIT_OK;
+}
+
+static int run(const tu_cli_args *args)
+{
+    tu_error err = {{0}};
+    tu_options options;
+    tu_cli_progress progress;
+    tu_desired *desired;
+    tu_report *report;
+    int status;
+
+    desired = tu_desired_load(args->files, args->nfiles, &err);
+    if (!desired) {
+        tu_cli_error("%s", err.message);
+        return TU_EXIT_ERROR;
+    }
+    tu_options_init(&options);
+    options.mode = args->mode;
+    options.concurrency = args->concurrency;
+    options.prune = args->prune;
+    tu_cli_progress_init(&progress, args->progress && !args->quiet);
+    options.progress = tu_cli_progress_update;
+    options.progress_data = &progress;
+    report = tu_run(desired, &options, &err);
+    tu_cli_progress_clear(&progress);
+    tu_desired_free(desired);
+    if (!report) {
+        tu_cli_error("%s", err.message);
+        if (args->mode == TU_MODE_APPLY)
+            fputs("trueup: nothing was pushed\n", stderr);
+        return TU_EXIT_ERROR;
+    }
+    status = exit_status(args, report);
+    if (tu_cli_write_report(args, report) != 0 && status == TU_EXIT_OK)
+        status = TU_EXIT_ERROR;
+    tu_report_free(report);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    tu_cli_args args;
+    int status;
+
+    if (tu_cli_parse(argc, argv, &args) != 0)
+        return TU_EXIT_ERROR;
+    if (args.help) {
+        tu_cli_usage(stdout);
+        return TU_EXIT_OK;
+    }
+    if (args.version) {
+        printf("trueup %s (libcurl %s, jansson %s)\n", tu_version(),
+               curl_version_info(CURLVERSION_NOW)->version, jansson_version_str());
+        return TU_EXIT_OK;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        tu_cli_error("libcurl could not be initialised");
+        return TU_EXIT_ERROR;
+    }
+    status = run(&args);
+    curl_global_cleanup();
+    return status;
+}

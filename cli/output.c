@@ -1,0 +1,113 @@
+/* output.c -- writing the report where it should go.
+ *
+ * To stdout, or with --output to a file that is replaced atomically: the
+ * report goes to a temporary file beside it, which is flushed, synced and
+ * renamed over the target, so a reader never sees half a report and an
+ * earlier report survives a failed run.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A member's value, compact; lists (results) one item per line. */
+static int write_member(FILE *out, const char *key, const json_t *value)
+{
+    size_t i;
+    json_t *item;
+    json_t *key_json = json_string(key);
+    char *name = json_dumps(key_json, JSON_ENCODE_ANY);
+
+    json_decref(key_json);
+    fprintf(out, "  %s: ", name ? name : "\"?\"");
+    free(name);
+    if (!json_is_array(value) || json_array_size(value) == 0)
+        return json_dumpf(value, out, JSON_COMPACT | JSON_ENCODE_ANY);
+    fputs("[\n", out);
+    json_array_foreach(value, i, item) {
+        fputs("    ", out);
+        if (json_dumpf(item, out, JSON_COMPACT) != 0)
+            return -1;
+        fputs(i + 1 < json_array_size(value) ? ",\n" : "\n", out);
+    }
+    fputs("  ]", out);
+    return 0;
+}
+
+/* The report as JSON: one member per line, one result per line, so that
+ * a long report stays readable and greppable. */
+static int write_json(FILE *out, const json_t *json)
+{
+    const char *key;
+    json_t *value;
+    size_t n = 0;
+
+    fputs("{\n", out);
+    json_object_foreach((json_t *)json, key, value) {
+        if (write_member(out, key, value) != 0)
+            return -1;
+        fputs(++n < json_object_size(json) ? ",\n" : "\n", out);
+    }
+    fputs("}\n", out);
+    return 0;
+}
+
+static int write_to(FILE *out, const tu_cli_args *args, const json_t *json)
+{
+    if (args->format == TU_FORMAT_TEXT)
+        tu_cli_write_text(out, json);
+    else if (write_json(out, json) != 0)
+        return -1;
+    return ferror(out) ? -1 : 0;
+}
+
+static int write_file_atomically(const char *path, const tu_cli_args *args,
+                                 const json_t *json)
+{
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    FILE *out = NULL;
+    int fd, rc = -1;
+
+    if (!tmp)
+        return -1;
+    snprintf(tmp, len, "%s.tmp.XXXXXX", path);
+    fd = mkstemp(tmp);
+    if (fd >= 0)
+        out = fdopen(fd, "w");
+    if (out && write_to(out, args, json) == 0 && fflush(out) == 0 &&
+        fsync(fileno(out)) == 0) {
+        if (fclose(out) == 0 && rename(tmp, path) == 0)
+            rc = 0;
+        out = NULL;
+    }
+    if (rc != 0)
+        tu_cli_error("cannot write the report to %s: %s", path,
+                     strerror(errno));
+    if (out)
+        fclose(out);
+    else if (fd >= 0 && !out && rc != 0)
+        close(fd);
+    if (rc != 0 && fd >= 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int tu_cli_write_report(const tu_cli_args *args, const tu_report *report)
+{
+    const json_t *json = tu_report_json(report);
+
+    if (args->output)
+        return write_file_atomically(args->output, args, json);
+    if (args->quiet)
+        return 0;
+    if (write_to(stdout, args, json) != 0 || fflush(stdout) != 0) {
+        tu_cli_error("cannot write the report to stdout: %s",
+                     strerror(errno));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,102 @@
+/* text.c -- a report rendered for people (--format text).
+ *
+ * One line per record that had an action, then a summary:
+ *   + new.example.org.|A  content: 192.0.2.1, ttl: 3600
+ *   ~ www.example.org.|A  ttl: 300 → 600
+ *   - old.example.org.|A
+ *   ! dup.example.org.|A  ambiguous: ...
+ *   Plan: 1 to create, 1 to update, 1 to delete, 877 unchanged, 1 failed.
+ * It reads only the report's JSON, as any consumer of the report would.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void write_value(FILE *out, const json_t *v)
+{
+    char *text;
+    if (json_is_string(v)) {
+        fputs(json_string_value(v), out);
+        return;
+    }
+    text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    fputs(text ? text : "?", out);
+    free(text);
+}
+
+static void write_changes(FILE *out, const json_t *changes)
+{
+    const char *field;
+    json_t *change;
+    int first = 1;
+
+    json_object_foreach((json_t *)changes, field, change) {
+        const json_t *before = json_object_get(change, "before");
+        fprintf(out, "%s%s: ", first ? "  " : ", ", field);
+        if (before) {
+            write_value(out, before);
+            fputs(" \u2192 ", out);
+        }
+        write_value(out, json_object_get(change, "after"));
+        first = 0;
+    }
+}
+
+static char action_sign(const char *action, const char *status)
+{
+    if (strcmp(status, "failed") == 0)
+        return '!';
+    if (strcmp(action, "create") == 0)
+        return '+';
+    if (strcmp(action, "delete") == 0)
+        return '-';
+    return '~';
+}
+
+static void write_result(FILE *out, const json_t *r)
+{
+    const char *action = json_string_value(json_object_get(r, "action"));
+    const char *status = json_string_value(json_object_get(r, "status"));
+    const json_t *error = json_object_get(r, "error");
+
+    if (!action || !status)
+        return;
+    fprintf(out, "%c %s", action_sign(action, status),
+            json_string_value(json_object_get(r, "key")));
+    if (error && strcmp(action, "none") == 0)
+        fprintf(out, "  failed: %s", json_string_value(error));
+    else if (error)
+        fprintf(out, "  %s failed: %s", action, json_string_value(error));
+    else if (json_object_get(r, "changes"))
+        write_changes(out, json_object_get(r, "changes"));
+    fputc('\n', out);
+}
+
+static long long count(const json_t *report, const char *name)
+{
+    return (long long)json_integer_value(json_object_get(report, name));
+}
+
+void tu_cli_write_text(FILE *out, const json_t *report)
+{
+    size_t i;
+    json_t *r;
+    int plan = strcmp(json_string_value(json_object_get(report, "mode")),
+                      "plan") == 0;
+
+    json_array_foreach(json_object_get(report, "results"), i, r)
+        write_result(out, r);
+    if (plan)
+        fprintf(out, "Plan: %lld to create, %lld to update, %lld to delete, "
+                "%lld unchanged, %lld failed.\n", count(report, "created"),
+                count(report, "updated"), count(report, "deleted"),
+                count(report, "skipped"), count(report, "failed"));
+    else
+        fprintf(out, "Apply: %lld created, %lld updated, %lld deleted, "
+                "%lld unchanged, %lld failed (%lld requests, %.1f s).\n",
+                count(report, "created"), count(report, "updated"),
+                count(report, "deleted"), count(report, "skipped"),
+                count(report, "failed"), count(report, "requests"),
+                (double)count(report, "elapsed_ms") / 1000.0);
+}

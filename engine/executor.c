@@ -1,0 +1,1120 @@
+/* executor.c -- a concurrency-limited HTTP executor over libcurl multi.
+ *
+ * How it works
+ * ------------
+ * A request lives in exactly one of four places:
+ *
+ *   queue      submitted, not yet started (a FIFO linked list);
+ *   in flight  attached to a transfer whose easy handle is in the multi;
+ *   retry heap waiting for its backoff to pass (a binary min-heap on the
+ *              time it is due);
+ *   nowhere    finished: done was called and the request freed.
+ *
+ * A transfer is an easy handle plus the buffers one response needs (body,
+ * header text, error text). There are `concurrency` transfers, allocated
+ * once; their easy handles are created on first use and kept on a free
+ * list, reset and reused, as are their buffers, so a request costs one
+ * allocation of its own (the struct with its URL and method) plus the body
+ * the caller hands over. At most `concurrency` easy handles are added to
+ * the multi at once: libcurl 7.88 walks every added handle on each call, so
+ * adding everything and capping connections is quadratic.
+ *
+ * The multi handle is driven with curl_multi_socket_action. libcurl tells
+ * us through the socket callback which sockets to watch and for what, and
+ * we mirror that in an epoll set of our own (tu_exec_fd). Through the timer
+ * callback it tells us when it next wants to be called; we only record that
+ * deadline (calling libcurl from inside its timer callback is not safe in
+ * 7.88). One tu_exec_drive() call then:
+ *
+ *   1. starts queued requests and due retries while transfers are free;
+ *   2. waits in epoll_wait for the earliest of: the caller's limit, the
+ *      libcurl deadline, the next due retry (only when a transfer is free);
+ *   3. hands each ready socket to curl_multi_socket_action, and the timer
+ *      to it as CURL_SOCKET_TIMEOUT when the deadline has passed;
+ *   4. reads the finished transfers (CURLMSG_DONE) and either schedules a
+ *      retry (executor_policy.h decides whether, and how long to wait) or
+ *      calls done with the response and frees the request;
+ *   5. starts queued requests again, to refill the freed transfers.
+ *
+ * Every request sends the configured headers plus an empty "Expect:" (so
+ * libcurl never waits for a 100-continue on bodies over 1 MiB); one with a
+ * body also sends "Content-Type: application/json". The two header lists
+ * are built once by tu_exec_new. Bodies go out with CURLOPT_POSTFIELDS,
+ * which does not copy: the executor owns each body until done is called,
+ * across retries. Redirects are not followed: a 3xx is a response.
+ *
+ * Retries follow executor_policy.h, which refines executor.h's summary in
+ * two ways: a 429 is retried for POST too (it says the request was refused
+ * unprocessed), and "no request byte was sent" widens retries only for
+ * connection-level failures, never for, say, a malformed URL. libcurl
+ * itself silently re-sends a request (POST included) once when a reused
+ * connection dies before any response byte (Curl_retry_request in 7.88);
+ * such a re-send is invisible here and not counted in attempts.
+ *
+ * The response given to done points into the transfer's buffers: it is
+ * valid only during the call. done may call tu_exec_submit (it only
+ * queues), but must not call tu_exec_drive, tu_exec_run or tu_exec_free.
+ */
+#include "executor.h"
+#include "executor_policy.h"
+#include "state/error.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXEC_MAX_CONCURRENCY 10000
+#define EXEC_EPOLL_BATCH 256
+/* A transfer keeps a body buffer this large for the next response; a
+ * larger one (after a big response) is freed. */
+#define EXEC_KEEP_BODY_BYTES (1024 * 1024)
+
+/* ---- data structures ------------------------------------------------- */
+
+typedef struct exec_request {
+    struct exec_request *next;  /* in the queue */
+    char *body;                 /* owned; NULL: none */
+    size_t body_len;
+    tu_http_done_fn done;
+    void *data;
+    long long due_ms;           /* when waiting to be retried */
+    unsigned attempts;          /* tries handed to libcurl so far */
+    int idempotent;
+    int want_headers;
+    const char *method;         /* points into text, after the URL */
+    char text[];                /* "url\0method\0" */
+} exec_request;
+
+typedef struct exec_buffer {
+    char *data;
+    size_t len;
+    size_t cap;
+} exec_buffer;
+
+/* Where one parsed header's name and value start in header_text. */
+typedef struct exec_header_span {
+    size_t name;
+    size_t value;
+} exec_header_span;
+
+typedef struct exec_transfer {
+    CURL *easy;                   /* NULL until first used */
+    exec_request *req;            /* NULL: free */
+    struct exec_transfer *next_free;
+    size_t max_body_bytes;        /* the executor's cap, 0: none */
+    exec_buffer body;
+    exec_buffer header_text;      /* "name\0value\0" for each header */
+    exec_header_span *spans;
+    size_t nspans;
+    size_t spans_cap;
+    tu_http_header *headers;      /* built from spans when done */
+    size_t headers_cap;
+    int body_truncated;
+    int out_of_memory;            /* a callback could not grow a buffer */
+    char errbuf[CURL_ERROR_SIZE];
+} exec_transfer;
+
+struct tu_exec {
+    CURLM *multi;
+    int epfd;
+    long long curl_due_ms;        /* libcurl's timer; -1: none */
+
+    exec_transfer *transfers;     /* concurrency of them */
+    exec_transfer *free_transfers;
+    size_t in_flight;
+
+    exec_request *queue_head;
+    exec_request *queue_tail;
+    exec_request **retry_heap;    /* min-heap on due_ms */
+    size_t retry_len;
+    size_t retry_cap;
+    size_t pending;               /* queued + in flight + waiting */
+
+    struct curl_slist *headers_with_body;
+    struct curl_slist *headers_without_body;
+
+    size_t concurrency;
+    long timeout_ms;
+    long connect_timeout_ms;
+    unsigned max_attempts;
+    long retry_base_ms;
+    long retry_max_ms;
+    size_t max_body_bytes;
+
+    uint64_t rng;
+    tu_exec_stats stats;
+};
+
+/* ---- time ------------------------------------------------------------- */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- growable buffers ------------------------------------------------ */
+
+/* Make room for `more` bytes plus a NUL. Returns 0 or -1. */
+static int buffer_reserve(exec_buffer *buf, size_t more)
+{
+    size_t need, cap;
+    char *data;
+
+    if (more > SIZE_MAX - buf->len - 1)
+        return -1;
+    need = buf->len + more + 1;
+    if (need <= buf->cap)
+        return 0;
+    cap = buf->cap ? buf->cap : 1024;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    data = realloc(buf->data, cap);
+    if (!data)
+        return -1;
+    buf->data = data;
+    buf->cap = cap;
+    return 0;
+}
+
+static int buffer_append(exec_buffer *buf, const char *bytes, size_t len)
+{
+    if (buffer_reserve(buf, len) < 0)
+        return -1;
+    memcpy(buf->data + buf->len, bytes, len);
+    buf->len += len;
+    buf->data[buf->len] = '\0';
+    return 0;
+}
+
+/* Empty the buffer, keeping its memory unless it has grown too big. */
+static void buffer_clear(exec_buffer *buf, size_t keep)
+{
+    if (buf->cap > keep) {
+        free(buf->data);
+        buf->data = NULL;
+        buf->cap = 0;
+    }
+    buf->len = 0;
+    if (buf->data)
+        buf->data[0] = '\0';
+}
+
+static void buffer_free(exec_buffer *buf)
+{
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static exec_request *request_new(const tu_http_request *in)
+{
+    const char *method = in->method ? in->method : "GET";
+    size_t url_len = strlen(in->url), method_len = strlen(method);
+    exec_request *req = malloc(sizeof *req + url_len + method_len + 2);
+
+    if (!req)
+        return NULL;
+    memset(req, 0, sizeof *req);
+    memcpy(req->text, in->url, url_len + 1);
+    memcpy(req->text + url_len + 1, method, method_len + 1);
+    req->method = req->text + url_len + 1;
+    req->body = in->body;
+    req->body_len = in->body ? in->body_len : 0;
+    req->done = in->done;
+    req->data = in->data;
+    req->idempotent = in->idempotent != 0;
+    req->want_headers = in->want_headers != 0;
+    return req;
+}
+
+static void request_free(exec_request *req)
+{
+    free(req->body);
+    free(req);
+}
+
+static void queue_push(tu_exec *exec, exec_request *req)
+{
+    req->next = NULL;
+    if (exec->queue_tail)
+        exec->queue_tail->next = req;
+    else
+        exec->queue_head = req;
+    exec->queue_tail = req;
+}
+
+static exec_request *queue_pop(tu_exec *exec)
+{
+    exec_request *req = exec->queue_head;
+
+    if (req) {
+        exec->queue_head = req->next;
+        if (!exec->queue_head)
+            exec->queue_tail = NULL;
+        req->next = NULL;
+    }
+    return req;
+}
+
+/* ---- the retry heap ------------------------------------------------- */
+
+static void heap_swap(exec_request **heap, size_t a, size_t b)
+{
+    exec_request *t = heap[a];
+
+    heap[a] = heap[b];
+    heap[b] = t;
+}
+
+static int heap_push(tu_exec *exec, exec_request *req)
+{
+    exec_request **heap = exec->retry_heap;
+    size_t i;
+
+    if (exec->retry_len == exec->retry_cap) {
+        size_t cap = exec->retry_cap ? exec->retry_cap * 2 : 64;
+        heap = realloc(heap, cap * sizeof *heap);
+        if (!heap)
+            return -1;
+        exec->retry_heap = heap;
+        exec->retry_cap = cap;
+    }
+    i = exec->retry_len++;
+    heap[i] = req;
+    while (i > 0 && heap[(i - 1) / 2]->due_ms > heap[i]->due_ms) {
+        heap_swap(heap, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+    return 0;
+}
+
+static exec_request *heap_pop(tu_exec *exec)
+{
+    exec_request **heap = exec->retry_heap;
+    exec_request *top = heap[0];
+    size_t i = 0, n = --exec->retry_len;
+
+    heap[0] = heap[n];
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, least = i;
+        if (l < n && heap[l]->due_ms < heap[least]->due_ms)
+            least = l;
+        if (r < n && heap[r]->due_ms < heap[least]->due_ms)
+            least = r;
+        if (least == i)
+            break;
+        heap_swap(heap, i, least);
+        i = least;
+    }
+    return top;
+}
+
+/* The next request to start, due retries first; NULL when none. */
+static exec_request *take_ready_request(tu_exec *exec, long long now)
+{
+    if (exec->retry_len && exec->retry_heap[0]->due_ms <= now)
+        return heap_pop(exec);
+    return queue_pop(exec);
+}
+
+/* ---- transfers ----------------------------------------------------- */
+
+static exec_transfer *transfer_take(tu_exec *exec)
+{
+    exec_transfer *xfer = exec->free_transfers;
+
+    exec->free_transfers = xfer->next_free;
+    xfer->next_free = NULL;
+    return xfer;
+}
+
+/* Put a transfer back on the free list, emptied for its next request. */
+static void transfer_release(tu_exec *exec, exec_transfer *xfer)
+{
+    xfer->req = NULL;
+    buffer_clear(&xfer->body, EXEC_KEEP_BODY_BYTES);
+    buffer_clear(&xfer->header_text, EXEC_KEEP_BODY_BYTES);
+    xfer->nspans = 0;
+    xfer->body_truncated = 0;
+    xfer->out_of_memory = 0;
+    xfer->errbuf[0] = '\0';
+    xfer->next_free = exec->free_transfers;
+    exec->free_transfers = xfer;
+}
+
+static void transfer_free_buffers(exec_transfer *xfer)
+{
+    buffer_free(&xfer->body);
+    buffer_free(&xfer->header_text);
+    free(xfer->spans);
+    free(xfer->headers);
+    xfer->spans = NULL;
+    xfer->headers = NULL;
+}
+
+/* libcurl's write callback: append to the body, up to the cap. */
+static size_t on_body(char *bytes, size_t size, size_t nmemb, void *userp)
+{
+    exec_transfer *xfer = userp;
+    size_t len = size * nmemb, max = xfer->max_body_bytes;
+
+    if (max && len > max - xfer->body.len) {
+        if (buffer_append(&xfer->body, bytes, max - xfer->body.len) < 0)
+            xfer->out_of_memory = 1;
+        xfer->body_truncated = 1;
+        return 0;  /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    if (buffer_append(&xfer->body, bytes, len) < 0) {
+        xfer->out_of_memory = 1;
+        return 0;
+    }
+    return len;
+}
+
+static int add_header_span(exec_transfer *xfer, size_t name, size_t value)
+{
+    if (xfer->nspans == xfer->spans_cap) {
+        size_t cap = xfer->spans_cap ? xfer->spans_cap * 2 : 16;
+        exec_header_span *spans = realloc(xfer->spans, cap * sizeof *spans);
+        if (!spans)
+            return -1;
+        xfer->spans = spans;
+        xfer->spans_cap = cap;
+    }
+    xfer->spans[xfer->nspans].name = name;
+    xfer->spans[xfer->nspans].value = value;
+    xfer->nspans++;
+    return 0;
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Keep one "Name: value" line; lines without a colon are skipped. */
+static int keep_header_line(exec_transfer *xfer, const char *line, size_t len)
+{
+    const char *colon = memchr(line, ':', len);
+    const char *value, *end = line + len;
+    size_t name_at, value_at;
+
+    if (!colon || colon == line || is_blank(line[0]))
+        return 0;  /* a blank line, a folded line, or no header */
+    value = colon + 1;
+    while (value < end && is_blank(*value))
+        value++;
+    while (end > value && is_blank(end[-1]))
+        end--;
+    name_at = xfer->header_text.len;
+    if (buffer_append(&xfer->header_text, line, (size_t)(colon - line)) < 0 ||
+        buffer_append(&xfer->header_text, "", 1) < 0)
+        return -1;
+    value_at = xfer->header_text.len;
+    if (buffer_append(&xfer->header_text, value, (size_t)(end - value)) < 0 ||
+        buffer_append(&xfer->header_text, "", 1) < 0)
+        return -1;
+    return add_header_span(xfer, name_at, value_at);
+}
+
+/* libcurl's header callback, set only when headers are wanted. A status
+ * line starts a new response (a 100 Continue, a redirect): forget the
+ * headers seen so far. */
+static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
+{
+    exec_transfer *xfer = userp;
+    size_t len = size * nmemb;
+
+    if (len >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+        xfer->header_text.len = 0;
+        xfer->nspans = 0;
+        return len;
+    }
+    if (keep_header_line(xfer, line, len) < 0) {
+        xfer->out_of_memory = 1;
+        return 0;
+    }
+    return len;
+}
+
+/* ---- easy handle options ------------------------------------------- */
+
+static int method_is(const exec_request *req, const char *method)
+{
+    return strcmp(req->method, method) == 0;
+}
+
+/* POST, PUT and PATCH always carry a body, if only an empty one. */
+static int request_has_body(const exec_request *req)
+{
+    return req->body || method_is(req, "POST") || method_is(req, "PUT") ||
+           method_is(req, "PATCH");
+}
+
+static CURLcode set_method_and_body(CURL *easy, const exec_request *req)
+{
+    CURLcode rc;
+
+    if (request_has_body(req)) {
+        rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                              (curl_off_t)req->body_len);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS,
+                                  req->body ? req->body : "");
+        if (rc == CURLE_OK && !method_is(req, "POST"))
+            rc = curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method);
+        return rc;
+    }
+    if (method_is(req, "HEAD"))
+        return curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    rc = curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    if (rc == CURLE_OK && !method_is(req, "GET"))
+        rc = curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method);
+    return rc;
+}
+
+static CURLcode set_response_callbacks(CURL *easy, exec_transfer *xfer)
+{
+    CURLcode rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, xfer);
+    if (rc == CURLE_OK && xfer->req->want_headers)
+        rc = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    if (rc == CURLE_OK && xfer->req->want_headers)
+        rc = curl_easy_setopt(easy, CURLOPT_HEADERDATA, xfer);
+    return rc;
+}
+
+static CURLcode set_connection_options(const tu_exec *exec, CURL *easy)
+{
+    CURLcode rc = curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (rc == CURLE_OK && exec->timeout_ms > 0)
+        rc = curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, exec->timeout_ms);
+    if (rc == CURLE_OK && exec->connect_timeout_ms > 0)
+        rc = curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                              exec->connect_timeout_ms);
+    return rc;
+}
+
+/* Set every option of a (fresh or reset) easy handle for its request. */
+static CURLcode set_transfer_options(const tu_exec *exec, exec_transfer *xfer)
+{
+    CURL *easy = xfer->easy;
+    const exec_request *req = xfer->req;
+    struct curl_slist *headers = request_has_body(req)
+                                     ? exec->headers_with_body
+                                     : exec->headers_without_body;
+    const char *url = req->text;
+    CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, url);
+
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)xfer);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, xfer->errbuf);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    if (rc == CURLE_OK)
+        rc = set_method_and_body(easy, req);
+    if (rc == CURLE_OK)
+        rc = set_response_callbacks(easy, xfer);
+    if (rc == CURLE_OK)
+        rc = set_connection_options(exec, easy);
+    return rc;
+}
+
+/* Give the transfer a ready easy handle: a new one, or its old one reset. */
+static CURLcode prepare_easy(exec_transfer *xfer)
+{
+    if (xfer->easy) {
+        curl_easy_reset(xfer->easy);
+        return CURLE_OK;
+    }
+    xfer->easy = curl_easy_init();
+    return xfer->easy ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+}
+
+/* ---- finishing ----------------------------------------------------- */
+
+static const char *response_error_text(exec_transfer *xfer, CURLcode code)
+{
+    if (xfer->out_of_memory)
+        return "out of memory while receiving the response";
+    if (xfer->body_truncated) {
+        snprintf(xfer->errbuf, sizeof xfer->errbuf,
+                 "response body larger than max_body_bytes (%zu)",
+                 xfer->max_body_bytes);
+        return xfer->errbuf;
+    }
+    if (xfer->errbuf[0])
+        return xfer->errbuf;
+    return code == CURLE_OK ? "" : curl_easy_strerror(code);
+}
+
+/* Point the transfer's header array at its header text. Returns the
+ * count, 0 when the array cannot grow (headers are then dropped). */
+static size_t build_headers(exec_transfer *xfer)
+{
+    size_t i;
+
+    if (xfer->nspans > xfer->headers_cap) {
+        tu_http_header *headers =
+            realloc(xfer->headers, xfer->nspans * sizeof *headers);
+        if (!headers)
+            return 0;
+        xfer->headers = headers;
+        xfer->headers_cap = xfer->nspans;
+    }
+    for (i = 0; i < xfer->nspans; i++) {
+        xfer->headers[i].name = xfer->header_text.data + xfer->spans[i].name;
+        xfer->headers[i].value = xfer->header_text.data + xfer->spans[i].value;
+    }
+    return xfer->nspans;
+}
+
+static void fill_response(exec_transfer *xfer, CURLcode code, long status,
+                          tu_http_response *resp)
+{
+    static char empty[1] = "";
+
+    memset(resp, 0, sizeof *resp);
+    resp->status = status;
+    resp->curl_code = code;
+    resp->error = response_error_text(xfer, code);
+    resp->body = xfer->body.data ? xfer->body.data : empty;
+    resp->body_len = xfer->body.len;
+    resp->body_truncated = xfer->body_truncated;
+    resp->attempts = xfer->req->attempts;
+    if (xfer->req->want_headers) {
+        resp->nheaders = build_headers(xfer);
+        resp->headers = resp->nheaders ? xfer->headers : NULL;
+    }
+}
+
+/* The request is over: call done, free the request, free the transfer. */
+static void finish_request(tu_exec *exec, exec_transfer *xfer, CURLcode code,
+                           long status)
+{
+    exec_request *req = xfer->req;
+    tu_http_response resp;
+
+    fill_response(xfer, code, status, &resp);
+    exec->pending--;
+    exec->stats.finished++;
+    if (req->done)
+        req->done(&resp, req->data);
+    request_free(req);
+    transfer_release(exec, xfer);
+}
+
+/* Put the request on the retry heap. Returns 0, or -1 when out of memory
+ * (the request is then left where it was). */
+static int schedule_retry(tu_exec *exec, exec_request *req,
+                          curl_off_t retry_after_s)
+{
+    long delay = tu_retry_delay_ms(req->attempts, exec->retry_base_ms,
+                                   exec->retry_max_ms, retry_after_s,
+                                   &exec->rng);
+
+    req->due_ms = now_ms() + delay;
+    return heap_push(exec, req);
+}
+
+static int should_retry(const tu_exec *exec, const exec_transfer *xfer,
+                        CURLcode code, long status)
+{
+    long request_size = 0;
+
+    if (xfer->req->attempts >= exec->max_attempts || xfer->body_truncated ||
+        xfer->out_of_memory)
+        return 0;
+    curl_easy_getinfo(xfer->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    return tu_retry_wanted(code, status, xfer->req->idempotent, request_size);
+}
+
+/* A transfer left the multi: retry its request, or finish it. */
+static void on_transfer_done(tu_exec *exec, exec_transfer *xfer, CURLcode code)
+{
+    long status = 0;
+    curl_off_t retry_after_s = 0;
+
+    curl_easy_getinfo(xfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(xfer->easy, CURLINFO_RETRY_AFTER, &retry_after_s);
+    curl_multi_remove_handle(exec->multi, xfer->easy);
+    exec->in_flight--;
+    if (should_retry(exec, xfer, code, status) &&
+        schedule_retry(exec, xfer->req, retry_after_s) == 0) {
+        transfer_release(exec, xfer);
+        return;
+    }
+    finish_request(exec, xfer, code, status);
+}
+
+static void read_finished_transfers(tu_exec *exec)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(exec->multi, &left))) {
+        char *xfer = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &xfer);
+        on_transfer_done(exec, (exec_transfer *)(void *)xfer,
+                         msg->data.result);
+    }
+}
+
+/* ---- starting ------------------------------------------------------ */
+
+/* Hand a request to libcurl on a free transfer; on failure, finish it with
+ * the error as its response. */
+static void start_request(tu_exec *exec, exec_request *req)
+{
+    exec_transfer *xfer = transfer_take(exec);
+    CURLcode rc;
+
+    xfer->req = req;
+    req->attempts++;
+    rc = prepare_easy(xfer);
+    if (rc == CURLE_OK)
+        rc = set_transfer_options(exec, xfer);
+    if (rc == CURLE_OK &&
+        curl_multi_add_handle(exec->multi, xfer->easy) != CURLM_OK)
+        rc = CURLE_OUT_OF_MEMORY;
+    if (rc != CURLE_OK) {
+        finish_request(exec, xfer, rc, 0);
+        return;
+    }
+    exec->in_flight++;
+    exec->stats.requests++;
+    if (req->attempts > 1)
+        exec->stats.retries++;
+}
+
+static void start_ready_requests(tu_exec *exec)
+{
+    long long now = now_ms();
+
+    while (exec->in_flight < exec->concurrency) {
+        exec_request *req = take_ready_request(exec, now);
+        if (!req)
+            break;
+        start_request(exec, req);
+    }
+}
+
+/* ---- libcurl callbacks: sockets and timer --------------------------- */
+
+static uint32_t epoll_interest(int what)
+{
+    uint32_t events = 0;
+
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        events |= EPOLLOUT;
+    return events;
+}
+
+/* Mirror libcurl's interest in a socket in the epoll set. socketp is
+ * non-NULL once the socket is in the set; ADD and MOD fall back on each
+ * other in case libcurl and the kernel disagree (a reused fd number). */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
+                     void *socketp)
+{
+    tu_exec *exec = userp;
+    struct epoll_event ev;
+    int op;
+
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(exec->epfd, EPOLL_CTL_DEL, s, NULL);
+        return 0;
+    }
+    memset(&ev, 0, sizeof ev);
+    ev.events = epoll_interest(what);
+    ev.data.fd = s;
+    op = socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(exec->epfd, op, s, &ev) < 0) {
+        if (errno == ENOENT)
+            epoll_ctl(exec->epfd, EPOLL_CTL_ADD, s, &ev);
+        else if (errno == EEXIST)
+            epoll_ctl(exec->epfd, EPOLL_CTL_MOD, s, &ev);
+    }
+    if (!socketp)
+        curl_multi_assign(exec->multi, s, exec);
+    return 0;
+}
+
+/* Only record the deadline: libcurl is called from tu_exec_drive. */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    tu_exec *exec = userp;
+
+    (void)multi;
+    exec->curl_due_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    return 0;
+}
+
+/* ---- driving ------------------------------------------------------- */
+
+static long min_wait(long a, long long b)
+{
+    if (b < 0)
+        b = 0;
+    if (b > LONG_MAX)
+        b = LONG_MAX;
+    return a < 0 || b < a ? (long)b : a;
+}
+
+/* How long drive may sleep: -1 (until a socket event) or ms. */
+static long wait_limit_ms(const tu_exec *exec, long limit)
+{
+    long long now;
+    int can_start = exec->in_flight < exec->concurrency;
+
+    if (exec->pending == 0 || (can_start && exec->queue_head))
+        return 0;
+    now = now_ms();
+    if (exec->curl_due_ms >= 0)
+        limit = min_wait(limit, exec->curl_due_ms - now);
+    if (can_start && exec->retry_len)
+        limit = min_wait(limit, exec->retry_heap[0]->due_ms - now);
+    return limit;
+}
+
+static int socket_action(tu_exec *exec, curl_socket_t s, int mask)
+{
+    int running;
+    CURLMcode mc = curl_multi_socket_action(exec->multi, s, mask, &running);
+
+    return mc == CURLM_OK || mc == CURLM_BAD_SOCKET ? 0 : -1;
+}
+
+static int event_mask(uint32_t events)
+{
+    int mask = 0;
+
+    if (events & EPOLLIN)
+        mask |= CURL_CSELECT_IN;
+    if (events & EPOLLOUT)
+        mask |= CURL_CSELECT_OUT;
+    if (events & (EPOLLERR | EPOLLHUP))
+        mask |= CURL_CSELECT_IN | CURL_CSELECT_OUT | CURL_CSELECT_ERR;
+    return mask;
+}
+
+static int handle_socket_events(tu_exec *exec, long wait)
+{
+    struct epoll_event events[EXEC_EPOLL_BATCH];
+    int i, n;
+
+    n = epoll_wait(exec->epfd, events, EXEC_EPOLL_BATCH,
+                   wait > INT_MAX ? INT_MAX : (int)wait);
+    if (n < 0)
+        return errno == EINTR ? 0 : -1;
+    for (i = 0; i < n; i++)
+        if (socket_action(exec, events[i].data.fd,
+                          event_mask(events[i].events)) < 0)
+            return -1;
+    return 0;
+}
+
+static int handle_curl_timer(tu_exec *exec)
+{
+    if (exec->curl_due_ms < 0 || exec->curl_due_ms > now_ms())
+        return 0;
+    exec->curl_due_ms = -1;  /* the callback sets the next deadline */
+    return socket_action(exec, CURL_SOCKET_TIMEOUT, 0);
+}
+
+/* A negative timeout_ms waits as long as it takes. */
+int tu_exec_drive(tu_exec *exec, long timeout_ms)
+{
+    start_ready_requests(exec);
+    if (handle_socket_events(exec, wait_limit_ms(exec, timeout_ms)) < 0 ||
+        handle_curl_timer(exec) < 0)
+        return -1;
+    read_finished_transfers(exec);
+    start_ready_requests(exec);
+    return 0;
+}
+
+int tu_exec_run(tu_exec *exec)
+{
+    while (exec->pending > 0)
+        if (tu_exec_drive(exec, -1) < 0)
+            return -1;
+    return 0;
+}
+
+int tu_exec_fd(const tu_exec *exec)
+{
+    return exec->epfd;
+}
+
+long tu_exec_timeout_ms(const tu_exec *exec)
+{
+    if (exec->pending == 0)
+        return -1;
+    return wait_limit_ms(exec, -1);
+}
+
+/* ---- submitting and stats ------------------------------------------ */
+
+int tu_exec_submit(tu_exec *exec, const tu_http_request *in)
+{
+    exec_request *req;
+
+    if (!in->url) {
+        free(in->body);
+        return -1;
+    }
+    req = request_new(in);
+    if (!req) {
+        free(in->body);
+        return -1;
+    }
+    queue_push(exec, req);
+    exec->pending++;
+    return 0;
+}
+
+size_t tu_exec_pending(const tu_exec *exec)
+{
+    return exec->pending;
+}
+
+void tu_exec_stats_get(const tu_exec *exec, tu_exec_stats *stats)
+{
+    *stats = exec->stats;
+}
+
+const char *tu_http_response_header(const tu_http_response *resp,
+                                    const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < resp->nheaders; i++)
+        if (strcasecmp(resp->headers[i].name, name) == 0)
+            return resp->headers[i].value;
+    return NULL;
+}
+
+/* ---- creating and freeing ------------------------------------------ */
+
+void tu_exec_config_init(tu_exec_config *config)
+{
+    memset(config, 0, sizeof *config);
+    config->concurrency = 16;
+    config->timeout_ms = 30000;
+    config->connect_timeout_ms = 10000;
+    config->max_attempts = 4;
+    config->retry_base_ms = 200;
+    config->retry_max_ms = 10000;
+    config->max_body_bytes = (size_t)256 * 1024 * 1024;
+    config->headers = NULL;
+}
+
+static int check_config(const tu_exec_config *config, tu_error *err)
+{
+    if (config->concurrency < 1 ||
+        config->concurrency > EXEC_MAX_CONCURRENCY) {
+        tu_error_set(err, "executor: concurrency must be between 1 and %d "
+                     "(got %ld)", EXEC_MAX_CONCURRENCY, config->concurrency);
+        return -1;
+    }
+    if (config->max_attempts < 1) {
+        tu_error_set(err, "executor: max_attempts must be at least 1");
+        return -1;
+    }
+    if (config->timeout_ms < 0 || config->connect_timeout_ms < 0 ||
+        config->retry_base_ms < 0 || config->retry_max_ms < 0) {
+        tu_error_set(err, "executor: timeouts and retry delays must not be "
+                     "negative");
+        return -1;
+    }
+    return 0;
+}
+
+static int header_named(const struct curl_slist *list, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (; list; list = list->next)
+        if (strncasecmp(list->data, name, len) == 0 &&
+            (list->data[len] == ':' || list->data[len] == ';'))
+            return 1;
+    return 0;
+}
+
+static struct curl_slist *append_or_free(struct curl_slist *list,
+                                         const char *line)
+{
+    struct curl_slist *more = curl_slist_append(list, line);
+
+    if (!more)
+        curl_slist_free_all(list);
+    return more;
+}
+
+/* The configured headers, plus an empty Expect: and, for requests with a
+ * body, a JSON Content-Type (unless configured otherwise). */
+static struct curl_slist *build_header_list(const struct curl_slist *config,
+                                            int with_body)
+{
+    struct curl_slist *list = NULL;
+    const struct curl_slist *h;
+
+    for (h = config; h; h = h->next)
+        if (!(list = append_or_free(list, h->data)))
+            return NULL;
+    if (!header_named(config, "Expect") && !(list = append_or_free(list, "Expect:")))
+        return NULL;
+    if (with_body && !header_named(config, "Content-Type"))
+        list = append_or_free(list, "Content-Type: application/json");
+    return list;
+}
+
+static void copy_limits(tu_exec *exec, const tu_exec_config *config)
+{
+    exec->concurrency = (size_t)config->concurrency;
+    exec->timeout_ms = config->timeout_ms;
+    exec->connect_timeout_ms = config->connect_timeout_ms;
+    exec->max_attempts = config->max_attempts;
+    exec->retry_base_ms = config->retry_base_ms;
+    exec->retry_max_ms = config->retry_max_ms;
+    exec->max_body_bytes = config->max_body_bytes;
+}
+
+static int setup_transfers(tu_exec *exec)
+{
+    size_t i;
+
+    exec->transfers = calloc(exec->concurrency, sizeof *exec->transfers);
+    if (!exec->transfers)
+        return -1;
+    for (i = exec->concurrency; i-- > 0;) {
+        exec->transfers[i].max_body_bytes = exec->max_body_bytes;
+        exec->transfers[i].next_free = exec->free_transfers;
+        exec->free_transfers = &exec->transfers[i];
+    }
+    return 0;
+}
+
+static int setup_multi(tu_exec *exec)
+{
+    CURLM *multi = curl_multi_init();
+
+    if (!multi)
+        return -1;
+    exec->multi = multi;
+    if (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket) ||
+        curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, exec) ||
+        curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer) ||
+        curl_multi_setopt(multi, CURLMOPT_TIMERDATA, exec) ||
+        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+                          (long)exec->concurrency))
+        return -1;
+    return 0;
+}
+
+tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
+{
+    tu_exec_config defaults;
+    tu_exec *exec;
+
+    if (!config) {
+        tu_exec_config_init(&defaults);
+        config = &defaults;
+    }
+    if (check_config(config, err) < 0)
+        return NULL;
+    exec = calloc(1, sizeof *exec);
+    if (!exec) {
+        tu_error_set(err, "executor: out of memory");
+        return NULL;
+    }
+    exec->epfd = -1;
+    exec->curl_due_ms = -1;
+    exec->rng = tu_rng_seed(exec);
+    copy_limits(exec, config);
+    exec->headers_with_body = build_header_list(config->headers, 1);
+    exec->headers_without_body = build_header_list(config->headers, 0);
+    exec->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (exec->epfd < 0 || !exec->headers_with_body ||
+        !exec->headers_without_body || setup_transfers(exec) < 0 ||
+        setup_multi(exec) < 0) {
+        tu_error_set(err, "executor: cannot set up (%s)",
+                     exec->epfd < 0 ? strerror(errno) : "out of memory");
+        tu_exec_free(exec);
+        return NULL;
+    }
+    return exec;
+}
+
+static void free_request_list(exec_request *req)
+{
+    while (req) {
+        exec_request *next = req->next;
+        request_free(req);
+        req = next;
+    }
+}
+
+static void free_transfers(tu_exec *exec)
+{
+    size_t i;
+
+    for (i = 0; exec->transfers && i < exec->concurrency; i++) {
+        exec_transfer *xfer = &exec->transfers[i];
+        if (xfer->req) {
+            curl_multi_remove_handle(exec->multi, xfer->easy);
+            request_free(xfer->req);
+        }
+        if (xfer->easy)
+            curl_easy_cleanup(xfer->easy);
+        transfer_free_buffers(xfer);
+    }
+    free(exec->transfers);
+}
+
+void tu_exec_free(tu_exec *exec)
+{
+    size_t i;
+
+    if (!exec)
+        return;
+    free_transfers(exec);
+    if (exec->multi)
+        curl_multi_cleanup(exec->multi);
+    free_request_list(exec->queue_head);
+    for (i = 0; i < exec->retry_len; i++)
+        request_free(exec->retry_heap[i]);
+    free(exec->retry_heap);
+    curl_slist_free_all(exec->headers_with_body);
+    curl_slist_free_all(exec->headers_without_body);
+    if (exec->epfd >= 0)
+        close(exec->epfd);
+    free(exec);
+}

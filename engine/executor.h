@@ -1,0 +1,117 @@
+/* executor.h -- a concurrency-limited HTTP executor over libcurl multi.
+ *
+ * The executor knows HTTP and nothing of records. Callers submit requests,
+ * each with a completion callback, and then drive the executor until
+ * nothing is pending. At most `concurrency` transfers are added to the
+ * multi handle at once; the next queued request is added as one finishes
+ * (adding everything and capping connections is quadratic in libcurl 7.88).
+ * All transfers share the multi handle's connection cache, so connections
+ * are reused.
+ *
+ * It is driven with curl_multi_socket_action over an epoll set of its own:
+ * tu_exec_drive() waits at most a given time for socket events or timers,
+ * handles them, and returns, so that a caller with its own event loop can
+ * poll tu_exec_fd() and call tu_exec_drive(exec, 0) when it is readable or
+ * when tu_exec_timeout_ms() has passed. tu_exec_run() is the blocking loop.
+ *
+ * Retries: connection-level failures and HTTP 429/502/503/504 are retried
+ * up to max_attempts tries in all, after a full-jitter exponential backoff
+ * (a random delay in [0, min(retry_max_ms, retry_base_ms * 2^n)]) that is
+ * never shorter than the server's Retry-After (clamped to retry_max_ms).
+ * A request that is not idempotent (POST) is re-sent only when it certainly
+ * never left (the host could not be resolved or connected to, or libcurl
+ * reports that no request byte was sent), or after HTTP 429, which says the
+ * request was refused unprocessed (RFC 6585). HTTP 502/503/504 are retried
+ * only for idempotent requests.
+ */
+#ifndef TU_ENGINE_EXECUTOR_H
+#define TU_ENGINE_EXECUTOR_H
+
+#include <stddef.h>
+#include <curl/curl.h>
+#include "trueup/trueup.h"
+
+typedef struct tu_exec tu_exec;
+
+typedef struct tu_http_header {
+    char *name;
+    char *value;
+} tu_http_header;
+
+/* What came back for one request, after its last attempt. */
+typedef struct tu_http_response {
+    long status;              /* HTTP status of the last attempt; 0: none */
+    CURLcode curl_code;       /* CURLE_OK when an HTTP response arrived */
+    const char *error;        /* libcurl's error text, "" when none */
+    char *body;               /* the response body, NUL-terminated, "" if none */
+    size_t body_len;
+    int body_truncated;       /* the body exceeded max_body_bytes: failed */
+    tu_http_header *headers;  /* the last response's headers, if asked for */
+    size_t nheaders;
+    unsigned attempts;        /* tries made, >= 1 */
+} tu_http_response;
+
+/* The value of the first header named `name` (case-insensitive), or NULL. */
+const char *tu_http_response_header(const tu_http_response *resp,
+                                    const char *name);
+
+typedef void (*tu_http_done_fn)(const tu_http_response *resp, void *data);
+
+typedef struct tu_http_request {
+    const char *method;      /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *url;         /* absolute; copied by tu_exec_submit */
+    char *body;              /* NULL or malloc'd; the executor takes it */
+    size_t body_len;
+    int idempotent;          /* may be re-sent after it may have arrived */
+    int want_headers;        /* keep the response headers */
+    tu_http_done_fn done;    /* called once, when the request is finished */
+    void *data;              /* passed to done */
+} tu_http_request;
+
+typedef struct tu_exec_config {
+    long concurrency;            /* transfers at once, >= 1 */
+    long timeout_ms;             /* whole request; 0: none */
+    long connect_timeout_ms;     /* 0: libcurl's default */
+    unsigned max_attempts;       /* tries per request in all, >= 1 */
+    long retry_base_ms;          /* first backoff ceiling */
+    long retry_max_ms;           /* cap on any one delay */
+    size_t max_body_bytes;       /* response bodies larger fail; 0: no cap */
+    const struct curl_slist *headers; /* sent with every request; copied */
+} tu_exec_config;
+
+/* Defaults: concurrency 16, timeout 30 s, connect 10 s, 4 attempts,
+ * backoff 200 ms doubling up to 10 s, bodies up to 256 MiB. */
+void tu_exec_config_init(tu_exec_config *config);
+
+tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err);
+void tu_exec_free(tu_exec *exec);   /* pending requests are dropped unseen */
+
+/* Queue a request. Returns 0, or -1 (out of memory; req->body is freed).
+ * May be called from a done callback. */
+int tu_exec_submit(tu_exec *exec, const tu_http_request *req);
+
+/* Requests queued, in flight or waiting to be retried. */
+size_t tu_exec_pending(const tu_exec *exec);
+
+/* Wait at most timeout_ms (0: do not wait) for socket events and timers,
+ * handle them, start queued requests, and call done for the finished.
+ * Returns 0, or -1 on an unrecoverable multi-handle error. */
+int tu_exec_drive(tu_exec *exec, long timeout_ms);
+
+/* Drive until nothing is pending. Returns 0 or -1. */
+int tu_exec_run(tu_exec *exec);
+
+/* A file descriptor that becomes readable when tu_exec_drive has work, and
+ * the time in ms until it has timer work (-1: none). For callers' loops. */
+int tu_exec_fd(const tu_exec *exec);
+long tu_exec_timeout_ms(const tu_exec *exec);
+
+typedef struct tu_exec_stats {
+    size_t requests;   /* attempts sent, retries included */
+    size_t retries;    /* attempts beyond the first */
+    size_t finished;   /* requests whose done was called */
+} tu_exec_stats;
+
+void tu_exec_stats_get(const tu_exec *exec, tu_exec_stats *stats);
+
+#endif

@@ -1,0 +1,278 @@
+/* fetch.c -- reading the live records (see fetch.h).
+ *
+ * Each GET carries a small fetch_request naming the page callback. When it
+ * completes, a failure fails the fetch; a success goes to the provider's
+ * callback, which parses the page and may submit more GETs. Pages' record
+ * arrays are kept with their order number and turned into the keyed live
+ * record set once every request has finished.
+ */
+#include "fetch.h"
+#include "state/error.h"
+#include "state/listpage.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fetched_page {
+    json_t *items;
+    char *url;
+    size_t order;
+} fetched_page;
+
+struct tu_fetch {
+    const tu_target *target;
+    tu_exec *exec;
+    fetched_page *pages;
+    size_t npages, cap;
+    size_t submitted, done;
+    char error[TU_ERROR_MAX];
+    void *state;
+    void (*free_state)(void *state);
+    tu_progress_fn progress;
+    void *progress_data;
+};
+
+typedef struct fetch_request {
+    tu_fetch *fetch;
+    char *url;
+    tu_fetch_page_fn on_page;
+    void *data;
+} fetch_request;
+
+void tu_fetch_fail(tu_fetch *f, const char *fmt, ...)
+{
+    va_list ap;
+    if (f->error[0])
+        return;
+    va_start(ap, fmt);
+    vsnprintf(f->error, sizeof f->error, fmt, ap);
+    va_end(ap);
+    tu_target_scrub(f->target, f->error);
+}
+
+int tu_fetch_failed(const tu_fetch *f)
+{
+    return f->error[0] != '\0';
+}
+
+void tu_fetch_set_state(tu_fetch *f, void *state, void (*free_fn)(void *))
+{
+    f->state = state;
+    f->free_state = free_fn;
+}
+
+void *tu_fetch_state(const tu_fetch *f)
+{
+    return f->state;
+}
+
+static void report_progress(tu_fetch *f)
+{
+    tu_progress p = {"fetch", f->done, f->submitted};
+    if (f->progress)
+        f->progress(&p, f->progress_data);
+}
+
+static void fail_response(tu_fetch *f, const tu_http_response *r,
+                          const char *url)
+{
+    char *ex;
+    if (r->curl_code != CURLE_OK && !r->body_truncated) {
+        tu_fetch_fail(f, "GET %s: %s (after %u attempt%s)", url, r->error,
+                      r->attempts, r->attempts == 1 ? "" : "s");
+        return;
+    }
+    if (r->body_truncated) {
+        tu_fetch_fail(f, "GET %s: the response is larger than the %s cap; "
+                      "use pagination (target.resource.paginate)", url,
+                      "response size");
+        return;
+    }
+    ex = tu_excerpt(r->body, r->body_len, 200);
+    tu_fetch_fail(f, "GET %s: HTTP %ld%s%s (after %u attempt%s)", url,
+                  r->status, ex && *ex ? ": " : "", ex ? ex : "", r->attempts,
+                  r->attempts == 1 ? "" : "s");
+    free(ex);
+}
+
+static void fetch_done(const tu_http_response *r, void *data)
+{
+    fetch_request *req = data;
+    tu_fetch *f = req->fetch;
+
+    f->done++;
+    report_progress(f);
+    if (!tu_fetch_failed(f)) {
+        if (r->curl_code != CURLE_OK || r->status < 200 || r->status > 299)
+            fail_response(f, r, req->url);
+        else
+            req->on_page(f, r, req->url, req->data);
+    }
+    free(req->url);
+    free(req);
+}
+
+int tu_fetch_get(tu_fetch *f, const char *url, int want_headers,
+                 tu_fetch_page_fn on_page, void *data)
+{
+    fetch_request *req = calloc(1, sizeof *req);
+    tu_http_request http = {0};
+
+    if (!req || !(req->url = strdup(url))) {
+        free(req);
+        tu_fetch_fail(f, "out of memory");
+        return -1;
+    }
+    req->fetch = f;
+    req->on_page = on_page;
+    req->data = data;
+    http.method = "GET";
+    http.url = url;
+    http.idempotent = 1;
+    http.want_headers = want_headers;
+    http.done = fetch_done;
+    http.data = req;
+    if (tu_exec_submit(f->exec, &http) != 0) {
+        free(req->url);
+        free(req);
+        tu_fetch_fail(f, "out of memory");
+        return -1;
+    }
+    f->submitted++;
+    return 0;
+}
+
+int tu_fetch_add_records(tu_fetch *f, json_t *items, const char *url,
+                         size_t order)
+{
+    fetched_page *page;
+
+    if (f->npages == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        fetched_page *pages = realloc(f->pages, cap * sizeof *pages);
+        if (!pages) {
+            tu_fetch_fail(f, "out of memory");
+            return -1;
+        }
+        f->pages = pages;
+        f->cap = cap;
+    }
+    page = &f->pages[f->npages];
+    page->url = strdup(url);
+    if (!page->url) {
+        tu_fetch_fail(f, "out of memory");
+        return -1;
+    }
+    page->items = json_incref(items);
+    page->order = order;
+    f->npages++;
+    return 0;
+}
+
+static int page_order(const void *a, const void *b)
+{
+    const fetched_page *x = a, *y = b;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+static int add_live_record(tu_fetch *f, const tu_keyspec *spec, json_t *item,
+                           const fetched_page *page, size_t i,
+                           tu_recordset *live)
+{
+    char *key, *label;
+    const char *missing;
+    tu_error err = {{0}};
+    const tu_provider_ops *ops = f->target->ops;
+
+    if (!json_is_object(item)) {
+        tu_fetch_fail(f, "GET %s: item %zu of the list is %s, not a record "
+                      "(check target.resource.items)", page->url, i,
+                      json_is_string(item) ? "a string" : "not a mapping");
+        return -1;
+    }
+    if (ops->normalize) {
+        tu_srcpos nowhere = {NULL, 0, 0};
+        if (ops->normalize(item, nowhere, f->target->cfg, &err) != 0) {
+            tu_fetch_fail(f, "GET %s: item %zu: %s", page->url, i,
+                          err.message);
+            return -1;
+        }
+    }
+    if (tu_record_key(item, spec, &key, &label, &missing) != 0) {
+        if (missing)
+            tu_fetch_fail(f, "GET %s: item %zu has no usable key field "
+                          "'%s' (check target.resource.key)", page->url, i,
+                          missing);
+        else
+            tu_fetch_fail(f, "out of memory");
+        return -1;
+    }
+    if (!tu_recordset_add(live, json_incref(item), key, label, NULL)) {
+        tu_fetch_fail(f, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int build_live_set(tu_fetch *f, tu_recordset *live)
+{
+    tu_keyspec spec;
+    const char **ignore;
+    size_t nignore;
+
+    f->target->ops->describe(f->target->cfg, &spec, &ignore, &nignore);
+    qsort(f->pages, f->npages, sizeof *f->pages, page_order);
+    for (size_t p = 0; p < f->npages; p++) {
+        const fetched_page *page = &f->pages[p];
+        if (tu_recordset_reserve(live, json_array_size(page->items)) != 0) {
+            tu_fetch_fail(f, "out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < json_array_size(page->items); i++) {
+            if (add_live_record(f, &spec, json_array_get(page->items, i),
+                                page, i, live) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static void fetch_cleanup(tu_fetch *f)
+{
+    for (size_t i = 0; i < f->npages; i++) {
+        json_decref(f->pages[i].items);
+        free(f->pages[i].url);
+    }
+    free(f->pages);
+    if (f->free_state)
+        f->free_state(f->state);
+}
+
+int tu_fetch_live(const tu_target *target, tu_exec *exec, tu_recordset *live,
+                  tu_progress_fn progress, void *progress_data, tu_error *err)
+{
+    tu_fetch f;
+    int rc = -1;
+
+    memset(&f, 0, sizeof f);
+    f.target = target;
+    f.exec = exec;
+    f.progress = progress;
+    f.progress_data = progress_data;
+    tu_recordset_init(live);
+    target->ops->fetch(target, &f); /* a failure is kept in f.error */
+    if (tu_exec_run(exec) != 0) /* finish what was submitted, even so */
+        tu_fetch_fail(&f, "the HTTP executor failed");
+    if (!tu_fetch_failed(&f) && build_live_set(&f, live) == 0)
+        rc = 0;
+    if (rc != 0) {
+        if (!tu_fetch_failed(&f))
+            tu_fetch_fail(&f, "reading the live records failed");
+        tu_error_set(err, "%s", f.error);
+        tu_recordset_free(live);
+    }
+    fetch_cleanup(&f);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/* fetch.h -- reading the live records through the executor.
+ *
+ * The engine runs one fetch per run; the provider's fetch() submits GETs
+ * with tu_fetch_get() and, as pages arrive, hands their records to
+ * tu_fetch_add_records() and submits further pages. A request that fails
+ * (transport error, non-2xx status) fails the whole fetch: without the full
+ * live state no plan can be trusted, so nothing will be pushed.
+ *
+ * Pages may complete in any order; records are ordered by the `order` given
+ * with each page, so the plan and report are the same from run to run.
+ */
+#ifndef TU_ENGINE_FETCH_H
+#define TU_ENGINE_FETCH_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "state/record.h"
+#include "executor.h"
+#include "target.h"
+
+/* Called with a 2xx response to a tu_fetch_get. */
+typedef void (*tu_fetch_page_fn)(tu_fetch *fetch, const tu_http_response *resp,
+                                 const char *url, void *data);
+
+/* Submit a GET of `url` (absolute). 0, or -1 (the fetch is failed). */
+int tu_fetch_get(tu_fetch *fetch, const char *url, int want_headers,
+                 tu_fetch_page_fn on_page, void *data);
+
+/* Add the records of one page (`items`: a JSON array of objects), ordered
+ * by `order`. Fails the fetch on an item that is not a record or lacks a
+ * key field. 0 or -1. */
+int tu_fetch_add_records(tu_fetch *fetch, json_t *items, const char *url,
+                         size_t order);
+
+/* Fail the fetch with a message (the first failure is kept). */
+void tu_fetch_fail(tu_fetch *fetch, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+int tu_fetch_failed(const tu_fetch *fetch);
+
+/* Per-fetch state of the provider, freed with free_fn at the end. */
+void tu_fetch_set_state(tu_fetch *fetch, void *state,
+                        void (*free_fn)(void *state));
+void *tu_fetch_state(const tu_fetch *fetch);
+
+/* Run the whole fetch: the live records end up in `live`. 0, or -1 with
+ * err set. `progress` may be NULL. */
+int tu_fetch_live(const tu_target *target, tu_exec *exec, tu_recordset *live,
+                  tu_progress_fn progress, void *progress_data,
+                  tu_error *err);
+
+#endif

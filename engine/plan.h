@@ -1,0 +1,77 @@
+/* plan.h -- desired records against live records: the actions to take.
+ *
+ * One action per desired record, plus one per live record that `prune`
+ * deletes. A desired record matches the live record with the same key;
+ * only the fields it declares are compared (trueup owns what it declares),
+ * never the key fields nor the ignored ones.
+ *
+ *   create  no live match, state present
+ *   update  a live match, and a declared field differs
+ *   delete  state absent and a live match, or prune and no desired match
+ *   skip    already as desired: no request is made
+ *   fail    cannot be planned (two live records share its key)
+ *
+ * The plan borrows the records; it must not outlive the two record sets.
+ */
+#ifndef TU_ENGINE_PLAN_H
+#define TU_ENGINE_PLAN_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "state/record.h"
+
+typedef enum tu_action_kind {
+    TU_ACTION_SKIP,
+    TU_ACTION_CREATE,
+    TU_ACTION_UPDATE,
+    TU_ACTION_DELETE,
+    TU_ACTION_FAIL
+} tu_action_kind;
+
+typedef enum tu_action_status {
+    TU_STATUS_PLANNED,  /* not (yet) pushed */
+    TU_STATUS_OK,       /* the API accepted it */
+    TU_STATUS_FAILED    /* the API refused it, or it could not be planned */
+} tu_action_status;
+
+typedef struct tu_action {
+    tu_action_kind kind;
+    tu_action_status status;
+    const tu_record *desired;  /* NULL: a prune delete */
+    const tu_record *live;     /* NULL: no live match */
+    json_t *changes;           /* owned; create/update: {field: {before?, after}} */
+    long http_status;          /* of the request that carried it; 0: none */
+    unsigned attempts;
+    char *error;               /* owned; why it failed */
+} tu_action;
+
+typedef struct tu_plan {
+    tu_action *actions;
+    size_t count;
+} tu_plan;
+
+typedef struct tu_plan_options {
+    int prune;
+    const tu_keyspec *key;     /* fields not compared: equal by matching */
+    const char **ignore;       /* fields never compared */
+    size_t nignore;
+} tu_plan_options;
+
+/* Build the plan. 0, or -1 with err set (out of memory). */
+int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
+                  const tu_recordset *live, const tu_plan_options *options,
+                  tu_error *err);
+
+void tu_plan_free(tu_plan *plan);
+
+/* The label of the record an action is about. */
+const char *tu_action_label(const tu_action *action);
+
+/* Mark an action failed with a message (copied). */
+void tu_action_fail(tu_action *action, const char *message);
+
+/* "create", "update", "delete", "skip", "fail" */
+const char *tu_action_kind_name(tu_action_kind kind);
+
+#endif

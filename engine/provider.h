@@ -1,0 +1,58 @@
+/* provider.h -- how a kind of API is read from and written to.
+ *
+ * A provider turns records into requests and responses into records. All
+ * that differs between APIs lives behind this table of functions, one file
+ * per provider (provider_rest.c, ...), registered in provider.c. The engine
+ * calls them in order:
+ *
+ *   parse      target mapping -> the provider's config (its own keys)
+ *   describe   which fields make the key, which are never compared
+ *   normalize  put a record's fields in canonical form (optional)
+ *   fetch      submit the GETs that list the live records (fetch.h)
+ *   push       submit the writes that carry the planned actions (push.h)
+ *
+ * See docs/providers.md for how to add one.
+ */
+#ifndef TU_ENGINE_PROVIDER_H
+#define TU_ENGINE_PROVIDER_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "state/record.h"
+#include "state/srcmap.h"
+#include "plan.h"
+
+typedef struct tu_target tu_target;
+typedef struct tu_fetch tu_fetch;
+typedef struct tu_push tu_push;
+
+typedef struct tu_provider_ops {
+    const char *name;
+    /* Keys of `target` this provider reads, beyond the common provider,
+     * base_url, headers and auth. NULL-ended. */
+    const char *const *target_keys;
+    /* Read the provider's keys of `target` into a config (*cfg). */
+    int (*parse)(const json_t *target, const tu_srcmap *map, void **cfg,
+                 tu_error *err);
+    void (*free)(void *cfg);
+    /* The key fields, and the fields never compared (borrowed from cfg). */
+    void (*describe)(const void *cfg, tu_keyspec *key, const char ***ignore,
+                     size_t *nignore);
+    /* Canonical form of a record's fields, desired or live; may be NULL. */
+    int (*normalize)(json_t *fields, tu_srcpos pos, void *cfg, tu_error *err);
+    /* Submit the requests that list the live records. 0 or -1. */
+    int (*fetch)(const tu_target *target, tu_fetch *fetch);
+    /* Submit the requests that carry `actions` (create, update, delete).
+     * Every action must be covered by exactly one request, or failed. */
+    int (*push)(const tu_target *target, tu_push *push, tu_action **actions,
+                size_t n);
+} tu_provider_ops;
+
+/* The provider called `name`, or NULL. */
+const tu_provider_ops *tu_provider_find(const char *name);
+
+/* The names of all providers, NULL-ended (for messages). */
+const char *const *tu_provider_names(void);
+
+#endif

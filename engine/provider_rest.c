@@ -1,0 +1,518 @@
+/* provider_rest.c -- the generic REST provider.
+ *
+ * For any API that lists records with a GET and changes them one request
+ * per record. `target.resource` says how:
+ *
+ *   list      GET path of the list (a JSON array, or an object holding it)
+ *   items     dotted path to the array in the list response
+ *   paginate  none | link (follow Link rel="next") | page (page numbers;
+ *             with X-Total-Count all pages are fetched at once, without it
+ *             one after another until a short page)
+ *   key, id, ignore    the key fields, the server's id field, fields never
+ *                      compared
+ *   create, update, delete   "METHOD /path/{placeholders}"
+ *
+ * An update by PATCH sends only the changed fields; by PUT or POST, the
+ * whole live record with the desired fields laid over it.
+ */
+#include "provider.h"
+#include "fetch.h"
+#include "push.h"
+#include "target.h"
+#include "urltemplate.h"
+#include "state/error.h"
+#include "state/listpage.h"
+#include "state/schema.h"
+#include "state/strmap.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define REST_MAX_PAGES 100000
+
+enum { PAGINATE_NONE, PAGINATE_LINK, PAGINATE_PAGE };
+
+typedef struct rest_op {
+    const char *method;   /* static string; NULL: not configured */
+    const char *path;     /* borrowed from the resource mapping */
+} rest_op;
+
+typedef struct rest_cfg {
+    json_t *resource;     /* held: the strings below point into it */
+    const char *list, *items, *id;
+    int paginate;
+    const char *page_param, *per_page_param;
+    long per_page;
+    const char **key, **ignore;
+    size_t nkey, nignore;
+    rest_op create, update, del;
+} rest_cfg;
+
+static const char *const target_keys[] = {"resource", NULL};
+static const char *const resource_keys[] = {
+    "list", "items", "paginate", "page_param", "per_page_param", "per_page",
+    "key", "id", "create", "update", "delete", "ignore", NULL};
+static const char *const paginate_names[] = {"none", "link", "page", NULL};
+static const char *const methods[] = {"POST", "PUT", "PATCH", "DELETE", NULL};
+
+/* ---- configuration ------------------------------------------------------ */
+
+static void rest_free(void *p)
+{
+    rest_cfg *c = p;
+    if (!c)
+        return;
+    json_decref(c->resource);
+    free(c->key);
+    free(c->ignore);
+    free(c);
+}
+
+/* "PATCH /records/{id}" -> method and path. A lone path takes `deflt`. */
+static int parse_op(const json_t *res, const char *name, const char *deflt,
+                    const tu_srcmap *map, rest_op *op, tu_error *err)
+{
+    const char *text = NULL, *space, *problem;
+    tu_srcpos pos = tu_srcmap_member(map, res, name);
+    int rc = tu_schema_string(res, name, 0, map, "target.resource", &text,
+                              err);
+
+    if (rc <= 0)
+        return rc;
+    space = strchr(text, ' ');
+    op->method = deflt;
+    op->path = text;
+    if (space) {
+        op->method = NULL;
+        for (size_t i = 0; methods[i]; i++) {
+            if (strncasecmp(text, methods[i], (size_t)(space - text)) == 0 &&
+                strlen(methods[i]) == (size_t)(space - text))
+                op->method = methods[i];
+        }
+        op->path = space + strspn(space, " ");
+    }
+    if (!op->method) {
+        tu_error_at(err, pos, "target.resource.%s: '%.*s' is not a method "
+                    "trueup sends (POST, PUT, PATCH, DELETE)", name,
+                    (int)(space - text), text);
+        return -1;
+    }
+    if ((problem = tu_url_template_check(op->path)) != NULL) {
+        tu_error_at(err, pos, "target.resource.%s: the path has %s", name,
+                    problem);
+        return -1;
+    }
+    return 1;
+}
+
+static int parse_lists(rest_cfg *c, const json_t *res, const tu_srcmap *map,
+                       tu_error *err)
+{
+    const char *ctx = "target.resource";
+    if (tu_schema_string_list(res, "key", 1, map, ctx, &c->key, &c->nkey,
+                              err) < 0 ||
+        tu_schema_string_list(res, "ignore", 0, map, ctx, &c->ignore,
+                              &c->nignore, err) < 0)
+        return -1;
+    if (c->nkey == 0) {
+        tu_error_at(err, tu_srcmap_member(map, res, "key"),
+                    "target.resource.key: name at least one field");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_paging(rest_cfg *c, const json_t *res, const tu_srcmap *map,
+                        tu_error *err)
+{
+    const char *ctx = "target.resource";
+    c->page_param = "page";
+    c->per_page_param = "per_page";
+    c->per_page = 100;
+    return tu_schema_enum(res, "paginate", paginate_names, map, ctx,
+                          &c->paginate, err) < 0 ||
+           tu_schema_string(res, "page_param", 0, map, ctx, &c->page_param,
+                            err) < 0 ||
+           tu_schema_string(res, "per_page_param", 0, map, ctx,
+                            &c->per_page_param, err) < 0 ||
+           tu_schema_int(res, "per_page", 1, 1000000, map, ctx, &c->per_page,
+                         err) < 0 ? -1 : 0;
+}
+
+static int parse_resource(rest_cfg *c, const json_t *res,
+                          const tu_srcmap *map, tu_error *err)
+{
+    const char *ctx = "target.resource";
+    c->id = "id";
+    if (tu_schema_keys(res, resource_keys, map, ctx, err) != 0 ||
+        tu_schema_string(res, "list", 1, map, ctx, &c->list, err) < 0 ||
+        tu_schema_string(res, "items", 0, map, ctx, &c->items, err) < 0 ||
+        tu_schema_string(res, "id", 0, map, ctx, &c->id, err) < 0 ||
+        parse_paging(c, res, map, err) != 0 ||
+        parse_lists(c, res, map, err) != 0 ||
+        parse_op(res, "create", "POST", map, &c->create, err) < 0 ||
+        parse_op(res, "update", "PATCH", map, &c->update, err) < 0 ||
+        parse_op(res, "delete", "DELETE", map, &c->del, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int rest_parse(const json_t *target, const tu_srcmap *map, void **out,
+                      tu_error *err)
+{
+    const json_t *res = NULL;
+    rest_cfg *c;
+
+    if (tu_schema_object(target, "resource", 1, map, "target", &res, err) < 0)
+        return -1;
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    c->resource = json_incref((json_t *)res);
+    if (parse_resource(c, res, map, err) != 0) {
+        rest_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+static void rest_describe(const void *p, tu_keyspec *key, const char ***ignore,
+                          size_t *nignore)
+{
+    const rest_cfg *c = p;
+    key->fields = c->key;
+    key->count = c->nkey;
+    *ignore = c->ignore;
+    *nignore = c->nignore;
+}
+
+/* ---- fetching ----------------------------------------------------------- */
+
+typedef struct rest_fetch {
+    const tu_target *target;
+    const rest_cfg *cfg;
+    tu_strmap visited;     /* link mode: URLs fetched, to stop loops */
+    char **urls;           /* owned keys of `visited` */
+    size_t nurls;
+    long long total_pages; /* page mode: -1 until known */
+} rest_fetch;
+
+static void rest_fetch_free(void *p)
+{
+    rest_fetch *rf = p;
+    for (size_t i = 0; i < rf->nurls; i++)
+        free(rf->urls[i]);
+    free(rf->urls);
+    tu_strmap_free(&rf->visited);
+    free(rf);
+}
+
+static json_t *page_items(tu_fetch *f, const rest_cfg *c,
+                          const tu_http_response *r, const char *url)
+{
+    tu_error err = {{0}};
+    json_t *items = tu_list_page_items(r->body, r->body_len, c->items, url,
+                                       &err);
+    if (!items)
+        tu_fetch_fail(f, "%s", err.message);
+    return items;
+}
+
+/* `next` resolved against `base`; malloc'd or NULL. */
+static char *resolve_url(const char *base, const char *next)
+{
+    CURLU *u = curl_url();
+    char *out = NULL, *copy = NULL;
+
+    if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, next, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+        copy = strdup(out);
+    curl_free(out);
+    curl_url_cleanup(u);
+    return copy;
+}
+
+static int remember_url(rest_fetch *rf, const char *url)
+{
+    char *copy = strdup(url);
+    char **urls = realloc(rf->urls, (rf->nurls + 1) * sizeof *urls);
+    if (!copy || !urls) {
+        free(copy);
+        if (urls)
+            rf->urls = urls;
+        return -1;
+    }
+    rf->urls = urls;
+    rf->urls[rf->nurls++] = copy;
+    return tu_strmap_put(&rf->visited, copy, 0, NULL);
+}
+
+static void on_link_page(tu_fetch *f, const tu_http_response *r,
+                         const char *url, void *data);
+
+static void follow_link(tu_fetch *f, rest_fetch *rf, const char *url,
+                        const char *link)
+{
+    char *rel = tu_link_next(link), *next;
+    size_t seen;
+
+    if (!rel)
+        return;
+    next = resolve_url(url, rel);
+    free(rel);
+    if (!next) {
+        tu_fetch_fail(f, "GET %s: the Link header's next URL is not valid",
+                      url);
+        return;
+    }
+    if (tu_strmap_get(&rf->visited, next, &seen))
+        tu_fetch_fail(f, "GET %s: the Link header points back to %s, which "
+                      "was already fetched: the pagination loops", url, next);
+    else if (rf->nurls >= REST_MAX_PAGES)
+        tu_fetch_fail(f, "GET %s: more than %d pages; stopping", url,
+                      REST_MAX_PAGES);
+    else if (remember_url(rf, next) < 0)
+        tu_fetch_fail(f, "out of memory");
+    else
+        tu_fetch_get(f, next, 1, on_link_page, NULL);
+    free(next);
+}
+
+static void on_link_page(tu_fetch *f, const tu_http_response *r,
+                         const char *url, void *data)
+{
+    rest_fetch *rf = tu_fetch_state(f);
+    json_t *items = page_items(f, rf->cfg, r, url);
+    const char *link = tu_http_response_header(r, "Link");
+
+    (void)data;
+    if (!items)
+        return;
+    tu_fetch_add_records(f, items, url, rf->nurls);
+    json_decref(items);
+    if (link)
+        follow_link(f, rf, url, link);
+}
+
+static char *page_url(const rest_fetch *rf, long long page)
+{
+    const rest_cfg *c = rf->cfg;
+    char *base = tu_target_url(rf->target, c->list);
+    char *url;
+    size_t len;
+
+    if (!base)
+        return NULL;
+    len = strlen(base) + strlen(c->page_param) + strlen(c->per_page_param) +
+          64;
+    url = malloc(len);
+    if (url)
+        snprintf(url, len, "%s%c%s=%lld&%s=%ld", base,
+                 strchr(base, '?') ? '&' : '?', c->page_param, page,
+                 c->per_page_param, c->per_page);
+    free(base);
+    return url;
+}
+
+static void on_numbered_page(tu_fetch *f, const tu_http_response *r,
+                             const char *url, void *data);
+
+static void get_page(tu_fetch *f, rest_fetch *rf, long long page)
+{
+    char *url = page_url(rf, page);
+    if (!url) {
+        tu_fetch_fail(f, "out of memory");
+        return;
+    }
+    tu_fetch_get(f, url, 1, on_numbered_page, (void *)(uintptr_t)page);
+    free(url);
+}
+
+/* Page 1 told the total: fetch every other page at once. */
+static void get_remaining_pages(tu_fetch *f, rest_fetch *rf, long long total)
+{
+    rf->total_pages = (total + rf->cfg->per_page - 1) / rf->cfg->per_page;
+    if (rf->total_pages > REST_MAX_PAGES) {
+        tu_fetch_fail(f, "X-Total-Count %lld means more than %d pages of "
+                      "%ld; raise target.resource.per_page", total,
+                      REST_MAX_PAGES, rf->cfg->per_page);
+        return;
+    }
+    for (long long p = 2; p <= rf->total_pages && !tu_fetch_failed(f); p++)
+        get_page(f, rf, p);
+}
+
+static void on_numbered_page(tu_fetch *f, const tu_http_response *r,
+                             const char *url, void *data)
+{
+    rest_fetch *rf = tu_fetch_state(f);
+    long long page = (long long)(uintptr_t)data;
+    json_t *items = page_items(f, rf->cfg, r, url);
+    size_t n;
+
+    if (!items)
+        return;
+    n = json_array_size(items);
+    tu_fetch_add_records(f, items, url, (size_t)page);
+    json_decref(items);
+    if (page == 1) {
+        long long total =
+            tu_parse_count(tu_http_response_header(r, "X-Total-Count"));
+        if (total >= 0) {
+            get_remaining_pages(f, rf, total);
+            return;
+        }
+    }
+    if (rf->total_pages < 0 && n == (size_t)rf->cfg->per_page) {
+        if (page >= REST_MAX_PAGES)
+            tu_fetch_fail(f, "GET %s: more than %d pages; stopping", url,
+                          REST_MAX_PAGES);
+        else
+            get_page(f, rf, page + 1);
+    }
+}
+
+static void on_single_page(tu_fetch *f, const tu_http_response *r,
+                           const char *url, void *data)
+{
+    rest_fetch *rf = tu_fetch_state(f);
+    json_t *items = page_items(f, rf->cfg, r, url);
+    (void)data;
+    if (items)
+        tu_fetch_add_records(f, items, url, 0);
+    json_decref(items);
+}
+
+static int rest_fetch_start(const tu_target *t, tu_fetch *f)
+{
+    const rest_cfg *c = t->cfg;
+    rest_fetch *rf = calloc(1, sizeof *rf);
+    char *url;
+
+    if (!rf) {
+        tu_fetch_fail(f, "out of memory");
+        return -1;
+    }
+    rf->target = t;
+    rf->cfg = c;
+    rf->total_pages = -1;
+    tu_strmap_init(&rf->visited);
+    tu_fetch_set_state(f, rf, rest_fetch_free);
+    if (c->paginate == PAGINATE_PAGE) {
+        get_page(f, rf, 1);
+        return tu_fetch_failed(f) ? -1 : 0;
+    }
+    url = tu_target_url(t, c->list);
+    if (!url || (c->paginate == PAGINATE_LINK && remember_url(rf, url) < 0)) {
+        free(url);
+        tu_fetch_fail(f, "out of memory");
+        return -1;
+    }
+    tu_fetch_get(f, url, c->paginate == PAGINATE_LINK,
+                 c->paginate == PAGINATE_LINK ? on_link_page : on_single_page,
+                 NULL);
+    free(url);
+    return tu_fetch_failed(f) ? -1 : 0;
+}
+
+/* ---- pushing ------------------------------------------------------------ */
+
+/* The body of an update: the changed fields (PATCH), or the live record
+ * with the desired fields laid over it (PUT, POST). */
+static json_t *update_body(const rest_cfg *c, const tu_action *a)
+{
+    json_t *body;
+    const char *field;
+    json_t *change;
+
+    if (strcmp(c->update.method, "PATCH") == 0) {
+        body = json_object();
+        json_object_foreach(a->changes, field, change)
+            json_object_set(body, field, json_object_get(change, "after"));
+        return body;
+    }
+    body = json_deep_copy(a->live->fields);
+    if (body)
+        json_object_update(body, a->desired->fields);
+    return body;
+}
+
+static const rest_op *op_for(const rest_cfg *c, const tu_action *a,
+                             const char **name)
+{
+    switch (a->kind) {
+    case TU_ACTION_CREATE: *name = "create"; return &c->create;
+    case TU_ACTION_UPDATE: *name = "update"; return &c->update;
+    default:               *name = "delete"; return &c->del;
+    }
+}
+
+static void push_one(const tu_target *t, tu_push *p, tu_action *a)
+{
+    const rest_cfg *c = t->cfg;
+    const char *name, *missing;
+    const rest_op *op = op_for(c, a, &name);
+    const json_t *fields = a->live ? a->live->fields : a->desired->fields;
+    json_t *body_json = NULL;
+    char *path, *url, *body = NULL, msg[512];
+
+    if (!op->method) {
+        snprintf(msg, sizeof msg, "target.resource.%s is not set, so trueup "
+                 "cannot %s records", name, name);
+        tu_action_fail(a, msg);
+        return;
+    }
+    path = tu_url_expand(op->path, fields, c->id, &missing);
+    if (!path) {
+        snprintf(msg, sizeof msg, "target.resource.%s: the record has no "
+                 "value for %.*s", name,
+                 missing ? (int)strcspn(missing, "}") + 1 : 0,
+                 missing ? missing : "");
+        tu_action_fail(a, missing ? msg : "out of memory");
+        return;
+    }
+    url = tu_target_url(t, path);
+    free(path);
+    if (a->kind == TU_ACTION_CREATE)
+        body_json = json_incref(a->desired->fields);
+    else if (a->kind == TU_ACTION_UPDATE)
+        body_json = update_body(c, a);
+    if (body_json)
+        body = json_dumps(body_json, JSON_COMPACT);
+    json_decref(body_json);
+    if (!url || (a->kind != TU_ACTION_DELETE && !body)) {
+        free(url);
+        free(body);
+        tu_action_fail(a, "out of memory");
+        return;
+    }
+    tu_push_send(p, op->method, url, body, body ? strlen(body) : 0,
+                 strcmp(op->method, "POST") != 0, &a, 1);
+    free(url);
+}
+
+static int rest_push(const tu_target *t, tu_push *p, tu_action **actions,
+                     size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        push_one(t, p, actions[i]);
+    return 0;
+}
+
+const tu_provider_ops tu_provider_rest = {
+    .name = "rest",
+    .target_keys = target_keys,
+    .parse = rest_parse,
+    .free = rest_free,
+    .describe = rest_describe,
+    .normalize = NULL,
+    .fetch = rest_fetch_start,
+    .push = rest_push,
+};

@@ -1,0 +1,145 @@
+/* report.c -- counting a plan's outcome and writing it as JSON.
+ *
+ * Counts are derived from the actions alone: in plan mode created, updated
+ * and deleted are what would be done; in apply mode what was done. The
+ * results list holds every action other than a skip.
+ */
+#include "report.h"
+
+#include <stdlib.h>
+
+static void count_action(tu_counts *c, const tu_action *a, tu_mode mode)
+{
+    int done = mode == TU_MODE_PLAN ? a->status == TU_STATUS_PLANNED
+                                    : a->status == TU_STATUS_OK;
+    c->total++;
+    if (a->kind == TU_ACTION_SKIP) {
+        c->skipped++;
+        return;
+    }
+    if (a->status == TU_STATUS_FAILED) {
+        c->failed++;
+        return;
+    }
+    if (!done)
+        return;
+    if (mode == TU_MODE_APPLY)
+        c->succeeded++;
+    c->created += a->kind == TU_ACTION_CREATE;
+    c->updated += a->kind == TU_ACTION_UPDATE;
+    c->deleted += a->kind == TU_ACTION_DELETE;
+}
+
+static const char *status_name(const tu_action *a)
+{
+    switch (a->status) {
+    case TU_STATUS_OK:     return "ok";
+    case TU_STATUS_FAILED: return "failed";
+    default:               return "planned";
+    }
+}
+
+static json_t *result_json(const tu_action *a)
+{
+    json_t *r = json_object();
+    const char *action = a->kind == TU_ACTION_FAIL
+                             ? "none" : tu_action_kind_name(a->kind);
+    if (!r)
+        return NULL;
+    json_object_set_new(r, "key", json_string(tu_action_label(a)));
+    json_object_set_new(r, "action", json_string(action));
+    json_object_set_new(r, "status", json_string(status_name(a)));
+    if (a->attempts) {
+        json_object_set_new(r, "http_status", json_integer(a->http_status));
+        json_object_set_new(r, "attempts", json_integer(a->attempts));
+    }
+    if (a->changes && json_object_size(a->changes))
+        json_object_set(r, "changes", a->changes);
+    if (a->error)
+        json_object_set_new(r, "error", json_string(a->error));
+    return r;
+}
+
+static json_t *results_json(const tu_plan *plan)
+{
+    json_t *results = json_array();
+    for (size_t i = 0; results && i < plan->count; i++) {
+        const tu_action *a = &plan->actions[i];
+        if (a->kind == TU_ACTION_SKIP)
+            continue;
+        if (json_array_append_new(results, result_json(a)) != 0) {
+            json_decref(results);
+            return NULL;
+        }
+    }
+    return results;
+}
+
+static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
+                           const tu_plan *plan)
+{
+    const tu_counts *c = &rep->counts;
+    json_t *results = results_json(plan);
+
+    if (!results)
+        return NULL;
+    return json_pack(
+        "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+        "s:I, s:I, s:o}",
+        "mode", f->mode == TU_MODE_PLAN ? "plan" : "apply",
+        "changed", rep->changed,
+        "total", (json_int_t)c->total,
+        "succeeded", (json_int_t)c->succeeded,
+        "skipped", (json_int_t)c->skipped,
+        "failed", (json_int_t)c->failed,
+        "created", (json_int_t)c->created,
+        "updated", (json_int_t)c->updated,
+        "deleted", (json_int_t)c->deleted,
+        "requests", (json_int_t)f->requests,
+        "write_requests", (json_int_t)f->write_requests,
+        "retries", (json_int_t)f->retries,
+        "concurrency", (json_int_t)f->concurrency,
+        "elapsed_ms", (json_int_t)f->elapsed_ms,
+        "results", results);
+}
+
+tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f)
+{
+    tu_report *rep = calloc(1, sizeof *rep);
+    if (!rep)
+        return NULL;
+    for (size_t i = 0; i < plan->count; i++)
+        count_action(&rep->counts, &plan->actions[i], f->mode);
+    rep->counts.requests = f->requests;
+    rep->changed = rep->counts.created + rep->counts.updated +
+                       rep->counts.deleted > 0;
+    rep->json = report_json(rep, f, plan);
+    if (!rep->json) {
+        free(rep);
+        return NULL;
+    }
+    return rep;
+}
+
+void tu_report_counts(const tu_report *rep, tu_counts *counts)
+{
+    *counts = rep->counts;
+}
+
+int tu_report_changed(const tu_report *rep)
+{
+    return rep->changed;
+}
+
+const json_t *tu_report_json(const tu_report *rep)
+{
+    return rep->json;
+}
+
+void tu_report_free(tu_report *rep)
+{
+    if (!rep)
+        return;
+    json_decref(rep->json);
+    free(rep);
+}

@@ -1,0 +1,180 @@
+/* run.c -- the public API: load, then run (fetch -> plan -> push -> report).
+ *
+ * A tu_desired holds everything that comes from the files: the merged
+ * document, the parsed target (provider, URL, headers, secrets) and the
+ * keyed desired records. tu_run() builds an executor for the run, fetches
+ * the live records through it, plans, pushes in apply mode, and reports.
+ * Anything that stops the run before the push returns NULL with an error,
+ * and nothing has been written to the API.
+ */
+#include "trueup/trueup.h"
+#include "executor.h"
+#include "fetch.h"
+#include "plan.h"
+#include "push.h"
+#include "report.h"
+#include "target.h"
+#include "state/desired.h"
+#include "state/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct tu_desired {
+    tu_doc doc;
+    tu_target target;
+    tu_recordset records;
+};
+
+const char *tu_version(void)
+{
+    return TU_VERSION;
+}
+
+void tu_options_init(tu_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mode = TU_MODE_PLAN;
+    o->prune = -1;
+}
+
+static int normalize_desired(json_t *fields, tu_srcpos pos, void *data,
+                             tu_error *err)
+{
+    tu_target *t = data;
+    return t->ops->normalize ? t->ops->normalize(fields, pos, t->cfg, err) : 0;
+}
+
+tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
+                            tu_error *err)
+{
+    tu_desired *d = calloc(1, sizeof *d);
+    tu_keyspec key;
+    const char **ignore;
+    size_t nignore;
+
+    tu_error_clear(err);
+    if (!d) {
+        tu_error_set(err, "out of memory");
+        return NULL;
+    }
+    if (tu_doc_load(&d->doc, paths, npaths, err) != 0) {
+        free(d);
+        return NULL;
+    }
+    if (tu_target_parse(&d->target, d->doc.target, d->doc.map, err) != 0) {
+        tu_doc_free(&d->doc);
+        free(d);
+        return NULL;
+    }
+    d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
+    if (tu_doc_records(&d->doc, &key, normalize_desired, &d->target,
+                       &d->records, err) != 0) {
+        tu_desired_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+size_t tu_desired_record_count(const tu_desired *d)
+{
+    return d->records.count;
+}
+
+void tu_desired_free(tu_desired *d)
+{
+    if (!d)
+        return;
+    tu_recordset_free(&d->records);
+    tu_target_free(&d->target);
+    tu_doc_free(&d->doc);
+    free(d);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static tu_exec *make_exec(const tu_desired *d, const tu_options *o,
+                          long *concurrency, tu_error *err)
+{
+    const tu_settings *s = &d->doc.settings;
+    tu_exec_config cfg;
+
+    tu_exec_config_init(&cfg);
+    cfg.concurrency = o->concurrency > 0 ? o->concurrency : s->concurrency;
+    cfg.timeout_ms = (long)(s->timeout * 1000);
+    cfg.connect_timeout_ms = (long)(s->connect_timeout * 1000);
+    cfg.max_attempts = (unsigned)s->retries + 1;
+    cfg.headers = d->target.headers;
+    *concurrency = cfg.concurrency;
+    return tu_exec_new(&cfg, err);
+}
+
+static int plan_run(const tu_desired *d, const tu_options *o,
+                    const tu_recordset *live, tu_plan *plan, tu_error *err)
+{
+    tu_plan_options po;
+    tu_keyspec key;
+
+    d->target.ops->describe(d->target.cfg, &key, &po.ignore, &po.nignore);
+    po.key = &key;
+    po.prune = o->prune >= 0 ? o->prune : d->doc.settings.prune;
+    return tu_plan_build(plan, &d->records, live, &po, err);
+}
+
+/* The executor broke mid-push: what has no outcome is reported failed. */
+static void fail_unfinished(tu_plan *plan)
+{
+    for (size_t i = 0; i < plan->count; i++) {
+        tu_action *a = &plan->actions[i];
+        if (a->kind != TU_ACTION_SKIP && a->status == TU_STATUS_PLANNED)
+            tu_action_fail(a, "not completed: the HTTP executor failed");
+    }
+}
+
+tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
+{
+    long long start = now_ms();
+    tu_report_facts facts = {o->mode, 0, 0, 0, 0, 0};
+    tu_exec_stats after_fetch, stats;
+    tu_recordset live;
+    tu_plan plan = {0};
+    tu_report *rep = NULL;
+    tu_exec *exec;
+
+    tu_error_clear(err);
+    exec = make_exec(d, o, &facts.concurrency, err);
+    if (!exec)
+        return NULL;
+    if (tu_fetch_live(&d->target, exec, &live, o->progress, o->progress_data,
+                      err) != 0)
+        goto done;
+    tu_exec_stats_get(exec, &after_fetch);
+    if (plan_run(d, o, &live, &plan, err) != 0)
+        goto done_live;
+    if (o->mode == TU_MODE_APPLY &&
+        tu_push_plan(&d->target, exec, &plan, o->progress,
+                     o->progress_data) != 0)
+        fail_unfinished(&plan);
+    tu_exec_stats_get(exec, &stats);
+    facts.requests = stats.requests;
+    facts.write_requests = stats.requests - after_fetch.requests;
+    facts.retries = stats.retries;
+    facts.elapsed_ms = now_ms() - start;
+    rep = tu_report_build(&plan, &facts);
+    if (!rep)
+        tu_error_set(err, "out of memory while writing the report");
+    tu_plan_free(&plan);
+done_live:
+    tu_recordset_free(&live);
+done:
+    tu_exec_free(exec);
+    if (err)
+        tu_target_scrub(&d->target, err->message);
+    return rep;
+}

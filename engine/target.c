@@ -1,0 +1,366 @@
+/* target.c -- reading the common part of `target` (see target.h).
+ *
+ * Headers and auth become one curl_slist handed to the executor, which
+ * sends it with every request. Auth kinds:
+ *   bearer  Authorization: Bearer $token_env
+ *   basic   Authorization: Basic base64(username:$password_env)
+ *   header  NAME: $value_env
+ *   none
+ * A header name or value holding CR or LF is refused: it would let a value
+ * inject headers of its own.
+ */
+#include "target.h"
+#include "state/error.h"
+#include "state/json_util.h"
+#include "state/schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const common_keys[] = {"provider", "base_url", "headers",
+                                          "auth", NULL};
+enum { AUTH_NONE, AUTH_BEARER, AUTH_BASIC, AUTH_HEADER };
+static const char *const auth_types[] = {"none", "bearer", "basic", "header",
+                                         NULL};
+
+static int safe_header_text(const char *s)
+{
+    return strpbrk(s, "\r\n") == NULL;
+}
+
+static int add_header(tu_target *t, const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 3;
+    char *line = malloc(len);
+    struct curl_slist *list;
+
+    if (!line)
+        return -1;
+    snprintf(line, len, "%s: %s", name, value);
+    list = curl_slist_append(t->headers, line);
+    free(line);
+    if (!list)
+        return -1;
+    t->headers = list;
+    return 0;
+}
+
+static int add_secret(tu_target *t, const char *value)
+{
+    char **s = realloc(t->secrets, (t->nsecrets + 1) * sizeof *s);
+    if (!s)
+        return -1;
+    t->secrets = s;
+    s[t->nsecrets] = strdup(value);
+    if (!s[t->nsecrets])
+        return -1;
+    t->nsecrets++;
+    return 0;
+}
+
+/* The secret named by obj[key] (an environment variable's name). */
+static const char *secret_from_env(tu_target *t, const json_t *obj,
+                                   const char *key, const tu_srcmap *map,
+                                   tu_error *err)
+{
+    const char *var = NULL, *value;
+    if (tu_schema_string(obj, key, 1, map, "target.auth", &var, err) < 0)
+        return NULL;
+    value = getenv(var);
+    if (!value || !*value) {
+        tu_error_at(err, tu_srcmap_member(map, obj, key),
+                    "target.auth.%s: the environment variable %s is %s; "
+                    "export it before running trueup", key, var,
+                    value ? "empty" : "not set");
+        return NULL;
+    }
+    if (!safe_header_text(value)) {
+        tu_error_at(err, tu_srcmap_member(map, obj, key),
+                    "target.auth.%s: the value of %s holds a line break, "
+                    "which cannot go into an HTTP header", key, var);
+        return NULL;
+    }
+    if (add_secret(t, value) != 0) {
+        tu_error_set(err, "out of memory");
+        return NULL;
+    }
+    return value;
+}
+
+static char *base64(const char *in)
+{
+    static const char tbl[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in), o = 0;
+    char *out = malloc((n + 2) / 3 * 4 + 1);
+
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)in[i + 2];
+        out[o++] = tbl[(v >> 18) & 63];
+        out[o++] = tbl[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static int auth_basic(tu_target *t, const json_t *auth, const tu_srcmap *map,
+                      tu_error *err)
+{
+    const char *user = NULL, *pass;
+    char *pair, *enc, *value;
+    size_t len;
+    int rc = -1;
+
+    if (tu_schema_string(auth, "username", 1, map, "target.auth", &user,
+                         err) < 0 ||
+        !(pass = secret_from_env(t, auth, "password_env", map, err)))
+        return -1;
+    len = strlen(user) + strlen(pass) + 2;
+    pair = malloc(len);
+    if (pair) {
+        snprintf(pair, len, "%s:%s", user, pass);
+        enc = base64(pair);
+        value = enc ? malloc(strlen(enc) + 7) : NULL;
+        if (value) {
+            sprintf(value, "Basic %s", enc);
+            rc = add_secret(t, enc) || add_secret(t, value) ||
+                 add_header(t, "Authorization", value);
+            free(value);
+        }
+        free(enc);
+        free(pair);
+    }
+    if (rc)
+        tu_error_set(err, "out of memory");
+    return rc ? -1 : 0;
+}
+
+static int auth_bearer(tu_target *t, const json_t *auth, const tu_srcmap *map,
+                       tu_error *err)
+{
+    const char *token = secret_from_env(t, auth, "token_env", map, err);
+    char *value;
+    int rc;
+
+    if (!token)
+        return -1;
+    value = malloc(strlen(token) + 8);
+    if (!value) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    sprintf(value, "Bearer %s", token);
+    rc = add_secret(t, value) || add_header(t, "Authorization", value);
+    free(value);
+    if (rc)
+        tu_error_set(err, "out of memory");
+    return rc ? -1 : 0;
+}
+
+static int auth_header(tu_target *t, const json_t *auth, const tu_srcmap *map,
+                       tu_error *err)
+{
+    const char *name = NULL, *value;
+    if (tu_schema_string(auth, "name", 1, map, "target.auth", &name, err) < 0)
+        return -1;
+    if (!safe_header_text(name) || strchr(name, ':')) {
+        tu_error_at(err, tu_srcmap_member(map, auth, "name"),
+                    "target.auth.name: '%s' is not a valid header name", name);
+        return -1;
+    }
+    value = secret_from_env(t, auth, "value_env", map, err);
+    if (!value)
+        return -1;
+    if (add_header(t, name, value) != 0) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_auth(tu_target *t, const json_t *obj, const tu_srcmap *map,
+                      tu_error *err)
+{
+    static const char *const keys[AUTH_HEADER + 1][5] = {
+        {"type", NULL},
+        {"type", "token_env", NULL},
+        {"type", "username", "password_env", NULL},
+        {"type", "name", "value_env", NULL},
+    };
+    const json_t *auth = NULL;
+    int type = AUTH_NONE;
+    int rc = tu_schema_object(obj, "auth", 0, map, "target", &auth, err);
+
+    if (rc <= 0)
+        return rc; /* absent: no auth; or an error */
+    if (!json_object_get(auth, "type")) {
+        tu_error_at(err, tu_srcmap_get(map, auth), "target.auth: missing "
+                    "'type' (one of none, bearer, basic, header)");
+        return -1;
+    }
+    if (tu_schema_enum(auth, "type", auth_types, map, "target.auth", &type,
+                       err) < 0 ||
+        tu_schema_keys(auth, keys[type], map, "target.auth", err) != 0)
+        return -1;
+    switch (type) {
+    case AUTH_BEARER: return auth_bearer(t, auth, map, err);
+    case AUTH_BASIC:  return auth_basic(t, auth, map, err);
+    case AUTH_HEADER: return auth_header(t, auth, map, err);
+    default:          return 0;
+    }
+}
+
+static int parse_headers(tu_target *t, const json_t *obj,
+                         const tu_srcmap *map, tu_error *err)
+{
+    const json_t *headers = NULL;
+    const char *name;
+    json_t *value;
+
+    if (tu_schema_object(obj, "headers", 0, map, "target", &headers, err) < 0)
+        return -1;
+    json_object_foreach((json_t *)headers, name, value) {
+        tu_srcpos pos = tu_srcmap_member(map, headers, name);
+        if (!json_is_string(value)) {
+            tu_error_at(err, pos, "target.headers.%s: expected a string, "
+                        "got %s", name, tu_json_type_name(value));
+            return -1;
+        }
+        if (!*name || !safe_header_text(name) || strchr(name, ':') ||
+            !safe_header_text(json_string_value(value))) {
+            tu_error_at(err, pos, "target.headers.%s: header names and "
+                        "values cannot hold ':' in the name, or line breaks",
+                        name);
+            return -1;
+        }
+        if (add_header(t, name, json_string_value(value)) != 0) {
+            tu_error_set(err, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_provider(tu_target *t, const json_t *obj,
+                          const tu_srcmap *map, tu_error *err)
+{
+    const char *const *names = tu_provider_names();
+    int index = 0;
+
+    if (!json_object_get(obj, "provider")) {
+        tu_error_at(err, tu_srcmap_get(map, obj), "target: missing "
+                    "'provider' (for a generic REST API: provider: rest)");
+        return -1;
+    }
+    if (tu_schema_enum(obj, "provider", names, map, "target", &index,
+                       err) < 0)
+        return -1;
+    t->ops = tu_provider_find(names[index]);
+    return 0;
+}
+
+static int check_target_keys(const tu_target *t, const json_t *obj,
+                             const tu_srcmap *map, tu_error *err)
+{
+    const char *all[32];
+    size_t n = 0;
+
+    for (size_t i = 0; common_keys[i]; i++)
+        all[n++] = common_keys[i];
+    for (size_t i = 0; t->ops->target_keys[i] && n < 31; i++)
+        all[n++] = t->ops->target_keys[i];
+    all[n] = NULL;
+    return tu_schema_keys(obj, all, map, "target", err);
+}
+
+static int parse_base_url(tu_target *t, const json_t *obj,
+                          const tu_srcmap *map, tu_error *err)
+{
+    const char *url = NULL;
+    size_t len;
+
+    if (tu_schema_string(obj, "base_url", 1, map, "target", &url, err) < 0)
+        return -1;
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+        tu_error_at(err, tu_srcmap_member(map, obj, "base_url"),
+                    "target.base_url: '%s' must start with http:// or "
+                    "https://", url);
+        return -1;
+    }
+    len = strlen(url);
+    while (len && url[len - 1] == '/')
+        len--;
+    t->base_url = strndup(url, len);
+    if (!t->base_url) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int tu_target_parse(tu_target *t, const json_t *obj, const tu_srcmap *map,
+                    tu_error *err)
+{
+    memset(t, 0, sizeof *t);
+    if (parse_provider(t, obj, map, err) != 0 ||
+        check_target_keys(t, obj, map, err) != 0 ||
+        parse_base_url(t, obj, map, err) != 0 ||
+        parse_headers(t, obj, map, err) != 0 ||
+        parse_auth(t, obj, map, err) != 0 ||
+        t->ops->parse(obj, map, &t->cfg, err) != 0) {
+        tu_target_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+void tu_target_free(tu_target *t)
+{
+    if (t->ops && t->cfg)
+        t->ops->free(t->cfg);
+    free(t->base_url);
+    curl_slist_free_all(t->headers);
+    for (size_t i = 0; i < t->nsecrets; i++)
+        free(t->secrets[i]);
+    free(t->secrets);
+    memset(t, 0, sizeof *t);
+}
+
+char *tu_target_url(const tu_target *t, const char *path)
+{
+    size_t len;
+    char *url;
+
+    if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0)
+        return strdup(path);
+    len = strlen(t->base_url) + strlen(path) + 2;
+    url = malloc(len);
+    if (url)
+        snprintf(url, len, "%s%s%s", t->base_url, *path == '/' ? "" : "/",
+                 path);
+    return url;
+}
+
+void tu_target_scrub(const tu_target *t, char *text)
+{
+    for (size_t i = 0; i < t->nsecrets; i++) {
+        const char *s = t->secrets[i];
+        size_t n = strlen(s);
+        char *hit;
+        if (n < 4)
+            continue;
+        while ((hit = strstr(text, s)) != NULL) {
+            memcpy(hit, "***", 3);
+            memmove(hit + 3, hit + n, strlen(hit + n) + 1);
+        }
+    }
+}

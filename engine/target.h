@@ -1,0 +1,39 @@
+/* target.h -- the API to reconcile: where it is, how to authenticate, and
+ * which provider speaks to it.
+ *
+ * The common keys (provider, base_url, headers, auth) are read here; the
+ * provider reads its own. Secrets come only from the environment (the
+ * `*_env` keys) and are kept in `secrets` so that any text trueup prints
+ * can be scrubbed of them.
+ */
+#ifndef TU_ENGINE_TARGET_H
+#define TU_ENGINE_TARGET_H
+
+#include <stddef.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "state/srcmap.h"
+#include "provider.h"
+
+struct tu_target {
+    const tu_provider_ops *ops;
+    void *cfg;                   /* owned by ops->free */
+    char *base_url;              /* without a trailing '/' */
+    struct curl_slist *headers;  /* configured headers and auth */
+    char **secrets;              /* owned; values never to be shown */
+    size_t nsecrets;
+};
+
+int tu_target_parse(tu_target *target, const json_t *obj,
+                    const tu_srcmap *map, tu_error *err);
+void tu_target_free(tu_target *target);
+
+/* base_url joined with `path` ("/records"), or `path` itself when it is an
+ * absolute http(s) URL. Returns a malloc'd string or NULL. */
+char *tu_target_url(const tu_target *target, const char *path);
+
+/* Replace every secret value in `text` by "***", in place. */
+void tu_target_scrub(const tu_target *target, char *text);
+
+#endif

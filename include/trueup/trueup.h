@@ -1,0 +1,129 @@
+/* trueup.h -- the public API of libtrueup.
+ *
+ * libtrueup reconciles records kept in a remote API with a desired state
+ * written in YAML. The data flows one way:
+ *
+ *     tu_desired_load()   YAML files -> validated desired state
+ *     tu_run()            fetch live records -> plan -> (apply) -> report
+ *     tu_report_json()    the report, as a jansson value
+ *
+ * Ownership: every tu_*_load / tu_run result is owned by the caller and
+ * released with the matching tu_*_free. Values returned by accessors
+ * (tu_report_json) are borrowed: they live as long as the object they came
+ * from. Every function that can fail takes a tu_error * (which may be NULL)
+ * and fills it with a message that says what is wrong, where (file:line) and,
+ * where it can, what to do.
+ *
+ * The library keeps no global mutable state. Call curl_global_init() once
+ * in the program before using it from several threads (the CLI does).
+ */
+#ifndef TRUEUP_TRUEUP_H
+#define TRUEUP_TRUEUP_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TU_VERSION "0.1.0"
+
+/* The library's version, TU_VERSION of the build that was linked. */
+const char *tu_version(void);
+
+/* ---- errors ------------------------------------------------------------ */
+
+#define TU_ERROR_MAX 2048
+
+typedef struct tu_error {
+    /* One line, for example
+     *   "zone.yaml:12:5: records[3]: unknown key 'tll' (did you mean 'ttl'?)"
+     * Empty when nothing failed. Never holds a secret value. */
+    char message[TU_ERROR_MAX];
+} tu_error;
+
+/* ---- desired state ----------------------------------------------------- */
+
+/* A loaded, validated desired state: target, settings, defaults, records. */
+typedef struct tu_desired tu_desired;
+
+/* Load and merge one or more desired-state YAML files (docs/desired-state.md).
+ * The target may come from one file and records from many; a key given twice
+ * with different values is an error naming both places. Secrets named by
+ * `*_env` keys are read from the environment here.
+ * Returns NULL on any error, with `error` filled; nothing is half-loaded. */
+tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
+                            tu_error *error);
+
+/* The number of desired records loaded (absent ones included). */
+size_t tu_desired_record_count(const tu_desired *desired);
+
+void tu_desired_free(tu_desired *desired);
+
+/* ---- running ----------------------------------------------------------- */
+
+typedef enum tu_mode {
+    TU_MODE_PLAN = 0,  /* fetch and diff; never writes */
+    TU_MODE_APPLY = 1  /* fetch, diff, and push what differs */
+} tu_mode;
+
+/* Progress of a run, for a terminal display. `phase` is "fetch" or "apply";
+ * `done` of `total` requests have finished (total may grow while fetching
+ * pages). Called from the thread that called tu_run. */
+typedef struct tu_progress {
+    const char *phase;
+    size_t done;
+    size_t total;
+} tu_progress;
+
+typedef void (*tu_progress_fn)(const tu_progress *progress, void *data);
+
+typedef struct tu_options {
+    tu_mode mode;
+    long concurrency;          /* > 0 overrides settings.concurrency */
+    int prune;                 /* -1: as the file says; 0: off; 1: on */
+    tu_progress_fn progress;   /* NULL: no progress reports */
+    void *progress_data;
+} tu_options;
+
+/* Fill `options` with the defaults: plan mode, everything as the file says. */
+void tu_options_init(tu_options *options);
+
+/* The outcome of a run. */
+typedef struct tu_report tu_report;
+
+/* Fetch the live records, plan, and in apply mode push what differs.
+ * Returns NULL when the run could not proceed (the live state could not be
+ * fetched, or the plan is invalid): `error` says why and nothing was pushed.
+ * Otherwise returns a report, whose records may individually have failed. */
+tu_report *tu_run(const tu_desired *desired, const tu_options *options,
+                  tu_error *error);
+
+typedef struct tu_counts {
+    size_t total;      /* records considered */
+    size_t succeeded;  /* changes the API accepted (apply mode) */
+    size_t skipped;    /* records already in the desired state */
+    size_t failed;     /* changes that failed or could not be planned */
+    size_t created;    /* in plan mode: planned; in apply mode: done */
+    size_t updated;
+    size_t deleted;
+    size_t requests;   /* HTTP requests sent, retries and fetches included */
+} tu_counts;
+
+void tu_report_counts(const tu_report *report, tu_counts *counts);
+
+/* True when anything changed (apply) or would change (plan). */
+int tu_report_changed(const tu_report *report);
+
+/* The report as a JSON object (docs/report.md). Borrowed: valid until
+ * tu_report_free. */
+const json_t *tu_report_json(const tu_report *report);
+
+void tu_report_free(tu_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRUEUP_TRUEUP_H */

@@ -1,0 +1,373 @@
+/* desired.c -- loading, merging and checking desired-state files.
+ *
+ * Each file is parsed by yaml_load.c into jansson values sharing one source
+ * map. The merged document is built fresh: a mapping given in several files
+ * is copied and merged key by key (never mutating the loaded values, which
+ * YAML aliases may share), records are appended in file order. Settings are
+ * read into a struct with their defaults; records are checked for shape
+ * here and turned into a keyed record set by tu_doc_records().
+ */
+#include "desired.h"
+#include "error.h"
+#include "json_util.h"
+#include "schema.h"
+#include "yaml_load.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const top_keys[] = {"target", "settings", "defaults",
+                                       "records", NULL};
+static const char *const settings_keys[] = {
+    "concurrency", "timeout", "connect_timeout", "retries", "prune", NULL};
+
+void tu_settings_init(tu_settings *s)
+{
+    s->concurrency = 16;
+    s->timeout = 30;
+    s->connect_timeout = 10;
+    s->retries = 3;
+    s->prune = 0;
+}
+
+/* ---- merging ------------------------------------------------------------ */
+
+static json_t *copy_mapping(tu_srcmap *map, const json_t *obj)
+{
+    json_t *copy = json_object();
+    const char *key;
+    json_t *value;
+
+    if (!copy)
+        return NULL;
+    tu_srcmap_set(map, copy, tu_srcmap_get(map, obj));
+    json_object_foreach((json_t *)obj, key, value) {
+        if (json_object_set(copy, key, value) != 0 ||
+            tu_srcmap_add_member(map, copy, tu_srcmap_member(map, obj, key))) {
+            json_decref(copy);
+            return NULL;
+        }
+    }
+    return copy;
+}
+
+static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
+                      const char *path, tu_error *err);
+
+static int merge_member(tu_srcmap *map, json_t *acc, const json_t *add,
+                        const char *key, const char *path, tu_error *err)
+{
+    json_t *old = json_object_get(acc, key);
+    json_t *new = json_object_get(add, key);
+    char sub[512];
+    tu_srcpos old_pos, new_pos;
+
+    snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
+    if (!old) {
+        if (json_object_set(acc, key, new) != 0)
+            return -1;
+        return tu_srcmap_add_member(map, acc, tu_srcmap_member(map, add, key));
+    }
+    if (json_is_object(old) && json_is_object(new)) {
+        json_t *merged = copy_mapping(map, old);
+        if (!merged || json_object_set_new(acc, key, merged) != 0)
+            return -1;
+        return merge_into(map, merged, new, sub, err);
+    }
+    if (tu_json_equal(old, new))
+        return 0;
+    old_pos = tu_srcmap_member(map, acc, key);
+    new_pos = tu_srcmap_member(map, add, key);
+    tu_error_at(err, new_pos,
+                "%s is given a different value here than at %s:%u:%u; "
+                "keep one of them",
+                sub, old_pos.file ? old_pos.file : "?", old_pos.line,
+                old_pos.column);
+    return -1;
+}
+
+static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
+                      const char *path, tu_error *err)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach((json_t *)add, key, value) {
+        if (merge_member(map, acc, add, key, path, err) != 0) {
+            if (!err || !err->message[0])
+                tu_error_set(err, "out of memory while merging %s", path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int append_records(json_t *acc, const json_t *records)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(records, i, item) {
+        if (json_array_append(acc, item) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach((json_t *)root, key, value) {
+        int rc;
+        if (strcmp(key, "records") == 0) {
+            rc = append_records(json_object_get(doc->root, "records"), value);
+            if (rc)
+                tu_error_set(err, "out of memory");
+        } else {
+            rc = merge_member(doc->map, doc->root, root, key, "", err);
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- checking one file -------------------------------------------------- */
+
+static int check_file(const tu_srcmap *map, const json_t *root,
+                      const char *path, tu_error *err)
+{
+    const json_t *v;
+
+    if (!json_is_object(root)) {
+        tu_error_at(err, tu_srcmap_get(map, root),
+                    "the file must be a mapping with target, settings, "
+                    "defaults and records; got %s", tu_json_type_name(root));
+        if (!tu_srcmap_get(map, root).file)
+            tu_error_set(err, "%s: the file must be a mapping with target, "
+                         "settings, defaults and records; got %s", path,
+                         tu_json_type_name(root));
+        return -1;
+    }
+    if (tu_schema_keys(root, top_keys, map, "", err) != 0)
+        return -1;
+    if (tu_schema_object(root, "target", 0, map, "", &v, err) < 0 ||
+        tu_schema_object(root, "settings", 0, map, "", &v, err) < 0 ||
+        tu_schema_object(root, "defaults", 0, map, "", &v, err) < 0)
+        return -1;
+    v = json_object_get(root, "records");
+    if (v && !json_is_array(v)) {
+        tu_error_at(err, tu_srcmap_member(map, root, "records"),
+                    "records: expected a list of records, got %s",
+                    tu_json_type_name(v));
+        return -1;
+    }
+    return 0;
+}
+
+static int read_settings(tu_doc *doc, tu_error *err)
+{
+    const json_t *s = json_object_get(doc->root, "settings");
+    const tu_srcmap *m = doc->map;
+    tu_settings *out = &doc->settings;
+
+    tu_settings_init(out);
+    if (!s)
+        return 0;
+    if (tu_schema_keys(s, settings_keys, m, "settings", err) != 0 ||
+        tu_schema_int(s, "concurrency", 1, 10000, m, "settings",
+                      &out->concurrency, err) < 0 ||
+        tu_schema_number(s, "timeout", 0.001, 86400, m, "settings",
+                         &out->timeout, err) < 0 ||
+        tu_schema_number(s, "connect_timeout", 0.001, 3600, m, "settings",
+                         &out->connect_timeout, err) < 0 ||
+        tu_schema_int(s, "retries", 0, 100, m, "settings", &out->retries,
+                      err) < 0 ||
+        tu_schema_bool(s, "prune", m, "settings", &out->prune, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int load_files(tu_doc *doc, const char *const *paths, size_t npaths,
+                      tu_error *err)
+{
+    for (size_t i = 0; i < npaths; i++) {
+        json_t *root = tu_yaml_load_file(paths[i], doc->map, err);
+        int rc;
+        if (!root)
+            return -1;
+        rc = check_file(doc->map, root, paths[i], err);
+        if (rc == 0)
+            rc = merge_file(doc, root, err);
+        json_decref(root);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
+                tu_error *err)
+{
+    memset(doc, 0, sizeof *doc);
+    if (npaths == 0) {
+        tu_error_set(err, "no desired-state file given");
+        return -1;
+    }
+    doc->map = tu_srcmap_new();
+    doc->root = json_object();
+    if (!doc->map || !doc->root ||
+        json_object_set_new(doc->root, "records", json_array()) != 0) {
+        tu_error_set(err, "out of memory");
+        goto fail;
+    }
+    if (load_files(doc, paths, npaths, err) != 0 || read_settings(doc, err))
+        goto fail;
+    doc->target = json_object_get(doc->root, "target");
+    doc->defaults = json_object_get(doc->root, "defaults");
+    doc->records = json_object_get(doc->root, "records");
+    if (!doc->target) {
+        tu_error_set(err, "%s%s: no target: one of the files must have a "
+                     "'target' mapping saying which API to reconcile "
+                     "(see docs/desired-state.md)", paths[0],
+                     npaths > 1 ? " (and the others)" : "");
+        goto fail;
+    }
+    return 0;
+fail:
+    tu_doc_free(doc);
+    return -1;
+}
+
+void tu_doc_free(tu_doc *doc)
+{
+    json_decref(doc->root);
+    tu_srcmap_free(doc->map);
+    memset(doc, 0, sizeof *doc);
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static int record_state(const json_t *item, const tu_srcmap *map,
+                        int *absent, tu_error *err)
+{
+    static const char *const states[] = {"present", "absent", NULL};
+    int index = 0;
+    if (tu_schema_enum(item, "state", states, map, "record", &index, err) < 0)
+        return -1;
+    *absent = index == 1;
+    return 0;
+}
+
+static json_t *record_fields(const json_t *defaults, const json_t *item)
+{
+    json_t *fields = json_object();
+    const char *key;
+    json_t *value;
+
+    if (!fields)
+        return NULL;
+    json_object_foreach((json_t *)item, key, value) {
+        if (strcmp(key, "state") != 0 &&
+            json_object_set(fields, key, value) != 0)
+            goto fail;
+    }
+    if (defaults &&
+        json_object_update_missing(fields, (json_t *)defaults) != 0)
+        goto fail;
+    return fields;
+fail:
+    json_decref(fields);
+    return NULL;
+}
+
+static void key_list(const tu_keyspec *spec, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < spec->count; i++) {
+        strncat(buf, i ? ", " : "", size - strlen(buf) - 1);
+        strncat(buf, spec->fields[i], size - strlen(buf) - 1);
+    }
+}
+
+static int add_record(const tu_doc *doc, const json_t *item, size_t index,
+                      const tu_keyspec *spec, tu_normalize_fn normalize,
+                      void *data, tu_recordset *out, tu_error *err)
+{
+    tu_srcpos pos = tu_srcmap_get(doc->map, item);
+    json_t *fields;
+    char *key, *label, keys[256];
+    const char *missing;
+    size_t first;
+    int absent;
+    tu_record *r;
+
+    if (!json_is_object(item)) {
+        if (!pos.file)
+            pos = tu_srcmap_member(doc->map, doc->root, "records");
+        tu_error_at(err, pos, "records[%zu]: expected a mapping of fields, "
+                    "got %s", index, tu_json_type_name(item));
+        return -1;
+    }
+    if (record_state(item, doc->map, &absent, err) != 0)
+        return -1;
+    fields = record_fields(doc->defaults, item);
+    if (!fields) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    if (normalize && normalize(fields, pos, data, err) != 0) {
+        json_decref(fields);
+        return -1;
+    }
+    if (tu_record_key(fields, spec, &key, &label, &missing) != 0) {
+        key_list(spec, keys, sizeof keys);
+        json_decref(fields);
+        if (!missing) {
+            tu_error_set(err, "out of memory");
+            return -1;
+        }
+        tu_error_at(err, pos, "record: key field '%s' is missing or not a "
+                    "string, number or boolean (the key is [%s])", missing,
+                    keys);
+        return -1;
+    }
+    r = tu_recordset_add(out, fields, key, label, &first);
+    if (!r) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    r->pos = pos;
+    r->absent = (unsigned)absent;
+    if (first != SIZE_MAX) {
+        tu_srcpos fp = out->items[first].pos;
+        tu_error_at(err, pos, "record '%s' is declared twice: also at %s:%u; "
+                    "keep one of them", r->label, fp.file ? fp.file : "?",
+                    fp.line);
+        return -1;
+    }
+    return 0;
+}
+
+int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
+                   tu_normalize_fn normalize, void *data, tu_recordset *out,
+                   tu_error *err)
+{
+    size_t n = json_array_size(doc->records);
+
+    tu_recordset_init(out);
+    if (tu_recordset_reserve(out, n) != 0) {
+        tu_error_set(err, "out of memory for %zu records", n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (add_record(doc, json_array_get(doc->records, i), i, spec,
+                       normalize, data, out, err) != 0) {
+            tu_recordset_free(out);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,55 @@
+/* desired.h -- the desired-state document: files merged and checked.
+ *
+ * Several YAML files may be given; they merge into one document: mappings
+ * (target, settings, defaults) merge key by key, and records concatenate.
+ * A key given in two files with different values is an error naming both
+ * places; the same value twice is fine. Top-level keys and settings are
+ * checked here; the target is left to its provider (engine/), which knows
+ * its keys.
+ */
+#ifndef TU_STATE_DESIRED_H
+#define TU_STATE_DESIRED_H
+
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "record.h"
+#include "srcmap.h"
+
+typedef struct tu_settings {
+    long concurrency;        /* requests in flight at most */
+    double timeout;          /* seconds per request */
+    double connect_timeout;  /* seconds to connect */
+    long retries;            /* extra tries for retryable failures */
+    int prune;               /* delete live records no desired one names */
+} tu_settings;
+
+void tu_settings_init(tu_settings *settings);
+
+typedef struct tu_doc {
+    tu_srcmap *map;          /* owned: positions of everything below */
+    json_t *root;            /* owned: the merged document */
+    const json_t *target;    /* borrowed from root */
+    const json_t *defaults;  /* borrowed; NULL when absent */
+    const json_t *records;   /* borrowed; a list, possibly empty */
+    tu_settings settings;
+} tu_doc;
+
+/* Load, merge and check `paths`. 0, or -1 with err set (doc left empty). */
+int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
+                tu_error *err);
+
+void tu_doc_free(tu_doc *doc);
+
+/* Called for each desired record once defaults are merged in, before its
+ * key is computed; a provider normalises fields here (0, or -1 + err). */
+typedef int (*tu_normalize_fn)(json_t *fields, tu_srcpos pos, void *data,
+                               tu_error *err);
+
+/* Build the desired record set: defaults merged under each record, `state`
+ * taken out, normalised, keyed. Two records with the same key are an error
+ * naming both places. 0, or -1 with err set. */
+int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
+                   tu_normalize_fn normalize, void *data, tu_recordset *out,
+                   tu_error *err);
+
+#endif

@@ -1,0 +1,28 @@
+/* json_util.h -- comparisons and lookups on jansson values.
+ *
+ * Desired and live records are compared by value: 600 equals 600.0,
+ * strings compare exactly, objects and arrays deeply (object key order
+ * does not matter, array order does).
+ */
+#ifndef TU_STATE_JSON_UTIL_H
+#define TU_STATE_JSON_UTIL_H
+
+#include <jansson.h>
+
+/* 1 when a and b are equal by value (numbers by numeric value). */
+int tu_json_equal(const json_t *a, const json_t *b);
+
+/* The value at a dotted path ("data.items") under root; root itself for an
+ * empty path or NULL; NULL when a step is missing or not an object. */
+json_t *tu_json_path(const json_t *root, const char *path);
+
+/* Text of a scalar for keys and messages: strings as they are, integers
+ * and integral reals without a fraction ("600"), other reals with %.17g,
+ * true/false/null as words. Containers are compact JSON. Returns a new
+ * string (free) or NULL when out of memory. */
+char *tu_json_text(const json_t *value);
+
+/* The name of a value's type for messages: "a string", "an integer"... */
+const char *tu_json_type_name(const json_t *value);
+
+#endif

@@ -1,0 +1,164 @@
+/* record.c -- records, keys and indexed record sets (see record.h).
+ *
+ * The matching key is built as, for each key field, a one-letter type tag
+ * ('s' string, 'n' number, 'b' boolean, 'z' null) followed by the value's
+ * text and a 0x1f unit separator. Numbers use tu_json_text, which writes
+ * integral reals without a fraction, so 600 and 600.0 share a key.
+ */
+#include "record.h"
+#include "json_util.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char type_tag(const json_t *v)
+{
+    if (json_is_string(v))
+        return 's';
+    if (json_is_number(v))
+        return 'n';
+    if (json_is_boolean(v))
+        return 'b';
+    return 'z';
+}
+
+typedef struct strbuf {
+    char *data;
+    size_t len, cap;
+} strbuf;
+
+static int strbuf_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        char *data;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        data = realloc(b->data, cap);
+        if (!data)
+            return -1;
+        b->data = data;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+static int add_key_part(strbuf *key, strbuf *label, const json_t *v,
+                        size_t i)
+{
+    char tag = type_tag(v);
+    char *text = tu_json_text(v);
+    int rc;
+
+    if (!text)
+        return -1;
+    rc = strbuf_add(key, &tag, 1) | strbuf_add(key, text, strlen(text)) |
+         strbuf_add(key, "\x1f", 1) |
+         (i ? strbuf_add(label, "|", 1) : 0) |
+         strbuf_add(label, text, strlen(text));
+    free(text);
+    return rc ? -1 : 0;
+}
+
+int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
+                  char **label, const char **missing)
+{
+    strbuf k = {0}, l = {0};
+
+    *missing = NULL;
+    for (size_t i = 0; i < spec->count; i++) {
+        const json_t *v = json_object_get(fields, spec->fields[i]);
+        if (!v || json_is_object(v) || json_is_array(v) || json_is_null(v)) {
+            *missing = spec->fields[i];
+            goto fail;
+        }
+        if (add_key_part(&k, &l, v, i) != 0)
+            goto fail;
+    }
+    if (!k.data && (strbuf_add(&k, "", 0) || strbuf_add(&l, "", 0)))
+        goto fail;
+    *key = k.data;
+    *label = l.data;
+    return 0;
+fail:
+    free(k.data);
+    free(l.data);
+    return -1;
+}
+
+void tu_recordset_init(tu_recordset *set)
+{
+    memset(set, 0, sizeof *set);
+    tu_strmap_init(&set->index);
+}
+
+void tu_recordset_free(tu_recordset *set)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        json_decref(set->items[i].fields);
+        free(set->items[i].key);
+        free(set->items[i].label);
+    }
+    free(set->items);
+    tu_strmap_free(&set->index);
+    tu_recordset_init(set);
+}
+
+int tu_recordset_reserve(tu_recordset *set, size_t n)
+{
+    size_t want = set->count + n;
+    if (want > set->cap) {
+        size_t cap = set->cap ? set->cap : 64;
+        tu_record *items;
+        while (cap < want)
+            cap *= 2;
+        items = realloc(set->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        set->items = items;
+        set->cap = cap;
+    }
+    return tu_strmap_reserve(&set->index, want);
+}
+
+tu_record *tu_recordset_add(tu_recordset *set, json_t *fields, char *key,
+                            char *label, size_t *first)
+{
+    tu_record *r;
+    size_t existing = SIZE_MAX;
+    int rc;
+
+    if (tu_recordset_reserve(set, 1) != 0)
+        goto oom;
+    r = &set->items[set->count];
+    memset(r, 0, sizeof *r);
+    r->fields = fields;
+    r->key = key;
+    r->label = label;
+    rc = tu_strmap_put(&set->index, key, set->count, &existing);
+    if (rc < 0)
+        goto oom;
+    if (rc == 0) {
+        r->ambiguous = 1;
+        set->items[existing].ambiguous = 1;
+    }
+    if (first)
+        *first = existing;
+    set->count++;
+    return r;
+oom:
+    json_decref(fields);
+    free(key);
+    free(label);
+    return NULL;
+}
+
+const tu_record *tu_recordset_find(const tu_recordset *set, const char *key)
+{
+    size_t i;
+    return tu_strmap_get(&set->index, key, &i) ? &set->items[i] : NULL;
+}

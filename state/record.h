@@ -1,0 +1,66 @@
+/* record.h -- records, their keys, and sets of records indexed by key.
+ *
+ * A record is a JSON object of fields. Its key is made from the values of
+ * the key fields (resource.key): `label` joins them with '|' for people
+ * ("www.example.org.|A"), and `key` is an unambiguous encoding used for
+ * matching, in which each value carries its type, so that the string "600"
+ * and the number 600 are different keys while 600 and 600.0 are the same.
+ *
+ * A record set owns its records and indexes them by key. Desired sets
+ * refuse a second record with a key already present; live sets keep both
+ * and mark the key ambiguous, so the plan can fail that record alone.
+ */
+#ifndef TU_STATE_RECORD_H
+#define TU_STATE_RECORD_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "srcmap.h"
+#include "strmap.h"
+
+typedef struct tu_keyspec {
+    const char **fields;   /* borrowed field names */
+    size_t count;
+} tu_keyspec;
+
+typedef struct tu_record {
+    json_t *fields;        /* owned reference */
+    char *key;             /* owned: matching key */
+    char *label;           /* owned: "a|b" */
+    tu_srcpos pos;         /* where it was declared; unknown for live */
+    unsigned absent : 1;   /* desired: state: absent */
+    unsigned ambiguous : 1;/* live: another live record has this key */
+} tu_record;
+
+typedef struct tu_recordset {
+    tu_record *items;
+    size_t count;
+    size_t cap;
+    tu_strmap index;       /* key -> index of its first record */
+} tu_recordset;
+
+/* Compute key and label of `fields`. Returns 0, or -1 with *missing set to
+ * the first key field that is absent or not a scalar (then nothing is
+ * allocated), or -1 with *missing NULL when out of memory. */
+int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
+                  char **label, const char **missing);
+
+void tu_recordset_init(tu_recordset *set);
+void tu_recordset_free(tu_recordset *set);
+
+/* Make room for n more records. 0 or -1 (out of memory). */
+int tu_recordset_reserve(tu_recordset *set, size_t n);
+
+/* Add a record whose key and label are already computed; takes ownership
+ * of fields, key and label in every case. Returns the new record, or NULL
+ * when out of memory. When the key is already present, *first receives the
+ * index of the record that has it (else SIZE_MAX) and both are marked
+ * ambiguous; the caller decides whether that is an error. */
+tu_record *tu_recordset_add(tu_recordset *set, json_t *fields, char *key,
+                            char *label, size_t *first);
+
+/* The first record with `key`, or NULL. */
+const tu_record *tu_recordset_find(const tu_recordset *set, const char *key);
+
+#endif

@@ -1,0 +1,62 @@
+/* schema.h -- typed reads from loaded YAML mappings, with located errors.
+ *
+ * The desired-state file is checked strictly: unknown keys are errors (with
+ * the closest known key suggested), and every value has the type its key
+ * expects. These helpers read one key each and, on failure, write an error
+ * located at that key ("file:line:col: settings.timeout: expected a number,
+ * got a string"). `ctx` is the dotted path of the mapping ("settings").
+ *
+ * Each returns 1 when the key is present and valid, 0 when it is absent
+ * (and not required), -1 on error.
+ */
+#ifndef TU_STATE_SCHEMA_H
+#define TU_STATE_SCHEMA_H
+
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "srcmap.h"
+
+/* The candidate closest to `word` by edit distance, if close enough to be a
+ * plausible typo; NULL otherwise. `candidates` ends with NULL. */
+const char *tu_suggest(const char *word, const char *const *candidates);
+
+/* Fail on the first key of `obj` that is not in `allowed` (NULL-ended). */
+int tu_schema_keys(const json_t *obj, const char *const *allowed,
+                   const tu_srcmap *map, const char *ctx, tu_error *err);
+
+/* Fail unless `value` is a mapping; `where` names it in the message. */
+int tu_schema_is_object(const json_t *value, const tu_srcmap *map,
+                        tu_srcpos pos, const char *where, tu_error *err);
+
+int tu_schema_string(const json_t *obj, const char *key, int required,
+                     const tu_srcmap *map, const char *ctx,
+                     const char **out, tu_error *err);
+
+int tu_schema_int(const json_t *obj, const char *key, long min, long max,
+                  const tu_srcmap *map, const char *ctx, long *out,
+                  tu_error *err);
+
+int tu_schema_number(const json_t *obj, const char *key, double min,
+                     double max, const tu_srcmap *map, const char *ctx,
+                     double *out, tu_error *err);
+
+int tu_schema_bool(const json_t *obj, const char *key, const tu_srcmap *map,
+                   const char *ctx, int *out, tu_error *err);
+
+/* A mapping (borrowed). */
+int tu_schema_object(const json_t *obj, const char *key, int required,
+                     const tu_srcmap *map, const char *ctx,
+                     const json_t **out, tu_error *err);
+
+/* One of `choices` (NULL-ended); *index receives its position. */
+int tu_schema_enum(const json_t *obj, const char *key,
+                   const char *const *choices, const tu_srcmap *map,
+                   const char *ctx, int *index, tu_error *err);
+
+/* A list of non-empty strings, or a single string taken as a list of one.
+ * *out is a NULL-ended array of borrowed strings (free the array only). */
+int tu_schema_string_list(const json_t *obj, const char *key, int required,
+                          const tu_srcmap *map, const char *ctx,
+                          const char ***out, size_t *count, tu_error *err);
+
+#endif

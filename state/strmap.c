@@ -1,0 +1,101 @@
+/* strmap.c -- a hash map from strings to indexes (see strmap.h).
+ *
+ * FNV-1a hashes, open addressing, linear probing, load factor at most 1/2.
+ * There is no removal: record indexes are built once per run.
+ */
+#include "strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash_string(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+void tu_strmap_init(tu_strmap *map)
+{
+    map->slots = NULL;
+    map->cap = 0;
+    map->count = 0;
+}
+
+void tu_strmap_free(tu_strmap *map)
+{
+    free(map->slots);
+    tu_strmap_init(map);
+}
+
+static tu_strmap_entry *find_slot(tu_strmap_entry *slots, size_t cap,
+                                  const char *key, uint64_t hash)
+{
+    size_t i = (size_t)hash & (cap - 1);
+    while (slots[i].key) {
+        if (slots[i].hash == hash && strcmp(slots[i].key, key) == 0)
+            return &slots[i];
+        i = (i + 1) & (cap - 1);
+    }
+    return &slots[i];
+}
+
+static int rehash(tu_strmap *map, size_t cap)
+{
+    tu_strmap_entry *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < map->cap; i++) {
+        const tu_strmap_entry *e = &map->slots[i];
+        if (e->key)
+            *find_slot(slots, cap, e->key, e->hash) = *e;
+    }
+    free(map->slots);
+    map->slots = slots;
+    map->cap = cap;
+    return 0;
+}
+
+int tu_strmap_reserve(tu_strmap *map, size_t n)
+{
+    size_t cap = map->cap ? map->cap : 16;
+    while (cap / 2 < n)
+        cap *= 2;
+    return cap == map->cap ? 0 : rehash(map, cap);
+}
+
+int tu_strmap_put(tu_strmap *map, const char *key, size_t value,
+                  size_t *existing)
+{
+    uint64_t hash = hash_string(key);
+    tu_strmap_entry *slot;
+
+    if (tu_strmap_reserve(map, map->count + 1) != 0)
+        return -1;
+    slot = find_slot(map->slots, map->cap, key, hash);
+    if (slot->key) {
+        if (existing)
+            *existing = slot->value;
+        return 0;
+    }
+    slot->key = key;
+    slot->value = value;
+    slot->hash = hash;
+    map->count++;
+    return 1;
+}
+
+int tu_strmap_get(const tu_strmap *map, const char *key, size_t *value)
+{
+    const tu_strmap_entry *slot;
+    if (!map->cap)
+        return 0;
+    slot = find_slot(map->slots, map->cap, key, hash_string(key));
+    if (!slot->key)
+        return 0;
+    *value = slot->value;
+    return 1;
+}

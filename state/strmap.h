@@ -1,0 +1,40 @@
+/* strmap.h -- a hash map from strings to indexes.
+ *
+ * Open addressing with linear probing. Keys are borrowed: the caller keeps
+ * them alive (they are usually owned by the records they index). Used to
+ * index records by key, where there may be millions of them, so an entry is
+ * two words and a hash.
+ */
+#ifndef TU_STATE_STRMAP_H
+#define TU_STATE_STRMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tu_strmap_entry {
+    const char *key;   /* NULL: empty slot */
+    size_t value;
+    uint64_t hash;
+} tu_strmap_entry;
+
+typedef struct tu_strmap {
+    tu_strmap_entry *slots;
+    size_t cap;   /* a power of two, or 0 */
+    size_t count;
+} tu_strmap;
+
+void tu_strmap_init(tu_strmap *map);
+void tu_strmap_free(tu_strmap *map);   /* frees the table, not the keys */
+
+/* Make room for n entries without growing. 0 on success, -1 on ENOMEM. */
+int tu_strmap_reserve(tu_strmap *map, size_t n);
+
+/* Insert key -> value unless the key is present. Returns 1 when inserted,
+ * 0 when present (*existing, if given, receives its value), -1 on ENOMEM. */
+int tu_strmap_put(tu_strmap *map, const char *key, size_t value,
+                  size_t *existing);
+
+/* 1 and *value set when found, else 0. */
+int tu_strmap_get(const tu_strmap *map, const char *key, size_t *value);
+
+#endif

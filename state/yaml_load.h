@@ -1,0 +1,37 @@
+/* yaml_load.h -- YAML (1.2 core schema) to jansson values, with positions.
+ *
+ * One document per file. Scalars follow the YAML 1.2 core schema: plain
+ * true/false, null/~/empty, integers (decimal, 0o octal, 0x hex), floats;
+ * everything else, and every quoted scalar, is a string. Explicit tags
+ * !!str !!int !!float !!bool !!null are honoured, others are an error.
+ * Anchors and aliases work (an alias shares the anchored value), and the
+ * `<<` merge key merges a mapping or a list of mappings under the keys
+ * written beside it. Limits (documented in docs/desired-state.md):
+ * nodes reached through aliases: TU_YAML_MAX_ALIAS_NODES, or
+ * TU_YAML_ALIAS_RATIO times the nodes written in the file if more; TU_YAML_MAX_DEPTH
+ * levels of nesting, TU_YAML_MAX_BYTES bytes per file.
+ */
+#ifndef TU_STATE_YAML_LOAD_H
+#define TU_STATE_YAML_LOAD_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "srcmap.h"
+
+#define TU_YAML_MAX_ALIAS_NODES 1000000
+#define TU_YAML_ALIAS_RATIO 10
+#define TU_YAML_MAX_DEPTH 64
+#define TU_YAML_MAX_BYTES (512u * 1024u * 1024u)
+
+/* Parse the file at `path`. Returns a new reference to the document's root
+ * value, or NULL with `err` set as "path:line:col: what is wrong". Every
+ * object and array is recorded in `map`, and every mapping key with
+ * tu_srcmap_add_member. */
+json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err);
+
+/* The same for text in memory; `name` is used as the file name. */
+json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
+                            tu_srcmap *map, tu_error *err);
+
+#endif

@@ -1,0 +1,155 @@
+"""nginx_server.py -- a private nginx (with the echo module) for tests.
+
+    with NginxServer(locations) as srv:       # or srv.start() / srv.stop()
+        url = srv.url("/path")
+
+`locations` is the text of the server block (location directives); the
+string "{PORT}" in it is replaced with the port chosen. The server runs in
+the foreground of a child process (daemon off), in a temporary directory
+holding its configuration, pid, logs and temporary files, on a free
+loopback port, and is stopped (then killed if need be) by stop(), which is
+safe to call more than once. Needs Debian's nginx and
+libnginx-mod-http-echo.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
+
+CONF = """\
+load_module {echo_module};
+{user}
+worker_processes 1;
+daemon off;
+master_process on;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    client_max_body_size 64m;
+    client_body_buffer_size 16m;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    default_type application/json;
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+{locations}
+    }}
+}}
+"""
+
+
+def nginx_available():
+    """Why nginx cannot run here, or None when it can."""
+    if not shutil.which("nginx") and not os.path.exists("/usr/sbin/nginx"):
+        return "nginx is not installed (apt-get install nginx)"
+    if not os.path.exists(ECHO_MODULE):
+        return "the echo module is missing (apt-get install libnginx-mod-http-echo)"
+    return None
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _nginx_binary():
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+class NginxServer:
+    def __init__(self, locations):
+        self.locations = locations
+        self.dir = None
+        self.port = None
+        self.proc = None
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _write_conf(self):
+        user = "user root;" if os.geteuid() == 0 else ""
+        text = CONF.format(echo_module=ECHO_MODULE, user=user, dir=self.dir,
+                           port=self.port,
+                           locations=self.locations.replace("{PORT}", str(self.port)))
+        path = os.path.join(self.dir, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def _wait_ready(self, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.2):
+                    return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def start(self, tries=3):
+        self.dir = tempfile.mkdtemp(prefix="tu-nginx-")
+        for _ in range(tries):
+            self.port = free_port()
+            conf = self._write_conf()
+            log = open(os.path.join(self.dir, "stderr.log"), "ab")
+            self.proc = subprocess.Popen(
+                [_nginx_binary(), "-p", self.dir, "-c", conf,
+                 "-e", os.path.join(self.dir, "error.log")],
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            log.close()
+            if self._wait_ready():
+                return self
+            self._stop_process()  # the port was taken meanwhile: try another
+        errors = self.log_tail()
+        self.stop()
+        raise RuntimeError("nginx did not start:\n" + errors)
+
+    def log_tail(self, n=4000):
+        text = ""
+        for name in ("stderr.log", "error.log"):
+            path = os.path.join(self.dir or "", name)
+            if self.dir and os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    text += f.read()[-n:]
+        return text
+
+    def _stop_process(self):
+        if not self.proc or self.proc.poll() is not None:
+            self.proc = None
+            return
+        self.proc.send_signal(signal.SIGTERM)  # fast shutdown of all workers
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def stop(self):
+        self._stop_process()
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
