@@ -1,0 +1,128 @@
+/* test_api.c -- the public API (include/trueup/trueup.h), one test per
+ * function that needs no server: tu_version, tu_options_init,
+ * tu_desired_load (success, merge, and located errors),
+ * tu_desired_record_count, tu_desired_free, and tu_run's refusal when the API cannot be reached
+ * (nothing listens on the port: the run cannot proceed). The report
+ * functions are covered by test_report.c, a full run by the integration
+ * tests. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trueup/trueup.h"
+
+static char *write_temp(const char *text)
+{
+    char *path = strdup("/tmp/tu_api_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static const char target_yaml[] =
+    "target:\n"
+    "  provider: rest\n"
+    "  base_url: http://127.0.0.1:1/\n"
+    "  resource: {list: /records, key: [name, type]}\n";
+
+static void test_version(void **state)
+{
+    (void)state;
+    assert_string_equal(tu_version(), TU_VERSION);
+}
+
+static void test_options_init(void **state)
+{
+    tu_options o;
+    (void)state;
+    memset(&o, 0x5a, sizeof o);
+    tu_options_init(&o);
+    assert_int_equal(o.mode, TU_MODE_PLAN);
+    assert_int_equal(o.concurrency, 0);
+    assert_int_equal(o.prune, -1);
+    assert_null(o.progress);
+    assert_null(o.progress_data);
+}
+
+static void test_desired_load_and_count(void **state)
+{
+    char *target = write_temp(target_yaml);
+    char *records = write_temp("defaults: {ttl: 600}\nrecords:\n"
+                               "  - {name: a, type: A}\n"
+                               "  - {name: b, type: A, state: absent}\n");
+    const char *paths[] = {target, records};
+    tu_error err = {{0}};
+    tu_desired *d;
+    (void)state;
+
+    d = tu_desired_load(paths, 2, &err);
+    assert_non_null(d);
+    assert_string_equal(err.message, "");
+    assert_int_equal(tu_desired_record_count(d), 2);
+    tu_desired_free(d);
+    tu_desired_free(NULL); /* like free(NULL) */
+    unlink(target);
+    unlink(records);
+    free(target);
+    free(records);
+}
+
+static void test_desired_load_errors(void **state)
+{
+    char *bad = write_temp("target:\n  provider: rest\n  base_url: "
+                           "http://x\n  resourse: {}\n");
+    char msg[512];
+    const char *paths[] = {bad};
+    tu_error err = {{0}};
+    (void)state;
+
+    assert_null(tu_desired_load(paths, 1, &err));
+    snprintf(msg, sizeof msg, "%s:4:3: target: unknown key 'resourse' "
+             "(did you mean 'resource'?)", bad);
+    assert_string_equal(err.message, msg);
+    assert_null(tu_desired_load(paths, 0, &err));
+    assert_string_equal(err.message, "no desired-state file given");
+    assert_null(tu_desired_load(paths, 1, NULL)); /* err may be NULL */
+    unlink(bad);
+    free(bad);
+}
+
+static void test_run_cannot_reach_api(void **state)
+{
+    char *target = write_temp(target_yaml);
+    const char *paths[] = {target};
+    tu_error err = {{0}};
+    tu_options o;
+    tu_desired *d = tu_desired_load(paths, 1, &err);
+    (void)state;
+
+    assert_non_null(d);
+    tu_options_init(&o);
+    o.mode = TU_MODE_APPLY;
+    assert_null(tu_run(d, &o, &err));
+    assert_non_null(strstr(err.message, "GET http://127.0.0.1:1/records: "));
+    assert_non_null(strstr(err.message, "(after 4 attempts)"));
+    tu_desired_free(d);
+    unlink(target);
+    free(target);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_options_init),
+        cmocka_unit_test(test_desired_load_and_count),
+        cmocka_unit_test(test_desired_load_errors),
+        cmocka_unit_test(test_run_cannot_reach_api),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,327 @@
+/* test_report.c -- engine/report.h and the public report accessors: counts
+ * from hand-made plans in plan and apply mode, `changed`, the JSON (results
+ * without skips; http_status and attempts only when a request was made;
+ * changes and errors), tu_report_counts/changed/json/free.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/report.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+#define MAXA 8
+
+typedef struct fixture {
+    tu_record rec[MAXA];
+    tu_action act[MAXA];
+    tu_plan plan;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    f->plan.actions = f->act;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    for (size_t i = 0; i < f->plan.count; i++) {
+        json_decref(f->act[i].changes);
+        free(f->act[i].error);
+    }
+    free(f);
+    return 0;
+}
+
+/* Append an action about a record labelled `label`. `changes` is JSON or
+ * NULL; a prune delete (desired NULL) when `prune` is set. */
+static tu_action *act(fixture *f, tu_action_kind kind, tu_action_status st,
+                      const char *label, const char *changes, int prune)
+{
+    size_t i = f->plan.count++;
+    tu_action *a = &f->act[i];
+    assert_true(i < MAXA);
+    f->rec[i].label = (char *)label;
+    a->kind = kind;
+    a->status = st;
+    if (prune)
+        a->live = &f->rec[i];
+    else
+        a->desired = &f->rec[i];
+    if (changes) {
+        json_error_t jerr;
+        a->changes = json_loads(changes, 0, &jerr);
+        assert_non_null(a->changes);
+    }
+    return a;
+}
+
+static void sent(tu_action *a, long http_status, unsigned attempts,
+                 const char *error)
+{
+    a->http_status = http_status;
+    a->attempts = attempts;
+    if (error)
+        a->error = strdup(error);
+}
+
+static void assert_json(const json_t *value, const char *expected)
+{
+    char *got = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_non_null(got);
+    assert_string_equal(got, expected);
+    free(got);
+}
+
+static tu_report *build(fixture *f, tu_mode mode)
+{
+    tu_report_facts facts = {mode, 12, 5, 2, 16, 1234};
+    tu_report *rep = tu_report_build(&f->plan, &facts);
+    assert_non_null(rep);
+    return rep;
+}
+
+static const char *const ambiguous =
+    "ambiguous: several live records have the key 'dup|A'; not touched "
+    "(remove the duplicates on the server)";
+
+/* ---- plan mode ---------------------------------------------------------- */
+
+static void test_plan_mode(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep;
+    tu_counts c;
+    tu_action *a;
+
+    act(f, TU_ACTION_CREATE, TU_STATUS_PLANNED, "new|A",
+        "{\"name\":{\"after\":\"new\"},\"ttl\":{\"after\":600}}", 0);
+    act(f, TU_ACTION_UPDATE, TU_STATUS_PLANNED, "chg|A",
+        "{\"ttl\":{\"before\":300,\"after\":600}}", 0);
+    act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", "{}", 0);
+    act(f, TU_ACTION_DELETE, TU_STATUS_PLANNED, "del|A", NULL, 0);
+    act(f, TU_ACTION_DELETE, TU_STATUS_PLANNED, "extra|MX", NULL, 1);
+    act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "gone|A", NULL, 0);
+    a = act(f, TU_ACTION_FAIL, TU_STATUS_FAILED, "dup|A", NULL, 0);
+    a->error = strdup(ambiguous);
+
+    rep = build(f, TU_MODE_PLAN);
+    memset(&c, 0xff, sizeof c);
+    tu_report_counts(rep, &c);
+    assert_int_equal(c.total, 7);
+    assert_int_equal(c.succeeded, 0);   /* nothing was sent */
+    assert_int_equal(c.skipped, 2);
+    assert_int_equal(c.failed, 1);
+    assert_int_equal(c.created, 1);
+    assert_int_equal(c.updated, 1);
+    assert_int_equal(c.deleted, 2);
+    assert_int_equal(c.requests, 12);
+    assert_int_equal(tu_report_changed(rep), 1);
+    assert_ptr_equal(tu_report_json(rep), rep->json);
+    assert_json(tu_report_json(rep),
+        "{\"changed\":true,\"concurrency\":16,\"created\":1,\"deleted\":2,"
+        "\"elapsed_ms\":1234,\"failed\":1,\"mode\":\"plan\",\"requests\":12,"
+        "\"results\":["
+        "{\"action\":\"create\",\"changes\":{\"name\":{\"after\":\"new\"},"
+        "\"ttl\":{\"after\":600}},\"key\":\"new|A\",\"status\":\"planned\"},"
+        "{\"action\":\"update\",\"changes\":{\"ttl\":{\"after\":600,"
+        "\"before\":300}},\"key\":\"chg|A\",\"status\":\"planned\"},"
+        "{\"action\":\"delete\",\"key\":\"del|A\",\"status\":\"planned\"},"
+        "{\"action\":\"delete\",\"key\":\"extra|MX\",\"status\":\"planned\"},"
+        "{\"action\":\"none\",\"error\":\"ambiguous: several live records "
+        "have the key 'dup|A'; not touched (remove the duplicates on the "
+        "server)\",\"key\":\"dup|A\",\"status\":\"failed\"}],"
+        "\"retries\":2,\"skipped\":2,\"succeeded\":0,\"total\":7,"
+        "\"updated\":1,\"write_requests\":5}");
+    tu_report_free(rep);
+}
+
+static void test_plan_mode_nothing_to_do(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep;
+    tu_counts c;
+    act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "a|A", "{}", 0);
+    act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "b|A", NULL, 0);
+    rep = build(f, TU_MODE_PLAN);
+    tu_report_counts(rep, &c);
+    assert_int_equal(c.total, 2);
+    assert_int_equal(c.skipped, 2);
+    assert_int_equal(c.failed + c.created + c.updated + c.deleted, 0);
+    assert_int_equal(tu_report_changed(rep), 0);
+    assert_json(json_object_get(tu_report_json(rep), "results"), "[]");
+    assert_true(json_is_false(json_object_get(tu_report_json(rep),
+                                              "changed")));
+    tu_report_free(rep);
+}
+
+static void test_plan_mode_only_failures(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep;
+    tu_action *a = act(f, TU_ACTION_FAIL, TU_STATUS_FAILED, "dup|A", NULL, 0);
+    a->error = strdup(ambiguous);
+    rep = build(f, TU_MODE_PLAN);
+    assert_int_equal(tu_report_changed(rep), 0);
+    assert_int_equal(json_integer_value(json_object_get(
+                         tu_report_json(rep), "failed")), 1);
+    tu_report_free(rep);
+}
+
+static void test_empty_plan(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep = build(f, TU_MODE_APPLY);
+    assert_json(tu_report_json(rep),
+        "{\"changed\":false,\"concurrency\":16,\"created\":0,\"deleted\":0,"
+        "\"elapsed_ms\":1234,\"failed\":0,\"mode\":\"apply\",\"requests\":12,"
+        "\"results\":[],\"retries\":2,\"skipped\":0,\"succeeded\":0,"
+        "\"total\":0,\"updated\":0,\"write_requests\":5}");
+    tu_report_free(rep);
+}
+
+/* ---- apply mode --------------------------------------------------------- */
+
+static void test_apply_mode(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep;
+    tu_counts c;
+    tu_action *a;
+
+    a = act(f, TU_ACTION_CREATE, TU_STATUS_OK, "new|A",
+            "{\"ttl\":{\"after\":600}}", 0);
+    sent(a, 201, 1, NULL);
+    a = act(f, TU_ACTION_UPDATE, TU_STATUS_FAILED, "chg|A",
+            "{\"ttl\":{\"before\":300,\"after\":-1}}", 0);
+    sent(a, 422, 1, "HTTP 422: ttl must be positive");
+    a = act(f, TU_ACTION_DELETE, TU_STATUS_OK, "old|A", NULL, 1);
+    sent(a, 204, 2, NULL);
+    act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", "{}", 0);
+    a = act(f, TU_ACTION_FAIL, TU_STATUS_FAILED, "dup|A", NULL, 0);
+    a->error = strdup(ambiguous);
+    /* sent but no HTTP answer (connection refused three times) */
+    a = act(f, TU_ACTION_DELETE, TU_STATUS_FAILED, "unreach|A", NULL, 0);
+    sent(a, 0, 3, "connection refused");
+    /* never sent (the run stopped): counted in total only */
+    act(f, TU_ACTION_UPDATE, TU_STATUS_PLANNED, "later|A",
+        "{\"ttl\":{\"before\":1,\"after\":2}}", 0);
+
+    rep = build(f, TU_MODE_APPLY);
+    tu_report_counts(rep, &c);
+    assert_int_equal(c.total, 7);
+    assert_int_equal(c.succeeded, 2);
+    assert_int_equal(c.skipped, 1);
+    assert_int_equal(c.failed, 3);
+    assert_int_equal(c.created, 1);
+    assert_int_equal(c.updated, 0);
+    assert_int_equal(c.deleted, 1);
+    assert_int_equal(c.requests, 12);
+    assert_int_equal(tu_report_changed(rep), 1);
+    assert_json(json_object_get(tu_report_json(rep), "results"),
+        "[{\"action\":\"create\",\"attempts\":1,\"changes\":{\"ttl\":"
+        "{\"after\":600}},\"http_status\":201,\"key\":\"new|A\","
+        "\"status\":\"ok\"},"
+        "{\"action\":\"update\",\"attempts\":1,\"changes\":{\"ttl\":"
+        "{\"after\":-1,\"before\":300}},\"error\":\"HTTP 422: ttl must be "
+        "positive\",\"http_status\":422,\"key\":\"chg|A\","
+        "\"status\":\"failed\"},"
+        "{\"action\":\"delete\",\"attempts\":2,\"http_status\":204,"
+        "\"key\":\"old|A\",\"status\":\"ok\"},"
+        "{\"action\":\"none\",\"error\":\"ambiguous: several live records "
+        "have the key 'dup|A'; not touched (remove the duplicates on the "
+        "server)\",\"key\":\"dup|A\",\"status\":\"failed\"},"
+        "{\"action\":\"delete\",\"attempts\":3,\"error\":\"connection "
+        "refused\",\"http_status\":0,\"key\":\"unreach|A\","
+        "\"status\":\"failed\"},"
+        "{\"action\":\"update\",\"changes\":{\"ttl\":{\"after\":2,"
+        "\"before\":1}},\"key\":\"later|A\",\"status\":\"planned\"}]");
+    assert_string_equal(json_string_value(json_object_get(
+                            tu_report_json(rep), "mode")), "apply");
+    assert_int_equal(json_integer_value(json_object_get(
+                         tu_report_json(rep), "succeeded")), 2);
+    tu_report_free(rep);
+}
+
+static void test_apply_mode_all_failed(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep;
+    tu_counts c;
+    tu_action *a = act(f, TU_ACTION_CREATE, TU_STATUS_FAILED, "n|A",
+                       "{\"ttl\":{\"after\":1}}", 0);
+    sent(a, 500, 4, "HTTP 500");
+    rep = build(f, TU_MODE_APPLY);
+    tu_report_counts(rep, &c);
+    assert_int_equal(c.failed, 1);
+    assert_int_equal(c.succeeded, 0);
+    assert_int_equal(c.created, 0);
+    /* nothing changed when every change failed */
+    assert_int_equal(tu_report_changed(rep), 0);
+    tu_report_free(rep);
+}
+
+/* A plan-mode report does not count actions marked OK as planned ones. */
+static void test_plan_mode_counts_planned_only(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep;
+    tu_counts c;
+    act(f, TU_ACTION_CREATE, TU_STATUS_OK, "n|A", NULL, 0);
+    act(f, TU_ACTION_CREATE, TU_STATUS_PLANNED, "m|A", NULL, 0);
+    rep = build(f, TU_MODE_PLAN);
+    tu_report_counts(rep, &c);
+    assert_int_equal(c.total, 2);
+    assert_int_equal(c.created, 1);
+    assert_int_equal(c.succeeded, 0);
+    tu_report_free(rep);
+}
+
+/* An empty changes object is left out of a result. */
+static void test_empty_changes_left_out(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep;
+    act(f, TU_ACTION_UPDATE, TU_STATUS_PLANNED, "u|A", "{}", 0);
+    rep = build(f, TU_MODE_PLAN);
+    assert_json(json_object_get(tu_report_json(rep), "results"),
+                "[{\"action\":\"update\",\"key\":\"u|A\","
+                "\"status\":\"planned\"}]");
+    tu_report_free(rep);
+}
+
+static void test_free_null(void **state)
+{
+    (void)state;
+    tu_report_free(NULL);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_plan_mode),
+        T(test_plan_mode_nothing_to_do),
+        T(test_plan_mode_only_failures),
+        T(test_empty_plan),
+        T(test_apply_mode),
+        T(test_apply_mode_all_failed),
+        T(test_plan_mode_counts_planned_only),
+        T(test_empty_changes_left_out),
+        cmocka_unit_test(test_free_null),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
