@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int number_equal(const json_t *a, const json_t *b)
@@ -89,13 +90,23 @@ json_t *tu_json_path(const json_t *root, const char *path)
     return node;
 }
 
+/* Integral reals in the int64 range as integers (so 1e17 reads as the
+ * integer 100000000000000000 does, and -0.0 as 0); others in the shortest
+ * form that reads back as the same double (0.1, not 0.10000000000000001). */
 static char *real_text(double v)
 {
     char buf[64];
-    if (v == floor(v) && fabs(v) < 9.007199254740992e15)
+    if (v == 0)
+        return strdup("0");
+    if (v == floor(v) && fabs(v) < 9.2e18) {
         snprintf(buf, sizeof buf, "%.0f", v);
-    else
-        snprintf(buf, sizeof buf, "%.17g", v);
+        return strdup(buf);
+    }
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(buf, sizeof buf, "%.*g", precision, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
     return strdup(buf);
 }
 

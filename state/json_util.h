@@ -16,8 +16,9 @@ int tu_json_equal(const json_t *a, const json_t *b);
  * empty path or NULL; NULL when a step is missing or not an object. */
 json_t *tu_json_path(const json_t *root, const char *path);
 
-/* Text of a scalar for keys and messages: strings as they are, integers
- * and integral reals without a fraction ("600"), other reals with %.17g,
+/* Text of a scalar for keys and messages: strings as they are (up to an
+ * embedded NUL), integers and integral reals without a fraction ("600"),
+ * other reals in the shortest form that reads back exactly ("0.1"),
  * true/false/null as words. Containers are compact JSON. Returns a new
  * string (free) or NULL when out of memory. */
 char *tu_json_text(const json_t *value);

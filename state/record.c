@@ -1,14 +1,18 @@
 /* record.c -- records, keys and indexed record sets (see record.h).
  *
- * The matching key is built as, for each key field, a one-letter type tag
- * ('s' string, 'n' number, 'b' boolean, 'z' null) followed by the value's
- * text and a 0x1f unit separator. Numbers use tu_json_text, which writes
- * integral reals without a fraction, so 600 and 600.0 share a key.
+ * The matching key is, for each key field in order, a one-letter type tag
+ * ('s' string, 'n' number, 'b' boolean), the length in bytes of the value's
+ * text, ':' and the text, as "s3:wwws1:A". The lengths make the encoding
+ * injective whatever the values hold; NUL and 0x01 bytes are escaped as
+ * 0x01 '0' and 0x01 '1' so that the key is a C string. Numbers use
+ * tu_json_text, which writes integral reals without a fraction, so 600 and
+ * 600.0 share a key, as tu_json_equal says they are equal.
  */
 #include "record.h"
 #include "json_util.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,17 +51,37 @@ static int strbuf_add(strbuf *b, const char *s, size_t n)
     return 0;
 }
 
+/* Append `n` bytes of text, escaping NUL and 0x01. */
+static int add_escaped(strbuf *b, const char *text, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+        if (text[i] == '\0')
+            rc = strbuf_add(b, "\x01" "0", 2);
+        else if (text[i] == '\x01')
+            rc = strbuf_add(b, "\x01" "1", 2);
+        else
+            rc = strbuf_add(b, &text[i], 1);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
 static int add_key_part(strbuf *key, strbuf *label, const json_t *v,
                         size_t i)
 {
-    char tag = type_tag(v);
+    char head[32];
     char *text = tu_json_text(v);
+    const char *raw = json_is_string(v) ? json_string_value(v) : text;
+    size_t n = json_is_string(v) ? json_string_length(v)
+                                 : (text ? strlen(text) : 0);
     int rc;
 
     if (!text)
         return -1;
-    rc = strbuf_add(key, &tag, 1) | strbuf_add(key, text, strlen(text)) |
-         strbuf_add(key, "\x1f", 1) |
+    snprintf(head, sizeof head, "%c%zu:", type_tag(v), n);
+    rc = strbuf_add(key, head, strlen(head)) | add_escaped(key, raw, n) |
          (i ? strbuf_add(label, "|", 1) : 0) |
          strbuf_add(label, text, strlen(text));
     free(text);

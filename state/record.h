@@ -3,8 +3,9 @@
  * A record is a JSON object of fields. Its key is made from the values of
  * the key fields (resource.key): `label` joins them with '|' for people
  * ("www.example.org.|A"), and `key` is an unambiguous encoding used for
- * matching, in which each value carries its type, so that the string "600"
- * and the number 600 are different keys while 600 and 600.0 are the same.
+ * matching ("s16:www.example.org.s1:A"), in which each value carries its
+ * type and length, so that the string "600" and the number 600 are
+ * different keys while 600 and 600.0 are the same.
  *
  * A record set owns its records and indexes them by key. Desired sets
  * refuse a second record with a key already present; live sets keep both

@@ -130,7 +130,7 @@ static void test_numbers_and_booleans(void **state)
     assert_expands("/r/{n}", "{\"n\":600.0}", NULL, "/r/600");
     assert_expands("/r/{n}", "{\"n\":1.5}", NULL, "/r/1.5");
     assert_expands("/r/{n}", "{\"n\":1e300}", NULL,
-                   "/r/1.0000000000000001e%2B300");
+                   "/r/1e%2B300");
     assert_expands("/r/{n}", "{\"n\":9223372036854775807}", NULL,
                    "/r/9223372036854775807");
     assert_expands("/r/{b}", "{\"b\":true}", NULL, "/r/true");
