@@ -1,5 +1,8 @@
 /* urltemplate.c -- filling URL templates from records (see urltemplate.h).
  *
+ * A placeholder the record cannot fill (missing, null, a container, an
+ * empty string, or a '{' never closed) stops the expansion: a request to
+ * the wrong URL is worse than a failed record.
  * Expansion runs in two passes over the template: the first measures the
  * encoded length, the second writes, so each expansion is one allocation.
  */
@@ -32,13 +35,22 @@ static int unreserved(unsigned char c)
            c == '~';
 }
 
+/* "." and ".." are dot-segments that servers (and libcurl) resolve away:
+ * "/records/.." would become "/". Such values have every dot encoded. */
+static int dot_segment(const char *s, size_t len)
+{
+    return (len == 1 && s[0] == '.') ||
+           (len == 2 && s[0] == '.' && s[1] == '.');
+}
+
 static size_t encode_into(char *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
+    int dots = dot_segment(s, len);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (unreserved(c)) {
+        if (unreserved(c) && !dots) {
             if (out)
                 out[o] = (char)c;
             o++;
@@ -71,8 +83,9 @@ static char *placeholder_text(const char *name, size_t n, const json_t *fields,
         v = json_object_get(fields, id_field);
     else
         v = json_object_getn(fields, name, n);
-    if (!v || json_is_object(v) || json_is_array(v) || json_is_null(v))
-        return NULL;
+    if (!v || json_is_object(v) || json_is_array(v) || json_is_null(v) ||
+        (json_is_string(v) && json_string_length(v) == 0))
+        return NULL; /* an empty value would name the collection */
     return tu_json_text(v);
 }
 
@@ -93,8 +106,8 @@ static size_t expand_pass(char *out, const char *tmpl, const json_t *fields,
             continue;
         }
         close = strchr(p, '}');
-        text = placeholder_text(p + 1, (size_t)(close - p - 1), fields,
-                                id_field);
+        text = close ? placeholder_text(p + 1, (size_t)(close - p - 1), fields,
+                                        id_field) : NULL;
         if (!text) {
             *missing = p;
             return 0;

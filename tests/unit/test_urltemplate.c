@@ -159,21 +159,37 @@ static void test_encoding(void **state)
     assert_segment("back\\slash", "back%5Cslash");
 }
 
-/* FINDING (reported): the dots are RFC 3986 unreserved and left as they
- * are, so a value ".." or "." makes a dot-segment: "/records/.." which a
- * server (or libcurl itself, unless CURLOPT_PATH_AS_IS is set) normalises
- * to "/", and "/records/." to "/records/"; an empty value gives
- * "/records/", the collection. A DELETE built from a live record whose id
- * is "..", "." or "" would hit the wrong resource. Pinned as it is now;
- * "%2E%2E" / "%2E" (or refusing such values) would be safe. */
+/* A value "." or ".." would make a dot-segment that servers and libcurl
+ * resolve away ("/records/.." is "/"): its dots are encoded. Dots inside a
+ * longer value are left alone. An empty value would name the collection
+ * ("/records/"): the record cannot fill the placeholder. */
 static void test_dot_segments(void **state)
 {
+    json_t *empty = json_pack("{s:s}", "id", "");
+    const char *missing = NULL;
+    const char *tmpl = "/records/{id}";
     (void)state;
-    assert_segment("..", "..");
-    assert_segment(".", ".");
-    assert_segment("", "");
-    assert_expands("/records/{id}", "{\"id\":\"..\"}", NULL, "/records/..");
-    assert_expands("/records/{id}", "{\"id\":\"\"}", NULL, "/records/");
+    assert_segment("..", "%2E%2E");
+    assert_segment(".", "%2E");
+    assert_segment("...", "...");
+    assert_segment("a..b", "a..b");
+    assert_expands("/records/{id}", "{\"id\":\"..\"}", NULL,
+                   "/records/%2E%2E");
+    assert_null(tu_url_expand(tmpl, empty, NULL, &missing));
+    assert_ptr_equal(missing, tmpl + 9);
+    json_decref(empty);
+}
+
+/* An unchecked template with a '{' never closed fails cleanly. */
+static void test_unclosed_brace(void **state)
+{
+    json_t *fields = json_pack("{s:s}", "id", "x");
+    const char *missing = NULL;
+    const char *tmpl = "/r/{id";
+    (void)state;
+    assert_null(tu_url_expand(tmpl, fields, NULL, &missing));
+    assert_ptr_equal(missing, tmpl + 3);
+    json_decref(fields);
 }
 
 static void test_percent_encode(void **state)
@@ -223,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_numbers_and_booleans),
         cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_dot_segments),
+        cmocka_unit_test(test_unclosed_brace),
         cmocka_unit_test(test_percent_encode),
         cmocka_unit_test(test_missing),
     };
