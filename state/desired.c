@@ -4,8 +4,9 @@
  * map. The merged document is built fresh: a mapping given in several files
  * is copied and merged key by key (never mutating the loaded values, which
  * YAML aliases may share), records are appended in file order. Settings are
- * read into a struct with their defaults; records are checked for shape
- * here and turned into a keyed record set by tu_doc_records().
+ * read into a struct with their defaults; records are kept in a list of
+ * their own, each with where it was written, checked for shape and turned
+ * into a keyed record set by tu_doc_records().
  */
 #include "desired.h"
 #include "error.h"
@@ -103,12 +104,25 @@ static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
     return 0;
 }
 
-static int append_records(json_t *acc, const json_t *records)
+/* Append one file's records, remembering where each was written. */
+static int append_records(tu_doc *doc, const json_t *file_root)
 {
-    size_t i;
+    const json_t *records = json_object_get(file_root, "records");
+    size_t i, have = json_array_size(doc->records);
+    tu_srcpos key_pos = tu_srcmap_member(doc->map, file_root, "records");
+    tu_record_origin *origins;
     json_t *item;
+
+    origins = realloc(doc->origins, (have + json_array_size(records) + 1) *
+                                        sizeof *origins);
+    if (!origins)
+        return -1;
+    doc->origins = origins;
     json_array_foreach(records, i, item) {
-        if (json_array_append(acc, item) != 0)
+        tu_srcpos pos = tu_srcmap_get(doc->map, item);
+        origins[have + i].pos = pos.file ? pos : key_pos;
+        origins[have + i].index = i;
+        if (json_array_append(doc->records, item) != 0)
             return -1;
     }
     return 0;
@@ -122,7 +136,7 @@ static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
     json_object_foreach((json_t *)root, key, value) {
         int rc;
         if (strcmp(key, "records") == 0) {
-            rc = append_records(json_object_get(doc->root, "records"), value);
+            rc = append_records(doc, root);
             if (rc)
                 tu_error_set(err, "out of memory");
         } else {
@@ -190,6 +204,18 @@ static int read_settings(tu_doc *doc, tu_error *err)
     return 0;
 }
 
+/* `state` says whether one record exists; as a default it would be sent
+ * to the API as a field instead. */
+static int check_defaults(const tu_doc *doc, tu_error *err)
+{
+    if (!doc->defaults || !json_object_get(doc->defaults, "state"))
+        return 0;
+    tu_error_at(err, tu_srcmap_member(doc->map, doc->defaults, "state"),
+                "defaults: 'state' cannot be a default; set state: absent "
+                "on each record that should not exist");
+    return -1;
+}
+
 static int load_files(tu_doc *doc, const char *const *paths, size_t npaths,
                       tu_error *err)
 {
@@ -218,8 +244,8 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
     }
     doc->map = tu_srcmap_new();
     doc->root = json_object();
-    if (!doc->map || !doc->root ||
-        json_object_set_new(doc->root, "records", json_array()) != 0) {
+    doc->records = json_array();
+    if (!doc->map || !doc->root || !doc->records) {
         tu_error_set(err, "out of memory");
         goto fail;
     }
@@ -227,7 +253,8 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
         goto fail;
     doc->target = json_object_get(doc->root, "target");
     doc->defaults = json_object_get(doc->root, "defaults");
-    doc->records = json_object_get(doc->root, "records");
+    if (check_defaults(doc, err) != 0)
+        goto fail;
     if (!doc->target) {
         tu_error_set(err, "%s%s: no target: one of the files must have a "
                      "'target' mapping saying which API to reconcile "
@@ -244,6 +271,8 @@ fail:
 void tu_doc_free(tu_doc *doc)
 {
     json_decref(doc->root);
+    json_decref(doc->records);
+    free(doc->origins);
     tu_srcmap_free(doc->map);
     memset(doc, 0, sizeof *doc);
 }
@@ -292,11 +321,12 @@ static void key_list(const tu_keyspec *spec, char *buf, size_t size)
     }
 }
 
-static int add_record(const tu_doc *doc, const json_t *item, size_t index,
-                      const tu_keyspec *spec, tu_normalize_fn normalize,
-                      void *data, tu_recordset *out, tu_error *err)
+static int add_record(const tu_doc *doc, const json_t *item,
+                      const tu_record_origin *origin, const tu_keyspec *spec,
+                      tu_normalize_fn normalize, void *data,
+                      tu_recordset *out, tu_error *err)
 {
-    tu_srcpos pos = tu_srcmap_get(doc->map, item);
+    tu_srcpos pos = origin->pos;
     json_t *fields;
     char *key, *label, keys[256];
     const char *missing;
@@ -305,10 +335,8 @@ static int add_record(const tu_doc *doc, const json_t *item, size_t index,
     tu_record *r;
 
     if (!json_is_object(item)) {
-        if (!pos.file)
-            pos = tu_srcmap_member(doc->map, doc->root, "records");
         tu_error_at(err, pos, "records[%zu]: expected a mapping of fields, "
-                    "got %s", index, tu_json_type_name(item));
+                    "got %s", origin->index, tu_json_type_name(item));
         return -1;
     }
     if (record_state(item, doc->map, &absent, err) != 0)
@@ -363,8 +391,9 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        if (add_record(doc, json_array_get(doc->records, i), i, spec,
-                       normalize, data, out, err) != 0) {
+        if (add_record(doc, json_array_get(doc->records, i),
+                       &doc->origins[i], spec, normalize, data, out,
+                       err) != 0) {
             tu_recordset_free(out);
             return -1;
         }

@@ -25,12 +25,21 @@ typedef struct tu_settings {
 
 void tu_settings_init(tu_settings *settings);
 
+/* Where a record was written: its own position when it is a mapping (or
+ * any container), else the position of the `records:` key of its file;
+ * and its index in that file's list. */
+typedef struct tu_record_origin {
+    tu_srcpos pos;
+    size_t index;
+} tu_record_origin;
+
 typedef struct tu_doc {
     tu_srcmap *map;          /* owned: positions of everything below */
-    json_t *root;            /* owned: the merged document */
+    json_t *root;            /* owned: the merged target, settings, defaults */
     const json_t *target;    /* borrowed from root */
     const json_t *defaults;  /* borrowed; NULL when absent */
-    const json_t *records;   /* borrowed; a list, possibly empty */
+    json_t *records;         /* owned: every file's records, in order */
+    tu_record_origin *origins; /* owned: one per record */
     tu_settings settings;
 } tu_doc;
 

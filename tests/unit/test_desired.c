@@ -562,23 +562,22 @@ static void test_records_state(void **state)
     remove_files(&f);
 }
 
-/* FINDING (reported): `state` in defaults is not taken out: it becomes an
- * ordinary field sent to the API, and does not make records absent. */
+/* `state` cannot be a default: it would be sent to the API as a field. */
 static void test_records_state_in_defaults(void **state)
 {
     files f = {0};
     tu_doc doc;
-    tu_recordset set;
+    tu_error err = {{0}};
+    char expected[512];
     (void)state;
     add_file(&f, TARGET "defaults: {state: absent}\n"
                  "records:\n  - {name: a, type: A}\n");
-    load_ok(&doc, &f);
-    records_ok(&doc, &set);
-    assert_int_equal(set.items[0].absent, 0);
-    assert_fields(&set.items[0], "{\"name\":\"a\",\"state\":\"absent\","
-                  "\"type\":\"A\"}");
-    tu_recordset_free(&set);
-    tu_doc_free(&doc);
+    assert_int_equal(tu_doc_load(&doc, (const char *const *)f.list, f.n,
+                                 &err), -1);
+    snprintf(expected, sizeof expected, "%s:4:12: defaults: 'state' cannot "
+             "be a default; set state: absent on each record that should "
+             "not exist", f.list[0]);
+    assert_string_equal(err.message, expected);
     remove_files(&f);
 }
 
@@ -658,15 +657,11 @@ static void test_records_not_mappings(void **state)
     tu_doc_free(&doc);
     remove_files(&f);
 
-    /* FINDING (reported): a scalar record has no position of its own, so
-     * the message falls back to the `records` member of the merged root;
-     * but that root got "records" inserted without a member position, so
-     * every member position there is shifted by one and the message points
-     * at the first file's first key (target, 1:1), not at `records:` (4:1)
-     * nor at the file that holds the record. Pinned as it is now. */
+    /* a scalar record has no position of its own: the message points at
+     * the `records:` key of the file that holds it, with its index there */
     add_file(&f, TARGET "records:\n  - {name: a, type: A}\n  - 5\n");
     load_ok(&doc, &f);
-    snprintf(expected, sizeof expected, "%s:1:1: records[1]: expected a "
+    snprintf(expected, sizeof expected, "%s:4:1: records[1]: expected a "
              "mapping of fields, got an integer", f.list[0]);
     records_fail(&doc, expected);
     tu_doc_free(&doc);
@@ -675,8 +670,8 @@ static void test_records_not_mappings(void **state)
     add_file(&f, "settings: {retries: 1}\n" TARGET);
     add_file(&f, "\n\nrecords:\n  - true\n");
     load_ok(&doc, &f);
-    snprintf(expected, sizeof expected, "%s:1:1: records[0]: expected a "
-             "mapping of fields, got a boolean", f.list[0]);
+    snprintf(expected, sizeof expected, "%s:3:1: records[0]: expected a "
+             "mapping of fields, got a boolean", f.list[1]);
     records_fail(&doc, expected);
     tu_doc_free(&doc);
     remove_files(&f);
