@@ -72,10 +72,13 @@ static json_t *diff_fields(const tu_record *desired, const tu_record *live,
         return NULL;
     json_object_foreach(desired->fields, field, want) {
         json_t *have = live ? json_object_get(live->fields, field) : NULL;
+        /* a field the live record lacks counts as null, so a declared
+         * null converges instead of being "updated" on every run */
+        if (live && !have)
+            have = json_null();
         if (live && (!compared(field, o) || tu_json_equal(want, have)))
             continue;
-        if (add_change(changes, field, live ? (have ? have : json_null())
-                                            : NULL, want) != 0) {
+        if (add_change(changes, field, have, want) != 0) {
             json_decref(changes);
             return NULL;
         }
@@ -119,12 +122,21 @@ static int plan_desired(tu_action *a, const tu_record *d,
     return 0;
 }
 
+/* Live records that prune considers: those no desired record names, each
+ * key once (duplicates of an ambiguous key make one failed action). */
+static int prunable(const tu_recordset *desired, const tu_recordset *live,
+                    const tu_record *l)
+{
+    return !tu_recordset_find(desired, l->key) &&
+           tu_recordset_find(live, l->key) == l;
+}
+
 static size_t count_prunable(const tu_recordset *desired,
                              const tu_recordset *live)
 {
     size_t n = 0;
     for (size_t i = 0; i < live->count; i++)
-        n += !tu_recordset_find(desired, live->items[i].key);
+        n += prunable(desired, live, &live->items[i]);
     return n;
 }
 
@@ -134,7 +146,7 @@ static int plan_prune(tu_plan *plan, const tu_recordset *desired,
     for (size_t i = 0; i < live->count; i++) {
         const tu_record *l = &live->items[i];
         tu_action *a;
-        if (tu_recordset_find(desired, l->key))
+        if (!prunable(desired, live, l))
             continue;
         a = &plan->actions[plan->count++];
         memset(a, 0, sizeof *a);
