@@ -84,8 +84,8 @@ json_t *tu_json_path(const json_t *root, const char *path)
             return NULL;
         node = json_object_getn(node, p, len);
         p += len;
-        if (*p == '.')
-            p++;
+        if (*p == '.' && !*++p)
+            return NULL; /* "data." is a typo, not "data" */
     }
     return node;
 }

@@ -13,7 +13,8 @@
 int tu_json_equal(const json_t *a, const json_t *b);
 
 /* The value at a dotted path ("data.items") under root; root itself for an
- * empty path or NULL; NULL when a step is missing or not an object. */
+ * empty path or NULL; NULL when a step is missing or not an object, or the
+ * path ends with a dot. */
 json_t *tu_json_path(const json_t *root, const char *path);
 
 /* Text of a scalar for keys and messages: strings as they are (up to an

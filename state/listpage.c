@@ -18,7 +18,14 @@
 char *tu_excerpt(const char *text, size_t len, size_t max)
 {
     size_t n = len < max ? len : max;
-    char *out = malloc(n + 4);
+    char *out;
+
+    /* a cut never splits a UTF-8 sequence: back up over continuation
+     * bytes to the start of the cut character */
+    if (n < len)
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    out = malloc(n + 4);
     if (!out)
         return NULL;
     for (size_t i = 0; i < n; i++) {

@@ -27,8 +27,8 @@ char *tu_link_next(const char *link_header);
 long long tu_parse_count(const char *value);
 
 /* Copy up to `max` bytes of `text` for an error message, replacing control
- * characters by spaces and marking a cut with "...". Returns a malloc'd
- * string. */
+ * characters by spaces and marking a cut with "..."; a cut never splits a
+ * UTF-8 character. Returns a malloc'd string. */
 char *tu_excerpt(const char *text, size_t len, size_t max);
 
 #endif

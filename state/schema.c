@@ -120,7 +120,13 @@ int tu_schema_string(const json_t *obj, const char *key, int required,
     int rc = lookup(obj, key, required, map, ctx, &v, err);
     if (rc <= 0)
         return rc;
-    if (!json_is_string(v) || json_string_length(v) == 0 ||
+    if (json_is_string(v) && json_string_length(v) == 0) {
+        tu_error_at(err, tu_srcmap_member(map, obj, key), "%s%s%s: expected "
+                    "a non-empty string, got an empty one", ctx,
+                    *ctx ? "." : "", key);
+        return -1;
+    }
+    if (!json_is_string(v) ||
         strlen(json_string_value(v)) != json_string_length(v)) {
         key_error(obj, key, ctx, map, err, "expected a non-empty string", v);
         return -1;

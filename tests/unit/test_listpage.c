@@ -292,10 +292,10 @@ static void test_excerpt(void **state)
     assert_excerpt("abc", 3, 0, "...");
     assert_excerpt("a\nb\tc\rd\x1b[31me\x7f", 14, 80, "a b c d [31me ");
     assert_excerpt("a\0b", 3, 80, "a b");         /* NUL is a control char */
-    /* bytes >= 0x80 are kept; a cut may split a UTF-8 sequence
-     * (reported as questionable) */
+    /* bytes >= 0x80 are kept; a cut never splits a UTF-8 sequence */
     assert_excerpt("caf\xc3\xa9", 5, 80, "caf\xc3\xa9");
-    assert_excerpt("caf\xc3\xa9!", 6, 4, "caf\xc3...");
+    assert_excerpt("caf\xc3\xa9!", 6, 4, "caf...");
+    assert_excerpt("caf\xc3\xa9!", 6, 5, "caf\xc3\xa9...");
 }
 
 int main(void)

@@ -383,11 +383,10 @@ static void test_string(void **state)
                                       &out, &f.err), -1);
     assert_string_equal(f.err.message, "t.yaml:3:3: target.num: expected a "
                         "non-empty string, got an integer");
-    /* Reported as questionable: "got a string" for an empty string. */
     assert_int_equal(tu_schema_string(f.obj, "empty", 1, f.map, "target",
                                       &out, &f.err), -1);
     assert_string_equal(f.err.message, "t.yaml:4:3: target.empty: expected "
-                        "a non-empty string, got a string");
+                        "a non-empty string, got an empty one");
     assert_int_equal(tu_schema_string(f.obj, "nothing", 1, f.map, "target",
                                       &out, &f.err), -1);
     assert_string_equal(f.err.message, "t.yaml:5:3: target.nothing: "
@@ -507,7 +506,7 @@ static void test_enum(void **state)
     assert_int_equal(tu_schema_enum(f.obj, "empty", states, f.map, "record",
                                     &index, &f.err), -1);
     assert_string_equal(f.err.message, "t.yaml:7:3: record.empty: expected "
-                        "a non-empty string, got a string");
+                        "a non-empty string, got an empty one");
     assert_int_equal(index, 42);
     done(&f);
 }
