@@ -46,23 +46,13 @@ static int normalize_desired(json_t *fields, tu_srcpos pos, void *data,
     return t->ops->normalize ? t->ops->normalize(fields, pos, t->cfg, err) : 0;
 }
 
-tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
-                            tu_error *err)
+/* The document is loaded: read the target, build the desired records. */
+static tu_desired *desired_finish(tu_desired *d, tu_error *err)
 {
-    tu_desired *d = calloc(1, sizeof *d);
     tu_keyspec key;
     const char **ignore;
     size_t nignore;
 
-    tu_error_clear(err);
-    if (!d) {
-        tu_error_set(err, "out of memory");
-        return NULL;
-    }
-    if (tu_doc_load(&d->doc, paths, npaths, err) != 0) {
-        free(d);
-        return NULL;
-    }
     if (tu_target_parse(&d->target, d->doc.target, d->doc.map, err) != 0) {
         tu_doc_free(&d->doc);
         free(d);
@@ -75,6 +65,41 @@ tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
         return NULL;
     }
     return d;
+}
+
+tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
+                            tu_error *err)
+{
+    tu_desired *d = calloc(1, sizeof *d);
+
+    tu_error_clear(err);
+    if (!d) {
+        tu_error_set(err, "out of memory");
+        return NULL;
+    }
+    if (tu_doc_load(&d->doc, paths, npaths, err) != 0) {
+        free(d);
+        return NULL;
+    }
+    return desired_finish(d, err);
+}
+
+tu_desired *tu_desired_load_json(const json_t *document, const char *name,
+                                 tu_error *err)
+{
+    tu_desired *d = calloc(1, sizeof *d);
+
+    tu_error_clear(err);
+    if (!d) {
+        tu_error_set(err, "out of memory");
+        return NULL;
+    }
+    if (tu_doc_load_value(&d->doc, document, name ? name : "<inline>",
+                          err) != 0) {
+        free(d);
+        return NULL;
+    }
+    return desired_finish(d, err);
 }
 
 size_t tu_desired_record_count(const tu_desired *d)

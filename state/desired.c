@@ -156,13 +156,12 @@ static int check_file(const tu_srcmap *map, const json_t *root,
     const json_t *v;
 
     if (!json_is_object(root)) {
-        tu_error_at(err, tu_srcmap_get(map, root),
-                    "the file must be a mapping with target, settings, "
-                    "defaults and records; got %s", tu_json_type_name(root));
-        if (!tu_srcmap_get(map, root).file)
-            tu_error_set(err, "%s: the file must be a mapping with target, "
-                         "settings, defaults and records; got %s", path,
-                         tu_json_type_name(root));
+        tu_srcpos pos = tu_srcmap_get(map, root);
+        if (!pos.file)
+            pos.file = path;
+        tu_error_at(err, pos, "the file must be a mapping with target, "
+                    "settings, defaults and records; got %s",
+                    tu_json_type_name(root));
         return -1;
     }
     if (tu_schema_keys(root, top_keys, map, "", err) != 0)
@@ -216,20 +215,43 @@ static int check_defaults(const tu_doc *doc, tu_error *err)
     return -1;
 }
 
-static int load_files(tu_doc *doc, const char *const *paths, size_t npaths,
+/* Check one document and merge it into the document being built. */
+static int add_document(tu_doc *doc, const json_t *root, const char *name,
+                        tu_error *err)
+{
+    if (check_file(doc->map, root, name, err) != 0)
+        return -1;
+    return merge_file(doc, root, err);
+}
+
+static int doc_begin(tu_doc *doc, tu_error *err)
+{
+    memset(doc, 0, sizeof *doc);
+    doc->map = tu_srcmap_new();
+    doc->root = json_object();
+    doc->records = json_array();
+    if (doc->map && doc->root && doc->records)
+        return 0;
+    tu_error_set(err, "out of memory");
+    return -1;
+}
+
+/* Settings read, and the whole checked, once every document is merged. */
+static int doc_finish(tu_doc *doc, const char *name, size_t count,
                       tu_error *err)
 {
-    for (size_t i = 0; i < npaths; i++) {
-        json_t *root = tu_yaml_load_file(paths[i], doc->map, err);
-        int rc;
-        if (!root)
-            return -1;
-        rc = check_file(doc->map, root, paths[i], err);
-        if (rc == 0)
-            rc = merge_file(doc, root, err);
-        json_decref(root);
-        if (rc != 0)
-            return -1;
+    if (read_settings(doc, err) != 0)
+        return -1;
+    doc->target = json_object_get(doc->root, "target");
+    doc->defaults = json_object_get(doc->root, "defaults");
+    if (check_defaults(doc, err) != 0)
+        return -1;
+    if (!doc->target) {
+        tu_error_set(err, "%s%s: no target: one of the files must have a "
+                     "'target' mapping saying which API to reconcile "
+                     "(see docs/desired-state.md)", name,
+                     count > 1 ? " (and the others)" : "");
+        return -1;
     }
     return 0;
 }
@@ -237,33 +259,32 @@ static int load_files(tu_doc *doc, const char *const *paths, size_t npaths,
 int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
                 tu_error *err)
 {
-    memset(doc, 0, sizeof *doc);
+    if (doc_begin(doc, err) != 0)
+        goto fail;
     if (npaths == 0) {
         tu_error_set(err, "no desired-state file given");
-        return -1;
-    }
-    doc->map = tu_srcmap_new();
-    doc->root = json_object();
-    doc->records = json_array();
-    if (!doc->map || !doc->root || !doc->records) {
-        tu_error_set(err, "out of memory");
         goto fail;
     }
-    if (load_files(doc, paths, npaths, err) != 0 || read_settings(doc, err))
-        goto fail;
-    doc->target = json_object_get(doc->root, "target");
-    doc->defaults = json_object_get(doc->root, "defaults");
-    if (check_defaults(doc, err) != 0)
-        goto fail;
-    if (!doc->target) {
-        tu_error_set(err, "%s%s: no target: one of the files must have a "
-                     "'target' mapping saying which API to reconcile "
-                     "(see docs/desired-state.md)", paths[0],
-                     npaths > 1 ? " (and the others)" : "");
-        goto fail;
+    for (size_t i = 0; i < npaths; i++) {
+        json_t *root = tu_yaml_load_file(paths[i], doc->map, err);
+        int rc = root ? add_document(doc, root, paths[i], err) : -1;
+        json_decref(root);
+        if (rc != 0)
+            goto fail;
     }
-    return 0;
+    if (doc_finish(doc, paths[0], npaths, err) == 0)
+        return 0;
 fail:
+    tu_doc_free(doc);
+    return -1;
+}
+
+int tu_doc_load_value(tu_doc *doc, const json_t *root, const char *name,
+                      tu_error *err)
+{
+    if (doc_begin(doc, err) == 0 && add_document(doc, root, name, err) == 0 &&
+        doc_finish(doc, name, 1, err) == 0)
+        return 0;
     tu_doc_free(doc);
     return -1;
 }

@@ -47,6 +47,11 @@ typedef struct tu_doc {
 int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
                 tu_error *err);
 
+/* The same for one document given as a JSON value (inline content, with no
+ * file positions); `name` stands for the file in messages. */
+int tu_doc_load_value(tu_doc *doc, const json_t *root, const char *name,
+                      tu_error *err);
+
 void tu_doc_free(tu_doc *doc);
 
 /* Called for each desired record once defaults are merged in, before its

@@ -56,6 +56,14 @@ typedef struct tu_desired tu_desired;
 tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
                             tu_error *error);
 
+/* The same for a desired state given as a JSON value with the file's
+ * shape ({target, settings, defaults, records}), as an embedding program
+ * receives it (the Ansible module's inline arguments). `name` stands for
+ * the file in messages ("module arguments"); there are no line numbers.
+ * The value is only read: the caller keeps it. */
+tu_desired *tu_desired_load_json(const json_t *document, const char *name,
+                                 tu_error *error);
+
 /* The number of desired records loaded (absent ones included). */
 size_t tu_desired_record_count(const tu_desired *desired);
 

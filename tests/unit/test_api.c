@@ -1,6 +1,7 @@
 /* test_api.c -- the public API (include/trueup/trueup.h), one test per
  * function that needs no server: tu_version, tu_options_init,
  * tu_desired_load (success, merge, and located errors),
+ * tu_desired_load_json,
  * tu_desired_record_count, tu_desired_free, and tu_run's refusal when the API cannot be reached
  * (nothing listens on the port: the run cannot proceed). The report
  * functions are covered by test_report.c, a full run by the integration
@@ -95,6 +96,40 @@ static void test_desired_load_errors(void **state)
     free(bad);
 }
 
+static void test_desired_load_json(void **state)
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(
+        "{\"target\": {\"provider\": \"rest\", \"base_url\": \"http://x\","
+        " \"resource\": {\"list\": \"/r\", \"key\": \"name\"}},"
+        " \"defaults\": {\"ttl\": 60},"
+        " \"records\": [{\"name\": \"a\"}, {\"name\": \"b\"}]}", 0, &jerr);
+    json_t *before = json_deep_copy(doc);
+    tu_error err = {{0}};
+    tu_desired *d;
+    (void)state;
+
+    assert_non_null(doc);
+    d = tu_desired_load_json(doc, "module arguments", &err);
+    assert_non_null(d);
+    assert_int_equal(tu_desired_record_count(d), 2);
+    tu_desired_free(d);
+    assert_true(json_equal(doc, before)); /* only read */
+
+    json_object_set_new(json_object_get(doc, "target"), "base_ur",
+                        json_string("x"));
+    assert_null(tu_desired_load_json(doc, "module arguments", &err));
+    assert_string_equal(err.message, "target: unknown key 'base_ur' (did "
+                        "you mean 'base_url'?)");
+    assert_null(tu_desired_load_json(json_object_get(doc, "records"),
+                                     "module arguments", &err));
+    assert_string_equal(err.message, "module arguments: the file must be a "
+                        "mapping with target, settings, defaults and "
+                        "records; got a list");
+    json_decref(doc);
+    json_decref(before);
+}
+
 static void test_run_cannot_reach_api(void **state)
 {
     char *target = write_temp(target_yaml);
@@ -122,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_options_init),
         cmocka_unit_test(test_desired_load_and_count),
         cmocka_unit_test(test_desired_load_errors),
+        cmocka_unit_test(test_desired_load_json),
         cmocka_unit_test(test_run_cannot_reach_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
