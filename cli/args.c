@@ -23,6 +23,8 @@ void tu_cli_usage(FILE *out)
 "                          settings.concurrency, else 16)\n"
 "      --prune             also delete live records no desired record names\n"
 "      --no-prune          never delete unnamed records, whatever the file says\n"
+"      --force             also change protected records (a DNS zone's SOA\n"
+"                          and apex NS)\n"
 "  -f, --format FORMAT     report format: json (default) or text\n"
 "  -o, --output FILE       write the report to FILE (replaced atomically)\n"
 "      --detailed-exitcode plan: exit 2 when changes are pending\n"
@@ -50,12 +52,14 @@ void tu_cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-enum { OPT_PRUNE = 256, OPT_NO_PRUNE, OPT_DETAILED, OPT_NO_PROGRESS };
+enum { OPT_PRUNE = 256, OPT_NO_PRUNE, OPT_DETAILED, OPT_NO_PROGRESS,
+       OPT_FORCE };
 
 static const struct option long_options[] = {
     {"concurrency", required_argument, NULL, 'c'},
     {"prune", no_argument, NULL, OPT_PRUNE},
     {"no-prune", no_argument, NULL, OPT_NO_PRUNE},
+    {"force", no_argument, NULL, OPT_FORCE},
     {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
     {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
@@ -105,6 +109,7 @@ static int parse_option(int opt, tu_cli_args *a)
     case 'V': a->version = 1; return 0;
     case OPT_PRUNE: a->prune = 1; return 0;
     case OPT_NO_PRUNE: a->prune = 0; return 0;
+    case OPT_FORCE: a->force = 1; return 0;
     case OPT_DETAILED: a->detailed_exitcode = 1; return 0;
     case OPT_NO_PROGRESS: a->progress = 0; return 0;
     default:

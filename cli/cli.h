@@ -27,6 +27,7 @@ typedef struct tu_cli_args {
     tu_format format;
     long concurrency;         /* 0: as the file says */
     int prune;                /* -1: as the file says */
+    int force;                /* change protected records too */
     int detailed_exitcode;
     int quiet;
     int progress;             /* 1: draw progress on stderr if a terminal */

@@ -40,6 +40,7 @@ static int run(const tu_cli_args *args)
     options.mode = args->mode;
     options.concurrency = args->concurrency;
     options.prune = args->prune;
+    options.force = args->force;
     tu_cli_progress_init(&progress, args->progress && !args->quiet);
     options.progress = tu_cli_progress_update;
     options.progress_data = &progress;

@@ -95,6 +95,20 @@ static void ambiguous(tu_action *a, const char *label)
     tu_action_fail(a, msg);
 }
 
+static int is_protected(const tu_record *r, const tu_plan_options *o)
+{
+    return r && !o->force && o->protect && o->protect(o->protect_data, r);
+}
+
+/* A planned change to a protected record fails instead. */
+static void refuse_protected(tu_action *a)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, "protected: '%s' is changed only with --force",
+             a->live->label);
+    tu_action_fail(a, msg);
+}
+
 static int plan_desired(tu_action *a, const tu_record *d,
                         const tu_recordset *live, const tu_plan_options *o)
 {
@@ -109,44 +123,49 @@ static int plan_desired(tu_action *a, const tu_record *d,
     }
     if (d->absent) {
         a->kind = l ? TU_ACTION_DELETE : TU_ACTION_SKIP;
-        return 0;
+    } else {
+        a->changes = diff_fields(d, l, o);
+        if (!a->changes)
+            return -1;
+        if (!l)
+            a->kind = TU_ACTION_CREATE;
+        else
+            a->kind = json_object_size(a->changes) ? TU_ACTION_UPDATE
+                                                   : TU_ACTION_SKIP;
     }
-    a->changes = diff_fields(d, l, o);
-    if (!a->changes)
-        return -1;
-    if (!l)
-        a->kind = TU_ACTION_CREATE;
-    else
-        a->kind = json_object_size(a->changes) ? TU_ACTION_UPDATE
-                                               : TU_ACTION_SKIP;
+    if (a->kind != TU_ACTION_SKIP && is_protected(l, o)) {
+        refuse_protected(a);
+        return a->error ? 0 : -1;
+    }
     return 0;
 }
 
 /* Live records that prune considers: those no desired record names, each
  * key once (duplicates of an ambiguous key make one failed action). */
 static int prunable(const tu_recordset *desired, const tu_recordset *live,
-                    const tu_record *l)
+                    const tu_record *l, const tu_plan_options *o)
 {
     return !tu_recordset_find(desired, l->key) &&
-           tu_recordset_find(live, l->key) == l;
+           tu_recordset_find(live, l->key) == l && !is_protected(l, o);
 }
 
 static size_t count_prunable(const tu_recordset *desired,
-                             const tu_recordset *live)
+                             const tu_recordset *live,
+                             const tu_plan_options *o)
 {
     size_t n = 0;
     for (size_t i = 0; i < live->count; i++)
-        n += prunable(desired, live, &live->items[i]);
+        n += prunable(desired, live, &live->items[i], o);
     return n;
 }
 
 static int plan_prune(tu_plan *plan, const tu_recordset *desired,
-                      const tu_recordset *live)
+                      const tu_recordset *live, const tu_plan_options *o)
 {
     for (size_t i = 0; i < live->count; i++) {
         const tu_record *l = &live->items[i];
         tu_action *a;
-        if (!prunable(desired, live, l))
+        if (!prunable(desired, live, l, o))
             continue;
         a = &plan->actions[plan->count++];
         memset(a, 0, sizeof *a);
@@ -165,7 +184,8 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
                   const tu_recordset *live, const tu_plan_options *o,
                   tu_error *err)
 {
-    size_t n = desired->count + (o->prune ? count_prunable(desired, live) : 0);
+    size_t n = desired->count +
+               (o->prune ? count_prunable(desired, live, o) : 0);
 
     plan->count = 0;
     plan->actions = calloc(n ? n : 1, sizeof *plan->actions);
@@ -176,7 +196,7 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
                          live, o) != 0)
             goto oom;
     }
-    if (o->prune && plan_prune(plan, desired, live) != 0)
+    if (o->prune && plan_prune(plan, desired, live, o) != 0)
         goto oom;
     return 0;
 oom:

@@ -11,6 +11,10 @@
  *   skip    already as desired: no request is made
  *   fail    cannot be planned (two live records share its key)
  *
+ * A protected record (protect() says so: a DNS zone's SOA and apex NS) is
+ * never pruned, and a desired update or delete of it fails, unless
+ * `force` is set.
+ *
  * The plan borrows the records; it must not outlive the two record sets.
  */
 #ifndef TU_ENGINE_PLAN_H
@@ -51,8 +55,13 @@ typedef struct tu_plan {
     size_t count;
 } tu_plan;
 
+typedef int (*tu_protect_fn)(const void *data, const tu_record *record);
+
 typedef struct tu_plan_options {
     int prune;
+    int force;                 /* change protected records too */
+    tu_protect_fn protect;     /* NULL: nothing is protected */
+    const void *protect_data;
     const tu_keyspec *key;     /* fields not compared: equal by matching */
     const char **ignore;       /* fields never compared */
     size_t nignore;

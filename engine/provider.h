@@ -7,6 +7,7 @@
  *
  *   parse      target mapping -> the provider's config (its own keys)
  *   describe   which fields make the key, which are never compared
+ *   protect    which records change only with --force (optional)
  *   normalize  put a record's fields in canonical form (optional)
  *   fetch      submit the GETs that list the live records (fetch.h)
  *   push       submit the writes that carry the planned actions (push.h)
@@ -39,6 +40,9 @@ typedef struct tu_provider_ops {
     /* The key fields, and the fields never compared (borrowed from cfg). */
     void (*describe)(const void *cfg, tu_keyspec *key, const char ***ignore,
                      size_t *nignore);
+    /* 1 when a record must not be changed or pruned unless forced (a DNS
+     * zone's SOA and apex NS); may be NULL (nothing is protected). */
+    int (*protect)(const void *cfg, const tu_record *record);
     /* Canonical form of a record's fields, desired or live; may be NULL. */
     int (*normalize)(json_t *fields, tu_srcpos pos, void *cfg, tu_error *err);
     /* Submit the requests that list the live records. 0 or -1. */

@@ -512,6 +512,7 @@ const tu_provider_ops tu_provider_rest = {
     .parse = rest_parse,
     .free = rest_free,
     .describe = rest_describe,
+    .protect = NULL,
     .normalize = NULL,
     .fetch = rest_fetch_start,
     .push = rest_push,

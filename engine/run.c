@@ -149,6 +149,9 @@ static int plan_run(const tu_desired *d, const tu_options *o,
     d->target.ops->describe(d->target.cfg, &key, &po.ignore, &po.nignore);
     po.key = &key;
     po.prune = o->prune >= 0 ? o->prune : d->doc.settings.prune;
+    po.force = o->force;
+    po.protect = d->target.ops->protect;
+    po.protect_data = d->target.cfg;
     return tu_plan_build(plan, &d->records, live, &po, err);
 }
 

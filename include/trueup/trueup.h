@@ -91,6 +91,8 @@ typedef struct tu_options {
     tu_mode mode;
     long concurrency;          /* > 0 overrides settings.concurrency */
     int prune;                 /* -1: as the file says; 0: off; 1: on */
+    int force;                 /* change protected records (a provider's
+                                  SOA and apex NS) too */
     tu_progress_fn progress;   /* NULL: no progress reports */
     void *progress_data;
 } tu_options;

@@ -406,6 +406,51 @@ static void test_ambiguous_prune(void **state)
     assert_null(f->plan.actions[1].error);
 }
 
+/* ---- protected records ------------------------------------------------- */
+
+static int protect_soa(const void *data, const tu_record *r)
+{
+    const char *type = json_string_value(json_object_get(r->fields, "type"));
+    (void)data;
+    return type && strcmp(type, "SOA") == 0;
+}
+
+/* Protected records are never pruned, and a desired change to one fails,
+ * unless forced. */
+static void test_protected(void **state)
+{
+    fixture *f = *state;
+    f->opt.prune = 1;
+    f->opt.protect = protect_soa;
+    add(&f->desired, "{\"name\":\"z\",\"type\":\"SOA\",\"ttl\":5}");
+    add(&f->live, "{\"name\":\"z\",\"type\":\"SOA\",\"ttl\":9}");
+    add(&f->live, "{\"name\":\"y\",\"type\":\"SOA\",\"ttl\":9}");
+    add(&f->live, "{\"name\":\"x\",\"type\":\"A\"}");
+    build(f);
+    assert_int_equal(f->plan.count, 2); /* y|SOA is not pruned */
+    assert_int_equal(f->plan.actions[0].status, TU_STATUS_FAILED);
+    assert_string_equal(f->plan.actions[0].error,
+                        "protected: 'z|SOA' is changed only with --force");
+    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_DELETE);
+    assert_ptr_equal(f->plan.actions[1].live, &f->live.items[2]);
+}
+
+static void test_protected_forced(void **state)
+{
+    fixture *f = *state;
+    f->opt.prune = 1;
+    f->opt.force = 1;
+    f->opt.protect = protect_soa;
+    add(&f->desired, "{\"name\":\"z\",\"type\":\"SOA\",\"ttl\":5}");
+    add(&f->live, "{\"name\":\"z\",\"type\":\"SOA\",\"ttl\":9}");
+    add(&f->live, "{\"name\":\"y\",\"type\":\"SOA\",\"ttl\":9}");
+    build(f);
+    assert_int_equal(f->plan.count, 2);
+    assert_int_equal(f->plan.actions[0].kind, TU_ACTION_UPDATE);
+    assert_null(f->plan.actions[0].error);
+    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_DELETE);
+}
+
 /* ---- counts and helpers ------------------------------------------------- */
 
 static void test_counts(void **state)
@@ -489,6 +534,8 @@ int main(void)
         T(test_ignore),
         T(test_key_fields_not_compared),
         T(test_prune),
+        T(test_protected),
+        T(test_protected_forced),
         T(test_prune_nothing_live),
         T(test_ambiguous),
         T(test_ambiguous_absent),
