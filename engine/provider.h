@@ -11,6 +11,7 @@
  *   normalize  put a record's fields in canonical form (optional)
  *   fetch      submit the GETs that list the live records (fetch.h)
  *   push       submit the writes that carry the planned actions (push.h)
+ *   export_record  a live record as a desired-state file declares it
  *
  * See docs/providers.md for how to add one.
  */
@@ -45,6 +46,10 @@ typedef struct tu_provider_ops {
     int (*protect)(const void *cfg, const tu_record *record);
     /* Canonical form of a record's fields, desired or live; may be NULL. */
     int (*normalize)(json_t *fields, tu_srcpos pos, void *cfg, tu_error *err);
+    /* A live record as a desired-state file would declare it (trueup
+     * export): a new object, or NULL to leave the record out. May be NULL:
+     * then every field but the id and the ignored ones. */
+    json_t *(*export_record)(const void *cfg, const tu_record *live);
     /* Submit the requests that list the live records. 0 or -1. */
     int (*fetch)(const tu_target *target, tu_fetch *fetch);
     /* Submit the requests that carry `actions` (create, update, delete).

@@ -514,6 +514,7 @@ const tu_provider_ops tu_provider_rest = {
     .describe = rest_describe,
     .protect = NULL,
     .normalize = NULL,
+    .export_record = NULL,
     .fetch = rest_fetch_start,
     .push = rest_push,
 };
