@@ -25,6 +25,10 @@ void tu_cli_usage(FILE *out)
 "      --no-prune          never delete unnamed records, whatever the file says\n"
 "      --force             also change protected records (a DNS zone's SOA\n"
 "                          and apex NS)\n"
+"      --match FIELD=VALUE select live records for a bulk change (repeatable;\n"
+"                          all must match; VALUE may be a glob: 'name=*.dev.*')\n"
+"      --set FIELD=VALUE   the fields every selected record gets (repeatable;\n"
+"                          VALUE typed as YAML: ttl=600 is a number)\n"
 "  -f, --format FORMAT     report format: json (default) or text\n"
 "  -o, --output FILE       write the report to FILE (replaced atomically)\n"
 "      --detailed-exitcode plan: exit 2 when changes are pending\n"
@@ -33,6 +37,9 @@ void tu_cli_usage(FILE *out)
 "      --no-progress       no progress line, even on a terminal\n"
 "  -h, --help              show this help\n"
 "  -V, --version           show the version\n"
+"\n"
+"Example: set TTL 600 on every A record, in one command:\n"
+"  trueup apply target.yaml --match type=A --set ttl=600\n"
 "\n"
 "Exit status: 0 success (plan: also with changes pending, unless\n"
 "--detailed-exitcode); 1 the run could not proceed and nothing was pushed;\n"
@@ -53,13 +60,15 @@ void tu_cli_error(const char *fmt, ...)
 }
 
 enum { OPT_PRUNE = 256, OPT_NO_PRUNE, OPT_DETAILED, OPT_NO_PROGRESS,
-       OPT_FORCE };
+       OPT_FORCE, OPT_MATCH, OPT_SET };
 
 static const struct option long_options[] = {
     {"concurrency", required_argument, NULL, 'c'},
     {"prune", no_argument, NULL, OPT_PRUNE},
     {"no-prune", no_argument, NULL, OPT_NO_PRUNE},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"match", required_argument, NULL, OPT_MATCH},
+    {"set", required_argument, NULL, OPT_SET},
     {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
     {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
@@ -110,6 +119,8 @@ static int parse_option(int opt, tu_cli_args *a)
     case OPT_PRUNE: a->prune = 1; return 0;
     case OPT_NO_PRUNE: a->prune = 0; return 0;
     case OPT_FORCE: a->force = 1; return 0;
+    case OPT_MATCH: a->match[a->nmatch++] = optarg; return 0;
+    case OPT_SET: a->set[a->nset++] = optarg; return 0;
     case OPT_DETAILED: a->detailed_exitcode = 1; return 0;
     case OPT_NO_PROGRESS: a->progress = 0; return 0;
     default:
@@ -139,6 +150,12 @@ int tu_cli_parse(int argc, char **argv, tu_cli_args *a)
     memset(a, 0, sizeof *a);
     a->prune = -1;
     a->progress = 1;
+    a->match = calloc((size_t)argc + 1, sizeof *a->match);
+    a->set = calloc((size_t)argc + 1, sizeof *a->set);
+    if (!a->match || !a->set) {
+        tu_cli_error("out of memory");
+        return -1;
+    }
     /* GNU getopt moves the command word and files after the options, so
      * options may stand anywhere; "--" ends them. */
     while ((opt = getopt_long(argc, argv, "c:f:o:qhV", long_options,
@@ -166,4 +183,11 @@ int tu_cli_parse(int argc, char **argv, tu_cli_args *a)
         return -1;
     }
     return 0;
+}
+
+void tu_cli_args_free(tu_cli_args *a)
+{
+    free(a->match);
+    free(a->set);
+    a->match = a->set = NULL;
 }

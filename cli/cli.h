@@ -34,10 +34,16 @@ typedef struct tu_cli_args {
     const char *output;       /* NULL: stdout */
     const char **files;       /* borrowed from argv */
     size_t nfiles;
+    const char **match;       /* --match FIELD=VALUE; owned array */
+    size_t nmatch;
+    const char **set;         /* --set FIELD=VALUE; owned array */
+    size_t nset;
 } tu_cli_args;
 
-/* Parse argv. 0, or -1 after printing what is wrong to stderr. */
+/* Parse argv. 0, or -1 after printing what is wrong to stderr. Free the
+ * result with tu_cli_args_free in either case. */
 int tu_cli_parse(int argc, char **argv, tu_cli_args *args);
+void tu_cli_args_free(tu_cli_args *args);
 void tu_cli_usage(FILE *out);
 
 /* Render the report for people. */

@@ -32,6 +32,12 @@ static int run(const tu_cli_args *args)
     int status;
 
     desired = tu_desired_load(args->files, args->nfiles, &err);
+    if (desired && (args->nmatch || args->nset) &&
+        tu_desired_add_bulk(desired, args->match, args->nmatch, args->set,
+                            args->nset, &err) != 0) {
+        tu_desired_free(desired);
+        desired = NULL;
+    }
     if (!desired) {
         tu_cli_error("%s", err.message);
         return TU_EXIT_ERROR;
@@ -65,22 +71,25 @@ int main(int argc, char **argv)
     tu_cli_args args;
     int status;
 
-    if (tu_cli_parse(argc, argv, &args) != 0)
+    if (tu_cli_parse(argc, argv, &args) != 0) {
+        tu_cli_args_free(&args);
         return TU_EXIT_ERROR;
+    }
     if (args.help) {
         tu_cli_usage(stdout);
-        return TU_EXIT_OK;
-    }
-    if (args.version) {
+        status = TU_EXIT_OK;
+    } else if (args.version) {
         printf("trueup %s (libcurl %s, jansson %s)\n", tu_version(),
-               curl_version_info(CURLVERSION_NOW)->version, jansson_version_str());
-        return TU_EXIT_OK;
-    }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+               curl_version_info(CURLVERSION_NOW)->version,
+               jansson_version_str());
+        status = TU_EXIT_OK;
+    } else if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         tu_cli_error("libcurl could not be initialised");
-        return TU_EXIT_ERROR;
+        status = TU_EXIT_ERROR;
+    } else {
+        status = run(&args);
+        curl_global_cleanup();
     }
-    status = run(&args);
-    curl_global_cleanup();
+    tu_cli_args_free(&args);
     return status;
 }

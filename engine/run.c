@@ -8,6 +8,7 @@
  * and nothing has been written to the API.
  */
 #include "trueup/trueup.h"
+#include "bulk.h"
 #include "executor.h"
 #include "fetch.h"
 #include "plan.h"
@@ -140,8 +141,36 @@ static tu_exec *make_exec(const tu_desired *d, const tu_options *o,
     return tu_exec_new(&cfg, err);
 }
 
+int tu_desired_add_bulk(tu_desired *d, const char *const *match,
+                        size_t nmatch, const char *const *set, size_t nset,
+                        tu_error *err)
+{
+    tu_error_clear(err);
+    return tu_bulk_add_args(&d->doc.bulk, match, nmatch, set, nset, err);
+}
+
+/* The desired records of this run: the loaded ones, with the bulk rules
+ * applied to the live records when there are any (then built into `own`). */
+static const tu_recordset *run_desired(const tu_desired *d,
+                                       const tu_recordset *live,
+                                       tu_recordset *own, tu_error *err)
+{
+    tu_keyspec key;
+    const char **ignore;
+    size_t nignore;
+
+    tu_recordset_init(own);
+    if (d->doc.bulk.count == 0)
+        return &d->records;
+    d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
+    if (tu_bulk_apply(&d->doc.bulk, &d->records, live, &key, own, err) != 0)
+        return NULL;
+    return own;
+}
+
 static int plan_run(const tu_desired *d, const tu_options *o,
-                    const tu_recordset *live, tu_plan *plan, tu_error *err)
+                    const tu_recordset *desired, const tu_recordset *live,
+                    tu_plan *plan, tu_error *err)
 {
     tu_plan_options po;
     tu_keyspec key;
@@ -152,7 +181,7 @@ static int plan_run(const tu_desired *d, const tu_options *o,
     po.force = o->force;
     po.protect = d->target.ops->protect;
     po.protect_data = d->target.cfg;
-    return tu_plan_build(plan, &d->records, live, &po, err);
+    return tu_plan_build(plan, desired, live, &po, err);
 }
 
 /* The executor broke mid-push: what has no outcome is reported failed. */
@@ -170,7 +199,8 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     long long start = now_ms();
     tu_report_facts facts = {o->mode, 0, 0, 0, 0, 0};
     tu_exec_stats after_fetch, stats;
-    tu_recordset live;
+    tu_recordset live, bulk_desired;
+    const tu_recordset *desired;
     tu_plan plan = {0};
     tu_report *rep = NULL;
     tu_exec *exec;
@@ -183,7 +213,8 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
                       err) != 0)
         goto done;
     tu_exec_stats_get(exec, &after_fetch);
-    if (plan_run(d, o, &live, &plan, err) != 0)
+    desired = run_desired(d, &live, &bulk_desired, err);
+    if (!desired || plan_run(d, o, desired, &live, &plan, err) != 0)
         goto done_live;
     if (o->mode == TU_MODE_APPLY &&
         tu_push_plan(&d->target, exec, &plan, o->progress,
@@ -199,6 +230,7 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
         tu_error_set(err, "out of memory while writing the report");
     tu_plan_free(&plan);
 done_live:
+    tu_recordset_free(&bulk_desired);
     tu_recordset_free(&live);
 done:
     tu_exec_free(exec);

@@ -19,7 +19,7 @@
 #include <string.h>
 
 static const char *const top_keys[] = {"target", "settings", "defaults",
-                                       "records", NULL};
+                                       "records", "bulk", NULL};
 static const char *const settings_keys[] = {
     "concurrency", "timeout", "connect_timeout", "retries", "prune", NULL};
 
@@ -128,6 +128,24 @@ static int append_records(tu_doc *doc, const json_t *file_root)
     return 0;
 }
 
+/* Check and keep one file's bulk rules. */
+static int add_bulk_rules(tu_doc *doc, const json_t *file_root,
+                          tu_error *err)
+{
+    const json_t *list = json_object_get(file_root, "bulk");
+    tu_srcpos key_pos = tu_srcmap_member(doc->map, file_root, "bulk");
+    size_t i;
+    json_t *item;
+
+    json_array_foreach(list, i, item) {
+        tu_srcpos pos = tu_srcmap_get(doc->map, item);
+        if (tu_bulk_add_item(&doc->bulk, item, pos.file ? pos : key_pos, i,
+                             doc->map, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
 {
     const char *key;
@@ -139,6 +157,8 @@ static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
             rc = append_records(doc, root);
             if (rc)
                 tu_error_set(err, "out of memory");
+        } else if (strcmp(key, "bulk") == 0) {
+            rc = add_bulk_rules(doc, root, err);
         } else {
             rc = merge_member(doc->map, doc->root, root, key, "", err);
         }
@@ -174,6 +194,13 @@ static int check_file(const tu_srcmap *map, const json_t *root,
     if (v && !json_is_array(v)) {
         tu_error_at(err, tu_srcmap_member(map, root, "records"),
                     "records: expected a list of records, got %s",
+                    tu_json_type_name(v));
+        return -1;
+    }
+    v = json_object_get(root, "bulk");
+    if (v && !json_is_array(v)) {
+        tu_error_at(err, tu_srcmap_member(map, root, "bulk"),
+                    "bulk: expected a list of rules (match, set), got %s",
                     tu_json_type_name(v));
         return -1;
     }
@@ -227,6 +254,7 @@ static int add_document(tu_doc *doc, const json_t *root, const char *name,
 static int doc_begin(tu_doc *doc, tu_error *err)
 {
     memset(doc, 0, sizeof *doc);
+    tu_bulk_init(&doc->bulk);
     doc->map = tu_srcmap_new();
     doc->root = json_object();
     doc->records = json_array();
@@ -294,6 +322,7 @@ void tu_doc_free(tu_doc *doc)
     json_decref(doc->root);
     json_decref(doc->records);
     free(doc->origins);
+    tu_bulk_free(&doc->bulk);
     tu_srcmap_free(doc->map);
     memset(doc, 0, sizeof *doc);
 }

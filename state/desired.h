@@ -1,7 +1,8 @@
 /* desired.h -- the desired-state document: files merged and checked.
  *
  * Several YAML files may be given; they merge into one document: mappings
- * (target, settings, defaults) merge key by key, and records concatenate.
+ * (target, settings, defaults) merge key by key; records and bulk rules
+ * concatenate.
  * A key given in two files with different values is an error naming both
  * places; the same value twice is fine. Top-level keys and settings are
  * checked here; the target is left to its provider (engine/), which knows
@@ -12,6 +13,7 @@
 
 #include <jansson.h>
 #include "trueup/trueup.h"
+#include "bulk.h"
 #include "record.h"
 #include "srcmap.h"
 
@@ -40,6 +42,7 @@ typedef struct tu_doc {
     const json_t *defaults;  /* borrowed; NULL when absent */
     json_t *records;         /* owned: every file's records, in order */
     tu_record_origin *origins; /* owned: one per record */
+    tu_bulk bulk;            /* owned: the files' bulk rules, in order */
     tu_settings settings;
 } tu_doc;
 

@@ -1105,6 +1105,36 @@ static int yl_read_file(const char *path, unsigned char **out,
     return rc;
 }
 
+/* ---- single scalars ------------------------------------------------------ */
+
+json_t *tu_yaml_scalar(const char *text, size_t len, const char *name,
+                       tu_error *err)
+{
+    yl_loader l;
+    tu_srcpos pos = {name, 0, 0};
+    json_t *value;
+
+    memset(&l, 0, sizeof l);
+    l.err = err;
+    if (memchr(text, '\0', len)) {
+        tu_error_set(err, "%s: a value cannot contain a NUL character", name);
+        return NULL;
+    }
+    value = yl_resolve_plain(&l, text, len, pos);
+    if (l.c_locale)
+        freelocale(l.c_locale);
+    return value;
+}
+
+int tu_yaml_plain_is_string(const char *text, size_t len)
+{
+    json_int_t i;
+    int b;
+    return !yl_is_null(text, len) && !yl_is_bool(text, len, &b) &&
+           yl_parse_int(text, len, &i) == 0 && !yl_is_float(text, len) &&
+           !yl_is_inf_nan(text, len);
+}
+
 /* ---- the API ------------------------------------------------------------ */
 
 json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err)

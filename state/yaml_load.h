@@ -34,4 +34,15 @@ json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err);
 json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
                             tu_srcmap *map, tu_error *err);
 
+/* `text` typed as a plain YAML scalar by the core schema (600 -> 600,
+ * true -> true, ~ -> null, anything else a string), as a command line's
+ * "field=value" is. NULL with err set (prefixed by `name`) for an integer
+ * out of range, infinity or NaN. */
+json_t *tu_yaml_scalar(const char *text, size_t len, const char *name,
+                       tu_error *err);
+
+/* 1 when `text` written plain would read back as a string (so it needs no
+ * quotes to stay one); 0 when it would read as null, a boolean or a number. */
+int tu_yaml_plain_is_string(const char *text, size_t len);
+
 #endif

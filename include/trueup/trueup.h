@@ -64,6 +64,15 @@ tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
 tu_desired *tu_desired_load_json(const json_t *document, const char *name,
                                  tu_error *error);
 
+/* Add a bulk rule, as the file's `bulk` list holds them: every live record
+ * matching all of `match` gets the fields of `set`. Each string is
+ * "FIELD=VALUE", the value typed as a YAML scalar ("ttl=600" is the number
+ * 600); a match value holding * ? or [ is a shell-style pattern. Applied
+ * at tu_run. 0, or -1 with `error` filled. */
+int tu_desired_add_bulk(tu_desired *desired, const char *const *match,
+                        size_t nmatch, const char *const *set, size_t nset,
+                        tu_error *error);
+
 /* The number of desired records loaded (absent ones included). */
 size_t tu_desired_record_count(const tu_desired *desired);
 

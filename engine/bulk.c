@@ -1,0 +1,233 @@
+/* bulk.c -- applying bulk rules to the live records (see bulk.h).
+ *
+ * Three passes: (1) for each live record, the fields every matching rule
+ * sets, merged, with the rule that set each (for messages); (2) the desired
+ * records, copied, each checked against and completed by its live
+ * record's merged set; (3) a desired record for each matched live record
+ * that no desired record names. Linear in rules x live records.
+ */
+#include "bulk.h"
+#include "state/error.h"
+#include "state/json_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct live_set {
+    json_t *fields;            /* merged set fields; NULL: no rule matched */
+    const tu_bulk_rule **by;   /* the rule that set each field, in order */
+    int used;                  /* a desired record names this live record */
+} live_set;
+
+static int is_key_field(const char *field, const tu_keyspec *key)
+{
+    for (size_t i = 0; i < key->count; i++) {
+        if (strcmp(key->fields[i], field) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void where_text(const tu_bulk_rule *r, char *buf, size_t size)
+{
+    if (r->pos.file)
+        snprintf(buf, size, "%s (%s:%u)", r->where, r->pos.file, r->pos.line);
+    else
+        snprintf(buf, size, "%s", r->where);
+}
+
+static const tu_bulk_rule *rule_of(const live_set *ls, const char *field)
+{
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(ls->fields, k, v) {
+        if (strcmp(k, field) == 0)
+            return ls->by[i];
+        i++;
+    }
+    return NULL;
+}
+
+/* Merge one matching rule's fields into the live record's set. */
+static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
+                      const tu_record *l, const tu_keyspec *key,
+                      tu_error *err)
+{
+    const char *field;
+    json_t *value;
+    char a[320], b[320];
+
+    json_object_foreach(rule->set, field, value) {
+        json_t *have = json_object_get(ls->fields, field);
+        const tu_bulk_rule **by;
+        if (is_key_field(field, key)) {
+            where_text(rule, a, sizeof a);
+            tu_error_set(err, "%s: set: '%s' is a key field; a bulk rule "
+                         "cannot change which record it is", a, field);
+            return -1;
+        }
+        if (have) {
+            if (tu_json_equal(have, value))
+                continue;
+            where_text(rule_of(ls, field), a, sizeof a);
+            where_text(rule, b, sizeof b);
+            tu_error_set(err, "record '%s' is matched by %s and %s, which "
+                         "set '%s' differently; make the rules agree",
+                         l->label, a, b, field);
+            return -1;
+        }
+        by = realloc(ls->by, (json_object_size(ls->fields) + 1) * sizeof *by);
+        if (!by || json_object_set(ls->fields, field, value) != 0) {
+            if (by)
+                ls->by = by;
+            tu_error_set(err, "out of memory");
+            return -1;
+        }
+        ls->by = by;
+        by[json_object_size(ls->fields) - 1] = rule;
+    }
+    return 0;
+}
+
+static int match_live(const tu_bulk *bulk, const tu_recordset *live,
+                      const tu_keyspec *key, live_set *sets, tu_error *err)
+{
+    for (size_t i = 0; i < live->count; i++) {
+        const tu_record *l = &live->items[i];
+        for (size_t r = 0; r < bulk->count; r++) {
+            if (!tu_bulk_matches(&bulk->rules[r], l->fields))
+                continue;
+            if (!sets[i].fields && !(sets[i].fields = json_object())) {
+                tu_error_set(err, "out of memory");
+                return -1;
+            }
+            if (merge_rule(&sets[i], &bulk->rules[r], l, key, err) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int add_copy(tu_recordset *out, json_t *fields, const tu_record *as,
+                    tu_srcpos pos, unsigned absent, tu_error *err)
+{
+    char *key = strdup(as->key), *label = strdup(as->label);
+    tu_record *r;
+
+    if (!key || !label) {
+        free(key);
+        free(label);
+        json_decref(fields);
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    r = tu_recordset_add(out, fields, key, label, NULL);
+    if (!r) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    r->pos = pos;
+    r->absent = absent;
+    return 0;
+}
+
+/* A desired record that bulk rules also match: check, then complete. */
+static json_t *agree(const tu_record *d, const live_set *ls, tu_error *err)
+{
+    const char *field;
+    json_t *value, *fields;
+    char w[320];
+
+    json_object_foreach(ls->fields, field, value) {
+        json_t *declared = json_object_get(d->fields, field);
+        if (!d->absent && (!declared || tu_json_equal(declared, value)))
+            continue;
+        where_text(rule_of(ls, field), w, sizeof w);
+        if (d->absent)
+            tu_error_at(err, d->pos, "record '%s' is absent but %s matches "
+                        "it; exclude it from the rule or drop state: absent",
+                        d->label, w);
+        else
+            tu_error_at(err, d->pos, "record '%s' declares a different '%s' "
+                        "than %s sets; make them agree", d->label, field, w);
+        return NULL;
+    }
+    fields = json_copy(d->fields);
+    if (!fields || json_object_update_missing(fields, ls->fields) != 0) {
+        json_decref(fields);
+        tu_error_set(err, "out of memory");
+        return NULL;
+    }
+    return fields;
+}
+
+static int copy_desired(const tu_recordset *desired, const tu_recordset *live,
+                        live_set *sets, tu_recordset *out, tu_error *err)
+{
+    for (size_t i = 0; i < desired->count; i++) {
+        const tu_record *d = &desired->items[i];
+        const tu_record *l = tu_recordset_find(live, d->key);
+        live_set *ls = l ? &sets[l - live->items] : NULL;
+        json_t *fields;
+        if (ls && ls->fields) {
+            ls->used = 1;
+            fields = agree(d, ls, err);
+        } else {
+            fields = json_incref(d->fields);
+        }
+        if (!fields || add_copy(out, fields, d, d->pos, d->absent, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A matched live record no desired record names: its key and the set. */
+static int add_matched(const tu_record *l, const live_set *ls,
+                       const tu_keyspec *key, tu_recordset *out,
+                       tu_error *err)
+{
+    json_t *fields = json_copy(ls->fields);
+
+    if (!fields) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    for (size_t k = 0; k < key->count; k++)
+        json_object_set(fields, key->fields[k],
+                        json_object_get(l->fields, key->fields[k]));
+    return add_copy(out, fields, l, ls->by[0]->pos, 0, err);
+}
+
+int tu_bulk_apply(const tu_bulk *bulk, const tu_recordset *desired,
+                  const tu_recordset *live, const tu_keyspec *key,
+                  tu_recordset *out, tu_error *err)
+{
+    live_set *sets = calloc(live->count ? live->count : 1, sizeof *sets);
+    int rc = -1;
+
+    tu_recordset_init(out);
+    if (!sets) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    if (match_live(bulk, live, key, sets, err) == 0 &&
+        copy_desired(desired, live, sets, out, err) == 0) {
+        rc = 0;
+        for (size_t i = 0; i < live->count && rc == 0; i++) {
+            const tu_record *l = &live->items[i];
+            if (sets[i].fields && !sets[i].used &&
+                tu_recordset_find(live, l->key) == l)
+                rc = add_matched(l, &sets[i], key, out, err);
+        }
+    }
+    for (size_t i = 0; i < live->count; i++) {
+        json_decref(sets[i].fields);
+        free(sets[i].by);
+    }
+    free(sets);
+    if (rc != 0)
+        tu_recordset_free(out);
+    return rc;
+}

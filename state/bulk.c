@@ -1,0 +1,186 @@
+/* bulk.c -- bulk rules: checking them and matching records (see bulk.h).
+ *
+ * A rule is a pair of JSON objects. Matching walks the rule's `match`
+ * fields; a string value with a glob character is a pattern, so
+ * "*.dev.example.org." matches every name under dev.example.org. (a '*'
+ * also matches dots: fnmatch without FNM_PATHNAME or FNM_PERIOD).
+ */
+#include "bulk.h"
+#include "error.h"
+#include "json_util.h"
+#include "schema.h"
+#include "yaml_load.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const rule_keys[] = {"match", "set", NULL};
+
+void tu_bulk_init(tu_bulk *bulk)
+{
+    bulk->rules = NULL;
+    bulk->count = 0;
+}
+
+void tu_bulk_free(tu_bulk *bulk)
+{
+    for (size_t i = 0; i < bulk->count; i++) {
+        json_decref(bulk->rules[i].match);
+        json_decref(bulk->rules[i].set);
+        free(bulk->rules[i].where);
+    }
+    free(bulk->rules);
+    tu_bulk_init(bulk);
+}
+
+/* Takes match and set (references) and where (malloc'd) in every case. */
+static int add_rule(tu_bulk *bulk, json_t *match, json_t *set, tu_srcpos pos,
+                    char *where, tu_error *err)
+{
+    tu_bulk_rule *rules = NULL;
+
+    if (where)
+        rules = realloc(bulk->rules, (bulk->count + 1) * sizeof *rules);
+    if (!rules) {
+        json_decref(match);
+        json_decref(set);
+        free(where);
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    bulk->rules = rules;
+    rules[bulk->count].match = match;
+    rules[bulk->count].set = set;
+    rules[bulk->count].pos = pos;
+    rules[bulk->count].where = where;
+    bulk->count++;
+    return 0;
+}
+
+static int check_set_values(const json_t *set, const char *where,
+                            const tu_srcmap *map, tu_error *err)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach((json_t *)set, key, value) {
+        if (!json_is_null(value))
+            continue;
+        tu_error_at(err, tu_srcmap_member(map, set, key), "%s.set.%s: null "
+                    "cannot be set in bulk; name the field's value", where,
+                    key);
+        return -1;
+    }
+    return 0;
+}
+
+int tu_bulk_add_item(tu_bulk *bulk, const json_t *item, tu_srcpos pos,
+                     size_t index, const tu_srcmap *map, tu_error *err)
+{
+    char where[64];
+    const json_t *match = NULL, *set = NULL;
+
+    snprintf(where, sizeof where, "bulk[%zu]", index);
+    if (!json_is_object(item)) {
+        tu_error_at(err, pos, "%s: expected a mapping with match and set, "
+                    "got %s", where, tu_json_type_name(item));
+        return -1;
+    }
+    if (tu_schema_keys(item, rule_keys, map, where, err) != 0 ||
+        tu_schema_object(item, "match", 1, map, where, &match, err) < 0 ||
+        tu_schema_object(item, "set", 1, map, where, &set, err) < 0)
+        return -1;
+    if (json_object_size(match) == 0 || json_object_size(set) == 0) {
+        tu_error_at(err, pos, "%s: match and set each need at least one "
+                    "field (to select every record, match name: \"*\")",
+                    where);
+        return -1;
+    }
+    if (check_set_values(set, where, map, err) != 0)
+        return -1;
+    return add_rule(bulk, json_incref((json_t *)match),
+                    json_incref((json_t *)set), pos, strdup(where), err);
+}
+
+/* "field=value" into obj; the value typed as a YAML scalar. */
+static int add_assignment(json_t *obj, const char *arg, const char *option,
+                          tu_error *err)
+{
+    const char *eq = strchr(arg, '=');
+    json_t *value;
+    char *field;
+
+    if (!eq || eq == arg) {
+        tu_error_set(err, "%s '%s': expected FIELD=VALUE, as in %s", option,
+                     arg, strcmp(option, "--set") == 0 ? "ttl=600" : "type=A");
+        return -1;
+    }
+    value = tu_yaml_scalar(eq + 1, strlen(eq + 1), option, err);
+    if (value && json_is_null(value) && strcmp(option, "--set") == 0) {
+        tu_error_set(err, "--set '%s': null cannot be set in bulk; name the "
+                     "field's value", arg);
+        return -1;
+    }
+    field = strndup(arg, (size_t)(eq - arg));
+    if (!value || !field || json_object_set_new(obj, field, value) != 0) {
+        if (value && field)
+            tu_error_set(err, "out of memory");
+        free(field);
+        return -1;
+    }
+    free(field);
+    return 0;
+}
+
+int tu_bulk_add_args(tu_bulk *bulk, const char *const *match, size_t nmatch,
+                     const char *const *set, size_t nset, tu_error *err)
+{
+    json_t *m = json_object(), *s = json_object();
+    tu_srcpos none = {NULL, 0, 0};
+
+    if (!m || !s)
+        goto fail_oom;
+    if (nmatch == 0 || nset == 0) {
+        tu_error_set(err, nmatch ? "--match needs at least one --set FIELD="
+                     "VALUE" : "--set needs at least one --match FIELD=VALUE"
+                     " (to select every record: --match 'name=*')");
+        goto fail;
+    }
+    for (size_t i = 0; i < nmatch; i++) {
+        if (add_assignment(m, match[i], "--match", err) != 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < nset; i++) {
+        if (add_assignment(s, set[i], "--set", err) != 0)
+            goto fail;
+    }
+    return add_rule(bulk, m, s, none, strdup("--match/--set"), err);
+fail_oom:
+    tu_error_set(err, "out of memory");
+fail:
+    json_decref(m);
+    json_decref(s);
+    return -1;
+}
+
+static int field_matches(const json_t *want, const json_t *have)
+{
+    const char *pattern = json_string_value(want);
+    if (pattern && strpbrk(pattern, "*?[") && json_is_string(have))
+        return fnmatch(pattern, json_string_value(have), 0) == 0;
+    return have && tu_json_equal(want, have);
+}
+
+int tu_bulk_matches(const tu_bulk_rule *rule, const json_t *fields)
+{
+    const char *key;
+    json_t *want;
+
+    json_object_foreach(rule->match, key, want) {
+        if (!field_matches(want, json_object_get(fields, key)))
+            return 0;
+    }
+    return 1;
+}
