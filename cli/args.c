@@ -10,13 +10,15 @@
 void tu_cli_usage(FILE *out)
 {
     fputs(
-"Usage: trueup plan  [options] FILE...\n"
-"       trueup apply [options] FILE...\n"
+"Usage: trueup plan   [options] FILE...\n"
+"       trueup apply  [options] FILE...\n"
+"       trueup export [options] FILE...\n"
 "       trueup --help | --version\n"
 "\n"
 "Reconcile the records of a REST API with the desired state in FILE...\n"
 "(YAML; several files merge). `plan` shows what would change and never\n"
-"writes; `apply` pushes only the records that differ.\n"
+"writes; `apply` pushes only the records that differ; `export` writes the\n"
+"live records of the target as a desired-state document, to adopt them.\n"
 "\n"
 "Options:\n"
 "  -c, --concurrency N     requests in flight at most (default: the file's\n"
@@ -135,8 +137,10 @@ static int parse_command(const char *word, tu_cli_args *a)
         a->mode = TU_MODE_PLAN;
     else if (strcmp(word, "apply") == 0)
         a->mode = TU_MODE_APPLY;
+    else if (strcmp(word, "export") == 0)
+        a->export = 1;
     else {
-        tu_cli_error("unknown command '%s': use plan or apply (see "
+        tu_cli_error("unknown command '%s': use plan, apply or export (see "
                      "'trueup --help')", word);
         return -1;
     }
@@ -178,7 +182,13 @@ int tu_cli_parse(int argc, char **argv, tu_cli_args *a)
         tu_cli_error("no desired-state file: give at least one YAML file");
         return -1;
     }
-    if (a->detailed_exitcode && a->mode != TU_MODE_PLAN) {
+    if (a->export && (a->nmatch || a->nset || a->prune >= 0 ||
+                      a->detailed_exitcode || a->format != TU_FORMAT_JSON)) {
+        tu_cli_error("export takes only --concurrency, --output, --quiet "
+                     "and --no-progress");
+        return -1;
+    }
+    if (a->detailed_exitcode && (a->mode != TU_MODE_PLAN || a->export)) {
         tu_cli_error("--detailed-exitcode goes with plan, not apply");
         return -1;
     }

@@ -24,6 +24,7 @@ typedef enum { TU_FORMAT_JSON, TU_FORMAT_TEXT } tu_format;
 typedef struct tu_cli_args {
     int help, version;
     tu_mode mode;
+    int export;               /* trueup export: write the live records */
     tu_format format;
     long concurrency;         /* 0: as the file says */
     int prune;                /* -1: as the file says */
@@ -45,6 +46,9 @@ typedef struct tu_cli_args {
 int tu_cli_parse(int argc, char **argv, tu_cli_args *args);
 void tu_cli_args_free(tu_cli_args *args);
 void tu_cli_usage(FILE *out);
+
+/* Write `text` to args->output (atomically) or stdout. 0 or -1. */
+int tu_cli_write_text_out(const tu_cli_args *args, const char *text);
 
 /* Render the report for people. */
 void tu_cli_write_text(FILE *out, const json_t *report);

@@ -22,6 +22,23 @@ static int exit_status(const tu_cli_args *args, const tu_report *report)
     return TU_EXIT_OK;
 }
 
+static int export_records(const tu_cli_args *args, const tu_desired *d,
+                          const tu_options *options)
+{
+    tu_error err = {{0}};
+    char *yaml = tu_export(d, options, &err);
+    int status = TU_EXIT_OK;
+
+    if (!yaml) {
+        tu_cli_error("%s", err.message);
+        return TU_EXIT_ERROR;
+    }
+    if (tu_cli_write_text_out(args, yaml) != 0)
+        status = TU_EXIT_ERROR;
+    free(yaml);
+    return status;
+}
+
 static int run(const tu_cli_args *args)
 {
     tu_error err = {{0}};
@@ -50,6 +67,12 @@ static int run(const tu_cli_args *args)
     tu_cli_progress_init(&progress, args->progress && !args->quiet);
     options.progress = tu_cli_progress_update;
     options.progress_data = &progress;
+    if (args->export) {
+        status = export_records(args, desired, &options);
+        tu_cli_progress_clear(&progress);
+        tu_desired_free(desired);
+        return status;
+    }
     report = tu_run(desired, &options, &err);
     tu_cli_progress_clear(&progress);
     tu_desired_free(desired);

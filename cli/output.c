@@ -1,9 +1,9 @@
-/* output.c -- writing the report where it should go.
+/* output.c -- writing the report (or an export) where it should go.
  *
  * To stdout, or with --output to a file that is replaced atomically: the
- * report goes to a temporary file beside it, which is flushed, synced and
+ * content goes to a temporary file beside it, which is flushed, synced and
  * renamed over the target, so a reader never sees half a report and an
- * earlier report survives a failed run.
+ * earlier one survives a failed run.
  */
 #include "cli.h"
 
@@ -63,8 +63,24 @@ static int write_to(FILE *out, const tu_cli_args *args, const json_t *json)
     return ferror(out) ? -1 : 0;
 }
 
+/* What goes into the output: a report (JSON or text) or ready text. */
+typedef struct output_content {
+    const json_t *report;
+    const char *text;
+} output_content;
+
+static int write_content(FILE *out, const tu_cli_args *args,
+                         const output_content *c)
+{
+    if (c->text) {
+        fputs(c->text, out);
+        return ferror(out) ? -1 : 0;
+    }
+    return write_to(out, args, c->report);
+}
+
 static int write_file_atomically(const char *path, const tu_cli_args *args,
-                                 const json_t *json)
+                                 const output_content *content)
 {
     size_t len = strlen(path) + 16;
     char *tmp = malloc(len);
@@ -77,14 +93,14 @@ static int write_file_atomically(const char *path, const tu_cli_args *args,
     fd = mkstemp(tmp);
     if (fd >= 0)
         out = fdopen(fd, "w");
-    if (out && write_to(out, args, json) == 0 && fflush(out) == 0 &&
+    if (out && write_content(out, args, content) == 0 && fflush(out) == 0 &&
         fsync(fileno(out)) == 0) {
         if (fclose(out) == 0 && rename(tmp, path) == 0)
             rc = 0;
         out = NULL;
     }
     if (rc != 0)
-        tu_cli_error("cannot write the report to %s: %s", path,
+        tu_cli_error("cannot write to %s: %s", path,
                      strerror(errno));
     if (out)
         fclose(out);
@@ -96,18 +112,27 @@ static int write_file_atomically(const char *path, const tu_cli_args *args,
     return rc;
 }
 
-int tu_cli_write_report(const tu_cli_args *args, const tu_report *report)
+static int write_output(const tu_cli_args *args, const output_content *c)
 {
-    const json_t *json = tu_report_json(report);
-
     if (args->output)
-        return write_file_atomically(args->output, args, json);
+        return write_file_atomically(args->output, args, c);
     if (args->quiet)
         return 0;
-    if (write_to(stdout, args, json) != 0 || fflush(stdout) != 0) {
-        tu_cli_error("cannot write the report to stdout: %s",
-                     strerror(errno));
+    if (write_content(stdout, args, c) != 0 || fflush(stdout) != 0) {
+        tu_cli_error("cannot write to stdout: %s", strerror(errno));
         return -1;
     }
     return 0;
+}
+
+int tu_cli_write_report(const tu_cli_args *args, const tu_report *report)
+{
+    output_content c = {tu_report_json(report), NULL};
+    return write_output(args, &c);
+}
+
+int tu_cli_write_text_out(const tu_cli_args *args, const char *text)
+{
+    output_content c = {NULL, text};
+    return write_output(args, &c);
 }

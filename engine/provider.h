@@ -48,7 +48,7 @@ typedef struct tu_provider_ops {
     int (*normalize)(json_t *fields, tu_srcpos pos, void *cfg, tu_error *err);
     /* A live record as a desired-state file would declare it (trueup
      * export): a new object, or NULL to leave the record out. May be NULL:
-     * then every field but the id and the ignored ones. */
+     * then every field but the ignored ones. */
     json_t *(*export_record)(const void *cfg, const tu_record *live);
     /* Submit the requests that list the live records. 0 or -1. */
     int (*fetch)(const tu_target *target, tu_fetch *fetch);

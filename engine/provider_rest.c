@@ -192,6 +192,27 @@ static void rest_describe(const void *p, tu_keyspec *key, const char ***ignore,
     *nignore = c->nignore;
 }
 
+/* Every field but the server's id and the ignored ones, key fields first:
+ * the id is the server's to assign, not part of the desired state. */
+static json_t *rest_export(const void *p, const tu_record *live)
+{
+    const rest_cfg *c = p;
+    json_t *out = json_object(), *value;
+    const char *field;
+
+    for (size_t i = 0; out && i < c->nkey; i++)
+        json_object_set(out, c->key[i], json_object_get(live->fields,
+                                                        c->key[i]));
+    json_object_foreach(live->fields, field, value) {
+        int skip = strcmp(field, c->id) == 0 || json_object_get(out, field);
+        for (size_t i = 0; !skip && i < c->nignore; i++)
+            skip = strcmp(field, c->ignore[i]) == 0;
+        if (out && !skip)
+            json_object_set(out, field, value);
+    }
+    return out;
+}
+
 /* ---- fetching ----------------------------------------------------------- */
 
 typedef struct rest_fetch {
@@ -514,7 +535,7 @@ const tu_provider_ops tu_provider_rest = {
     .describe = rest_describe,
     .protect = NULL,
     .normalize = NULL,
-    .export_record = NULL,
+    .export_record = rest_export,
     .fetch = rest_fetch_start,
     .push = rest_push,
 };

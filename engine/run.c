@@ -1,14 +1,14 @@
 /* run.c -- the public API: load, then run (fetch -> plan -> push -> report).
  *
- * A tu_desired holds everything that comes from the files: the merged
- * document, the parsed target (provider, URL, headers, secrets) and the
- * keyed desired records. tu_run() builds an executor for the run, fetches
+ * tu_desired_load() builds a tu_desired (desired.h) from files or a JSON
+ * value. tu_run() builds an executor for the run, fetches
  * the live records through it, plans, pushes in apply mode, and reports.
  * Anything that stops the run before the push returns NULL with an error,
  * and nothing has been written to the API.
  */
 #include "trueup/trueup.h"
 #include "bulk.h"
+#include "desired.h"
 #include "executor.h"
 #include "fetch.h"
 #include "plan.h"
@@ -21,12 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-struct tu_desired {
-    tu_doc doc;
-    tu_target target;
-    tu_recordset records;
-};
 
 const char *tu_version(void)
 {
@@ -125,8 +119,8 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static tu_exec *make_exec(const tu_desired *d, const tu_options *o,
-                          long *concurrency, tu_error *err)
+tu_exec *tu_desired_exec(const tu_desired *d, const tu_options *o,
+                         long *concurrency, tu_error *err)
 {
     const tu_settings *s = &d->doc.settings;
     tu_exec_config cfg;
@@ -206,7 +200,7 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     tu_exec *exec;
 
     tu_error_clear(err);
-    exec = make_exec(d, o, &facts.concurrency, err);
+    exec = tu_desired_exec(d, o, &facts.concurrency, err);
     if (!exec)
         return NULL;
     if (tu_fetch_live(&d->target, exec, &live, o->progress, o->progress_data,

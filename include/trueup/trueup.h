@@ -119,6 +119,15 @@ typedef struct tu_report tu_report;
 tu_report *tu_run(const tu_desired *desired, const tu_options *options,
                   tu_error *error);
 
+/* Fetch the live records and write them as a desired-state YAML document
+ * (a `records` list, docs/desired-state.md), so that an existing API or
+ * zone can be adopted: planning the target with the exported records shows
+ * no changes. Returns malloc'd text (free it), or NULL with `error` filled
+ * when the records could not be fetched. Only the options' concurrency and
+ * progress are used. */
+char *tu_export(const tu_desired *desired, const tu_options *options,
+                tu_error *error);
+
 typedef struct tu_counts {
     size_t total;      /* records considered */
     size_t succeeded;  /* changes the API accepted (apply mode) */

@@ -1,0 +1,28 @@
+/* desired.h -- the inside of a tu_desired, shared by the engine's public
+ * entry points (run.c: tu_run; export.c: tu_export).
+ *
+ * A tu_desired holds everything that comes from the files: the merged
+ * document (settings, bulk rules), the parsed target (provider, URL,
+ * headers, secrets) and the keyed desired records.
+ */
+#ifndef TU_ENGINE_DESIRED_H
+#define TU_ENGINE_DESIRED_H
+
+#include "trueup/trueup.h"
+#include "executor.h"
+#include "target.h"
+#include "state/desired.h"
+#include "state/record.h"
+
+struct tu_desired {
+    tu_doc doc;
+    tu_target target;
+    tu_recordset records;
+};
+
+/* An executor set up from the settings, with the options' overrides;
+ * *concurrency receives the concurrency chosen. NULL with err set. */
+tu_exec *tu_desired_exec(const tu_desired *desired, const tu_options *options,
+                         long *concurrency, tu_error *err);
+
+#endif
