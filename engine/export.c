@@ -73,7 +73,8 @@ char *tu_export(const tu_desired *d, const tu_options *o, tu_error *err)
     exec = tu_desired_exec(d, o, &concurrency, err);
     if (!exec)
         return NULL;
-    if (tu_fetch_live(&d->target, exec, &live, o->progress, o->progress_data,
+    if (tu_fetch_live(&d->target, &d->records, exec, &live, o->progress,
+                      o->progress_data,
                       err) == 0) {
         records = exported_records(&d->target, &live);
         snprintf(comment, sizeof comment, "trueup %s export: %zu records of "

@@ -23,6 +23,7 @@ typedef struct fetched_page {
 
 struct tu_fetch {
     const tu_target *target;
+    const tu_recordset *desired;
     tu_exec *exec;
     fetched_page *pages;
     size_t npages, cap;
@@ -37,6 +38,7 @@ struct tu_fetch {
 typedef struct fetch_request {
     tu_fetch *fetch;
     char *url;
+    unsigned flags;
     tu_fetch_page_fn on_page;
     void *data;
 } fetch_request;
@@ -105,7 +107,10 @@ static void fetch_done(const tu_http_response *r, void *data)
     f->done++;
     report_progress(f);
     if (!tu_fetch_failed(f)) {
-        if (r->curl_code != CURLE_OK || r->status < 200 || r->status > 299)
+        int missing = (req->flags & TU_FETCH_MISSING_OK) &&
+                      (r->status == 404 || r->status == 410);
+        if (r->curl_code != CURLE_OK ||
+            ((r->status < 200 || r->status > 299) && !missing))
             fail_response(f, r, req->url);
         else
             req->on_page(f, r, req->url, req->data);
@@ -114,7 +119,12 @@ static void fetch_done(const tu_http_response *r, void *data)
     free(req);
 }
 
-int tu_fetch_get(tu_fetch *f, const char *url, int want_headers,
+const tu_recordset *tu_fetch_desired(const tu_fetch *f)
+{
+    return f->desired;
+}
+
+int tu_fetch_get(tu_fetch *f, const char *url, unsigned flags,
                  tu_fetch_page_fn on_page, void *data)
 {
     fetch_request *req = calloc(1, sizeof *req);
@@ -126,12 +136,13 @@ int tu_fetch_get(tu_fetch *f, const char *url, int want_headers,
         return -1;
     }
     req->fetch = f;
+    req->flags = flags;
     req->on_page = on_page;
     req->data = data;
     http.method = "GET";
     http.url = url;
     http.idempotent = 1;
-    http.want_headers = want_headers;
+    http.want_headers = (flags & TU_FETCH_HEADERS) != 0;
     http.done = fetch_done;
     http.data = req;
     if (tu_exec_submit(f->exec, &http) != 0) {
@@ -250,14 +261,16 @@ static void fetch_cleanup(tu_fetch *f)
         f->free_state(f->state);
 }
 
-int tu_fetch_live(const tu_target *target, tu_exec *exec, tu_recordset *live,
-                  tu_progress_fn progress, void *progress_data, tu_error *err)
+int tu_fetch_live(const tu_target *target, const tu_recordset *desired,
+                  tu_exec *exec, tu_recordset *live, tu_progress_fn progress,
+                  void *progress_data, tu_error *err)
 {
     tu_fetch f;
     int rc = -1;
 
     memset(&f, 0, sizeof f);
     f.target = target;
+    f.desired = desired;
     f.exec = exec;
     f.progress = progress;
     f.progress_data = progress_data;

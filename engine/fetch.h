@@ -23,9 +23,18 @@
 typedef void (*tu_fetch_page_fn)(tu_fetch *fetch, const tu_http_response *resp,
                                  const char *url, void *data);
 
+/* Flags of tu_fetch_get. */
+#define TU_FETCH_HEADERS 1     /* keep the response headers (pagination) */
+#define TU_FETCH_MISSING_OK 2  /* 404 and 410 go to on_page too: the
+                                  record does not exist */
+
 /* Submit a GET of `url` (absolute). 0, or -1 (the fetch is failed). */
-int tu_fetch_get(tu_fetch *fetch, const char *url, int want_headers,
+int tu_fetch_get(tu_fetch *fetch, const char *url, unsigned flags,
                  tu_fetch_page_fn on_page, void *data);
+
+/* The desired records of the run, for providers that read live records
+ * one by one (resource.get) instead of listing them. */
+const tu_recordset *tu_fetch_desired(const tu_fetch *fetch);
 
 /* Add the records of one page (`items`: a JSON array of objects), ordered
  * by `order`. Fails the fetch on an item that is not a record or lacks a
@@ -46,8 +55,8 @@ void *tu_fetch_state(const tu_fetch *fetch);
 
 /* Run the whole fetch: the live records end up in `live`. 0, or -1 with
  * err set. `progress` may be NULL. */
-int tu_fetch_live(const tu_target *target, tu_exec *exec, tu_recordset *live,
-                  tu_progress_fn progress, void *progress_data,
-                  tu_error *err);
+int tu_fetch_live(const tu_target *target, const tu_recordset *desired,
+                  tu_exec *exec, tu_recordset *live, tu_progress_fn progress,
+                  void *progress_data, tu_error *err);
 
 #endif

@@ -4,7 +4,10 @@
  * per record. `target.resource` says how:
  *
  *   list      GET path of the list (a JSON array, or an object holding it)
- *   items     dotted path to the array in the list response
+ *   get       or, for APIs without a list: "GET /path/{id}", one record
+ *             at a time, for the desired records (which carry their id)
+ *   items     dotted path to the array in the list response (to the record
+ *             in a get response)
  *   paginate  none | link (follow Link rel="next") | page (page numbers;
  *             with X-Total-Count all pages are fetched at once, without it
  *             one after another until a short page)
@@ -21,6 +24,7 @@
 #include "target.h"
 #include "urltemplate.h"
 #include "state/error.h"
+#include "state/json_util.h"
 #include "state/listpage.h"
 #include "state/schema.h"
 #include "state/strmap.h"
@@ -48,15 +52,16 @@ typedef struct rest_cfg {
     long per_page;
     const char **key, **ignore;
     size_t nkey, nignore;
-    rest_op create, update, del;
+    rest_op get, create, update, del;
 } rest_cfg;
 
 static const char *const target_keys[] = {"resource", NULL};
 static const char *const resource_keys[] = {
-    "list", "items", "paginate", "page_param", "per_page_param", "per_page",
-    "key", "id", "create", "update", "delete", "ignore", NULL};
+    "list", "get", "items", "paginate", "page_param", "per_page_param",
+    "per_page", "key", "id", "create", "update", "delete", "ignore", NULL};
 static const char *const paginate_names[] = {"none", "link", "page", NULL};
-static const char *const methods[] = {"POST", "PUT", "PATCH", "DELETE", NULL};
+static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
+                                      "DELETE", NULL};
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -96,8 +101,13 @@ static int parse_op(const json_t *res, const char *name, const char *deflt,
     }
     if (!op->method) {
         tu_error_at(err, pos, "target.resource.%s: '%.*s' is not a method "
-                    "trueup sends (POST, PUT, PATCH, DELETE)", name,
+                    "trueup sends (GET, POST, PUT, PATCH, DELETE)", name,
                     (int)(space - text), text);
+        return -1;
+    }
+    if ((strcmp(name, "get") == 0) != (strcmp(op->method, "GET") == 0)) {
+        tu_error_at(err, pos, "target.resource.%s: %s cannot %s records",
+                    name, op->method, name);
         return -1;
     }
     if ((problem = tu_url_template_check(op->path)) != NULL) {
@@ -142,13 +152,29 @@ static int parse_paging(rest_cfg *c, const json_t *res, const tu_srcmap *map,
                          err) < 0 ? -1 : 0;
 }
 
+/* The live records are read either by listing them or one by one. */
+static int check_list_or_get(const rest_cfg *c, const json_t *res,
+                             const tu_srcmap *map, tu_error *err)
+{
+    if (!c->list == !c->get.method) {
+        tu_error_at(err, tu_srcmap_get(map, res), "target.resource: set %s "
+                    "of 'list' (GET of all records) and 'get' (GET of one "
+                    "record, for APIs without a list)",
+                    c->list ? "only one" : "one");
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_resource(rest_cfg *c, const json_t *res,
                           const tu_srcmap *map, tu_error *err)
 {
     const char *ctx = "target.resource";
     c->id = "id";
     if (tu_schema_keys(res, resource_keys, map, ctx, err) != 0 ||
-        tu_schema_string(res, "list", 1, map, ctx, &c->list, err) < 0 ||
+        tu_schema_string(res, "list", 0, map, ctx, &c->list, err) < 0 ||
+        parse_op(res, "get", "GET", map, &c->get, err) < 0 ||
+        check_list_or_get(c, res, map, err) != 0 ||
         tu_schema_string(res, "items", 0, map, ctx, &c->items, err) < 0 ||
         tu_schema_string(res, "id", 0, map, ctx, &c->id, err) < 0 ||
         parse_paging(c, res, map, err) != 0 ||
@@ -302,7 +328,7 @@ static void follow_link(tu_fetch *f, rest_fetch *rf, const char *url,
     else if (remember_url(rf, next) < 0)
         tu_fetch_fail(f, "out of memory");
     else
-        tu_fetch_get(f, next, 1, on_link_page, NULL);
+        tu_fetch_get(f, next, TU_FETCH_HEADERS, on_link_page, NULL);
     free(next);
 }
 
@@ -352,7 +378,8 @@ static void get_page(tu_fetch *f, rest_fetch *rf, long long page)
         tu_fetch_fail(f, "out of memory");
         return;
     }
-    tu_fetch_get(f, url, 1, on_numbered_page, (void *)(uintptr_t)page);
+    tu_fetch_get(f, url, TU_FETCH_HEADERS, on_numbered_page,
+                 (void *)(uintptr_t)page);
     free(url);
 }
 
@@ -411,6 +438,59 @@ static void on_single_page(tu_fetch *f, const tu_http_response *r,
     json_decref(items);
 }
 
+/* resource.get: one record, or 404/410 when it does not exist. */
+static void on_one_record(tu_fetch *f, const tu_http_response *r,
+                          const char *url, void *data)
+{
+    rest_fetch *rf = tu_fetch_state(f);
+    json_error_t jerr;
+    json_t *root, *record, *items;
+    char *ex;
+
+    if (r->status == 404 || r->status == 410)
+        return;
+    root = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, &jerr);
+    record = tu_json_path(root, rf->cfg->items);
+    if (!json_is_object(record)) {
+        ex = tu_excerpt(r->body, r->body_len, 80);
+        tu_fetch_fail(f, "GET %s: expected one record (a JSON object%s%s), "
+                      "got: %s", url, rf->cfg->items ? " at " : "",
+                      rf->cfg->items ? rf->cfg->items : "", ex ? ex : "");
+        free(ex);
+    } else if ((items = json_array()) != NULL) {
+        json_array_append(items, record);
+        tu_fetch_add_records(f, items, url, (size_t)(uintptr_t)data);
+        json_decref(items);
+    }
+    json_decref(root);
+}
+
+/* resource.get: read each desired record by its id, concurrently. */
+static void get_each(tu_fetch *f, const tu_target *t, const rest_cfg *c)
+{
+    const tu_recordset *desired = tu_fetch_desired(f);
+
+    for (size_t i = 0; i < desired->count && !tu_fetch_failed(f); i++) {
+        const tu_record *d = &desired->items[i];
+        const char *missing;
+        char *path = tu_url_expand(c->get.path, d->fields, c->id, &missing);
+        char *url = path ? tu_target_url(t, path) : NULL;
+        if (!path && missing)
+            tu_fetch_fail(f, "%s:%u: record '%s' has no value for %.*s, so "
+                          "it cannot be read with target.resource.get; "
+                          "give every record its %s", d->pos.file ?
+                          d->pos.file : "?", d->pos.line, d->label,
+                          (int)strcspn(missing, "}") + 1, missing, c->id);
+        else if (!url)
+            tu_fetch_fail(f, "out of memory");
+        else
+            tu_fetch_get(f, url, TU_FETCH_MISSING_OK, on_one_record,
+                         (void *)(uintptr_t)i);
+        free(path);
+        free(url);
+    }
+}
+
 static int rest_fetch_start(const tu_target *t, tu_fetch *f)
 {
     const rest_cfg *c = t->cfg;
@@ -426,6 +506,10 @@ static int rest_fetch_start(const tu_target *t, tu_fetch *f)
     rf->total_pages = -1;
     tu_strmap_init(&rf->visited);
     tu_fetch_set_state(f, rf, rest_fetch_free);
+    if (c->get.method) {
+        get_each(f, t, c);
+        return tu_fetch_failed(f) ? -1 : 0;
+    }
     if (c->paginate == PAGINATE_PAGE) {
         get_page(f, rf, 1);
         return tu_fetch_failed(f) ? -1 : 0;
@@ -436,7 +520,7 @@ static int rest_fetch_start(const tu_target *t, tu_fetch *f)
         tu_fetch_fail(f, "out of memory");
         return -1;
     }
-    tu_fetch_get(f, url, c->paginate == PAGINATE_LINK,
+    tu_fetch_get(f, url, c->paginate == PAGINATE_LINK ? TU_FETCH_HEADERS : 0,
                  c->paginate == PAGINATE_LINK ? on_link_page : on_single_page,
                  NULL);
     free(url);

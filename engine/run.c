@@ -203,7 +203,8 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     exec = tu_desired_exec(d, o, &facts.concurrency, err);
     if (!exec)
         return NULL;
-    if (tu_fetch_live(&d->target, exec, &live, o->progress, o->progress_data,
+    if (tu_fetch_live(&d->target, &d->records, exec, &live, o->progress,
+                      o->progress_data,
                       err) != 0)
         goto done;
     tu_exec_stats_get(exec, &after_fetch);
