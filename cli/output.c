@@ -28,7 +28,7 @@ static int write_member(FILE *out, const char *key, const json_t *value)
     fputs("[\n", out);
     json_array_foreach(value, i, item) {
         fputs("    ", out);
-        if (json_dumpf(item, out, JSON_COMPACT) != 0)
+        if (json_dumpf(item, out, JSON_COMPACT | JSON_ENCODE_ANY) != 0)
             return -1;
         fputs(i + 1 < json_array_size(value) ? ",\n" : "\n", out);
     }

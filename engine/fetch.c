@@ -87,9 +87,9 @@ static void fail_response(tu_fetch *f, const tu_http_response *r,
         return;
     }
     if (r->body_truncated) {
-        tu_fetch_fail(f, "GET %s: the response is larger than the %s cap; "
-                      "use pagination (target.resource.paginate)", url,
-                      "response size");
+        tu_fetch_fail(f, "GET %s: the response is larger than "
+                      "settings.max_response_mb allows; page the list "
+                      "(target.resource.paginate) or raise the limit", url);
         return;
     }
     ex = tu_excerpt(r->body, r->body_len, 200);

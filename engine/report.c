@@ -81,9 +81,17 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
     const tu_counts *c = &rep->counts;
     json_t *results = results_json(plan);
 
-    if (!results)
+    json_t *warnings = json_array();
+    json_t *out;
+
+    if (f->warning && warnings)
+        json_array_append_new(warnings, json_string(f->warning));
+    if (!results || !warnings) {
+        json_decref(results);
+        json_decref(warnings);
         return NULL;
-    return json_pack(
+    }
+    out = json_pack(
         "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
         "s:I, s:I, s:o}",
         "mode", f->mode == TU_MODE_PLAN ? "plan" : "apply",
@@ -101,6 +109,10 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         "concurrency", (json_int_t)f->concurrency,
         "elapsed_ms", (json_int_t)f->elapsed_ms,
         "results", results);
+    if (out && json_object_set_new(out, "warnings", warnings) == 0)
+        return out;
+    json_decref(out);
+    return NULL;
 }
 
 tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f)

@@ -22,6 +22,7 @@ typedef struct tu_report_facts {
     size_t retries;
     long concurrency;
     long long elapsed_ms;
+    const char *warning;    /* NULL, or a safety threshold passed (plan) */
 } tu_report_facts;
 
 /* Count the plan's actions and build the JSON. NULL when out of memory. */

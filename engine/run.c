@@ -14,6 +14,7 @@
 #include "plan.h"
 #include "push.h"
 #include "report.h"
+#include "safety.h"
 #include "target.h"
 #include "state/desired.h"
 #include "state/error.h"
@@ -130,6 +131,7 @@ tu_exec *tu_desired_exec(const tu_desired *d, const tu_options *o,
     cfg.timeout_ms = (long)(s->timeout * 1000);
     cfg.connect_timeout_ms = (long)(s->connect_timeout * 1000);
     cfg.max_attempts = (unsigned)s->retries + 1;
+    cfg.max_body_bytes = (size_t)s->max_response_mb * 1024 * 1024;
     cfg.headers = d->target.headers;
     *concurrency = cfg.concurrency;
     return tu_exec_new(&cfg, err);
@@ -191,7 +193,8 @@ static void fail_unfinished(tu_plan *plan)
 tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
 {
     long long start = now_ms();
-    tu_report_facts facts = {o->mode, 0, 0, 0, 0, 0};
+    tu_report_facts facts = {o->mode, 0, 0, 0, 0, 0, NULL};
+    char threshold[512];
     tu_exec_stats after_fetch, stats;
     tu_recordset live, bulk_desired;
     const tu_recordset *desired;
@@ -211,6 +214,14 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     desired = run_desired(d, &live, &bulk_desired, err);
     if (!desired || plan_run(d, o, desired, &live, &plan, err) != 0)
         goto done_live;
+    if (!o->force && tu_safety_exceeded(&plan, live.count, &d->doc.settings,
+                                        threshold, sizeof threshold)) {
+        if (o->mode == TU_MODE_APPLY) {
+            tu_error_set(err, "%s", threshold);
+            goto done_plan;
+        }
+        facts.warning = threshold;
+    }
     if (o->mode == TU_MODE_APPLY &&
         tu_push_plan(&d->target, exec, &plan, o->progress,
                      o->progress_data) != 0)
@@ -223,6 +234,7 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     rep = tu_report_build(&plan, &facts);
     if (!rep)
         tu_error_set(err, "out of memory while writing the report");
+done_plan:
     tu_plan_free(&plan);
 done_live:
     tu_recordset_free(&bulk_desired);

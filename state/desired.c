@@ -21,7 +21,8 @@
 static const char *const top_keys[] = {"target", "settings", "defaults",
                                        "records", "bulk", NULL};
 static const char *const settings_keys[] = {
-    "concurrency", "timeout", "connect_timeout", "retries", "prune", NULL};
+    "concurrency", "timeout", "connect_timeout", "retries", "prune",
+    "max_updates", "max_deletes", "min_existing", "max_response_mb", NULL};
 
 void tu_settings_init(tu_settings *s)
 {
@@ -30,6 +31,10 @@ void tu_settings_init(tu_settings *s)
     s->connect_timeout = 10;
     s->retries = 3;
     s->prune = 0;
+    s->max_updates = 100;
+    s->max_deletes = 30;
+    s->min_existing = 10;
+    s->max_response_mb = 256;
 }
 
 /* ---- merging ------------------------------------------------------------ */
@@ -225,7 +230,15 @@ static int read_settings(tu_doc *doc, tu_error *err)
                          &out->connect_timeout, err) < 0 ||
         tu_schema_int(s, "retries", 0, 100, m, "settings", &out->retries,
                       err) < 0 ||
-        tu_schema_bool(s, "prune", m, "settings", &out->prune, err) < 0)
+        tu_schema_bool(s, "prune", m, "settings", &out->prune, err) < 0 ||
+        tu_schema_number(s, "max_updates", 0, 100, m, "settings",
+                         &out->max_updates, err) < 0 ||
+        tu_schema_number(s, "max_deletes", 0, 100, m, "settings",
+                         &out->max_deletes, err) < 0 ||
+        tu_schema_int(s, "min_existing", 0, 1000000000, m, "settings",
+                      &out->min_existing, err) < 0 ||
+        tu_schema_int(s, "max_response_mb", 1, 4096, m, "settings",
+                      &out->max_response_mb, err) < 0)
         return -1;
     return 0;
 }

@@ -23,6 +23,10 @@ typedef struct tu_settings {
     double connect_timeout;  /* seconds to connect */
     long retries;            /* extra tries for retryable failures */
     int prune;               /* delete live records no desired one names */
+    double max_updates;      /* % of live records a run may update */
+    double max_deletes;      /* % of live records a run may delete */
+    long min_existing;       /* thresholds apply from this many records */
+    long max_response_mb;    /* a larger response body fails its request */
 } tu_settings;
 
 void tu_settings_init(tu_settings *settings);

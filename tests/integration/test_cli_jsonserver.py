@@ -361,6 +361,11 @@ class PlanTest(TrueupTestCase):
         rep = self.check_report(run, mode="plan", changed=True, total=200,
                                 created=0, updated=0, deleted=100, skipped=100,
                                 failed=0)
+        # deleting half of the records passes the 30% delete threshold: the
+        # plan says so; an apply would refuse (see SafetyTest)
+        self.assertEqual(rep["warnings"], [
+            "too many deletes: 50.00% is over 30% (100 of 200 live records); "
+            "review the plan, raise settings.max_deletes, or use --force"])
         self.assertEqual(set(results_by_key(rep)),
                          {"%s|A" % name(i) for i in range(101, 201)})
         self.assertEqual(self.srv.requests(mark), [("GET", "/records", 200)])
@@ -469,6 +474,8 @@ class PruneTest(TrueupTestCase):
         self.srv = self.start_json_server(std_records(10))
         self.recs = [desired_host(i, ttl=3600) for i in range(1, 6)] + \
                     [desired_host(11, ttl=3600)]
+        # these tests prune half of the records: allow it
+        self.settings = {"max_deletes": 50}
 
     def names_on_server(self):
         return sorted(r["name"] for r in self.srv.get_records())
@@ -500,7 +507,8 @@ class PruneTest(TrueupTestCase):
                          sorted(name(i) for i in [1, 2, 3, 4, 5, 11]))
 
     def test_prune_flag_deletes_unmanaged_records(self):
-        f = self.desired("d.yaml", self.srv.url, self.recs)
+        f = self.desired("d.yaml", self.srv.url, self.recs,
+                         settings=self.settings)
         mark = self.srv.mark()
         self.check_pruned(self.trueup("apply", "--prune", f), mark)
         mark = self.srv.mark()
@@ -510,9 +518,45 @@ class PruneTest(TrueupTestCase):
 
     def test_prune_setting_in_file(self):
         f = self.desired("d.yaml", self.srv.url, self.recs,
-                         settings={"prune": True})
+                         settings=dict(self.settings, prune=True))
         mark = self.srv.mark()
         self.check_pruned(self.trueup("apply", f), mark)
+
+
+class SafetyTest(TrueupTestCase):
+    """The delete and update thresholds stop an apply before anything is
+    pushed; --force overrides them."""
+
+    def test_too_many_deletes_pushes_nothing(self):
+        srv = self.start_json_server(std_records(20))
+        f = self.desired("d.yaml", srv.url,
+                         [desired_host(i, ttl=3600) for i in range(1, 11)])
+        mark = srv.mark()
+        run = self.trueup("apply", "--prune", f, expect=1)
+        self.assertIn("trueup: error: too many deletes: 50.00% is over 30% "
+                      "(10 of 20 live records); review the plan, raise "
+                      "settings.max_deletes, or use --force", run.stderr)
+        self.assertIn("nothing was pushed", run.stderr)
+        self.assertEqual(srv.writes(mark), [])
+        run = self.trueup("apply", "--prune", "--force", f, expect=0)
+        self.check_report(run, deleted=10, skipped=10)
+        self.assertEqual(len(srv.get_records()), 10)
+
+    def test_update_threshold_and_min_existing(self):
+        srv = self.start_json_server(std_records(20))
+        f = self.desired("d.yaml", srv.url,
+                         [desired_host(i, ttl=60) for i in range(1, 21)],
+                         settings={"max_updates": 50})
+        run = self.trueup("apply", f, expect=1)
+        self.assertIn("too many updates: 100.00% is over 50% (20 of 20 live "
+                      "records)", run.stderr)
+        self.assertEqual(srv.writes(), [])
+        # under min_existing live records, nothing is checked
+        f = self.desired("d2.yaml", srv.url,
+                         [desired_host(i, ttl=60) for i in range(1, 21)],
+                         settings={"max_updates": 50, "min_existing": 21})
+        run = self.trueup("apply", f, expect=0)
+        self.check_report(run, updated=20)
 
 
 # ---- f) PATCH vs PUT, g) partial ownership, h) number equality -------------------

@@ -87,7 +87,7 @@ static void assert_json(const json_t *value, const char *expected)
 
 static tu_report *build(fixture *f, tu_mode mode)
 {
-    tu_report_facts facts = {mode, 12, 5, 2, 16, 1234};
+    tu_report_facts facts = {mode, 12, 5, 2, 16, 1234, NULL};
     tu_report *rep = tu_report_build(&f->plan, &facts);
     assert_non_null(rep);
     return rep;
@@ -144,7 +144,7 @@ static void test_plan_mode(void **state)
         "have the key 'dup|A'; not touched (remove the duplicates on the "
         "server)\",\"key\":\"dup|A\",\"status\":\"failed\"}],"
         "\"retries\":2,\"skipped\":2,\"succeeded\":0,\"total\":7,"
-        "\"updated\":1,\"write_requests\":5}");
+        "\"updated\":1,\"warnings\":[],\"write_requests\":5}");
     tu_report_free(rep);
 }
 
@@ -188,7 +188,7 @@ static void test_empty_plan(void **state)
         "{\"changed\":false,\"concurrency\":16,\"created\":0,\"deleted\":0,"
         "\"elapsed_ms\":1234,\"failed\":0,\"mode\":\"apply\",\"requests\":12,"
         "\"results\":[],\"retries\":2,\"skipped\":0,\"succeeded\":0,"
-        "\"total\":0,\"updated\":0,\"write_requests\":5}");
+        "\"total\":0,\"updated\":0,\"warnings\":[],\"write_requests\":5}");
     tu_report_free(rep);
 }
 

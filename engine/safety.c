@@ -1,0 +1,37 @@
+/* safety.c -- the update and delete thresholds (see safety.h). */
+#include "safety.h"
+
+#include <stdio.h>
+
+static size_t count_planned(const tu_plan *plan, tu_action_kind kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < plan->count; i++) {
+        const tu_action *a = &plan->actions[i];
+        n += a->kind == kind && a->status == TU_STATUS_PLANNED;
+    }
+    return n;
+}
+
+static int over(const char *what, size_t n, size_t live, double limit,
+                const char *setting, char *msg, size_t size)
+{
+    double share = live ? 100.0 * (double)n / (double)live : 0;
+    if (share <= limit)
+        return 0;
+    snprintf(msg, size, "too many %s: %.2f%% is over %g%% (%zu of %zu live "
+             "records); review the plan, raise settings.%s, or use --force",
+             what, share, limit, n, live, setting);
+    return 1;
+}
+
+int tu_safety_exceeded(const tu_plan *plan, size_t live,
+                       const tu_settings *s, char *msg, size_t size)
+{
+    if (live < (size_t)s->min_existing)
+        return 0;
+    return over("updates", count_planned(plan, TU_ACTION_UPDATE), live,
+                s->max_updates, "max_updates", msg, size) ||
+           over("deletes", count_planned(plan, TU_ACTION_DELETE), live,
+                s->max_deletes, "max_deletes", msg, size);
+}
