@@ -9,6 +9,7 @@
  * 600.0 share a key, as tu_json_equal says they are equal.
  */
 #include "record.h"
+#include "buffer.h"
 #include "json_util.h"
 
 #include <stdint.h>
@@ -27,48 +28,24 @@ static char type_tag(const json_t *v)
     return 'z';
 }
 
-typedef struct strbuf {
-    char *data;
-    size_t len, cap;
-} strbuf;
-
-static int strbuf_add(strbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        char *data;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        data = realloc(b->data, cap);
-        if (!data)
-            return -1;
-        b->data = data;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return 0;
-}
-
 /* Append `n` bytes of text, escaping NUL and 0x01. */
-static int add_escaped(strbuf *b, const char *text, size_t n)
+static int add_escaped(tu_buffer *b, const char *text, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int rc;
         if (text[i] == '\0')
-            rc = strbuf_add(b, "\x01" "0", 2);
+            rc = tu_buffer_add(b, "\x01" "0", 2);
         else if (text[i] == '\x01')
-            rc = strbuf_add(b, "\x01" "1", 2);
+            rc = tu_buffer_add(b, "\x01" "1", 2);
         else
-            rc = strbuf_add(b, &text[i], 1);
+            rc = tu_buffer_add(b, &text[i], 1);
         if (rc)
             return -1;
     }
     return 0;
 }
 
-static int add_key_part(strbuf *key, strbuf *label, const json_t *v,
+static int add_key_part(tu_buffer *key, tu_buffer *label, const json_t *v,
                         size_t i)
 {
     char head[32];
@@ -81,9 +58,9 @@ static int add_key_part(strbuf *key, strbuf *label, const json_t *v,
     if (!text)
         return -1;
     snprintf(head, sizeof head, "%c%zu:", type_tag(v), n);
-    rc = strbuf_add(key, head, strlen(head)) | add_escaped(key, raw, n) |
-         (i ? strbuf_add(label, "|", 1) : 0) |
-         strbuf_add(label, text, strlen(text));
+    rc = tu_buffer_add(key, head, strlen(head)) | add_escaped(key, raw, n) |
+         (i ? tu_buffer_add(label, "|", 1) : 0) |
+         tu_buffer_add(label, text, strlen(text));
     free(text);
     return rc ? -1 : 0;
 }
@@ -91,7 +68,7 @@ static int add_key_part(strbuf *key, strbuf *label, const json_t *v,
 int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
                   char **label, const char **missing)
 {
-    strbuf k = {0}, l = {0};
+    tu_buffer k = TU_BUFFER_INIT, l = TU_BUFFER_INIT;
 
     *missing = NULL;
     for (size_t i = 0; i < spec->count; i++) {
@@ -103,14 +80,17 @@ int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
         if (add_key_part(&k, &l, v, i) != 0)
             goto fail;
     }
-    if (!k.data && (strbuf_add(&k, "", 0) || strbuf_add(&l, "", 0)))
-        goto fail;
-    *key = k.data;
-    *label = l.data;
-    return 0;
+    *key = tu_buffer_take(&k);
+    *label = tu_buffer_take(&l);
+    if (*key && *label)
+        return 0;
+    free(*key);
+    free(*label);
+    *missing = NULL;
+    return -1;
 fail:
-    free(k.data);
-    free(l.data);
+    tu_buffer_free(&k);
+    tu_buffer_free(&l);
     return -1;
 }
 

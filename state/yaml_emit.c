@@ -7,6 +7,7 @@
  * whatever else plain YAML cannot hold. Output goes to a growing buffer.
  */
 #include "yaml_emit.h"
+#include "buffer.h"
 #include "error.h"
 #include "json_util.h"
 #include "yaml_load.h"
@@ -15,29 +16,10 @@
 #include <string.h>
 #include <yaml.h>
 
-typedef struct out_buffer {
-    char *data;
-    size_t len, cap;
-} out_buffer;
-
+/* libyaml's output handler: 1 on success, 0 on failure. */
 static int write_out(void *data, unsigned char *bytes, size_t size)
 {
-    out_buffer *b = data;
-    if (b->len + size + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        char *p;
-        while (cap < b->len + size + 1)
-            cap *= 2;
-        p = realloc(b->data, cap);
-        if (!p)
-            return 0;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, bytes, size);
-    b->len += size;
-    b->data[b->len] = '\0';
-    return 1;
+    return tu_buffer_add(data, bytes, size) == 0;
 }
 
 static int emit(yaml_emitter_t *e, yaml_event_t *ev)
@@ -152,18 +134,17 @@ char *tu_yaml_emit_records(const json_t *records, const char *comment,
                            tu_error *err)
 {
     yaml_emitter_t e;
-    out_buffer b = {0};
+    tu_buffer b = TU_BUFFER_INIT;
     int rc;
 
-    if (comment && (!write_out(&b, (unsigned char *)"# ", 2) ||
-                    !write_out(&b, (unsigned char *)comment, strlen(comment))
-                    || !write_out(&b, (unsigned char *)"\n", 1))) {
-        free(b.data);
+    if (comment && (tu_buffer_puts(&b, "# ") || tu_buffer_puts(&b, comment) ||
+                    tu_buffer_puts(&b, "\n"))) {
+        tu_buffer_free(&b);
         tu_error_set(err, "out of memory");
         return NULL;
     }
     if (!yaml_emitter_initialize(&e)) {
-        free(b.data);
+        tu_buffer_free(&b);
         tu_error_set(err, "out of memory");
         return NULL;
     }
@@ -176,8 +157,8 @@ char *tu_yaml_emit_records(const json_t *records, const char *comment,
                      e.problem ? e.problem : "out of memory");
     yaml_emitter_delete(&e);
     if (rc != 0) {
-        free(b.data);
+        tu_buffer_free(&b);
         return NULL;
     }
-    return b.data;
+    return tu_buffer_take(&b);
 }
