@@ -45,13 +45,14 @@ static void assert_items_error(const char *body, size_t len, const char *path,
 static void assert_next(const char *header, const char *expected)
 {
     char *got = tu_link_next(header);
+    const char *shown = header ? header : "(no header)";
     if (!expected) {
         if (got)
-            fail_msg("<<%s>>: expected no next link, got %s", header, got);
+            fail_msg("<<%s>>: expected no next link, got %s", shown, got);
         return;
     }
     if (!got)
-        fail_msg("<<%s>>: expected %s, got none", header, expected);
+        fail_msg("<<%s>>: expected %s, got none", shown, expected);
     assert_string_equal(got, expected);
     free(got);
 }
