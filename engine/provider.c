@@ -8,9 +8,12 @@
 #include <string.h>
 
 extern const tu_provider_ops tu_provider_rest;
+extern const tu_provider_ops tu_provider_powerdns;
 
-static const tu_provider_ops *const providers[] = {&tu_provider_rest, NULL};
-static const char *const provider_names[] = {"rest", NULL};
+static const tu_provider_ops *const providers[] = {&tu_provider_rest,
+                                                  &tu_provider_powerdns, NULL};
+static const char *const provider_names[] = {"rest", "powerdns",
+                                              NULL};
 
 const tu_provider_ops *tu_provider_find(const char *name)
 {

@@ -52,6 +52,9 @@ typedef struct tu_provider_ops {
     json_t *(*export_record)(const void *cfg, const tu_record *live);
     /* Submit the requests that list the live records. 0 or -1. */
     int (*fetch)(const tu_target *target, tu_fetch *fetch);
+    /* The most writes this API takes at once (PowerDNS with SQLite: 1);
+     * 0 or a NULL op: as many as the run's concurrency allows. */
+    long (*max_writes)(const void *cfg);
     /* Submit the requests that carry `actions` (create, update, delete).
      * Every action must be covered by exactly one request, or failed. */
     int (*push)(const tu_target *target, tu_push *push, tu_action **actions,

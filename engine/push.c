@@ -2,7 +2,10 @@
  *
  * Each write holds a push_request listing the actions it carries. The
  * outcome of the response is written into each of those actions; the
- * report is built from the actions afterwards.
+ * report is built from the actions afterwards. A provider may take fewer
+ * writes at once than the run's concurrency (max_writes: PowerDNS on
+ * SQLite takes one): writes beyond it wait in a FIFO and go out as earlier
+ * ones finish.
  */
 #include "push.h"
 #include "state/listpage.h"
@@ -13,21 +16,30 @@
 
 #define TU_ERROR_BODY_MAX 300  /* bytes of a server's answer kept */
 
+typedef struct push_request {
+    struct tu_push *push;
+    char method[8];
+    char *url;
+    char *body;              /* until handed to the executor */
+    size_t body_len;
+    int idempotent;
+    tu_action **covered;
+    size_t ncovered;
+} push_request;
+
 struct tu_push {
     const tu_target *target;
     tu_exec *exec;
     size_t submitted, done;
+    long max_writes;         /* 0: no limit of the provider's own */
+    size_t in_flight;        /* writes handed to the executor, not done */
+    push_request **waiting;  /* writes held back by max_writes, FIFO */
+    size_t nwaiting, next_waiting, cap_waiting;
     tu_progress_fn progress;
     void *progress_data;
 };
 
-typedef struct push_request {
-    tu_push *push;
-    char method[8];
-    char *url;
-    tu_action **covered;
-    size_t ncovered;
-} push_request;
+static int submit(tu_push *p, push_request *req);
 
 static int accepted(const tu_action *a, long status)
 {
@@ -73,6 +85,7 @@ static void push_done(const tu_http_response *r, void *data)
         tu_action_fail(a, error);
     }
     p->done++;
+    p->in_flight--;
     if (p->progress) {
         tu_progress prog = {"apply", p->done, p->submitted};
         p->progress(&prog, p->progress_data);
@@ -80,6 +93,8 @@ static void push_done(const tu_http_response *r, void *data)
     free(req->url);
     free(req->covered);
     free(req);
+    if (p->next_waiting < p->nwaiting)
+        submit(p, p->waiting[p->next_waiting++]);
 }
 
 static void fail_all(tu_action **covered, size_t n, const char *why)
@@ -88,41 +103,79 @@ static void fail_all(tu_action **covered, size_t n, const char *why)
         tu_action_fail(covered[i], why);
 }
 
+static void request_free(push_request *req)
+{
+    free(req->url);
+    free(req->body);
+    free(req->covered);
+    free(req);
+}
+
+/* Hand a write to the executor, which owns its body from here on. */
+static int submit(tu_push *p, push_request *req)
+{
+    tu_http_request http = {0};
+
+    http.method = req->method;
+    http.url = req->url;
+    http.body = req->body;
+    http.body_len = req->body_len;
+    http.idempotent = req->idempotent;
+    http.done = push_done;
+    http.data = req;
+    req->body = NULL;
+    if (tu_exec_submit(p->exec, &http) != 0) {
+        fail_all(req->covered, req->ncovered, "out of memory");
+        request_free(req);
+        return -1;
+    }
+    p->in_flight++;
+    return 0;
+}
+
+/* Keep a write until one of the provider's max_writes is free. */
+static int hold(tu_push *p, push_request *req)
+{
+    if (p->nwaiting == p->cap_waiting) {
+        size_t cap = p->cap_waiting ? p->cap_waiting * 2 : 16;
+        push_request **w = realloc(p->waiting, cap * sizeof *w);
+        if (!w) {
+            fail_all(req->covered, req->ncovered, "out of memory");
+            request_free(req);
+            return -1;
+        }
+        p->waiting = w;
+        p->cap_waiting = cap;
+    }
+    p->waiting[p->nwaiting++] = req;
+    return 0;
+}
+
 int tu_push_send(tu_push *p, const char *method, const char *url,
                  char *body, size_t body_len, int idempotent,
                  tu_action **covered, size_t ncovered)
 {
     push_request *req = calloc(1, sizeof *req);
-    tu_http_request http = {0};
 
     if (!req || !(req->url = strdup(url)) ||
-        !(req->covered = malloc(ncovered * sizeof *covered)))
-        goto oom;
+        !(req->covered = malloc(ncovered * sizeof *covered))) {
+        free(body);
+        if (req)
+            request_free(req);
+        fail_all(covered, ncovered, "out of memory");
+        return -1;
+    }
     req->push = p;
     snprintf(req->method, sizeof req->method, "%s", method);
     memcpy(req->covered, covered, ncovered * sizeof *covered);
     req->ncovered = ncovered;
-    http.method = req->method;
-    http.url = url;
-    http.body = body;
-    http.body_len = body_len;
-    http.idempotent = idempotent;
-    http.done = push_done;
-    http.data = req;
-    body = NULL; /* the executor owns it from here, even on failure */
-    if (tu_exec_submit(p->exec, &http) != 0)
-        goto oom;
+    req->body = body;
+    req->body_len = body_len;
+    req->idempotent = idempotent;
     p->submitted++;
-    return 0;
-oom:
-    free(body);
-    if (req) {
-        free(req->url);
-        free(req->covered);
-        free(req);
-    }
-    fail_all(covered, ncovered, "out of memory");
-    return -1;
+    if (p->max_writes > 0 && p->in_flight >= (size_t)p->max_writes)
+        return hold(p, req);
+    return submit(p, req);
 }
 
 static int needs_push(const tu_action *a)
@@ -135,7 +188,7 @@ static int needs_push(const tu_action *a)
 int tu_push_plan(const tu_target *target, tu_exec *exec, tu_plan *plan,
                  tu_progress_fn progress, void *progress_data)
 {
-    tu_push p = {target, exec, 0, 0, progress, progress_data};
+    tu_push p = {0};
     tu_action **todo = malloc((plan->count ? plan->count : 1) * sizeof *todo);
     size_t n = 0;
     int rc;
@@ -151,9 +204,21 @@ int tu_push_plan(const tu_target *target, tu_exec *exec, tu_plan *plan,
         if (needs_push(&plan->actions[i]))
             todo[n++] = &plan->actions[i];
     }
+    p.target = target;
+    p.exec = exec;
+    p.progress = progress;
+    p.progress_data = progress_data;
+    p.max_writes = target->ops->max_writes
+                       ? target->ops->max_writes(target->cfg) : 0;
     if (n)
         target->ops->push(target, &p, todo, n);
     rc = tu_exec_run(exec);
+    for (size_t i = p.next_waiting; i < p.nwaiting; i++) {
+        fail_all(p.waiting[i]->covered, p.waiting[i]->ncovered,
+                 "not sent: the HTTP executor failed");
+        request_free(p.waiting[i]);
+    }
+    free(p.waiting);
     free(todo);
     return rc;
 }

@@ -1,0 +1,970 @@
+/* provider_powerdns.c -- the PowerDNS Authoritative HTTP API (4.x).
+ *
+ * A record is an rrset: {name, type, ttl, records: [content, ...]}, keyed by
+ * [name, type]. `target` names the API (base_url ".../api/v1"), the
+ * `server` (default localhost), the `zones` trueup reconciles, the
+ * `batch_size` of a write, and `write_concurrency`, the PATCHes sent at
+ * once (default 1: the SQLite backend refuses overlapping writes).
+ *
+ *   normalize  names absolute and lower-cased with a trailing dot (a name
+ *              without one is relative to its zone: the only zone, or the
+ *              one its `zone` field names; "@" is the apex), types upper-
+ *              cased, contents a sorted set (AAAA written as PowerDNS
+ *              prints it), `content: x` short for `records: [x]`.
+ *   fetch      GET {base_url}/servers/{server}/zones/{zone} for every zone,
+ *              all at once; each answer's rrsets become live records: name,
+ *              type, ttl and the contents of the enabled records (disabled
+ *              records and comments are not part of a record).
+ *   push       PATCH {base_url}/servers/{server}/zones/{zone} with
+ *              {"rrsets": [...]}: creates and updates as changetype REPLACE
+ *              of the whole rrset, deletes as DELETE. Each zone's actions
+ *              go out in batches of batch_size rrsets (and at most
+ *              PDNS_BATCH_BYTES of body), deletes first; PowerDNS applies a
+ *              PATCH all or nothing, so a refused batch fails its records.
+ *   protect    the SOA and the apex NS change only with --force.
+ *   export     {name, type, ttl, records}; the SOA is left out (its serial
+ *              changes with every write).
+ */
+#include "provider.h"
+#include "fetch.h"
+#include "push.h"
+#include "target.h"
+#include "urltemplate.h"
+#include "state/error.h"
+#include "state/json_util.h"
+#include "state/listpage.h"
+#include "state/schema.h"
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PDNS_DEFAULT_BATCH 500
+#define PDNS_MAX_BATCH 100000
+/* Below PowerDNS's default webserver-max-bodysize (2 MB): a larger body is
+ * cut off with a connection reset. */
+#define PDNS_BATCH_BYTES (1024 * 1024)
+#define PDNS_MAX_TTL 2147483647L
+
+typedef struct pdns_cfg {
+    char *server;
+    char **zones;          /* lower case, with a trailing dot */
+    size_t nzones;
+    long batch_size;
+    long write_concurrency; /* PATCHes at once (SQLite: only 1 works) */
+} pdns_cfg;
+
+static const char *const target_keys[] = {"server", "zones", "batch_size",
+                                          "write_concurrency",
+                                          NULL};
+static const char *key_fields[] = {"name", "type"};
+static const char *const record_fields[] = {"name", "type", "ttl", "records",
+                                            "content", "zone", NULL};
+
+/* ---- names -------------------------------------------------------------- */
+
+static void lower_ascii(char *s)
+{
+    for (; *s; s++) {
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+    }
+}
+
+/* `name` lower-cased with a trailing dot; malloc'd. */
+static char *absolute_zone_name(const char *name)
+{
+    size_t len = strlen(name);
+    int dot = len > 0 && name[len - 1] == '.';
+    char *out = malloc(len + 2);
+
+    if (!out)
+        return NULL;
+    memcpy(out, name, len);
+    if (!dot)
+        out[len++] = '.';
+    out[len] = '\0';
+    lower_ascii(out);
+    return out;
+}
+
+/* 1 when absolute `name` is `zone` or lies under it. */
+static int in_zone(const char *name, const char *zone)
+{
+    size_t n = strlen(name), z = strlen(zone);
+
+    if (strcmp(zone, ".") == 0)
+        return 1;
+    if (n < z || strcmp(name + n - z, zone) != 0)
+        return 0;
+    return n == z || name[n - z - 1] == '.';
+}
+
+/* The zone (index) an absolute name belongs to: the longest that holds it;
+ * -1 when none does. */
+static long zone_index(const pdns_cfg *c, const char *name)
+{
+    long best = -1;
+    for (size_t i = 0; i < c->nzones; i++) {
+        if (in_zone(name, c->zones[i]) &&
+            (best < 0 || strlen(c->zones[i]) > strlen(c->zones[best])))
+            best = (long)i;
+    }
+    return best;
+}
+
+/* "a.org., b.org." (cut short with "..." when long), for messages. */
+static const char *zone_list(const pdns_cfg *c, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < c->nzones && len + 5 < size; i++) {
+        int w = snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
+                         c->zones[i]);
+        if (w < 0 || (size_t)w >= size - len) {
+            snprintf(buf + (size > 4 ? size - 4 : 0), 4, "...");
+            break;
+        }
+        len += (size_t)w;
+    }
+    return buf;
+}
+
+/* `name` made absolute in `zone`: "@" and "" are the apex, a name with a
+ * trailing dot is already absolute. Lower-cased; malloc'd. */
+static char *absolute_name(const char *name, const char *zone)
+{
+    size_t n = strlen(name), z = strlen(zone);
+    char *out;
+
+    if (n == 0 || strcmp(name, "@") == 0)
+        return strdup(zone);
+    if (name[n - 1] == '.')
+        out = strdup(name);
+    else if ((out = malloc(n + z + 2)) != NULL)
+        snprintf(out, n + z + 2, "%s%s%s", name,
+                 strcmp(zone, ".") == 0 ? "" : ".",
+                 strcmp(zone, ".") == 0 ? "." : zone);
+    if (out)
+        lower_ascii(out);
+    return out;
+}
+
+/* ---- contents ----------------------------------------------------------- */
+
+/* An IPv6 address as PowerDNS prints it (RFC 5952: lower-case hex without
+ * leading zeros, the longest run of two or more zero groups as "::"), but
+ * never with an embedded IPv4 part, which PowerDNS refuses on input.
+ * 0, or -1 when `in` is not an IPv6 address. */
+static int canonical_ipv6(const char *in, char *out, size_t size)
+{
+    unsigned char a[16];
+    unsigned g[8];
+    int best = -1, best_len = 0, o = 0;
+
+    if (size < 40 || inet_pton(AF_INET6, in, a) != 1)
+        return -1;
+    for (int i = 0; i < 8; i++)
+        g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && g[j] == 0)
+            j++;
+        if (j - i > best_len && j - i >= 2) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            o += snprintf(out + o, size - (size_t)o, "::");
+            i += best_len - 1;
+            continue;
+        }
+        o += snprintf(out + o, size - (size_t)o, "%s%x",
+                      i > 0 && i != best + best_len ? ":" : "", g[i]);
+    }
+    return 0;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The contents as a sorted array of distinct strings (AAAA canonical), or
+ * NULL when out of memory. `list` holds only strings. */
+static json_t *content_set(const json_t *list, int aaaa)
+{
+    size_t n = json_array_size(list);
+    const char **v = malloc((n ? n : 1) * sizeof *v);
+    char (*ip)[48] = aaaa ? malloc((n ? n : 1) * sizeof *ip) : NULL;
+    json_t *out = json_array();
+
+    if (!v || (aaaa && !ip) || !out)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = json_string_value(json_array_get(list, i));
+        if (aaaa && canonical_ipv6(v[i], ip[i], sizeof ip[i]) == 0)
+            v[i] = ip[i];
+    }
+    qsort(v, n, sizeof *v, compare_strings);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
+            continue;
+        if (json_array_append_new(out, json_string(v[i])) != 0)
+            goto fail;
+    }
+    free(v);
+    free(ip);
+    return out;
+fail:
+    free(v);
+    free(ip);
+    json_decref(out);
+    return NULL;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+static void pdns_free(void *p)
+{
+    pdns_cfg *c = p;
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nzones; i++)
+        free(c->zones[i]);
+    free(c->zones);
+    free(c->server);
+    free(c);
+}
+
+/* Two zones of which one holds the other: the parent's delegation NS and
+ * the child's apex NS would share a key. */
+static int check_zones(const pdns_cfg *c, tu_srcpos pos, tu_error *err)
+{
+    for (size_t i = 0; i < c->nzones; i++) {
+        for (size_t j = 0; j < c->nzones; j++) {
+            if (i == j || !in_zone(c->zones[j], c->zones[i]))
+                continue;
+            if (strcmp(c->zones[i], c->zones[j]) == 0)
+                tu_error_at(err, pos, "target.zones: '%s' is listed twice",
+                            c->zones[i]);
+            else
+                tu_error_at(err, pos, "target.zones: '%s' lies inside '%s'; "
+                            "a name under both could belong to either, so "
+                            "reconcile nested zones in separate runs",
+                            c->zones[j], c->zones[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_zones(pdns_cfg *c, const json_t *target,
+                       const tu_srcmap *map, tu_error *err)
+{
+    const char **names = NULL;
+    size_t n = 0;
+
+    if (tu_schema_string_list(target, "zones", 1, map, "target", &names, &n,
+                              err) < 0)
+        return -1;
+    c->zones = calloc(n ? n : 1, sizeof *c->zones);
+    for (size_t i = 0; c->zones && i < n; i++) {
+        if (!(c->zones[i] = absolute_zone_name(names[i])))
+            break;
+        c->nzones++;
+    }
+    free(names);
+    if (c->nzones < n) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    if (n == 0) {
+        tu_error_at(err, tu_srcmap_member(map, target, "zones"),
+                    "target.zones: list at least one zone (example.org.)");
+        return -1;
+    }
+    return check_zones(c, tu_srcmap_member(map, target, "zones"), err);
+}
+
+static int pdns_parse(const json_t *target, const tu_srcmap *map, void **out,
+                      tu_error *err)
+{
+    pdns_cfg *c = calloc(1, sizeof *c);
+    const char *server = "localhost";
+
+    if (!c) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    c->batch_size = PDNS_DEFAULT_BATCH;
+    c->write_concurrency = 1;
+    if (tu_schema_string(target, "server", 0, map, "target", &server,
+                         err) < 0 ||
+        tu_schema_int(target, "batch_size", 1, PDNS_MAX_BATCH, map, "target",
+                      &c->batch_size, err) < 0 ||
+        tu_schema_int(target, "write_concurrency", 1, 1000, map, "target",
+                      &c->write_concurrency, err) < 0 ||
+        parse_zones(c, target, map, err) != 0)
+        goto fail;
+    if (!(c->server = strdup(server))) {
+        tu_error_set(err, "out of memory");
+        goto fail;
+    }
+    *out = c;
+    return 0;
+fail:
+    pdns_free(c);
+    return -1;
+}
+
+static void pdns_describe(const void *p, tu_keyspec *key, const char ***ignore,
+                          size_t *nignore)
+{
+    (void)p;
+    key->fields = key_fields;
+    key->count = 2;
+    *ignore = NULL;
+    *nignore = 0;
+}
+
+static int pdns_protect(const void *p, const tu_record *r)
+{
+    const pdns_cfg *c = p;
+    const char *type = json_string_value(json_object_get(r->fields, "type"));
+    const char *name = json_string_value(json_object_get(r->fields, "name"));
+
+    if (!type || !name)
+        return 0;
+    if (strcmp(type, "SOA") == 0)
+        return 1;
+    if (strcmp(type, "NS") != 0)
+        return 0;
+    for (size_t i = 0; i < c->nzones; i++) {
+        if (strcmp(name, c->zones[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- normalising a record ----------------------------------------------- */
+
+static int check_fields(const json_t *fields, tu_srcpos pos, tu_error *err)
+{
+    const char *key, *hint;
+    json_t *value;
+
+    json_object_foreach((json_t *)fields, key, value) {
+        const char *const *f = record_fields;
+        while (*f && strcmp(*f, key) != 0)
+            f++;
+        if (*f)
+            continue;
+        hint = tu_suggest(key, record_fields);
+        tu_error_at(err, pos, "record: unknown field '%s'%s%s%s; a PowerDNS "
+                    "record has name, type, ttl, records (or content) and "
+                    "zone", key, hint ? " (did you mean '" : "",
+                    hint ? hint : "", hint ? "'?)" : "");
+        return -1;
+    }
+    return 0;
+}
+
+/* The string field `key`, required; NULL with err set. */
+static const char *string_field(const json_t *fields, const char *key,
+                                tu_srcpos pos, tu_error *err)
+{
+    const json_t *v = json_object_get(fields, key);
+    if (json_is_string(v))
+        return json_string_value(v);
+    tu_error_at(err, pos, "record: '%s' %s", key,
+                v ? "must be a string" : "is missing");
+    return NULL;
+}
+
+/* The index of the zone a `zone` field names (taken out of the fields);
+ * -1 when there is none, -2 on error. */
+static long named_zone(const pdns_cfg *c, json_t *fields, tu_srcpos pos,
+                       tu_error *err)
+{
+    const json_t *v = json_object_get(fields, "zone");
+    char *zone, list[200];
+    long index = -1;
+
+    if (!v)
+        return -1;
+    if (!json_is_string(v) || !(zone = absolute_zone_name(
+                                    json_string_value(v)))) {
+        tu_error_at(err, pos, "record: 'zone' must be a string naming one of "
+                    "target.zones");
+        return -2;
+    }
+    for (size_t i = 0; i < c->nzones; i++) {
+        if (strcmp(zone, c->zones[i]) == 0)
+            index = (long)i;
+    }
+    if (index < 0)
+        tu_error_at(err, pos, "record: zone '%s' is not one of target.zones "
+                    "(%s)", json_string_value(v),
+                    zone_list(c, list, sizeof list));
+    free(zone);
+    json_object_del(fields, "zone");
+    return index < 0 ? -2 : index;
+}
+
+/* A relative name that ends with its zone's name is almost certainly an
+ * absolute name missing its trailing dot. */
+static int check_relative(const char *name, const char *zone, tu_srcpos pos,
+                          tu_error *err)
+{
+    size_t n = strlen(name), z = strlen(zone) - 1;
+
+    if (z == 0 || n < z || strncasecmp(name + n - z, zone, z) != 0 ||
+        (n > z && name[n - z - 1] != '.'))
+        return 0;
+    tu_error_at(err, pos, "record: name '%s' has no trailing dot, so it is "
+                "relative to zone %s and would mean %s.%s; write '%s.' for "
+                "the absolute name, or the part before the zone ('@' for the "
+                "apex)", name, zone, name, zone, name);
+    return -1;
+}
+
+static int resolve_name(const pdns_cfg *c, json_t *fields, tu_srcpos pos,
+                        tu_error *err)
+{
+    long zone = named_zone(c, fields, pos, err);
+    const char *name = zone < -1 ? NULL : string_field(fields, "name", pos,
+                                                       err);
+    int relative;
+    char *abs, list[200];
+
+    if (!name)
+        return -1;
+    relative = *name == '\0' || name[strlen(name) - 1] != '.';
+    if (relative && zone < 0 && c->nzones > 1) {
+        tu_error_at(err, pos, "record: name '%s' is relative (no trailing "
+                    "dot) and target.zones lists %zu zones (%s): write the "
+                    "absolute name, or add zone: with one of them", name,
+                    c->nzones, zone_list(c, list, sizeof list));
+        return -1;
+    }
+    if (relative && zone < 0)
+        zone = 0;
+    if (relative && check_relative(name, c->zones[zone], pos, err) != 0)
+        return -1;
+    if (!(abs = absolute_name(name, relative ? c->zones[zone] : ".")))
+        goto oom;
+    if (zone_index(c, abs) < 0 ||
+        (zone >= 0 && !in_zone(abs, c->zones[zone]))) {
+        tu_error_at(err, pos, "record: name '%s' is not inside %s%s%s", abs,
+                    zone >= 0 ? "zone " : "any zone of target.zones (",
+                    zone >= 0 ? c->zones[zone] : zone_list(c, list,
+                                                           sizeof list),
+                    zone >= 0 ? "" : "); add its zone there, or fix the "
+                    "name");
+        free(abs);
+        return -1;
+    }
+    if (json_object_set_new(fields, "name", json_string(abs)) != 0) {
+        free(abs);
+        goto oom;
+    }
+    free(abs);
+    return 0;
+oom:
+    tu_error_set(err, "out of memory");
+    return -1;
+}
+
+static int normalize_type(json_t *fields, tu_srcpos pos, tu_error *err)
+{
+    const char *type = string_field(fields, "type", pos, err);
+    char buf[32];
+    size_t n;
+
+    if (!type)
+        return -1;
+    n = strlen(type);
+    if (n == 0 || n >= sizeof buf || strspn(type, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "abcdefghijklmnopqrstuvwxyz"
+                                            "0123456789") != n) {
+        tu_error_at(err, pos, "record: type '%s' is not a DNS record type "
+                    "(A, AAAA, CNAME, MX, TXT, ...)", type);
+        return -1;
+    }
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = (char)(type[i] >= 'a' && type[i] <= 'z' ? type[i] - 32
+                                                          : type[i]);
+    if (strcmp(buf, type) != 0 &&
+        json_object_set_new(fields, "type", json_string(buf)) != 0) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int normalize_ttl(json_t *fields, tu_srcpos pos, tu_error *err)
+{
+    json_t *v = json_object_get(fields, "ttl");
+    double d;
+
+    if (!v || (json_is_integer(v) && json_integer_value(v) >= 0 &&
+               json_integer_value(v) <= PDNS_MAX_TTL))
+        return 0;
+    if (json_is_real(v) && (d = json_real_value(v)) >= 0 &&
+        d <= PDNS_MAX_TTL && d == (double)(json_int_t)d) {
+        if (json_object_set_new(fields, "ttl",
+                                json_integer((json_int_t)d)) == 0)
+            return 0;
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    tu_error_at(err, pos, "record: 'ttl' must be a whole number of seconds "
+                "from 0 to %ld", PDNS_MAX_TTL);
+    return -1;
+}
+
+/* content: x  ->  records: [x];  records: x  ->  records: [x]. */
+static json_t *declared_contents(json_t *fields, tu_srcpos pos, tu_error *err)
+{
+    json_t *content = json_object_get(fields, "content");
+    json_t *records = json_object_get(fields, "records");
+    json_t *list;
+
+    if (content && records) {
+        tu_error_at(err, pos, "record: give either 'content' (one value) or "
+                    "'records' (a list), not both");
+        return NULL;
+    }
+    list = content ? content : records;
+    if (json_is_array(list))
+        return json_incref(list);
+    return json_pack("[O]", list);
+}
+
+static int normalize_contents(json_t *fields, tu_srcpos pos, tu_error *err)
+{
+    const char *type = json_string_value(json_object_get(fields, "type"));
+    json_t *list, *set;
+    size_t i;
+    json_t *v;
+
+    if (!json_object_get(fields, "content") &&
+        !json_object_get(fields, "records"))
+        return 0;
+    if (!(list = declared_contents(fields, pos, err)))
+        return -1;
+    json_array_foreach(list, i, v) {
+        if (!json_is_string(v) || json_string_length(v) == 0) {
+            tu_error_at(err, pos, "record: each content must be a non-empty "
+                        "string (quote it in YAML), got %s in %s",
+                        json_is_string(v) ? "an empty one"
+                                          : tu_json_type_name(v),
+                        json_object_get(fields, "content") ? "content"
+                                                           : "records");
+            json_decref(list);
+            return -1;
+        }
+    }
+    if (json_array_size(list) == 0) {
+        tu_error_at(err, pos, "record: 'records' is empty; to delete the "
+                    "rrset write state: absent");
+        json_decref(list);
+        return -1;
+    }
+    set = content_set(list, type && strcmp(type, "AAAA") == 0);
+    json_decref(list);
+    json_object_del(fields, "content");
+    if (!set || json_object_set_new(fields, "records", set) != 0) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int pdns_normalize(json_t *fields, tu_srcpos pos, void *p,
+                          tu_error *err)
+{
+    const pdns_cfg *c = p;
+    if (check_fields(fields, pos, err) != 0 ||
+        resolve_name(c, fields, pos, err) != 0 ||
+        normalize_type(fields, pos, err) != 0 ||
+        normalize_ttl(fields, pos, err) != 0 ||
+        normalize_contents(fields, pos, err) != 0)
+        return -1;
+    return 0;
+}
+
+static json_t *pdns_export(const void *p, const tu_record *live)
+{
+    const json_t *f = live->fields;
+    const char *type = json_string_value(json_object_get(f, "type"));
+    (void)p;
+    if (type && strcmp(type, "SOA") == 0)
+        return NULL;
+    return json_pack("{s:O,s:O,s:O*,s:O*}", "name", json_object_get(f, "name"),
+                     "type", json_object_get(f, "type"),
+                     "ttl", json_object_get(f, "ttl"),
+                     "records", json_object_get(f, "records"));
+}
+
+/* ---- fetching ----------------------------------------------------------- */
+
+/* {base_url}/servers/{server}/zones/{zone}; malloc'd or NULL. */
+static char *zone_url(const tu_target *t, const char *zone)
+{
+    const pdns_cfg *c = t->cfg;
+    char *server = tu_percent_encode(c->server, strlen(c->server));
+    char *z = tu_percent_encode(zone, strlen(zone));
+    char *path = NULL, *url = NULL;
+    size_t len;
+
+    if (server && z) {
+        len = strlen(server) + strlen(z) + sizeof "/servers//zones/";
+        if ((path = malloc(len)) != NULL) {
+            snprintf(path, len, "/servers/%s/zones/%s", server, z);
+            url = tu_target_url(t, path);
+        }
+    }
+    free(server);
+    free(z);
+    free(path);
+    return url;
+}
+
+/* An rrset as PowerDNS lists it -> {name, type, ttl, records: [content]}
+ * with the enabled records only; NULL when none is enabled. */
+static json_t *live_rrset(const json_t *rrset)
+{
+    json_t *out, *contents = json_array();
+    const json_t *rec;
+    size_t i;
+
+    json_array_foreach(json_object_get(rrset, "records"), i, rec) {
+        const json_t *content = json_object_get(rec, "content");
+        if (json_is_true(json_object_get(rec, "disabled")) ||
+            !json_is_string(content))
+            continue;
+        json_array_append(contents, (json_t *)content);
+    }
+    if (json_array_size(contents) == 0) {
+        json_decref(contents);
+        return NULL;
+    }
+    out = json_pack("{s:O*,s:O*,s:O*}", "name", json_object_get(rrset, "name"),
+                    "type", json_object_get(rrset, "type"),
+                    "ttl", json_object_get(rrset, "ttl"));
+    if (out)
+        json_object_set(out, "records", contents);
+    json_decref(contents);
+    return out;
+}
+
+/* GET of a zone answered 404 or 410. */
+static void zone_missing(tu_fetch *f, const tu_http_response *r,
+                         const char *url, const char *zone)
+{
+    const pdns_cfg *c = tu_fetch_state(f);
+    tu_fetch_fail(f, "GET %s: HTTP %ld: zone %s was not found on server "
+                  "'%s'. trueup does not create zones: create it first "
+                  "(pdnsutil create-zone %s, or POST .../servers/%s/zones), "
+                  "or correct target.zones; if no zone is found, check that "
+                  "target.base_url ends in /api/v1", url, r->status, zone,
+                  c->server, zone, c->server);
+}
+
+static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
+                    void *data)
+{
+    const pdns_cfg *c = tu_fetch_state(f);
+    size_t zone = (size_t)(uintptr_t)data;
+    tu_error err = {{0}};
+    json_t *items, *records, *rec;
+    const json_t *rrset;
+    size_t i;
+
+    if (r->status == 404 || r->status == 410) {
+        zone_missing(f, r, url, c->zones[zone]);
+        return;
+    }
+    items = tu_list_page_items(r->body, r->body_len, "rrsets", url, &err);
+    records = json_array();
+    if (!items) {
+        tu_fetch_fail(f, "%s (is target.base_url the API's root, like "
+                      "http://HOST:8081/api/v1?)", err.message);
+        json_decref(records);
+        return;
+    }
+    json_array_foreach(items, i, rrset) {
+        if (!json_is_object(rrset))
+            continue;
+        if ((rec = live_rrset(rrset)) != NULL &&
+            json_array_append_new(records, rec) != 0)
+            tu_fetch_fail(f, "out of memory");
+    }
+    if (!tu_fetch_failed(f))
+        tu_fetch_add_records(f, records, url, zone);
+    json_decref(records);
+    json_decref(items);
+}
+
+static int pdns_fetch(const tu_target *t, tu_fetch *f)
+{
+    const pdns_cfg *c = t->cfg;
+
+    tu_fetch_set_state(f, t->cfg, NULL); /* borrowed: on_zone reads it */
+    for (size_t i = 0; i < c->nzones && !tu_fetch_failed(f); i++) {
+        char *url = zone_url(t, c->zones[i]);
+        if (!url) {
+            tu_fetch_fail(f, "out of memory");
+            break;
+        }
+        tu_fetch_get(f, url, TU_FETCH_MISSING_OK, on_zone,
+                     (void *)(uintptr_t)i);
+        free(url);
+    }
+    return tu_fetch_failed(f) ? -1 : 0;
+}
+
+/* ---- pushing ------------------------------------------------------------ */
+
+typedef struct batch {
+    char *body;
+    size_t len, cap;
+    tu_action **covered;
+    size_t n;
+} batch;
+
+static int batch_append(batch *b, const char *text, size_t len)
+{
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        char *body;
+        while (cap < b->len + len + 1)
+            cap *= 2;
+        if (!(body = realloc(b->body, cap)))
+            return -1;
+        b->body = body;
+        b->cap = cap;
+    }
+    memcpy(b->body + b->len, text, len);
+    b->len += len;
+    b->body[b->len] = '\0';
+    return 0;
+}
+
+static const json_t *record_fields_of(const tu_action *a)
+{
+    return a->desired ? a->desired->fields : a->live->fields;
+}
+
+/* The desired field, or the live one when the desired record leaves it
+ * out (an update sends the whole rrset). */
+static json_t *merged(const tu_action *a, const char *field)
+{
+    json_t *v = a->desired ? json_object_get(a->desired->fields, field) : NULL;
+    if (!v && a->live)
+        v = json_object_get(a->live->fields, field);
+    return v;
+}
+
+static json_t *replace_records(const json_t *contents)
+{
+    json_t *out = json_array();
+    const json_t *c;
+    size_t i;
+
+    json_array_foreach(contents, i, c) {
+        if (json_array_append_new(out, json_pack("{s:O,s:b}", "content", c,
+                                                 "disabled", 0)) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* One rrset of a PATCH body as compact JSON; NULL with *why set when the
+ * action cannot be sent. */
+static char *rrset_json(const tu_action *a, const char **why)
+{
+    const json_t *f = record_fields_of(a);
+    json_t *ttl, *contents, *obj;
+    char *text;
+
+    *why = "out of memory";
+    if (a->kind == TU_ACTION_DELETE)
+        obj = json_pack("{s:O,s:O,s:s}", "name", json_object_get(f, "name"),
+                        "type", json_object_get(f, "type"),
+                        "changetype", "DELETE");
+    else {
+        ttl = merged(a, "ttl");
+        contents = merged(a, "records");
+        if (!ttl || !contents) {
+            *why = !ttl ? "ttl is required to create an rrset: declare ttl "
+                          "(or set it in defaults)"
+                        : "records (or content) is required to create an "
+                          "rrset";
+            return NULL;
+        }
+        obj = json_pack("{s:O,s:O,s:O,s:s,s:o}", "name",
+                        json_object_get(f, "name"), "type",
+                        json_object_get(f, "type"), "ttl", ttl,
+                        "changetype", "REPLACE", "records",
+                        replace_records(contents));
+    }
+    text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    return text;
+}
+
+static void batch_send(tu_push *p, const char *url, batch *b)
+{
+    if (b->n == 0)
+        return;
+    if (batch_append(b, "]}", 2) != 0) {
+        for (size_t i = 0; i < b->n; i++)
+            tu_action_fail(b->covered[i], "out of memory");
+        free(b->body);
+    } else {
+        tu_push_send(p, "PATCH", url, b->body, b->len, 1, b->covered, b->n);
+    }
+    b->body = NULL;
+    b->len = b->cap = 0;
+    b->n = 0;
+}
+
+/* Add one action to the zone's current batch, sending the batch first when
+ * the action would overflow it. */
+static void batch_add(const tu_target *t, tu_push *p, const char *url,
+                      batch *b, tu_action *a)
+{
+    const pdns_cfg *c = t->cfg;
+    const char *why;
+    char *text = rrset_json(a, &why);
+    size_t len, mark;
+
+    if (!text) {
+        tu_action_fail(a, why);
+        return;
+    }
+    len = strlen(text);
+    if (b->n > 0 && ((long)b->n >= c->batch_size ||
+                     b->len + len + 3 > PDNS_BATCH_BYTES))
+        batch_send(p, url, b);
+    mark = b->len;
+    if (batch_append(b, b->n ? "," : "{\"rrsets\":[", b->n ? 1 : 11) != 0 ||
+        batch_append(b, text, len) != 0) {
+        if (b->body)
+            b->body[b->len = mark] = '\0';
+        tu_action_fail(a, "out of memory");
+    } else {
+        b->covered[b->n++] = a;
+    }
+    free(text);
+}
+
+/* An action to push, with its zone; sorted by zone, deletes first (a
+ * PATCH applies its rrsets in order, so an A replaced by a CNAME goes out
+ * as DELETE, then REPLACE), then in plan order. */
+typedef struct pending {
+    long zone;
+    int del;
+    size_t order;
+    tu_action *action;
+} pending;
+
+static int pending_order(const void *x, const void *y)
+{
+    const pending *a = x, *b = y;
+    if (a->zone != b->zone)
+        return a->zone < b->zone ? -1 : 1;
+    if (a->del != b->del)
+        return b->del - a->del;
+    return (a->order > b->order) - (a->order < b->order);
+}
+
+/* Push the n actions of one zone in batches. */
+static void push_zone(const tu_target *t, tu_push *p, const pending *todo,
+                      size_t n, tu_action **covered)
+{
+    const pdns_cfg *c = t->cfg;
+    char *url = zone_url(t, c->zones[todo[0].zone]);
+    batch b = {NULL, 0, 0, covered, 0};
+
+    for (size_t i = 0; i < n; i++) {
+        if (!url)
+            tu_action_fail(todo[i].action, "out of memory");
+        else
+            batch_add(t, p, url, &b, todo[i].action);
+    }
+    if (url)
+        batch_send(p, url, &b);
+    free(b.body);
+    free(url);
+}
+
+static int pdns_push(const tu_target *t, tu_push *p, tu_action **actions,
+                     size_t n)
+{
+    pending *todo = malloc(n * sizeof *todo);
+    tu_action **covered = malloc(n * sizeof *covered);
+    size_t m = 0;
+
+    if (!todo || !covered) {
+        for (size_t i = 0; i < n; i++)
+            tu_action_fail(actions[i], "out of memory");
+        free(todo);
+        free(covered);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_string_value(
+            json_object_get(record_fields_of(actions[i]), "name"));
+        long zone = name ? zone_index(t->cfg, name) : -1;
+        if (zone < 0) {
+            tu_action_fail(actions[i], "the name is not inside any zone of "
+                           "target.zones");
+            continue;
+        }
+        todo[m++] = (pending){zone, actions[i]->kind == TU_ACTION_DELETE, i,
+                              actions[i]};
+    }
+    qsort(todo, m, sizeof *todo, pending_order);
+    for (size_t i = 0, j; i < m; i = j) {
+        for (j = i + 1; j < m && todo[j].zone == todo[i].zone; j++)
+            ;
+        push_zone(t, p, todo + i, j - i, covered);
+    }
+    free(todo);
+    free(covered);
+    return 0;
+}
+
+/* PowerDNS with the SQLite backend refuses overlapping writes ("database
+ * is locked"), even to different zones: one PATCH at a time by default. */
+static long pdns_max_writes(const void *p)
+{
+    const pdns_cfg *c = p;
+    return c->write_concurrency;
+}
+
+const tu_provider_ops tu_provider_powerdns = {
+    .name = "powerdns",
+    .target_keys = target_keys,
+    .parse = pdns_parse,
+    .free = pdns_free,
+    .describe = pdns_describe,
+    .protect = pdns_protect,
+    .normalize = pdns_normalize,
+    .export_record = pdns_export,
+    .fetch = pdns_fetch,
+    .max_writes = pdns_max_writes,
+    .push = pdns_push,
+};

@@ -1,0 +1,442 @@
+/* test_powerdns_provider.c -- the pure parts of engine/provider_powerdns.c:
+ * target parsing, names made absolute (relative, "@", the `zone` field,
+ * longest zone), record normalisation (contents as a sorted set, AAAA as
+ * PowerDNS prints it, shorthands, located errors), protection, export, the
+ * live rrset filter and the PATCH rrsets built for each action.
+ *
+ * The provider's helpers are static, so this file includes its source.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/provider_powerdns.c"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static json_t *load(const char *text)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
+    if (!v)
+        fail_msg("bad JSON <<%s>>: %s", text, jerr.text);
+    return v;
+}
+
+/* Parse a target; NULL with err set on failure. */
+static pdns_cfg *parse(const char *target_json, tu_error *err)
+{
+    json_t *target = load(target_json);
+    tu_srcmap *map = tu_srcmap_new();
+    void *cfg = NULL;
+    int rc;
+
+    assert_non_null(map);
+    rc = pdns_parse(target, map, &cfg, err);
+    tu_srcmap_free(map);
+    json_decref(target);
+    return rc == 0 ? cfg : NULL;
+}
+
+static pdns_cfg *parse_ok(const char *target_json)
+{
+    tu_error err = {{0}};
+    pdns_cfg *c = parse(target_json, &err);
+    if (!c)
+        fail_msg("parse <<%s>>: %s", target_json, err.message);
+    return c;
+}
+
+static void assert_parse_error(const char *target_json, const char *needle)
+{
+    tu_error err = {{0}};
+    pdns_cfg *c = parse(target_json, &err);
+    if (c) {
+        pdns_free(c);
+        fail_msg("parse <<%s>> succeeded", target_json);
+    }
+    if (!strstr(err.message, needle))
+        fail_msg("parse <<%s>>: '%s' lacks '%s'", target_json, err.message,
+                 needle);
+}
+
+static const tu_srcpos here = {"d.yaml", 7, 5};
+
+/* Normalise `record_json`, compare with `want_json`. */
+static void assert_normal(pdns_cfg *c, const char *record_json,
+                          const char *want_json)
+{
+    json_t *fields = load(record_json), *want = load(want_json);
+    tu_error err = {{0}};
+    if (pdns_normalize(fields, here, c, &err) != 0)
+        fail_msg("normalize <<%s>>: %s", record_json, err.message);
+    if (!json_equal(fields, want)) {
+        char *got = json_dumps(fields, JSON_SORT_KEYS);
+        fail_msg("normalize <<%s>>: got %s, want %s", record_json, got,
+                 want_json);
+    }
+    json_decref(fields);
+    json_decref(want);
+}
+
+static void assert_normal_error(pdns_cfg *c, const char *record_json,
+                                const char *needle)
+{
+    json_t *fields = load(record_json);
+    tu_error err = {{0}};
+    if (pdns_normalize(fields, here, c, &err) == 0)
+        fail_msg("normalize <<%s>> succeeded", record_json);
+    if (strncmp(err.message, "d.yaml:7:5: ", 12) != 0 ||
+        !strstr(err.message, needle))
+        fail_msg("normalize <<%s>>: '%s' lacks 'd.yaml:7:5: ' or '%s'",
+                 record_json, err.message, needle);
+    json_decref(fields);
+}
+
+static tu_record *record(const char *fields_json)
+{
+    tu_record *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->fields = load(fields_json);
+    return r;
+}
+
+static void record_free(tu_record *r)
+{
+    if (r)
+        json_decref(r->fields);
+    free(r);
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+static void test_ipv6_as_powerdns_prints_it(void **state)
+{
+    static const char *const cases[][2] = {
+        {"2001:DB8::0001", "2001:db8::1"},
+        {"2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1"},
+        {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+        {"2001:DB8:0:0:0:0:0:0", "2001:db8::"},
+        {"fe80:0:0:0:1:0:0:0", "fe80::1:0:0:0"},
+        {"1:0:1:0:1:0:1:0", "1:0:1:0:1:0:1:0"},
+        {"0:0:1::", "0:0:1::"},
+        {"::", "::"},
+        {"::1", "::1"},
+        {"::ffff:1.2.3.4", "::ffff:102:304"},
+        {"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
+        {"1:0:0:2:0:0:0:3", "1:0:0:2::3"},
+    };
+    char out[48];
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(canonical_ipv6(cases[i][0], out, sizeof out), 0);
+        assert_string_equal(out, cases[i][1]);
+    }
+    assert_int_equal(canonical_ipv6("192.0.2.1", out, sizeof out), -1);
+    assert_int_equal(canonical_ipv6("not-an-ip", out, sizeof out), -1);
+}
+
+static void test_names(void **state)
+{
+    char *s;
+    (void)state;
+    assert_true(in_zone("www.example.org.", "example.org."));
+    assert_true(in_zone("example.org.", "example.org."));
+    assert_false(in_zone("myexample.org.", "example.org."));
+    assert_false(in_zone("org.", "example.org."));
+    assert_true(in_zone("anything.", "."));
+
+    s = absolute_name("WWW", "example.org.");
+    assert_string_equal(s, "www.example.org.");
+    free(s);
+    s = absolute_name("@", "example.org.");
+    assert_string_equal(s, "example.org.");
+    free(s);
+    s = absolute_name("", "example.org.");
+    assert_string_equal(s, "example.org.");
+    free(s);
+    s = absolute_name("Mail.Example.ORG.", "example.org.");
+    assert_string_equal(s, "mail.example.org.");
+    free(s);
+    s = absolute_name("www", ".");
+    assert_string_equal(s, "www.");
+    free(s);
+    s = absolute_zone_name("Example.Org");
+    assert_string_equal(s, "example.org.");
+    free(s);
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+static void test_parse(void **state)
+{
+    pdns_cfg *c = parse_ok("{\"zones\": [\"Example.ORG\", \"b.net.\"]}");
+    (void)state;
+    assert_string_equal(c->server, "localhost");
+    assert_int_equal(c->batch_size, 500);
+    assert_int_equal(c->nzones, 2);
+    assert_string_equal(c->zones[0], "example.org.");
+    assert_string_equal(c->zones[1], "b.net.");
+    assert_int_equal(zone_index(c, "x.b.net."), 1);
+    assert_int_equal(zone_index(c, "x.c.net."), -1);
+    pdns_free(c);
+
+    c = parse_ok("{\"zones\": \"a.org\", \"server\": \"s1\", "
+                 "\"batch_size\": 2}");
+    assert_string_equal(c->server, "s1");
+    assert_int_equal(c->batch_size, 2);
+    assert_int_equal(c->nzones, 1);
+    pdns_free(c);
+
+    assert_parse_error("{}", "zones");
+    assert_parse_error("{\"zones\": []}", "at least one zone");
+    assert_parse_error("{\"zones\": [\"a.org\", \"A.ORG.\"]}",
+                       "'a.org.' is listed twice");
+    assert_parse_error("{\"zones\": [\"a.org\", \"sub.a.org\"]}",
+                       "'sub.a.org.' lies inside 'a.org.'");
+    assert_parse_error("{\"zones\": [\"a.org\"], \"batch_size\": 0}",
+                       "batch_size");
+    assert_parse_error("{\"zones\": [\"a.org\"], \"batch_size\": 100001}",
+                       "batch_size");
+    assert_parse_error("{\"zones\": [\"a.org\"], \"server\": 1}", "server");
+}
+
+/* ---- normalising -------------------------------------------------------- */
+
+static void test_normalize_one_zone(void **state)
+{
+    pdns_cfg *c = parse_ok("{\"zones\": [\"example.org.\"]}");
+    (void)state;
+    assert_normal(c, "{\"name\": \"www\", \"type\": \"a\", \"ttl\": 300, "
+                     "\"records\": [\"192.0.2.2\", \"192.0.2.1\", "
+                     "\"192.0.2.2\"]}",
+                  "{\"name\": \"www.example.org.\", \"type\": \"A\", "
+                  "\"ttl\": 300, \"records\": [\"192.0.2.1\", "
+                  "\"192.0.2.2\"]}");
+    assert_normal(c, "{\"name\": \"@\", \"type\": \"MX\", "
+                     "\"content\": \"10 mx.example.org.\"}",
+                  "{\"name\": \"example.org.\", \"type\": \"MX\", "
+                  "\"records\": [\"10 mx.example.org.\"]}");
+    assert_normal(c, "{\"name\": \"WWW.Example.Org.\", \"type\": \"AAAA\", "
+                     "\"ttl\": 60.0, \"records\": \"2001:DB8::0001\"}",
+                  "{\"name\": \"www.example.org.\", \"type\": \"AAAA\", "
+                  "\"ttl\": 60, \"records\": [\"2001:db8::1\"]}");
+    assert_normal(c, "{\"name\": \"x\", \"type\": \"TXT\"}",
+                  "{\"name\": \"x.example.org.\", \"type\": \"TXT\"}");
+    assert_normal(c, "{\"name\": \"*.w\", \"type\": \"A\", "
+                     "\"zone\": \"EXAMPLE.org\"}",
+                  "{\"name\": \"*.w.example.org.\", \"type\": \"A\"}");
+    /* normalising twice changes nothing (live records pass through too) */
+    assert_normal(c, "{\"name\": \"www.example.org.\", \"type\": \"A\", "
+                     "\"ttl\": 300, \"records\": [\"192.0.2.1\"]}",
+                  "{\"name\": \"www.example.org.\", \"type\": \"A\", "
+                  "\"ttl\": 300, \"records\": [\"192.0.2.1\"]}");
+    pdns_free(c);
+}
+
+static void test_normalize_several_zones(void **state)
+{
+    pdns_cfg *c = parse_ok("{\"zones\": [\"a.org\", \"b.org\"]}");
+    (void)state;
+    assert_normal(c, "{\"name\": \"www\", \"zone\": \"b.org.\", "
+                     "\"type\": \"A\"}",
+                  "{\"name\": \"www.b.org.\", \"type\": \"A\"}");
+    assert_normal(c, "{\"name\": \"www.a.org.\", \"type\": \"A\"}",
+                  "{\"name\": \"www.a.org.\", \"type\": \"A\"}");
+    assert_normal_error(c, "{\"name\": \"www\", \"type\": \"A\"}",
+                        "is relative (no trailing dot) and target.zones "
+                        "lists 2 zones (a.org., b.org.)");
+    assert_normal_error(c, "{\"name\": \"www.a.org.\", \"zone\": \"b.org\", "
+                           "\"type\": \"A\"}",
+                        "'www.a.org.' is not inside zone b.org.");
+    assert_normal_error(c, "{\"name\": \"www.c.org.\", \"type\": \"A\"}",
+                        "not inside any zone of target.zones (a.org., "
+                        "b.org.)");
+    assert_normal_error(c, "{\"name\": \"w\", \"zone\": \"c.org\", "
+                           "\"type\": \"A\"}",
+                        "zone 'c.org' is not one of target.zones");
+    pdns_free(c);
+}
+
+static void test_normalize_errors(void **state)
+{
+    pdns_cfg *c = parse_ok("{\"zones\": [\"example.org.\"]}");
+    (void)state;
+    assert_normal_error(c, "{\"type\": \"A\"}", "'name' is missing");
+    assert_normal_error(c, "{\"name\": 1, \"type\": \"A\"}",
+                        "'name' must be a string");
+    assert_normal_error(c, "{\"name\": \"w\"}", "'type' is missing");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A-B\"}",
+                        "not a DNS record type");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A\", \"ttl\": -1}",
+                        "'ttl' must be a whole number");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A\", "
+                           "\"ttl\": 1.5}", "'ttl' must be a whole number");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A\", "
+                           "\"ttl\": \"60\"}", "'ttl' must be a whole");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A\", "
+                           "\"records\": []}", "state: absent");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A\", "
+                           "\"records\": [1]}", "non-empty string");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A\", "
+                           "\"content\": \"\"}", "non-empty string");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A\", "
+                           "\"content\": \"x\", \"records\": [\"y\"]}",
+                        "not both");
+    assert_normal_error(c, "{\"name\": \"w\", \"type\": \"A\", "
+                           "\"contents\": [\"x\"]}",
+                        "unknown field 'contents' (did you mean "
+                        "'content'?)");
+    assert_normal_error(c, "{\"name\": \"www.example.org\", \"type\": \"A\"}",
+                        "would mean www.example.org.example.org.");
+    assert_normal_error(c, "{\"name\": \"example.org\", \"type\": \"A\"}",
+                        "has no trailing dot");
+    pdns_free(c);
+}
+
+/* ---- protection and export ---------------------------------------------- */
+
+static void test_protect_and_export(void **state)
+{
+    pdns_cfg *c = parse_ok("{\"zones\": [\"example.org.\"]}");
+    tu_record *soa = record("{\"name\": \"example.org.\", \"type\": \"SOA\", "
+                            "\"ttl\": 3600, \"records\": [\"a. b. 1 2 3 4 "
+                            "5\"]}");
+    tu_record *ns = record("{\"name\": \"example.org.\", \"type\": \"NS\", "
+                           "\"ttl\": 3600, \"records\": [\"ns1.x.\"]}");
+    tu_record *sub = record("{\"name\": \"sub.example.org.\", \"type\": "
+                            "\"NS\", \"ttl\": 60, \"records\": [\"ns1.x.\"]}");
+    json_t *out, *want;
+    (void)state;
+
+    assert_true(pdns_protect(c, soa));
+    assert_true(pdns_protect(c, ns));
+    assert_false(pdns_protect(c, sub));
+    assert_null(pdns_export(c, soa));
+    out = pdns_export(c, ns);
+    want = load("{\"name\": \"example.org.\", \"type\": \"NS\", "
+                "\"ttl\": 3600, \"records\": [\"ns1.x.\"]}");
+    assert_true(json_equal(out, want));
+    json_decref(out);
+    json_decref(want);
+    record_free(soa);
+    record_free(ns);
+    record_free(sub);
+    pdns_free(c);
+}
+
+/* ---- live rrsets -------------------------------------------------------- */
+
+static void test_live_rrset(void **state)
+{
+    json_t *in = load("{\"name\": \"a.example.org.\", \"type\": \"A\", "
+                      "\"ttl\": 60, \"comments\": [{\"content\": \"hi\"}], "
+                      "\"records\": [{\"content\": \"192.0.2.2\", "
+                      "\"disabled\": false}, {\"content\": \"192.0.2.3\", "
+                      "\"disabled\": true}, {\"content\": \"192.0.2.1\"}]}");
+    json_t *want = load("{\"name\": \"a.example.org.\", \"type\": \"A\", "
+                        "\"ttl\": 60, \"records\": [\"192.0.2.2\", "
+                        "\"192.0.2.1\"]}");
+    json_t *out = live_rrset(in), *off;
+    (void)state;
+    assert_true(json_equal(out, want));
+    json_decref(out);
+    json_decref(want);
+    json_decref(in);
+    off = load("{\"name\": \"b.example.org.\", \"type\": \"A\", \"ttl\": 60, "
+               "\"records\": [{\"content\": \"192.0.2.3\", "
+               "\"disabled\": true}]}");
+    assert_null(live_rrset(off));
+    json_decref(off);
+}
+
+/* ---- PATCH bodies ------------------------------------------------------- */
+
+static void assert_rrset(const tu_action *a, const char *want_json)
+{
+    const char *why = NULL;
+    char *text = rrset_json(a, &why);
+    json_t *got, *want = load(want_json);
+    if (!text)
+        fail_msg("rrset_json failed: %s", why);
+    got = load(text);
+    if (!json_equal(got, want))
+        fail_msg("rrset: got %s, want %s", text, want_json);
+    free(text);
+    json_decref(got);
+    json_decref(want);
+}
+
+static void test_rrset_bodies(void **state)
+{
+    tu_record *live = record("{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                             "\"ttl\": 300, \"records\": [\"192.0.2.1\"]}");
+    tu_record *ttl_only = record("{\"name\": \"w.example.org.\", "
+                                 "\"type\": \"A\", \"ttl\": 60}");
+    tu_record *no_ttl = record("{\"name\": \"n.example.org.\", "
+                               "\"type\": \"A\", "
+                               "\"records\": [\"192.0.2.9\"]}");
+    tu_action a;
+    const char *why = NULL;
+    (void)state;
+
+    memset(&a, 0, sizeof a);
+    a.kind = TU_ACTION_UPDATE;   /* the live rrset with the desired ttl */
+    a.desired = ttl_only;
+    a.live = live;
+    assert_rrset(&a, "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                     "\"ttl\": 60, \"changetype\": \"REPLACE\", \"records\": "
+                     "[{\"content\": \"192.0.2.1\", \"disabled\": false}]}");
+
+    a.kind = TU_ACTION_DELETE;   /* a prune delete */
+    a.desired = NULL;
+    assert_rrset(&a, "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                     "\"changetype\": \"DELETE\"}");
+
+    a.kind = TU_ACTION_CREATE;
+    a.desired = no_ttl;
+    a.live = NULL;
+    assert_null(rrset_json(&a, &why));
+    assert_non_null(strstr(why, "ttl is required to create an rrset"));
+
+    a.desired = ttl_only;
+    assert_null(rrset_json(&a, &why));
+    assert_non_null(strstr(why, "records (or content) is required"));
+
+    record_free(live);
+    record_free(ttl_only);
+    record_free(no_ttl);
+}
+
+static void test_pending_order(void **state)
+{
+    tu_action x, y, z, w;
+    pending p[] = {{1, 0, 0, &x}, {0, 0, 1, &y}, {1, 1, 2, &z},
+                   {0, 0, 3, &w}};
+    (void)state;
+    qsort(p, 4, sizeof *p, pending_order);
+    /* zone 0 in plan order, then zone 1 with its delete first */
+    assert_ptr_equal(p[0].action, &y);
+    assert_ptr_equal(p[1].action, &w);
+    assert_ptr_equal(p[2].action, &z);
+    assert_ptr_equal(p[3].action, &x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ipv6_as_powerdns_prints_it),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_normalize_one_zone),
+        cmocka_unit_test(test_normalize_several_zones),
+        cmocka_unit_test(test_normalize_errors),
+        cmocka_unit_test(test_protect_and_export),
+        cmocka_unit_test(test_live_rrset),
+        cmocka_unit_test(test_rrset_bodies),
+        cmocka_unit_test(test_pending_order),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
