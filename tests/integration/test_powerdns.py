@@ -5,9 +5,10 @@ fresh database: one server per test class, one zone (or a few) per test.
 Skipped when pdns_server is not installed, unless the environment has CI:
 then that is a failure (.ci/deps installs it).
 
-Runs that make several PATCHes use `-c 1`: PowerDNS's SQLite backend answers
-HTTP 500 "database is locked" to concurrent writes, even to different zones
-(see docs/powerdns.md).
+PowerDNS's SQLite backend answers HTTP 500 "database is locked" to
+concurrent writes, even to different zones: the provider sends one PATCH at
+a time (target.write_concurrency, docs/powerdns.md), which
+test_batches_at_default_concurrency checks.
 """
 
 import json
