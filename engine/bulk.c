@@ -1,7 +1,8 @@
 /* bulk.c -- applying bulk rules to the live records (see bulk.h).
  *
  * Three passes: (1) for each live record, the fields every matching rule
- * sets, merged, with the rule that set each (for messages); (2) the desired
+ * sets, merged, with the rule that set each (for messages), then put in
+ * the provider's canonical form; (2) the desired
  * records, copied, each checked against and completed by its live
  * record's merged set; (3) a desired record for each matched live record
  * that no desired record names. Linear in rules x live records.
@@ -89,6 +90,47 @@ static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
         by[json_object_size(ls->fields) - 1] = rule;
     }
     return 0;
+}
+
+/* The merged set in the provider's canonical form: laid over the live
+ * record's key fields, normalised as a record, the key fields taken out
+ * again. The rule that set each field stays attached by position, so a
+ * field the provider renames (content -> records) keeps its first rule. */
+static int normalize_set(live_set *ls, const tu_record *l,
+                         const tu_keyspec *key, tu_normalize_fn normalize,
+                         void *data, tu_error *err)
+{
+    json_t *fields = json_copy(ls->fields);
+    const tu_bulk_rule **by;
+    tu_srcpos pos = ls->by[0]->pos;
+    size_t n;
+
+    if (!fields)
+        goto oom;
+    for (size_t k = 0; k < key->count; k++)
+        json_object_set(fields, key->fields[k],
+                        json_object_get(l->fields, key->fields[k]));
+    if (normalize(fields, pos, data, err) != 0) {
+        json_decref(fields);
+        return -1;
+    }
+    for (size_t k = 0; k < key->count; k++)
+        json_object_del(fields, key->fields[k]);
+    n = json_object_size(fields);
+    by = realloc(ls->by, (n ? n : 1) * sizeof *by);
+    if (!by) {
+        json_decref(fields);
+        goto oom;
+    }
+    for (size_t i = json_object_size(ls->fields); i < n; i++)
+        by[i] = by[0];
+    ls->by = by;
+    json_decref(ls->fields);
+    ls->fields = fields;
+    return 0;
+oom:
+    tu_error_set(err, "out of memory");
+    return -1;
 }
 
 static int match_live(const tu_bulk *bulk, const tu_recordset *live,
@@ -200,8 +242,21 @@ static int add_matched(const tu_record *l, const live_set *ls,
     return add_copy(out, fields, l, ls->by[0]->pos, 0, err);
 }
 
+static int normalize_sets(const tu_recordset *live, const tu_keyspec *key,
+                          tu_normalize_fn normalize, void *data,
+                          live_set *sets, tu_error *err)
+{
+    for (size_t i = 0; normalize && i < live->count; i++) {
+        if (sets[i].fields && normalize_set(&sets[i], &live->items[i], key,
+                                            normalize, data, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int tu_bulk_apply(const tu_bulk *bulk, const tu_recordset *desired,
                   const tu_recordset *live, const tu_keyspec *key,
+                  tu_normalize_fn normalize, void *normalize_data,
                   tu_recordset *out, tu_error *err)
 {
     live_set *sets = calloc(live->count ? live->count : 1, sizeof *sets);
@@ -213,6 +268,7 @@ int tu_bulk_apply(const tu_bulk *bulk, const tu_recordset *desired,
         return -1;
     }
     if (match_live(bulk, live, key, sets, err) == 0 &&
+        normalize_sets(live, key, normalize, normalize_data, sets, err) == 0 &&
         copy_desired(desired, live, sets, out, err) == 0) {
         rc = 0;
         for (size_t i = 0; i < live->count && rc == 0; i++) {

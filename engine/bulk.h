@@ -14,12 +14,17 @@
 
 #include "trueup/trueup.h"
 #include "state/bulk.h"
+#include "state/desired.h"
 #include "state/record.h"
 
 /* Build `out` (initialised here): the desired records with the rules
- * applied to `live`. 0, or -1 with err set (out left empty). */
+ * applied to `live`. Each live record's merged `set` fields are put in the
+ * provider's canonical form with `normalize` (may be NULL) as part of that
+ * record, so `records: [b, a]` or `content: x` compare as a desired
+ * record's would. 0, or -1 with err set (out left empty). */
 int tu_bulk_apply(const tu_bulk *bulk, const tu_recordset *desired,
                   const tu_recordset *live, const tu_keyspec *key,
+                  tu_normalize_fn normalize, void *normalize_data,
                   tu_recordset *out, tu_error *err);
 
 #endif

@@ -159,7 +159,9 @@ static const tu_recordset *run_desired(const tu_desired *d,
     if (d->doc.bulk.count == 0)
         return &d->records;
     d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
-    if (tu_bulk_apply(&d->doc.bulk, &d->records, live, &key, own, err) != 0)
+    if (tu_bulk_apply(&d->doc.bulk, &d->records, live, &key,
+                      d->target.ops->normalize ? normalize_desired : NULL,
+                      (void *)&d->target, own, err) != 0)
         return NULL;
     return own;
 }

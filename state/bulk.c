@@ -104,7 +104,17 @@ int tu_bulk_add_item(tu_bulk *bulk, const json_t *item, tu_srcpos pos,
                     json_incref((json_t *)set), pos, strdup(where), err);
 }
 
-/* "field=value" into obj; the value typed as a YAML scalar. */
+/* A command-line value: a YAML flow list or mapping when it starts with
+ * '[' or '{' (records=[a, b]), else a scalar typed by the core schema. */
+static json_t *flow_or_scalar(const char *text, const char *option,
+                              tu_error *err)
+{
+    if (*text == '[' || *text == '{')
+        return tu_yaml_load_string(text, strlen(text), option, NULL, err);
+    return tu_yaml_scalar(text, strlen(text), option, err);
+}
+
+/* "field=value" into obj; the value typed as YAML. */
 static int add_assignment(json_t *obj, const char *arg, const char *option,
                           tu_error *err)
 {
@@ -117,7 +127,7 @@ static int add_assignment(json_t *obj, const char *arg, const char *option,
                      arg, strcmp(option, "--set") == 0 ? "ttl=600" : "type=A");
         return -1;
     }
-    value = tu_yaml_scalar(eq + 1, strlen(eq + 1), option, err);
+    value = flow_or_scalar(eq + 1, option, err);
     if (value && json_is_null(value) && strcmp(option, "--set") == 0) {
         tu_error_set(err, "--set '%s': null cannot be set in bulk; name the "
                      "field's value", arg);

@@ -113,6 +113,28 @@ class BulkOnAZone(unittest.TestCase):
         for (name, rtype), (ttl, _) in live.items():
             self.assertEqual(ttl, 120 if ".dev." in name else 3600)
 
+    def test_set_values_take_the_providers_canonical_form(self):
+        """--set records=[b, a] is the sorted set {a, b}, and content: x is
+        records: [x], as in a desired record: a second run is no drift."""
+        args = ["--match", "name=h1.%s" % self.zone,
+                "--set", "records=[10.9.9.2, 10.9.9.1]"]
+        rep = self.trueup("apply", self.target, *args).report
+        self.assertEqual((rep["updated"], rep["failed"]), (1, 0))
+        live = self.pdns.rrsets(self.zone, include_soa=False)
+        self.assertEqual(live[("h1.%s" % self.zone, "A")],
+                         (3600, ["10.9.9.1", "10.9.9.2"]))
+        self.assertFalse(self.trueup("plan", self.target, *args)
+                         .report["changed"])
+        args = ["--match", "name=h2.%s" % self.zone,
+                "--set", "content=10.9.9.3"]
+        self.assertEqual(self.trueup("apply", self.target, *args)
+                         .report["updated"], 1)
+        self.assertEqual(self.pdns.rrsets(self.zone)[("h2.%s" % self.zone,
+                                                       "A")],
+                         (3600, ["10.9.9.3"]))
+        self.assertFalse(self.trueup("plan", self.target, *args)
+                         .report["changed"])
+
     def test_export_then_plan_shows_no_changes(self):
         run = self.trueup("export", self.target)
         lines = run.stdout.splitlines()
