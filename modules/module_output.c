@@ -1,0 +1,280 @@
+/* module_output.c -- the module's result: the one JSON object Ansible reads.
+ *
+ *   {"changed": true, "msg": "3 created, 120 updated, 0 deleted, 877
+ *    unchanged, 0 failed", "mode": "apply",
+ *    "counts": {"total", "succeeded", "skipped", "failed", "created",
+ *               "updated", "deleted"},
+ *    "stats": {"requests", "write_requests", "retries", "concurrency",
+ *              "elapsed_ms"},
+ *    "results": [...], "diff": [...], "invocation": {"module_args": {...}}}
+ *
+ * The counts live under `counts`, never at the top: Ansible fails a task
+ * whenever a top-level `failed` is truthy, so a count of 2 there would fail
+ * it for the wrong reason. Top-level `failed: true` is set only when a
+ * record failed or the run could not proceed, with the reason in `msg`.
+ *
+ * The report's `warnings` (a safety threshold the plan passes) become
+ * Ansible's top-level `warnings`, which it shows as [WARNING] lines.
+ *
+ * With _ansible_no_log the result carries no record values: no diff, no
+ * invocation, and results without their `changes`. Everything returned is
+ * scrubbed of secrets (module_secrets.c) first.
+ */
+#include "module.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The library's messages speak to the command line's users; "use --force"
+ * becomes what a task says. `text` with that replaced, malloc'd. */
+static char *task_words(const char *text)
+{
+    static const char from[] = "use --force", to[] = "set force: true";
+    const char *hit = strstr(text, from);
+    size_t n = strlen(text), fl = sizeof from - 1, tl = sizeof to - 1;
+    char *out;
+
+    if (!hit)
+        return strdup(text);
+    out = malloc(n - fl + tl + 1);
+    if (out) {
+        size_t at = (size_t)(hit - text);
+        memcpy(out, text, at);
+        memcpy(out + at, to, tl);
+        strcpy(out + at + tl, hit + fl);
+    }
+    return out;
+}
+
+static void append(char *msg, size_t size, const char *text)
+{
+    size_t n = strlen(msg);
+    if (n + 1 < size)
+        snprintf(msg + n, size - n, "%s", text);
+}
+
+/* "2 records failed: KEY: ERROR; KEY: ERROR; and 3 more. " */
+static void failures(size_t failed, const json_t *results, char *msg,
+                     size_t size)
+{
+    size_t i, shown = 0;
+    const json_t *r;
+    char part[1024];
+
+    snprintf(part, sizeof part, "%zu record%s failed: ", failed,
+             failed == 1 ? "" : "s");
+    append(msg, size, part);
+    json_array_foreach(results, i, r) {
+        const char *status = json_string_value(json_object_get(r, "status"));
+        const char *key = json_string_value(json_object_get(r, "key"));
+        const char *error = json_string_value(json_object_get(r, "error"));
+        if (!status || strcmp(status, "failed") != 0)
+            continue;
+        if (shown == TU_MOD_MSG_FAILURES)
+            break;
+        snprintf(part, sizeof part, "%s%s: %s", shown ? "; " : "",
+                 key ? key : "?", error ? error : "failed");
+        append(msg, size, part);
+        shown++;
+    }
+    if (failed > shown) {
+        snprintf(part, sizeof part, "%sand %zu more", shown ? "; " : "",
+                 failed - shown);
+        append(msg, size, part);
+    }
+    append(msg, size, ". ");
+}
+
+void tu_mod_summary(const tu_counts *c, tu_mode mode, const json_t *results,
+                    const tu_mod_secrets *secrets, char *msg, size_t size)
+{
+    char counts[256];
+    char *clean;
+
+    msg[0] = '\0';
+    if (c->failed)
+        failures(c->failed, results, msg, size);
+    if (mode == TU_MODE_PLAN)
+        snprintf(counts, sizeof counts, "check mode: %zu to create, %zu to "
+                 "update, %zu to delete, %zu unchanged, %zu failed",
+                 c->created, c->updated, c->deleted, c->skipped, c->failed);
+    else
+        snprintf(counts, sizeof counts, "%zu created, %zu updated, %zu "
+                 "deleted, %zu unchanged, %zu failed", c->created, c->updated,
+                 c->deleted, c->skipped, c->failed);
+    append(msg, size, counts);
+    clean = tu_mod_scrub(secrets, msg);
+    if (clean) {
+        snprintf(msg, size, "%s", clean);
+        free(clean);
+    } else {
+        snprintf(msg, size, "%s", counts);
+    }
+}
+
+static json_t *counts_json(const tu_counts *c)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                     "total", (json_int_t)c->total,
+                     "succeeded", (json_int_t)c->succeeded,
+                     "skipped", (json_int_t)c->skipped,
+                     "failed", (json_int_t)c->failed,
+                     "created", (json_int_t)c->created,
+                     "updated", (json_int_t)c->updated,
+                     "deleted", (json_int_t)c->deleted);
+}
+
+static json_t *stats_json(const json_t *report)
+{
+    static const char *const keys[] = {"requests", "write_requests",
+                                       "retries", "concurrency",
+                                       "elapsed_ms"};
+    json_t *stats = json_object();
+    for (size_t i = 0; stats && i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(report, keys[i]);
+        if (v && json_object_set(stats, keys[i], v) != 0) {
+            json_decref(stats);
+            return NULL;
+        }
+    }
+    return stats;
+}
+
+/* The report's results, copied (scrubbing changes them), without record
+ * values under no_log. */
+static json_t *results_copy(const json_t *report, int no_log)
+{
+    const json_t *results = json_object_get(report, "results");
+    json_t *copy = json_is_array(results) ? json_deep_copy(results)
+                                          : json_array();
+    json_t *item;
+    size_t i;
+
+    if (copy && no_log)
+        json_array_foreach(copy, i, item)
+            json_object_del(item, "changes");
+    return copy;
+}
+
+/* The report's warnings (a safety threshold the plan passes) become
+ * Ansible's: a list of strings, shown as [WARNING] lines. */
+static int add_warnings(json_t *out, const json_t *report,
+                        const tu_mod_secrets *secrets)
+{
+    const json_t *warnings = json_object_get(report, "warnings");
+    json_t *list, *item;
+    size_t i;
+
+    if (!json_is_array(warnings) || json_array_size(warnings) == 0)
+        return 0;
+    list = json_array();
+    json_array_foreach(warnings, i, item) {
+        char *text = json_is_string(item) ? task_words(json_string_value(item))
+                                          : NULL;
+        if (json_is_string(item) &&
+            (!text || json_array_append_new(list, json_string(text)) != 0)) {
+            free(text);
+            json_decref(list);
+            return -1;
+        }
+        free(text);
+    }
+    if (!list || tu_mod_scrub_json(secrets, list) != 0) {
+        json_decref(list);
+        return -1;
+    }
+    return json_object_set_new(out, "warnings", list);
+}
+
+static int add_invocation(json_t *out, const tu_mod_args *args,
+                          const tu_mod_secrets *secrets)
+{
+    json_t *censored;
+
+    if (!args || args->no_log || !args->module_args)
+        return 0;
+    censored = tu_mod_censor_args(secrets, args->module_args);
+    if (!censored)
+        return -1;
+    return json_object_set_new(out, "invocation",
+                               json_pack("{s:o}", "module_args", censored));
+}
+
+json_t *tu_mod_result_parts(const json_t *report, const tu_counts *counts,
+                            int changed, const tu_mod_args *args,
+                            const tu_mod_secrets *secrets)
+{
+    tu_mode mode = args->check_mode ? TU_MODE_PLAN : TU_MODE_APPLY;
+    char msg[TU_MOD_MSG_MAX];
+    json_t *out, *results;
+
+    results = results_copy(report, args->no_log);
+    if (!results || tu_mod_scrub_json(secrets, results) != 0) {
+        json_decref(results);
+        return NULL;
+    }
+    tu_mod_summary(counts, mode, results, secrets, msg, sizeof msg);
+    out = json_pack("{s:b, s:s, s:s, s:o, s:o}",
+                    "changed", changed,
+                    "msg", msg,
+                    "mode", mode == TU_MODE_PLAN ? "plan" : "apply",
+                    "counts", counts_json(counts),
+                    "stats", stats_json(report));
+    if (!out) {
+        json_decref(results);
+        return NULL;
+    }
+    if (counts->failed && json_object_set_new(out, "failed", json_true()))
+        goto fail;
+    if (add_warnings(out, report, secrets) != 0)
+        goto fail;
+    if (args->diff && !args->no_log &&
+        json_object_set_new(out, "diff",
+                            tu_mod_diff(results, TU_MOD_DIFF_CAP)) != 0)
+        goto fail;
+    if (json_object_set_new(out, "results", results) != 0) {
+        results = NULL;
+        goto fail;
+    }
+    results = NULL;
+    if (add_invocation(out, args, secrets) != 0)
+        goto fail;
+    return out;
+fail:
+    json_decref(results);
+    json_decref(out);
+    return NULL;
+}
+
+json_t *tu_mod_result(const tu_report *report, const tu_mod_args *args,
+                      const tu_mod_secrets *secrets)
+{
+    tu_counts counts;
+    tu_report_counts(report, &counts);
+    return tu_mod_result_parts(tu_report_json(report), &counts,
+                               tu_report_changed(report), args, secrets);
+}
+
+json_t *tu_mod_failure(const char *msg, const tu_mod_args *args,
+                       const tu_mod_secrets *secrets)
+{
+    char *words = task_words(msg);
+    char *clean = words ? tu_mod_scrub(secrets, words) : NULL;
+    json_t *out = json_pack("{s:b, s:b, s:s}", "changed", 0, "failed", 1,
+                            "msg", clean ? clean : "the module failed");
+
+    free(words);
+    free(clean);
+    if (out && add_invocation(out, args, secrets) != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+int tu_mod_print(FILE *out, const json_t *result)
+{
+    if (json_dumpf(result, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF)
+        return -1;
+    return fflush(out) == 0 ? 0 : -1;
+}
