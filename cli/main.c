@@ -39,6 +39,26 @@ static int export_records(const tu_cli_args *args, const tu_desired *d,
     return status;
 }
 
+/* The report's warnings, and an interruption, said on stderr too. */
+static void print_warnings(const tu_cli_args *args, const tu_report *report)
+{
+    const json_t *json = tu_report_json(report);
+    size_t i;
+    json_t *w;
+    tu_counts counts;
+
+    if (args->quiet)
+        return;
+    json_array_foreach(json_object_get(json, "warnings"), i, w)
+        fprintf(stderr, "trueup: warning: %s\n", json_string_value(w));
+    if (json_is_true(json_object_get(json, "cancelled"))) {
+        tu_report_counts(report, &counts);
+        fprintf(stderr, "trueup: interrupted: %zu record%s not done (see "
+                "the report); run again to converge\n", counts.failed,
+                counts.failed == 1 ? "" : "s");
+    }
+}
+
 static int run(const tu_cli_args *args)
 {
     tu_error err = {{0}};
@@ -67,6 +87,7 @@ static int run(const tu_cli_args *args)
     tu_cli_progress_init(&progress, args->progress && !args->quiet);
     options.progress = tu_cli_progress_update;
     options.progress_data = &progress;
+    options.cancel = tu_cli_signals_install();
     if (args->export) {
         status = export_records(args, desired, &options);
         tu_cli_progress_clear(&progress);
@@ -77,11 +98,13 @@ static int run(const tu_cli_args *args)
     tu_cli_progress_clear(&progress);
     tu_desired_free(desired);
     if (!report) {
-        tu_cli_error("%s", err.message);
+        tu_cli_error("%s", tu_cli_signalled() ? "interrupted while reading "
+                     "the live records" : err.message);
         if (args->mode == TU_MODE_APPLY)
             fputs("trueup: nothing was pushed\n", stderr);
         return TU_EXIT_ERROR;
     }
+    print_warnings(args, report);
     status = exit_status(args, report);
     if (tu_cli_write_report(args, report) != 0 && status == TU_EXIT_OK)
         status = TU_EXIT_ERROR;

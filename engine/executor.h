@@ -6,7 +6,9 @@
  * multi handle at once; the next queued request is added as one finishes
  * (adding everything and capping connections is quadratic in libcurl 7.88).
  * All transfers share the multi handle's connection cache, so connections
- * are reused.
+ * are reused -- except by requests that are not idempotent, which always
+ * get a new connection (see executor.c: libcurl would otherwise silently
+ * re-send them when a reused connection dies).
  *
  * It is driven with curl_multi_socket_action over an epoll set of its own:
  * tu_exec_drive() waits at most a given time for socket events or timers,
@@ -14,15 +16,27 @@
  * poll tu_exec_fd() and call tu_exec_drive(exec, 0) when it is readable or
  * when tu_exec_timeout_ms() has passed. tu_exec_run() is the blocking loop.
  *
- * Retries: connection-level failures and HTTP 429/502/503/504 are retried
- * up to max_attempts tries in all, after a full-jitter exponential backoff
- * (a random delay in [0, min(retry_max_ms, retry_base_ms * 2^n)]) that is
- * never shorter than the server's Retry-After (clamped to retry_max_ms).
- * A request that is not idempotent (POST) is re-sent only when it certainly
- * never left (the host could not be resolved or connected to, or libcurl
- * reports that no request byte was sent), or after HTTP 429, which says the
- * request was refused unprocessed (RFC 6585). HTTP 502/503/504 are retried
- * only for idempotent requests.
+ * Retries: connection-level failures and HTTP 408/429/500/502/503/504 are
+ * retried up to max_attempts tries in all, after a full-jitter exponential
+ * backoff (a random delay in [0, min(retry_max_ms, retry_base_ms * 2^n)])
+ * that is never shorter than the server's Retry-After (clamped to
+ * retry_max_ms). A request that is not idempotent (POST) is re-sent only
+ * when it certainly never left (the host could not be resolved or
+ * connected to, or libcurl reports that no request byte was sent), or
+ * after HTTP 429, which says the request was refused unprocessed (RFC
+ * 6585). When such a request fails after it may have reached the server
+ * (408, 5xx, or a connection lost or timed out after bytes were sent), it
+ * is not re-sent: its response has may_have_arrived = 1, and the caller
+ * should look whether it took effect before trying again.
+ *
+ * Pacing: rate_limit spaces the start of every attempt (retries included)
+ * evenly; adaptive halves the requests allowed in flight on a 429 (or a
+ * 503 with Retry-After) and adds one back per window of successes (AIMD).
+ *
+ * Stopping: deadline_ms bounds the whole run; tu_exec_cancel (or the
+ * configured should_stop) stops it early. Either way every request still
+ * gets exactly one done call: requests not yet sent finish at once with an
+ * error, requests in flight are bounded (see tu_exec_cancel).
  */
 #ifndef TU_ENGINE_EXECUTOR_H
 #define TU_ENGINE_EXECUTOR_H
@@ -42,13 +56,17 @@ typedef struct tu_http_header {
 typedef struct tu_http_response {
     long status;              /* HTTP status of the last attempt; 0: none */
     CURLcode curl_code;       /* CURLE_OK when an HTTP response arrived */
-    const char *error;        /* libcurl's error text, "" when none */
+    const char *error;        /* what failed, "" when none: libcurl's text
+                                 or the executor's; never a header value */
     char *body;               /* the response body, NUL-terminated, "" if none */
     size_t body_len;
     int body_truncated;       /* the body exceeded max_body_bytes: failed */
     tu_http_header *headers;  /* the last response's headers, if asked for */
     size_t nheaders;
-    unsigned attempts;        /* tries made, >= 1 */
+    unsigned attempts;        /* tries made (0: stopped before the first) */
+    int may_have_arrived;     /* a non-idempotent request failed after it
+                                 may have reached the server: look whether
+                                 it took effect before sending it again */
 } tu_http_response;
 
 /* The value of the first header named `name` (case-insensitive), or NULL. */
@@ -77,10 +95,30 @@ typedef struct tu_exec_config {
     long retry_max_ms;           /* cap on any one delay */
     size_t max_body_bytes;       /* response bodies larger fail; 0: no cap */
     const struct curl_slist *headers; /* sent with every request; copied */
+
+    /* Pacing. */
+    double rate_limit;           /* attempts started per second; 0: none */
+    int adaptive;                /* AIMD on 429 / 503 with Retry-After */
+
+    /* Stopping. */
+    long deadline_ms;            /* the whole run, from tu_exec_new; 0: none */
+    int (*should_stop)(void *data); /* polled by every drive (NULL: none);
+                                    nonzero: tu_exec_cancel(cancel_grace_ms) */
+    void *stop_data;
+    long cancel_grace_ms;        /* in-flight grace when should_stop fires */
+
+    /* TLS. Verification of the server's certificate is on unless insecure.
+     * The paths are copied by tu_exec_new, which checks they are readable. */
+    const char *ca_file;         /* PEM bundle to trust; NULL: the system's */
+    const char *client_cert;     /* PEM client certificate; NULL: none */
+    const char *client_key;      /* its PEM key (NULL: in client_cert) */
+    int insecure;                /* do not verify the server's certificate */
 } tu_exec_config;
 
 /* Defaults: concurrency 16, timeout 30 s, connect 10 s, 4 attempts,
- * backoff 200 ms doubling up to 10 s, bodies up to 256 MiB. */
+ * backoff 200 ms doubling up to 10 s, bodies up to 256 MiB, no rate limit,
+ * fixed concurrency, no deadline, a cancel grace of 5 s, TLS verified
+ * against the system's CAs. */
 void tu_exec_config_init(tu_exec_config *config);
 
 tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err);
@@ -101,15 +139,39 @@ int tu_exec_drive(tu_exec *exec, long timeout_ms);
 /* Drive until nothing is pending. Returns 0 or -1. */
 int tu_exec_run(tu_exec *exec);
 
+/* Stop the run: nothing is sent from now on, for good. Call it from the
+ * thread that drives (a signal handler should only set a flag; see
+ * should_stop); it may be called from a done callback, and again to
+ * shorten the grace. It calls no done itself: the next tu_exec_drive
+ * (whose wait is then 0) finishes
+ *   - queued and retry-waiting requests, and any submitted later, at once:
+ *     curl_code CURLE_ABORTED_BY_CALLBACK, status 0, error "cancelled
+ *     before it was sent", may_have_arrived 0;
+ *   - requests in flight when they end, if within grace_ms (no retries);
+ *     after grace_ms they are aborted: CURLE_ABORTED_BY_CALLBACK, error
+ *     "cancelled while in flight", may_have_arrived 1 for a non-idempotent
+ *     request that had sent bytes.
+ *
+ * The run's deadline (deadline_ms) ends it the same way, with curl_code
+ * CURLE_OPERATION_TIMEDOUT: unsent requests get the error "the run's
+ * deadline passed before this request was sent"; requests in flight are
+ * given a timeout that ends at the deadline (libcurl ends them: error "the
+ * run's deadline passed while this request was in flight"), and a retry
+ * that would come due after the deadline is not waited for: the request
+ * finishes at once with its last response. */
+void tu_exec_cancel(tu_exec *exec, long grace_ms);
+
 /* A file descriptor that becomes readable when tu_exec_drive has work, and
  * the time in ms until it has timer work (-1: none). For callers' loops. */
 int tu_exec_fd(const tu_exec *exec);
 long tu_exec_timeout_ms(const tu_exec *exec);
 
 typedef struct tu_exec_stats {
-    size_t requests;   /* attempts sent, retries included */
-    size_t retries;    /* attempts beyond the first */
-    size_t finished;   /* requests whose done was called */
+    size_t requests;         /* attempts sent, retries included */
+    size_t retries;          /* attempts beyond the first */
+    size_t finished;         /* requests whose done was called */
+    long concurrency_now;    /* requests allowed in flight (adaptive) */
+    long concurrency_min;    /* the lowest it has been */
 } tu_exec_stats;
 
 void tu_exec_stats_get(const tu_exec *exec, tu_exec_stats *stats);

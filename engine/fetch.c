@@ -81,6 +81,10 @@ static void fail_response(tu_fetch *f, const tu_http_response *r,
                           const char *url)
 {
     char *ex;
+    if (r->curl_code != CURLE_OK && r->attempts == 0) {
+        tu_fetch_fail(f, "GET %s: %s", url, r->error);
+        return;
+    }
     if (r->curl_code != CURLE_OK && !r->body_truncated) {
         tu_fetch_fail(f, "GET %s: %s (after %u attempt%s)", url, r->error,
                       r->attempts, r->attempts == 1 ? "" : "s");

@@ -210,6 +210,7 @@ void tu_plan_free(tu_plan *plan)
     for (size_t i = 0; i < plan->count; i++) {
         json_decref(plan->actions[i].changes);
         free(plan->actions[i].error);
+        free(plan->actions[i].note);
     }
     free(plan->actions);
     plan->actions = NULL;

@@ -48,6 +48,10 @@ typedef struct tu_action {
     long http_status;          /* of the request that carried it; 0: none */
     unsigned attempts;
     char *error;               /* owned; why it failed */
+    char *note;                /* owned; what a person should know */
+    unsigned uncertain : 1;    /* failed, but may have taken effect (a
+                                  create that may have reached the server):
+                                  to be checked by re-reading */
 } tu_action;
 
 typedef struct tu_plan {

@@ -52,6 +52,10 @@ static void failure_text(const push_request *req, const tu_http_response *r,
                          char *buf, size_t size)
 {
     char *ex;
+    if (r->curl_code != CURLE_OK && r->attempts == 0) {
+        snprintf(buf, size, "%s %s: %s", req->method, req->url, r->error);
+        return;
+    }
     if (r->curl_code != CURLE_OK) {
         snprintf(buf, size, "%s %s: %s (after %u attempt%s)", req->method,
                  req->url, r->error, r->attempts, r->attempts == 1 ? "" : "s");
@@ -78,6 +82,7 @@ static void push_done(const tu_http_response *r, void *data)
             a->status = TU_STATUS_OK;
             continue;
         }
+        a->uncertain = r->may_have_arrived && a->kind == TU_ACTION_CREATE;
         if (!error[0]) {
             failure_text(req, r, error, sizeof error);
             tu_target_scrub(p->target, error);

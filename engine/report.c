@@ -57,6 +57,8 @@ static json_t *result_json(const tu_action *a)
         json_object_set(r, "changes", a->changes);
     if (a->error)
         json_object_set_new(r, "error", json_string(a->error));
+    if (a->note)
+        json_object_set_new(r, "note", json_string(a->note));
     return r;
 }
 
@@ -84,8 +86,8 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
     json_t *warnings = json_array();
     json_t *out;
 
-    if (f->warning && warnings)
-        json_array_append_new(warnings, json_string(f->warning));
+    for (size_t i = 0; warnings && i < 4 && f->warnings[i]; i++)
+        json_array_append_new(warnings, json_string(f->warnings[i]));
     if (!results || !warnings) {
         json_decref(results);
         json_decref(warnings);
@@ -93,7 +95,7 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
     }
     out = json_pack(
         "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-        "s:I, s:I, s:o}",
+        "s:I, s:I, s:I, s:b, s:I, s:o}",
         "mode", f->mode == TU_MODE_PLAN ? "plan" : "apply",
         "changed", rep->changed,
         "total", (json_int_t)c->total,
@@ -107,6 +109,9 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         "write_requests", (json_int_t)f->write_requests,
         "retries", (json_int_t)f->retries,
         "concurrency", (json_int_t)f->concurrency,
+        "concurrency_min", (json_int_t)f->concurrency_min,
+        "concurrency_end", (json_int_t)f->concurrency_end,
+        "cancelled", f->cancelled,
         "elapsed_ms", (json_int_t)f->elapsed_ms,
         "results", results);
     if (out && json_object_set_new(out, "warnings", warnings) == 0)

@@ -20,9 +20,12 @@ typedef struct tu_report_facts {
     size_t requests;        /* HTTP requests sent, retries included */
     size_t write_requests;  /* of which writes */
     size_t retries;
-    long concurrency;
+    long concurrency;       /* the cap */
+    long concurrency_min;   /* the lowest adaptive concurrency reached */
+    long concurrency_end;   /* where adaptive concurrency ended */
+    int cancelled;          /* stopped by tu_options.cancel */
     long long elapsed_ms;
-    const char *warning;    /* NULL, or a safety threshold passed (plan) */
+    const char *warnings[4]; /* NULL-ended: texts a person should read */
 } tu_report_facts;
 
 /* Count the plan's actions and build the JSON. NULL when out of memory. */

@@ -19,6 +19,7 @@
 #include "state/desired.h"
 #include "state/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -120,6 +121,11 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int cancel_requested(void *flag)
+{
+    return *(volatile sig_atomic_t *)flag != 0;
+}
+
 tu_exec *tu_desired_exec(const tu_desired *d, const tu_options *o,
                          long *concurrency, tu_error *err)
 {
@@ -131,8 +137,21 @@ tu_exec *tu_desired_exec(const tu_desired *d, const tu_options *o,
     cfg.timeout_ms = (long)(s->timeout * 1000);
     cfg.connect_timeout_ms = (long)(s->connect_timeout * 1000);
     cfg.max_attempts = (unsigned)s->retries + 1;
+    cfg.retry_base_ms = (long)(s->retry_delay * 1000);
+    cfg.retry_max_ms = (long)(s->retry_max_delay * 1000);
+    cfg.rate_limit = s->rate_limit;
+    cfg.adaptive = s->adaptive;
+    cfg.deadline_ms = (long)(s->deadline * 1000);
     cfg.max_body_bytes = (size_t)s->max_response_mb * 1024 * 1024;
     cfg.headers = d->target.headers;
+    cfg.ca_file = d->target.tls.ca_file;
+    cfg.client_cert = d->target.tls.client_cert;
+    cfg.client_key = d->target.tls.client_key;
+    cfg.insecure = d->target.tls.insecure;
+    if (o->cancel) {
+        cfg.should_stop = cancel_requested;
+        cfg.stop_data = (void *)o->cancel;
+    }
     *concurrency = cfg.concurrency;
     return tu_exec_new(&cfg, err);
 }
@@ -192,12 +211,93 @@ static void fail_unfinished(tu_plan *plan)
     }
 }
 
+static void add_warning(tu_report_facts *facts, const char *text)
+{
+    size_t i = 0;
+    while (i < 3 && facts->warnings[i])
+        i++;
+    facts->warnings[i] = text;
+}
+
+static int cancelled(const tu_options *o)
+{
+    return o->cancel && *o->cancel;
+}
+
+/* Settle the creates that failed after they may have reached the server:
+ * re-read the live records; a create whose record is there took effect
+ * (ok, with a note), one whose record is not is planned again. Returns the
+ * number planned again. */
+static size_t recheck_uncertain(const tu_desired *d, tu_exec *exec,
+                                tu_plan *plan)
+{
+    tu_recordset now;
+    tu_error ferr = {{0}};
+    size_t again = 0;
+    int fetched = -1;
+    char note[TU_ERROR_MAX + 128];
+
+    for (size_t i = 0; i < plan->count && fetched < 0; i++) {
+        if (plan->actions[i].uncertain)
+            fetched = tu_fetch_live(&d->target, &d->records, exec, &now,
+                                    NULL, NULL, &ferr);
+    }
+    for (size_t i = 0; i < plan->count && fetched != -1; i++) {
+        tu_action *a = &plan->actions[i];
+        if (!a->uncertain)
+            continue;
+        a->uncertain = 0;
+        if (fetched != 0) {
+            snprintf(note, sizeof note, "%s (it may have been created: "
+                     "re-reading to check failed: %s)", a->error, ferr.message);
+            tu_action_fail(a, note);
+        } else if (tu_recordset_find(&now, a->desired->key)) {
+            snprintf(note, sizeof note, "created, although the request "
+                     "failed (%s): re-reading found the record", a->error);
+            free(a->error);
+            a->error = NULL;
+            a->note = strdup(note);
+            a->status = TU_STATUS_OK;
+        } else {
+            free(a->error);
+            a->error = NULL;
+            a->status = TU_STATUS_PLANNED;
+            again++;
+        }
+    }
+    if (fetched == 0)
+        tu_recordset_free(&now);
+    return again;
+}
+
+/* Push the plan, and resend the creates that re-reading shows did not take
+ * effect, up to settings.retries rounds: a create is never sent twice
+ * blindly. Adds the write requests made to *writes. */
+static void push_plan(const tu_desired *d, const tu_options *o,
+                      tu_exec *exec, tu_plan *plan, size_t *writes)
+{
+    for (long round = 0;; round++) {
+        tu_exec_stats before, after;
+        tu_exec_stats_get(exec, &before);
+        if (tu_push_plan(&d->target, exec, plan, o->progress,
+                         o->progress_data) != 0) {
+            fail_unfinished(plan);
+            return;
+        }
+        tu_exec_stats_get(exec, &after);
+        *writes += after.requests - before.requests;
+        if (round >= d->doc.settings.retries || cancelled(o) ||
+            recheck_uncertain(d, exec, plan) == 0)
+            return;
+    }
+}
+
 tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
 {
     long long start = now_ms();
-    tu_report_facts facts = {o->mode, 0, 0, 0, 0, 0, NULL};
+    tu_report_facts facts = {0};
     char threshold[512];
-    tu_exec_stats after_fetch, stats;
+    tu_exec_stats stats;
     tu_recordset live, bulk_desired;
     const tu_recordset *desired;
     tu_plan plan = {0};
@@ -205,6 +305,10 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     tu_exec *exec;
 
     tu_error_clear(err);
+    facts.mode = o->mode;
+    if (d->target.tls.insecure)
+        add_warning(&facts, "target.tls.insecure is set: the server's "
+                    "certificate was not verified");
     exec = tu_desired_exec(d, o, &facts.concurrency, err);
     if (!exec)
         return NULL;
@@ -212,7 +316,6 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
                       o->progress_data,
                       err) != 0)
         goto done;
-    tu_exec_stats_get(exec, &after_fetch);
     desired = run_desired(d, &live, &bulk_desired, err);
     if (!desired || plan_run(d, o, desired, &live, &plan, err) != 0)
         goto done_live;
@@ -222,16 +325,16 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
             tu_error_set(err, "%s", threshold);
             goto done_plan;
         }
-        facts.warning = threshold;
+        add_warning(&facts, threshold);
     }
-    if (o->mode == TU_MODE_APPLY &&
-        tu_push_plan(&d->target, exec, &plan, o->progress,
-                     o->progress_data) != 0)
-        fail_unfinished(&plan);
+    if (o->mode == TU_MODE_APPLY)
+        push_plan(d, o, exec, &plan, &facts.write_requests);
     tu_exec_stats_get(exec, &stats);
     facts.requests = stats.requests;
-    facts.write_requests = stats.requests - after_fetch.requests;
     facts.retries = stats.retries;
+    facts.concurrency_min = stats.concurrency_min;
+    facts.concurrency_end = stats.concurrency_now;
+    facts.cancelled = o->cancel && *o->cancel;
     facts.elapsed_ms = now_ms() - start;
     rep = tu_report_build(&plan, &facts);
     if (!rep)

@@ -7,7 +7,8 @@
  *   header  NAME: $value_env
  *   none
  * A header name or value holding CR or LF is refused: it would let a value
- * inject headers of its own.
+ * inject headers of its own. `tls` names a CA file, a client certificate
+ * and key, or turns verification off (insecure, which is warned about).
  */
 #include "target.h"
 #include "state/error.h"
@@ -19,7 +20,9 @@
 #include <string.h>
 
 static const char *const common_keys[] = {"provider", "base_url", "headers",
-                                          "auth", NULL};
+                                          "auth", "tls", NULL};
+static const char *const tls_keys[] = {"ca_file", "client_cert", "client_key",
+                                       "insecure", NULL};
 enum { AUTH_NONE, AUTH_BEARER, AUTH_BASIC, AUTH_HEADER };
 static const char *const auth_types[] = {"none", "bearer", "basic", "header",
                                          NULL};
@@ -250,6 +253,32 @@ static int parse_headers(tu_target *t, const json_t *obj,
     return 0;
 }
 
+static int parse_tls(tu_target *t, const json_t *obj, const tu_srcmap *map,
+                     tu_error *err)
+{
+    const json_t *tls = NULL;
+    const char *ctx = "target.tls";
+    int rc = tu_schema_object(obj, "tls", 0, map, "target", &tls, err);
+
+    if (rc <= 0)
+        return rc; /* absent: verify with the system's certificates */
+    if (tu_schema_keys(tls, tls_keys, map, ctx, err) != 0 ||
+        tu_schema_string(tls, "ca_file", 0, map, ctx, &t->tls.ca_file,
+                         err) < 0 ||
+        tu_schema_string(tls, "client_cert", 0, map, ctx,
+                         &t->tls.client_cert, err) < 0 ||
+        tu_schema_string(tls, "client_key", 0, map, ctx, &t->tls.client_key,
+                         err) < 0 ||
+        tu_schema_bool(tls, "insecure", map, ctx, &t->tls.insecure, err) < 0)
+        return -1;
+    if (!t->tls.client_cert != !t->tls.client_key) {
+        tu_error_at(err, tu_srcmap_get(map, tls), "target.tls: client_cert "
+                    "and client_key go together; set both or neither");
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_provider(tu_target *t, const json_t *obj,
                           const tu_srcmap *map, tu_error *err)
 {
@@ -316,6 +345,7 @@ int tu_target_parse(tu_target *t, const json_t *obj, const tu_srcmap *map,
         parse_base_url(t, obj, map, err) != 0 ||
         parse_headers(t, obj, map, err) != 0 ||
         parse_auth(t, obj, map, err) != 0 ||
+        parse_tls(t, obj, map, err) != 0 ||
         t->ops->parse(obj, map, &t->cfg, err) != 0) {
         tu_target_free(t);
         return -1;

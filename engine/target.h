@@ -16,8 +16,16 @@
 #include "state/srcmap.h"
 #include "provider.h"
 
+typedef struct tu_tls {
+    const char *ca_file;      /* borrowed from the document; NULL: system */
+    const char *client_cert;  /* NULL: none */
+    const char *client_key;
+    int insecure;             /* do not verify the server (warned) */
+} tu_tls;
+
 struct tu_target {
     const tu_provider_ops *ops;
+    tu_tls tls;
     void *cfg;                   /* owned by ops->free */
     char *base_url;              /* without a trailing '/' */
     struct curl_slist *headers;  /* configured headers and auth */

@@ -21,7 +21,8 @@
 static const char *const top_keys[] = {"target", "settings", "defaults",
                                        "records", "bulk", NULL};
 static const char *const settings_keys[] = {
-    "concurrency", "timeout", "connect_timeout", "retries", "prune",
+    "concurrency", "timeout", "connect_timeout", "retries", "retry_delay",
+    "retry_max_delay", "rate_limit", "adaptive", "deadline", "prune",
     "max_updates", "max_deletes", "min_existing", "max_response_mb", NULL};
 
 void tu_settings_init(tu_settings *s)
@@ -30,6 +31,11 @@ void tu_settings_init(tu_settings *s)
     s->timeout = 30;
     s->connect_timeout = 10;
     s->retries = 3;
+    s->retry_delay = 0.2;
+    s->retry_max_delay = 10;
+    s->rate_limit = 0;
+    s->adaptive = 0;
+    s->deadline = 0;
     s->prune = 0;
     s->max_updates = 100;
     s->max_deletes = 30;
@@ -230,6 +236,16 @@ static int read_settings(tu_doc *doc, tu_error *err)
                          &out->connect_timeout, err) < 0 ||
         tu_schema_int(s, "retries", 0, 100, m, "settings", &out->retries,
                       err) < 0 ||
+        tu_schema_number(s, "retry_delay", 0.001, 60, m, "settings",
+                         &out->retry_delay, err) < 0 ||
+        tu_schema_number(s, "retry_max_delay", 0.001, 3600, m, "settings",
+                         &out->retry_max_delay, err) < 0 ||
+        tu_schema_number(s, "rate_limit", 0, 1000000, m, "settings",
+                         &out->rate_limit, err) < 0 ||
+        tu_schema_bool(s, "adaptive", m, "settings", &out->adaptive,
+                       err) < 0 ||
+        tu_schema_number(s, "deadline", 0, 31536000, m, "settings",
+                         &out->deadline, err) < 0 ||
         tu_schema_bool(s, "prune", m, "settings", &out->prune, err) < 0 ||
         tu_schema_number(s, "max_updates", 0, 100, m, "settings",
                          &out->max_updates, err) < 0 ||

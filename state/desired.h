@@ -22,6 +22,11 @@ typedef struct tu_settings {
     double timeout;          /* seconds per request */
     double connect_timeout;  /* seconds to connect */
     long retries;            /* extra tries for retryable failures */
+    double retry_delay;      /* seconds: the first backoff ceiling */
+    double retry_max_delay;  /* seconds: the longest wait before a retry */
+    double rate_limit;       /* requests started per second; 0: no limit */
+    int adaptive;            /* shrink concurrency on 429, grow it back */
+    double deadline;         /* seconds for the whole run; 0: none */
     int prune;               /* delete live records no desired one names */
     double max_updates;      /* % of live records a run may update */
     double max_deletes;      /* % of live records a run may delete */

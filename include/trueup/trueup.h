@@ -20,6 +20,7 @@
 #ifndef TRUEUP_TRUEUP_H
 #define TRUEUP_TRUEUP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -104,6 +105,13 @@ typedef struct tu_options {
                                   SOA and apex NS) too */
     tu_progress_fn progress;   /* NULL: no progress reports */
     void *progress_data;
+    /* NULL, or a flag that a signal handler may set: once it is nonzero,
+     * no new request starts, those in flight get a few seconds to finish,
+     * and tu_run still reports what happened to every record (unsent
+     * changes failed as "cancelled before it was sent"), so that a re-run
+     * converges. Cancelled during the fetch, tu_run returns NULL and
+     * nothing was pushed. */
+    volatile sig_atomic_t *cancel;
 } tu_options;
 
 /* Fill `options` with the defaults: plan mode, everything as the file says. */

@@ -3,8 +3,15 @@
     with NginxServer(locations) as srv:       # or srv.start() / srv.stop()
         url = srv.url("/path")
 
-`locations` is the text of the server block (location directives); the
-string "{PORT}" in it is replaced with the port chosen. The server runs in
+`locations` is the text of the server block (location directives), and
+`http` optional text for the http block (e.g. split_clients); in both,
+"{PORT}" is replaced with the port chosen and "{DIR}" with the server's
+temporary directory (e.g. for a location's own access_log). With
+tls=TlsFiles(cert, key[, client_ca]) it serves HTTPS with that PEM
+certificate and key, and, when client_ca is given, requires a client
+certificate signed by it (ssl_verify_client on); url() then gives https
+URLs. make_self_signed() makes such files with the openssl tool
+(openssl_available() says whether it is there). The server runs in
 the foreground of a child process (daemon off), in a temporary directory
 holding its configuration, pid, logs and temporary files, on a free
 loopback port, and is stopped (then killed if need be) by stop(), which is
@@ -12,6 +19,7 @@ safe to call more than once. Needs Debian's nginx and
 libnginx-mod-http-echo.
 """
 
+import collections
 import os
 import shutil
 import signal
@@ -43,12 +51,51 @@ http {{
     keepalive_requests 1000000;
     keepalive_timeout 120s;
     default_type application/json;
+{http}
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen 127.0.0.1:{port}{ssl} backlog=4096;
+{tls}
 {locations}
     }}
 }}
 """
+
+
+TlsFiles = collections.namedtuple("TlsFiles", "cert key client_ca",
+                                  defaults=(None,))
+
+
+def _tls_directives(tls):
+    if not tls:
+        return ""
+    text = ("        ssl_certificate %s;\n        ssl_certificate_key %s;\n"
+            "        ssl_protocols TLSv1.2 TLSv1.3;\n"  # 1.22's default lacks 1.3
+            % (tls.cert, tls.key))
+    if tls.client_ca:
+        text += ("        ssl_client_certificate %s;\n"
+                 "        ssl_verify_client on;\n" % tls.client_ca)
+    return text
+
+
+def openssl_available():
+    """Why the openssl tool cannot run here, or None when it can."""
+    if not shutil.which("openssl"):
+        return "the openssl tool is not installed (apt-get install openssl)"
+    return None
+
+
+def make_self_signed(directory, name, common_name="127.0.0.1"):
+    """A self-signed certificate for 127.0.0.1 (also usable as its own CA,
+    e.g. for client certificates): returns (cert path, key path)."""
+    cert = os.path.join(directory, name + ".crt")
+    key = os.path.join(directory, name + ".key")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+         "-keyout", key, "-out", cert, "-days", "2",
+         "-subj", "/CN=" + common_name,
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return cert, key
 
 
 def nginx_available():
@@ -71,14 +118,17 @@ def _nginx_binary():
 
 
 class NginxServer:
-    def __init__(self, locations):
+    def __init__(self, locations, tls=None, http=""):
         self.locations = locations
+        self.http = http
+        self.tls = tls
         self.dir = None
         self.port = None
         self.proc = None
 
     def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        scheme = "https" if self.tls else "http"
+        return "%s://127.0.0.1:%d%s" % (scheme, self.port, path)
 
     def __enter__(self):
         self.start()
@@ -90,12 +140,21 @@ class NginxServer:
     def _write_conf(self):
         user = "user root;" if os.geteuid() == 0 else ""
         text = CONF.format(echo_module=ECHO_MODULE, user=user, dir=self.dir,
-                           port=self.port,
-                           locations=self.locations.replace("{PORT}", str(self.port)))
+                           port=self.port, ssl=" ssl" if self.tls else "",
+                           tls=_tls_directives(self.tls),
+                           http=self._fill(self.http),
+                           locations=self._fill(self.locations))
         path = os.path.join(self.dir, "nginx.conf")
         with open(path, "w") as f:
             f.write(text)
         return path
+
+    def _fill(self, text):
+        return text.replace("{PORT}", str(self.port)).replace("{DIR}", self.dir)
+
+    def path(self, name):
+        """A file in the server's temporary directory."""
+        return os.path.join(self.dir, name)
 
     def _wait_ready(self, timeout=10.0):
         deadline = time.monotonic() + timeout

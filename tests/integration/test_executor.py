@@ -2,9 +2,12 @@
 
 A private nginx with the echo module serves latency, echo, fault and paging
 locations on a free loopback port; tests/tools/exec_probe (path in
-$TU_EXEC_PROBE) runs request lists through the executor and reports what
-happened as JSON. Timed assertions are generous upper bounds only, except
-where the executor must wait (a Retry-After floor), which are lower bounds.
+$TU_EXEC_PROBE, or found next to $TRUEUP in the build tree) runs request
+lists through the executor and reports what happened as JSON. Timed
+assertions are generous upper bounds only, except where the executor must
+wait (a Retry-After floor), which are lower bounds. test_faults.py has the
+fault-handling tests (deadline, cancel, rate limit, AIMD, TLS) and uses
+run_probe and missing_prerequisite from here.
 """
 
 import json
@@ -76,7 +79,17 @@ LOCATIONS = r"""
         }
 """
 
-PROBE = os.environ.get("TU_EXEC_PROBE")
+def probe_path():
+    """$TU_EXEC_PROBE, or BUILD/tests/exec_probe next to $TRUEUP (BUILD/trueup)."""
+    if os.environ.get("TU_EXEC_PROBE"):
+        return os.environ["TU_EXEC_PROBE"]
+    if os.environ.get("TRUEUP"):
+        return os.path.join(os.path.dirname(os.environ["TRUEUP"]), "tests",
+                            "exec_probe")
+    return None
+
+
+PROBE = probe_path()
 
 
 def run_probe(spec, expect_rc=0, timeout=120):
@@ -100,7 +113,7 @@ def run_probe(spec, expect_rc=0, timeout=120):
 def missing_prerequisite():
     """Why these tests cannot run here, or None."""
     if not PROBE or not os.access(PROBE, os.X_OK):
-        return "TU_EXEC_PROBE does not name the exec_probe binary"
+        return "exec_probe not found (set TU_EXEC_PROBE to the binary)"
     return nginx_available()
 
 
@@ -269,6 +282,7 @@ class ExecutorTest(unittest.TestCase):
                     self.assertEqual(r["status"], status, r)
                     self.assertEqual(r["curl_code"], code, r)
                     self.assertEqual(r["attempts"], attempts, r)
+                    self.assertFalse(r["may_have_arrived"], r)  # idempotent
                     self.assertEqual(report["stats"]["requests"], attempts)
                     self.assertEqual(report["stats"]["retries"], attempts - 1)
 
@@ -279,6 +293,7 @@ class ExecutorTest(unittest.TestCase):
                                       "body": "{}", "idempotent": False},
                                      max_attempts=4)
                 self.assertEqual(r["attempts"], 1, r)
+                self.assertTrue(r["may_have_arrived"], r)
                 self.assertEqual(report["stats"]["retries"], 0)
 
     def test_post_retried_on_429(self):
@@ -286,6 +301,7 @@ class ExecutorTest(unittest.TestCase):
         r, _ = self.one({"method": "POST", "url": self.url("/429"), "body": "{}",
                          "idempotent": False}, max_attempts=3)
         self.assertEqual(r["attempts"], 3)
+        self.assertFalse(r["may_have_arrived"], r)  # refused, not acted on
 
     def test_post_retried_on_connection_refused(self):
         url = "http://127.0.0.1:%d/records" % free_port()
@@ -294,6 +310,7 @@ class ExecutorTest(unittest.TestCase):
         self.assertEqual(r["curl_code"], 7, r)  # CURLE_COULDNT_CONNECT
         self.assertEqual(r["status"], 0)
         self.assertEqual(r["attempts"], 3)
+        self.assertFalse(r["may_have_arrived"], r)  # it never left
         self.assertEqual(report["stats"]["retries"], 2)
 
     def test_timeout_is_retried_for_idempotent(self):

@@ -9,9 +9,23 @@
  *   {"concurrency": 16, "max_attempts": 4, "retry_base_ms": 200,
  *    "retry_max_ms": 10000, "timeout_ms": 30000, "connect_timeout_ms": 0,
  *    "max_body_bytes": 0, "headers": ["X-Name: value"],
+ *    "rate_limit": 50.0,        requests per second (0: none)
+ *    "adaptive": false,         AIMD concurrency
+ *    "deadline_ms": 0,          the whole run's deadline (0: none)
+ *    "ca_file": null, "client_cert": null, "client_key": null,
+ *    "insecure": false,         TLS settings (paths)
  *    "mode": "run" | "poll",   run: tu_exec_run; poll: poll(2) on
  *                               tu_exec_fd with tu_exec_timeout_ms, then
  *                               tu_exec_drive(exec, 0)
+ *    "cancel_after_ms": 200,    drive with tu_exec_drive instead, and call
+ *                               tu_exec_cancel(exec, cancel_grace_ms) this
+ *                               long after the first submit
+ *    "stop_after_ms": 200,      set should_stop: it returns 1 from this long
+ *                               after the first submit (any mode); the
+ *                               executor then cancels with cancel_grace_ms
+ *    "cancel_after_done": 3,    call tu_exec_cancel(exec, cancel_grace_ms)
+ *                               from inside the 3rd done callback
+ *    "cancel_grace_ms": 5000,
  *    "repeat": 1,               submit the request list this many times
  *    "results": true,           print one result per request
  *    "print_body": false,
@@ -25,11 +39,13 @@
  *                                          Link rel="next" URL, if any
  *
  * Every field is optional but "requests". The output has the elapsed time,
- * the executor's stats, how many done calls each request got (it must be
- * exactly one), counts by status and curl code, and, when response bodies
- * are JSON objects with numeric "t0" and "t1" (server-side start and end
- * times of the request), the largest number of requests the server had in
- * progress at once ("max_in_flight").
+ * the executor's stats (with concurrency_now and concurrency_min), how many
+ * done calls each request got (it must be exactly one), counts by status,
+ * curl code and error text ("error_counts", "" for none), how many
+ * responses had may_have_arrived (each result has the flag too), and, when
+ * response bodies are JSON objects with numeric "t0" and "t1" (server-side
+ * start and end times of the request), the largest number of requests the
+ * server had in progress at once ("max_in_flight").
  */
 #include "engine/executor.h"
 
@@ -64,6 +80,10 @@ typedef struct probe {
     size_t cap;
     size_t done_calls;
     int failed;               /* out of memory, or a submit failed */
+    double start;             /* when the first request was submitted */
+    long stop_after_ms;       /* should_stop fires this long after: -1 none */
+    long cancel_after_done;   /* cancel from this done call: 0 none */
+    long cancel_grace_ms;
 } probe;
 
 static double now_seconds(void)
@@ -79,6 +99,14 @@ static long spec_long(const json_t *spec, const char *key, long fallback)
     const json_t *v = json_object_get(spec, key);
 
     return json_is_integer(v) ? (long)json_integer_value(v) : fallback;
+}
+
+static double spec_double(const json_t *spec, const char *key,
+                          double fallback)
+{
+    const json_t *v = json_object_get(spec, key);
+
+    return json_is_number(v) ? json_number_value(v) : fallback;
 }
 
 static int spec_bool(const json_t *spec, const char *key, int fallback)
@@ -185,7 +213,7 @@ static json_t *result_json(const probe_record *rec,
                            const tu_http_response *resp)
 {
     const json_t *spec = rec->spec;
-    json_t *r = json_pack("{s:s, s:s, s:i, s:i, s:s, s:i, s:I, s:b}",
+    json_t *r = json_pack("{s:s, s:s, s:i, s:i, s:s, s:i, s:I, s:b, s:b}",
                           "method", spec_string(spec, "method", "GET"),
                           "url", rec->url,
                           "status", (json_int_t)resp->status,
@@ -193,7 +221,8 @@ static json_t *result_json(const probe_record *rec,
                           "error", resp->error,
                           "attempts", (json_int_t)resp->attempts,
                           "body_len", (json_int_t)resp->body_len,
-                          "body_truncated", resp->body_truncated);
+                          "body_truncated", resp->body_truncated,
+                          "may_have_arrived", resp->may_have_arrived);
 
     if (!r)
         return NULL;
@@ -209,6 +238,21 @@ static json_t *result_json(const probe_record *rec,
     if (json_is_array(json_object_get(spec, "lookup")))
         json_object_set_new(r, "lookup",
                             lookup_json(resp, json_object_get(spec, "lookup")));
+    return r;
+}
+
+/* What the report counts, kept small for throughput runs: the error text
+ * and may_have_arrived only when there is one. */
+static json_t *summary_json(const tu_http_response *resp)
+{
+    json_t *r = json_pack("{s:i, s:i, s:i}", "status", (json_int_t)resp->status,
+                          "curl_code", (json_int_t)resp->curl_code,
+                          "attempts", (json_int_t)resp->attempts);
+
+    if (r && resp->error[0])
+        json_object_set_new(r, "error", json_string(resp->error));
+    if (r && resp->may_have_arrived)
+        json_object_set_new(r, "may_have_arrived", json_true());
     return r;
 }
 
@@ -314,12 +358,12 @@ static void on_done(const tu_http_response *resp, void *data)
     if (p->keep_results && !rec->result)
         rec->result = result_json(rec, resp);
     else if (!rec->result)
-        rec->result = json_pack("{s:i, s:i, s:i}", "status",
-                                (json_int_t)resp->status, "curl_code",
-                                (json_int_t)resp->curl_code, "attempts",
-                                (json_int_t)resp->attempts);
+        rec->result = summary_json(resp);
     if (spec_bool(rec->spec, "follow_next", 0))
         follow_next(rec, resp);
+    if (p->cancel_after_done > 0 &&
+        p->done_calls == (size_t)p->cancel_after_done)
+        tu_exec_cancel(p->exec, p->cancel_grace_ms);
 }
 
 static int submit_all(probe *p)
@@ -355,7 +399,46 @@ static int run_polling(tu_exec *exec, long *drives)
     return 0;
 }
 
-static tu_exec *make_exec(const json_t *spec, struct curl_slist **headers)
+/* Drive by hand, and cancel after_ms after the start. */
+static int run_cancelling(probe *p, long after_ms)
+{
+    int cancelled = 0;
+
+    while (tu_exec_pending(p->exec) > 0) {
+        long left = after_ms - (long)((now_seconds() - p->start) * 1000.0);
+        if (!cancelled && left <= 0) {
+            tu_exec_cancel(p->exec, p->cancel_grace_ms);
+            cancelled = 1;
+        }
+        if (tu_exec_drive(p->exec, cancelled ? -1 : left) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* should_stop: a signal flag's stand-in, set by the clock. */
+static int probe_should_stop(void *data)
+{
+    const probe *p = data;
+
+    return (now_seconds() - p->start) * 1000.0 >= (double)p->stop_after_ms;
+}
+
+static void set_pacing_and_tls(tu_exec_config *config, const json_t *spec)
+{
+    config->rate_limit = spec_double(spec, "rate_limit", 0.0);
+    config->adaptive = spec_bool(spec, "adaptive", 0);
+    config->deadline_ms = spec_long(spec, "deadline_ms", 0);
+    config->cancel_grace_ms = spec_long(spec, "cancel_grace_ms",
+                                        config->cancel_grace_ms);
+    config->ca_file = spec_string(spec, "ca_file", NULL);
+    config->client_cert = spec_string(spec, "client_cert", NULL);
+    config->client_key = spec_string(spec, "client_key", NULL);
+    config->insecure = spec_bool(spec, "insecure", 0);
+}
+
+static tu_exec *make_exec(probe *p, const json_t *spec,
+                          struct curl_slist **headers)
 {
     tu_exec_config config;
     tu_error err = {""};
@@ -374,6 +457,14 @@ static tu_exec *make_exec(const json_t *spec, struct curl_slist **headers)
                                           config.connect_timeout_ms);
     config.max_body_bytes = (size_t)spec_long(spec, "max_body_bytes",
                                               (long)config.max_body_bytes);
+    set_pacing_and_tls(&config, spec);
+    p->cancel_grace_ms = config.cancel_grace_ms;
+    p->cancel_after_done = spec_long(spec, "cancel_after_done", 0);
+    p->stop_after_ms = spec_long(spec, "stop_after_ms", -1);
+    if (p->stop_after_ms >= 0) {
+        config.should_stop = probe_should_stop;
+        config.stop_data = p;
+    }
     json_array_foreach(json_object_get(spec, "headers"), i, h)
         if (json_is_string(h))
             *headers = curl_slist_append(*headers, json_string_value(h));
@@ -437,12 +528,23 @@ static void count_key(json_t *counts, json_int_t key)
                         json_integer(v ? json_integer_value(v) + 1 : 1));
 }
 
+static void count_text(json_t *counts, const char *text)
+{
+    json_t *v;
+
+    if (!text)
+        text = "";
+    v = json_object_get(counts, text);
+    json_object_set_new(counts, text,
+                        json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
 static json_t *report(probe *p, double elapsed, long drives)
 {
     tu_exec_stats stats;
     json_t *out, *results = json_array(), *statuses = json_object(),
-                 *codes = json_object();
-    size_t i, bad = 0;
+                 *codes = json_object(), *errors = json_object();
+    size_t i, bad = 0, arrived = 0;
     json_int_t attempts = 0;
     long overlap = max_overlap(p);
 
@@ -456,22 +558,28 @@ static json_t *report(probe *p, double elapsed, long drives)
             continue;
         count_key(statuses, json_integer_value(json_object_get(r, "status")));
         count_key(codes, json_integer_value(json_object_get(r, "curl_code")));
+        count_text(errors, json_string_value(json_object_get(r, "error")));
+        arrived += json_is_true(json_object_get(r, "may_have_arrived"));
         attempts += json_integer_value(json_object_get(r, "attempts"));
         if (p->keep_results)
             json_array_append(results, r);
     }
-    out = json_pack("{s:f, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:o, s:o,"
-                    " s:I, s:I, s:b}",
+    out = json_pack("{s:f, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I,"
+                    " s:o, s:o, s:o, s:I, s:I, s:I, s:b}",
                     "elapsed_ms", elapsed * 1000.0,
                     "stats", "requests", (json_int_t)stats.requests,
                     "retries", (json_int_t)stats.retries,
                     "finished", (json_int_t)stats.finished,
+                    "concurrency_now", (json_int_t)stats.concurrency_now,
+                    "concurrency_min", (json_int_t)stats.concurrency_min,
                     "submitted", (json_int_t)p->nrecords,
                     "done_calls", (json_int_t)p->done_calls,
                     "done_count_errors", (json_int_t)bad,
                     "attempts_total", attempts,
                     "status_counts", statuses,
                     "curl_code_counts", codes,
+                    "error_counts", errors,
+                    "may_have_arrived_count", (json_int_t)arrived,
                     "pending_after", (json_int_t)tu_exec_pending(p->exec),
                     "drive_calls", (json_int_t)drives,
                     "failed", p->failed);
@@ -518,20 +626,23 @@ static json_t *load_spec(int argc, char **argv)
 
 static int run_probe(probe *p)
 {
-    long drives = 0;
-    double start = now_seconds(), elapsed;
+    long drives = 0, cancel_after = spec_long(p->spec, "cancel_after_ms", -1);
+    double elapsed;
     int rc;
     json_t *out;
 
+    p->start = now_seconds();
     if (submit_all(p) < 0) {
         fprintf(stderr, "exec_probe: cannot submit\n");
         return 2;
     }
-    if (strcmp(spec_string(p->spec, "mode", "run"), "poll") == 0)
+    if (cancel_after >= 0)
+        rc = run_cancelling(p, cancel_after);
+    else if (strcmp(spec_string(p->spec, "mode", "run"), "poll") == 0)
         rc = run_polling(p->exec, &drives);
     else
         rc = tu_exec_run(p->exec);
-    elapsed = now_seconds() - start;
+    elapsed = now_seconds() - p->start;
     if (rc < 0)
         fprintf(stderr, "exec_probe: the executor failed\n");
     out = report(p, elapsed, drives);
@@ -552,7 +663,7 @@ int main(int argc, char **argv)
         return 2;
     memset(&p, 0, sizeof p);
     spec = load_spec(argc, argv);
-    if (spec && (p.exec = make_exec(spec, &headers))) {
+    if (spec && (p.exec = make_exec(&p, spec, &headers))) {
         p.spec = spec;
         p.print_body = spec_bool(spec, "print_body", 0);
         p.keep_results = spec_bool(spec, "results", 1);

@@ -87,7 +87,10 @@ static void assert_json(const json_t *value, const char *expected)
 
 static tu_report *build(fixture *f, tu_mode mode)
 {
-    tu_report_facts facts = {mode, 12, 5, 2, 16, 1234, NULL};
+    tu_report_facts facts = {.mode = mode, .requests = 12,
+                             .write_requests = 5, .retries = 2,
+                             .concurrency = 16, .concurrency_min = 4,
+                             .concurrency_end = 8, .elapsed_ms = 1234};
     tu_report *rep = tu_report_build(&f->plan, &facts);
     assert_non_null(rep);
     return rep;
@@ -131,7 +134,7 @@ static void test_plan_mode(void **state)
     assert_int_equal(tu_report_changed(rep), 1);
     assert_ptr_equal(tu_report_json(rep), rep->json);
     assert_json(tu_report_json(rep),
-        "{\"changed\":true,\"concurrency\":16,\"created\":1,\"deleted\":2,"
+        "{\"cancelled\":false,\"changed\":true,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"created\":1,\"deleted\":2,"
         "\"elapsed_ms\":1234,\"failed\":1,\"mode\":\"plan\",\"requests\":12,"
         "\"results\":["
         "{\"action\":\"create\",\"changes\":{\"name\":{\"after\":\"new\"},"
@@ -185,7 +188,7 @@ static void test_empty_plan(void **state)
     fixture *f = *state;
     tu_report *rep = build(f, TU_MODE_APPLY);
     assert_json(tu_report_json(rep),
-        "{\"changed\":false,\"concurrency\":16,\"created\":0,\"deleted\":0,"
+        "{\"cancelled\":false,\"changed\":false,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"created\":0,\"deleted\":0,"
         "\"elapsed_ms\":1234,\"failed\":0,\"mode\":\"apply\",\"requests\":12,"
         "\"results\":[],\"retries\":2,\"skipped\":0,\"succeeded\":0,"
         "\"total\":0,\"updated\":0,\"warnings\":[],\"write_requests\":5}");
