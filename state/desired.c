@@ -450,9 +450,13 @@ static int add_record(const tu_doc *doc, const json_t *item,
     r->absent = (unsigned)absent;
     if (first != SIZE_MAX) {
         tu_srcpos fp = out->items[first].pos;
-        tu_error_at(err, pos, "record '%s' is declared twice: also at %s:%u; "
-                    "keep one of them", r->label, fp.file ? fp.file : "?",
-                    fp.line);
+        if (fp.file)
+            tu_error_at(err, pos, "record '%s' is declared twice: also at "
+                        "%s:%u; keep one of them", r->label, fp.file,
+                        fp.line);
+        else
+            tu_error_at(err, pos, "records[%zu]: record '%s' is declared "
+                        "twice; keep one of them", origin->index, r->label);
         return -1;
     }
     return 0;

@@ -51,7 +51,9 @@ static int emit_object(yaml_emitter_t *e, const json_t *obj,
         emit(e, &ev))
         return -1;
     json_object_foreach((json_t *)obj, key, value) {
-        yaml_scalar_style_t ks = tu_yaml_plain_is_string(key, strlen(key))
+        /* "<<" plain is the merge key: a field of that name is quoted */
+        yaml_scalar_style_t ks = tu_yaml_plain_is_string(key, strlen(key)) &&
+                                         strcmp(key, "<<") != 0
                                      ? YAML_ANY_SCALAR_STYLE
                                      : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
         if (emit_text(e, key, strlen(key), ks) || emit_value(e, value))

@@ -1113,6 +1113,7 @@ json_t *tu_yaml_scalar(const char *text, size_t len, const char *name,
     yl_loader l;
     tu_srcpos pos = {name, 0, 0};
     json_t *value;
+    char *copy;
 
     memset(&l, 0, sizeof l);
     l.err = err;
@@ -1120,7 +1121,14 @@ json_t *tu_yaml_scalar(const char *text, size_t len, const char *name,
         tu_error_set(err, "%s: a value cannot contain a NUL character", name);
         return NULL;
     }
-    value = yl_resolve_plain(&l, text, len, pos);
+    /* the resolver's number parsing and messages read a terminated string */
+    copy = strndup(text, len);
+    if (!copy) {
+        tu_error_set(err, "%s: out of memory", name);
+        return NULL;
+    }
+    value = yl_resolve_plain(&l, copy, len, pos);
+    free(copy);
     if (l.c_locale)
         freelocale(l.c_locale);
     return value;
