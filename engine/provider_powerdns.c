@@ -30,6 +30,7 @@
 #include "push.h"
 #include "target.h"
 #include "urltemplate.h"
+#include "state/buffer.h"
 #include "state/error.h"
 #include "state/json_util.h"
 #include "state/listpage.h"
@@ -735,29 +736,10 @@ static int pdns_fetch(const tu_target *t, tu_fetch *f)
 /* ---- pushing ------------------------------------------------------------ */
 
 typedef struct batch {
-    char *body;
-    size_t len, cap;
+    tu_buffer body;        /* {"rrsets":[...  */
     tu_action **covered;
     size_t n;
 } batch;
-
-static int batch_append(batch *b, const char *text, size_t len)
-{
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *body;
-        while (cap < b->len + len + 1)
-            cap *= 2;
-        if (!(body = realloc(b->body, cap)))
-            return -1;
-        b->body = body;
-        b->cap = cap;
-    }
-    memcpy(b->body + b->len, text, len);
-    b->len += len;
-    b->body[b->len] = '\0';
-    return 0;
-}
 
 static const json_t *record_fields_of(const tu_action *a)
 {
@@ -828,15 +810,15 @@ static void batch_send(tu_push *p, const char *url, batch *b)
 {
     if (b->n == 0)
         return;
-    if (batch_append(b, "]}", 2) != 0) {
+    if (tu_buffer_puts(&b->body, "]}") != 0) {
         for (size_t i = 0; i < b->n; i++)
             tu_action_fail(b->covered[i], "out of memory");
-        free(b->body);
+        tu_buffer_free(&b->body);
     } else {
-        tu_push_send(p, "PATCH", url, b->body, b->len, 1, b->covered, b->n);
+        size_t len = b->body.len;
+        tu_push_send(p, "PATCH", url, tu_buffer_take(&b->body), len, 1,
+                     b->covered, b->n);
     }
-    b->body = NULL;
-    b->len = b->cap = 0;
     b->n = 0;
 }
 
@@ -856,13 +838,13 @@ static void batch_add(const tu_target *t, tu_push *p, const char *url,
     }
     len = strlen(text);
     if (b->n > 0 && ((long)b->n >= c->batch_size ||
-                     b->len + len + 3 > PDNS_BATCH_BYTES))
+                     b->body.len + len + 3 > PDNS_BATCH_BYTES))
         batch_send(p, url, b);
-    mark = b->len;
-    if (batch_append(b, b->n ? "," : "{\"rrsets\":[", b->n ? 1 : 11) != 0 ||
-        batch_append(b, text, len) != 0) {
-        if (b->body)
-            b->body[b->len = mark] = '\0';
+    mark = b->body.len;
+    if (tu_buffer_puts(&b->body, b->n ? "," : "{\"rrsets\":[") != 0 ||
+        tu_buffer_add(&b->body, text, len) != 0) {
+        if (b->body.data)
+            b->body.data[b->body.len = mark] = '\0';
         tu_action_fail(a, "out of memory");
     } else {
         b->covered[b->n++] = a;
@@ -896,7 +878,7 @@ static void push_zone(const tu_target *t, tu_push *p, const pending *todo,
 {
     const pdns_cfg *c = t->cfg;
     char *url = zone_url(t, c->zones[todo[0].zone]);
-    batch b = {NULL, 0, 0, covered, 0};
+    batch b = {TU_BUFFER_INIT, covered, 0};
 
     for (size_t i = 0; i < n; i++) {
         if (!url)
@@ -906,7 +888,7 @@ static void push_zone(const tu_target *t, tu_push *p, const pending *todo,
     }
     if (url)
         batch_send(p, url, &b);
-    free(b.body);
+    tu_buffer_free(&b.body);
     free(url);
 }
 
