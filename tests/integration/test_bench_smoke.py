@@ -1,0 +1,216 @@
+"""test_bench_smoke.py -- the benchmark harness must not rot.
+
+Runs `bench/run --tiny` (tiny N, one repetition, a few seconds) with the
+trueup under test ($TRUEUP) and checks that the harness produced a table
+with every scenario and that trueup's runs in it did what they should: exit
+status 0 and report counts (write_requests == records changed, no failures,
+zero writes on the idempotent re-run). It never asserts a timing: the
+figures are not a pass/fail criterion.
+
+It also checks that every server bench/run started (nginx, pdns_server;
+their pids are in its JSON output) is gone afterwards. bench/run stops
+them itself, on failure and on SIGTERM too; this test sends SIGTERM on a
+timeout before anything harsher.
+
+Scenario 5 (PowerDNS): trueup's runs must have changed every rrset's TTL on
+the real server in as many PATCHes as the report counts. (A trueup built
+without the powerdns provider is reported "not available" by bench/run,
+and then only the harness's side is checked.)
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.environ.get("TU_SOURCE_DIR") or os.path.dirname(
+    os.path.dirname(HERE))
+BENCH = os.path.join(SOURCE_DIR, "bench", "run")
+TRUEUP = os.environ.get("TRUEUP") or os.path.join(SOURCE_DIR, "build",
+                                                  "trueup")
+sys.path.insert(0, os.path.join(SOURCE_DIR, "bench"))
+import servers  # noqa: E402  (bench/servers.py: what the harness needs)
+
+TIMEOUT_S = 120
+
+
+def missing_prerequisite():
+    if not os.access(TRUEUP, os.X_OK):
+        return "no trueup binary at %s (set TRUEUP)" % TRUEUP
+    if not shutil.which("curl"):
+        return "curl is not installed"
+    return servers.nginx_unavailable()
+
+
+def alive(pid):
+    """True when `pid` still runs (a zombie does not count)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+class BenchSmokeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        why = missing_prerequisite()
+        if why and os.environ.get("CI"):
+            raise RuntimeError(why)  # CI installs all of these: never skip
+        if why:
+            raise unittest.SkipTest(why)
+        cls.tmp = tempfile.mkdtemp(prefix="tu-bench-smoke-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        cls.json_path = os.path.join(cls.tmp, "bench.json")
+        cmd = [sys.executable, BENCH, "--tiny", "--trueup", TRUEUP,
+               "--json", cls.json_path, "--workdir",
+               os.path.join(cls.tmp, "work")]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL)
+        try:
+            cls.stdout, cls.stderr = proc.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGTERM)   # bench/run stops its servers
+            try:
+                proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+            raise AssertionError("bench/run --tiny took over %d s" % TIMEOUT_S)
+        cls.rc = proc.returncode
+        try:
+            with open(cls.json_path) as f:
+                cls.doc = json.load(f)
+        except (OSError, ValueError):
+            cls.doc = None
+
+    def describe(self):
+        return "exit %s\n--- stdout\n%s\n--- stderr\n%s" % (
+            self.rc, self.stdout[-6000:], self.stderr[-6000:])
+
+    def scenario(self, n):
+        self.assertIsNotNone(self.doc, self.describe())
+        self.assertIn(str(n), self.doc["scenarios"], self.describe())
+        return self.doc["scenarios"][str(n)]
+
+    def runs(self, n, tool):
+        return [r for r in self.scenario(n)["runs"] if r["tool"] == tool]
+
+    def size(self, n):
+        return self.doc["sizes"][str(n)]
+
+    def assert_trueup_ok(self, n, tool="trueup apply", **counts):
+        runs = self.runs(n, tool)
+        self.assertTrue(runs, "scenario %d has no %r run\n%s"
+                        % (n, tool, self.describe()))
+        for r in runs:
+            self.assertTrue(r["ok"], "scenario %d, %s: %s" % (n, tool,
+                                                              r["problem"]))
+            self.assertEqual(r["rc"], 0, r)
+            for k, v in counts.items():
+                self.assertEqual(r["report"][k], v, "%s in %r" % (k, r))
+
+    # -- the run as a whole
+    def test_exit_status_and_json(self):
+        self.assertEqual(self.rc, 0, self.describe())
+        self.assertIsNotNone(self.doc, self.describe())
+        self.assertTrue(self.doc["ok"], self.describe())
+
+    def test_table_has_every_scenario(self):
+        for n, name in ((1, "latency-bound"), (2, "throughput-bound"),
+                        (3, "scale"), (4, "idempotent re-run"),
+                        (5, "PowerDNS")):
+            self.assertIn("## Scenario %d: %s" % (n, name), self.stdout,
+                          self.describe())
+            self.assertRegex(self.stdout, r"\| %d %s \| .* \|" %
+                             (n, re.escape(name)), self.describe())
+        self.assertIn("| tool | wall s (median)", self.stdout)
+
+    def test_servers_are_stopped(self):
+        self.assertIsNotNone(self.doc, self.describe())
+        names = [s["name"] for s in self.doc["servers"]]
+        self.assertIn("nginx", names)
+        for s in self.doc["servers"]:
+            self.assertFalse(alive(s["pid"]), "%s (pid %d) still runs"
+                             % (s["name"], s["pid"]))
+
+    # -- trueup's runs in each scenario
+    def test_latency_bound(self):
+        n = self.size(1)
+        self.assert_trueup_ok(1, write_requests=n, succeeded=n, updated=n,
+                              failed=0, requests=n + 1)
+        self.assert_trueup_ok(1, "trueup plan (no push)", updated=n,
+                              write_requests=0)
+
+    def test_throughput_bound(self):
+        n = self.size(2)
+        self.assert_trueup_ok(2, write_requests=n, succeeded=n, failed=0)
+
+    def test_scale_plan(self):
+        n = self.size(3)
+        self.assert_trueup_ok(3, "trueup plan", total=n, updated=n // 10,
+                              skipped=n - n // 10, write_requests=0,
+                              failed=0)
+        for tool in ("load only", "fetch only (1 desired)"):
+            for r in self.runs(3, tool):
+                self.assertTrue(r["ok"], "%s: %s" % (tool, r["problem"]))
+        phases = self.scenario(3)["summary"]["phases"]
+        self.assertEqual(len(phases), 4)
+
+    def test_idempotent_rerun(self):
+        n = self.size(4)
+        self.assert_trueup_ok(4, write_requests=0, requests=1, skipped=n,
+                              failed=0, changed=False)
+
+    def test_peers_ran_the_same_job(self):
+        for n in (1, 2):
+            for tool in ("curl --parallel", "python aiohttp"):
+                runs = self.runs(n, tool)
+                if tool == "python aiohttp" and not runs:
+                    self.assertIn("not available", self.doc["machine"][
+                        "python peer"])
+                    continue
+                self.assertTrue(runs, "scenario %d: no %s run" % (n, tool))
+                for r in runs:
+                    self.assertTrue(r["ok"], "%s: %s" % (tool, r["problem"]))
+                    if tool == "python aiohttp":
+                        self.assertEqual(r["report"]["write_requests"],
+                                         self.size(n))
+            for r in self.runs(n, "floor: minimal libcurl loop"):
+                self.assertTrue(r["ok"], "floor: %s" % r["problem"])
+
+    def test_powerdns(self):
+        s = self.scenario(5)["summary"]
+        if s.get("unavailable"):       # no PowerDNS on this machine
+            if os.environ.get("CI"):
+                self.fail("PowerDNS must be installed in CI: %s"
+                          % s["unavailable"])
+            self.assertIn("not available", self.stdout)
+            return
+        for r in self.scenario(5)["runs"]:
+            if r["tool"].startswith("curl"):
+                self.assertTrue(r["ok"], "%s: %s" % (r["tool"], r["problem"]))
+        if s.get("trueup_unavailable"):   # the provider is not built in yet
+            self.assertIn("trueup: not available", self.stdout)
+            self.assertFalse(self.runs(5, "trueup apply"))
+            return
+        n = self.size(5)
+        for tool in ("trueup apply", "trueup apply --match --set"):
+            self.assert_trueup_ok(5, tool, succeeded=n, updated=n, failed=0)
+            for r in self.runs(5, tool):
+                self.assertEqual(r["extra"]["rrsets_not_changed"], 0)
+                # batched: far fewer PATCHes than rrsets, each one counted
+                self.assertEqual(r["extra"]["zone_patches"],
+                                 r["report"]["write_requests"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
