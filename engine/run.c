@@ -56,8 +56,9 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
         return NULL;
     }
     d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
-    if (tu_doc_records(&d->doc, &key, normalize_desired, &d->target,
-                       &d->records, err) != 0) {
+    if (tu_doc_records(&d->doc, &key,
+                       d->target.ops->normalize ? normalize_desired : NULL,
+                       &d->target, &d->records, err) != 0) {
         tu_desired_free(d);
         return NULL;
     }

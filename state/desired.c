@@ -369,12 +369,21 @@ static int record_state(const json_t *item, const tu_srcmap *map,
     return 0;
 }
 
-static json_t *record_fields(const json_t *defaults, const json_t *item)
+/* The record's fields: the loaded mapping itself when there is nothing to
+ * add or take out and nobody will change it (no defaults, no `state`, no
+ * normaliser), which saves a copy of every record of a large file; else a
+ * copy with `state` taken out and the defaults merged under. */
+static json_t *record_fields(const json_t *defaults, const json_t *item,
+                             int will_normalize)
 {
-    json_t *fields = json_object();
+    json_t *fields;
     const char *key;
     json_t *value;
 
+    if (!will_normalize && json_object_size(defaults) == 0 &&
+        !json_object_get(item, "state"))
+        return json_incref((json_t *)item);
+    fields = json_object();
     if (!fields)
         return NULL;
     json_object_foreach((json_t *)item, key, value) {
@@ -420,7 +429,7 @@ static int add_record(const tu_doc *doc, const json_t *item,
     }
     if (record_state(item, doc->map, &absent, err) != 0)
         return -1;
-    fields = record_fields(doc->defaults, item);
+    fields = record_fields(doc->defaults, item, normalize != NULL);
     if (!fields) {
         tu_error_set(err, "out of memory");
         return -1;

@@ -49,18 +49,18 @@ static int add_key_part(tu_buffer *key, tu_buffer *label, const json_t *v,
                         size_t i)
 {
     char head[32];
-    char *text = tu_json_text(v);
-    const char *raw = json_is_string(v) ? json_string_value(v) : text;
-    size_t n = json_is_string(v) ? json_string_length(v)
-                                 : (text ? strlen(text) : 0);
+    /* strings are used in place: one allocation less per key field */
+    char *text = json_is_string(v) ? NULL : tu_json_text(v);
+    const char *raw = text ? text : json_string_value(v);
+    size_t n = text ? strlen(text) : json_string_length(v);
     int rc;
 
-    if (!text)
+    if (!raw)
         return -1;
     snprintf(head, sizeof head, "%c%zu:", type_tag(v), n);
     rc = tu_buffer_add(key, head, strlen(head)) | add_escaped(key, raw, n) |
          (i ? tu_buffer_add(label, "|", 1) : 0) |
-         tu_buffer_add(label, text, strlen(text));
+         tu_buffer_add(label, raw, strlen(raw));
     free(text);
     return rc ? -1 : 0;
 }

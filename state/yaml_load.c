@@ -100,6 +100,11 @@ typedef struct yl_loader {
     json_t *root;
     int documents;
     locale_t c_locale;           /* created on the first float */
+    /* The key waiting for its value, one buffer per nesting level, reused
+     * from key to key (a frame's `key` points into its level's buffer):
+     * no allocation per key of a large file. */
+    char *key_buf[TU_YAML_MAX_DEPTH];
+    size_t key_cap[TU_YAML_MAX_DEPTH];
 } yl_loader;
 
 typedef enum yl_tag {
@@ -545,8 +550,7 @@ static void yl_frame_release(yl_frame *f)
     json_decref(f->value);
     json_decref(f->merges);
     free(f->anchor);
-    free(f->key);
-    memset(f, 0, sizeof *f);
+    memset(f, 0, sizeof *f); /* f->key is the loader's key buffer */
 }
 
 static int yl_merge_error(yl_loader *l, json_t *value, tu_srcpos pos)
@@ -601,7 +605,6 @@ static int yl_map_value(yl_loader *l, yl_frame *f, json_t *value,
         return yl_merge_add(l, f, value, pos);
     }
     rc = json_object_set_new(f->value, f->key, value);
-    free(f->key);
     f->key = NULL;
     if (rc || tu_srcmap_add_member(l->map, f->value, f->key_pos) < 0)
         return yl_oom(l, f->key_pos);
@@ -723,6 +726,23 @@ static int yl_duplicate(yl_loader *l, const char *key, tu_srcpos first,
 }
 
 /* Make `text` the waiting key of the mapping on top. */
+/* `text` copied into the key buffer of the current nesting level. */
+static char *yl_key_buffer(yl_loader *l, const char *text, size_t len)
+{
+    size_t level = l->depth - 1;
+    if (len + 1 > l->key_cap[level]) {
+        size_t cap = len + 1 < 64 ? 64 : len + 1;
+        char *buf = realloc(l->key_buf[level], cap);
+        if (!buf)
+            return NULL;
+        l->key_buf[level] = buf;
+        l->key_cap[level] = cap;
+    }
+    memcpy(l->key_buf[level], text, len);
+    l->key_buf[level][len] = '\0';
+    return l->key_buf[level];
+}
+
 static int yl_take_key(yl_loader *l, const char *text, size_t len,
                        tu_srcpos pos)
 {
@@ -734,7 +754,7 @@ static int yl_take_key(yl_loader *l, const char *text, size_t len,
     if (json_object_get(f->value, text))
         return yl_duplicate(l, text, tu_srcmap_member(l->map, f->value, text),
                             pos);
-    f->key = strdup(text);
+    f->key = yl_key_buffer(l, text, len);
     if (!f->key)
         return yl_oom(l, pos);
     f->key_pos = pos;
@@ -979,6 +999,8 @@ static void yl_loader_free(yl_loader *l)
     while (l->depth)
         yl_frame_release(&l->stack[--l->depth]);
     yl_anchors_free(&l->anchors);
+    for (size_t i = 0; i < TU_YAML_MAX_DEPTH; i++)
+        free(l->key_buf[i]);
     json_decref(l->root);
     yaml_parser_delete(&l->parser);
     if (l->c_locale)

@@ -469,7 +469,7 @@ class ZonesAndBatches(PdnsCase):
         path = self.desired([z], [
             {"name": "h%d" % i, "type": "A", "ttl": 600,
              "records": ["10.0.%d.%d" % (i // 250, i % 250)]}
-            for i in range(n)])
+            for i in range(n)], batch_size=500)
         start = time.monotonic()
         rep = self.apply(path)
         wall = time.monotonic() - start
