@@ -175,7 +175,8 @@ static void test_parse(void **state)
     pdns_cfg *c = parse_ok("{\"zones\": [\"Example.ORG\", \"b.net.\"]}");
     (void)state;
     assert_string_equal(c->server, "localhost");
-    assert_int_equal(c->batch_size, 500);
+    assert_int_equal(c->batch_size, 2000);
+    assert_int_equal(c->write_concurrency, 1);
     assert_int_equal(c->nzones, 2);
     assert_string_equal(c->zones[0], "example.org.");
     assert_string_equal(c->zones[1], "b.net.");
