@@ -100,6 +100,11 @@ tu_desired *tu_desired_load_json(const json_t *document, const char *name,
     return desired_finish(d, err);
 }
 
+const char *tu_desired_secret(const tu_desired *d, size_t index)
+{
+    return index < d->target.nsecrets ? d->target.secrets[index] : NULL;
+}
+
 size_t tu_desired_record_count(const tu_desired *d)
 {
     return d->records.count;

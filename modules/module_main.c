@@ -44,7 +44,21 @@ static const char *with_hint(const char *message, char *buf, size_t size)
     return buf;
 }
 
-static json_t *run(const tu_mod_args *args, const tu_mod_secrets *secrets)
+/* The secrets the library read for the target, exactly: added to those
+ * found by scanning the arguments, which remain a second net for output
+ * written before the desired state is loaded. */
+static int add_library_secrets(const tu_desired *desired,
+                               tu_mod_secrets *secrets)
+{
+    const char *value;
+    for (size_t i = 0; (value = tu_desired_secret(desired, i)) != NULL; i++) {
+        if (tu_mod_secrets_add(secrets, value) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static json_t *run(const tu_mod_args *args, tu_mod_secrets *secrets)
 {
     char msg[TU_ERROR_MAX + 128];
     tu_error err = {{0}};
@@ -62,6 +76,10 @@ static json_t *run(const tu_mod_args *args, const tu_mod_secrets *secrets)
     if (!desired)
         return tu_mod_failure(with_hint(err.message, msg, sizeof msg), args,
                               secrets);
+    if (add_library_secrets(desired, secrets) != 0) {
+        tu_desired_free(desired);
+        return tu_mod_failure("out of memory", args, secrets);
+    }
     tu_options_init(&options);
     options.mode = args->check_mode ? TU_MODE_PLAN : TU_MODE_APPLY;
     options.concurrency = args->concurrency;

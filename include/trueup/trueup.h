@@ -74,6 +74,13 @@ int tu_desired_add_bulk(tu_desired *desired, const char *const *match,
                         size_t nmatch, const char *const *set, size_t nset,
                         tu_error *error);
 
+/* The index-th secret value read from the environment for the target
+ * (a token, a password, a header value; also derived forms such as the
+ * Basic credentials), or NULL past the last. For an embedding program
+ * that writes output of its own and must keep it free of secrets; texts
+ * libtrueup writes are scrubbed of them already. Borrowed. */
+const char *tu_desired_secret(const tu_desired *desired, size_t index);
+
 /* The number of desired records loaded (absent ones included). */
 size_t tu_desired_record_count(const tu_desired *desired);
 

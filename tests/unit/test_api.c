@@ -1,7 +1,7 @@
 /* test_api.c -- the public API (include/trueup/trueup.h), one test per
  * function that needs no server: tu_version, tu_options_init,
  * tu_desired_load (success, merge, and located errors),
- * tu_desired_load_json,
+ * tu_desired_load_json, tu_desired_secret,
  * tu_desired_record_count, tu_desired_free, and tu_run's refusal when the API cannot be reached
  * (nothing listens on the port: the run cannot proceed). The report
  * functions are covered by test_report.c, a full run by the integration
@@ -130,6 +130,33 @@ static void test_desired_load_json(void **state)
     json_decref(before);
 }
 
+/* The secrets a target read from the environment, derived forms too. */
+static void test_desired_secret(void **state)
+{
+    char *path = write_temp(
+        "target:\n  provider: rest\n  base_url: http://127.0.0.1:1\n"
+        "  auth: {type: basic, username: ann, password_env: TU_TEST_PW}\n"
+        "  resource: {list: /r, key: name}\n");
+    const char *paths[] = {path};
+    tu_error err = {{0}};
+    tu_desired *d;
+    (void)state;
+
+    setenv("TU_TEST_PW", "s3cret-pw", 1);
+    d = tu_desired_load(paths, 1, &err);
+    assert_non_null(d);
+    assert_string_equal(tu_desired_secret(d, 0), "s3cret-pw");
+    /* base64("ann:s3cret-pw"), alone and as the header value */
+    assert_string_equal(tu_desired_secret(d, 1), "YW5uOnMzY3JldC1wdw==");
+    assert_string_equal(tu_desired_secret(d, 2),
+                        "Basic YW5uOnMzY3JldC1wdw==");
+    assert_null(tu_desired_secret(d, 3));
+    tu_desired_free(d);
+    unsetenv("TU_TEST_PW");
+    unlink(path);
+    free(path);
+}
+
 static void test_run_cannot_reach_api(void **state)
 {
     char *target = write_temp(target_yaml);
@@ -158,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_desired_load_and_count),
         cmocka_unit_test(test_desired_load_errors),
         cmocka_unit_test(test_desired_load_json),
+        cmocka_unit_test(test_desired_secret),
         cmocka_unit_test(test_run_cannot_reach_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
