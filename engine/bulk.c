@@ -92,6 +92,15 @@ static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
     return 0;
 }
 
+/* The live record's key fields, laid into `fields`. */
+static void put_key_fields(json_t *fields, const tu_record *l,
+                           const tu_keyspec *key)
+{
+    for (size_t k = 0; k < key->count; k++)
+        json_object_set(fields, key->fields[k],
+                        json_object_get(l->fields, key->fields[k]));
+}
+
 /* The merged set in the provider's canonical form: laid over the live
  * record's key fields, normalised as a record, the key fields taken out
  * again. The rule that set each field stays attached by position, so a
@@ -107,9 +116,7 @@ static int normalize_set(live_set *ls, const tu_record *l,
 
     if (!fields)
         goto oom;
-    for (size_t k = 0; k < key->count; k++)
-        json_object_set(fields, key->fields[k],
-                        json_object_get(l->fields, key->fields[k]));
+    put_key_fields(fields, l, key);
     if (normalize(fields, pos, data, err) != 0) {
         json_decref(fields);
         return -1;
@@ -236,9 +243,7 @@ static int add_matched(const tu_record *l, const live_set *ls,
         tu_error_set(err, "out of memory");
         return -1;
     }
-    for (size_t k = 0; k < key->count; k++)
-        json_object_set(fields, key->fields[k],
-                        json_object_get(l->fields, key->fields[k]));
+    put_key_fields(fields, l, key);
     return add_copy(out, fields, l, ls->by[0]->pos, 0, err);
 }
 

@@ -15,33 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int in_list(const char *name, const char **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(list[i], name) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Every field but the ignored ones, key fields first. */
 static json_t *default_export(const tu_target *t, const tu_record *live)
 {
     tu_keyspec key;
-    const char **ignore, *field;
+    const char **ignore;
     size_t nignore;
-    json_t *out = json_object(), *value;
 
     t->ops->describe(t->cfg, &key, &ignore, &nignore);
-    for (size_t i = 0; out && i < key.count; i++)
-        json_object_set(out, key.fields[i],
-                        json_object_get(live->fields, key.fields[i]));
-    json_object_foreach(live->fields, field, value) {
-        if (out && !json_object_get(out, field) &&
-            !in_list(field, ignore, nignore))
-            json_object_set(out, field, value);
-    }
-    return out;
+    return tu_record_declared(live->fields, &key, ignore, nignore, NULL);
 }
 
 static json_t *exported_records(const tu_target *t, const tu_recordset *live)

@@ -223,20 +223,9 @@ static void rest_describe(const void *p, tu_keyspec *key, const char ***ignore,
 static json_t *rest_export(const void *p, const tu_record *live)
 {
     const rest_cfg *c = p;
-    json_t *out = json_object(), *value;
-    const char *field;
-
-    for (size_t i = 0; out && i < c->nkey; i++)
-        json_object_set(out, c->key[i], json_object_get(live->fields,
-                                                        c->key[i]));
-    json_object_foreach(live->fields, field, value) {
-        int skip = strcmp(field, c->id) == 0 || json_object_get(out, field);
-        for (size_t i = 0; !skip && i < c->nignore; i++)
-            skip = strcmp(field, c->ignore[i]) == 0;
-        if (out && !skip)
-            json_object_set(out, field, value);
-    }
-    return out;
+    tu_keyspec key = {c->key, c->nkey};
+    return tu_record_declared(live->fields, &key, c->ignore, c->nignore,
+                              c->id);
 }
 
 /* ---- fetching ----------------------------------------------------------- */

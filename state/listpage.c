@@ -36,11 +36,6 @@ char *tu_excerpt(const char *text, size_t len, size_t max)
     return out;
 }
 
-static const char *describe_shape(const json_t *v)
-{
-    return tu_json_type_name(v);
-}
-
 static json_t *find_items(json_t *root, const char *items_path,
                           const char *url, tu_error *err)
 {
@@ -51,7 +46,7 @@ static json_t *find_items(json_t *root, const char *items_path,
         if (!items) {
             tu_error_set(err, "GET %s: the response has nothing at items "
                          "path '%s' (got %s): check target.resource.items",
-                         url, items_path, describe_shape(root));
+                         url, items_path, tu_json_type_name(root));
             return NULL;
         }
     } else if (json_is_object(root) && json_object_get(root, "items")) {
@@ -63,7 +58,7 @@ static json_t *find_items(json_t *root, const char *items_path,
         tu_error_set(err, "GET %s: expected a list of records%s%s, got %s%s",
                      url, items_path && *items_path ? " at " : "",
                      items_path && *items_path ? items_path : "",
-                     describe_shape(items),
+                     tu_json_type_name(items),
                      json_is_object(items) && !(items_path && *items_path)
                          ? ": set target.resource.items to the path of the "
                            "list" : "");

@@ -166,3 +166,34 @@ const tu_record *tu_recordset_find(const tu_recordset *set, const char *key)
     size_t i;
     return tu_strmap_get(&set->index, key, &i) ? &set->items[i] : NULL;
 }
+
+static int named_in(const char *name, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+json_t *tu_record_declared(const json_t *fields, const tu_keyspec *key,
+                           const char *const *leave_out, size_t n,
+                           const char *also)
+{
+    json_t *out = json_object(), *value;
+    const char *field;
+
+    for (size_t i = 0; out && i < key->count; i++)
+        json_object_set(out, key->fields[i],
+                        json_object_get(fields, key->fields[i]));
+    json_object_foreach((json_t *)fields, field, value) {
+        if (out && !json_object_get(out, field) &&
+            !named_in(field, leave_out, n) &&
+            !(also && strcmp(field, also) == 0) &&
+            json_object_set(out, field, value) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}

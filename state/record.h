@@ -61,6 +61,14 @@ int tu_recordset_reserve(tu_recordset *set, size_t n);
 tu_record *tu_recordset_add(tu_recordset *set, json_t *fields, char *key,
                             char *label, size_t *first);
 
+/* The fields of a record as a desired-state file would declare them: key
+ * fields first, then the others in their order, leaving out the `n` names
+ * of `leave_out` and `also` (NULL: none). A new object, or NULL when out of
+ * memory. */
+json_t *tu_record_declared(const json_t *fields, const tu_keyspec *key,
+                           const char *const *leave_out, size_t n,
+                           const char *also);
+
 /* The first record with `key`, or NULL. */
 const tu_record *tu_recordset_find(const tu_recordset *set, const char *key);
 

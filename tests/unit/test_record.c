@@ -354,6 +354,30 @@ static void test_set_growth(void **state)
     tu_recordset_free(&set);
 }
 
+/* A record as a file declares it: key fields first, the rest in order,
+ * the left-out names and `also` taken out. */
+static void test_declared(void **state)
+{
+    json_t *live = J("{\"id\":7,\"ttl\":60,\"type\":\"A\","
+                     "\"updated_at\":\"x\",\"name\":\"a\",\"note\":\"n\"}");
+    const char *ignore[] = {"updated_at"};
+    json_t *out = tu_record_declared(live, &spec2, ignore, 1, "id");
+    char *text = json_dumps(out, JSON_COMPACT);
+    (void)state;
+    assert_string_equal(text, "{\"name\":\"a\",\"type\":\"A\","
+                        "\"ttl\":60,\"note\":\"n\"}");
+    free(text);
+    json_decref(out);
+    out = tu_record_declared(live, &spec1, NULL, 0, NULL);
+    text = json_dumps(out, JSON_COMPACT);
+    assert_string_equal(text, "{\"name\":\"a\",\"id\":7,\"ttl\":60,"
+                        "\"type\":\"A\",\"updated_at\":\"x\","
+                        "\"note\":\"n\"}");
+    free(text);
+    json_decref(out);
+    json_decref(live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_key_types),
         cmocka_unit_test(test_key_rejected),
         cmocka_unit_test(test_key_empty_spec),
+        cmocka_unit_test(test_declared),
         cmocka_unit_test(test_key_separator_collision),
         cmocka_unit_test(test_key_embedded_nul),
         cmocka_unit_test(test_key_number_text_disagrees_with_equal),
