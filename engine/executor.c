@@ -19,12 +19,11 @@
  * the multi at once: libcurl 7.88 walks every added handle on each call, so
  * adding everything and capping connections is quadratic.
  *
- * The multi handle is driven with curl_multi_socket_action. libcurl tells
- * us through the socket callback which sockets to watch and for what, and
- * we mirror that in an epoll set of our own (tu_exec_fd). Through the timer
- * callback it tells us when it next wants to be called; we only record that
- * deadline (calling libcurl from inside its timer callback is not safe in
- * 7.88). One tu_exec_drive() call then:
+ * The multi handle is driven with curl_multi_socket_action. Its event
+ * backend, executor_ev.c, keeps libcurl's view of sockets and time apart
+ * from this file's requests: it mirrors the sockets libcurl wants watched
+ * in an epoll set of its own (tu_exec_fd) and records when libcurl's timer
+ * is due (ev.curl_due_ms). One tu_exec_drive() call then:
  *
  *   1. settles: polls should_stop and the run's deadline; once stopped,
  *      finishes the unsent requests and, after the grace of a cancel,
@@ -35,7 +34,8 @@
  *      the next token, only when a transfer is free), the run's deadline,
  *      the end of the cancel grace, and 100 ms when should_stop is set;
  *   3. hands each ready socket to curl_multi_socket_action, and the timer
- *      to it as CURL_SOCKET_TIMEOUT when the deadline has passed;
+ *      to it as CURL_SOCKET_TIMEOUT when the deadline has passed (both
+ *      through executor_ev.c);
  *   4. reads the finished transfers (CURLMSG_DONE), feeds AIMD, and either
  *      schedules a retry (executor_policy.h decides whether, and how long
  *      to wait) or calls done with the response and frees the request;
@@ -112,6 +112,7 @@
  * or tu_exec_free.
  */
 #include "executor.h"
+#include "executor_ev.h"
 #include "executor_policy.h"
 #include "state/error.h"
 
@@ -122,12 +123,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
 #define EXEC_MAX_CONCURRENCY 10000
-#define EXEC_EPOLL_BATCH 256
 /* The longest wait between two polls of should_stop. */
 #define EXEC_STOP_POLL_MS 100
 /* A transfer keeps a body buffer this large for the next response; a
@@ -200,8 +199,7 @@ typedef struct exec_transfer {
 
 struct tu_exec {
     CURLM *multi;
-    int epfd;
-    long long curl_due_ms;        /* libcurl's timer; -1: none */
+    tu_exec_ev ev;                /* sockets and libcurl's timer */
 
     exec_transfer *transfers;     /* concurrency of them */
     exec_transfer *free_transfers;
@@ -248,7 +246,7 @@ struct tu_exec {
 
 /* ---- time ------------------------------------------------------------- */
 
-static int64_t now_ns(void)
+int64_t tu_exec_now_ns(void)
 {
     struct timespec ts;
 
@@ -256,9 +254,9 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static long long now_ms(void)
+long long tu_exec_now_ms(void)
 {
-    return now_ns() / 1000000;
+    return tu_exec_now_ns() / 1000000;
 }
 
 /* ---- growable buffers ------------------------------------------------ */
@@ -605,7 +603,7 @@ static long request_timeout_ms(const tu_exec *exec)
 
     if (exec->deadline_at_ms < 0)
         return exec->timeout_ms;
-    left = exec->deadline_at_ms - now_ms();
+    left = exec->deadline_at_ms - tu_exec_now_ms();
     if (left < 1)
         left = 1;
     if (exec->timeout_ms > 0 && exec->timeout_ms < left)
@@ -762,7 +760,7 @@ static void deliver(tu_exec *exec, exec_request *req,
 
 static int deadline_passed(const tu_exec *exec)
 {
-    return exec->deadline_at_ms >= 0 && now_ms() >= exec->deadline_at_ms;
+    return exec->deadline_at_ms >= 0 && tu_exec_now_ms() >= exec->deadline_at_ms;
 }
 
 /* The request on a transfer is over: call done with its last attempt's
@@ -809,7 +807,7 @@ static long long retry_due_ms(tu_exec *exec, const exec_request *req,
     long delay = tu_retry_delay_ms(req->attempts, exec->retry_base_ms,
                                    exec->retry_max_ms, retry_after_s,
                                    &exec->rng);
-    long long due = now_ms() + delay;
+    long long due = tu_exec_now_ms() + delay;
 
     if (exec->deadline_at_ms >= 0 && due >= exec->deadline_at_ms)
         return -1;
@@ -941,7 +939,7 @@ static int can_start(const tu_exec *exec)
  * limit allow. */
 static void start_ready_requests(tu_exec *exec)
 {
-    int64_t now = now_ns();
+    int64_t now = tu_exec_now_ns();
     long long ms = now / 1000000;
 
     while (can_start(exec) && tu_rate_wait_ns(&exec->rate, now) == 0) {
@@ -953,64 +951,11 @@ static void start_ready_requests(tu_exec *exec)
     }
 }
 
-/* ---- libcurl callbacks: sockets and timer --------------------------- */
-
-static uint32_t epoll_interest(int what)
-{
-    uint32_t events = 0;
-
-    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-        events |= EPOLLIN;
-    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-        events |= EPOLLOUT;
-    return events;
-}
-
-/* Mirror libcurl's interest in a socket in the epoll set. socketp is
- * non-NULL once the socket is in the set; ADD and MOD fall back on each
- * other in case libcurl and the kernel disagree (a reused fd number). */
-static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
-                     void *socketp)
-{
-    tu_exec *exec = userp;
-    struct epoll_event ev;
-    int op;
-
-    (void)easy;
-    if (what == CURL_POLL_REMOVE) {
-        epoll_ctl(exec->epfd, EPOLL_CTL_DEL, s, NULL);
-        return 0;
-    }
-    memset(&ev, 0, sizeof ev);
-    ev.events = epoll_interest(what);
-    ev.data.fd = s;
-    op = socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if (epoll_ctl(exec->epfd, op, s, &ev) < 0) {
-        if (errno == ENOENT)
-            epoll_ctl(exec->epfd, EPOLL_CTL_ADD, s, &ev);
-        else if (errno == EEXIST)
-            epoll_ctl(exec->epfd, EPOLL_CTL_MOD, s, &ev);
-    }
-    if (!socketp)
-        curl_multi_assign(exec->multi, s, exec);
-    return 0;
-}
-
-/* Only record the deadline: libcurl is called from tu_exec_drive. */
-static int on_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    tu_exec *exec = userp;
-
-    (void)multi;
-    exec->curl_due_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-    return 0;
-}
-
 /* ---- stopping: the deadline and cancellation ------------------------ */
 
 void tu_exec_cancel(tu_exec *exec, long grace_ms)
 {
-    long long at = now_ms() + (grace_ms > 0 ? grace_ms : 0);
+    long long at = tu_exec_now_ms() + (grace_ms > 0 ? grace_ms : 0);
 
     if (exec->stop != EXEC_CANCELLED || at < exec->abort_at_ms)
         exec->abort_at_ms = at;
@@ -1056,7 +1001,7 @@ static void abort_overdue(tu_exec *exec)
     size_t i;
 
     if (exec->stop != EXEC_CANCELLED || exec->in_flight == 0 ||
-        now_ms() < exec->abort_at_ms)
+        tu_exec_now_ms() < exec->abort_at_ms)
         return;
     for (i = 0; i < exec->concurrency && exec->in_flight > 0; i++) {
         exec_transfer *xfer = &exec->transfers[i];
@@ -1134,69 +1079,24 @@ static long wait_limit_ms(const tu_exec *exec, long limit)
         return 0;
     if (exec->stop != EXEC_RUNNING && exec->pending > exec->in_flight)
         return 0;  /* unsent requests to finish */
-    now = now_ns();
+    now = tu_exec_now_ns();
     start = start_wait_ms(exec, now);
     if (start == 0)
         return 0;
     if (start > 0)
         limit = min_wait(limit, start);
-    if (exec->curl_due_ms >= 0)
-        limit = min_wait(limit, exec->curl_due_ms - now / 1000000);
+    if (exec->ev.curl_due_ms >= 0)
+        limit = min_wait(limit, exec->ev.curl_due_ms - now / 1000000);
     stop = stop_wait_ms(exec, now / 1000000);
     return stop >= 0 ? min_wait(limit, stop) : limit;
-}
-
-static int socket_action(tu_exec *exec, curl_socket_t s, int mask)
-{
-    int running;
-    CURLMcode mc = curl_multi_socket_action(exec->multi, s, mask, &running);
-
-    return mc == CURLM_OK || mc == CURLM_BAD_SOCKET ? 0 : -1;
-}
-
-static int event_mask(uint32_t events)
-{
-    int mask = 0;
-
-    if (events & EPOLLIN)
-        mask |= CURL_CSELECT_IN;
-    if (events & EPOLLOUT)
-        mask |= CURL_CSELECT_OUT;
-    if (events & (EPOLLERR | EPOLLHUP))
-        mask |= CURL_CSELECT_IN | CURL_CSELECT_OUT | CURL_CSELECT_ERR;
-    return mask;
-}
-
-static int handle_socket_events(tu_exec *exec, long wait)
-{
-    struct epoll_event events[EXEC_EPOLL_BATCH];
-    int i, n;
-
-    n = epoll_wait(exec->epfd, events, EXEC_EPOLL_BATCH,
-                   wait > INT_MAX ? INT_MAX : (int)wait);
-    if (n < 0)
-        return errno == EINTR ? 0 : -1;
-    for (i = 0; i < n; i++)
-        if (socket_action(exec, events[i].data.fd,
-                          event_mask(events[i].events)) < 0)
-            return -1;
-    return 0;
-}
-
-static int handle_curl_timer(tu_exec *exec)
-{
-    if (exec->curl_due_ms < 0 || exec->curl_due_ms > now_ms())
-        return 0;
-    exec->curl_due_ms = -1;  /* the callback sets the next deadline */
-    return socket_action(exec, CURL_SOCKET_TIMEOUT, 0);
 }
 
 /* A negative timeout_ms waits as long as it takes. */
 int tu_exec_drive(tu_exec *exec, long timeout_ms)
 {
     settle(exec);
-    if (handle_socket_events(exec, wait_limit_ms(exec, timeout_ms)) < 0 ||
-        handle_curl_timer(exec) < 0)
+    if (tu_exec_ev_wait(&exec->ev, wait_limit_ms(exec, timeout_ms)) < 0 ||
+        tu_exec_ev_timer(&exec->ev) < 0)
         return -1;
     read_finished_transfers(exec);
     settle(exec);
@@ -1213,7 +1113,7 @@ int tu_exec_run(tu_exec *exec)
 
 int tu_exec_fd(const tu_exec *exec)
 {
-    return exec->epfd;
+    return tu_exec_ev_fd(&exec->ev);
 }
 
 long tu_exec_timeout_ms(const tu_exec *exec)
@@ -1389,7 +1289,7 @@ static void copy_pacing_and_stopping(tu_exec *exec,
     exec->adaptive = config->adaptive != 0;
     exec->stop = EXEC_RUNNING;
     exec->deadline_at_ms =
-        config->deadline_ms > 0 ? now_ms() + config->deadline_ms : -1;
+        config->deadline_ms > 0 ? tu_exec_now_ms() + config->deadline_ms : -1;
     exec->abort_at_ms = -1;
     exec->should_stop = config->should_stop;
     exec->stop_data = config->stop_data;
@@ -1437,10 +1337,7 @@ static int setup_multi(tu_exec *exec)
     if (!multi)
         return -1;
     exec->multi = multi;
-    if (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket) ||
-        curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, exec) ||
-        curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer) ||
-        curl_multi_setopt(multi, CURLMOPT_TIMERDATA, exec) ||
+    if (tu_exec_ev_init(&exec->ev, multi) < 0 ||
         curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
                           (long)exec->concurrency))
         return -1;
@@ -1463,19 +1360,20 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
         tu_error_set(err, "executor: out of memory");
         return NULL;
     }
-    exec->epfd = -1;
-    exec->curl_due_ms = -1;
+    exec->ev.epfd = -1;
+    exec->ev.curl_due_ms = -1;
     exec->rng = tu_rng_seed(exec);
     copy_limits(exec, config);
     copy_pacing_and_stopping(exec, config);
     exec->headers_with_body = build_header_list(config->headers, 1);
     exec->headers_without_body = build_header_list(config->headers, 0);
-    exec->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (exec->epfd < 0 || !exec->headers_with_body ||
-        !exec->headers_without_body || copy_tls(exec, config) < 0 ||
-        setup_transfers(exec) < 0 || setup_multi(exec) < 0) {
+    if (!exec->headers_with_body || !exec->headers_without_body ||
+        copy_tls(exec, config) < 0 || setup_transfers(exec) < 0 ||
+        setup_multi(exec) < 0) {
+        /* the epoll set is the one thing that fails for another reason */
         tu_error_set(err, "executor: cannot set up (%s)",
-                     exec->epfd < 0 ? strerror(errno) : "out of memory");
+                     exec->multi && exec->ev.epfd < 0 ? strerror(errno)
+                                                      : "out of memory");
         tu_exec_free(exec);
         return NULL;
     }
@@ -1526,7 +1424,6 @@ void tu_exec_free(tu_exec *exec)
     free(exec->ca_file);
     free(exec->client_cert);
     free(exec->client_key);
-    if (exec->epfd >= 0)
-        close(exec->epfd);
+    tu_exec_ev_free(&exec->ev);
     free(exec);
 }

@@ -1,0 +1,155 @@
+/* executor_ev.c -- the executor's event backend (see executor_ev.h).
+ *
+ * libcurl's socket callback (on_socket) tells us which sockets to watch
+ * and for what; we mirror that in an epoll set of our own: ADD on a new
+ * socket (marked with curl_multi_assign, so that socketp is non-NULL the
+ * next time), MOD on a change, DEL on CURL_POLL_REMOVE. libcurl's timer
+ * callback (on_timer) only records when libcurl wants to be called again;
+ * tu_exec_ev_timer() calls curl_multi_socket_action(CURL_SOCKET_TIMEOUT)
+ * once that time has come, from the executor's drive, never from inside
+ * the callback.
+ *
+ * tu_exec_ev_wait() is the one place that blocks: epoll_wait for at most
+ * the time the executor allows, then each ready socket goes to
+ * curl_multi_socket_action with the events epoll saw.
+ */
+#include "executor_ev.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define EV_EPOLL_BATCH 256
+
+/* ---- libcurl's callbacks -------------------------------------------- */
+
+static uint32_t epoll_interest(int what)
+{
+    uint32_t events = 0;
+
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        events |= EPOLLOUT;
+    return events;
+}
+
+/* Mirror libcurl's interest in a socket in the epoll set. socketp is
+ * non-NULL once the socket is in the set; ADD and MOD fall back on each
+ * other in case libcurl and the kernel disagree (a reused fd number). */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
+                     void *socketp)
+{
+    tu_exec_ev *ev = userp;
+    struct epoll_event event;
+    int op;
+
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(ev->epfd, EPOLL_CTL_DEL, s, NULL);
+        return 0;
+    }
+    memset(&event, 0, sizeof event);
+    event.events = epoll_interest(what);
+    event.data.fd = s;
+    op = socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(ev->epfd, op, s, &event) < 0) {
+        if (errno == ENOENT)
+            epoll_ctl(ev->epfd, EPOLL_CTL_ADD, s, &event);
+        else if (errno == EEXIST)
+            epoll_ctl(ev->epfd, EPOLL_CTL_MOD, s, &event);
+    }
+    if (!socketp)
+        curl_multi_assign(ev->multi, s, ev);
+    return 0;
+}
+
+/* Only record the deadline: libcurl is called from tu_exec_ev_timer. */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    tu_exec_ev *ev = userp;
+
+    (void)multi;
+    ev->curl_due_ms = timeout_ms < 0 ? -1 : tu_exec_now_ms() + timeout_ms;
+    return 0;
+}
+
+/* ---- setting up ------------------------------------------------------ */
+
+int tu_exec_ev_init(tu_exec_ev *ev, CURLM *multi)
+{
+    ev->multi = multi;
+    ev->curl_due_ms = -1;
+    ev->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (ev->epfd < 0)
+        return -1;
+    if (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket) ||
+        curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, ev) ||
+        curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer) ||
+        curl_multi_setopt(multi, CURLMOPT_TIMERDATA, ev)) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+void tu_exec_ev_free(tu_exec_ev *ev)
+{
+    if (ev->epfd >= 0)
+        close(ev->epfd);
+    ev->epfd = -1;
+}
+
+int tu_exec_ev_fd(const tu_exec_ev *ev)
+{
+    return ev->epfd;
+}
+
+/* ---- handing events to libcurl --------------------------------------- */
+
+static int socket_action(tu_exec_ev *ev, curl_socket_t s, int mask)
+{
+    int running;
+    CURLMcode mc = curl_multi_socket_action(ev->multi, s, mask, &running);
+
+    return mc == CURLM_OK || mc == CURLM_BAD_SOCKET ? 0 : -1;
+}
+
+static int event_mask(uint32_t events)
+{
+    int mask = 0;
+
+    if (events & EPOLLIN)
+        mask |= CURL_CSELECT_IN;
+    if (events & EPOLLOUT)
+        mask |= CURL_CSELECT_OUT;
+    if (events & (EPOLLERR | EPOLLHUP))
+        mask |= CURL_CSELECT_IN | CURL_CSELECT_OUT | CURL_CSELECT_ERR;
+    return mask;
+}
+
+int tu_exec_ev_wait(tu_exec_ev *ev, long wait_ms)
+{
+    struct epoll_event events[EV_EPOLL_BATCH];
+    int i, n;
+
+    n = epoll_wait(ev->epfd, events, EV_EPOLL_BATCH,
+                   wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
+    if (n < 0)
+        return errno == EINTR ? 0 : -1;
+    for (i = 0; i < n; i++)
+        if (socket_action(ev, events[i].data.fd,
+                          event_mask(events[i].events)) < 0)
+            return -1;
+    return 0;
+}
+
+int tu_exec_ev_timer(tu_exec_ev *ev)
+{
+    if (ev->curl_due_ms < 0 || ev->curl_due_ms > tu_exec_now_ms())
+        return 0;
+    ev->curl_due_ms = -1;  /* the callback sets the next deadline */
+    return socket_action(ev, CURL_SOCKET_TIMEOUT, 0);
+}
