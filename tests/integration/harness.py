@@ -95,6 +95,33 @@ def http_request(url, method="GET", body=None, headers=None, timeout=10):
     return status, rh, parsed
 
 
+# ---- a server's life cycle -------------------------------------------------------
+
+class ManagedServer:
+    """start()/stop() given by the subclass, which keeps its files in
+    self.dir: cleanup() stops it and removes the directory (kept when the
+    environment has KEEP_TMP); `with` starts it and always cleans up, also
+    when starting fails."""
+
+    dir = None
+
+    def cleanup(self):
+        self.stop()
+        if self.dir and not os.environ.get("KEEP_TMP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False
+
+
 # ---- json-server ---------------------------------------------------------------
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -40,7 +40,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import free_port
+from harness import ManagedServer, free_port
 
 PDNS_SERVER = "/usr/sbin/pdns_server"
 SCHEMA_PATHS = (
@@ -117,7 +117,7 @@ class PowerDNSError(RuntimeError):
     pass
 
 
-class PowerDNS:
+class PowerDNS(ManagedServer):
     def __init__(self, api_key=None, tmpdir=None, server="localhost"):
         reason = pdns_unavailable()
         if reason:
@@ -195,22 +195,6 @@ class PowerDNS:
                 proc.kill()
                 proc.wait(timeout)
         self._log.close()
-
-    def cleanup(self):
-        self.stop()
-        if self.dir and not os.environ.get("KEEP_TMP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        try:
-            return self.start()
-        except BaseException:
-            self.cleanup()
-            raise
-
-    def __exit__(self, *exc):
-        self.cleanup()
-        return False
 
     def log(self):
         try:
