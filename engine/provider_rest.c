@@ -15,6 +15,11 @@
  *                      compared
  *   create, update, delete   "METHOD /path/{placeholders}"
  *
+ * Placeholders are checked at load time: in `list` each must name a
+ * variable of target.vars (a variable with several values makes one list
+ * per value, each paged on its own); elsewhere {id}, the id field, a key
+ * field or a variable.
+ *
  * An update by PATCH sends only the changed fields; by PUT or POST, the
  * whole live record with the desired fields laid over it.
  */
@@ -80,7 +85,7 @@ static void rest_free(void *p)
 static int parse_op(const json_t *res, const char *name, const char *deflt,
                     const tu_srcmap *map, rest_op *op, tu_error *err)
 {
-    const char *text = NULL, *space, *problem;
+    const char *text = NULL, *space;
     tu_srcpos pos = tu_srcmap_member(map, res, name);
     int rc = tu_schema_string(res, name, 0, map, "target.resource", &text,
                               err);
@@ -110,12 +115,131 @@ static int parse_op(const json_t *res, const char *name, const char *deflt,
                     name, op->method, name);
         return -1;
     }
-    if ((problem = tu_url_template_check(op->path)) != NULL) {
-        tu_error_at(err, pos, "target.resource.%s: the path has %s", name,
-                    problem);
-        return -1;
-    }
     return 1;
+}
+
+/* A known name for resource.NAME's placeholders, or NULL: in `list`, a
+ * variable of target.vars; elsewhere also {id}, the id field and the key
+ * fields. *several: the name is only a variable, with several values. */
+static const char *known_name(const rest_cfg *c, int record,
+                              const json_t *vars, const char *ph, size_t len,
+                              int *several)
+{
+    const char *name;
+    json_t *values;
+
+    *several = 0;
+    for (size_t i = 0; record && i < c->nkey + 2; i++) {
+        name = i == 0 ? "id" : i == 1 ? c->id : c->key[i - 2];
+        if (strlen(name) == len && memcmp(name, ph, len) == 0)
+            return name;
+    }
+    json_object_foreach((json_t *)vars, name, values) {
+        if (strlen(name) == len && memcmp(name, ph, len) == 0) {
+            *several = json_is_array(values) && json_array_size(values) > 1;
+            return name;
+        }
+    }
+    return NULL;
+}
+
+/* The names a placeholder of resource.NAME may take, for a suggestion. */
+static void candidates(const rest_cfg *c, int record, const json_t *vars,
+                       const char **out, size_t max)
+{
+    size_t n = 0;
+    const char *name;
+    json_t *values;
+
+    for (size_t i = 0; record && i < c->nkey + 2 && n + 1 < max; i++)
+        out[n++] = i == 0 ? "id" : i == 1 ? c->id : c->key[i - 2];
+    json_object_foreach((json_t *)vars, name, values) {
+        if (n + 1 < max)
+            out[n++] = name;
+    }
+    out[n] = NULL;
+}
+
+static void unknown_placeholder(const rest_cfg *c, const char *key,
+                                const char *path, const json_t *vars,
+                                const char *ph, size_t len, tu_srcpos pos,
+                                tu_error *err)
+{
+    const char *known[64], *hint;
+    char word[128];
+    int record = strcmp(key, "list") != 0;
+
+    snprintf(word, sizeof word, "%.*s", (int)len, ph);
+    candidates(c, record, vars, known, 64);
+    hint = tu_suggest(word, known);
+    if (hint)
+        tu_error_at(err, pos, "target.resource.%s: unknown placeholder {%s} "
+                    "in '%s': did you mean {%s}?", key, word, path, hint);
+    else if (!record)
+        tu_error_at(err, pos, "target.resource.%s: unknown placeholder {%s} "
+                    "in '%s': a list path has no record to fill it from, so "
+                    "declare it in target.vars (vars: {%s: VALUE})", key,
+                    word, path, word);
+    else
+        tu_error_at(err, pos, "target.resource.%s: unknown placeholder {%s} "
+                    "in '%s': it is not {id}, the id field '%s', a key field "
+                    "(target.resource.key) or a variable of target.vars; add "
+                    "the field to the key, or declare the variable", key,
+                    word, path, c->id);
+}
+
+/* Every placeholder of resource.KEY's path must be one trueup can fill. */
+static int check_placeholders(const rest_cfg *c, const char *key,
+                              const char *path, const json_t *vars,
+                              tu_srcpos pos, tu_error *err)
+{
+    const char *p = path, *next, *ph;
+    size_t len;
+    int record = strcmp(key, "list") != 0, several;
+
+    while ((next = tu_url_placeholder(p, &ph, &len)) != NULL) {
+        const char *name = known_name(c, record, vars, ph, len, &several);
+        if (!name) {
+            unknown_placeholder(c, key, path, vars, ph, len, pos, err);
+            return -1;
+        }
+        if (record && several) {
+            tu_error_at(err, pos, "target.resource.%s: {%s} is a variable "
+                        "with several values, which only a list path can "
+                        "take (it is listed once per value); make it a key "
+                        "field of the records, or give it one value", key,
+                        name);
+            return -1;
+        }
+        p = next;
+    }
+    return 0;
+}
+
+/* resource.list and every operation's path: braces and placeholders. */
+static int check_paths(const rest_cfg *c, const json_t *target,
+                       const json_t *res, const tu_srcmap *map,
+                       tu_error *err)
+{
+    const json_t *vars = json_object_get(target, "vars");
+    const char *keys[] = {"list", "get", "create", "update", "delete"};
+    const char *paths[] = {c->list, c->get.path, c->create.path,
+                           c->update.path, c->del.path};
+    const char *problem;
+
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        tu_srcpos pos = tu_srcmap_member(map, res, keys[i]);
+        if (!paths[i])
+            continue;
+        if ((problem = tu_url_template_check(paths[i])) != NULL) {
+            tu_error_at(err, pos, "target.resource.%s: the path has %s",
+                        keys[i], problem);
+            return -1;
+        }
+        if (check_placeholders(c, keys[i], paths[i], vars, pos, err) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int parse_lists(rest_cfg *c, const json_t *res, const tu_srcmap *map,
@@ -166,8 +290,9 @@ static int check_list_or_get(const rest_cfg *c, const json_t *res,
     return 0;
 }
 
-static int parse_resource(rest_cfg *c, const json_t *res,
-                          const tu_srcmap *map, tu_error *err)
+static int parse_resource(rest_cfg *c, const json_t *target,
+                          const json_t *res, const tu_srcmap *map,
+                          tu_error *err)
 {
     const char *ctx = "target.resource";
     c->id = "id";
@@ -181,7 +306,8 @@ static int parse_resource(rest_cfg *c, const json_t *res,
         parse_lists(c, res, map, err) != 0 ||
         parse_op(res, "create", "POST", map, &c->create, err) < 0 ||
         parse_op(res, "update", "PATCH", map, &c->update, err) < 0 ||
-        parse_op(res, "delete", "DELETE", map, &c->del, err) < 0)
+        parse_op(res, "delete", "DELETE", map, &c->del, err) < 0 ||
+        check_paths(c, target, res, map, err) != 0)
         return -1;
     return 0;
 }
@@ -200,7 +326,7 @@ static int rest_parse(const json_t *target, const tu_srcmap *map, void **out,
         return -1;
     }
     c->resource = json_incref((json_t *)res);
-    if (parse_resource(c, res, map, err) != 0) {
+    if (parse_resource(c, target, res, map, err) != 0) {
         rest_free(c);
         return -1;
     }
@@ -230,14 +356,41 @@ static json_t *rest_export(const void *p, const tu_record *live)
 
 /* ---- fetching ----------------------------------------------------------- */
 
+/* A list path with variables of several values is several lists, each
+ * paged on its own. A request's data is its tag: list * LIST_SPAN + page,
+ * which is also the order of its records. */
+#define REST_MAX_LISTS 1000
+#define LIST_SPAN ((uintptr_t)REST_MAX_PAGES + 1)
+
+typedef struct rest_list {
+    char *url;             /* resource.list expanded, absolute */
+    long long total_pages; /* page mode: -1 until known */
+} rest_list;
+
 typedef struct rest_fetch {
     const tu_target *target;
     const rest_cfg *cfg;
     tu_strmap visited;     /* link mode: URLs fetched, to stop loops */
     char **urls;           /* owned keys of `visited` */
     size_t nurls;
-    long long total_pages; /* page mode: -1 until known */
+    rest_list *lists;
+    size_t nlists;
 } rest_fetch;
+
+static void *tag(size_t list, long long page)
+{
+    return (void *)(list * LIST_SPAN + (uintptr_t)page);
+}
+
+static size_t tag_list(void *data)
+{
+    return (size_t)((uintptr_t)data / LIST_SPAN);
+}
+
+static long long tag_page(void *data)
+{
+    return (long long)((uintptr_t)data % LIST_SPAN);
+}
 
 static void rest_fetch_free(void *p)
 {
@@ -245,6 +398,9 @@ static void rest_fetch_free(void *p)
     for (size_t i = 0; i < rf->nurls; i++)
         free(rf->urls[i]);
     free(rf->urls);
+    for (size_t i = 0; i < rf->nlists; i++)
+        free(rf->lists[i].url);
+    free(rf->lists);
     tu_strmap_free(&rf->visited);
     free(rf);
 }
@@ -294,7 +450,7 @@ static void on_link_page(tu_fetch *f, const tu_http_response *r,
                          const char *url, void *data);
 
 static void follow_link(tu_fetch *f, rest_fetch *rf, const char *url,
-                        const char *link)
+                        const char *link, void *data)
 {
     char *rel = tu_link_next(link), *next;
     size_t seen;
@@ -311,13 +467,14 @@ static void follow_link(tu_fetch *f, rest_fetch *rf, const char *url,
     if (tu_strmap_get(&rf->visited, next, &seen))
         tu_fetch_fail(f, "GET %s: the Link header points back to %s, which "
                       "was already fetched: the pagination loops", url, next);
-    else if (rf->nurls >= REST_MAX_PAGES)
+    else if (tag_page(data) >= REST_MAX_PAGES)
         tu_fetch_fail(f, "GET %s: more than %d pages; stopping", url,
                       REST_MAX_PAGES);
     else if (remember_url(rf, next) < 0)
         tu_fetch_fail(f, "out of memory");
     else
-        tu_fetch_get(f, next, TU_FETCH_HEADERS, on_link_page, NULL);
+        tu_fetch_get(f, next, TU_FETCH_HEADERS, on_link_page,
+                     tag(tag_list(data), tag_page(data) + 1));
     free(next);
 }
 
@@ -328,91 +485,88 @@ static void on_link_page(tu_fetch *f, const tu_http_response *r,
     json_t *items = page_items(f, rf->cfg, r, url);
     const char *link = tu_http_response_header(r, "Link");
 
-    (void)data;
     if (!items)
         return;
-    tu_fetch_add_records(f, items, url, rf->nurls);
+    tu_fetch_add_records(f, items, url, (size_t)(uintptr_t)data);
     json_decref(items);
     if (link)
-        follow_link(f, rf, url, link);
+        follow_link(f, rf, url, link, data);
 }
 
-static char *page_url(const rest_fetch *rf, long long page)
+static char *page_url(const rest_fetch *rf, size_t list, long long page)
 {
     const rest_cfg *c = rf->cfg;
-    char *base = tu_target_url(rf->target, c->list);
-    char *url;
-    size_t len;
+    const char *base = rf->lists[list].url;
+    size_t len = strlen(base) + strlen(c->page_param) +
+                 strlen(c->per_page_param) + 64;
+    char *url = malloc(len);
 
-    if (!base)
-        return NULL;
-    len = strlen(base) + strlen(c->page_param) + strlen(c->per_page_param) +
-          64;
-    url = malloc(len);
     if (url)
         snprintf(url, len, "%s%c%s=%lld&%s=%ld", base,
                  strchr(base, '?') ? '&' : '?', c->page_param, page,
                  c->per_page_param, c->per_page);
-    free(base);
     return url;
 }
 
 static void on_numbered_page(tu_fetch *f, const tu_http_response *r,
                              const char *url, void *data);
 
-static void get_page(tu_fetch *f, rest_fetch *rf, long long page)
+static void get_page(tu_fetch *f, rest_fetch *rf, size_t list,
+                     long long page)
 {
-    char *url = page_url(rf, page);
+    char *url = page_url(rf, list, page);
     if (!url) {
         tu_fetch_fail(f, "out of memory");
         return;
     }
-    tu_fetch_get(f, url, TU_FETCH_HEADERS, on_numbered_page,
-                 (void *)(uintptr_t)page);
+    tu_fetch_get(f, url, TU_FETCH_HEADERS, on_numbered_page, tag(list, page));
     free(url);
 }
 
 /* Page 1 told the total: fetch every other page at once. */
-static void get_remaining_pages(tu_fetch *f, rest_fetch *rf, long long total)
+static void get_remaining_pages(tu_fetch *f, rest_fetch *rf, size_t list,
+                                long long total)
 {
-    rf->total_pages = (total + rf->cfg->per_page - 1) / rf->cfg->per_page;
-    if (rf->total_pages > REST_MAX_PAGES) {
+    rest_list *l = &rf->lists[list];
+    l->total_pages = (total + rf->cfg->per_page - 1) / rf->cfg->per_page;
+    if (l->total_pages > REST_MAX_PAGES) {
         tu_fetch_fail(f, "X-Total-Count %lld means more than %d pages of "
                       "%ld; raise target.resource.per_page", total,
                       REST_MAX_PAGES, rf->cfg->per_page);
         return;
     }
-    for (long long p = 2; p <= rf->total_pages && !tu_fetch_failed(f); p++)
-        get_page(f, rf, p);
+    for (long long p = 2; p <= l->total_pages && !tu_fetch_failed(f); p++)
+        get_page(f, rf, list, p);
 }
 
 static void on_numbered_page(tu_fetch *f, const tu_http_response *r,
                              const char *url, void *data)
 {
     rest_fetch *rf = tu_fetch_state(f);
-    long long page = (long long)(uintptr_t)data;
+    size_t list = tag_list(data);
+    long long page = tag_page(data);
     json_t *items = page_items(f, rf->cfg, r, url);
     size_t n;
 
     if (!items)
         return;
     n = json_array_size(items);
-    tu_fetch_add_records(f, items, url, (size_t)page);
+    tu_fetch_add_records(f, items, url, (size_t)(uintptr_t)data);
     json_decref(items);
     if (page == 1) {
         long long total =
             tu_parse_count(tu_http_response_header(r, "X-Total-Count"));
         if (total >= 0) {
-            get_remaining_pages(f, rf, total);
+            get_remaining_pages(f, rf, list, total);
             return;
         }
     }
-    if (rf->total_pages < 0 && n == (size_t)rf->cfg->per_page) {
+    if (rf->lists[list].total_pages < 0 && n == (size_t)rf->cfg->per_page) {
         if (page >= REST_MAX_PAGES)
             tu_fetch_fail(f, "GET %s: more than %d pages; stopping", url,
                           REST_MAX_PAGES);
         else
-            get_page(f, rf, page + 1);
+            get_page(f, rf, list, page + 1);
     }
 }
 
@@ -421,9 +575,8 @@ static void on_single_page(tu_fetch *f, const tu_http_response *r,
 {
     rest_fetch *rf = tu_fetch_state(f);
     json_t *items = page_items(f, rf->cfg, r, url);
-    (void)data;
     if (items)
-        tu_fetch_add_records(f, items, url, 0);
+        tu_fetch_add_records(f, items, url, (size_t)(uintptr_t)data);
     json_decref(items);
 }
 
@@ -462,7 +615,8 @@ static void get_each(tu_fetch *f, const tu_target *t, const rest_cfg *c)
     for (size_t i = 0; i < desired->count && !tu_fetch_failed(f); i++) {
         const tu_record *d = &desired->items[i];
         const char *missing;
-        char *path = tu_url_expand(c->get.path, d->fields, c->id, &missing);
+        char *path = tu_url_expand(c->get.path, d->fields, c->id, t->vars,
+                                   &missing);
         char *url = path ? tu_target_url(t, path) : NULL;
         if (!path && missing)
             tu_fetch_fail(f, "%s:%u: record '%s' has no value for %.*s, so "
@@ -480,11 +634,57 @@ static void get_each(tu_fetch *f, const tu_target *t, const rest_cfg *c)
     }
 }
 
+/* resource.list expanded once per combination of its variables' values. */
+static int make_lists(tu_fetch *f, rest_fetch *rf)
+{
+    const char *missing;
+    json_t *paths = tu_url_expand_each(rf->cfg->list, rf->target->vars,
+                                       REST_MAX_LISTS, &missing);
+
+    if (!paths) {
+        if (missing)
+            tu_fetch_fail(f, "target.resource.list: more than %d lists (one "
+                          "per combination of the values of target.vars)",
+                          REST_MAX_LISTS);
+        else
+            tu_fetch_fail(f, "out of memory");
+        return -1;
+    }
+    rf->lists = calloc(json_array_size(paths), sizeof *rf->lists);
+    for (size_t i = 0; rf->lists && i < json_array_size(paths); i++) {
+        rest_list *l = &rf->lists[rf->nlists];
+        l->url = tu_target_url(rf->target,
+                               json_string_value(json_array_get(paths, i)));
+        l->total_pages = -1;
+        if (!l->url)
+            break;
+        rf->nlists++;
+    }
+    if (rf->nlists < json_array_size(paths))
+        tu_fetch_fail(f, "out of memory");
+    json_decref(paths);
+    return tu_fetch_failed(f) ? -1 : 0;
+}
+
+/* The first page of list `i`; the page callbacks ask for the others. */
+static void start_list(tu_fetch *f, rest_fetch *rf, size_t i)
+{
+    const char *url = rf->lists[i].url;
+    int link = rf->cfg->paginate == PAGINATE_LINK;
+
+    if (rf->cfg->paginate == PAGINATE_PAGE)
+        get_page(f, rf, i, 1);
+    else if (link && remember_url(rf, url) < 0)
+        tu_fetch_fail(f, "out of memory");
+    else
+        tu_fetch_get(f, url, link ? TU_FETCH_HEADERS : 0,
+                     link ? on_link_page : on_single_page, tag(i, 1));
+}
+
 static int rest_fetch_start(const tu_target *t, tu_fetch *f)
 {
     const rest_cfg *c = t->cfg;
     rest_fetch *rf = calloc(1, sizeof *rf);
-    char *url;
 
     if (!rf) {
         tu_fetch_fail(f, "out of memory");
@@ -492,27 +692,16 @@ static int rest_fetch_start(const tu_target *t, tu_fetch *f)
     }
     rf->target = t;
     rf->cfg = c;
-    rf->total_pages = -1;
     tu_strmap_init(&rf->visited);
     tu_fetch_set_state(f, rf, rest_fetch_free);
     if (c->get.method) {
         get_each(f, t, c);
         return tu_fetch_failed(f) ? -1 : 0;
     }
-    if (c->paginate == PAGINATE_PAGE) {
-        get_page(f, rf, 1);
-        return tu_fetch_failed(f) ? -1 : 0;
-    }
-    url = tu_target_url(t, c->list);
-    if (!url || (c->paginate == PAGINATE_LINK && remember_url(rf, url) < 0)) {
-        free(url);
-        tu_fetch_fail(f, "out of memory");
+    if (make_lists(f, rf) != 0)
         return -1;
-    }
-    tu_fetch_get(f, url, c->paginate == PAGINATE_LINK ? TU_FETCH_HEADERS : 0,
-                 c->paginate == PAGINATE_LINK ? on_link_page : on_single_page,
-                 NULL);
-    free(url);
+    for (size_t i = 0; i < rf->nlists && !tu_fetch_failed(f); i++)
+        start_list(f, rf, i);
     return tu_fetch_failed(f) ? -1 : 0;
 }
 
@@ -563,7 +752,7 @@ static void push_one(const tu_target *t, tu_push *p, tu_action *a)
         tu_action_fail(a, msg);
         return;
     }
-    path = tu_url_expand(op->path, fields, c->id, &missing);
+    path = tu_url_expand(op->path, fields, c->id, t->vars, &missing);
     if (!path) {
         snprintf(msg, sizeof msg, "target.resource.%s: the record has no "
                  "value for %.*s", name,

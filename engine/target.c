@@ -9,6 +9,8 @@
  * A header name or value holding CR or LF is refused: it would let a value
  * inject headers of its own. `tls` names a CA file, a client certificate
  * and key, or turns verification off (insecure, which is warned about).
+ * `vars` maps names to a value (string, number or boolean) or a non-empty
+ * list of values; each is kept as an array of strings.
  */
 #include "target.h"
 #include "state/error.h"
@@ -20,7 +22,7 @@
 #include <string.h>
 
 static const char *const common_keys[] = {"provider", "base_url", "headers",
-                                          "auth", "tls", NULL};
+                                          "auth", "tls", "vars", NULL};
 static const char *const tls_keys[] = {"ca_file", "client_cert", "client_key",
                                        "insecure", NULL};
 enum { AUTH_NONE, AUTH_BEARER, AUTH_BASIC, AUTH_HEADER };
@@ -279,6 +281,78 @@ static int parse_tls(tu_target *t, const json_t *obj, const tu_srcmap *map,
     return 0;
 }
 
+/* One value of a variable as text, or NULL (an error is set). */
+static json_t *var_value(const json_t *v, const char *name, tu_srcpos pos,
+                         tu_error *err)
+{
+    char *text = NULL;
+    json_t *s;
+
+    if (json_is_string(v) || json_is_number(v) || json_is_boolean(v))
+        text = tu_json_text(v);
+    if (!text || !*text) {
+        tu_error_at(err, pos, "target.vars.%s: expected a non-empty string, "
+                    "number or boolean (or a list of them), got %s", name,
+                    text ? "an empty string" : tu_json_type_name(v));
+        free(text);
+        return NULL;
+    }
+    s = json_string(text);
+    free(text);
+    if (!s)
+        tu_error_set(err, "out of memory");
+    return s;
+}
+
+static int add_var(tu_target *t, const char *name, const json_t *value,
+                   tu_srcpos pos, tu_error *err)
+{
+    json_t *values = json_array();
+    size_t n = json_is_array(value) ? json_array_size(value) : 1;
+
+    if (json_is_array(value) && n == 0) {
+        tu_error_at(err, pos, "target.vars.%s: an empty list; give at least "
+                    "one value", name);
+        json_decref(values);
+        return -1;
+    }
+    for (size_t i = 0; values && i < n; i++) {
+        json_t *s = var_value(json_is_array(value) ? json_array_get(value, i)
+                                                   : value, name, pos, err);
+        if (!s || json_array_append_new(values, s) != 0) {
+            json_decref(values);
+            return -1;
+        }
+    }
+    if (!values || json_object_set_new(t->vars, name, values) != 0) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_vars(tu_target *t, const json_t *obj, const tu_srcmap *map,
+                      tu_error *err)
+{
+    const json_t *vars = NULL;
+    const char *name;
+    json_t *value;
+
+    t->vars = json_object();
+    if (!t->vars) {
+        tu_error_set(err, "out of memory");
+        return -1;
+    }
+    if (tu_schema_object(obj, "vars", 0, map, "target", &vars, err) < 0)
+        return -1;
+    json_object_foreach((json_t *)vars, name, value) {
+        if (add_var(t, name, value, tu_srcmap_member(map, vars, name),
+                    err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_provider(tu_target *t, const json_t *obj,
                           const tu_srcmap *map, tu_error *err)
 {
@@ -346,6 +420,7 @@ int tu_target_parse(tu_target *t, const json_t *obj, const tu_srcmap *map,
         parse_headers(t, obj, map, err) != 0 ||
         parse_auth(t, obj, map, err) != 0 ||
         parse_tls(t, obj, map, err) != 0 ||
+        parse_vars(t, obj, map, err) != 0 ||
         t->ops->parse(obj, map, &t->cfg, err) != 0) {
         tu_target_free(t);
         return -1;
@@ -358,6 +433,7 @@ void tu_target_free(tu_target *t)
     if (t->ops && t->cfg)
         t->ops->free(t->cfg);
     free(t->base_url);
+    json_decref(t->vars);
     curl_slist_free_all(t->headers);
     for (size_t i = 0; i < t->nsecrets; i++)
         free(t->secrets[i]);

@@ -4,7 +4,8 @@
  * The common keys (provider, base_url, headers, auth) are read here; the
  * provider reads its own. Secrets come only from the environment (the
  * `*_env` keys) and are kept in `secrets` so that any text trueup prints
- * can be scrubbed of them.
+ * can be scrubbed of them. `vars` are named values for the placeholders of
+ * paths that are not fields of a record ({vhost} in a list path).
  */
 #ifndef TU_ENGINE_TARGET_H
 #define TU_ENGINE_TARGET_H
@@ -29,6 +30,9 @@ struct tu_target {
     void *cfg;                   /* owned by ops->free */
     char *base_url;              /* without a trailing '/' */
     struct curl_slist *headers;  /* configured headers and auth */
+    json_t *vars;                /* owned: name -> array of strings (one
+                                    or more values); never NULL once
+                                    parsed */
     char **secrets;              /* owned; values never to be shown */
     size_t nsecrets;
 };

@@ -5,6 +5,8 @@
  * the wrong URL is worse than a failed record.
  * Expansion runs in two passes over the template: the first measures the
  * encoded length, the second writes, so each expansion is one allocation.
+ * A record's own field wins over a variable of the same name; a variable
+ * fills a record's placeholder only when it has exactly one value.
  */
 #include "urltemplate.h"
 #include "state/json_util.h"
@@ -26,6 +28,16 @@ const char *tu_url_template_check(const char *tmpl)
             return "a '{' without its '}'";
     }
     return NULL;
+}
+
+const char *tu_url_placeholder(const char *p, const char **name, size_t *len)
+{
+    const char *open = strchr(p, '{'), *close;
+    if (!open || !(close = strchr(open, '}')))
+        return NULL;
+    *name = open + 1;
+    *len = (size_t)(close - open - 1);
+    return close + 1;
 }
 
 static int unreserved(unsigned char c)
@@ -76,13 +88,17 @@ char *tu_percent_encode(const char *s, size_t len)
 
 /* The text of placeholder name[0..n) for this record, malloc'd, or NULL. */
 static char *placeholder_text(const char *name, size_t n, const json_t *fields,
-                              const char *id_field)
+                              const char *id_field, const json_t *vars)
 {
     const json_t *v;
     if (id_field && n == 2 && memcmp(name, "id", 2) == 0)
         v = json_object_get(fields, id_field);
     else
         v = json_object_getn(fields, name, n);
+    if (!v && vars) {
+        v = json_object_getn(vars, name, n);
+        v = json_array_size(v) == 1 ? json_array_get(v, 0) : NULL;
+    }
     if (!v || json_is_object(v) || json_is_array(v) || json_is_null(v) ||
         (json_is_string(v) && json_string_length(v) == 0))
         return NULL; /* an empty value would name the collection */
@@ -91,7 +107,8 @@ static char *placeholder_text(const char *name, size_t n, const json_t *fields,
 
 /* One pass: returns the length; writes into out when it is not NULL. */
 static size_t expand_pass(char *out, const char *tmpl, const json_t *fields,
-                          const char *id_field, const char **missing)
+                          const char *id_field, const json_t *vars,
+                          const char **missing)
 {
     size_t o = 0;
     const char *p = tmpl;
@@ -107,7 +124,7 @@ static size_t expand_pass(char *out, const char *tmpl, const json_t *fields,
         }
         close = strchr(p, '}');
         text = close ? placeholder_text(p + 1, (size_t)(close - p - 1), fields,
-                                        id_field) : NULL;
+                                        id_field, vars) : NULL;
         if (!text) {
             *missing = p;
             return 0;
@@ -120,19 +137,96 @@ static size_t expand_pass(char *out, const char *tmpl, const json_t *fields,
 }
 
 char *tu_url_expand(const char *tmpl, const json_t *fields,
-                    const char *id_field, const char **missing)
+                    const char *id_field, const json_t *vars,
+                    const char **missing)
 {
     size_t len;
     char *out;
 
     *missing = NULL;
-    len = expand_pass(NULL, tmpl, fields, id_field, missing);
+    len = expand_pass(NULL, tmpl, fields, id_field, vars, missing);
     if (*missing)
         return NULL;
     out = malloc(len + 1);
     if (!out)
         return NULL;
-    expand_pass(out, tmpl, fields, id_field, missing);
+    expand_pass(out, tmpl, fields, id_field, vars, missing);
     out[len] = '\0';
+    return out;
+}
+
+/* The variables `tmpl` names (name -> their values, in order of first
+ * use) and the number of combinations; NULL with *missing set when a
+ * placeholder names no variable, or there are more than `max`. */
+static json_t *used_vars(const char *tmpl, const json_t *vars, size_t max,
+                         size_t *combos, const char **missing)
+{
+    json_t *used = json_object();
+    const char *p = tmpl, *next, *name;
+    size_t len;
+
+    *combos = 1;
+    while (used && (next = tu_url_placeholder(p, &name, &len)) != NULL) {
+        json_t *values = json_object_getn(vars, name, len);
+        if (!json_object_getn(used, name, len))
+            *combos *= json_array_size(values);
+        if (!json_array_size(values) || *combos > max ||
+            json_object_size(used) >= 64) {
+            *missing = name - 1;
+            json_decref(used);
+            return NULL;
+        }
+        json_object_setn(used, name, len, values);
+        p = next;
+    }
+    return used;
+}
+
+/* Combination number `c` of the values in `used`, the last name's values
+ * varying fastest: a new object of name -> value. */
+static json_t *combination(const json_t *used, size_t c)
+{
+    json_t *fields = json_object();
+    const char *names[64];
+    json_t *lists[64];
+    size_t n = 0;
+    const char *name;
+    json_t *values;
+
+    json_object_foreach((json_t *)used, name, values) {
+        if (n < 64) {
+            names[n] = name;
+            lists[n++] = values;
+        }
+    }
+    while (fields && n-- > 0) {
+        size_t k = json_array_size(lists[n]);
+        json_object_set(fields, names[n], json_array_get(lists[n], c % k));
+        c /= k;
+    }
+    return fields;
+}
+
+json_t *tu_url_expand_each(const char *tmpl, const json_t *vars, size_t max,
+                           const char **missing)
+{
+    size_t combos;
+    json_t *used, *out;
+
+    *missing = NULL;
+    used = used_vars(tmpl, vars, max, &combos, missing);
+    out = used ? json_array() : NULL;
+    for (size_t c = 0; out && c < combos; c++) {
+        json_t *fields = combination(used, c);
+        char *url = fields ? tu_url_expand(tmpl, fields, NULL, NULL, missing)
+                           : NULL;
+        json_decref(fields);
+        if (!url || json_array_append_new(out, json_string(url)) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+        free(url);
+    }
+    json_decref(used);
     return out;
 }

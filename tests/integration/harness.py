@@ -471,9 +471,9 @@ def _flow(value):
 
 
 def target_yaml(base_url, resource=None, auth=None, headers=None,
-                list_path="/records", key=("name", "type")):
+                list_path="/records", key=("name", "type"), vars=None):
     """The `target:` block for a json-server-like API at base_url. `resource`
-    entries override or extend the default resource."""
+    entries override or extend the default resource; `vars` is target.vars."""
     res = {
         "list": list_path,
         "key": list(key),
@@ -488,6 +488,8 @@ def target_yaml(base_url, resource=None, auth=None, headers=None,
         lines.append("  headers: %s" % _flow(headers))
     if auth:
         lines.append("  auth: %s" % _flow(auth))
+    if vars:
+        lines.append("  vars: %s" % _flow(vars))
     lines.append("  resource:")
     for k, v in res.items():
         lines.append("    %s: %s" % (k, _flow(v)))

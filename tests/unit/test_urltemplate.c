@@ -1,8 +1,10 @@
 /* test_urltemplate.c -- engine/urltemplate.h: template brace checks with
  * their messages, {id} through resource.id, other placeholders from fields,
  * percent-encoding that keeps every value inside its path segment (exact
- * encoded strings), numbers and booleans in paths, and unfillable
- * placeholders reported at their '{'.
+ * encoded strings), numbers and booleans in paths, unfillable
+ * placeholders reported at their '{', placeholders listed one by one,
+ * variables (target.vars) filling what a record does not, and a list path
+ * expanded once per combination of its variables' values.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +29,7 @@ static void assert_expands(const char *tmpl, const char *fields_json,
     char *got;
     if (!fields)
         fail_msg("bad JSON <<%s>>: %s", fields_json, jerr.text);
-    got = tu_url_expand(tmpl, fields, id_field, &missing);
+    got = tu_url_expand(tmpl, fields, id_field, NULL, &missing);
     if (!got)
         fail_msg("%s with %s: NULL (missing at %s)", tmpl, fields_json,
                  missing ? missing : "NULL");
@@ -42,7 +44,7 @@ static void assert_segment(const char *value, const char *expected)
 {
     json_t *fields = json_pack("{s:s}", "v", value);
     const char *missing;
-    char *got = tu_url_expand("/r/{v}", fields, NULL, &missing);
+    char *got = tu_url_expand("/r/{v}", fields, NULL, NULL, &missing);
     char want[256];
     assert_non_null(got);
     strcpy(want, "/r/");
@@ -59,7 +61,7 @@ static void assert_missing(const char *tmpl, const char *fields_json,
     json_t *fields = json_loads(fields_json, 0, &jerr);
     const char *missing = NULL;
     assert_non_null(fields);
-    assert_null(tu_url_expand(tmpl, fields, id_field, &missing));
+    assert_null(tu_url_expand(tmpl, fields, id_field, NULL, &missing));
     assert_ptr_equal(missing, tmpl + brace_offset);
     assert_int_equal(*missing, '{');
     json_decref(fields);
@@ -175,7 +177,7 @@ static void test_dot_segments(void **state)
     assert_segment("a..b", "a..b");
     assert_expands("/records/{id}", "{\"id\":\"..\"}", NULL,
                    "/records/%2E%2E");
-    assert_null(tu_url_expand(tmpl, empty, NULL, &missing));
+    assert_null(tu_url_expand(tmpl, empty, NULL, NULL, &missing));
     assert_ptr_equal(missing, tmpl + 9);
     json_decref(empty);
 }
@@ -187,7 +189,7 @@ static void test_unclosed_brace(void **state)
     const char *missing = NULL;
     const char *tmpl = "/r/{id";
     (void)state;
-    assert_null(tu_url_expand(tmpl, fields, NULL, &missing));
+    assert_null(tu_url_expand(tmpl, fields, NULL, NULL, &missing));
     assert_ptr_equal(missing, tmpl + 3);
     json_decref(fields);
 }
@@ -231,6 +233,100 @@ static void test_missing(void **state)
     assert_missing("/r/{name }", "{\"name\":\"a\"}", NULL, 3);
 }
 
+/* ---- placeholders, variables ------------------------------------------- */
+
+static void test_placeholder_walk(void **state)
+{
+    const char *tmpl = "/a/{vhost}/b/{name}?x={id}", *name, *p = tmpl;
+    const char *want[] = {"vhost", "name", "id"};
+    size_t len, n = 0;
+    (void)state;
+    while ((p = tu_url_placeholder(p, &name, &len)) != NULL) {
+        assert_true(n < 3);
+        assert_int_equal(len, strlen(want[n]));
+        assert_memory_equal(name, want[n], len);
+        assert_int_equal(name[-1], '{');
+        n++;
+    }
+    assert_int_equal(n, 3);
+    assert_null(tu_url_placeholder("/records", &name, &len));
+    assert_null(tu_url_placeholder("", &name, &len));
+}
+
+static json_t *load(const char *text)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, 0, &jerr);
+    if (!v)
+        fail_msg("bad JSON <<%s>>: %s", text, jerr.text);
+    return v;
+}
+
+/* A record's field wins; a variable fills what the record lacks, but only
+ * a variable with exactly one value. */
+static void test_vars_fill(void **state)
+{
+    json_t *vars = load("{\"vhost\": [\"/\"], \"many\": [\"a\", \"b\"]}");
+    json_t *rec = load("{\"name\": \"q 1\"}");
+    json_t *own = load("{\"name\": \"q\", \"vhost\": \"v2\"}");
+    const char *tmpl = "/queues/{vhost}/{name}", *many = "/x/{many}";
+    const char *missing;
+    char *got;
+    (void)state;
+    got = tu_url_expand(tmpl, rec, NULL, vars, &missing);
+    assert_string_equal(got, "/queues/%2F/q%201");
+    free(got);
+    got = tu_url_expand(tmpl, own, NULL, vars, &missing);
+    assert_string_equal(got, "/queues/v2/q");
+    free(got);
+    assert_null(tu_url_expand(many, rec, NULL, vars, &missing));
+    assert_ptr_equal(missing, many + 3);
+    assert_null(tu_url_expand(tmpl, rec, NULL, NULL, &missing));
+    assert_ptr_equal(missing, tmpl + 8);
+    json_decref(vars);
+    json_decref(rec);
+    json_decref(own);
+}
+
+static void assert_each(const char *tmpl, const char *vars_json,
+                        const char *want_json)
+{
+    json_t *vars = load(vars_json), *want = load(want_json);
+    const char *missing = "unset";
+    json_t *got = tu_url_expand_each(tmpl, vars, 100, &missing);
+    char *text = got ? json_dumps(got, JSON_COMPACT) : NULL;
+    if (!got || !json_equal(got, want))
+        fail_msg("%s over %s: got %s, want %s", tmpl, vars_json,
+                 text ? text : "NULL", want_json);
+    assert_null(missing);
+    free(text);
+    json_decref(got);
+    json_decref(want);
+    json_decref(vars);
+}
+
+static void test_expand_each(void **state)
+{
+    const char *missing;
+    json_t *vars = load("{\"a\": [\"1\", \"2\", \"3\"], \"b\": [\"x\", \"y\"]}");
+    (void)state;
+    assert_each("/records", "{}", "[\"/records\"]");
+    assert_each("/queues/{vhost}", "{\"vhost\": [\"/\"]}",
+                "[\"/queues/%2F\"]");
+    assert_each("/queues/{vhost}", "{\"vhost\": [\"/\", \"b c\"]}",
+                "[\"/queues/%2F\", \"/queues/b%20c\"]");
+    /* the first placeholder's values vary slowest; a repeated one is one
+     * variable, not two */
+    assert_each("/{a}/{b}/{a}", "{\"a\": [\"1\", \"2\"], \"b\": [\"x\", \"y\"]}",
+                "[\"/1/x/1\", \"/1/y/1\", \"/2/x/2\", \"/2/y/2\"]");
+    /* a placeholder that names no variable, and too many combinations */
+    assert_null(tu_url_expand_each("/q/{vhost}", vars, 100, &missing));
+    assert_string_equal(missing, "{vhost}");
+    assert_null(tu_url_expand_each("/{a}/{b}", vars, 5, &missing));
+    assert_string_equal(missing, "{b}");
+    json_decref(vars);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +338,9 @@ int main(void)
         cmocka_unit_test(test_unclosed_brace),
         cmocka_unit_test(test_percent_encode),
         cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_placeholder_walk),
+        cmocka_unit_test(test_vars_fill),
+        cmocka_unit_test(test_expand_each),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
