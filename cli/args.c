@@ -31,7 +31,8 @@ void tu_cli_usage(FILE *out)
 "                          all must match; VALUE may be a glob: 'name=*.dev.*')\n"
 "      --set FIELD=VALUE   the fields every selected record gets (repeatable;\n"
 "                          VALUE typed as YAML: ttl=600 is a number)\n"
-"  -f, --format FORMAT     report format: json (default) or text\n"
+"  -f, --format FORMAT     report format: json (default), text, or markdown\n"
+"                          (grouped, for a pull-request comment)\n"
 "  -o, --output FILE       write the report to FILE (replaced atomically)\n"
 "      --detailed-exitcode plan: exit 2 when changes are pending\n"
 "  -q, --quiet             no report on stdout, no progress; errors still\n"
@@ -102,8 +103,10 @@ static int parse_format(const char *text, tu_format *out)
         *out = TU_FORMAT_JSON;
     else if (strcmp(text, "text") == 0)
         *out = TU_FORMAT_TEXT;
+    else if (strcmp(text, "markdown") == 0)
+        *out = TU_FORMAT_MARKDOWN;
     else {
-        tu_cli_error("--format: '%s' is not json or text", text);
+        tu_cli_error("--format: '%s' is not json, text or markdown", text);
         return -1;
     }
     return 0;

@@ -20,7 +20,7 @@ enum {
     TU_EXIT_FAILED = 3     /* apply ran and at least one record failed */
 };
 
-typedef enum { TU_FORMAT_JSON, TU_FORMAT_TEXT } tu_format;
+typedef enum { TU_FORMAT_JSON, TU_FORMAT_TEXT, TU_FORMAT_MARKDOWN } tu_format;
 
 typedef struct tu_cli_args {
     int help, version;
@@ -53,6 +53,10 @@ int tu_cli_write_text_out(const tu_cli_args *args, const char *text);
 
 /* Render the report for people. */
 void tu_cli_write_text(FILE *out, const json_t *report);
+
+/* Render the report as Markdown, for a pull-request comment. 0, or -1
+ * when out of memory. */
+int tu_cli_write_markdown(FILE *out, const json_t *report);
 
 /* Write the report to args->output (atomically) or stdout. 0 or -1. */
 int tu_cli_write_report(const tu_cli_args *args, const tu_report *report);

@@ -58,7 +58,10 @@ static int write_to(FILE *out, const tu_cli_args *args, const json_t *json)
 {
     if (args->format == TU_FORMAT_TEXT)
         tu_cli_write_text(out, json);
-    else if (write_json(out, json) != 0)
+    else if (args->format == TU_FORMAT_MARKDOWN) {
+        if (tu_cli_write_markdown(out, json) != 0)
+            return -1;
+    } else if (write_json(out, json) != 0)
         return -1;
     return ferror(out) ? -1 : 0;
 }

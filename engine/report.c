@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void count_action(tu_counts *c, const tu_action *a, tu_mode mode)
 {
@@ -77,6 +78,51 @@ static json_t *results_json(const tu_plan *plan)
     return results;
 }
 
+/* base_url without a user:password@ part (a URL may carry credentials). */
+static json_t *url_without_userinfo(const char *url)
+{
+    const char *host = strstr(url, "://"), *at, *end;
+    json_t *out;
+    char *copy;
+
+    if (!host)
+        return json_string(url);
+    host += 3;
+    end = host + strcspn(host, "/?#");
+    at = memchr(host, '@', (size_t)(end - host));
+    if (!at)
+        return json_string(url);
+    copy = malloc(strlen(url) + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, url, (size_t)(host - url));
+    strcpy(copy + (host - url), at + 1);
+    out = json_string(copy);
+    free(copy);
+    return out;
+}
+
+/* {"provider", "base_url", "key": [fields]}, and the shard when sharded. */
+static int add_target(json_t *out, const tu_report_facts *f)
+{
+    json_t *key = json_array(), *target;
+
+    for (size_t i = 0; key && f->key && i < f->key->count; i++)
+        json_array_append_new(key, json_string(f->key->fields[i]));
+    target = json_pack("{s:s, s:o*, s:o*}", "provider", f->provider,
+                       "base_url", f->base_url ? url_without_userinfo(
+                                                     f->base_url) : NULL,
+                       "key", key);
+    if (!target || json_object_set_new(out, "target", target) != 0)
+        return -1;
+    if (f->shard_count > 0 &&
+        json_object_set_new(out, "shard", json_pack(
+            "{s:I, s:I}", "index", (json_int_t)f->shard_index,
+            "count", (json_int_t)f->shard_count)) != 0)
+        return -1;
+    return 0;
+}
+
 static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
                            const tu_plan *plan)
 {
@@ -94,8 +140,9 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         return NULL;
     }
     out = json_pack(
-        "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+        "{s:i, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
         "s:I, s:I, s:I, s:b, s:I, s:o}",
+        "schema_version", TU_REPORT_SCHEMA_VERSION,
         "mode", f->mode == TU_MODE_PLAN ? "plan" : "apply",
         "changed", rep->changed,
         "total", (json_int_t)c->total,
@@ -114,7 +161,8 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         "cancelled", f->cancelled,
         "elapsed_ms", (json_int_t)f->elapsed_ms,
         "results", results);
-    if (out && json_object_set_new(out, "warnings", warnings) == 0)
+    if (out && json_object_set_new(out, "warnings", warnings) == 0 &&
+        (!f->provider || add_target(out, f) == 0))
         return out;
     json_decref(out);
     return NULL;

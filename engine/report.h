@@ -26,7 +26,17 @@ typedef struct tu_report_facts {
     int cancelled;          /* stopped by tu_options.cancel */
     long long elapsed_ms;
     const char *warnings[4]; /* NULL-ended: texts a person should read */
+    /* What the run was about (the report's "target"; NULL provider: left
+     * out): borrowed. base_url loses any user:password@ part. */
+    const char *provider;
+    const char *base_url;
+    const tu_keyspec *key;
+    long shard_index, shard_count;  /* shard_count 0: not sharded */
 } tu_report_facts;
+
+/* The version of the report's layout (docs/report.md): raised when a field
+ * changes meaning or goes away; new fields do not raise it. */
+#define TU_REPORT_SCHEMA_VERSION 1
 
 /* Count the plan's actions and build the JSON. NULL when out of memory. */
 tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *facts);

@@ -298,6 +298,24 @@ static void push_plan(const tu_desired *d, const tu_options *o,
     }
 }
 
+/* The facts known before the run: what it is about, the TLS warning.
+ * `key` receives the key fields the facts point to. */
+static void init_facts(const tu_desired *d, const tu_options *o,
+                       tu_report_facts *facts, tu_keyspec *key)
+{
+    const char **ignore;
+    size_t nignore;
+
+    facts->mode = o->mode;
+    facts->provider = d->target.ops->name;
+    facts->base_url = d->target.base_url;
+    d->target.ops->describe(d->target.cfg, key, &ignore, &nignore);
+    facts->key = key;
+    if (d->target.tls.insecure)
+        add_warning(facts, "target.tls.insecure is set: the server's "
+                    "certificate was not verified");
+}
+
 tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
 {
     long long start = now_ms();
@@ -309,12 +327,10 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     tu_plan plan = {0};
     tu_report *rep = NULL;
     tu_exec *exec;
+    tu_keyspec key;
 
     tu_error_clear(err);
-    facts.mode = o->mode;
-    if (d->target.tls.insecure)
-        add_warning(&facts, "target.tls.insecure is set: the server's "
-                    "certificate was not verified");
+    init_facts(d, o, &facts, &key);
     exec = tu_desired_exec(d, o, &facts.concurrency, err);
     if (!exec)
         return NULL;

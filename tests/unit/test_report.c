@@ -79,7 +79,7 @@ static void sent(tu_action *a, long http_status, unsigned attempts,
 
 static void assert_json(const json_t *value, const char *expected)
 {
-    char *got = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);
+    char *got = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     assert_non_null(got);
     assert_string_equal(got, expected);
     free(got);
@@ -146,7 +146,8 @@ static void test_plan_mode(void **state)
         "{\"action\":\"none\",\"error\":\"ambiguous: several live records "
         "have the key 'dup|A'; not touched (remove the duplicates on the "
         "server)\",\"key\":\"dup|A\",\"status\":\"failed\"}],"
-        "\"retries\":2,\"skipped\":2,\"succeeded\":0,\"total\":7,"
+        "\"retries\":2,\"schema_version\":1,\"skipped\":2,"
+        "\"succeeded\":0,\"total\":7,"
         "\"updated\":1,\"warnings\":[],\"write_requests\":5}");
     tu_report_free(rep);
 }
@@ -190,7 +191,8 @@ static void test_empty_plan(void **state)
     assert_json(tu_report_json(rep),
         "{\"cancelled\":false,\"changed\":false,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"created\":0,\"deleted\":0,"
         "\"elapsed_ms\":1234,\"failed\":0,\"mode\":\"apply\",\"requests\":12,"
-        "\"results\":[],\"retries\":2,\"skipped\":0,\"succeeded\":0,"
+        "\"results\":[],\"retries\":2,\"schema_version\":1,"
+        "\"skipped\":0,\"succeeded\":0,"
         "\"total\":0,\"updated\":0,\"warnings\":[],\"write_requests\":5}");
     tu_report_free(rep);
 }
@@ -305,6 +307,39 @@ static void test_empty_changes_left_out(void **state)
     tu_report_free(rep);
 }
 
+/* The target, without credentials in the URL; the shard when sharded. */
+static void test_target_and_shard(void **state)
+{
+    static const char *fields[] = {"name", "type"};
+    tu_keyspec key = {fields, 2};
+    tu_report_facts facts = {.mode = TU_MODE_PLAN, .provider = "rest",
+                             .base_url = "https://u:p%40ss@api.example.org:8/"
+                                         "v1?x=a@b",
+                             .key = &key, .shard_index = 2,
+                             .shard_count = 5};
+    fixture *f = *state;
+    tu_report *rep = tu_report_build(&f->plan, &facts);
+    const json_t *json;
+
+    assert_non_null(rep);
+    json = tu_report_json(rep);
+    assert_json(json_object_get(json, "target"),
+                "{\"base_url\":\"https://api.example.org:8/v1?x=a@b\","
+                "\"key\":[\"name\",\"type\"],\"provider\":\"rest\"}");
+    assert_json(json_object_get(json, "shard"),
+                "{\"count\":5,\"index\":2}");
+    tu_report_free(rep);
+    facts.base_url = "http://h:1/records";
+    facts.shard_count = 0;
+    rep = tu_report_build(&f->plan, &facts);
+    assert_non_null(rep);
+    assert_json(json_object_get(json_object_get(tu_report_json(rep),
+                                                "target"), "base_url"),
+                "\"http://h:1/records\"");
+    assert_null(json_object_get(tu_report_json(rep), "shard"));
+    tu_report_free(rep);
+}
+
 static void test_free_null(void **state)
 {
     (void)state;
@@ -324,6 +359,7 @@ int main(void)
         T(test_apply_mode_all_failed),
         T(test_plan_mode_counts_planned_only),
         T(test_empty_changes_left_out),
+        T(test_target_and_shard),
         cmocka_unit_test(test_free_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

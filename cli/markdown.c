@@ -1,0 +1,454 @@
+/* markdown.c -- a report rendered as Markdown (--format markdown), for a
+ * pull-request comment.
+ *
+ *   ### trueup plan: 10 to create, 412 to update, 5 to delete, 0 failed
+ *   Target: `rest` http://127.0.0.1:3000 (key name, type); 1245 records, 818 unchanged.
+ *   > **Warning:** ...
+ *   - **update** `ttl` `3600` → `600` on 412 A records
+ *     <details><summary>412 records</summary> ... names ... </details>
+ *   - **create** `new.example.org.|A`: `content` `192.0.2.9`, `ttl` `3600`
+ *   - **failed** `dup.example.org.|A`: ambiguous: ...
+ *
+ * The summary comes first. Records with the same action and the same
+ * changes (the same fields from the same values to the same values) make one
+ * line, their names folded in a <details> block; other records get a line
+ * each. Lines are sorted (creates, updates, deletes, failures; larger groups
+ * first; then by key), so the same plan gives the same text every time.
+ * The whole text stays under MD_LIMIT bytes (GitHub takes comments up to
+ * 65,536 characters): lines that do not fit are left out and a last line
+ * says how many. Values from the server are put in code spans and cut at
+ * MD_VALUE_MAX bytes, so they cannot inject Markdown or HTML.
+ *
+ * Like text.c, it reads only the report's JSON.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MD_LIMIT 60000        /* bytes of output at most */
+#define MD_VALUE_MAX 120      /* bytes of one value shown */
+#define MD_NAMES_MAX 200      /* names listed in one group's details */
+
+typedef struct md_item {
+    const json_t *result;     /* borrowed from the report */
+    int order;                /* action order */
+    char *signature;          /* owned: action and changes, canonical */
+} md_item;
+
+typedef struct md_group {
+    md_item *first;           /* items[first .. first + count) */
+    size_t count;
+} md_group;
+
+/* ---- small writers ------------------------------------------------------ */
+
+/* `text` (len bytes) as a Markdown code span, control characters shown as
+ * escapes, cut at MD_VALUE_MAX bytes on a character boundary. */
+static void code_span(FILE *out, const char *text, size_t len)
+{
+    size_t run = 0, longest = 0, n = len > MD_VALUE_MAX ? MD_VALUE_MAX : len;
+
+    while (n < len && n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    for (size_t i = 0; i < n; i++) {
+        run = text[i] == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', out);
+    if (n && (text[0] == '`' || text[n - 1] == '`' || text[0] == ' '))
+        fputc(' ', out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f)
+            fprintf(out, "\\x%02x", c);
+        else
+            fputc(c, out);
+    }
+    if (n && (text[0] == '`' || text[n - 1] == '`' || text[0] == ' '))
+        fputc(' ', out);
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', out);
+    if (n < len)
+        fputs("\u2026", out);
+}
+
+static void code_value(FILE *out, const json_t *v)
+{
+    char *text;
+    if (json_is_string(v)) {
+        code_span(out, json_string_value(v), json_string_length(v));
+        return;
+    }
+    text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    code_span(out, text ? text : "?", text ? strlen(text) : 1);
+    free(text);
+}
+
+static void code_text(FILE *out, const char *s)
+{
+    code_span(out, s ? s : "?", s ? strlen(s) : 1);
+}
+
+/* Text of trueup's own (a warning, an error) with the characters that
+ * Markdown or HTML would read escaped. Cut at 600 bytes. */
+static void plain(FILE *out, const char *s)
+{
+    for (size_t i = 0; s && s[i] && i < 600; i++) {
+        if (strchr("\\`*_[]<>#|~!", s[i]))
+            fputc('\\', out);
+        if (s[i] == '&')
+            fputs("&amp;", out);
+        else if ((unsigned char)s[i] < 0x20)
+            fputc(' ', out);
+        else
+            fputc(s[i], out);
+    }
+}
+
+static long long count(const json_t *report, const char *name)
+{
+    return (long long)json_integer_value(json_object_get(report, name));
+}
+
+static const char *str(const json_t *obj, const char *name)
+{
+    const char *s = json_string_value(json_object_get(obj, name));
+    return s ? s : "";
+}
+
+/* ---- items: sorted, grouped ------------------------------------------- */
+
+static int action_order(const json_t *r)
+{
+    static const char *const order[] = {"create", "update", "delete"};
+    if (strcmp(str(r, "status"), "failed") == 0)
+        return 3;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(str(r, "action"), order[i]) == 0)
+            return i;
+    return 3;
+}
+
+static char *signature(const json_t *r, int order)
+{
+    char *changes = NULL, *sig;
+    size_t len;
+
+    if (order == 3)   /* failures are never grouped: the key is unique */
+        changes = json_dumps(json_object_get(r, "key"), JSON_ENCODE_ANY);
+    else if (json_object_get(r, "changes"))
+        changes = json_dumps(json_object_get(r, "changes"),
+                             JSON_COMPACT | JSON_SORT_KEYS);
+    len = (changes ? strlen(changes) : 0) + 4;
+    sig = malloc(len);
+    if (sig)
+        snprintf(sig, len, "%d:%s", order, changes ? changes : "");
+    free(changes);
+    return sig;
+}
+
+static int by_signature(const void *a, const void *b)
+{
+    const md_item *x = a, *y = b;
+    int c = strcmp(x->signature, y->signature);
+    return c ? c : strcmp(str(x->result, "key"), str(y->result, "key"));
+}
+
+/* Larger groups first within an action, then by signature (stable). */
+static int by_group(const void *a, const void *b)
+{
+    const md_group *x = a, *y = b;
+    if (x->first->order != y->first->order)
+        return x->first->order - y->first->order;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    if (x->count == 1)
+        return strcmp(str(x->first->result, "key"),
+                      str(y->first->result, "key"));
+    return strcmp(x->first->signature, y->first->signature);
+}
+
+/* The items of `results`, sorted so that equal signatures are adjacent,
+ * and the groups they make, sorted for output. -1 when out of memory. */
+static int build_groups(const json_t *results, md_item **items_out,
+                        md_group **groups_out, size_t *ngroups)
+{
+    size_t n = json_array_size(results), g = 0;
+    md_item *items = calloc(n ? n : 1, sizeof *items);
+    md_group *groups = calloc(n ? n : 1, sizeof *groups);
+
+    *items_out = items;
+    *groups_out = groups;
+    if (!items || !groups)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        items[i].result = json_array_get(results, i);
+        items[i].order = action_order(items[i].result);
+        if (!(items[i].signature = signature(items[i].result,
+                                             items[i].order)))
+            return -1;
+    }
+    qsort(items, n, sizeof *items, by_signature);
+    for (size_t i = 0; i < n; i++) {
+        if (g && strcmp(groups[g - 1].first->signature,
+                        items[i].signature) == 0)
+            groups[g - 1].count++;
+        else
+            groups[g++] = (md_group){&items[i], 1};
+    }
+    qsort(groups, g, sizeof *groups, by_group);
+    *ngroups = g;
+    return 0;
+}
+
+static void free_items(md_item *items, size_t n)
+{
+    for (size_t i = 0; items && i < n; i++)
+        free(items[i].signature);
+    free(items);
+}
+
+/* ---- one line per group or record -------------------------------------- */
+
+static void write_changes(FILE *out, const json_t *changes)
+{
+    const char *field;
+    json_t *change;
+    int first = 1;
+
+    json_object_foreach((json_t *)changes, field, change) {
+        const json_t *before = json_object_get(change, "before");
+        fputs(first ? "" : ", ", out);
+        code_text(out, field);
+        fputc(' ', out);
+        if (before) {
+            code_value(out, before);
+            fputs(" \u2192 ", out);
+        }
+        code_value(out, json_object_get(change, "after"));
+        first = 0;
+    }
+}
+
+/* The value of key field `index` in a label "a|b|c" of `nkey` fields, when
+ * the label splits that way; else NULL. Into buf. */
+static const char *key_part(const char *label, size_t nkey, size_t index,
+                            char *buf, size_t size)
+{
+    const char *p = label;
+    size_t parts = 1;
+
+    for (const char *q = label; *q; q++)
+        parts += *q == '|';
+    if (parts != nkey)
+        return NULL;
+    for (size_t i = 0; i < index; i++)
+        p = strchr(p, '|') + 1;
+    snprintf(buf, size, "%.*s", (int)strcspn(p, "|"), p);
+    return buf;
+}
+
+/* "412 A records": a key field other than the first (type, ...) that
+ * every record of the group shares, named in the count. */
+static void write_count(FILE *out, const md_group *g, const json_t *report)
+{
+    const json_t *key = json_object_get(json_object_get(report, "target"),
+                                        "key");
+    size_t nkey = json_array_size(key);
+    char first[256], other[256];
+
+    for (size_t k = 1; k < nkey; k++) {
+        const char *v = key_part(str(g->first->result, "key"), nkey, k,
+                                 first, sizeof first);
+        size_t i = 1;
+        while (v && i < g->count &&
+               (key_part(str(g->first[i].result, "key"), nkey, k, other,
+                         sizeof other)) && strcmp(v, other) == 0)
+            i++;
+        if (!v || i < g->count || !*v)
+            continue;
+        if (strcmp(json_string_value(json_array_get(key, k)), "type") == 0) {
+            fprintf(out, "%zu ", g->count);
+            plain(out, v);
+            fputs(" records", out);
+        } else {
+            fprintf(out, "%zu records with ", g->count);
+            code_text(out, json_string_value(json_array_get(key, k)));
+            fputc(' ', out);
+            code_text(out, v);
+        }
+        return;
+    }
+    fprintf(out, "%zu records", g->count);
+}
+
+static const char *const action_words[] = {"create", "update", "delete",
+                                           "failed"};
+
+static void write_names(FILE *out, const md_group *g)
+{
+    fprintf(out, "\n  <details><summary>%zu records</summary>\n\n  ",
+            g->count);
+    for (size_t i = 0; i < g->count && i < MD_NAMES_MAX; i++) {
+        fputs(i ? ", " : "", out);
+        code_text(out, str(g->first[i].result, "key"));
+    }
+    if (g->count > MD_NAMES_MAX)
+        fprintf(out, " \u2026 and %zu more", g->count - MD_NAMES_MAX);
+    fputs("\n  </details>", out);
+}
+
+static void write_group(FILE *out, const md_group *g, const json_t *report)
+{
+    const json_t *r = g->first->result;
+    const json_t *changes = json_object_get(r, "changes");
+
+    fprintf(out, "- **%s** ", action_words[g->first->order]);
+    if (g->count > 1) {
+        if (changes && json_object_size(changes)) {
+            write_changes(out, changes);
+            fputs(" on ", out);
+        }
+        write_count(out, g, report);
+        write_names(out, g);
+    } else {
+        code_text(out, str(r, "key"));
+        if (json_object_get(r, "error")) {
+            fputs(": ", out);
+            plain(out, str(r, "error"));
+        } else if (changes && json_object_size(changes)) {
+            fputs(": ", out);
+            write_changes(out, changes);
+        }
+    }
+    fputc('\n', out);
+}
+
+/* ---- the whole text ------------------------------------------------------ */
+
+static int changed_or_failed(const json_t *report)
+{
+    return count(report, "created") + count(report, "updated") +
+           count(report, "deleted") + count(report, "failed") > 0;
+}
+
+static void write_summary(FILE *out, const json_t *report)
+{
+    const json_t *target = json_object_get(report, "target");
+    const json_t *shard = json_object_get(report, "shard");
+    int plan = strcmp(str(report, "mode"), "plan") == 0;
+    size_t i;
+    json_t *w;
+
+    if (plan)
+        fprintf(out, "### trueup plan: %lld to create, %lld to update, %lld "
+                "to delete, %lld failed\n\n", count(report, "created"),
+                count(report, "updated"), count(report, "deleted"),
+                count(report, "failed"));
+    else
+        fprintf(out, "### trueup apply: %lld created, %lld updated, %lld "
+                "deleted, %lld failed\n\n", count(report, "created"),
+                count(report, "updated"), count(report, "deleted"),
+                count(report, "failed"));
+    if (target) {
+        fputs("Target: ", out);
+        code_text(out, str(target, "provider"));
+        fputc(' ', out);
+        code_text(out, str(target, "base_url"));
+        fputs("; ", out);
+    }
+    if (shard)
+        fprintf(out, "shard %lld of %lld; ", count(shard, "index"),
+                count(shard, "count"));
+    fprintf(out, "%lld records, %lld unchanged.\n", count(report, "total"),
+            count(report, "skipped"));
+    json_array_foreach(json_object_get(report, "warnings"), i, w) {
+        fputs("\n> **Warning:** ", out);
+        plain(out, json_string_value(w));
+        fputc('\n', out);
+    }
+    if (!changed_or_failed(report))
+        fputs("\nNo changes.\n", out);
+}
+
+/* What one writer puts out, as a string (malloc'd; NULL: out of memory). */
+typedef void (*md_writer)(FILE *out, const void *a, const void *b);
+
+static char *render(md_writer fn, const void *a, const void *b, size_t *len)
+{
+    char *text = NULL;
+    FILE *mem = open_memstream(&text, len);
+
+    if (!mem)
+        return NULL;
+    fn(mem, a, b);
+    if (fclose(mem) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static void summary_writer(FILE *out, const void *report, const void *unused)
+{
+    (void)unused;
+    write_summary(out, report);
+}
+
+static void group_writer(FILE *out, const void *group, const void *report)
+{
+    write_group(out, group, report);
+}
+
+/* The groups, as many as fit in `room` bytes; then how many did not. */
+static int write_groups(FILE *out, const md_group *groups, size_t n,
+                        const json_t *report, size_t room)
+{
+    size_t shown = 0, left_records = 0, len;
+
+    if (n)
+        fputc('\n', out);
+    for (size_t i = 0; i < n; i++) {
+        char *line = shown == i ? render(group_writer, &groups[i], report,
+                                         &len) : NULL;
+        if (shown == i && !line)
+            return -1;
+        if (line && len <= room) {
+            fputs(line, out);
+            room -= len;
+            shown++;
+        } else {
+            left_records += groups[i].count;
+        }
+        free(line);
+    }
+    if (shown < n)
+        fprintf(out, "\n%zu more record%s not shown here: the comment would "
+                "be too long; see the JSON report (--format json).\n",
+                left_records, left_records == 1 ? "" : "s");
+    return 0;
+}
+
+int tu_cli_write_markdown(FILE *out, const json_t *report)
+{
+    const json_t *results = json_object_get(report, "results");
+    size_t n = json_array_size(results), ngroups = 0, len;
+    md_item *items = NULL;
+    md_group *groups = NULL;
+    char *summary = render(summary_writer, report, NULL, &len);
+    int rc = -1;
+
+    if (summary && build_groups(results, &items, &groups, &ngroups) == 0) {
+        fputs(summary, out);
+        /* room for the last line saying what was left out */
+        rc = write_groups(out, groups, ngroups, report,
+                          len + 200 < MD_LIMIT ? MD_LIMIT - len - 200 : 0);
+    }
+    free(summary);
+    free_items(items, n);
+    free(groups);
+    return rc;
+}
