@@ -75,7 +75,6 @@ void tu_cli_progress_clear(tu_cli_progress *p);
 /* Catch SIGINT and SIGTERM: the returned flag goes to tu_options.cancel
  * (the only global state of the command, as a signal handler needs). */
 volatile sig_atomic_t *tu_cli_signals_install(void);
-int tu_cli_signalled(void);
 
 /* Print "trueup: error: MESSAGE" to stderr. */
 void tu_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

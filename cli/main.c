@@ -25,7 +25,7 @@ static int exit_status(const tu_cli_args *args, const tu_report *report)
 static int export_records(const tu_cli_args *args, const tu_desired *d,
                           const tu_options *options)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     char *yaml = tu_export(d, options, &err);
     int status = TU_EXIT_OK;
 
@@ -61,7 +61,7 @@ static void print_warnings(const tu_cli_args *args, const tu_report *report)
 
 static int run(const tu_cli_args *args)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_options options;
     tu_cli_progress progress;
     tu_desired *desired;
@@ -98,8 +98,8 @@ static int run(const tu_cli_args *args)
     tu_cli_progress_clear(&progress);
     tu_desired_free(desired);
     if (!report) {
-        tu_cli_error("%s", tu_cli_signalled() ? "interrupted while reading "
-                     "the live records" : err.message);
+        tu_cli_error("%s", err.code == TU_ERR_CANCELLED ? "interrupted while "
+                     "reading the live records" : err.message);
         if (args->mode == TU_MODE_APPLY)
             fputs("trueup: nothing was pushed\n", stderr);
         return TU_EXIT_ERROR;

@@ -30,8 +30,3 @@ volatile sig_atomic_t *tu_cli_signals_install(void)
     sigaction(SIGTERM, &sa, NULL);
     return &cancel_flag;
 }
-
-int tu_cli_signalled(void)
-{
-    return cancel_flag != 0;
-}

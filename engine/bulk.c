@@ -65,7 +65,8 @@ static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
         const tu_bulk_rule **by;
         if (is_key_field(field, key)) {
             where_text(rule, a, sizeof a);
-            tu_error_set(err, "%s: set: '%s' is a key field; a bulk rule "
+            tu_error_set(err, TU_ERR_BAD_INPUT,
+                         "%s: set: '%s' is a key field; a bulk rule "
                          "cannot change which record it is", a, field);
             return -1;
         }
@@ -74,7 +75,8 @@ static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
                 continue;
             where_text(rule_of(ls, field), a, sizeof a);
             where_text(rule, b, sizeof b);
-            tu_error_set(err, "record '%s' is matched by %s and %s, which "
+            tu_error_set(err, TU_ERR_BAD_INPUT,
+                         "record '%s' is matched by %s and %s, which "
                          "set '%s' differently; make the rules agree",
                          l->label, a, b, field);
             return -1;
@@ -83,7 +85,7 @@ static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
         if (!by || json_object_set(ls->fields, field, value) != 0) {
             if (by)
                 ls->by = by;
-            tu_error_set(err, "out of memory");
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
             return -1;
         }
         ls->by = by;
@@ -136,7 +138,7 @@ static int normalize_set(live_set *ls, const tu_record *l,
     ls->fields = fields;
     return 0;
 oom:
-    tu_error_set(err, "out of memory");
+    tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     return -1;
 }
 
@@ -149,7 +151,7 @@ static int match_live(const tu_bulk *bulk, const tu_recordset *live,
             if (!tu_bulk_matches(&bulk->rules[r], l->fields))
                 continue;
             if (!sets[i].fields && !(sets[i].fields = json_object())) {
-                tu_error_set(err, "out of memory");
+                tu_error_set(err, TU_ERR_NOMEM, "out of memory");
                 return -1;
             }
             if (merge_rule(&sets[i], &bulk->rules[r], l, key, err) != 0)
@@ -169,12 +171,12 @@ static int add_copy(tu_recordset *out, json_t *fields, const tu_record *as,
         free(key);
         free(label);
         json_decref(fields);
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     r = tu_recordset_add(out, fields, key, label, NULL);
     if (!r) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     r->pos = pos;
@@ -206,7 +208,7 @@ static json_t *agree(const tu_record *d, const live_set *ls, tu_error *err)
     fields = json_copy(d->fields);
     if (!fields || json_object_update_missing(fields, ls->fields) != 0) {
         json_decref(fields);
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return NULL;
     }
     return fields;
@@ -240,7 +242,7 @@ static int add_matched(const tu_record *l, const live_set *ls,
     json_t *fields = json_copy(ls->fields);
 
     if (!fields) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     put_key_fields(fields, l, key);
@@ -269,7 +271,7 @@ int tu_bulk_apply(const tu_bulk *bulk, const tu_recordset *desired,
 
     tu_recordset_init(out);
     if (!sets) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     if (match_live(bulk, live, key, sets, err) == 0 &&

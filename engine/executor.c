@@ -1186,23 +1186,27 @@ static int check_config(const tu_exec_config *config, tu_error *err)
 {
     if (config->concurrency < 1 ||
         config->concurrency > EXEC_MAX_CONCURRENCY) {
-        tu_error_set(err, "executor: concurrency must be between 1 and %d "
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "executor: concurrency must be between 1 and %d "
                      "(got %ld)", EXEC_MAX_CONCURRENCY, config->concurrency);
         return -1;
     }
     if (config->max_attempts < 1) {
-        tu_error_set(err, "executor: max_attempts must be at least 1");
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "executor: max_attempts must be at least 1");
         return -1;
     }
     if (config->timeout_ms < 0 || config->connect_timeout_ms < 0 ||
         config->retry_base_ms < 0 || config->retry_max_ms < 0 ||
         config->deadline_ms < 0 || config->cancel_grace_ms < 0) {
-        tu_error_set(err, "executor: timeouts, deadlines and retry delays "
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "executor: timeouts, deadlines and retry delays "
                      "must not be negative");
         return -1;
     }
     if (!(config->rate_limit >= 0 && config->rate_limit <= TU_RATE_MAX)) {
-        tu_error_set(err, "executor: rate_limit must be between 0 and %.0f "
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "executor: rate_limit must be between 0 and %.0f "
                      "requests per second", TU_RATE_MAX);
         return -1;
     }
@@ -1213,7 +1217,7 @@ static int check_readable(const char *what, const char *path, tu_error *err)
 {
     if (!path || access(path, R_OK) == 0)
         return 0;
-    tu_error_set(err, "executor: cannot read %s %s: %s", what, path,
+    tu_error_set(err, TU_ERR_IO, "executor: cannot read %s %s: %s", what, path,
                  strerror(errno));
     return -1;
 }
@@ -1221,7 +1225,8 @@ static int check_readable(const char *what, const char *path, tu_error *err)
 static int check_tls_config(const tu_exec_config *config, tu_error *err)
 {
     if (config->client_key && !config->client_cert) {
-        tu_error_set(err, "executor: client_key needs client_cert");
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "executor: client_key needs client_cert");
         return -1;
     }
     if (check_readable("ca_file", config->ca_file, err) < 0 ||
@@ -1357,7 +1362,7 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
         return NULL;
     exec = calloc(1, sizeof *exec);
     if (!exec) {
-        tu_error_set(err, "executor: out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "executor: out of memory");
         return NULL;
     }
     exec->ev.epfd = -1;
@@ -1371,9 +1376,10 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
         copy_tls(exec, config) < 0 || setup_transfers(exec) < 0 ||
         setup_multi(exec) < 0) {
         /* the epoll set is the one thing that fails for another reason */
-        tu_error_set(err, "executor: cannot set up (%s)",
-                     exec->multi && exec->ev.epfd < 0 ? strerror(errno)
-                                                      : "out of memory");
+        int no_epoll = exec->multi && exec->ev.epfd < 0;
+        tu_error_set(err, no_epoll ? TU_ERR_INTERNAL : TU_ERR_NOMEM,
+                     "executor: cannot set up (%s)",
+                     no_epoll ? strerror(errno) : "out of memory");
         tu_exec_free(exec);
         return NULL;
     }

@@ -65,7 +65,7 @@ char *tu_export(const tu_desired *d, const tu_options *o, tu_error *err)
         if (records)
             yaml = tu_yaml_emit_records(records, comment, err);
         else
-            tu_error_set(err, "out of memory");
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         json_decref(records);
         tu_recordset_free(&live);
     }

@@ -28,7 +28,7 @@ struct tu_fetch {
     fetched_page *pages;
     size_t npages, cap;
     size_t submitted, done;
-    char error[TU_ERROR_MAX];
+    tu_error error;
     void *state;
     void (*free_state)(void *state);
     tu_progress_fn progress;
@@ -43,20 +43,21 @@ typedef struct fetch_request {
     void *data;
 } fetch_request;
 
-void tu_fetch_fail(tu_fetch *f, const char *fmt, ...)
+void tu_fetch_fail(tu_fetch *f, tu_error_code code, const char *fmt, ...)
 {
     va_list ap;
-    if (f->error[0])
+    if (tu_fetch_failed(f))
         return;
+    f->error.code = code;
     va_start(ap, fmt);
-    vsnprintf(f->error, sizeof f->error, fmt, ap);
+    vsnprintf(f->error.message, sizeof f->error.message, fmt, ap);
     va_end(ap);
-    tu_target_scrub(f->target, f->error);
+    tu_target_scrub(f->target, f->error.message);
 }
 
 int tu_fetch_failed(const tu_fetch *f)
 {
-    return f->error[0] != '\0';
+    return f->error.code != TU_OK;
 }
 
 void tu_fetch_set_state(tu_fetch *f, void *state, void (*free_fn)(void *))
@@ -77,27 +78,37 @@ static void report_progress(tu_fetch *f)
         f->progress(&p, f->progress_data);
 }
 
+/* The executor finishes the requests it cancels (tu_exec_cancel, the
+ * run's cancel flag) with CURLE_ABORTED_BY_CALLBACK, and nothing else. */
+static tu_error_code response_error_code(const tu_http_response *r)
+{
+    return r->curl_code == CURLE_ABORTED_BY_CALLBACK ? TU_ERR_CANCELLED
+                                                     : TU_ERR_FETCH;
+}
+
 static void fail_response(tu_fetch *f, const tu_http_response *r,
                           const char *url)
 {
+    tu_error_code code = response_error_code(r);
     char *ex;
     if (r->curl_code != CURLE_OK && r->attempts == 0) {
-        tu_fetch_fail(f, "GET %s: %s", url, r->error);
+        tu_fetch_fail(f, code, "GET %s: %s", url, r->error);
         return;
     }
     if (r->curl_code != CURLE_OK && !r->body_truncated) {
-        tu_fetch_fail(f, "GET %s: %s (after %u attempt%s)", url, r->error,
-                      r->attempts, r->attempts == 1 ? "" : "s");
+        tu_fetch_fail(f, code, "GET %s: %s (after %u attempt%s)", url,
+                      r->error, r->attempts, r->attempts == 1 ? "" : "s");
         return;
     }
     if (r->body_truncated) {
-        tu_fetch_fail(f, "GET %s: the response is larger than "
+        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: the response is larger than "
                       "settings.max_response_mb allows; page the list "
                       "(target.resource.paginate) or raise the limit", url);
         return;
     }
     ex = tu_excerpt(r->body, r->body_len, 200);
-    tu_fetch_fail(f, "GET %s: HTTP %ld%s%s (after %u attempt%s)", url,
+    tu_fetch_fail(f, TU_ERR_FETCH,
+                  "GET %s: HTTP %ld%s%s (after %u attempt%s)", url,
                   r->status, ex && *ex ? ": " : "", ex ? ex : "", r->attempts,
                   r->attempts == 1 ? "" : "s");
     free(ex);
@@ -136,7 +147,7 @@ int tu_fetch_get(tu_fetch *f, const char *url, unsigned flags,
 
     if (!req || !(req->url = strdup(url))) {
         free(req);
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     req->fetch = f;
@@ -152,7 +163,7 @@ int tu_fetch_get(tu_fetch *f, const char *url, unsigned flags,
     if (tu_exec_submit(f->exec, &http) != 0) {
         free(req->url);
         free(req);
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     f->submitted++;
@@ -168,7 +179,7 @@ int tu_fetch_add_records(tu_fetch *f, json_t *items, const char *url,
         size_t cap = f->cap ? f->cap * 2 : 16;
         fetched_page *pages = realloc(f->pages, cap * sizeof *pages);
         if (!pages) {
-            tu_fetch_fail(f, "out of memory");
+            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
             return -1;
         }
         f->pages = pages;
@@ -177,7 +188,7 @@ int tu_fetch_add_records(tu_fetch *f, json_t *items, const char *url,
     page = &f->pages[f->npages];
     page->url = strdup(url);
     if (!page->url) {
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     page->items = json_incref(items);
@@ -198,11 +209,12 @@ static int add_live_record(tu_fetch *f, const tu_keyspec *spec, json_t *item,
 {
     char *key, *label;
     const char *missing;
-    tu_error err = {{0}};
+    tu_error err = {0};
     const tu_provider_ops *ops = f->target->ops;
 
     if (!json_is_object(item)) {
-        tu_fetch_fail(f, "GET %s: item %zu of the list is %s, not a record "
+        tu_fetch_fail(f, TU_ERR_FETCH,
+                      "GET %s: item %zu of the list is %s, not a record "
                       "(check target.resource.items)", page->url, i,
                       json_is_string(item) ? "a string" : "not a mapping");
         return -1;
@@ -210,22 +222,25 @@ static int add_live_record(tu_fetch *f, const tu_keyspec *spec, json_t *item,
     if (ops->normalize) {
         tu_srcpos nowhere = {NULL, 0, 0};
         if (ops->normalize(item, nowhere, f->target->cfg, &err) != 0) {
-            tu_fetch_fail(f, "GET %s: item %zu: %s", page->url, i,
-                          err.message);
+            /* the provider rejects a live item: the API's fault */
+            tu_fetch_fail(f, err.code == TU_ERR_NOMEM ? err.code
+                                                      : TU_ERR_FETCH,
+                          "GET %s: item %zu: %s", page->url, i, err.message);
             return -1;
         }
     }
     if (tu_record_key(item, spec, &key, &label, &missing) != 0) {
         if (missing)
-            tu_fetch_fail(f, "GET %s: item %zu has no usable key field "
+            tu_fetch_fail(f, TU_ERR_FETCH,
+                          "GET %s: item %zu has no usable key field "
                           "'%s' (check target.resource.key)", page->url, i,
                           missing);
         else
-            tu_fetch_fail(f, "out of memory");
+            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     if (!tu_recordset_add(live, json_incref(item), key, label, NULL)) {
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     return 0;
@@ -242,7 +257,7 @@ static int build_live_set(tu_fetch *f, tu_recordset *live)
     for (size_t p = 0; p < f->npages; p++) {
         const fetched_page *page = &f->pages[p];
         if (tu_recordset_reserve(live, json_array_size(page->items)) != 0) {
-            tu_fetch_fail(f, "out of memory");
+            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
             return -1;
         }
         for (size_t i = 0; i < json_array_size(page->items); i++) {
@@ -281,13 +296,14 @@ int tu_fetch_live(const tu_target *target, const tu_recordset *desired,
     tu_recordset_init(live);
     target->ops->fetch(target, &f); /* a failure is kept in f.error */
     if (tu_exec_run(exec) != 0) /* finish what was submitted, even so */
-        tu_fetch_fail(&f, "the HTTP executor failed");
+        tu_fetch_fail(&f, TU_ERR_INTERNAL, "the HTTP executor failed");
     if (!tu_fetch_failed(&f) && build_live_set(&f, live) == 0)
         rc = 0;
     if (rc != 0) {
         if (!tu_fetch_failed(&f))
-            tu_fetch_fail(&f, "reading the live records failed");
-        tu_error_set(err, "%s", f.error);
+            tu_fetch_fail(&f, TU_ERR_INTERNAL,
+                          "reading the live records failed");
+        tu_error_set(err, f.error.code, "%s", f.error.message);
         tu_recordset_free(live);
     }
     fetch_cleanup(&f);

@@ -42,9 +42,11 @@ const tu_recordset *tu_fetch_desired(const tu_fetch *fetch);
 int tu_fetch_add_records(tu_fetch *fetch, json_t *items, const char *url,
                          size_t order);
 
-/* Fail the fetch with a message (the first failure is kept). */
-void tu_fetch_fail(tu_fetch *fetch, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Fail the fetch with a kind (TU_ERR_FETCH for what the API did or said,
+ * TU_ERR_BAD_INPUT for what the desired state lacks, TU_ERR_NOMEM...) and
+ * a message. The first failure is kept. */
+void tu_fetch_fail(tu_fetch *fetch, tu_error_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 int tu_fetch_failed(const tu_fetch *fetch);
 

@@ -201,7 +201,7 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
     return 0;
 oom:
     tu_plan_free(plan);
-    tu_error_set(err, "out of memory while planning");
+    tu_error_set(err, TU_ERR_NOMEM, "out of memory while planning");
     return -1;
 }
 

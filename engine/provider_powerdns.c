@@ -286,7 +286,7 @@ static int parse_zones(pdns_cfg *c, const json_t *target,
     }
     free(names);
     if (c->nzones < n) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     if (n == 0) {
@@ -304,7 +304,7 @@ static int pdns_parse(const json_t *target, const tu_srcmap *map, void **out,
     const char *server = "localhost";
 
     if (!c) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     c->batch_size = PDNS_DEFAULT_BATCH;
@@ -318,7 +318,7 @@ static int pdns_parse(const json_t *target, const tu_srcmap *map, void **out,
         parse_zones(c, target, map, err) != 0)
         goto fail;
     if (!(c->server = strdup(server))) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         goto fail;
     }
     *out = c;
@@ -482,7 +482,7 @@ static int resolve_name(const pdns_cfg *c, json_t *fields, tu_srcpos pos,
     free(abs);
     return 0;
 oom:
-    tu_error_set(err, "out of memory");
+    tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     return -1;
 }
 
@@ -507,7 +507,7 @@ static int normalize_type(json_t *fields, tu_srcpos pos, tu_error *err)
                                                           : type[i]);
     if (strcmp(buf, type) != 0 &&
         json_object_set_new(fields, "type", json_string(buf)) != 0) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     return 0;
@@ -526,7 +526,7 @@ static int normalize_ttl(json_t *fields, tu_srcpos pos, tu_error *err)
         if (json_object_set_new(fields, "ttl",
                                 json_integer((json_int_t)d)) == 0)
             return 0;
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     tu_error_at(err, pos, "record: 'ttl' must be a whole number of seconds "
@@ -586,7 +586,7 @@ static int normalize_contents(json_t *fields, tu_srcpos pos, tu_error *err)
     json_decref(list);
     json_object_del(fields, "content");
     if (!set || json_object_set_new(fields, "records", set) != 0) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     return 0;
@@ -675,7 +675,8 @@ static void zone_missing(tu_fetch *f, const tu_http_response *r,
                          const char *url, const char *zone)
 {
     const pdns_cfg *c = tu_fetch_state(f);
-    tu_fetch_fail(f, "GET %s: HTTP %ld: zone %s was not found on server "
+    tu_fetch_fail(f, TU_ERR_FETCH,
+                  "GET %s: HTTP %ld: zone %s was not found on server "
                   "'%s'. trueup does not create zones: create it first "
                   "(pdnsutil create-zone %s, or POST .../servers/%s/zones), "
                   "or correct target.zones; if no zone is found, check that "
@@ -688,7 +689,7 @@ static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
 {
     const pdns_cfg *c = tu_fetch_state(f);
     size_t zone = (size_t)(uintptr_t)data;
-    tu_error err = {{0}};
+    tu_error err = {0};
     json_t *items, *records, *rec;
     const json_t *rrset;
     size_t i;
@@ -700,7 +701,8 @@ static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
     items = tu_list_page_items(r->body, r->body_len, "rrsets", url, &err);
     records = json_array();
     if (!items) {
-        tu_fetch_fail(f, "%s (is target.base_url the API's root, like "
+        tu_fetch_fail(f, err.code,
+                      "%s (is target.base_url the API's root, like "
                       "http://HOST:8081/api/v1?)", err.message);
         json_decref(records);
         return;
@@ -710,7 +712,7 @@ static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
             continue;
         if ((rec = live_rrset(rrset)) != NULL &&
             json_array_append_new(records, rec) != 0)
-            tu_fetch_fail(f, "out of memory");
+            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     }
     if (!tu_fetch_failed(f))
         tu_fetch_add_records(f, records, url, zone);
@@ -726,7 +728,7 @@ static int pdns_fetch(const tu_target *t, tu_fetch *f)
     for (size_t i = 0; i < c->nzones && !tu_fetch_failed(f); i++) {
         char *url = zone_url(t, c->zones[i]);
         if (!url) {
-            tu_fetch_fail(f, "out of memory");
+            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
             break;
         }
         tu_fetch_get(f, url, TU_FETCH_MISSING_OK, on_zone,

@@ -322,7 +322,7 @@ static int rest_parse(const json_t *target, const tu_srcmap *map, void **out,
         return -1;
     c = calloc(1, sizeof *c);
     if (!c) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     c->resource = json_incref((json_t *)res);
@@ -408,11 +408,11 @@ static void rest_fetch_free(void *p)
 static json_t *page_items(tu_fetch *f, const rest_cfg *c,
                           const tu_http_response *r, const char *url)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     json_t *items = tu_list_page_items(r->body, r->body_len, c->items, url,
                                        &err);
     if (!items)
-        tu_fetch_fail(f, "%s", err.message);
+        tu_fetch_fail(f, err.code, "%s", err.message);
     return items;
 }
 
@@ -460,18 +460,21 @@ static void follow_link(tu_fetch *f, rest_fetch *rf, const char *url,
     next = resolve_url(url, rel);
     free(rel);
     if (!next) {
-        tu_fetch_fail(f, "GET %s: the Link header's next URL is not valid",
+        tu_fetch_fail(f, TU_ERR_FETCH,
+                      "GET %s: the Link header's next URL is not valid",
                       url);
         return;
     }
     if (tu_strmap_get(&rf->visited, next, &seen))
-        tu_fetch_fail(f, "GET %s: the Link header points back to %s, which "
+        tu_fetch_fail(f, TU_ERR_FETCH,
+                      "GET %s: the Link header points back to %s, which "
                       "was already fetched: the pagination loops", url, next);
     else if (tag_page(data) >= REST_MAX_PAGES)
-        tu_fetch_fail(f, "GET %s: more than %d pages; stopping", url,
+        tu_fetch_fail(f, TU_ERR_FETCH,
+                      "GET %s: more than %d pages; stopping", url,
                       REST_MAX_PAGES);
     else if (remember_url(rf, next) < 0)
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     else
         tu_fetch_get(f, next, TU_FETCH_HEADERS, on_link_page,
                      tag(tag_list(data), tag_page(data) + 1));
@@ -516,7 +519,7 @@ static void get_page(tu_fetch *f, rest_fetch *rf, size_t list,
 {
     char *url = page_url(rf, list, page);
     if (!url) {
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return;
     }
     tu_fetch_get(f, url, TU_FETCH_HEADERS, on_numbered_page, tag(list, page));
@@ -530,7 +533,8 @@ static void get_remaining_pages(tu_fetch *f, rest_fetch *rf, size_t list,
     rest_list *l = &rf->lists[list];
     l->total_pages = (total + rf->cfg->per_page - 1) / rf->cfg->per_page;
     if (l->total_pages > REST_MAX_PAGES) {
-        tu_fetch_fail(f, "X-Total-Count %lld means more than %d pages of "
+        tu_fetch_fail(f, TU_ERR_FETCH,
+                      "X-Total-Count %lld means more than %d pages of "
                       "%ld; raise target.resource.per_page", total,
                       REST_MAX_PAGES, rf->cfg->per_page);
         return;
@@ -563,7 +567,8 @@ static void on_numbered_page(tu_fetch *f, const tu_http_response *r,
     }
     if (rf->lists[list].total_pages < 0 && n == (size_t)rf->cfg->per_page) {
         if (page >= REST_MAX_PAGES)
-            tu_fetch_fail(f, "GET %s: more than %d pages; stopping", url,
+            tu_fetch_fail(f, TU_ERR_FETCH,
+                          "GET %s: more than %d pages; stopping", url,
                           REST_MAX_PAGES);
         else
             get_page(f, rf, list, page + 1);
@@ -595,7 +600,8 @@ static void on_one_record(tu_fetch *f, const tu_http_response *r,
     record = tu_json_path(root, rf->cfg->items);
     if (!json_is_object(record)) {
         ex = tu_excerpt(r->body, r->body_len, 80);
-        tu_fetch_fail(f, "GET %s: expected one record (a JSON object%s%s), "
+        tu_fetch_fail(f, TU_ERR_FETCH,
+                      "GET %s: expected one record (a JSON object%s%s), "
                       "got: %s", url, rf->cfg->items ? " at " : "",
                       rf->cfg->items ? rf->cfg->items : "", ex ? ex : "");
         free(ex);
@@ -619,13 +625,14 @@ static void get_each(tu_fetch *f, const tu_target *t, const rest_cfg *c)
                                    &missing);
         char *url = path ? tu_target_url(t, path) : NULL;
         if (!path && missing)
-            tu_fetch_fail(f, "%s:%u: record '%s' has no value for %.*s, so "
+            tu_fetch_fail(f, TU_ERR_BAD_INPUT,
+                          "%s:%u: record '%s' has no value for %.*s, so "
                           "it cannot be read with target.resource.get; "
                           "give every record its %s", d->pos.file ?
                           d->pos.file : "?", d->pos.line, d->label,
                           (int)strcspn(missing, "}") + 1, missing, c->id);
         else if (!url)
-            tu_fetch_fail(f, "out of memory");
+            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         else
             tu_fetch_get(f, url, TU_FETCH_MISSING_OK, on_one_record,
                          (void *)(uintptr_t)i);
@@ -643,11 +650,12 @@ static int make_lists(tu_fetch *f, rest_fetch *rf)
 
     if (!paths) {
         if (missing)
-            tu_fetch_fail(f, "target.resource.list: more than %d lists (one "
+            tu_fetch_fail(f, TU_ERR_BAD_INPUT,
+                          "target.resource.list: more than %d lists (one "
                           "per combination of the values of target.vars)",
                           REST_MAX_LISTS);
         else
-            tu_fetch_fail(f, "out of memory");
+            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     rf->lists = calloc(json_array_size(paths), sizeof *rf->lists);
@@ -661,7 +669,7 @@ static int make_lists(tu_fetch *f, rest_fetch *rf)
         rf->nlists++;
     }
     if (rf->nlists < json_array_size(paths))
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     json_decref(paths);
     return tu_fetch_failed(f) ? -1 : 0;
 }
@@ -675,7 +683,7 @@ static void start_list(tu_fetch *f, rest_fetch *rf, size_t i)
     if (rf->cfg->paginate == PAGINATE_PAGE)
         get_page(f, rf, i, 1);
     else if (link && remember_url(rf, url) < 0)
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     else
         tu_fetch_get(f, url, link ? TU_FETCH_HEADERS : 0,
                      link ? on_link_page : on_single_page, tag(i, 1));
@@ -687,7 +695,7 @@ static int rest_fetch_start(const tu_target *t, tu_fetch *f)
     rest_fetch *rf = calloc(1, sizeof *rf);
 
     if (!rf) {
-        tu_fetch_fail(f, "out of memory");
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     rf->target = t;

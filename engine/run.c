@@ -72,7 +72,7 @@ tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
 
     tu_error_clear(err);
     if (!d) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return NULL;
     }
     if (tu_doc_load(&d->doc, paths, npaths, err) != 0) {
@@ -89,7 +89,7 @@ tu_desired *tu_desired_load_json(const json_t *document, const char *name,
 
     tu_error_clear(err);
     if (!d) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return NULL;
     }
     if (tu_doc_load_value(&d->doc, document, name ? name : "<inline>",
@@ -238,7 +238,7 @@ static size_t recheck_uncertain(const tu_desired *d, tu_exec *exec,
                                 tu_plan *plan)
 {
     tu_recordset now;
-    tu_error ferr = {{0}};
+    tu_error ferr = {0};
     size_t again = 0;
     int fetched = -1;
     char note[TU_ERROR_MAX + 128];
@@ -344,7 +344,7 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     if (!o->force && tu_safety_exceeded(&plan, live.count, &d->doc.settings,
                                         threshold, sizeof threshold)) {
         if (o->mode == TU_MODE_APPLY) {
-            tu_error_set(err, "%s", threshold);
+            tu_error_set(err, TU_ERR_THRESHOLD, "%s", threshold);
             goto done_plan;
         }
         add_warning(&facts, threshold);
@@ -360,7 +360,8 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     facts.elapsed_ms = now_ms() - start;
     rep = tu_report_build(&plan, &facts);
     if (!rep)
-        tu_error_set(err, "out of memory while writing the report");
+        tu_error_set(err, TU_ERR_NOMEM,
+                     "out of memory while writing the report");
 done_plan:
     tu_plan_free(&plan);
 done_live:

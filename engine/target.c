@@ -87,7 +87,7 @@ static const char *secret_from_env(tu_target *t, const json_t *obj,
         return NULL;
     }
     if (add_secret(t, value) != 0) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return NULL;
     }
     return value;
@@ -145,7 +145,7 @@ static int auth_basic(tu_target *t, const json_t *auth, const tu_srcmap *map,
         free(pair);
     }
     if (rc)
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     return rc ? -1 : 0;
 }
 
@@ -160,14 +160,14 @@ static int auth_bearer(tu_target *t, const json_t *auth, const tu_srcmap *map,
         return -1;
     value = malloc(strlen(token) + 8);
     if (!value) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     sprintf(value, "Bearer %s", token);
     rc = add_secret(t, value) || add_header(t, "Authorization", value);
     free(value);
     if (rc)
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     return rc ? -1 : 0;
 }
 
@@ -186,7 +186,7 @@ static int auth_header(tu_target *t, const json_t *auth, const tu_srcmap *map,
     if (!value)
         return -1;
     if (add_header(t, name, value) != 0) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     return 0;
@@ -248,7 +248,7 @@ static int parse_headers(tu_target *t, const json_t *obj,
             return -1;
         }
         if (add_header(t, name, json_string_value(value)) != 0) {
-            tu_error_set(err, "out of memory");
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
             return -1;
         }
     }
@@ -300,7 +300,7 @@ static json_t *var_value(const json_t *v, const char *name, tu_srcpos pos,
     s = json_string(text);
     free(text);
     if (!s)
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     return s;
 }
 
@@ -325,7 +325,7 @@ static int add_var(tu_target *t, const char *name, const json_t *value,
         }
     }
     if (!values || json_object_set_new(t->vars, name, values) != 0) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     return 0;
@@ -340,7 +340,7 @@ static int parse_vars(tu_target *t, const json_t *obj, const tu_srcmap *map,
 
     t->vars = json_object();
     if (!t->vars) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     if (tu_schema_object(obj, "vars", 0, map, "target", &vars, err) < 0)
@@ -404,7 +404,7 @@ static int parse_base_url(tu_target *t, const json_t *obj,
         len--;
     t->base_url = strndup(url, len);
     if (!t->base_url) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     return 0;

@@ -61,7 +61,7 @@ static int add_library_secrets(const tu_desired *desired,
 static json_t *run(const tu_mod_args *args, tu_mod_secrets *secrets)
 {
     char msg[TU_ERROR_MAX + 128];
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_options options;
     tu_desired *desired;
     tu_report *report;

@@ -47,7 +47,7 @@ static int add_rule(tu_bulk *bulk, json_t *match, json_t *set, tu_srcpos pos,
         json_decref(match);
         json_decref(set);
         free(where);
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     bulk->rules = rules;
@@ -123,20 +123,22 @@ static int add_assignment(json_t *obj, const char *arg, const char *option,
     char *field;
 
     if (!eq || eq == arg) {
-        tu_error_set(err, "%s '%s': expected FIELD=VALUE, as in %s", option,
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "%s '%s': expected FIELD=VALUE, as in %s", option,
                      arg, strcmp(option, "--set") == 0 ? "ttl=600" : "type=A");
         return -1;
     }
     value = flow_or_scalar(eq + 1, option, err);
     if (value && json_is_null(value) && strcmp(option, "--set") == 0) {
-        tu_error_set(err, "--set '%s': null cannot be set in bulk; name the "
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "--set '%s': null cannot be set in bulk; name the "
                      "field's value", arg);
         return -1;
     }
     field = strndup(arg, (size_t)(eq - arg));
     if (!value || !field || json_object_set_new(obj, field, value) != 0) {
         if (value && field)
-            tu_error_set(err, "out of memory");
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         free(field);
         return -1;
     }
@@ -153,7 +155,8 @@ int tu_bulk_add_args(tu_bulk *bulk, const char *const *match, size_t nmatch,
     if (!m || !s)
         goto fail_oom;
     if (nmatch == 0 || nset == 0) {
-        tu_error_set(err, nmatch ? "--match needs at least one --set FIELD="
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     nmatch ? "--match needs at least one --set FIELD="
                      "VALUE" : "--set needs at least one --match FIELD=VALUE"
                      " (to select every record: --match 'name=*')");
         goto fail;
@@ -168,7 +171,7 @@ int tu_bulk_add_args(tu_bulk *bulk, const char *const *match, size_t nmatch,
     }
     return add_rule(bulk, m, s, none, strdup("--match/--set"), err);
 fail_oom:
-    tu_error_set(err, "out of memory");
+    tu_error_set(err, TU_ERR_NOMEM, "out of memory");
 fail:
     json_decref(m);
     json_decref(s);

@@ -108,7 +108,8 @@ static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
     json_object_foreach((json_t *)add, key, value) {
         if (merge_member(map, acc, add, key, path, err) != 0) {
             if (!err || !err->message[0])
-                tu_error_set(err, "out of memory while merging %s", path);
+                tu_error_set(err, TU_ERR_NOMEM,
+                             "out of memory while merging %s", path);
             return -1;
         }
     }
@@ -167,7 +168,7 @@ static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
         if (strcmp(key, "records") == 0) {
             rc = append_records(doc, root);
             if (rc)
-                tu_error_set(err, "out of memory");
+                tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         } else if (strcmp(key, "bulk") == 0) {
             rc = add_bulk_rules(doc, root, err);
         } else {
@@ -289,7 +290,7 @@ static int doc_begin(tu_doc *doc, tu_error *err)
     doc->records = json_array();
     if (doc->map && doc->root && doc->records)
         return 0;
-    tu_error_set(err, "out of memory");
+    tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     return -1;
 }
 
@@ -304,7 +305,8 @@ static int doc_finish(tu_doc *doc, const char *name, size_t count,
     if (check_defaults(doc, err) != 0)
         return -1;
     if (!doc->target) {
-        tu_error_set(err, "%s%s: no target: one of the files must have a "
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "%s%s: no target: one of the files must have a "
                      "'target' mapping saying which API to reconcile "
                      "(see docs/desired-state.md)", name,
                      count > 1 ? " (and the others)" : "");
@@ -319,7 +321,7 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
     if (doc_begin(doc, err) != 0)
         goto fail;
     if (npaths == 0) {
-        tu_error_set(err, "no desired-state file given");
+        tu_error_set(err, TU_ERR_BAD_INPUT, "no desired-state file given");
         goto fail;
     }
     for (size_t i = 0; i < npaths; i++) {
@@ -431,7 +433,7 @@ static int add_record(const tu_doc *doc, const json_t *item,
         return -1;
     fields = record_fields(doc->defaults, item, normalize != NULL);
     if (!fields) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     if (normalize && normalize(fields, pos, data, err) != 0) {
@@ -442,7 +444,7 @@ static int add_record(const tu_doc *doc, const json_t *item,
         key_list(spec, keys, sizeof keys);
         json_decref(fields);
         if (!missing) {
-            tu_error_set(err, "out of memory");
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
             return -1;
         }
         tu_error_at(err, pos, "record: key field '%s' is missing or not a "
@@ -452,7 +454,7 @@ static int add_record(const tu_doc *doc, const json_t *item,
     }
     r = tu_recordset_add(out, fields, key, label, &first);
     if (!r) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     r->pos = pos;
@@ -479,7 +481,7 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
 
     tu_recordset_init(out);
     if (tu_recordset_reserve(out, n) != 0) {
-        tu_error_set(err, "out of memory for %zu records", n);
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory for %zu records", n);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {

@@ -44,7 +44,8 @@ static json_t *find_items(json_t *root, const char *items_path,
     if (items_path && *items_path) {
         items = tu_json_path(root, items_path);
         if (!items) {
-            tu_error_set(err, "GET %s: the response has nothing at items "
+            tu_error_set(err, TU_ERR_FETCH,
+                         "GET %s: the response has nothing at items "
                          "path '%s' (got %s): check target.resource.items",
                          url, items_path, tu_json_type_name(root));
             return NULL;
@@ -55,7 +56,8 @@ static json_t *find_items(json_t *root, const char *items_path,
         items = root;
     }
     if (!json_is_array(items)) {
-        tu_error_set(err, "GET %s: expected a list of records%s%s, got %s%s",
+        tu_error_set(err, TU_ERR_FETCH,
+                     "GET %s: expected a list of records%s%s, got %s%s",
                      url, items_path && *items_path ? " at " : "",
                      items_path && *items_path ? items_path : "",
                      tu_json_type_name(items),
@@ -77,7 +79,8 @@ json_t *tu_list_page_items(const char *body, size_t len,
     root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!root) {
         char *ex = tu_excerpt(body, len, 80);
-        tu_error_set(err, "GET %s: the response is not valid JSON (%s at "
+        tu_error_set(err, TU_ERR_FETCH,
+                     "GET %s: the response is not valid JSON (%s at "
                      "line %d, column %d); it begins: %s", url, jerr.text,
                      jerr.line, jerr.column, ex ? ex : "");
         free(ex);

@@ -272,7 +272,7 @@ int tu_schema_string_list(const json_t *obj, const char *key, int required,
     }
     list = calloc(n + 1, sizeof *list);
     if (!list) {
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {

@@ -142,12 +142,12 @@ char *tu_yaml_emit_records(const json_t *records, const char *comment,
     if (comment && (tu_buffer_puts(&b, "# ") || tu_buffer_puts(&b, comment) ||
                     tu_buffer_puts(&b, "\n"))) {
         tu_buffer_free(&b);
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return NULL;
     }
     if (!yaml_emitter_initialize(&e)) {
         tu_buffer_free(&b);
-        tu_error_set(err, "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return NULL;
     }
     yaml_emitter_set_output(&e, write_out, &b);
@@ -155,7 +155,8 @@ char *tu_yaml_emit_records(const json_t *records, const char *comment,
     yaml_emitter_set_width(&e, -1);
     rc = emit_document(&e, records);
     if (rc != 0)
-        tu_error_set(err, "cannot write YAML: %s",
+        tu_error_set(err, e.problem ? TU_ERR_INTERNAL : TU_ERR_NOMEM,
+                     "cannot write YAML: %s",
                      e.problem ? e.problem : "out of memory");
     yaml_emitter_delete(&e);
     if (rc != 0) {

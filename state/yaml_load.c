@@ -129,9 +129,13 @@ static tu_srcpos yl_pos(const yl_loader *l, yaml_mark_t mark)
     return pos;
 }
 
+/* Out of memory while loading the file at `pos` (kind TU_ERR_NOMEM: the
+ * message has the place, but the input is not at fault). */
 static int yl_oom(yl_loader *l, tu_srcpos pos)
 {
     tu_error_at(l->err, pos, "out of memory");
+    if (l->err)
+        l->err->code = TU_ERR_NOMEM;
     return -1;
 }
 
@@ -958,7 +962,7 @@ static void yl_parser_error(yl_loader *l)
     tu_srcpos pos = yl_pos(l, p->problem_mark);
     tu_srcpos file = {l->file, 0, 0};
     if (p->error == YAML_MEMORY_ERROR)
-        tu_error_at(l->err, file, "out of memory while parsing");
+        yl_oom(l, file);
     else if (p->error == YAML_READER_ERROR)
         yl_reader_error(l);
     else if (p->context && p->context_mark.line != p->problem_mark.line)
@@ -1010,7 +1014,8 @@ static void yl_loader_free(yl_loader *l)
 
 static int yl_too_large(const char *name, tu_error *err)
 {
-    tu_error_set(err, "%s: the file is larger than the limit of %u bytes "
+    tu_error_set(err, TU_ERR_BAD_INPUT,
+                 "%s: the file is larger than the limit of %u bytes "
                  "(%u MiB)", name, TU_YAML_MAX_BYTES,
                  TU_YAML_MAX_BYTES / (1024u * 1024u));
     return -1;
@@ -1045,7 +1050,7 @@ static json_t *yl_load(const unsigned char *input, size_t len,
     return root;
 oom:
     tu_srcmap_free(own);
-    tu_error_set(err, "%s: out of memory", name);
+    tu_error_set(err, TU_ERR_NOMEM, "%s: out of memory", name);
     return NULL;
 }
 
@@ -1056,7 +1061,7 @@ static int yl_read_error(const char *path, int errnum, tu_error *err)
     char buf[256];
     if (strerror_r(errnum, buf, sizeof buf) != 0)
         buf[0] = '\0';
-    tu_error_set(err, "%s: cannot read: %s", path, buf);
+    tu_error_set(err, TU_ERR_IO, "%s: cannot read: %s", path, buf);
     return -1;
 }
 
@@ -1096,7 +1101,7 @@ static int yl_read_fd(int fd, const char *path, size_t hint,
         }
     }
     free(buf);
-    tu_error_set(err, "%s: out of memory", path);
+    tu_error_set(err, TU_ERR_NOMEM, "%s: out of memory", path);
     return -1;
 }
 
@@ -1114,7 +1119,7 @@ static int yl_read_file(const char *path, unsigned char **out,
     }
     if (S_ISDIR(st.st_mode)) {
         close(fd);
-        tu_error_set(err, "%s: is a directory, not a file", path);
+        tu_error_set(err, TU_ERR_IO, "%s: is a directory, not a file", path);
         return -1;
     }
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > TU_YAML_MAX_BYTES) {
@@ -1140,13 +1145,14 @@ json_t *tu_yaml_scalar(const char *text, size_t len, const char *name,
     memset(&l, 0, sizeof l);
     l.err = err;
     if (memchr(text, '\0', len)) {
-        tu_error_set(err, "%s: a value cannot contain a NUL character", name);
+        tu_error_set(err, TU_ERR_BAD_INPUT,
+                     "%s: a value cannot contain a NUL character", name);
         return NULL;
     }
     /* the resolver's number parsing and messages read a terminated string */
     copy = strndup(text, len);
     if (!copy) {
-        tu_error_set(err, "%s: out of memory", name);
+        tu_error_set(err, TU_ERR_NOMEM, "%s: out of memory", name);
         return NULL;
     }
     value = yl_resolve_plain(&l, copy, len, pos);
@@ -1173,7 +1179,7 @@ json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err)
     size_t len;
     json_t *root;
     if (!path) {
-        tu_error_set(err, "no file name given");
+        tu_error_set(err, TU_ERR_BAD_INPUT, "no file name given");
         return NULL;
     }
     if (yl_read_file(path, &buf, &len, err) < 0)

@@ -12,7 +12,8 @@
  * (tu_report_json) are borrowed: they live as long as the object they came
  * from. Every function that can fail takes a tu_error * (which may be NULL)
  * and fills it with a message that says what is wrong, where (file:line) and,
- * where it can, what to do.
+ * where it can, what to do, and with the kind of failure (tu_error_code) for
+ * a program to branch on.
  *
  * The library keeps no global mutable state. Call curl_global_init() once
  * in the program before using it from several threads (the CLI does).
@@ -37,12 +38,40 @@ const char *tu_version(void);
 
 #define TU_ERROR_MAX 2048
 
+/* What kind of failure a tu_error reports, so that a program can branch
+ * without reading the message. The values are stable: new kinds are only
+ * ever added at the end. */
+typedef enum tu_error_code {
+    TU_OK = 0,            /* nothing failed */
+    TU_ERR_BAD_INPUT,     /* the desired state, a bulk rule or an option is
+                             invalid: fix the input (the message says where) */
+    TU_ERR_IO,            /* a file could not be read or written (a desired-
+                             state file, a TLS certificate or key) */
+    TU_ERR_FETCH,         /* the live records could not be read: the API did
+                             not answer, refused, or answered something that
+                             is not the records the target describes */
+    TU_ERR_THRESHOLD,     /* apply refused: the plan crosses a safety
+                             threshold (settings.max_*; options.force) */
+    TU_ERR_CANCELLED,     /* options.cancel was set before anything was
+                             pushed */
+    TU_ERR_NOMEM,         /* out of memory */
+    TU_ERR_INTERNAL       /* the HTTP machinery (libcurl) could not be set up
+                             or failed; not the input's fault */
+} tu_error_code;
+
 typedef struct tu_error {
     /* One line, for example
      *   "zone.yaml:12:5: records[3]: unknown key 'tll' (did you mean 'ttl'?)"
      * Empty when nothing failed. Never holds a secret value. */
     char message[TU_ERROR_MAX];
+    /* The kind of failure: TU_OK exactly when message is empty. */
+    tu_error_code code;
 } tu_error;
+
+/* A stable lower-case name for an error kind: "ok", "bad_input", "io",
+ * "fetch", "threshold", "cancelled", "nomem", "internal"; "unknown" for a
+ * value that is none of them. A static string; thread-safe. */
+const char *tu_error_code_name(tu_error_code code);
 
 /* ---- desired state ----------------------------------------------------- */
 

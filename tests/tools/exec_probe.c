@@ -441,7 +441,7 @@ static tu_exec *make_exec(probe *p, const json_t *spec,
                           struct curl_slist **headers)
 {
     tu_exec_config config;
-    tu_error err = {""};
+    tu_error err = {0};
     tu_exec *exec;
     size_t i;
     const json_t *h;

@@ -60,7 +60,7 @@ static void test_desired_load_and_count(void **state)
                                "  - {name: a, type: A}\n"
                                "  - {name: b, type: A, state: absent}\n");
     const char *paths[] = {target, records};
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_desired *d;
     (void)state;
 
@@ -82,7 +82,7 @@ static void test_desired_load_errors(void **state)
                            "http://x\n  resourse: {}\n");
     char msg[512];
     const char *paths[] = {bad};
-    tu_error err = {{0}};
+    tu_error err = {0};
     (void)state;
 
     assert_null(tu_desired_load(paths, 1, &err));
@@ -105,7 +105,7 @@ static void test_desired_load_json(void **state)
         " \"defaults\": {\"ttl\": 60},"
         " \"records\": [{\"name\": \"a\"}, {\"name\": \"b\"}]}", 0, &jerr);
     json_t *before = json_deep_copy(doc);
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_desired *d;
     (void)state;
 
@@ -138,7 +138,7 @@ static void test_desired_secret(void **state)
         "  auth: {type: basic, username: ann, password_env: TU_TEST_PW}\n"
         "  resource: {list: /r, key: name}\n");
     const char *paths[] = {path};
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_desired *d;
     (void)state;
 
@@ -161,7 +161,7 @@ static void test_run_cannot_reach_api(void **state)
 {
     char *target = write_temp(target_yaml);
     const char *paths[] = {target};
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_options o;
     tu_desired *d = tu_desired_load(paths, 1, &err);
     (void)state;
@@ -172,6 +172,7 @@ static void test_run_cannot_reach_api(void **state)
     assert_null(tu_run(d, &o, &err));
     assert_non_null(strstr(err.message, "GET http://127.0.0.1:1/records: "));
     assert_non_null(strstr(err.message, "(after 4 attempts)"));
+    assert_int_equal(err.code, TU_ERR_FETCH);
     tu_desired_free(d);
     unlink(target);
     free(target);

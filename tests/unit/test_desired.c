@@ -77,7 +77,7 @@ static int teardown(void **state)
 /* Load expecting success. */
 static void load_ok(tu_doc *doc, files *f)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     if (tu_doc_load(doc, f->list, f->n, &err) != 0)
         fail_msg("tu_doc_load failed: %s", err.message);
     assert_string_equal(err.message, "");
@@ -91,7 +91,7 @@ static void load_fails(files *f, const char *fmt, ...)
 static void load_fails(files *f, const char *fmt, ...)
 {
     tu_doc doc;
-    tu_error err = {{0}};
+    tu_error err = {0};
     char expected[TU_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -112,7 +112,7 @@ static const tu_keyspec spec = {name_type, 2};
 /* Build the record set expecting success. */
 static void records_ok(const tu_doc *doc, tu_recordset *set)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     if (tu_doc_records(doc, &spec, NULL, NULL, set, &err) != 0)
         fail_msg("tu_doc_records failed: %s", err.message);
 }
@@ -120,7 +120,7 @@ static void records_ok(const tu_doc *doc, tu_recordset *set)
 static void records_fail(const tu_doc *doc, const char *expected)
 {
     tu_recordset set;
-    tu_error err = {{0}};
+    tu_error err = {0};
     assert_int_equal(tu_doc_records(doc, &spec, NULL, NULL, &set, &err), -1);
     assert_string_equal(err.message, expected);
     assert_int_equal(set.count, 0);
@@ -292,7 +292,7 @@ static void test_conflict_third_file(void **state)
 static void test_no_files(void **state)
 {
     tu_doc doc;
-    tu_error err = {{0}};
+    tu_error err = {0};
     (void)state;
     assert_int_equal(tu_doc_load(&doc, NULL, 0, &err), -1);
     assert_string_equal(err.message, "no desired-state file given");
@@ -367,7 +367,7 @@ static void test_file_unreadable(void **state)
     files f = {0};
     const char *missing[] = {"/tmp/tu_desired_does_not_exist.yaml"};
     tu_doc doc;
-    tu_error err = {{0}};
+    tu_error err = {0};
     (void)state;
     unlink(missing[0]);
     assert_int_equal(tu_doc_load(&doc, missing, 1, &err), -1);
@@ -567,7 +567,7 @@ static void test_records_state_in_defaults(void **state)
 {
     files f = {0};
     tu_doc doc;
-    tu_error err = {{0}};
+    tu_error err = {0};
     char expected[512];
     (void)state;
     add_file(&f, TARGET "defaults: {state: absent}\n"
@@ -700,7 +700,7 @@ static void test_records_normalize(void **state)
     files f = {0};
     tu_doc doc;
     tu_recordset set;
-    tu_error err = {{0}};
+    tu_error err = {0};
     char expected[256];
     (void)state;
     add_file(&f, TARGET "records:\n  - {name: x, type: a}\n"

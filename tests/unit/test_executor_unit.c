@@ -341,7 +341,7 @@ static void test_header_lookup(void **state)
 
 static void expect_refused(const tu_exec_config *config, const char *words)
 {
-    tu_error err = {""};
+    tu_error err = {0};
 
     assert_null(tu_exec_new(config, &err));
     assert_non_null(strstr(err.message, words));

@@ -22,7 +22,7 @@
 static void assert_items(const char *body, const char *path,
                          const char *expected)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     json_t *items = tu_list_page_items(body, strlen(body), path, URL, &err);
     char *got;
     if (!items)
@@ -37,7 +37,7 @@ static void assert_items(const char *body, const char *path,
 static void assert_items_error(const char *body, size_t len, const char *path,
                                const char *expected)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     assert_null(tu_list_page_items(body, len, path, URL, &err));
     assert_string_equal(err.message, expected);
 }
@@ -98,7 +98,7 @@ static void test_items_path(void **state)
 
 static void test_items_len_respected(void **state)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     const char *body = "[1,2]GARBAGE";
     json_t *items = tu_list_page_items(body, 5, NULL, URL, &err);
     (void)state;

@@ -85,7 +85,7 @@ static tu_record *add_keyed(tu_recordset *set, const char *text,
 
 static void build(fixture *f)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     if (tu_plan_build(&f->plan, &f->desired, &f->live, &f->opt, &err) != 0)
         fail_msg("tu_plan_build failed: %s", err.message);
     assert_non_null(f->plan.actions);

@@ -42,7 +42,7 @@ static pdns_cfg *parse(const char *target_json, tu_error *err)
 
 static pdns_cfg *parse_ok(const char *target_json)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     pdns_cfg *c = parse(target_json, &err);
     if (!c)
         fail_msg("parse <<%s>>: %s", target_json, err.message);
@@ -51,7 +51,7 @@ static pdns_cfg *parse_ok(const char *target_json)
 
 static void assert_parse_error(const char *target_json, const char *needle)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     pdns_cfg *c = parse(target_json, &err);
     if (c) {
         pdns_free(c);
@@ -69,7 +69,7 @@ static void assert_normal(pdns_cfg *c, const char *record_json,
                           const char *want_json)
 {
     json_t *fields = load(record_json), *want = load(want_json);
-    tu_error err = {{0}};
+    tu_error err = {0};
     if (pdns_normalize(fields, here, c, &err) != 0)
         fail_msg("normalize <<%s>>: %s", record_json, err.message);
     if (!json_equal(fields, want)) {
@@ -85,7 +85,7 @@ static void assert_normal_error(pdns_cfg *c, const char *record_json,
                                 const char *needle)
 {
     json_t *fields = load(record_json);
-    tu_error err = {{0}};
+    tu_error err = {0};
     if (pdns_normalize(fields, here, c, &err) == 0)
         fail_msg("normalize <<%s>> succeeded", record_json);
     if (strncmp(err.message, "d.yaml:7:5: ", 12) != 0 ||

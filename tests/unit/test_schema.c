@@ -163,7 +163,7 @@ static void test_keys_hand_built_map(void **state)
 {
     tu_srcmap *map = tu_srcmap_new();
     json_t *obj = json_object();
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_srcpos at = {"hand.yaml", 4, 1};
     (void)state;
     assert_non_null(map);
@@ -415,7 +415,7 @@ static void test_string_required_empty_ctx(void **state)
 static void test_string_with_nul(void **state)
 {
     json_t *obj = json_object();
-    tu_error err = {{0}};
+    tu_error err = {0};
     const char *out = NULL;
     (void)state;
     json_object_set_new(obj, "s", json_stringn("a\0b", 3));

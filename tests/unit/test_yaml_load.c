@@ -28,7 +28,7 @@ static json_t *load(const char *text, tu_srcmap *map, tu_error *err)
 /* Load `text` expecting success; the root, owned by the caller. */
 static json_t *load_ok(const char *text, tu_srcmap *map)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     json_t *root = load(text, map, &err);
     if (!root)
         fail_msg("unexpected error for <<%s>>: %s", text, err.message);
@@ -37,7 +37,7 @@ static json_t *load_ok(const char *text, tu_srcmap *map)
 
 static void assert_error(const char *text, const char *expected)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_srcmap *map = tu_srcmap_new();
     json_t *root = load(text, map, &err);
     if (root)
@@ -102,7 +102,7 @@ static char *data_path(const char *name)
 
 static void assert_file_error(const char *path, const char *suffix)
 {
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_srcmap *map = tu_srcmap_new();
     char expected[4096];
     json_t *root = tu_yaml_load_file(path, map, &err);
@@ -650,7 +650,7 @@ static void test_raw_nul_and_crlf(void **state)
 {
     static const char nul[] = "a: 1\0b: 2\n";
     static const char crlf[] = "a: 1\r\nb: 2\r\na: 3\r\n";
-    tu_error err = {{0}};
+    tu_error err = {0};
     (void)state;
     assert_null(tu_yaml_load_string(nul, sizeof nul - 1, "t.yaml", NULL,
                                     &err));
@@ -681,7 +681,7 @@ static void test_invalid_utf8_string(void **state)
 static void test_file_ok_with_positions(void **state)
 {
     char *path = data_path("simple.yaml");
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_srcmap *map = tu_srcmap_new();
     json_t *root = tu_yaml_load_file(path, map, &err);
     json_t *target, *defaults, *records, *www, *mail;
@@ -747,7 +747,7 @@ static void test_file_errors(void **state)
 static void test_file_bom(void **state)
 {
     char *path = data_path("bom.yaml");
-    tu_error err = {{0}};
+    tu_error err = {0};
     tu_srcmap *map = tu_srcmap_new();
     json_t *root = tu_yaml_load_file(path, map, &err);
     (void)state;
@@ -832,7 +832,7 @@ static void test_no_map_and_no_err(void **state)
 {
     const char *text = "a: 1\na: 2\n";
     json_t *root;
-    tu_error err = {{0}};
+    tu_error err = {0};
     (void)state;
     /* without a map, duplicate keys are still reported with the line */
     root = tu_yaml_load_string(text, strlen(text), "x.yaml", NULL, &err);
@@ -859,7 +859,7 @@ static void test_no_map_and_no_err(void **state)
 static void test_map_reused_across_files(void **state)
 {
     tu_srcmap *map = tu_srcmap_new();
-    tu_error err = {{0}};
+    tu_error err = {0};
     json_t *one = tu_yaml_load_string("a: {x: 1}", 9, "one.yaml", map, &err);
     json_t *two = tu_yaml_load_string("\nb: [1]", 7, "two.yaml", map, &err);
     (void)state;
