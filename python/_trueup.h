@@ -1,0 +1,25 @@
+/* _trueup.h -- what the extension's files share (see _trueup.c). */
+#ifndef TRUEUP_PYTHON_TRUEUP_H
+#define TRUEUP_PYTHON_TRUEUP_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <trueup/trueup.h>
+
+/* A loaded desired state (_trueup.Desired). */
+typedef struct {
+    PyObject_HEAD
+    tu_desired *desired;    /* owned */
+} DesiredObject;
+
+extern PyTypeObject TuDesiredType;
+
+/* Raise _trueup.CError(code, kind name, message) for `err`; returns NULL. */
+PyObject *tu_py_raise(const tu_error *err);
+
+/* `options` from a tuple (mode, concurrency, prune, force): 0, or -1 with
+ * an exception set. */
+int tu_py_options(PyObject *tuple, tu_options *options);
+
+#endif

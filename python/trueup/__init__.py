@@ -1,0 +1,32 @@
+"""trueup: bulk, idempotent reconciliation of a REST API with a desired
+state, from Python (docs/embedding.md#python).
+
+    import trueup
+    r = trueup.Reconciler("target.yaml", "records.yaml")
+    report = r.apply(concurrency=32)
+    print(report.succeeded, report.skipped, report.failed)
+
+Reconciler blocks (the GIL is released meanwhile); AsyncReconciler has the
+same methods as coroutines for asyncio. Both are a thin layer over the C
+library libtrueup (the extension trueup._trueup).
+"""
+
+from . import _trueup
+from ._errors import (BadInput, Cancelled, Error, ErrorKind, FetchFailed,
+                      FileError, InternalError, OutOfMemory,
+                      ThresholdExceeded)
+from ._report import Report, Result
+from ._sync import Reconciler
+
+__version__ = _trueup.version
+
+# Show the public names as trueup.X in reprs and tracebacks.
+for _cls in (Reconciler, Report, Result, Error, ErrorKind, BadInput,
+             FileError, FetchFailed, ThresholdExceeded, Cancelled,
+             OutOfMemory, InternalError):
+    _cls.__module__ = __name__
+del _cls
+
+__all__ = ["Reconciler", "Report", "Result", "Error", "ErrorKind",
+           "BadInput", "FileError", "FetchFailed", "ThresholdExceeded",
+           "Cancelled", "OutOfMemory", "InternalError", "__version__"]

@@ -1,0 +1,147 @@
+"""What Reconciler and AsyncReconciler share: the desired state they were
+given (files or a dict), the options of a run, and the exceptions.
+
+A desired state is loaded once, when the reconciler is made, so that bad
+input raises there (BadInput, FileError) and secrets are read from the
+environment then; a run with a bulk change (match=/set=) loads a fresh copy
+to add its rule to, so that runs never change what the reconciler holds.
+"""
+
+import collections.abc
+import json
+import os
+import re
+
+from . import _trueup
+from ._errors import BadInput, from_code
+
+_USERINFO = re.compile(r"(//)[^/@\s]*@")
+
+
+def raise_from_c(cerror):
+    """Raise the package's exception for a _trueup.CError."""
+    code, _name, message = cerror.args
+    raise from_code(code, message) from None
+
+
+def call(fn, *args, **kw):
+    """fn(*args, **kw) with CError turned into trueup.Error."""
+    try:
+        return fn(*args, **kw)
+    except _trueup.CError as e:
+        raise_from_c(e)
+
+
+class Source:
+    """The desired state a reconciler was made with: file paths, or one
+    mapping in the file's shape ({target, settings, defaults, records,
+    bulk}), named `name` in messages."""
+
+    def __init__(self, sources, name):
+        if len(sources) == 1 and isinstance(sources[0], collections.abc.Mapping):
+            self.document = sources[0]
+            self.paths = None
+            self.name = name or "<dict>"
+        else:
+            self.paths = self._paths(sources)
+            self.document = None
+            self.name = None
+        self.desired = self.load()
+
+    @staticmethod
+    def _paths(sources):
+        if len(sources) == 1 and isinstance(sources[0], (list, tuple)):
+            sources = sources[0]
+        if not sources:
+            raise BadInput("no desired state: give one or more file paths, "
+                           "or a dict in the file's shape")
+        out = []
+        for s in sources:
+            if not isinstance(s, (str, os.PathLike)):
+                raise TypeError("a desired-state source is a path (str or "
+                                "os.PathLike) or a dict, not %s"
+                                % type(s).__name__)
+            out.append(os.fsdecode(s))
+        return out
+
+    def load(self):
+        """A new _trueup.Desired from the source."""
+        if self.paths is not None:
+            return call(_trueup.load, self.paths)
+        try:
+            text = json.dumps(self.document, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise BadInput("%s: cannot be written as JSON: %s"
+                           % (self.name, e)) from None
+        return call(_trueup.load_json, text, self.name)
+
+    def describe(self):
+        """What the reconciler reconciles, for a repr: the files, or the
+        document's provider and base_url (without user:password@)."""
+        if self.paths is not None:
+            return "files=%r" % (self.paths,)
+        target = self.document.get("target")
+        if not isinstance(target, collections.abc.Mapping):
+            return self.name
+        url = _USERINFO.sub(r"\1", str(target.get("base_url", "")))
+        return "%s target=%s %s" % (self.name, target.get("provider", "rest"),
+                                    url)
+
+    def scrub(self, text):
+        return self.desired.scrub(text)
+
+
+def _bulk_value(value):
+    """A value as the CLI's --match/--set take it (a YAML scalar, or a flow
+    list or mapping)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, allow_nan=False)
+
+
+def _assignments(what, items):
+    if isinstance(items, collections.abc.Mapping):
+        return ["%s=%s" % (k, _bulk_value(v)) for k, v in items.items()]
+    if isinstance(items, str):
+        return [items]
+    try:
+        out = list(items)
+    except TypeError:
+        raise TypeError("%s takes a dict {field: value} or a list of "
+                        "'FIELD=VALUE' strings" % what) from None
+    for item in out:
+        if not isinstance(item, str):
+            raise TypeError("%s: %r is not a 'FIELD=VALUE' string"
+                            % (what, item))
+    return out
+
+
+def desired_for_run(source, match, set_):
+    """The Desired a run uses: the loaded one, or with a bulk rule a fresh
+    copy carrying it."""
+    if match is None and set_ is None:
+        return source.desired
+    desired = source.load()
+    call(desired.add_bulk, _assignments("match", match or []),
+         _assignments("set", set_ or []))
+    return desired
+
+
+PLAN, APPLY = 0, 1
+
+
+def run_options(mode, concurrency, prune, force):
+    """The options tuple of _trueup's run() and job(): (mode, concurrency,
+    prune, force), from the public options, checked."""
+    if concurrency is not None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+            raise TypeError("concurrency must be an int, not %s"
+                            % type(concurrency).__name__)
+        if concurrency < 1:
+            raise BadInput("concurrency must be at least 1, not %d"
+                           % concurrency)
+    if prune is not None and not isinstance(prune, bool):
+        raise TypeError("prune must be True, False or None (as the file "
+                        "says), not %r" % (prune,))
+    return (mode, concurrency or 0, -1 if prune is None else int(prune),
+            bool(force))

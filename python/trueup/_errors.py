@@ -1,0 +1,102 @@
+"""trueup's exceptions: one class per kind of failure libtrueup reports.
+
+Every failure of a run that could not proceed raises a subclass of
+trueup.Error. Its `kind` is an ErrorKind, the C library's tu_error_code
+(include/trueup/trueup.h), so that a program can branch on the class or on
+the kind without reading the message; `message` (also str(e)) says what is
+wrong, where (file:line:col) and what to do, and never holds a secret.
+"""
+
+import enum
+
+__all__ = ["ErrorKind", "Error", "BadInput", "FileError", "FetchFailed",
+           "ThresholdExceeded", "Cancelled", "OutOfMemory", "InternalError"]
+
+
+class ErrorKind(enum.IntEnum):
+    """tu_error_code: the values are the C library's, and stable."""
+    OK = 0
+    BAD_INPUT = 1
+    IO = 2
+    FETCH = 3
+    THRESHOLD = 4
+    CANCELLED = 5
+    NOMEM = 6
+    INTERNAL = 7
+
+
+class Error(Exception):
+    """A trueup run or load could not proceed; nothing was pushed."""
+
+    kind = ErrorKind.INTERNAL
+
+    def __init__(self, message, kind=None):
+        super().__init__(message)
+        self.message = message
+        if kind is not None:
+            self.kind = kind
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return "%s(%r, kind=%s)" % (type(self).__name__, self.message,
+                                    _kind_text(self.kind))
+
+
+class BadInput(Error, ValueError):
+    """The desired state, a bulk rule or an option is invalid: fix the
+    input (the message says where)."""
+    kind = ErrorKind.BAD_INPUT
+
+
+class FileError(Error):
+    """A file could not be read (a desired-state file, a TLS certificate or
+    key)."""
+    kind = ErrorKind.IO
+
+
+class FetchFailed(Error):
+    """The live records could not be read: the API did not answer, refused,
+    or answered something that is not the records the target describes."""
+    kind = ErrorKind.FETCH
+
+
+class ThresholdExceeded(Error):
+    """apply refused: the plan crosses a safety threshold (settings.max_*);
+    force=True overrides it."""
+    kind = ErrorKind.THRESHOLD
+
+
+class Cancelled(Error):
+    """The run was cancelled before anything was pushed."""
+    kind = ErrorKind.CANCELLED
+
+
+class OutOfMemory(Error, MemoryError):
+    kind = ErrorKind.NOMEM
+
+
+class InternalError(Error):
+    """The HTTP machinery (libcurl) could not be set up or failed; not the
+    input's fault."""
+    kind = ErrorKind.INTERNAL
+
+
+_BY_KIND = {cls.kind: cls for cls in (BadInput, FileError, FetchFailed,
+                                      ThresholdExceeded, Cancelled,
+                                      OutOfMemory, InternalError)}
+
+
+def _kind_text(kind):
+    return kind.name if isinstance(kind, ErrorKind) else repr(kind)
+
+
+def from_code(code, message):
+    """The exception for a tu_error_code value (an int) and its message; a
+    code this package does not know gives a plain Error with the int."""
+    try:
+        kind = ErrorKind(code)
+    except ValueError:
+        return Error(message, kind=code)
+    return _BY_KIND.get(kind, Error)(message, kind=kind)

@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""The Python package trueup (python/) against real servers.
+
+Runs with the interpreter the package was built for (ctest passes it:
+Debian's python3) and imports the package from the build directory
+(TU_PYTHON_DIR, set by ctest; default <repo>/build/python).
+
+Reconciler (the blocking face) runs against json-server and against an
+in-process recording server; the latter also shows that the GIL is released
+while a run blocks: the server's handler is Python code in this very
+process, so a run holding the GIL could never be answered.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from harness import (SOURCE_DIR, JsonServer, RecordingServer, by_key,  # noqa: E402
+                     free_port, host, results_by_key, target_yaml,
+                     write_desired, write_yaml)
+
+sys.path.insert(0, os.environ.get("TU_PYTHON_DIR")
+                or os.path.join(SOURCE_DIR, "build", "python"))
+import trueup  # noqa: E402
+
+TOKEN = "tu-py-secret-token-5b8e01c4d2"
+TOKEN_VAR = "TU_PY_TEST_TOKEN"
+
+
+def resource():
+    return {"list": "/records", "key": ["name", "type"], "id": "id",
+            "create": "POST /records", "update": "PATCH /records/{id}",
+            "delete": "DELETE /records/{id}"}
+
+
+def document(base_url, records, settings=None, auth=True):
+    """A desired state as a dict in the file's shape."""
+    target = {"provider": "rest", "base_url": base_url,
+              "resource": resource()}
+    if auth:
+        target["auth"] = {"type": "bearer", "token_env": TOKEN_VAR}
+    doc = {"target": target, "records": records}
+    if settings:
+        doc["settings"] = settings
+    return doc
+
+
+def want(i, **extra):
+    r = {"name": "host%d.example.org." % i, "type": "A",
+         "content": "192.0.2.%d" % (i % 250)}
+    r.update(extra)
+    return r
+
+
+def live(n):
+    return [host(i) for i in range(1, n + 1)]
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        os.environ[TOKEN_VAR] = TOKEN
+        self.tmp = tempfile.TemporaryDirectory(prefix="tu-python-")
+        self.addCleanup(self.tmp.cleanup)
+
+    def json_server(self, records):
+        srv = JsonServer(records, tmpdir=self.tmp.name)
+        self.addCleanup(srv.cleanup)
+        return srv.start()
+
+    def recording_server(self, records, respond=None):
+        srv = RecordingServer(records, respond=respond)
+        self.addCleanup(srv.stop)
+        return srv.start()
+
+    def assertNoSecret(self, text):
+        self.assertNotIn(TOKEN, text)
+
+
+class SyncReconcilerTest(Base):
+    def test_plan_apply_and_apply_again_changes_nothing(self):
+        srv = self.json_server(live(20))
+        desired = [want(i) for i in range(1, 21)]
+        desired[2]["content"] = "198.51.100.3"          # an update
+        desired.append(want(99, ttl=60))                # a create
+        r = trueup.Reconciler(document(srv.url, desired))
+        self.assertEqual(r.record_count, 21)
+
+        plan = r.plan()
+        self.assertEqual(plan.mode, "plan")
+        self.assertTrue(plan.changed)
+        self.assertEqual((plan.created, plan.updated, plan.deleted,
+                          plan.skipped, plan.failed), (1, 1, 0, 19, 0))
+        self.assertEqual(srv.writes(), [])
+        self.assertEqual({(x.key, x.action, x.status) for x in plan.results},
+                         {("host3.example.org.|A", "update", "planned"),
+                          ("host99.example.org.|A", "create", "planned")})
+
+        report = r.apply()
+        self.assertEqual((report.succeeded, report.skipped, report.failed),
+                         (2, 19, 0))
+        self.assertEqual(report.total, 21)
+        self.assertEqual(report.write_requests, 2)
+        self.assertEqual(len(srv.writes()), 2)
+        got = by_key(srv.get_records())
+        self.assertEqual(got["host3.example.org.|A"]["content"],
+                         "198.51.100.3")
+        self.assertEqual(got["host99.example.org.|A"]["ttl"], 60)
+        update = results_by_key(report.dict)["host3.example.org.|A"]
+        self.assertEqual(update["changes"],
+                         {"content": {"before": "192.0.2.3",
+                                      "after": "198.51.100.3"}})
+        self.assertEqual(json.loads(report.json), report.dict)
+        self.assertEqual(report.target["base_url"], srv.url)
+
+        mark = srv.mark()
+        again = r.apply()
+        self.assertFalse(again.changed)
+        self.assertEqual((again.succeeded, again.skipped), (0, 21))
+        self.assertEqual(srv.writes(mark), [])
+
+    def test_files_merged_like_the_cli(self):
+        srv = self.json_server(live(5))
+        d = self.tmp.name
+        target = write_yaml(os.path.join(d, "target.yaml"),
+                            target_yaml(srv.url))
+        records = write_desired(os.path.join(d, "records.yaml"),
+                                records=[want(1, content="203.0.113.1")])
+        r = trueup.Reconciler(target, records)
+        self.assertEqual(r.plan().updated, 1)
+        self.assertIn("records.yaml", repr(r))
+        report = trueup.Reconciler([target, records]).apply()
+        self.assertEqual(report.succeeded, 1)
+        self.assertEqual(by_key(srv.get_records())
+                         ["host1.example.org.|A"]["content"], "203.0.113.1")
+
+    def test_options_prune_force_concurrency_and_bulk(self):
+        srv = self.json_server(live(12))
+        r = trueup.Reconciler(document(srv.url,
+                                       [want(i) for i in range(1, 9)]))
+        plan = r.plan(prune=True)
+        self.assertEqual(plan.deleted, 4)
+        # 4 of 12 live records is over max_deletes (30%): apply refuses
+        with self.assertRaises(trueup.ThresholdExceeded) as cm:
+            r.apply(prune=True)
+        self.assertEqual(cm.exception.kind, trueup.ErrorKind.THRESHOLD)
+        self.assertEqual(srv.writes(), [])
+        self.assertEqual(r.plan().deleted, 0, "prune is off in the file")
+        report = r.apply(prune=True, force=True, concurrency=2)
+        self.assertEqual((report.deleted, report.concurrency), (4, 2))
+        self.assertEqual(len(srv.get_records()), 8)
+
+        bulk = r.apply(match={"type": "A", "name": "host[12].*"},
+                       set={"ttl": 600})
+        self.assertEqual(bulk.updated, 2)
+        ttls = {x["name"]: x["ttl"] for x in srv.get_records()}
+        self.assertEqual(ttls["host1.example.org."], 600)
+        self.assertEqual(ttls["host3.example.org."], 3600)
+        self.assertEqual(r.apply(match=["name=host3.*"], set=["ttl=60"])
+                         .updated, 1)
+        self.assertEqual(r.plan().changed, False,
+                         "a bulk change is for its run only")
+
+    def test_export_round_trips(self):
+        srv = self.json_server(live(6))
+        r = trueup.Reconciler(document(srv.url, []))
+        text = r.export(concurrency=1)
+        self.assertIn("host6.example.org.", text)
+        path = write_yaml(os.path.join(self.tmp.name, "exported.yaml"), text)
+        target = write_yaml(os.path.join(self.tmp.name, "target.yaml"),
+                            target_yaml(srv.url))
+        plan = trueup.Reconciler(target, path).plan()
+        self.assertEqual((plan.changed, plan.skipped), (False, 6))
+
+    def test_progress_and_a_callback_exception_stops_the_run(self):
+        srv = self.json_server(live(4))
+        r = trueup.Reconciler(document(srv.url, [want(i, ttl=5)
+                                                 for i in range(1, 5)]))
+        seen = []
+        report = r.apply(progress=lambda *p: seen.append(p))
+        self.assertEqual(report.succeeded, 4)
+        self.assertIn(("fetch", 1, 1), seen)
+        self.assertIn(("apply", 4, 4), seen)
+
+        class Stop(Exception):
+            pass
+
+        def fail(phase, done, total):
+            raise Stop(phase)
+        mark = srv.mark()
+        r2 = trueup.Reconciler(document(srv.url, [want(i, ttl=6)
+                                                  for i in range(1, 5)]))
+        with self.assertRaises(Stop) as cm:
+            r2.apply(progress=fail)
+        self.assertEqual(str(cm.exception), "fetch")
+        self.assertEqual(srv.writes(mark), [], "stopped before the push")
+
+    def test_cancel_during_the_push_leaves_nothing_half_done(self):
+        srv = self.json_server(live(6))
+        r = trueup.Reconciler(document(srv.url, [want(i, ttl=7)
+                                                 for i in range(1, 7)]))
+
+        def cancel_after_first_write(phase, done, total):
+            if phase == "apply" and done == 1:
+                r.cancel()
+        report = r.apply(concurrency=1, progress=cancel_after_first_write)
+        self.assertTrue(report.cancelled)
+        self.assertEqual((report.succeeded, report.failed), (1, 5))
+        for x in report.failures():
+            self.assertIn("cancelled", x.error)
+        self.assertEqual(len(srv.writes()), 1)
+        # a re-run converges
+        self.assertEqual(r.apply().succeeded, 5)
+
+    def test_runs_in_threads_share_one_reconciler(self):
+        rs = self.recording_server(live(3))
+        r = trueup.Reconciler(document(rs.url, [want(i, ttl=9)
+                                                for i in range(1, 4)]))
+        out = [None] * 4
+
+        def work(i):
+            out[i] = r.plan()
+        threads = [threading.Thread(target=work, args=(i,))
+                   for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual([p.updated for p in out], [3, 3, 3, 3])
+        self.assertEqual(len(rs.requests()), 4)
+        self.assertEqual(rs.requests()[0].headers["authorization"],
+                         "Bearer " + TOKEN)
+
+
+class ErrorsTest(Base):
+    def test_bad_input_raises_bad_input_with_its_place(self):
+        bad = document("http://127.0.0.1:9", [want(1)],
+                       settings={"concurency": 4})
+        with self.assertRaises(trueup.BadInput) as cm:
+            trueup.Reconciler(bad)
+        e = cm.exception
+        self.assertIsInstance(e, trueup.Error)
+        self.assertIsInstance(e, ValueError)
+        self.assertEqual(e.kind, trueup.ErrorKind.BAD_INPUT)
+        self.assertIn("settings", str(e))
+        self.assertIn("did you mean 'concurrency'", str(e))
+
+        path = write_yaml(os.path.join(self.tmp.name, "bad.yaml"),
+                          target_yaml("http://127.0.0.1:9")
+                          + "settings:\n  concurency: 4\n")
+        with self.assertRaises(trueup.BadInput) as cm:
+            trueup.Reconciler(path)
+        self.assertIn("bad.yaml:", str(cm.exception))
+        self.assertIn("did you mean 'concurrency'", str(cm.exception))
+
+    def test_other_kinds(self):
+        with self.assertRaises(trueup.FileError) as cm:
+            trueup.Reconciler(os.path.join(self.tmp.name, "missing.yaml"))
+        self.assertEqual(cm.exception.kind, trueup.ErrorKind.IO)
+        self.assertIn("missing.yaml", str(cm.exception))
+
+        r = trueup.Reconciler(document("http://127.0.0.1:%d" % free_port(),
+                                       [want(1)],
+                                       settings={"retries": 0}))
+        with self.assertRaises(trueup.FetchFailed) as cm:
+            r.apply()
+        self.assertEqual(cm.exception.kind, trueup.ErrorKind.FETCH)
+
+        del os.environ[TOKEN_VAR]
+        with self.assertRaises(trueup.BadInput) as cm:
+            trueup.Reconciler(document("http://127.0.0.1:9", []))
+        self.assertIn(TOKEN_VAR, str(cm.exception))
+
+    def test_error_kinds_mirror_the_c_enum(self):
+        for kind in trueup.ErrorKind:
+            self.assertEqual(trueup._trueup.error_code_name(kind),
+                             kind.name.lower())
+        self.assertEqual(trueup._trueup.error_code_name(len(trueup.ErrorKind)),
+                         "unknown", "a C kind the package does not know")
+
+    def test_bad_options(self):
+        r = trueup.Reconciler(document("http://127.0.0.1:9", []))
+        with self.assertRaises(trueup.BadInput):
+            r.plan(concurrency=0)
+        with self.assertRaises(TypeError):
+            r.plan(concurrency="8")
+        with self.assertRaises(TypeError):
+            r.plan(prune="yes")
+        with self.assertRaises(trueup.BadInput) as cm:
+            r.plan(match={"type": "A"})
+        self.assertEqual(cm.exception.kind, trueup.ErrorKind.BAD_INPUT)
+        with self.assertRaises(trueup.BadInput):
+            trueup.Reconciler()
+        with self.assertRaises(trueup.BadInput):
+            trueup.Reconciler({"records": [{"ttl": float("nan")}]})
+        with self.assertRaises(TypeError):
+            trueup.Reconciler(42)
+
+
+class SecretsTest(Base):
+    def test_no_secret_in_reprs_or_errors(self):
+        def echo_auth(req):
+            if req.method == "GET":
+                return 200, live(2)
+            return 500, {"you sent": req.headers.get("authorization")}
+        rs = self.recording_server([], respond=echo_auth)
+        doc = document(rs.url, [want(1, ttl=1), want(2, ttl=2)],
+                       settings={"retries": 0})
+        doc["target"]["base_url"] = rs.url.replace("//", "//user:pw@")
+        r = trueup.Reconciler(doc)
+        report = r.apply()
+        self.assertEqual(report.failed, 2)
+        texts = [repr(r), repr(report), report.json,
+                 json.dumps(report.dict)]
+        texts += [repr(x) for x in report.results]
+        texts += [x.error for x in report.results]
+        for text in texts:
+            self.assertNoSecret(text)
+        self.assertIn("***", report.results[0].error)
+        self.assertNotIn("pw@", repr(r))
+        # the request did carry the token
+        self.assertEqual(rs.writes()[0].headers["authorization"],
+                         "Bearer " + TOKEN)
+
+    def test_no_secret_in_an_error_message(self):
+        def refuse(req):
+            return 401, {"bad token": req.headers.get("authorization")}
+        rs = self.recording_server([], respond=refuse)
+        r = trueup.Reconciler(document(rs.url, [want(1)]))
+        with self.assertRaises(trueup.FetchFailed) as cm:
+            r.plan()
+        for text in (str(cm.exception), repr(cm.exception)):
+            self.assertNoSecret(text)
+        self.assertIn("401", str(cm.exception))
+
+
+class InstallTest(Base):
+    """`cmake --install --component python` gives an importable package."""
+
+    def test_installed_package_runs(self):
+        build = os.environ.get("TU_BUILD_DIR")
+        if not build:
+            self.skipTest("TU_BUILD_DIR is not set (ctest sets it)")
+        prefix = os.path.join(self.tmp.name, "prefix")
+        subprocess.run([os.environ.get("TU_CMAKE", "cmake"), "--install",
+                        build, "--component", "python", "--prefix", prefix],
+                       check=True, capture_output=True)
+        site = os.path.join(prefix, "lib", "python3", "dist-packages")
+        srv = self.json_server(live(3))
+        code = ("import json, sys, trueup\n"
+                "r = trueup.Reconciler(json.loads(sys.argv[1]))\n"
+                "print(trueup.__file__)\n"
+                "print(r.plan().updated)\n")
+        doc = document(srv.url, [want(i, ttl=1) for i in range(1, 4)])
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(doc)],
+                             env=dict(os.environ, PYTHONPATH=site),
+                             cwd=self.tmp.name, check=True,
+                             capture_output=True, text=True).stdout.split()
+        self.assertEqual(out, [os.path.join(site, "trueup", "__init__.py"),
+                               "3"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
