@@ -29,10 +29,20 @@
 extern "C" {
 #endif
 
+/* Marks the functions libtrueup.so exports: the library is built with
+ * -fvisibility=hidden, so everything else in it stays internal. */
+#ifndef TU_API
+#if defined(__GNUC__) || defined(__clang__)
+#define TU_API __attribute__((visibility("default")))
+#else
+#define TU_API
+#endif
+#endif
+
 #define TU_VERSION "0.1.0"
 
 /* The library's version, TU_VERSION of the build that was linked. */
-const char *tu_version(void);
+TU_API const char *tu_version(void);
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -71,7 +81,7 @@ typedef struct tu_error {
 /* A stable lower-case name for an error kind: "ok", "bad_input", "io",
  * "fetch", "threshold", "cancelled", "nomem", "internal"; "unknown" for a
  * value that is none of them. A static string; thread-safe. */
-const char *tu_error_code_name(tu_error_code code);
+TU_API const char *tu_error_code_name(tu_error_code code);
 
 /* ---- desired state ----------------------------------------------------- */
 
@@ -83,37 +93,38 @@ typedef struct tu_desired tu_desired;
  * with different values is an error naming both places. Secrets named by
  * `*_env` keys are read from the environment here.
  * Returns NULL on any error, with `error` filled; nothing is half-loaded. */
-tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
-                            tu_error *error);
+TU_API tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
+                                   tu_error *error);
 
 /* The same for a desired state given as a JSON value with the file's
  * shape ({target, settings, defaults, records}), as an embedding program
  * receives it (the Ansible module's inline arguments). `name` stands for
  * the file in messages ("module arguments"); there are no line numbers.
  * The value is only read: the caller keeps it. */
-tu_desired *tu_desired_load_json(const json_t *document, const char *name,
-                                 tu_error *error);
+TU_API tu_desired *tu_desired_load_json(const json_t *document,
+                                        const char *name, tu_error *error);
 
 /* Add a bulk rule, as the file's `bulk` list holds them: every live record
  * matching all of `match` gets the fields of `set`. Each string is
  * "FIELD=VALUE", the value typed as a YAML scalar ("ttl=600" is the number
  * 600); a match value holding * ? or [ is a shell-style pattern. Applied
  * at tu_run. 0, or -1 with `error` filled. */
-int tu_desired_add_bulk(tu_desired *desired, const char *const *match,
-                        size_t nmatch, const char *const *set, size_t nset,
-                        tu_error *error);
+TU_API int tu_desired_add_bulk(tu_desired *desired,
+                               const char *const *match, size_t nmatch,
+                               const char *const *set, size_t nset,
+                               tu_error *error);
 
 /* The index-th secret value read from the environment for the target
  * (a token, a password, a header value; also derived forms such as the
  * Basic credentials), or NULL past the last. For an embedding program
  * that writes output of its own and must keep it free of secrets; texts
  * libtrueup writes are scrubbed of them already. Borrowed. */
-const char *tu_desired_secret(const tu_desired *desired, size_t index);
+TU_API const char *tu_desired_secret(const tu_desired *desired, size_t index);
 
 /* The number of desired records loaded (absent ones included). */
-size_t tu_desired_record_count(const tu_desired *desired);
+TU_API size_t tu_desired_record_count(const tu_desired *desired);
 
-void tu_desired_free(tu_desired *desired);
+TU_API void tu_desired_free(tu_desired *desired);
 
 /* ---- running ----------------------------------------------------------- */
 
@@ -151,7 +162,7 @@ typedef struct tu_options {
 } tu_options;
 
 /* Fill `options` with the defaults: plan mode, everything as the file says. */
-void tu_options_init(tu_options *options);
+TU_API void tu_options_init(tu_options *options);
 
 /* The outcome of a run. */
 typedef struct tu_report tu_report;
@@ -160,8 +171,8 @@ typedef struct tu_report tu_report;
  * Returns NULL when the run could not proceed (the live state could not be
  * fetched, or the plan is invalid): `error` says why and nothing was pushed.
  * Otherwise returns a report, whose records may individually have failed. */
-tu_report *tu_run(const tu_desired *desired, const tu_options *options,
-                  tu_error *error);
+TU_API tu_report *tu_run(const tu_desired *desired, const tu_options *options,
+                         tu_error *error);
 
 /* Fetch the live records and write them as a desired-state YAML document
  * (a `records` list, docs/desired-state.md), so that an existing API or
@@ -169,8 +180,8 @@ tu_report *tu_run(const tu_desired *desired, const tu_options *options,
  * no changes. Returns malloc'd text (free it), or NULL with `error` filled
  * when the records could not be fetched. Only the options' concurrency and
  * progress are used. */
-char *tu_export(const tu_desired *desired, const tu_options *options,
-                tu_error *error);
+TU_API char *tu_export(const tu_desired *desired, const tu_options *options,
+                       tu_error *error);
 
 typedef struct tu_counts {
     size_t total;      /* records considered */
@@ -183,16 +194,16 @@ typedef struct tu_counts {
     size_t requests;   /* HTTP requests sent, retries and fetches included */
 } tu_counts;
 
-void tu_report_counts(const tu_report *report, tu_counts *counts);
+TU_API void tu_report_counts(const tu_report *report, tu_counts *counts);
 
 /* True when anything changed (apply) or would change (plan). */
-int tu_report_changed(const tu_report *report);
+TU_API int tu_report_changed(const tu_report *report);
 
 /* The report as a JSON object (docs/report.md). Borrowed: valid until
  * tu_report_free. */
-const json_t *tu_report_json(const tu_report *report);
+TU_API const json_t *tu_report_json(const tu_report *report);
 
-void tu_report_free(tu_report *report);
+TU_API void tu_report_free(tu_report *report);
 
 #ifdef __cplusplus
 }
