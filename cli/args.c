@@ -25,8 +25,11 @@ void tu_cli_usage(FILE *out)
 "                          settings.concurrency, else 16)\n"
 "      --prune             also delete live records no desired record names\n"
 "      --no-prune          never delete unnamed records, whatever the file says\n"
-"      --force             also change protected records (a DNS zone's SOA\n"
-"                          and apex NS)\n"
+"      --force             go past the safety thresholds (settings.max_updates,\n"
+"                          max_deletes)\n"
+"      --change-protected  make declared changes to records the provider\n"
+"                          protects (a DNS zone's SOA and apex NS; never\n"
+"                          pruned, whatever the options)\n"
 "      --match FIELD=VALUE select live records for a bulk change (repeatable;\n"
 "                          all must match; VALUE may be a glob: 'name=*.dev.*')\n"
 "      --set FIELD=VALUE   the fields every selected record gets (repeatable;\n"
@@ -63,13 +66,14 @@ void tu_cli_error(const char *fmt, ...)
 }
 
 enum { OPT_PRUNE = 256, OPT_NO_PRUNE, OPT_DETAILED, OPT_NO_PROGRESS,
-       OPT_FORCE, OPT_MATCH, OPT_SET };
+       OPT_FORCE, OPT_CHANGE_PROTECTED, OPT_MATCH, OPT_SET };
 
 static const struct option long_options[] = {
     {"concurrency", required_argument, NULL, 'c'},
     {"prune", no_argument, NULL, OPT_PRUNE},
     {"no-prune", no_argument, NULL, OPT_NO_PRUNE},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"change-protected", no_argument, NULL, OPT_CHANGE_PROTECTED},
     {"match", required_argument, NULL, OPT_MATCH},
     {"set", required_argument, NULL, OPT_SET},
     {"format", required_argument, NULL, 'f'},
@@ -124,6 +128,7 @@ static int parse_option(int opt, tu_cli_args *a)
     case OPT_PRUNE: a->prune = 1; return 0;
     case OPT_NO_PRUNE: a->prune = 0; return 0;
     case OPT_FORCE: a->force = 1; return 0;
+    case OPT_CHANGE_PROTECTED: a->change_protected = 1; return 0;
     case OPT_MATCH: a->match[a->nmatch++] = optarg; return 0;
     case OPT_SET: a->set[a->nset++] = optarg; return 0;
     case OPT_DETAILED: a->detailed_exitcode = 1; return 0;

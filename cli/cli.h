@@ -29,7 +29,8 @@ typedef struct tu_cli_args {
     tu_format format;
     long concurrency;         /* 0: as the file says */
     int prune;                /* -1: as the file says */
-    int force;                /* change protected records too */
+    int force;                /* go past the safety thresholds */
+    int change_protected;     /* change declared protected records */
     int detailed_exitcode;
     int quiet;
     int progress;             /* 1: draw progress on stderr if a terminal */

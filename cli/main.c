@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int exit_status(const tu_cli_args *args, const tu_report *report)
 {
@@ -39,6 +40,26 @@ static int export_records(const tu_cli_args *args, const tu_desired *d,
     return status;
 }
 
+/* What the command line's own options would change, said in its words. */
+static void print_hints(const json_t *json)
+{
+    size_t i, refused = 0;
+    json_t *r;
+
+    if (json_is_true(json_object_get(json, "threshold_exceeded")))
+        fputs("trueup: hint: --force goes past the safety thresholds\n",
+              stderr);
+    json_array_foreach(json_object_get(json, "results"), i, r) {
+        const char *why = json_string_value(json_object_get(r, "refused"));
+        refused += why && strcmp(why, "protected") == 0;
+    }
+    if (refused)
+        fprintf(stderr, "trueup: hint: %zu declared change%s to protected "
+                "records %s refused; --change-protected makes %s\n", refused,
+                refused == 1 ? "" : "s", refused == 1 ? "was" : "were",
+                refused == 1 ? "it" : "them");
+}
+
 /* The report's warnings, and an interruption, said on stderr too. */
 static void print_warnings(const tu_cli_args *args, const tu_report *report)
 {
@@ -51,6 +72,7 @@ static void print_warnings(const tu_cli_args *args, const tu_report *report)
         return;
     json_array_foreach(json_object_get(json, "warnings"), i, w)
         fprintf(stderr, "trueup: warning: %s\n", json_string_value(w));
+    print_hints(json);
     if (json_is_true(json_object_get(json, "cancelled"))) {
         tu_report_counts(report, &counts);
         fprintf(stderr, "trueup: interrupted: %zu record%s not done (see "
@@ -84,6 +106,7 @@ static int run(const tu_cli_args *args)
     options.concurrency = args->concurrency;
     options.prune = args->prune;
     options.force = args->force;
+    options.change_protected = args->change_protected;
     tu_cli_progress_init(&progress, args->progress && !args->quiet);
     options.progress = tu_cli_progress_update;
     options.progress_data = &progress;
@@ -100,6 +123,9 @@ static int run(const tu_cli_args *args)
     if (!report) {
         tu_cli_error("%s", err.code == TU_ERR_CANCELLED ? "interrupted while "
                      "reading the live records" : err.message);
+        if (err.code == TU_ERR_THRESHOLD)
+            fputs("trueup: hint: --force goes past the safety thresholds\n",
+                  stderr);
         if (args->mode == TU_MODE_APPLY)
             fputs("trueup: nothing was pushed\n", stderr);
         return TU_EXIT_ERROR;

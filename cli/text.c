@@ -5,7 +5,9 @@
  *   ~ www.example.org.|A  ttl: 300 → 600
  *   - old.example.org.|A
  *   ! dup.example.org.|A  ambiguous: ...
+ *   = example.org.|SOA  left alone: protected by the provider
  *   Plan: 1 to create, 1 to update, 1 to delete, 877 unchanged, 1 failed.
+ *   Prune left out 12 records outside prune_scope, 3 without our mark.
  * It reads only the report's JSON, as any consumer of the report would.
  */
 #include "cli.h"
@@ -78,6 +80,24 @@ static long long count(const json_t *report, const char *name)
     return (long long)json_integer_value(json_object_get(report, name));
 }
 
+/* The records left alone, and what prune left out. */
+static void write_left_alone(FILE *out, const json_t *report)
+{
+    size_t i;
+    json_t *r;
+    long long scope = count(report, "out_of_scope");
+    long long owned = count(report, "not_owned");
+
+    json_array_foreach(json_object_get(report, "left_alone"), i, r)
+        fprintf(out, "= %s  left alone: %s\n",
+                json_string_value(json_object_get(r, "key")),
+                json_string_value(json_object_get(r, "reason")));
+    if (scope || owned)
+        fprintf(out, "Prune left out %lld record%s outside prune_scope, "
+                "%lld without this owner's mark.\n", scope,
+                scope == 1 ? "" : "s", owned);
+}
+
 void tu_cli_write_text(FILE *out, const json_t *report)
 {
     size_t i;
@@ -99,4 +119,5 @@ void tu_cli_write_text(FILE *out, const json_t *report)
                 count(report, "deleted"), count(report, "skipped"),
                 count(report, "failed"), count(report, "requests"),
                 (double)count(report, "elapsed_ms") / 1000.0);
+    write_left_alone(out, report);
 }

@@ -161,8 +161,10 @@ static int match_live(const tu_bulk *bulk, const tu_recordset *live,
     return 0;
 }
 
-static int add_copy(tu_recordset *out, json_t *fields, const tu_record *as,
-                    tu_srcpos pos, unsigned absent, tu_error *err)
+/* Add a record keyed as `as`; the new record, or NULL with err set. */
+static tu_record *add_copy(tu_recordset *out, json_t *fields,
+                           const tu_record *as, tu_srcpos pos,
+                           tu_error *err)
 {
     char *key = strdup(as->key), *label = strdup(as->label);
     tu_record *r;
@@ -172,16 +174,15 @@ static int add_copy(tu_recordset *out, json_t *fields, const tu_record *as,
         free(label);
         json_decref(fields);
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-        return -1;
+        return NULL;
     }
     r = tu_recordset_add(out, fields, key, label, NULL);
     if (!r) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-        return -1;
+        return NULL;
     }
     r->pos = pos;
-    r->absent = absent;
-    return 0;
+    return r;
 }
 
 /* A desired record that bulk rules also match: check, then complete. */
@@ -222,14 +223,17 @@ static int copy_desired(const tu_recordset *desired, const tu_recordset *live,
         const tu_record *l = tu_recordset_find(live, d->key);
         live_set *ls = l ? &sets[l - live->items] : NULL;
         json_t *fields;
+        tu_record *r;
         if (ls && ls->fields) {
             ls->used = 1;
             fields = agree(d, ls, err);
         } else {
             fields = json_incref(d->fields);
         }
-        if (!fields || add_copy(out, fields, d, d->pos, d->absent, err) != 0)
+        if (!fields || !(r = add_copy(out, fields, d, d->pos, err)))
             return -1;
+        r->absent = d->absent;
+        r->takeover = d->takeover;
     }
     return 0;
 }
@@ -240,13 +244,17 @@ static int add_matched(const tu_record *l, const live_set *ls,
                        tu_error *err)
 {
     json_t *fields = json_copy(ls->fields);
+    tu_record *r;
 
     if (!fields) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     put_key_fields(fields, l, key);
-    return add_copy(out, fields, l, ls->by[0]->pos, 0, err);
+    if (!(r = add_copy(out, fields, l, ls->by[0]->pos, err)))
+        return -1;
+    r->derived = 1;
+    return 0;
 }
 
 static int normalize_sets(const tu_recordset *live, const tu_keyspec *key,

@@ -2,13 +2,16 @@
  *
  * Two passes: every desired record looks up its live match by key through
  * the live set's index and is compared field by field; then, with prune,
- * every live record that no desired record names becomes a delete. Both
- * passes are linear in the number of records.
+ * every live record that no desired record names becomes a delete, unless
+ * it is out of the prune scope, not marked as this owner's, or protected.
+ * A planned change meets protection and ownership in guard(). Both passes
+ * are linear in the number of records (times the rules).
  */
 #include "plan.h"
 #include "state/error.h"
 #include "state/json_util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,18 +98,84 @@ static void ambiguous(tu_action *a, const char *label)
     tu_action_fail(a, msg);
 }
 
-static int is_protected(const tu_record *r, const tu_plan_options *o)
+static int provider_protects(const tu_record *r, const tu_plan_options *o)
 {
-    return r && !o->force && o->protect && o->protect(o->protect_data, r);
+    return r && o->protect && o->protect(o->protect_data, r);
 }
 
-/* A planned change to a protected record fails instead. */
-static void refuse_protected(tu_action *a)
+/* The owner id in a live record's mark, or NULL when it has none. */
+static const char *mark_of(const tu_record *l, const tu_plan_options *o)
+{
+    return json_string_value(json_object_get(l->fields, o->owner_field));
+}
+
+static int foreign(const tu_record *l, const tu_plan_options *o)
+{
+    const char *mark = o->owner && l ? mark_of(l, o) : NULL;
+    return mark && strcmp(mark, o->owner) != 0;
+}
+
+/* Turn a planned action into "left alone", saying why (printf-style). */
+static int leave_alone(tu_action *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int leave_alone(tu_action *a, const char *fmt, ...)
 {
     char msg[512];
-    snprintf(msg, sizeof msg, "protected: '%s' is changed only with --force",
-             a->live->label);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_decref(a->changes);
+    a->changes = NULL;
+    a->kind = TU_ACTION_SKIP;
+    a->left_alone = strdup(msg);
+    return a->left_alone ? 0 : -1;
+}
+
+/* A planned change the ownership rules or the provider refuse fails
+ * (printf-style message). */
+static int refuse(tu_action *a, const char *refused, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int refuse(tu_action *a, const char *refused, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    a->refused = refused;
     tu_action_fail(a, msg);
+    return a->error ? 0 : -1;
+}
+
+/* What protection and ownership make of a planned create, update or
+ * delete of a desired record `d` over the live `l`. 0, or -1 (OOM). */
+static int guard(tu_action *a, const tu_record *d, const tu_record *l,
+                 const tu_plan_options *o)
+{
+    const tu_rule *rule;
+
+    if (provider_protects(l, o)) {
+        if (d->derived)
+            return leave_alone(a, "protected by the provider");
+        if (d->absent)
+            return refuse(a, "protected", "protected: '%s' is a record the "
+                          "provider protects; it is never deleted", d->label);
+        if (!o->change_protected)
+            return refuse(a, "protected", "protected: '%s' is a record the "
+                          "provider protects; a declared change to it is made "
+                          "only when changing protected records is allowed "
+                          "(options.change_protected)", d->label);
+    }
+    if (d->derived && (rule = tu_rules_find(o->protect_rules, l->fields)))
+        return leave_alone(a, "protected by %s", rule->where);
+    if (!foreign(l, o) || d->takeover)
+        return 0;
+    if (d->derived)
+        return leave_alone(a, "owned by '%s' (its mark)", mark_of(l, o));
+    return refuse(a, "owned", "owned: '%s' carries the ownership mark of "
+                  "'%s'; it is changed only when its record says takeover: "
+                  "true", d->label, mark_of(l, o));
 }
 
 static int plan_desired(tu_action *a, const tu_record *d,
@@ -133,29 +202,60 @@ static int plan_desired(tu_action *a, const tu_record *d,
             a->kind = json_object_size(a->changes) ? TU_ACTION_UPDATE
                                                    : TU_ACTION_SKIP;
     }
-    if (a->kind != TU_ACTION_SKIP && is_protected(l, o)) {
-        refuse_protected(a);
-        return a->error ? 0 : -1;
-    }
-    return 0;
+    if (a->kind == TU_ACTION_SKIP || !l)
+        return 0;
+    return guard(a, d, l, o);
 }
 
-/* Live records that prune considers: those no desired record names, each
- * key once (duplicates of an ambiguous key make one failed action). */
-static int prunable(const tu_recordset *desired, const tu_recordset *live,
-                    const tu_record *l, const tu_plan_options *o)
+/* What prune makes of a live record. */
+typedef enum prune_fate {
+    PRUNE_NONE,          /* named by a desired record, or a duplicate key */
+    PRUNE_OUT_OF_SCOPE,
+    PRUNE_NOT_OWNED,
+    PRUNE_KEEP,          /* protected: left alone and listed */
+    PRUNE_DELETE
+} prune_fate;
+
+static prune_fate prune_fate_of(const tu_recordset *desired,
+                                const tu_recordset *live, const tu_record *l,
+                                const tu_plan_options *o, const char **why)
 {
-    return !tu_recordset_find(desired, l->key) &&
-           tu_recordset_find(live, l->key) == l && !is_protected(l, o);
+    const tu_rule *rule;
+    const char *mark;
+
+    *why = NULL;
+    if (tu_recordset_find(desired, l->key) || tu_recordset_find(live, l->key)
+                                                  != l)
+        return PRUNE_NONE;
+    if (o->prune_scope && o->prune_scope->count &&
+        !tu_rules_find(o->prune_scope, l->fields))
+        return PRUNE_OUT_OF_SCOPE;
+    mark = o->owner ? mark_of(l, o) : NULL;
+    if (o->owner && (!mark || strcmp(mark, o->owner) != 0))
+        return PRUNE_NOT_OWNED;
+    if (provider_protects(l, o))
+        return PRUNE_KEEP;
+    if ((rule = tu_rules_find(o->protect_rules, l->fields)) != NULL) {
+        *why = rule->where;
+        return PRUNE_KEEP;
+    }
+    return PRUNE_DELETE;
 }
 
-static size_t count_prunable(const tu_recordset *desired,
+/* The actions prune adds (deletes and records left alone); counts the
+ * records it leaves out into the plan. */
+static size_t count_prunable(tu_plan *plan, const tu_recordset *desired,
                              const tu_recordset *live,
                              const tu_plan_options *o)
 {
     size_t n = 0;
-    for (size_t i = 0; i < live->count; i++)
-        n += prunable(desired, live, &live->items[i], o);
+    const char *why;
+    for (size_t i = 0; i < live->count; i++) {
+        prune_fate f = prune_fate_of(desired, live, &live->items[i], o, &why);
+        n += f == PRUNE_KEEP || f == PRUNE_DELETE;
+        plan->out_of_scope += f == PRUNE_OUT_OF_SCOPE;
+        plan->not_owned += f == PRUNE_NOT_OWNED;
+    }
     return n;
 }
 
@@ -164,14 +264,20 @@ static int plan_prune(tu_plan *plan, const tu_recordset *desired,
 {
     for (size_t i = 0; i < live->count; i++) {
         const tu_record *l = &live->items[i];
+        const char *why;
+        prune_fate f = prune_fate_of(desired, live, l, o, &why);
         tu_action *a;
-        if (!prunable(desired, live, l, o))
+        if (f != PRUNE_KEEP && f != PRUNE_DELETE)
             continue;
         a = &plan->actions[plan->count++];
         memset(a, 0, sizeof *a);
         a->live = l;
         a->kind = TU_ACTION_DELETE;
-        if (l->ambiguous) {
+        if (f == PRUNE_KEEP) {
+            if ((why ? leave_alone(a, "protected by %s", why)
+                     : leave_alone(a, "protected by the provider")) != 0)
+                return -1;
+        } else if (l->ambiguous) {
             ambiguous(a, l->label);
             if (!a->error)
                 return -1;
@@ -184,10 +290,11 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
                   const tu_recordset *live, const tu_plan_options *o,
                   tu_error *err)
 {
-    size_t n = desired->count +
-               (o->prune ? count_prunable(desired, live, o) : 0);
+    size_t n;
 
-    plan->count = 0;
+    plan->count = plan->out_of_scope = plan->not_owned = 0;
+    n = desired->count + (o->prune ? count_prunable(plan, desired, live, o)
+                                   : 0);
     plan->actions = calloc(n ? n : 1, sizeof *plan->actions);
     if (!plan->actions)
         goto oom;
@@ -211,6 +318,7 @@ void tu_plan_free(tu_plan *plan)
         json_decref(plan->actions[i].changes);
         free(plan->actions[i].error);
         free(plan->actions[i].note);
+        free(plan->actions[i].left_alone);
     }
     free(plan->actions);
     plan->actions = NULL;

@@ -11,9 +11,19 @@
  *   skip    already as desired: no request is made
  *   fail    cannot be planned (two live records share its key)
  *
- * A protected record (protect() says so: a DNS zone's SOA and apex NS) is
- * never pruned, and a desired update or delete of it fails, unless
- * `force` is set.
+ * Records left alone (an action of kind skip with `left_alone` set,
+ * listed in the report with the reason):
+ *   - a record the provider protects (protect(): a DNS zone's SOA and apex
+ *     NS) is never pruned nor deleted; a declared change to it fails unless
+ *     `change_protected` is set; a bulk rule leaves it alone;
+ *   - a record a `protect` rule selects is never pruned, and bulk rules
+ *     leave it alone; declared in `records`, it is changed as declared;
+ *   - with an `owner`, a record carrying another owner's mark (its
+ *     owner_field) is never pruned nor changed: a declared change fails
+ *     unless the record says `takeover: true`; a bulk rule leaves it alone.
+ * Prune considers only the live records `prune_scope` selects (all when it
+ * is empty) and, with an owner, only those carrying this owner's mark; the
+ * others are counted (out_of_scope, not_owned), not listed.
  *
  * The plan borrows the records; it must not outlive the two record sets.
  */
@@ -24,6 +34,7 @@
 #include <jansson.h>
 #include "trueup/trueup.h"
 #include "state/record.h"
+#include "state/rules.h"
 
 typedef enum tu_action_kind {
     TU_ACTION_SKIP,
@@ -49,6 +60,9 @@ typedef struct tu_action {
     unsigned attempts;
     char *error;               /* owned; why it failed */
     char *note;                /* owned; what a person should know */
+    char *left_alone;          /* owned; skip: why the record was left
+                                  alone (the rule, the provider, an owner) */
+    const char *refused;       /* failed as "protected" or "owned" (static) */
     unsigned uncertain : 1;    /* failed, but may have taken effect (a
                                   create that may have reached the server):
                                   to be checked by re-reading */
@@ -57,15 +71,23 @@ typedef struct tu_action {
 typedef struct tu_plan {
     tu_action *actions;
     size_t count;
+    size_t out_of_scope;       /* unnamed live records prune_scope leaves out */
+    size_t not_owned;          /* unnamed live records without this owner's
+                                  mark (with an owner) */
 } tu_plan;
 
 typedef int (*tu_protect_fn)(const void *data, const tu_record *record);
 
 typedef struct tu_plan_options {
     int prune;
-    int force;                 /* change protected records too */
-    tu_protect_fn protect;     /* NULL: nothing is protected */
+    int change_protected;      /* declared changes to records the provider
+                                  protects are made */
+    tu_protect_fn protect;     /* NULL: the provider protects nothing */
     const void *protect_data;
+    const tu_rules *protect_rules; /* NULL: no protect rules */
+    const tu_rules *prune_scope;   /* NULL or empty: every live record */
+    const char *owner;         /* NULL: no ownership marks */
+    const char *owner_field;   /* the field holding a mark (with owner) */
     const tu_keyspec *key;     /* fields not compared: equal by matching */
     const char **ignore;       /* fields never compared */
     size_t nignore;

@@ -7,7 +7,8 @@
  *
  *   parse      target mapping -> the provider's config (its own keys)
  *   describe   which fields make the key, which are never compared
- *   protect    which records change only with --force (optional)
+ *   protect    which records the provider always keeps (optional)
+ *   owner_field  where a record's ownership mark lives (optional)
  *   normalize  put a record's fields in canonical form (optional)
  *   fetch      submit the GETs that list the live records (fetch.h)
  *   push       submit the writes that carry the planned actions (push.h)
@@ -41,9 +42,15 @@ typedef struct tu_provider_ops {
     /* The key fields, and the fields never compared (borrowed from cfg). */
     void (*describe)(const void *cfg, tu_keyspec *key, const char ***ignore,
                      size_t *nignore);
-    /* 1 when a record must not be changed or pruned unless forced (a DNS
-     * zone's SOA and apex NS); may be NULL (nothing is protected). */
+    /* 1 for a record the provider always keeps (a DNS zone's SOA and apex
+     * NS): never pruned nor deleted, changed only when declared and
+     * options.change_protected is set; may be NULL (nothing is). */
     int (*protect)(const void *cfg, const tu_record *record);
+    /* The field of a record that holds its ownership mark (settings.owner):
+     * a field of the API's record, or one the provider maps to what the API
+     * can hold (PowerDNS: an rrset comment). NULL, or a NULL op: this
+     * target cannot hold marks. */
+    const char *(*owner_field)(const void *cfg);
     /* Canonical form of a record's fields, desired or live; may be NULL. */
     int (*normalize)(json_t *fields, tu_srcpos pos, void *cfg, tu_error *err);
     /* A live record as a desired-state file would declare it (trueup

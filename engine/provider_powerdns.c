@@ -21,7 +21,14 @@
  *              go out in batches of batch_size rrsets (and at most
  *              PDNS_BATCH_BYTES of body), deletes first; PowerDNS applies a
  *              PATCH all or nothing, so a refused batch fails its records.
- *   protect    the SOA and the apex NS change only with --force.
+ *   protect    the SOA and the apex NS: never pruned nor deleted, changed
+ *              only when declared and options.change_protected is set.
+ *   owner      an ownership mark is an rrset comment (account "trueup",
+ *              content "heritage=trueup,trueup/owner=ID"), read into the
+ *              pseudo-field `owner`; the rrset's other comments are kept
+ *              in `comments` (never compared) and sent back beside the mark
+ *              when a REPLACE carries one. A REPLACE without comments
+ *              leaves PowerDNS's comments as they are.
  *   export     {name, type, ttl, records}; the SOA is left out (its serial
  *              changes with every write).
  */
@@ -52,6 +59,9 @@
  * cut off with a connection reset. */
 #define PDNS_BATCH_BYTES (1024 * 1024)
 #define PDNS_MAX_TTL 2147483647L
+/* An ownership mark: an rrset comment of this account and content prefix. */
+#define PDNS_MARK_ACCOUNT "trueup"
+#define PDNS_MARK_PREFIX "heritage=trueup,trueup/owner="
 
 typedef struct pdns_cfg {
     char *server;
@@ -66,7 +76,8 @@ static const char *const target_keys[] = {"server", "zones", "batch_size",
                                           NULL};
 static const char *key_fields[] = {"name", "type"};
 static const char *const record_fields[] = {"name", "type", "ttl", "records",
-                                            "content", "zone", NULL};
+                                            "content", "zone", "comments",
+                                            "owner", NULL};
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -338,6 +349,12 @@ static void pdns_describe(const void *p, tu_keyspec *key, const char ***ignore,
     *nignore = 0;
 }
 
+static const char *pdns_owner_field(const void *p)
+{
+    (void)p;
+    return "owner";
+}
+
 static int pdns_protect(const void *p, const tu_record *r)
 {
     const pdns_cfg *c = p;
@@ -372,8 +389,8 @@ static int check_fields(const json_t *fields, tu_srcpos pos, tu_error *err)
             continue;
         hint = tu_suggest(key, record_fields);
         tu_error_at(err, pos, "record: unknown field '%s'%s%s%s; a PowerDNS "
-                    "record has name, type, ttl, records (or content) and "
-                    "zone", key, hint ? " (did you mean '" : "",
+                    "record has name, type, ttl, records (or content), zone "
+                    "and comments", key, hint ? " (did you mean '" : "",
                     hint ? hint : "", hint ? "'?)" : "");
         return -1;
     }
@@ -592,11 +609,43 @@ static int normalize_contents(json_t *fields, tu_srcpos pos, tu_error *err)
     return 0;
 }
 
+/* comments: ["text", {content, account}] -> [{content, account}]. */
+static int normalize_comments(json_t *fields, tu_srcpos pos, tu_error *err)
+{
+    json_t *list = json_object_get(fields, "comments"), *out, *c;
+    size_t i;
+
+    if (!list)
+        return 0;
+    if (!json_is_array(list) || !(out = json_array())) {
+        tu_error_at(err, pos, "record: 'comments' must be a list of texts "
+                    "(or of {content, account})");
+        return -1;
+    }
+    json_array_foreach(list, i, c) {
+        const json_t *text = json_is_object(c) ? json_object_get(c, "content")
+                                               : c;
+        const json_t *acct = json_is_object(c) ? json_object_get(c, "account")
+                                               : NULL;
+        if (!json_is_string(text) || (acct && !json_is_string(acct))) {
+            json_decref(out);
+            tu_error_at(err, pos, "record: comments[%zu]: give a text, or "
+                        "{content: TEXT, account: NAME}", i);
+            return -1;
+        }
+        json_array_append_new(out, json_pack("{s:O,s:s}", "content", text,
+                                             "account", acct ?
+                                             json_string_value(acct) : ""));
+    }
+    return json_object_set_new(fields, "comments", out);
+}
+
 static int pdns_normalize(json_t *fields, tu_srcpos pos, void *p,
                           tu_error *err)
 {
     const pdns_cfg *c = p;
     if (check_fields(fields, pos, err) != 0 ||
+        normalize_comments(fields, pos, err) != 0 ||
         resolve_name(c, fields, pos, err) != 0 ||
         normalize_type(fields, pos, err) != 0 ||
         normalize_ttl(fields, pos, err) != 0 ||
@@ -642,8 +691,40 @@ static char *zone_url(const tu_target *t, const char *zone)
     return url;
 }
 
+/* The rrset's comments: an ownership mark into `owner`, the others kept
+ * as {content, account} in `comments`. 0, or -1 (out of memory). */
+static int live_comments(json_t *out, const json_t *rrset)
+{
+    json_t *others = json_array();
+    const json_t *c;
+    size_t i, plen = strlen(PDNS_MARK_PREFIX);
+    int rc = others ? 0 : -1;
+
+    json_array_foreach(json_object_get(rrset, "comments"), i, c) {
+        const char *content = json_string_value(json_object_get(c,
+                                                                "content"));
+        const char *account = json_string_value(json_object_get(c,
+                                                                "account"));
+        if (!content || rc != 0)
+            continue;
+        if (account && strcmp(account, PDNS_MARK_ACCOUNT) == 0 &&
+            strncmp(content, PDNS_MARK_PREFIX, plen) == 0)
+            rc = json_object_set_new(out, "owner",
+                                     json_string(content + plen));
+        else
+            rc = json_array_append_new(others, json_pack(
+                "{s:s,s:s}", "content", content, "account",
+                account ? account : ""));
+    }
+    if (rc == 0 && json_array_size(others))
+        rc = json_object_set(out, "comments", others);
+    json_decref(others);
+    return rc;
+}
+
 /* An rrset as PowerDNS lists it -> {name, type, ttl, records: [content]}
- * with the enabled records only; NULL when none is enabled. */
+ * with the enabled records only (and its comments: live_comments); NULL
+ * when none is enabled. */
 static json_t *live_rrset(const json_t *rrset)
 {
     json_t *out, *contents = json_array();
@@ -664,8 +745,11 @@ static json_t *live_rrset(const json_t *rrset)
     out = json_pack("{s:O*,s:O*,s:O*}", "name", json_object_get(rrset, "name"),
                     "type", json_object_get(rrset, "type"),
                     "ttl", json_object_get(rrset, "ttl"));
-    if (out)
-        json_object_set(out, "records", contents);
+    if (out && (json_object_set(out, "records", contents) != 0 ||
+                live_comments(out, rrset) != 0)) {
+        json_decref(out);
+        out = NULL;
+    }
     json_decref(contents);
     return out;
 }
@@ -777,6 +861,33 @@ static json_t *replace_records(const json_t *contents)
     return out;
 }
 
+/* The comments a REPLACE sends: the declared ones (else the live rrset's)
+ * and the owner's mark; NULL when there is neither a declared comment nor
+ * a mark (PowerDNS then keeps the rrset's comments as they are). */
+static json_t *replace_comments(const tu_action *a)
+{
+    const char *owner = json_string_value(merged(a, "owner"));
+    const json_t *declared = a->desired ? json_object_get(a->desired->fields,
+                                                          "comments")
+                                        : NULL;
+    json_t *out, *mark;
+
+    if (!owner && !declared)
+        return NULL;
+    out = json_deep_copy(merged(a, "comments"));
+    if (!out)
+        out = json_array();
+    if (!owner)
+        return out;
+    mark = json_pack("{s:s+,s:s}", "content", PDNS_MARK_PREFIX, owner,
+                     "account", PDNS_MARK_ACCOUNT);
+    if (!out || !mark || json_array_append_new(out, mark) != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* One rrset of a PATCH body as compact JSON; NULL with *why set when the
  * action cannot be sent. */
 static char *rrset_json(const tu_action *a, const char **why)
@@ -800,11 +911,12 @@ static char *rrset_json(const tu_action *a, const char **why)
                           "rrset";
             return NULL;
         }
-        obj = json_pack("{s:O,s:O,s:O,s:s,s:o}", "name",
+        obj = json_pack("{s:O,s:O,s:O,s:s,s:o,s:o*}", "name",
                         json_object_get(f, "name"), "type",
                         json_object_get(f, "type"), "ttl", ttl,
                         "changetype", "REPLACE", "records",
-                        replace_records(contents));
+                        replace_records(contents), "comments",
+                        replace_comments(a));
     }
     text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
@@ -949,6 +1061,7 @@ const tu_provider_ops tu_provider_powerdns = {
     .free = pdns_free,
     .describe = pdns_describe,
     .protect = pdns_protect,
+    .owner_field = pdns_owner_field,
     .normalize = pdns_normalize,
     .export_record = pdns_export,
     .fetch = pdns_fetch,

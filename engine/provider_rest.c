@@ -52,6 +52,7 @@ typedef struct rest_op {
 typedef struct rest_cfg {
     json_t *resource;     /* held: the strings below point into it */
     const char *list, *items, *id;
+    const char *owner_field;  /* where an ownership mark lives; NULL: none */
     int paginate;
     const char *page_param, *per_page_param;
     long per_page;
@@ -63,7 +64,8 @@ typedef struct rest_cfg {
 static const char *const target_keys[] = {"resource", NULL};
 static const char *const resource_keys[] = {
     "list", "get", "items", "paginate", "page_param", "per_page_param",
-    "per_page", "key", "id", "create", "update", "delete", "ignore", NULL};
+    "per_page", "key", "id", "create", "update", "delete", "ignore",
+    "owner_field", NULL};
 static const char *const paginate_names[] = {"none", "link", "page", NULL};
 static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
                                       "DELETE", NULL};
@@ -302,6 +304,8 @@ static int parse_resource(rest_cfg *c, const json_t *target,
         check_list_or_get(c, res, map, err) != 0 ||
         tu_schema_string(res, "items", 0, map, ctx, &c->items, err) < 0 ||
         tu_schema_string(res, "id", 0, map, ctx, &c->id, err) < 0 ||
+        tu_schema_string(res, "owner_field", 0, map, ctx, &c->owner_field,
+                         err) < 0 ||
         parse_paging(c, res, map, err) != 0 ||
         parse_lists(c, res, map, err) != 0 ||
         parse_op(res, "create", "POST", map, &c->create, err) < 0 ||
@@ -344,14 +348,31 @@ static void rest_describe(const void *p, tu_keyspec *key, const char ***ignore,
     *nignore = c->nignore;
 }
 
-/* Every field but the server's id and the ignored ones, key fields first:
- * the id is the server's to assign, not part of the desired state. */
+static const char *rest_owner_field(const void *p)
+{
+    const rest_cfg *c = p;
+    return c->owner_field;
+}
+
+/* Every field but the server's id, the ignored ones and the ownership
+ * mark, key fields first: the id is the server's to assign and the mark
+ * trueup's to set, neither part of the desired state. */
 static json_t *rest_export(const void *p, const tu_record *live)
 {
     const rest_cfg *c = p;
     tu_keyspec key = {c->key, c->nkey};
-    return tu_record_declared(live->fields, &key, c->ignore, c->nignore,
-                              c->id);
+    const char **leave_out = malloc((c->nignore + 1) * sizeof *leave_out);
+    json_t *out;
+
+    if (!leave_out)
+        return NULL;
+    if (c->nignore)
+        memcpy(leave_out, c->ignore, c->nignore * sizeof *leave_out);
+    leave_out[c->nignore] = c->owner_field ? c->owner_field : c->id;
+    out = tu_record_declared(live->fields, &key, leave_out, c->nignore + 1,
+                             c->id);
+    free(leave_out);
+    return out;
 }
 
 /* ---- fetching ----------------------------------------------------------- */
@@ -804,6 +825,7 @@ const tu_provider_ops tu_provider_rest = {
     .free = rest_free,
     .describe = rest_describe,
     .protect = NULL,
+    .owner_field = rest_owner_field,
     .normalize = NULL,
     .export_record = rest_export,
     .fetch = rest_fetch_start,

@@ -2,7 +2,8 @@
  *
  * Counts are derived from the actions alone: in plan mode created, updated
  * and deleted are what would be done; in apply mode what was done. The
- * results list holds every action other than a skip.
+ * results list holds every action other than a skip; left_alone lists the
+ * records protection or another owner's mark kept from a change.
  */
 #include "report.h"
 
@@ -13,6 +14,8 @@ static void count_action(tu_counts *c, const tu_action *a, tu_mode mode)
 {
     int done = mode == TU_MODE_PLAN ? a->status == TU_STATUS_PLANNED
                                     : a->status == TU_STATUS_OK;
+    if (a->left_alone)
+        return;  /* listed in left_alone, not a record considered */
     c->total++;
     if (a->kind == TU_ACTION_SKIP) {
         c->skipped++;
@@ -58,6 +61,8 @@ static json_t *result_json(const tu_action *a)
         json_object_set(r, "changes", a->changes);
     if (a->error)
         json_object_set_new(r, "error", json_string(a->error));
+    if (a->refused)
+        json_object_set_new(r, "refused", json_string(a->refused));
     if (a->note)
         json_object_set_new(r, "note", json_string(a->note));
     return r;
@@ -123,6 +128,39 @@ static int add_target(json_t *out, const tu_report_facts *f)
     return 0;
 }
 
+/* [{key, reason}] for the records left alone. */
+static json_t *left_alone_json(const tu_plan *plan)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < plan->count; i++) {
+        const tu_action *a = &plan->actions[i];
+        if (a->left_alone &&
+            json_array_append_new(list, json_pack(
+                "{s:s,s:s}", "key", tu_action_label(a), "reason",
+                a->left_alone)) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+/* The facts of prune and protection, laid into the report. */
+static int add_scope_facts(json_t *out, const tu_report_facts *f,
+                           const tu_plan *plan)
+{
+    json_t *left = left_alone_json(plan);
+    if (!left || json_object_set_new(out, "left_alone", left) != 0 ||
+        json_object_set_new(out, "out_of_scope",
+                            json_integer((json_int_t)f->out_of_scope)) ||
+        json_object_set_new(out, "not_owned",
+                            json_integer((json_int_t)f->not_owned)) ||
+        json_object_set_new(out, "threshold_exceeded",
+                            json_boolean(f->threshold_exceeded)))
+        return -1;
+    return 0;
+}
+
 static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
                            const tu_plan *plan)
 {
@@ -162,7 +200,8 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         "elapsed_ms", (json_int_t)f->elapsed_ms,
         "results", results);
     if (out && json_object_set_new(out, "warnings", warnings) == 0 &&
-        (!f->provider || add_target(out, f) == 0))
+        (!f->provider || add_target(out, f) == 0) &&
+        add_scope_facts(out, f, plan) == 0)
         return out;
     json_decref(out);
     return NULL;

@@ -25,6 +25,9 @@ typedef struct tu_report_facts {
     long concurrency_end;   /* where adaptive concurrency ended */
     int cancelled;          /* stopped by tu_options.cancel */
     long long elapsed_ms;
+    int threshold_exceeded;  /* a plan past a safety threshold (warned) */
+    size_t out_of_scope;     /* unnamed live records outside prune_scope */
+    size_t not_owned;        /* unnamed live records without our mark */
     const char *warnings[4]; /* NULL-ended: texts a person should read */
     /* What the run was about (the report's "target"; NULL provider: left
      * out): borrowed. base_url loses any user:password@ part. */

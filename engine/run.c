@@ -43,6 +43,48 @@ static int normalize_desired(json_t *fields, tu_srcpos pos, void *data,
     return t->ops->normalize ? t->ops->normalize(fields, pos, t->cfg, err) : 0;
 }
 
+/* With settings.owner, every declared record that is not absent carries
+ * the owner's mark: created with it, marked when it is adopted. */
+static int mark_records(tu_desired *d, tu_error *err)
+{
+    const char *owner = d->doc.settings.owner;
+    const tu_provider_ops *ops = d->target.ops;
+    const char *field = ops->owner_field ? ops->owner_field(d->target.cfg)
+                                         : NULL;
+
+    if (!owner)
+        return 0;
+    if (!field) {
+        tu_error_at(err, tu_srcmap_member(d->doc.map, json_object_get(
+                        d->doc.root, "settings"), "owner"), "settings.owner: "
+                    "this target has no place for an ownership mark (provider "
+                    "rest: name the field with target.resource.owner_field)");
+        return -1;
+    }
+    for (size_t i = 0; i < d->records.count; i++) {
+        tu_record *r = &d->records.items[i];
+        json_t *have = json_object_get(r->fields, field), *copy;
+        if (r->absent || (json_is_string(have) &&
+                          strcmp(json_string_value(have), owner) == 0))
+            continue;
+        if (have) {
+            tu_error_at(err, r->pos, "record '%s': '%s' holds the ownership "
+                        "mark, which trueup sets to settings.owner ('%s'); "
+                        "leave the field out", r->label, field, owner);
+            return -1;
+        }
+        copy = json_copy(r->fields);
+        if (!copy || json_object_set_new(copy, field, json_string(owner))) {
+            json_decref(copy);
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+            return -1;
+        }
+        json_decref(r->fields);
+        r->fields = copy;
+    }
+    return 0;
+}
+
 /* The document is loaded: read the target, build the desired records. */
 static tu_desired *desired_finish(tu_desired *d, tu_error *err)
 {
@@ -58,7 +100,8 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
     d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
     if (tu_doc_records(&d->doc, &key,
                        d->target.ops->normalize ? normalize_desired : NULL,
-                       &d->target, &d->records, err) != 0) {
+                       &d->target, &d->records, err) != 0 ||
+        mark_records(d, err) != 0) {
         tu_desired_free(d);
         return NULL;
     }
@@ -201,9 +244,14 @@ static int plan_run(const tu_desired *d, const tu_options *o,
     d->target.ops->describe(d->target.cfg, &key, &po.ignore, &po.nignore);
     po.key = &key;
     po.prune = o->prune >= 0 ? o->prune : d->doc.settings.prune;
-    po.force = o->force;
+    po.change_protected = o->change_protected;
     po.protect = d->target.ops->protect;
     po.protect_data = d->target.cfg;
+    po.protect_rules = &d->doc.protect;
+    po.prune_scope = &d->doc.prune_scope;
+    po.owner = d->doc.settings.owner;
+    po.owner_field = po.owner ? d->target.ops->owner_field(d->target.cfg)
+                              : NULL;
     return tu_plan_build(plan, desired, live, &po, err);
 }
 
@@ -348,6 +396,7 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
             goto done_plan;
         }
         add_warning(&facts, threshold);
+        facts.threshold_exceeded = 1;
     }
     if (o->mode == TU_MODE_APPLY)
         push_plan(d, o, exec, &plan, &facts.write_requests);
@@ -358,6 +407,8 @@ tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
     facts.concurrency_end = stats.concurrency_now;
     facts.cancelled = o->cancel && *o->cancel;
     facts.elapsed_ms = now_ms() - start;
+    facts.out_of_scope = plan.out_of_scope;
+    facts.not_owned = plan.not_owned;
     rep = tu_report_build(&plan, &facts);
     if (!rep)
         tu_error_set(err, TU_ERR_NOMEM,

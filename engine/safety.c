@@ -1,4 +1,7 @@
-/* safety.c -- the update and delete thresholds (see safety.h). */
+/* safety.c -- the update and delete thresholds (see safety.h).
+ *
+ * The message names settings only: going past a threshold is a front
+ * end's option (options.force), which each front end words itself. */
 #include "safety.h"
 
 #include <stdio.h>
@@ -20,8 +23,8 @@ static int over(const char *what, size_t n, size_t live, double limit,
     if (share <= limit)
         return 0;
     snprintf(msg, size, "too many %s: %.2f%% is over %g%% (%zu of %zu live "
-             "records); review the plan, raise settings.%s, or use --force",
-             what, share, limit, n, live, setting);
+             "records); review the plan, or raise settings.%s", what, share,
+             limit, n, live, setting);
     return 1;
 }
 

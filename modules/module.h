@@ -45,7 +45,8 @@ typedef struct tu_mod_args {
     json_t *document;     /* inline {target, settings, ...} (owned), or NULL */
     long concurrency;     /* 0: as the desired state says */
     int prune;            /* -1: as the desired state says; 0; 1 */
-    int force;
+    int force;            /* past the safety thresholds */
+    int change_protected; /* declared changes to protected records */
     int check_mode;       /* _ansible_check_mode */
     int diff;             /* _ansible_diff */
     int no_log;           /* _ansible_no_log */

@@ -42,14 +42,17 @@ static const struct {
     {"defaults", ARG_DICT},
     {"records", ARG_LIST},
     {"bulk", ARG_LIST},
+    {"protect", ARG_LIST},
+    {"prune_scope", ARG_LIST},
 };
 
 #define N_INLINE (sizeof inline_keys / sizeof inline_keys[0])
 
 /* Every argument, sorted, for messages and suggestions. */
 static const char *const known_args[] = {
-    "bulk", "concurrency", "defaults", "force", "prune", "records",
-    "settings", "src", "target", NULL,
+    "bulk", "change_protected", "concurrency", "defaults", "force",
+    "protect", "prune", "prune_scope", "records", "settings", "src",
+    "target", NULL,
 };
 
 static void set_msg(char *msg, size_t size, const char *fmt, ...)
@@ -408,6 +411,8 @@ static int one_arg(tu_mod_args *a, const char *key, const json_t *v,
         return arg_bool(key, v, &a->prune, msg, size);
     if (strcmp(key, "force") == 0)
         return arg_bool(key, v, &a->force, msg, size);
+    if (strcmp(key, "change_protected") == 0)
+        return arg_bool(key, v, &a->change_protected, msg, size);
     if (strcmp(key, "concurrency") == 0)
         return arg_concurrency(v, &a->concurrency, msg, size);
     idx = inline_index(key);

@@ -85,10 +85,13 @@ static json_t *run(const tu_mod_args *args, tu_mod_secrets *secrets)
     options.concurrency = args->concurrency;
     options.prune = args->prune;
     options.force = args->force;
+    options.change_protected = args->change_protected;
     report = tu_run(desired, &options, &err);
     tu_desired_free(desired);
     if (!report) {
-        snprintf(msg, sizeof msg, "%s%s", err.message,
+        snprintf(msg, sizeof msg, "%s%s%s", err.message,
+                 err.code == TU_ERR_THRESHOLD ? "; set force: true to go past "
+                 "the safety thresholds" : "",
                  options.mode == TU_MODE_APPLY ? "; nothing was pushed" : "");
         return tu_mod_failure(msg, args, secrets);
     }

@@ -14,7 +14,10 @@
  * record failed or the run could not proceed, with the reason in `msg`.
  *
  * The report's `warnings` (a safety threshold the plan passes) become
- * Ansible's top-level `warnings`, which it shows as [WARNING] lines.
+ * Ansible's top-level `warnings`, which it shows as [WARNING] lines, with
+ * hints in a task's words: the library names settings and options, and
+ * the module says which of its own arguments (force, change_protected)
+ * would change the outcome.
  *
  * With _ansible_no_log the result carries no record values: no diff, no
  * invocation, and results without their `changes`. Everything returned is
@@ -24,27 +27,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* The library's messages speak to the command line's users; "use --force"
- * becomes what a task says. `text` with that replaced, malloc'd. */
-static char *task_words(const char *text)
-{
-    static const char from[] = "use --force", to[] = "set force: true";
-    const char *hit = strstr(text, from);
-    size_t n = strlen(text), fl = sizeof from - 1, tl = sizeof to - 1;
-    char *out;
-
-    if (!hit)
-        return strdup(text);
-    out = malloc(n - fl + tl + 1);
-    if (out) {
-        size_t at = (size_t)(hit - text);
-        memcpy(out, text, at);
-        memcpy(out + at, to, tl);
-        strcpy(out + at + tl, hit + fl);
-    }
-    return out;
-}
 
 static void append(char *msg, size_t size, const char *text)
 {
@@ -156,32 +138,55 @@ static json_t *results_copy(const json_t *report, int no_log)
     return copy;
 }
 
-/* The report's warnings (a safety threshold the plan passes) become
- * Ansible's: a list of strings, shown as [WARNING] lines. */
+/* What the module's own options would change, in a task's words. */
+static int add_hints(json_t *list, const json_t *report)
+{
+    size_t i, refused = 0;
+    const json_t *r;
+    char text[256];
+
+    if (json_is_true(json_object_get(report, "threshold_exceeded")) &&
+        json_array_append_new(list, json_string("set force: true to go past "
+                                                "the safety thresholds")))
+        return -1;
+    json_array_foreach(json_object_get(report, "results"), i, r) {
+        const char *why = json_string_value(json_object_get(r, "refused"));
+        refused += why && strcmp(why, "protected") == 0;
+    }
+    if (!refused)
+        return 0;
+    snprintf(text, sizeof text, "%zu declared change%s to protected records "
+             "%s refused; set change_protected: true to make %s", refused,
+             refused == 1 ? "" : "s", refused == 1 ? "was" : "were",
+             refused == 1 ? "it" : "them");
+    return json_array_append_new(list, json_string(text));
+}
+
+/* The report's warnings (a safety threshold the plan passes) and the
+ * module's hints become Ansible's: a list of strings, shown as [WARNING]
+ * lines. */
 static int add_warnings(json_t *out, const json_t *report,
                         const tu_mod_secrets *secrets)
 {
     const json_t *warnings = json_object_get(report, "warnings");
-    json_t *list, *item;
+    json_t *list = json_array(), *item;
     size_t i;
 
-    if (!json_is_array(warnings) || json_array_size(warnings) == 0)
-        return 0;
-    list = json_array();
     json_array_foreach(warnings, i, item) {
-        char *text = json_is_string(item) ? task_words(json_string_value(item))
-                                          : NULL;
-        if (json_is_string(item) &&
-            (!text || json_array_append_new(list, json_string(text)) != 0)) {
-            free(text);
+        if (json_is_string(item) && list &&
+            json_array_append(list, item) != 0) {
             json_decref(list);
             return -1;
         }
-        free(text);
     }
-    if (!list || tu_mod_scrub_json(secrets, list) != 0) {
+    if (!list || add_hints(list, report) != 0 ||
+        tu_mod_scrub_json(secrets, list) != 0) {
         json_decref(list);
         return -1;
+    }
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        return 0;
     }
     return json_object_set_new(out, "warnings", list);
 }
@@ -258,12 +263,10 @@ json_t *tu_mod_result(const tu_report *report, const tu_mod_args *args,
 json_t *tu_mod_failure(const char *msg, const tu_mod_args *args,
                        const tu_mod_secrets *secrets)
 {
-    char *words = task_words(msg);
-    char *clean = words ? tu_mod_scrub(secrets, words) : NULL;
+    char *clean = tu_mod_scrub(secrets, msg);
     json_t *out = json_pack("{s:b, s:b, s:s}", "changed", 0, "failed", 1,
                             "msg", clean ? clean : "the module failed");
 
-    free(words);
     free(clean);
     if (out && add_invocation(out, args, secrets) != 0) {
         json_decref(out);

@@ -1,17 +1,17 @@
 /* bulk.c -- bulk rules: checking them and matching records (see bulk.h).
  *
- * A rule is a pair of JSON objects. Matching walks the rule's `match`
- * fields; a string value with a glob character is a pattern, so
- * "*.dev.example.org." matches every name under dev.example.org. (a '*'
- * also matches dots: fnmatch without FNM_PATHNAME or FNM_PERIOD).
+ * A rule is a pair of JSON objects. Matching is tu_match_fields
+ * (state/rules.c), the matcher `protect` and `prune_scope` rules share: a
+ * string value with a glob character is a pattern, so "*.dev.example.org."
+ * matches every name under dev.example.org. (a '*' also matches dots).
  */
 #include "bulk.h"
 #include "error.h"
 #include "json_util.h"
+#include "rules.h"
 #include "schema.h"
 #include "yaml_load.h"
 
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,22 +178,7 @@ fail:
     return -1;
 }
 
-static int field_matches(const json_t *want, const json_t *have)
-{
-    const char *pattern = json_string_value(want);
-    if (pattern && strpbrk(pattern, "*?[") && json_is_string(have))
-        return fnmatch(pattern, json_string_value(have), 0) == 0;
-    return have && tu_json_equal(want, have);
-}
-
 int tu_bulk_matches(const tu_bulk_rule *rule, const json_t *fields)
 {
-    const char *key;
-    json_t *want;
-
-    json_object_foreach(rule->match, key, want) {
-        if (!field_matches(want, json_object_get(fields, key)))
-            return 0;
-    }
-    return 1;
+    return tu_match_fields(rule->match, fields);
 }

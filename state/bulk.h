@@ -5,8 +5,9 @@
  *       set: {ttl: 600}
  *
  * A rule matches a record when every `match` field does: a string holding
- * a glob character (* ? [) matches strings shell-style (fnmatch), any other
- * value by equality (numbers by value). Rules come from the file's `bulk`
+ * a glob character (* ? [) matches strings shell-style (fnmatch), a list
+ * any of its items, any other value by equality (numbers by value): the
+ * matcher of state/rules.h. Rules come from the file's `bulk`
  * list and from the command line (--match/--set); the engine applies them
  * to the live records (engine/bulk.c).
  */

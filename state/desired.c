@@ -19,11 +19,13 @@
 #include <string.h>
 
 static const char *const top_keys[] = {"target", "settings", "defaults",
-                                       "records", "bulk", NULL};
+                                       "records", "bulk", "protect",
+                                       "prune_scope", NULL};
 static const char *const settings_keys[] = {
     "concurrency", "timeout", "connect_timeout", "retries", "retry_delay",
     "retry_max_delay", "rate_limit", "adaptive", "deadline", "prune",
-    "max_updates", "max_deletes", "min_existing", "max_response_mb", NULL};
+    "max_updates", "max_deletes", "min_existing", "max_response_mb", "owner",
+    NULL};
 
 void tu_settings_init(tu_settings *s)
 {
@@ -41,6 +43,7 @@ void tu_settings_init(tu_settings *s)
     s->max_deletes = 30;
     s->min_existing = 10;
     s->max_response_mb = 256;
+    s->owner = NULL;
 }
 
 /* ---- merging ------------------------------------------------------------ */
@@ -158,6 +161,24 @@ static int add_bulk_rules(tu_doc *doc, const json_t *file_root,
     return 0;
 }
 
+/* Check and keep one file's `protect` or `prune_scope` rules. */
+static int add_rules(tu_doc *doc, const json_t *file_root, const char *name,
+                     tu_rules *rules, tu_error *err)
+{
+    const json_t *list = json_object_get(file_root, name);
+    tu_srcpos key_pos = tu_srcmap_member(doc->map, file_root, name);
+    size_t i;
+    json_t *item;
+
+    json_array_foreach(list, i, item) {
+        tu_srcpos pos = tu_srcmap_get(doc->map, item);
+        if (tu_rules_add_item(rules, name, item, pos.file ? pos : key_pos, i,
+                              doc->map, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
 {
     const char *key;
@@ -171,6 +192,10 @@ static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
                 tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         } else if (strcmp(key, "bulk") == 0) {
             rc = add_bulk_rules(doc, root, err);
+        } else if (strcmp(key, "protect") == 0) {
+            rc = add_rules(doc, root, key, &doc->protect, err);
+        } else if (strcmp(key, "prune_scope") == 0) {
+            rc = add_rules(doc, root, key, &doc->prune_scope, err);
         } else {
             rc = merge_member(doc->map, doc->root, root, key, "", err);
         }
@@ -181,6 +206,18 @@ static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
 }
 
 /* ---- checking one file -------------------------------------------------- */
+
+static int check_rule_list(const tu_srcmap *map, const json_t *root,
+                           const char *name, tu_error *err)
+{
+    const json_t *v = json_object_get(root, name);
+    if (!v || json_is_array(v))
+        return 0;
+    tu_error_at(err, tu_srcmap_member(map, root, name), "%s: expected a list "
+                "of rules (- match: {FIELD: VALUE}), got %s", name,
+                tu_json_type_name(v));
+    return -1;
+}
 
 static int check_file(const tu_srcmap *map, const json_t *root,
                       const char *path, tu_error *err)
@@ -216,7 +253,8 @@ static int check_file(const tu_srcmap *map, const json_t *root,
                     tu_json_type_name(v));
         return -1;
     }
-    return 0;
+    return check_rule_list(map, root, "protect", err) ||
+           check_rule_list(map, root, "prune_scope", err) ? -1 : 0;
 }
 
 static int read_settings(tu_doc *doc, tu_error *err)
@@ -255,8 +293,15 @@ static int read_settings(tu_doc *doc, tu_error *err)
         tu_schema_int(s, "min_existing", 0, 1000000000, m, "settings",
                       &out->min_existing, err) < 0 ||
         tu_schema_int(s, "max_response_mb", 1, 4096, m, "settings",
-                      &out->max_response_mb, err) < 0)
+                      &out->max_response_mb, err) < 0 ||
+        tu_schema_string(s, "owner", 0, m, "settings", &out->owner, err) < 0)
         return -1;
+    if (out->owner && !*out->owner) {
+        tu_error_at(err, tu_srcmap_member(m, s, "owner"), "settings.owner: "
+                    "give a non-empty owner id (team-a), or leave it out to "
+                    "not use ownership marks");
+        return -1;
+    }
     return 0;
 }
 
@@ -285,6 +330,8 @@ static int doc_begin(tu_doc *doc, tu_error *err)
 {
     memset(doc, 0, sizeof *doc);
     tu_bulk_init(&doc->bulk);
+    tu_rules_init(&doc->protect);
+    tu_rules_init(&doc->prune_scope);
     doc->map = tu_srcmap_new();
     doc->root = json_object();
     doc->records = json_array();
@@ -354,21 +401,31 @@ void tu_doc_free(tu_doc *doc)
     json_decref(doc->records);
     free(doc->origins);
     tu_bulk_free(&doc->bulk);
+    tu_rules_free(&doc->protect);
+    tu_rules_free(&doc->prune_scope);
     tu_srcmap_free(doc->map);
     memset(doc, 0, sizeof *doc);
 }
 
 /* ---- records ------------------------------------------------------------ */
 
+/* `state` and `takeover`: what trueup does with a record, not fields. */
 static int record_state(const json_t *item, const tu_srcmap *map,
-                        int *absent, tu_error *err)
+                        int *absent, int *takeover, tu_error *err)
 {
     static const char *const states[] = {"present", "absent", NULL};
     int index = 0;
-    if (tu_schema_enum(item, "state", states, map, "record", &index, err) < 0)
+    *takeover = 0;
+    if (tu_schema_enum(item, "state", states, map, "record", &index, err) < 0 ||
+        tu_schema_bool(item, "takeover", map, "record", takeover, err) < 0)
         return -1;
     *absent = index == 1;
     return 0;
+}
+
+static int meta_key(const char *key)
+{
+    return strcmp(key, "state") == 0 || strcmp(key, "takeover") == 0;
 }
 
 /* The record's fields: the loaded mapping itself when there is nothing to
@@ -383,14 +440,13 @@ static json_t *record_fields(const json_t *defaults, const json_t *item,
     json_t *value;
 
     if (!will_normalize && json_object_size(defaults) == 0 &&
-        !json_object_get(item, "state"))
+        !json_object_get(item, "state") && !json_object_get(item, "takeover"))
         return json_incref((json_t *)item);
     fields = json_object();
     if (!fields)
         return NULL;
     json_object_foreach((json_t *)item, key, value) {
-        if (strcmp(key, "state") != 0 &&
-            json_object_set(fields, key, value) != 0)
+        if (!meta_key(key) && json_object_set(fields, key, value) != 0)
             goto fail;
     }
     if (defaults &&
@@ -421,7 +477,7 @@ static int add_record(const tu_doc *doc, const json_t *item,
     char *key, *label, keys[256];
     const char *missing;
     size_t first;
-    int absent;
+    int absent, takeover;
     tu_record *r;
 
     if (!json_is_object(item)) {
@@ -429,7 +485,7 @@ static int add_record(const tu_doc *doc, const json_t *item,
                     "got %s", origin->index, tu_json_type_name(item));
         return -1;
     }
-    if (record_state(item, doc->map, &absent, err) != 0)
+    if (record_state(item, doc->map, &absent, &takeover, err) != 0)
         return -1;
     fields = record_fields(doc->defaults, item, normalize != NULL);
     if (!fields) {
@@ -459,6 +515,7 @@ static int add_record(const tu_doc *doc, const json_t *item,
     }
     r->pos = pos;
     r->absent = (unsigned)absent;
+    r->takeover = (unsigned)takeover;
     if (first != SIZE_MAX) {
         tu_srcpos fp = out->items[first].pos;
         if (fp.file)

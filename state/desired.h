@@ -1,8 +1,8 @@
 /* desired.h -- the desired-state document: files merged and checked.
  *
  * Several YAML files may be given; they merge into one document: mappings
- * (target, settings, defaults) merge key by key; records and bulk rules
- * concatenate.
+ * (target, settings, defaults) merge key by key; records, bulk rules and
+ * the protect and prune_scope rules concatenate.
  * A key given in two files with different values is an error naming both
  * places; the same value twice is fine. Top-level keys and settings are
  * checked here; the target is left to its provider (engine/), which knows
@@ -15,6 +15,7 @@
 #include "trueup/trueup.h"
 #include "bulk.h"
 #include "record.h"
+#include "rules.h"
 #include "srcmap.h"
 
 typedef struct tu_settings {
@@ -32,6 +33,8 @@ typedef struct tu_settings {
     double max_deletes;      /* % of live records a run may delete */
     long min_existing;       /* thresholds apply from this many records */
     long max_response_mb;    /* a larger response body fails its request */
+    const char *owner;       /* ownership marks: this run's owner id;
+                                NULL: none (borrowed from the document) */
 } tu_settings;
 
 void tu_settings_init(tu_settings *settings);
@@ -52,6 +55,9 @@ typedef struct tu_doc {
     json_t *records;         /* owned: every file's records, in order */
     tu_record_origin *origins; /* owned: one per record */
     tu_bulk bulk;            /* owned: the files' bulk rules, in order */
+    tu_rules protect;        /* owned: records trueup leaves alone */
+    tu_rules prune_scope;    /* owned: the live records prune considers;
+                                empty: all */
     tu_settings settings;
 } tu_doc;
 

@@ -31,6 +31,9 @@ typedef struct tu_record {
     char *label;           /* owned: "a|b" */
     tu_srcpos pos;         /* where it was declared; unknown for live */
     unsigned absent : 1;   /* desired: state: absent */
+    unsigned takeover : 1; /* desired: takeover: true (ownership marks) */
+    unsigned derived : 1;  /* desired: made by a bulk rule from a live
+                              record, not declared in `records` */
     unsigned ambiguous : 1;/* live: another live record has this key */
 } tu_record;
 

@@ -148,8 +148,12 @@ typedef struct tu_options {
     tu_mode mode;
     long concurrency;          /* > 0 overrides settings.concurrency */
     int prune;                 /* -1: as the file says; 0: off; 1: on */
-    int force;                 /* change protected records (a provider's
-                                  SOA and apex NS) too */
+    int force;                 /* go past the safety thresholds
+                                  (settings.max_updates, max_deletes) */
+    int change_protected;      /* make declared changes to the records a
+                                  provider protects (PowerDNS: a zone's SOA
+                                  and apex NS); these are never pruned nor
+                                  deleted, whatever the options */
     tu_progress_fn progress;   /* NULL: no progress reports */
     void *progress_data;
     /* NULL, or a flag that a signal handler may set: once it is nonzero,

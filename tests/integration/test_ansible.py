@@ -643,16 +643,19 @@ class TestModuleDirect(AnsibleTestCase):
             r = self.module(dict(args, _ansible_check_mode=True))
             self.assertIs(r["changed"], True)
             self.assertEqual(r["counts"]["deleted"], 15)
-            self.assertEqual(len(r["warnings"]), 1, r)
+            self.assertEqual(len(r["warnings"]), 2, r)
             self.assertIn("too many deletes", r["warnings"][0])
-            self.assertIn("or set force: true", r["warnings"][0])
+            self.assertNotIn("--force", r["warnings"][0])
+            self.assertEqual("set force: true to go past the safety "
+                             "thresholds", r["warnings"][1])
             self.assertNotIn("failed", r)
 
             r = self.module(args)
             self.assertIs(r["failed"], True)
             self.assertIs(r["changed"], False)
             self.assertIn("too many deletes", r["msg"])
-            self.assertIn("nothing was pushed", r["msg"])
+            self.assertIn("; set force: true to go past the safety "
+                          "thresholds; nothing was pushed", r["msg"])
             self.assertEqual(rs.writes(), [])
 
             r = self.module(dict(args, force="yes"))

@@ -365,7 +365,10 @@ class PlanTest(TrueupTestCase):
         # plan says so; an apply would refuse (see SafetyTest)
         self.assertEqual(rep["warnings"], [
             "too many deletes: 50.00% is over 30% (100 of 200 live records); "
-            "review the plan, raise settings.max_deletes, or use --force"])
+            "review the plan, or raise settings.max_deletes"])
+        self.assertIs(rep["threshold_exceeded"], True)
+        self.assertIn("trueup: hint: --force goes past the safety thresholds",
+                      run.stderr)
         self.assertEqual(set(results_by_key(rep)),
                          {"%s|A" % name(i) for i in range(101, 201)})
         self.assertEqual(self.srv.requests(mark), [("GET", "/records", 200)])
@@ -534,8 +537,9 @@ class SafetyTest(TrueupTestCase):
         mark = srv.mark()
         run = self.trueup("apply", "--prune", f, expect=1)
         self.assertIn("trueup: error: too many deletes: 50.00% is over 30% "
-                      "(10 of 20 live records); review the plan, raise "
-                      "settings.max_deletes, or use --force", run.stderr)
+                      "(10 of 20 live records); review the plan, or raise "
+                      "settings.max_deletes\ntrueup: hint: --force goes past "
+                      "the safety thresholds", run.stderr)
         self.assertIn("nothing was pushed", run.stderr)
         self.assertEqual(srv.writes(mark), [])
         run = self.trueup("apply", "--prune", "--force", f, expect=0)

@@ -327,7 +327,7 @@ class PruneAndProtection(PdnsCase):
         # and nothing more to prune
         self.assert_no_drift(path, "--prune")
 
-    def test_soa_and_apex_ns_change_only_with_force(self):
+    def test_soa_and_apex_ns_change_only_with_change_protected(self):
         z = self.zone()
         self.pdns.create_zone(z, nameservers=["ns1.example.net."])
         content = self.pdns.rrsets(z)[(z, "SOA")][1][0]
@@ -345,12 +345,18 @@ class PruneAndProtection(PdnsCase):
         res = results_by_key(run.report)
         for key in ("%s|SOA" % z, "%s|NS" % z):
             self.assertEqual(res[key]["status"], "failed")
-            self.assertIn("--force", res[key]["error"])
+            self.assertEqual(res[key]["refused"], "protected")
+            self.assertIn("options.change_protected", res[key]["error"])
+        self.assertIn("trueup: hint: 2 declared changes to protected records "
+                      "were refused; --change-protected makes them",
+                      run.stderr)
         self.assertEqual(res["www.%s|A" % z]["status"], "ok")
         self.assertEqual(self.pdns.serial(z), serial + 1)
         self.assertEqual(self.live(z)[(z, "NS")][1], ["ns1.example.net."])
 
-        rep = self.apply(path, "--force")
+        # --force goes past the thresholds only
+        self.assertEqual(self.trueup("apply", "--force", path).code, 3)
+        rep = self.apply(path, "--change-protected")
         self.assertEqual((rep["updated"], rep["failed"]), (2, 0), rep)
         live = self.pdns.rrsets(z)
         self.assertEqual(soa_parts(live[(z, "SOA")][1][0]), soa_parts(

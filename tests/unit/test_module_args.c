@@ -334,8 +334,9 @@ static void test_unknown(void **state)
     expect_error("{\"src\": \"a\", \"concurency\": 3}",
                  "Unsupported parameters for (trueup) module: concurency "
                  "(did you mean 'concurrency'?). Supported parameters "
-                 "include: bulk, concurrency, defaults, force, prune, "
-                 "records, settings, src, target.");
+                 "include: bulk, change_protected, concurrency, defaults, "
+                 "force, protect, prune, prune_scope, records, settings, "
+                 "src, target.");
     expect_error("{\"src\": \"a\", \"zzz\": 1, \"recrods\": []}",
                  "zzz, recrods (did you mean 'records'?)");
 }

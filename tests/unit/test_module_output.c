@@ -252,7 +252,8 @@ static const char *const REPORT =
     " \"deleted\": 1, \"requests\": 9, \"write_requests\": 5, \"retries\": 1,"
     " \"concurrency\": 4, \"elapsed_ms\": 12,"
     " \"warnings\": [\"too many deletes: 40% is over 30% (" TOKEN "); "
-    "review the plan, raise settings.max_deletes, or use --force\"],"
+    "review the plan, or raise settings.max_deletes\"],"
+    " \"threshold_exceeded\": true,"
     " \"results\": ["
     "  {\"key\": \"a|A\", \"action\": \"update\", \"status\": \"ok\","
     "   \"http_status\": 200, \"attempts\": 1,"
@@ -351,8 +352,10 @@ static void test_result(void **state)
     assert_string_equal(json_string_value(json_array_get(
                             json_object_get(out, "warnings"), 0)),
                         "too many deletes: 40% is over 30% (***); review "
-                        "the plan, raise settings.max_deletes, or set "
-                        "force: true");
+                        "the plan, or raise settings.max_deletes");
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(out, "warnings"), 1)),
+                        "set force: true to go past the safety thresholds");
     {
         json_t *inv = json_object_get(json_object_get(out, "invocation"),
                                       "module_args");
@@ -368,6 +371,7 @@ static void test_result(void **state)
     {
         json_t *quiet = json_deep_copy(report);
         json_object_set_new(quiet, "warnings", json_array());
+        json_object_del(quiet, "threshold_exceeded");
         out = tu_mod_result_parts(quiet, &c, 1, &args, &s);
         assert_null(json_object_get(out, "warnings"));
         json_decref(out);
@@ -428,12 +432,6 @@ static void test_failure(void **state)
     assert_null(json_object_get(out, "invocation"));
     json_decref(out);
 
-    out = tu_mod_failure("too many deletes: ...; review the plan, raise "
-                         "settings.max_deletes, or use --force", NULL, &s);
-    assert_string_equal(json_string_value(json_object_get(out, "msg")),
-                        "too many deletes: ...; review the plan, raise "
-                        "settings.max_deletes, or set force: true");
-    json_decref(out);
 
     memset(&args, 0, sizeof args);
     args.module_args = parse("{\"src\": \"a.yaml\"}");

@@ -415,8 +415,8 @@ static int protect_soa(const void *data, const tu_record *r)
     return type && strcmp(type, "SOA") == 0;
 }
 
-/* Protected records are never pruned, and a desired change to one fails,
- * unless forced. */
+/* A record the provider protects is never pruned, and a declared change
+ * to it fails unless change_protected is set. */
 static void test_protected(void **state)
 {
     fixture *f = *state;
@@ -427,28 +427,168 @@ static void test_protected(void **state)
     add(&f->live, "{\"name\":\"y\",\"type\":\"SOA\",\"ttl\":9}");
     add(&f->live, "{\"name\":\"x\",\"type\":\"A\"}");
     build(f);
-    assert_int_equal(f->plan.count, 2); /* y|SOA is not pruned */
+    assert_int_equal(f->plan.count, 3);
     assert_int_equal(f->plan.actions[0].status, TU_STATUS_FAILED);
+    assert_string_equal(f->plan.actions[0].refused, "protected");
     assert_string_equal(f->plan.actions[0].error,
-                        "protected: 'z|SOA' is changed only with --force");
-    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_DELETE);
-    assert_ptr_equal(f->plan.actions[1].live, &f->live.items[2]);
+                        "protected: 'z|SOA' is a record the provider "
+                        "protects; a declared change to it is made only when "
+                        "changing protected records is allowed "
+                        "(options.change_protected)");
+    /* y|SOA is left alone, and listed as such */
+    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_SKIP);
+    assert_ptr_equal(f->plan.actions[1].live, &f->live.items[1]);
+    assert_string_equal(f->plan.actions[1].left_alone,
+                        "protected by the provider");
+    assert_int_equal(f->plan.actions[2].kind, TU_ACTION_DELETE);
+    assert_ptr_equal(f->plan.actions[2].live, &f->live.items[2]);
 }
 
-static void test_protected_forced(void **state)
+/* change_protected makes the declared change, and still never prunes nor
+ * deletes a protected record. */
+static void test_change_protected(void **state)
 {
     fixture *f = *state;
     f->opt.prune = 1;
-    f->opt.force = 1;
+    f->opt.change_protected = 1;
     f->opt.protect = protect_soa;
     add(&f->desired, "{\"name\":\"z\",\"type\":\"SOA\",\"ttl\":5}");
+    add_absent(&f->desired, "{\"name\":\"w\",\"type\":\"SOA\"}");
     add(&f->live, "{\"name\":\"z\",\"type\":\"SOA\",\"ttl\":9}");
     add(&f->live, "{\"name\":\"y\",\"type\":\"SOA\",\"ttl\":9}");
+    add(&f->live, "{\"name\":\"w\",\"type\":\"SOA\",\"ttl\":9}");
     build(f);
-    assert_int_equal(f->plan.count, 2);
+    assert_int_equal(f->plan.count, 3);
     assert_int_equal(f->plan.actions[0].kind, TU_ACTION_UPDATE);
     assert_null(f->plan.actions[0].error);
+    assert_int_equal(f->plan.actions[1].status, TU_STATUS_FAILED);
+    assert_string_equal(f->plan.actions[1].error,
+                        "protected: 'w|SOA' is a record the provider "
+                        "protects; it is never deleted");
+    assert_int_equal(f->plan.actions[2].kind, TU_ACTION_SKIP);
+    assert_non_null(f->plan.actions[2].left_alone);
+}
+
+/* ---- protect rules, prune scope, ownership marks ------------------------ */
+
+static void load_rules(tu_rules *rules, const char *list, const char *text)
+{
+    json_error_t jerr;
+    json_t *items = json_loads(text, 0, &jerr);
+    tu_srcpos pos = {"f.yaml", 3, 1};
+    tu_error err = {{0}, TU_OK};
+    size_t i;
+    json_t *item;
+    assert_non_null(items);
+    tu_rules_init(rules);
+    json_array_foreach(items, i, item) {
+        if (tu_rules_add_item(rules, list, item, pos, i, NULL, &err) != 0)
+            fail_msg("rule %zu: %s", i, err.message);
+    }
+    json_decref(items);
+}
+
+/* A protect rule keeps unnamed records from prune (listed with the rule),
+ * keeps bulk rules off them, and lets declared records change. */
+static void test_protect_rules(void **state)
+{
+    fixture *f = *state;
+    tu_rules rules;
+    tu_record *bulk;
+    load_rules(&rules, "protect", "[{\"match\":{\"name\":\"guest\"}},"
+               "{\"match\":{\"name\":\"adm-*\",\"type\":[\"A\",\"B\"]}}]");
+    f->opt.prune = 1;
+    f->opt.protect_rules = &rules;
+    add(&f->desired, "{\"name\":\"guest\",\"type\":\"U\",\"tags\":1}");
+    bulk = add(&f->desired, "{\"name\":\"adm-1\",\"type\":\"B\",\"x\":2}");
+    bulk->derived = 1;
+    add(&f->live, "{\"name\":\"guest\",\"type\":\"U\",\"tags\":0}");
+    add(&f->live, "{\"name\":\"adm-1\",\"type\":\"B\",\"x\":1}");
+    add(&f->live, "{\"name\":\"adm-2\",\"type\":\"A\"}");
+    add(&f->live, "{\"name\":\"adm-3\",\"type\":\"C\"}");
+    add(&f->live, "{\"name\":\"guest\",\"type\":\"V\"}");
+    build(f);
+    assert_int_equal(f->plan.count, 5);
+    assert_int_equal(f->plan.actions[0].kind, TU_ACTION_UPDATE);
+    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_SKIP);
+    assert_null(f->plan.actions[1].changes);
+    assert_string_equal(f->plan.actions[1].left_alone,
+                        "protected by protect[1] (f.yaml:3)");
+    assert_string_equal(tu_action_label(&f->plan.actions[2]), "adm-2|A");
+    assert_string_equal(f->plan.actions[2].left_alone,
+                        "protected by protect[1] (f.yaml:3)");
+    /* adm-3|C: the list [A, B] does not select type C */
+    assert_int_equal(f->plan.actions[3].kind, TU_ACTION_DELETE);
+    assert_string_equal(tu_action_label(&f->plan.actions[3]), "adm-3|C");
+    assert_string_equal(f->plan.actions[4].left_alone,
+                        "protected by protect[0] (f.yaml:3)");
+    tu_rules_free(&rules);
+}
+
+/* Outside prune_scope, unnamed records are counted, not deleted. */
+static void test_prune_scope(void **state)
+{
+    fixture *f = *state;
+    tu_rules scope;
+    load_rules(&scope, "prune_scope", "[{\"match\":{\"name\":\"q.*\"}}]");
+    f->opt.prune = 1;
+    f->opt.prune_scope = &scope;
+    add(&f->desired, "{\"name\":\"keep\",\"type\":\"Q\"}");
+    add(&f->live, "{\"name\":\"q.old\",\"type\":\"Q\"}");
+    add(&f->live, "{\"name\":\"other\",\"type\":\"Q\"}");
+    add(&f->live, "{\"name\":\"other2\",\"type\":\"Q\"}");
+    add(&f->live, "{\"name\":\"keep\",\"type\":\"Q\"}");
+    build(f);
+    assert_int_equal(f->plan.count, 2);
     assert_int_equal(f->plan.actions[1].kind, TU_ACTION_DELETE);
+    assert_string_equal(tu_action_label(&f->plan.actions[1]), "q.old|Q");
+    assert_int_equal(f->plan.out_of_scope, 2);
+    assert_int_equal(f->plan.not_owned, 0);
+    tu_rules_free(&scope);
+}
+
+/* With an owner, prune deletes only records marked as its own; a record
+ * of another owner is changed only with takeover; an unmarked declared
+ * record is adopted (its mark is an update). */
+static void test_ownership(void **state)
+{
+    fixture *f = *state;
+    tu_record *bulk;
+    f->opt.prune = 1;
+    f->opt.owner = "me";
+    f->opt.owner_field = "owner";
+    add(&f->desired, "{\"name\":\"adopt\",\"type\":\"A\",\"owner\":\"me\"}");
+    add(&f->desired, "{\"name\":\"theirs\",\"type\":\"A\",\"owner\":\"me\"}");
+    add(&f->desired, "{\"name\":\"taken\",\"type\":\"A\",\"owner\":\"me\"}")
+        ->takeover = 1;
+    bulk = add(&f->desired, "{\"name\":\"bulk\",\"type\":\"A\",\"ttl\":5}");
+    bulk->derived = 1;
+    add(&f->live, "{\"name\":\"adopt\",\"type\":\"A\"}");
+    add(&f->live, "{\"name\":\"theirs\",\"type\":\"A\",\"owner\":\"you\"}");
+    add(&f->live, "{\"name\":\"taken\",\"type\":\"A\",\"owner\":\"you\"}");
+    add(&f->live, "{\"name\":\"bulk\",\"type\":\"A\",\"owner\":\"you\"}");
+    add(&f->live, "{\"name\":\"mine\",\"type\":\"A\",\"owner\":\"me\"}");
+    add(&f->live, "{\"name\":\"yours\",\"type\":\"A\",\"owner\":\"you\"}");
+    add(&f->live, "{\"name\":\"nobody\",\"type\":\"A\"}");
+    build(f);
+    assert_int_equal(f->plan.count, 5);
+    assert_int_equal(f->plan.actions[0].kind, TU_ACTION_UPDATE);
+    assert_changes(&f->plan.actions[0],
+                   "{\"owner\":{\"after\":\"me\",\"before\":null}}");
+    assert_int_equal(f->plan.actions[1].status, TU_STATUS_FAILED);
+    assert_string_equal(f->plan.actions[1].refused, "owned");
+    assert_string_equal(f->plan.actions[1].error,
+                        "owned: 'theirs|A' carries the ownership mark of "
+                        "'you'; it is changed only when its record says "
+                        "takeover: true");
+    assert_int_equal(f->plan.actions[2].kind, TU_ACTION_UPDATE);
+    assert_null(f->plan.actions[2].error);
+    assert_int_equal(f->plan.actions[3].kind, TU_ACTION_SKIP);
+    assert_string_equal(f->plan.actions[3].left_alone,
+                        "owned by 'you' (its mark)");
+    assert_int_equal(f->plan.actions[4].kind, TU_ACTION_DELETE);
+    assert_string_equal(tu_action_label(&f->plan.actions[4]), "mine|A");
+    assert_int_equal(f->plan.not_owned, 2);
 }
 
 /* ---- counts and helpers ------------------------------------------------- */
@@ -535,7 +675,10 @@ int main(void)
         T(test_key_fields_not_compared),
         T(test_prune),
         T(test_protected),
-        T(test_protected_forced),
+        T(test_change_protected),
+        T(test_protect_rules),
+        T(test_prune_scope),
+        T(test_ownership),
         T(test_prune_nothing_live),
         T(test_ambiguous),
         T(test_ambiguous_absent),

@@ -333,13 +333,17 @@ static void test_protect_and_export(void **state)
 static void test_live_rrset(void **state)
 {
     json_t *in = load("{\"name\": \"a.example.org.\", \"type\": \"A\", "
-                      "\"ttl\": 60, \"comments\": [{\"content\": \"hi\"}], "
+                      "\"ttl\": 60, \"comments\": [{\"content\": \"hi\"}, "
+                      "{\"content\": \"heritage=trueup,trueup/owner=t-1\", "
+                      "\"account\": \"trueup\", \"modified_at\": 5}], "
                       "\"records\": [{\"content\": \"192.0.2.2\", "
                       "\"disabled\": false}, {\"content\": \"192.0.2.3\", "
                       "\"disabled\": true}, {\"content\": \"192.0.2.1\"}]}");
+    /* the mark becomes `owner`; other comments stay, without modified_at */
     json_t *want = load("{\"name\": \"a.example.org.\", \"type\": \"A\", "
                         "\"ttl\": 60, \"records\": [\"192.0.2.2\", "
-                        "\"192.0.2.1\"]}");
+                        "\"192.0.2.1\"], \"owner\": \"t-1\", \"comments\": "
+                        "[{\"content\": \"hi\", \"account\": \"\"}]}");
     json_t *out = live_rrset(in), *off;
     (void)state;
     assert_true(json_equal(out, want));
@@ -411,6 +415,44 @@ static void test_rrset_bodies(void **state)
     record_free(no_ttl);
 }
 
+/* An owner's mark goes out as a comment beside the live rrset's others;
+ * declared comments replace those; without either, no comments key (so
+ * PowerDNS keeps the rrset's comments). */
+static void test_rrset_marks(void **state)
+{
+    tu_record *live = record("{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                             "\"ttl\": 300, \"records\": [\"192.0.2.1\"], "
+                             "\"comments\": [{\"content\": \"hi\", "
+                             "\"account\": \"bob\"}]}");
+    tu_record *mine = record("{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                             "\"ttl\": 60, \"owner\": \"t\"}");
+    tu_record *said = record("{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                             "\"ttl\": 60, \"comments\": [{\"content\": "
+                             "\"new\", \"account\": \"\"}]}");
+    tu_action a;
+    (void)state;
+
+    memset(&a, 0, sizeof a);
+    a.kind = TU_ACTION_UPDATE;
+    a.desired = mine;
+    a.live = live;
+    assert_rrset(&a, "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                     "\"ttl\": 60, \"changetype\": \"REPLACE\", \"records\": "
+                     "[{\"content\": \"192.0.2.1\", \"disabled\": false}], "
+                     "\"comments\": [{\"content\": \"hi\", \"account\": "
+                     "\"bob\"}, {\"content\": \"heritage=trueup,trueup/"
+                     "owner=t\", \"account\": \"trueup\"}]}");
+    a.desired = said;
+    assert_rrset(&a, "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                     "\"ttl\": 60, \"changetype\": \"REPLACE\", \"records\": "
+                     "[{\"content\": \"192.0.2.1\", \"disabled\": false}], "
+                     "\"comments\": [{\"content\": \"new\", \"account\": "
+                     "\"\"}]}");
+    record_free(live);
+    record_free(mine);
+    record_free(said);
+}
+
 static void test_pending_order(void **state)
 {
     tu_action x, y, z, w;
@@ -437,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_protect_and_export),
         cmocka_unit_test(test_live_rrset),
         cmocka_unit_test(test_rrset_bodies),
+        cmocka_unit_test(test_rrset_marks),
         cmocka_unit_test(test_pending_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

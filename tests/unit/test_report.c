@@ -40,6 +40,7 @@ static int teardown(void **state)
     for (size_t i = 0; i < f->plan.count; i++) {
         json_decref(f->act[i].changes);
         free(f->act[i].error);
+        free(f->act[i].left_alone);
     }
     free(f);
     return 0;
@@ -135,7 +136,7 @@ static void test_plan_mode(void **state)
     assert_ptr_equal(tu_report_json(rep), rep->json);
     assert_json(tu_report_json(rep),
         "{\"cancelled\":false,\"changed\":true,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"created\":1,\"deleted\":2,"
-        "\"elapsed_ms\":1234,\"failed\":1,\"mode\":\"plan\",\"requests\":12,"
+        "\"elapsed_ms\":1234,\"failed\":1,\"left_alone\":[],\"mode\":\"plan\",\"not_owned\":0,\"out_of_scope\":0,\"requests\":12,"
         "\"results\":["
         "{\"action\":\"create\",\"changes\":{\"name\":{\"after\":\"new\"},"
         "\"ttl\":{\"after\":600}},\"key\":\"new|A\",\"status\":\"planned\"},"
@@ -147,7 +148,7 @@ static void test_plan_mode(void **state)
         "have the key 'dup|A'; not touched (remove the duplicates on the "
         "server)\",\"key\":\"dup|A\",\"status\":\"failed\"}],"
         "\"retries\":2,\"schema_version\":1,\"skipped\":2,"
-        "\"succeeded\":0,\"total\":7,"
+        "\"succeeded\":0,\"threshold_exceeded\":false,\"total\":7,"
         "\"updated\":1,\"warnings\":[],\"write_requests\":5}");
     tu_report_free(rep);
 }
@@ -190,10 +191,47 @@ static void test_empty_plan(void **state)
     tu_report *rep = build(f, TU_MODE_APPLY);
     assert_json(tu_report_json(rep),
         "{\"cancelled\":false,\"changed\":false,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"created\":0,\"deleted\":0,"
-        "\"elapsed_ms\":1234,\"failed\":0,\"mode\":\"apply\",\"requests\":12,"
+        "\"elapsed_ms\":1234,\"failed\":0,\"left_alone\":[],\"mode\":\"apply\",\"not_owned\":0,\"out_of_scope\":0,\"requests\":12,"
         "\"results\":[],\"retries\":2,\"schema_version\":1,"
         "\"skipped\":0,\"succeeded\":0,"
-        "\"total\":0,\"updated\":0,\"warnings\":[],\"write_requests\":5}");
+        "\"threshold_exceeded\":false,\"total\":0,\"updated\":0,\"warnings\":[],\"write_requests\":5}");
+    tu_report_free(rep);
+}
+
+/* Records left alone are listed with their reason and not counted; a
+ * refused change says why it was refused; the prune counts are copied. */
+static void test_left_alone(void **state)
+{
+    fixture *f = *state;
+    tu_report_facts facts = {.mode = TU_MODE_PLAN, .out_of_scope = 4,
+                             .not_owned = 2, .threshold_exceeded = 1};
+    tu_report *rep;
+    tu_counts c;
+    tu_action *a = act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "guest|U",
+                       NULL, 1);
+    a->left_alone = strdup("protected by protect[0] (f.yaml:3)");
+    a = act(f, TU_ACTION_UPDATE, TU_STATUS_FAILED, "z.|SOA", NULL, 0);
+    a->error = strdup("protected: ...");
+    a->refused = "protected";
+    rep = tu_report_build(&f->plan, &facts);
+    assert_non_null(rep);
+    tu_report_counts(rep, &c);
+    assert_int_equal(c.total, 1);
+    assert_int_equal(c.skipped, 0);
+    assert_int_equal(c.failed, 1);
+    assert_json(json_object_get(tu_report_json(rep), "left_alone"),
+                "[{\"key\":\"guest|U\",\"reason\":\"protected by "
+                "protect[0] (f.yaml:3)\"}]");
+    assert_json(json_object_get(tu_report_json(rep), "results"),
+                "[{\"action\":\"update\",\"error\":\"protected: ...\","
+                "\"key\":\"z.|SOA\",\"refused\":\"protected\","
+                "\"status\":\"failed\"}]");
+    assert_int_equal(json_integer_value(json_object_get(
+                         tu_report_json(rep), "out_of_scope")), 4);
+    assert_int_equal(json_integer_value(json_object_get(
+                         tu_report_json(rep), "not_owned")), 2);
+    assert_true(json_is_true(json_object_get(tu_report_json(rep),
+                                             "threshold_exceeded")));
     tu_report_free(rep);
 }
 
@@ -354,6 +392,7 @@ int main(void)
         T(test_plan_mode),
         T(test_plan_mode_nothing_to_do),
         T(test_plan_mode_only_failures),
+        T(test_left_alone),
         T(test_empty_plan),
         T(test_apply_mode),
         T(test_apply_mode_all_failed),

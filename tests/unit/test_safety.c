@@ -38,8 +38,8 @@ static void test_deletes_over_threshold(void **state)
     tu_settings_init(&s);
     assert_int_equal(tu_safety_exceeded(&plan, 261, &s, msg, sizeof msg), 1);
     assert_string_equal(msg, "too many deletes: 39.85% is over 30% (104 of "
-                        "261 live records); review the plan, raise "
-                        "settings.max_deletes, or use --force");
+                        "261 live records); review the plan, or raise "
+                        "settings.max_deletes");
     s.max_deletes = 40;
     assert_int_equal(tu_safety_exceeded(&plan, 261, &s, msg, sizeof msg), 0);
     free(plan.actions);
@@ -56,8 +56,8 @@ static void test_updates_unlimited_by_default(void **state)
     s.max_updates = 50;
     assert_int_equal(tu_safety_exceeded(&plan, 1000, &s, msg, sizeof msg), 1);
     assert_string_equal(msg, "too many updates: 100.00% is over 50% (1000 "
-                        "of 1000 live records); review the plan, raise "
-                        "settings.max_updates, or use --force");
+                        "of 1000 live records); review the plan, or raise "
+                        "settings.max_updates");
     free(plan.actions);
 }
 

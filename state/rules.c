@@ -1,0 +1,132 @@
+/* rules.c -- match rules and the one record matcher (see rules.h).
+ *
+ * A rule is a `match` mapping, checked when the file is loaded; matching
+ * walks its fields against a record's. The same matcher selects records for
+ * `bulk` rules (state/bulk.c), so a pattern means the same everywhere.
+ */
+#include "rules.h"
+#include "error.h"
+#include "json_util.h"
+#include "schema.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const rule_keys[] = {"match", NULL};
+
+void tu_rules_init(tu_rules *rules)
+{
+    rules->items = NULL;
+    rules->count = 0;
+}
+
+void tu_rules_free(tu_rules *rules)
+{
+    for (size_t i = 0; i < rules->count; i++) {
+        json_decref(rules->items[i].match);
+        free(rules->items[i].where);
+    }
+    free(rules->items);
+    tu_rules_init(rules);
+}
+
+/* "protect[2] (zone.yaml:14)"; malloc'd. */
+static char *where_text(const char *list, size_t index, tu_srcpos pos)
+{
+    char buf[512];
+    if (pos.file)
+        snprintf(buf, sizeof buf, "%s[%zu] (%s:%u)", list, index, pos.file,
+                 pos.line);
+    else
+        snprintf(buf, sizeof buf, "%s[%zu]", list, index);
+    return strdup(buf);
+}
+
+int tu_rules_add_item(tu_rules *rules, const char *list, const json_t *item,
+                      tu_srcpos pos, size_t index, const tu_srcmap *map,
+                      tu_error *err)
+{
+    char where[64];
+    const json_t *match = NULL;
+    tu_rule *items;
+
+    snprintf(where, sizeof where, "%s[%zu]", list, index);
+    if (!json_is_object(item)) {
+        tu_error_at(err, pos, "%s: expected a mapping with match, got %s",
+                    where, tu_json_type_name(item));
+        return -1;
+    }
+    if (tu_schema_keys(item, rule_keys, map, where, err) != 0 ||
+        tu_schema_object(item, "match", 1, map, where, &match, err) < 0)
+        return -1;
+    if (json_object_size(match) == 0) {
+        tu_error_at(err, pos, "%s: match needs at least one field (to "
+                    "select every record, match name: \"*\")", where);
+        return -1;
+    }
+    items = realloc(rules->items, (rules->count + 1) * sizeof *items);
+    if (items)
+        rules->items = items;
+    if (!items || !(items[rules->count].where = where_text(list, index,
+                                                           pos))) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    items[rules->count].match = json_incref((json_t *)match);
+    items[rules->count].pos = pos;
+    rules->count++;
+    return 0;
+}
+
+static int field_matches(const json_t *want, const json_t *have);
+
+/* A list selects a list field equal to it, or another field that one of
+ * its items selects. */
+static int list_matches(const json_t *want, const json_t *have)
+{
+    size_t i;
+    json_t *item;
+
+    if (json_is_array(have))
+        return tu_json_equal(want, have);
+    json_array_foreach(want, i, item) {
+        if (!json_is_array(item) && field_matches(item, have))
+            return 1;
+    }
+    return 0;
+}
+
+static int field_matches(const json_t *want, const json_t *have)
+{
+    const char *pattern = json_string_value(want);
+    if (!have)
+        return 0;
+    if (json_is_array(want))
+        return list_matches(want, have);
+    if (pattern && strpbrk(pattern, "*?[") && json_is_string(have))
+        return fnmatch(pattern, json_string_value(have), 0) == 0;
+    return tu_json_equal(want, have);
+}
+
+int tu_match_fields(const json_t *match, const json_t *fields)
+{
+    const char *key;
+    json_t *want;
+
+    json_object_foreach((json_t *)match, key, want) {
+        if (!field_matches(want, json_object_get(fields, key)))
+            return 0;
+    }
+    return 1;
+}
+
+const tu_rule *tu_rules_find(const tu_rules *rules, const json_t *fields)
+{
+    for (size_t i = 0; rules && i < rules->count; i++) {
+        if (tu_match_fields(rules->items[i].match, fields))
+            return &rules->items[i];
+    }
+    return NULL;
+}

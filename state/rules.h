@@ -1,0 +1,51 @@
+/* rules.h -- lists of match rules that select records: `protect` and
+ * `prune_scope` in a desired-state file.
+ *
+ *   protect:
+ *     - match: {name: guest}
+ *     - match: {type: [SOA, NS]}
+ *   prune_scope:
+ *     - match: {name: "*.dev.example.org.", type: [A, AAAA]}
+ *
+ * A rule selects a record when every field of its `match` does
+ * (tu_match_fields, which `bulk` rules use too): a string holding * ? or [
+ * is a shell-style pattern (fnmatch; '*' also matches dots), a list
+ * selects a field equal to the list or, for a field that is not a list, to
+ * any of its items, anything else matches by equality (numbers by value).
+ * A list of rules selects a record when any rule does.
+ */
+#ifndef TU_STATE_RULES_H
+#define TU_STATE_RULES_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "trueup/trueup.h"
+#include "srcmap.h"
+
+typedef struct tu_rule {
+    json_t *match;     /* owned reference: field -> value, glob or list */
+    tu_srcpos pos;     /* where it was written */
+    char *where;       /* owned: "protect[0] (zone.yaml:12)" */
+} tu_rule;
+
+typedef struct tu_rules {
+    tu_rule *items;
+    size_t count;
+} tu_rules;
+
+void tu_rules_init(tu_rules *rules);
+void tu_rules_free(tu_rules *rules);
+
+/* Check one item of the list `list` ("protect") and add it (index: its
+ * place in its file's list). 0, or -1 with err set. */
+int tu_rules_add_item(tu_rules *rules, const char *list, const json_t *item,
+                      tu_srcpos pos, size_t index, const tu_srcmap *map,
+                      tu_error *err);
+
+/* 1 when every field of `match` selects the record `fields`. */
+int tu_match_fields(const json_t *match, const json_t *fields);
+
+/* The first rule that selects `fields`, or NULL. */
+const tu_rule *tu_rules_find(const tu_rules *rules, const json_t *fields);
+
+#endif

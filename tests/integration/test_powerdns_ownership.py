@@ -1,0 +1,263 @@
+"""Protected records, prune scope, ownership marks and the PowerDNS details
+of issue 10 against a real PowerDNS Authoritative 4.7 server (SQLite
+backend), one server for the whole file, one zone (or a few) per test.
+
+- `--prune` with every combination of --force and --change-protected never
+  deletes the SOA nor the apex NS, nor a record a `protect` rule selects;
+  the report lists them as left alone, with the rule.
+- A declared SOA or apex NS changes only with --change-protected.
+- `prune_scope` limits what prune may delete; the report counts the rest.
+- Ownership marks are rrset comments: created with the mark, adopted after
+  an export, never pruned nor changed when another owner's, taken over
+  with `takeover: true`; other comments are kept.
+
+Skipped when pdns_server is not installed, unless the environment has CI.
+"""
+
+import itertools
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import run_trueup  # noqa: E402
+from test_powerdns import PdnsCase, flow, setUpModule  # noqa: E402,F401
+
+
+MARK = "heritage=trueup,trueup/owner="
+
+
+def a(name, ip, ttl=300):
+    return {"name": name, "type": "A", "ttl": ttl, "records": [ip]}
+
+
+class Case(PdnsCase):
+    """PdnsCase's server and directory; files with protect and prune_scope
+    rules, and zones made afresh for each case."""
+    maxDiff = None
+
+    def zone(self, suffix=""):
+        name = self._testMethodName[5:].replace("_", "-")[:40]
+        return "%s%s.test." % (name, "-" + suffix if suffix else "")
+
+    def fresh_zone(self, z, rrsets):
+        """(Re)create zone `z` with `rrsets` (plus SOA and apex NS)."""
+        if self.pdns.api("GET", self.pdns.zone_path(z))[0] == 200:
+            self.pdns.delete_zone(z)
+        self.pdns.create_zone(z, rrsets)
+
+    def desired(self, zones, records, settings=None, extra=None,
+                name="desired.yaml"):
+        """A desired-state file; `extra`: more top-level YAML lines."""
+        lines = ["target:", "  provider: powerdns",
+                 "  base_url: %s" % flow(self.pdns.base_url),
+                 "  zones: %s" % flow(list(zones)),
+                 "  auth: {type: header, name: X-API-Key, "
+                 "value_env: PDNS_API_KEY}"]
+        if settings:
+            lines.append("settings: %s" % flow(settings))
+        lines.append("records:" + ("" if records else " []"))
+        lines += ["  - %s" % flow(r) for r in records]
+        lines += extra or []
+        path = os.path.join(self.tmp.name, "%s-%s" % (self._testMethodName,
+                                                      name))
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def trueup(self, *args, expect=0):
+        run = run_trueup(list(args), env={"PDNS_API_KEY": self.pdns.api_key})
+        self.assertEqual(run.code, expect, run.describe())
+        self.assertNotIn(self.pdns.api_key, run.stdout + run.stderr)
+        return run
+
+    def names(self, z):
+        return set(self.pdns.rrsets(z))
+
+    def comments(self, z, name, rtype):
+        for r in self.pdns.get_zone(z)["rrsets"]:
+            if r["name"] == name and r["type"] == rtype:
+                return [(c["account"], c["content"]) for c in r["comments"]]
+        return None
+
+
+class Issue10(Case):
+    """One PowerDNS server for the file (PdnsCase starts one per class)."""
+
+    # ---- protected records
+
+    def test_prune_every_flag_combination_keeps_soa_and_apex_ns(self):
+        """--prune with --force and --change-protected in every combination
+        (and settings.prune instead of --prune): the SOA, the apex NS and
+        the record a protect rule names stay; the unnamed record goes."""
+        z = self.zone()
+        flags = ["--force", "--change-protected"]
+        combos = [list(c) for n in range(3)
+                  for c in itertools.combinations(flags, n)]
+        for prune_by_file in (False, True):
+            for combo in combos:
+                with self.subTest(prune_by_file=prune_by_file, flags=combo):
+                    self.fresh_zone(z, [a("www." + z, "192.0.2.1"),
+                                        a("old." + z, "192.0.2.9"),
+                                        a("keep." + z, "192.0.2.7")])
+                    path = self.desired(
+                        [z], [a("www", "192.0.2.1")],
+                        settings={"prune": True} if prune_by_file else None,
+                        extra=["protect:",
+                               "  - match: {name: %s}" % flow("keep." + z)])
+                    opts = combo + ([] if prune_by_file else ["--prune"])
+                    rep = self.trueup("apply", *opts, path).report
+                    self.assertEqual(self.names(z), {
+                        (z, "SOA"), (z, "NS"), ("www." + z, "A"),
+                        ("keep." + z, "A")})
+                    self.assertEqual(rep["deleted"], 1)
+                    left = {r["key"]: r["reason"] for r in rep["left_alone"]}
+                    self.assertEqual(left, {
+                        z + "|SOA": "protected by the provider",
+                        z + "|NS": "protected by the provider",
+                        "keep.%s|A" % z: "protected by protect[0] (%s:%d)"
+                                         % (path, 10 if prune_by_file else 9)})
+
+    def test_declared_soa_and_ns_change_only_with_change_protected(self):
+        z = self.zone()
+        self.fresh_zone(z, [])
+        ns = {"name": "@", "type": "NS", "ttl": 3600,
+              "records": ["ns1." + z, "ns2." + z]}
+        path = self.desired([z], [ns])
+        run = self.trueup("apply", "--force", "--prune", path, expect=3)
+        r = run.report["results"][0]
+        self.assertEqual(r["refused"], "protected")
+        self.assertIn("options.change_protected", r["error"])
+        self.assertIn("--change-protected makes it", run.stderr)
+        self.assertEqual(self.pdns.rrsets(z)[(z, "NS")][1], ["ns1." + z])
+        self.trueup("apply", "--change-protected", path)
+        self.assertEqual(self.pdns.rrsets(z)[(z, "NS")][1],
+                         ["ns1." + z, "ns2." + z])
+        # declared absent: never deleted, whatever the flags
+        gone = self.desired([z], [{"name": "@", "type": "NS",
+                                   "state": "absent"}], name="absent.yaml")
+        run = self.trueup("apply", "--change-protected", "--force", gone,
+                          expect=3)
+        self.assertIn("never deleted", run.report["results"][0]["error"])
+        self.assertIn((z, "NS"), self.names(z))
+
+    def test_bulk_rules_leave_protected_records_alone(self):
+        z = self.zone()
+        self.fresh_zone(z, [a("www." + z, "192.0.2.1"),
+                            a("keep." + z, "192.0.2.7")])
+        path = self.desired([z], [], extra=[
+            "protect:", "  - match: {name: %s}" % flow("keep." + z),
+            "bulk:", "  - match: {name: %s}" % flow("*" + z),
+            "    set: {ttl: 60}"])
+        rep = self.trueup("apply", "--change-protected", path).report
+        live = self.pdns.rrsets(z)
+        self.assertEqual(live[("www." + z, "A")][0], 60)
+        self.assertEqual(live[("keep." + z, "A")][0], 300)
+        self.assertEqual(live[(z, "NS")][0], 3600)
+        self.assertEqual(sorted(r["key"] for r in rep["left_alone"]),
+                         sorted([z + "|NS", z + "|SOA", "keep.%s|A" % z]))
+
+    # ---- prune scope
+
+    def test_prune_only_inside_the_scope(self):
+        z = self.zone()
+        self.fresh_zone(z, [a("a.dev." + z, "192.0.2.1"),
+                            a("b.dev." + z, "192.0.2.2"),
+                            {"name": "b.dev." + z, "type": "TXT", "ttl": 60,
+                             "records": ['"x"']},
+                            a("prod." + z, "192.0.2.3")])
+        path = self.desired([z], [a("a.dev", "192.0.2.1")], extra=[
+            "prune_scope:",
+            "  - match: {name: %s, type: [A, AAAA]}" % flow("*.dev." + z)])
+        rep = self.trueup("plan", "--prune", path).report
+        self.assertEqual([r["key"] for r in rep["results"]],
+                         ["b.dev.%s|A" % z])
+        # SOA, NS, the TXT and prod are outside the scope
+        self.assertEqual(rep["out_of_scope"], 4)
+        run = self.trueup("plan", "--prune", "--format", "text", path)
+        self.assertIn("Prune left out 4 records outside prune_scope", run.stdout)
+        self.trueup("apply", "--prune", path)
+        self.assertEqual(self.names(z), {
+            (z, "SOA"), (z, "NS"), ("a.dev." + z, "A"),
+            ("b.dev." + z, "TXT"), ("prod." + z, "A")})
+
+    # ---- ownership marks (rrset comments)
+
+    def test_marks_prune_takeover_and_adoption(self):
+        z = self.zone()
+        self.fresh_zone(z, [a("old." + z, "192.0.2.9"),
+                            a("adopt." + z, "192.0.2.8")])
+        # another owner's rrset, with a comment of a person beside the mark
+        self.pdns.patch(z, [dict(a("theirs." + z, "192.0.2.5"), comments=[
+            {"content": MARK + "team-b", "account": "trueup"},
+            {"content": "do not touch", "account": "alice"}])])
+        team_a = {"owner": "team-a"}
+        path = self.desired([z], [a("www", "192.0.2.1")], settings=team_a)
+        rep = self.trueup("apply", "--prune", path).report
+        self.assertEqual(rep["created"], 1)
+        self.assertEqual(rep["deleted"], 0)   # nothing carries team-a's mark
+        self.assertEqual(rep["not_owned"], 5)  # SOA, NS, old, adopt, theirs
+        self.assertEqual(self.comments(z, "www." + z, "A"),
+                         [("trueup", MARK + "team-a")])
+        # a second plan is empty: the mark converged
+        self.trueup("plan", "--detailed-exitcode", "--prune", path)
+
+        # dropped from the file, www is pruned: it carries our mark
+        path = self.desired([z], [a("other", "192.0.2.2")], settings=team_a,
+                            name="v2.yaml")
+        rep = self.trueup("apply", "--prune", path).report
+        self.assertEqual([(r["key"], r["action"]) for r in rep["results"]],
+                         [("other.%s|A" % z, "create"),
+                          ("www.%s|A" % z, "delete")])
+
+        # another owner's record: declared, refused; with takeover, changed
+        theirs = a("theirs", "192.0.2.6")
+        path = self.desired([z], [a("other", "192.0.2.2"), theirs],
+                            settings=team_a, name="v3.yaml")
+        run = self.trueup("apply", path, expect=3)
+        r = [x for x in run.report["results"] if x["status"] == "failed"]
+        self.assertEqual(r[0]["refused"], "owned")
+        self.assertIn("'team-b'", r[0]["error"])
+        self.assertEqual(self.pdns.rrsets(z)[("theirs." + z, "A")][1],
+                         ["192.0.2.5"])
+        path = self.desired([z], [a("other", "192.0.2.2"),
+                                  dict(theirs, takeover=True)],
+                            settings=team_a, name="v4.yaml")
+        self.trueup("apply", path)
+        self.assertEqual(self.pdns.rrsets(z)[("theirs." + z, "A")][1],
+                         ["192.0.2.6"])
+        self.assertEqual(self.comments(z, "theirs." + z, "A"),
+                         [("alice", "do not touch"),
+                          ("trueup", MARK + "team-a")])
+
+    def test_adopt_by_export(self):
+        """Export, then apply the export with an owner: every exported
+        rrset gets the mark (the SOA is not exported; the apex NS, a
+        protected record, stays unmarked); prune then removes what the file
+        drops."""
+        z = self.zone()
+        self.fresh_zone(z, [a("a." + z, "192.0.2.1"),
+                            a("b." + z, "192.0.2.2")])
+        target = self.desired([z], [], settings={"owner": "ops"},
+                              name="target.yaml")
+        run = self.trueup("export", target)
+        exported = os.path.join(self.tmp.name, "adopt-export.yaml")
+        with open(exported, "w") as f:
+            f.write(run.stdout)
+        rep = self.trueup("apply", "--change-protected", target,
+                          exported).report
+        self.assertEqual(rep["updated"], 3)   # a, b and the apex NS
+        for name in ("a." + z, "b." + z, z):
+            rtype = "NS" if name == z else "A"
+            self.assertEqual(self.comments(z, name, rtype),
+                             [("trueup", MARK + "ops")])
+        rep = self.trueup("plan", "--prune", target).report
+        self.assertEqual(sorted(r["key"] for r in rep["results"]),
+                         ["a.%s|A" % z, "b.%s|A" % z])
+        # the apex NS carries the mark but is protected: left alone
+        self.assertEqual([r["key"] for r in rep["left_alone"]], [z + "|NS"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
