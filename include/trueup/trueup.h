@@ -10,13 +10,26 @@
  * Ownership: every tu_*_load / tu_run result is owned by the caller and
  * released with the matching tu_*_free. Values returned by accessors
  * (tu_report_json) are borrowed: they live as long as the object they came
- * from. Every function that can fail takes a tu_error * (which may be NULL)
- * and fills it with a message that says what is wrong, where (file:line) and,
- * where it can, what to do, and with the kind of failure (tu_error_code) for
- * a program to branch on.
+ * from. Arguments are only read during the call and not kept, unless a
+ * function says otherwise. Every function that can fail takes a tu_error *
+ * (which may be NULL) and fills it with a message that says what is wrong,
+ * where (file:line) and, where it can, what to do, and with the kind of
+ * failure (tu_error_code) for a program to branch on.
  *
- * The library keeps no global mutable state. Call curl_global_init() once
- * in the program before using it from several threads (the CLI does).
+ * Threads: the library keeps no global mutable state and starts no thread;
+ * callbacks run in the thread that called into it. Each function says
+ * which of these holds:
+ *   "any thread"  it may run in any number of threads at once;
+ *   "reads X"     it only reads X: other readers of X may run at the same
+ *                 time, in other threads, but nothing that changes or
+ *                 frees X;
+ *   "changes X"   no other call on the same X may run at the same time.
+ * Different objects are independent: each thread may load, run and free
+ * its own. libcurl needs curl_global_init() once before threads use it,
+ * unless it is 7.84 or later and built thread-safe (`curl -V` lists
+ * "threadsafe", as Debian 12's does): then it initialises itself safely on
+ * first use. Calling it at the start of main(), as the CLI does, is right
+ * either way. docs/library.md says more.
  */
 #ifndef TRUEUP_TRUEUP_H
 #define TRUEUP_TRUEUP_H
@@ -41,7 +54,8 @@ extern "C" {
 
 #define TU_VERSION "0.1.0"
 
-/* The library's version, TU_VERSION of the build that was linked. */
+/* The library's version, TU_VERSION of the build that was linked. A
+ * static string. Threads: any thread. */
 TU_API const char *tu_version(void);
 
 /* ---- errors ------------------------------------------------------------ */
@@ -61,7 +75,7 @@ typedef enum tu_error_code {
                              not answer, refused, or answered something that
                              is not the records the target describes */
     TU_ERR_THRESHOLD,     /* apply refused: the plan crosses a safety
-                             threshold (settings.max_*; options.force) */
+                             threshold (settings.max_updates, max_deletes) */
     TU_ERR_CANCELLED,     /* options.cancel was set before anything was
                              pushed */
     TU_ERR_NOMEM,         /* out of memory */
@@ -69,6 +83,9 @@ typedef enum tu_error_code {
                              or failed; not the input's fault */
 } tu_error_code;
 
+/* Filled by a failing call; on success a call that takes one sets code
+ * TU_OK and an empty message. Owned by the caller (usually on the stack:
+ * `tu_error err = {0};`); one tu_error per thread. */
 typedef struct tu_error {
     /* One line, for example
      *   "zone.yaml:12:5: records[3]: unknown key 'tll' (did you mean 'ttl'?)"
@@ -80,7 +97,7 @@ typedef struct tu_error {
 
 /* A stable lower-case name for an error kind: "ok", "bad_input", "io",
  * "fetch", "threshold", "cancelled", "nomem", "internal"; "unknown" for a
- * value that is none of them. A static string; thread-safe. */
+ * value that is none of them. A static string. Threads: any thread. */
 TU_API const char *tu_error_code_name(tu_error_code code);
 
 /* ---- desired state ----------------------------------------------------- */
@@ -92,7 +109,10 @@ typedef struct tu_desired tu_desired;
  * The target may come from one file and records from many; a key given twice
  * with different values is an error naming both places. Secrets named by
  * `*_env` keys are read from the environment here.
- * Returns NULL on any error, with `error` filled; nothing is half-loaded. */
+ * Returns NULL on any error, with `error` filled; nothing is half-loaded.
+ * Ownership: the result is the caller's (tu_desired_free); the paths are
+ * not kept. Threads: any thread (it reads the environment: not while
+ * another thread calls setenv). */
 TU_API tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
                                    tu_error *error);
 
@@ -100,7 +120,9 @@ TU_API tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
  * shape ({target, settings, defaults, records}), as an embedding program
  * receives it (the Ansible module's inline arguments). `name` stands for
  * the file in messages ("module arguments"); there are no line numbers.
- * The value is only read: the caller keeps it. */
+ * Ownership: `document` is only read and stays the caller's (the result
+ * holds copies); the result is the caller's (tu_desired_free). Threads:
+ * any thread, reads `document`; as tu_desired_load for the environment. */
 TU_API tu_desired *tu_desired_load_json(const json_t *document,
                                         const char *name, tu_error *error);
 
@@ -108,7 +130,8 @@ TU_API tu_desired *tu_desired_load_json(const json_t *document,
  * matching all of `match` gets the fields of `set`. Each string is
  * "FIELD=VALUE", the value typed as a YAML scalar ("ttl=600" is the number
  * 600); a match value holding * ? or [ is a shell-style pattern. Applied
- * at tu_run. 0, or -1 with `error` filled. */
+ * at tu_run. 0, or -1 with `error` filled (and `desired` unchanged).
+ * Ownership: the strings are copied. Threads: changes `desired`. */
 TU_API int tu_desired_add_bulk(tu_desired *desired,
                                const char *const *match, size_t nmatch,
                                const char *const *set, size_t nset,
@@ -118,12 +141,16 @@ TU_API int tu_desired_add_bulk(tu_desired *desired,
  * (a token, a password, a header value; also derived forms such as the
  * Basic credentials), or NULL past the last. For an embedding program
  * that writes output of its own and must keep it free of secrets; texts
- * libtrueup writes are scrubbed of them already. Borrowed. */
+ * libtrueup writes are scrubbed of them already. Ownership: borrowed,
+ * valid until tu_desired_free. Threads: reads `desired`. */
 TU_API const char *tu_desired_secret(const tu_desired *desired, size_t index);
 
-/* The number of desired records loaded (absent ones included). */
+/* The number of desired records loaded (absent ones included).
+ * Threads: reads `desired`. */
 TU_API size_t tu_desired_record_count(const tu_desired *desired);
 
+/* Free a desired state and everything borrowed from it; NULL is ignored.
+ * Threads: changes `desired` (no run of it may be under way). */
 TU_API void tu_desired_free(tu_desired *desired);
 
 /* ---- running ----------------------------------------------------------- */
@@ -135,7 +162,8 @@ typedef enum tu_mode {
 
 /* Progress of a run, for a terminal display. `phase` is "fetch" or "apply";
  * `done` of `total` requests have finished (total may grow while fetching
- * pages). Called from the thread that called tu_run. */
+ * pages). Called from the thread that called tu_run, during tu_run; the
+ * struct is borrowed for the call. */
 typedef struct tu_progress {
     const char *phase;
     size_t done;
@@ -156,7 +184,8 @@ typedef struct tu_options {
                                   deleted, whatever the options */
     tu_progress_fn progress;   /* NULL: no progress reports */
     void *progress_data;
-    /* NULL, or a flag that a signal handler may set: once it is nonzero,
+    /* NULL, or a flag that a signal handler (or another thread) may set:
+     * it is only polled, never written, by the library. Once it is nonzero,
      * no new request starts, those in flight get a few seconds to finish,
      * and tu_run still reports what happened to every record (unsent
      * changes failed as "cancelled before it was sent"), so that a re-run
@@ -165,7 +194,8 @@ typedef struct tu_options {
     volatile sig_atomic_t *cancel;
 } tu_options;
 
-/* Fill `options` with the defaults: plan mode, everything as the file says. */
+/* Fill `options` with the defaults: plan mode, everything as the file says.
+ * Threads: any thread (changes `options`). */
 TU_API void tu_options_init(tu_options *options);
 
 /* The outcome of a run. */
@@ -174,7 +204,12 @@ typedef struct tu_report tu_report;
 /* Fetch the live records, plan, and in apply mode push what differs.
  * Returns NULL when the run could not proceed (the live state could not be
  * fetched, or the plan is invalid): `error` says why and nothing was pushed.
- * Otherwise returns a report, whose records may individually have failed. */
+ * Otherwise returns a report, whose records may individually have failed.
+ * Blocks until the run is over. Ownership: the report is the caller's
+ * (tu_report_free) and borrows nothing from `desired` or `options`.
+ * Threads: reads `desired` and `options`: several threads may run the
+ * same desired state at once, each with its own error (and cancel flag,
+ * if each is to be cancelled alone). */
 TU_API tu_report *tu_run(const tu_desired *desired, const tu_options *options,
                          tu_error *error);
 
@@ -182,8 +217,8 @@ TU_API tu_report *tu_run(const tu_desired *desired, const tu_options *options,
  * (a `records` list, docs/desired-state.md), so that an existing API or
  * zone can be adopted: planning the target with the exported records shows
  * no changes. Returns malloc'd text (free it), or NULL with `error` filled
- * when the records could not be fetched. Only the options' concurrency and
- * progress are used. */
+ * when the records could not be fetched. Only the options' concurrency,
+ * progress and cancel are used. Blocks until done. Threads: as tu_run. */
 TU_API char *tu_export(const tu_desired *desired, const tu_options *options,
                        tu_error *error);
 
@@ -198,15 +233,21 @@ typedef struct tu_counts {
     size_t requests;   /* HTTP requests sent, retries and fetches included */
 } tu_counts;
 
+/* Fill `counts` from the report. Threads: reads `report`. */
 TU_API void tu_report_counts(const tu_report *report, tu_counts *counts);
 
-/* True when anything changed (apply) or would change (plan). */
+/* True when anything changed (apply) or would change (plan).
+ * Threads: reads `report`. */
 TU_API int tu_report_changed(const tu_report *report);
 
-/* The report as a JSON object (docs/report.md). Borrowed: valid until
- * tu_report_free. */
+/* The report as a JSON object (docs/report.md). Ownership: borrowed,
+ * valid until tu_report_free; json_incref it to keep it longer, json_deep_copy
+ * it to change it. Threads: reads `report` (jansson's reference counts are
+ * atomic, its reads take no lock). */
 TU_API const json_t *tu_report_json(const tu_report *report);
 
+/* Free a report and its JSON (unless incref'd); NULL is ignored.
+ * Threads: changes `report`. */
 TU_API void tu_report_free(tu_report *report);
 
 #ifdef __cplusplus

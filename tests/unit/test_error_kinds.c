@@ -10,6 +10,9 @@
  * a small HTTP server on a loopback port, in a thread of this test, answers
  * every request with one fixed response. Out of memory and internal
  * failures have no path a test can take without faking malloc or libcurl.
+ *
+ * With that server at hand it also checks trueup.h's promise about
+ * threads: several threads may run one desired state at once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -322,6 +325,68 @@ static void test_threshold(void **state)
     server_stop(&s);
 }
 
+/* trueup.h: "several threads may run the same desired state at once".
+ * Four threads plan one tu_desired at the same time, twice each; every
+ * report is right. (The ASan build runs this too.) */
+typedef struct plan_thread {
+    const tu_desired *desired;
+    tu_counts counts[2];
+    tu_error_code code;
+} plan_thread;
+
+static void *plan_twice(void *data)
+{
+    plan_thread *t = data;
+    tu_error err = {0};
+    tu_options o;
+
+    tu_options_init(&o);
+    for (int i = 0; i < 2; i++) {
+        tu_report *rep = tu_run(t->desired, &o, &err);
+        t->code = err.code;
+        if (!rep)
+            return NULL;
+        tu_report_counts(rep, &t->counts[i]);
+        tu_report_free(rep);
+    }
+    return NULL;
+}
+
+static void test_threads_share_a_desired_state(void **state)
+{
+    plan_thread threads[4];
+    pthread_t ids[4];
+    tu_desired *d;
+    server s;
+    (void)state;
+
+    server_start(&s, "[{\"name\": \"a\", \"type\": \"A\", \"ttl\": 60},"
+                     " {\"name\": \"b\", \"type\": \"A\", \"ttl\": 60}]");
+    d = load_target(s.port, "", "records:\n"
+                    "  - {name: a, type: A, ttl: 60}\n"
+                    "  - {name: b, type: A, ttl: 300}\n"
+                    "  - {name: c, type: A, ttl: 60}\n");
+    for (int i = 0; i < 4; i++) {
+        memset(&threads[i], 0, sizeof threads[i]);
+        threads[i].desired = d;
+        threads[i].code = TU_ERR_INTERNAL;
+        assert_int_equal(pthread_create(&ids[i], NULL, plan_twice,
+                                        &threads[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(ids[i], NULL), 0);
+        assert_int_equal(threads[i].code, TU_OK);
+        for (int r = 0; r < 2; r++) {
+            assert_int_equal(threads[i].counts[r].total, 3);
+            assert_int_equal(threads[i].counts[r].skipped, 1);
+            assert_int_equal(threads[i].counts[r].updated, 1);
+            assert_int_equal(threads[i].counts[r].created, 1);
+        }
+    }
+    tu_desired_free(d);
+    server_stop(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_fetch),
         cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_threads_share_a_desired_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
