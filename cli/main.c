@@ -81,6 +81,9 @@ static void print_warnings(const tu_cli_args *args, const tu_report *report)
     }
 }
 
+/* The library's messages about a bulk rule name the CLI's options. */
+static const tu_bulk_names bulk_options = {"--match", "--set"};
+
 static int run(const tu_cli_args *args)
 {
     tu_error err = {0};
@@ -93,7 +96,7 @@ static int run(const tu_cli_args *args)
     desired = tu_desired_load(args->files, args->nfiles, &err);
     if (desired && (args->nmatch || args->nset) &&
         tu_desired_add_bulk(desired, args->match, args->nmatch, args->set,
-                            args->nset, &err) != 0) {
+                            args->nset, &bulk_options, &err) != 0) {
         tu_desired_free(desired);
         desired = NULL;
     }

@@ -207,10 +207,11 @@ tu_exec *tu_desired_exec(const tu_desired *d, const tu_options *o,
 
 int tu_desired_add_bulk(tu_desired *d, const char *const *match,
                         size_t nmatch, const char *const *set, size_t nset,
-                        tu_error *err)
+                        const tu_bulk_names *names, tu_error *err)
 {
     tu_error_clear(err);
-    return tu_bulk_add_args(&d->doc.bulk, match, nmatch, set, nset, err);
+    return tu_bulk_add_args(&d->doc.bulk, match, nmatch, set, nset, names,
+                            err);
 }
 
 /* The desired records of this run: the loaded ones, with the bulk rules

@@ -173,6 +173,9 @@ static PyObject *mod_load_json(PyObject *module, PyObject *args)
     return desired_wrap(desired, &err);
 }
 
+/* The library's messages about a bulk rule name the keyword arguments. */
+static const tu_bulk_names bulk_names = {"match", "set"};
+
 static PyObject *desired_add_bulk(PyObject *self, PyObject *args)
 {
     tu_desired *desired = ((DesiredObject *)self)->desired;
@@ -188,7 +191,7 @@ static PyObject *desired_add_bulk(PyObject *self, PyObject *args)
     if ((match = utf8_array(match_list, &nmatch)) &&
         (set = utf8_array(set_list, &nset)))
         rc = tu_desired_add_bulk(desired, match, (size_t)nmatch, set,
-                                 (size_t)nset, &err);
+                                 (size_t)nset, &bulk_names, &err);
     PyMem_Free(match);
     PyMem_Free(set);
     if (rc != 0)

@@ -104,35 +104,57 @@ int tu_bulk_add_item(tu_bulk *bulk, const json_t *item, tu_srcpos pos,
                     json_incref((json_t *)set), pos, strdup(where), err);
 }
 
-/* A command-line value: a YAML flow list or mapping when it starts with
- * '[' or '{' (records=[a, b]), else a scalar typed by the core schema. */
-static json_t *flow_or_scalar(const char *text, const char *option,
+/* How messages name a rule given by a program and its two lists: as its
+ * front end calls them ("--match"), or as settings ("bulk rule: match"). */
+typedef struct bulk_words {
+    const char *prefix;    /* "" or "bulk rule: " */
+    const char *match;
+    const char *set;
+} bulk_words;
+
+static bulk_words words_for(const tu_bulk_names *names)
+{
+    bulk_words w = {"bulk rule: ", "match", "set"};
+    if (names && names->match && names->set) {
+        w.prefix = "";
+        w.match = names->match;
+        w.set = names->set;
+    }
+    return w;
+}
+
+/* A value given by a program: a YAML flow list or mapping when it starts
+ * with '[' or '{' (records=[a, b]), else a scalar typed by the core
+ * schema. `list` names it in messages. */
+static json_t *flow_or_scalar(const char *text, const char *list,
                               tu_error *err)
 {
     if (*text == '[' || *text == '{')
-        return tu_yaml_load_string(text, strlen(text), option, NULL, err);
-    return tu_yaml_scalar(text, strlen(text), option, err);
+        return tu_yaml_load_string(text, strlen(text), list, NULL, err);
+    return tu_yaml_scalar(text, strlen(text), list, err);
 }
 
-/* "field=value" into obj; the value typed as YAML. */
-static int add_assignment(json_t *obj, const char *arg, const char *option,
-                          tu_error *err)
+/* "field=value" into obj (the rule's set list when is_set); the value
+ * typed as YAML. */
+static int add_assignment(json_t *obj, const char *arg, int is_set,
+                          const bulk_words *w, tu_error *err)
 {
-    const char *eq = strchr(arg, '=');
+    const char *eq = strchr(arg, '='), *list = is_set ? w->set : w->match;
     json_t *value;
     char *field;
 
     if (!eq || eq == arg) {
         tu_error_set(err, TU_ERR_BAD_INPUT,
-                     "%s '%s': expected FIELD=VALUE, as in %s", option,
-                     arg, strcmp(option, "--set") == 0 ? "ttl=600" : "type=A");
+                     "%s%s '%s': expected FIELD=VALUE, as in %s", w->prefix,
+                     list, arg, is_set ? "ttl=600" : "type=A");
         return -1;
     }
-    value = flow_or_scalar(eq + 1, option, err);
-    if (value && json_is_null(value) && strcmp(option, "--set") == 0) {
+    value = flow_or_scalar(eq + 1, list, err);
+    if (value && json_is_null(value) && is_set) {
+        json_decref(value);
         tu_error_set(err, TU_ERR_BAD_INPUT,
-                     "--set '%s': null cannot be set in bulk; name the "
-                     "field's value", arg);
+                     "%s%s '%s': null cannot be set in bulk; name the "
+                     "field's value", w->prefix, list, arg);
         return -1;
     }
     field = strndup(arg, (size_t)(eq - arg));
@@ -146,30 +168,48 @@ static int add_assignment(json_t *obj, const char *arg, const char *option,
     return 0;
 }
 
-int tu_bulk_add_args(tu_bulk *bulk, const char *const *match, size_t nmatch,
-                     const char *const *set, size_t nset, tu_error *err)
+/* A rule needs both lists. 0, or -1 with err set. */
+static int check_both_lists(size_t nmatch, size_t nset, const bulk_words *w,
+                            tu_error *err)
 {
+    if (nmatch && nset)
+        return 0;
+    if (nmatch)
+        tu_error_set(err, TU_ERR_BAD_INPUT, "%s%s needs at least one %s "
+                     "FIELD=VALUE", w->prefix, w->match, w->set);
+    else
+        tu_error_set(err, TU_ERR_BAD_INPUT, "%s%s needs at least one %s "
+                     "FIELD=VALUE (to select every record: %s 'name=*')",
+                     w->prefix, w->set, w->match, w->match);
+    return -1;
+}
+
+int tu_bulk_add_args(tu_bulk *bulk, const char *const *match, size_t nmatch,
+                     const char *const *set, size_t nset,
+                     const tu_bulk_names *names, tu_error *err)
+{
+    bulk_words w = words_for(names);
     json_t *m = json_object(), *s = json_object();
     tu_srcpos none = {NULL, 0, 0};
+    char where[256];
 
     if (!m || !s)
         goto fail_oom;
-    if (nmatch == 0 || nset == 0) {
-        tu_error_set(err, TU_ERR_BAD_INPUT,
-                     nmatch ? "--match needs at least one --set FIELD="
-                     "VALUE" : "--set needs at least one --match FIELD=VALUE"
-                     " (to select every record: --match 'name=*')");
+    if (check_both_lists(nmatch, nset, &w, err) != 0)
         goto fail;
-    }
     for (size_t i = 0; i < nmatch; i++) {
-        if (add_assignment(m, match[i], "--match", err) != 0)
+        if (add_assignment(m, match[i], 0, &w, err) != 0)
             goto fail;
     }
     for (size_t i = 0; i < nset; i++) {
-        if (add_assignment(s, set[i], "--set", err) != 0)
+        if (add_assignment(s, set[i], 1, &w, err) != 0)
             goto fail;
     }
-    return add_rule(bulk, m, s, none, strdup("--match/--set"), err);
+    if (*w.prefix)
+        snprintf(where, sizeof where, "bulk rule (%s/%s)", w.match, w.set);
+    else
+        snprintf(where, sizeof where, "%s/%s", w.match, w.set);
+    return add_rule(bulk, m, s, none, strdup(where), err);
 fail_oom:
     tu_error_set(err, TU_ERR_NOMEM, "out of memory");
 fail:

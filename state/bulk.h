@@ -8,8 +8,8 @@
  * a glob character (* ? [) matches strings shell-style (fnmatch), a list
  * any of its items, any other value by equality (numbers by value): the
  * matcher of state/rules.h. Rules come from the file's `bulk`
- * list and from the command line (--match/--set); the engine applies them
- * to the live records (engine/bulk.c).
+ * list and from programs (tu_desired_add_bulk: the CLI's --match/--set);
+ * the engine applies them to the live records (engine/bulk.c).
  */
 #ifndef TU_STATE_BULK_H
 #define TU_STATE_BULK_H
@@ -22,8 +22,9 @@
 typedef struct tu_bulk_rule {
     json_t *match;     /* owned reference: field -> value or glob */
     json_t *set;       /* owned reference: field -> value */
-    tu_srcpos pos;     /* where it was written; file NULL: command line */
-    char *where;       /* owned: "bulk[0]" or "--match/--set" */
+    tu_srcpos pos;     /* where it was written; file NULL: from a program */
+    char *where;       /* owned: "bulk[0]", or as tu_bulk_add_args names
+                          it: "--match/--set", "bulk rule (match/set)" */
 } tu_bulk_rule;
 
 typedef struct tu_bulk {
@@ -39,10 +40,12 @@ void tu_bulk_free(tu_bulk *bulk);
 int tu_bulk_add_item(tu_bulk *bulk, const json_t *item, tu_srcpos pos,
                      size_t index, const tu_srcmap *map, tu_error *err);
 
-/* Add a rule from the command line: "field=value" strings, values typed as
- * YAML scalars. 0, or -1 with err set. */
+/* Add a rule a program gives (tu_desired_add_bulk): "field=value" strings,
+ * values typed as YAML scalars; messages name the lists as `names` says
+ * (NULL: "bulk rule: match", "bulk rule: set"). 0, or -1 with err set. */
 int tu_bulk_add_args(tu_bulk *bulk, const char *const *match, size_t nmatch,
-                     const char *const *set, size_t nset, tu_error *err);
+                     const char *const *set, size_t nset,
+                     const tu_bulk_names *names, tu_error *err);
 
 /* 1 when `rule` matches the record `fields`. */
 int tu_bulk_matches(const tu_bulk_rule *rule, const json_t *fields);

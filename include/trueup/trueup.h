@@ -126,16 +126,26 @@ TU_API tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
 TU_API tu_desired *tu_desired_load_json(const json_t *document,
                                         const char *name, tu_error *error);
 
+/* What a front end calls the two lists of a bulk rule it passes to
+ * tu_desired_add_bulk, for the library's messages about them: the CLI's
+ * "--match" and "--set", Python's "match" and "set". */
+typedef struct tu_bulk_names {
+    const char *match;
+    const char *set;
+} tu_bulk_names;
+
 /* Add a bulk rule, as the file's `bulk` list holds them: every live record
  * matching all of `match` gets the fields of `set`. Each string is
  * "FIELD=VALUE", the value typed as a YAML scalar ("ttl=600" is the number
  * 600); a match value holding * ? or [ is a shell-style pattern. Applied
  * at tu_run. 0, or -1 with `error` filled (and `desired` unchanged).
+ * Messages name the lists with `names` ("--set 'ttl=': null cannot be set
+ * in bulk"), or when it is NULL as settings ("bulk rule: set 'ttl=': ...").
  * Ownership: the strings are copied. Threads: changes `desired`. */
 TU_API int tu_desired_add_bulk(tu_desired *desired,
                                const char *const *match, size_t nmatch,
                                const char *const *set, size_t nset,
-                               tu_error *error);
+                               const tu_bulk_names *names, tu_error *error);
 
 /* The index-th secret value read from the environment for the target
  * (a token, a password, a header value; also derived forms such as the

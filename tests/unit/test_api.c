@@ -157,6 +157,46 @@ static void test_desired_secret(void **state)
     free(path);
 }
 
+/* tu_desired_add_bulk words its messages with the caller's names for the
+ * two lists, or names them as settings: the library never speaks of the
+ * CLI's flags on its own. */
+static void test_bulk_messages(void **state)
+{
+    static const tu_bulk_names cli = {"--match", "--set"};
+    char *target = write_temp(target_yaml);
+    const char *paths[] = {target};
+    const char *no_eq[] = {"type"}, *ok[] = {"type=A"}, *null[] = {"ttl="};
+    tu_error err = {0};
+    tu_desired *d = tu_desired_load(paths, 1, &err);
+    (void)state;
+
+    assert_non_null(d);
+    assert_int_equal(tu_desired_add_bulk(d, no_eq, 1, ok, 1, NULL, &err), -1);
+    assert_string_equal(err.message, "bulk rule: match 'type': expected "
+                        "FIELD=VALUE, as in type=A");
+    assert_int_equal(tu_desired_add_bulk(d, no_eq, 1, ok, 1, &cli, &err), -1);
+    assert_string_equal(err.message, "--match 'type': expected FIELD=VALUE, "
+                        "as in type=A");
+    assert_int_equal(tu_desired_add_bulk(d, ok, 1, null, 1, NULL, &err), -1);
+    assert_string_equal(err.message, "bulk rule: set 'ttl=': null cannot be "
+                        "set in bulk; name the field's value");
+    assert_int_equal(tu_desired_add_bulk(d, NULL, 0, ok, 1, NULL, &err), -1);
+    assert_string_equal(err.message, "bulk rule: set needs at least one match "
+                        "FIELD=VALUE (to select every record: match 'name=*')");
+    assert_int_equal(tu_desired_add_bulk(d, NULL, 0, ok, 1, &cli, &err), -1);
+    assert_string_equal(err.message, "--set needs at least one --match "
+                        "FIELD=VALUE (to select every record: --match "
+                        "'name=*')");
+    assert_int_equal(tu_desired_add_bulk(d, ok, 1, NULL, 0, &cli, &err), -1);
+    assert_string_equal(err.message, "--match needs at least one --set "
+                        "FIELD=VALUE");
+    assert_int_equal(tu_desired_add_bulk(d, ok, 1, ok, 1, NULL, &err), 0);
+    assert_int_equal(err.code, TU_OK);
+    tu_desired_free(d);
+    unlink(target);
+    free(target);
+}
+
 static void test_run_cannot_reach_api(void **state)
 {
     char *target = write_temp(target_yaml);
@@ -187,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_desired_load_errors),
         cmocka_unit_test(test_desired_load_json),
         cmocka_unit_test(test_desired_secret),
+        cmocka_unit_test(test_bulk_messages),
         cmocka_unit_test(test_run_cannot_reach_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

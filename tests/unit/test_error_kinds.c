@@ -219,11 +219,11 @@ static void test_bad_input(void **state)
     assert_non_null(strstr(err.message, "no target"));
     /* a bulk rule */
     d = load_target(1, "", "");
-    assert_int_equal(tu_desired_add_bulk(d, bad_bulk, 1, set, 1, &err), -1);
+    assert_int_equal(tu_desired_add_bulk(d, bad_bulk, 1, set, 1, NULL, &err), -1);
     assert_int_equal(err.code, TU_ERR_BAD_INPUT);
-    assert_int_equal(tu_desired_add_bulk(d, NULL, 0, set, 1, &err), -1);
+    assert_int_equal(tu_desired_add_bulk(d, NULL, 0, set, 1, NULL, &err), -1);
     assert_int_equal(err.code, TU_ERR_BAD_INPUT);
-    assert_int_equal(tu_desired_add_bulk(d, match, 1, set, 1, &err), 0);
+    assert_int_equal(tu_desired_add_bulk(d, match, 1, set, 1, NULL, &err), 0);
     assert_int_equal(err.code, TU_OK);
     tu_desired_free(d);
     /* a document given as JSON */
