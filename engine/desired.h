@@ -1,5 +1,5 @@
 /* desired.h -- the inside of a tu_desired, shared by the engine's public
- * entry points (run.c: tu_run; export.c: tu_export).
+ * entry points (run.c, export.c) and the job (job.c).
  *
  * A tu_desired holds everything that comes from the files: the merged
  * document (settings, bulk rules), the parsed target (provider, URL,
@@ -24,5 +24,10 @@ struct tu_desired {
  * *concurrency receives the concurrency chosen. NULL with err set. */
 tu_exec *tu_desired_exec(const tu_desired *desired, const tu_options *options,
                          long *concurrency, tu_error *err);
+
+/* The provider's normalize() for a desired record's fields, as the
+ * tu_doc_records and tu_bulk_apply callbacks take it; data: the tu_target. */
+int tu_desired_normalize(json_t *fields, tu_srcpos pos, void *data,
+                         tu_error *err);
 
 #endif

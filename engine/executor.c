@@ -1103,6 +1103,33 @@ int tu_exec_drive(tu_exec *exec, long timeout_ms)
     return 0;
 }
 
+void tu_exec_watch(tu_exec *exec, tu_exec_watch_fn watch, void *data)
+{
+    tu_exec_ev_set_watch(&exec->ev, watch, data);
+}
+
+/* A drive without the wait: one ready socket (fd >= 0), and the timer. */
+static int drive_ready(tu_exec *exec, int fd, int events)
+{
+    settle(exec);
+    if ((fd >= 0 && tu_exec_ev_socket(&exec->ev, fd, events) < 0) ||
+        tu_exec_ev_timer(&exec->ev) < 0)
+        return -1;
+    read_finished_transfers(exec);
+    settle(exec);
+    return 0;
+}
+
+int tu_exec_socket_ready(tu_exec *exec, int fd, int events)
+{
+    return drive_ready(exec, fd < 0 ? -1 : fd, events);
+}
+
+int tu_exec_timer(tu_exec *exec)
+{
+    return drive_ready(exec, -1, 0);
+}
+
 int tu_exec_run(tu_exec *exec)
 {
     while (exec->pending > 0)
@@ -1418,6 +1445,7 @@ void tu_exec_free(tu_exec *exec)
 
     if (!exec)
         return;
+    tu_exec_ev_detach(&exec->ev);  /* before any socket is closed */
     free_transfers(exec);
     if (exec->multi)
         curl_multi_cleanup(exec->multi);

@@ -15,6 +15,8 @@
  * handles them, and returns, so that a caller with its own event loop can
  * poll tu_exec_fd() and call tu_exec_drive(exec, 0) when it is readable or
  * when tu_exec_timeout_ms() has passed. tu_exec_run() is the blocking loop.
+ * Or a caller's loop watches libcurl's sockets itself (tu_exec_watch) and
+ * calls tu_exec_socket_ready and tu_exec_timer (the non-blocking face).
  *
  * Retries: connection-level failures and HTTP 408/429/500/502/503/504 are
  * retried up to max_attempts tries in all, after a full-jitter exponential
@@ -42,6 +44,7 @@
 #define TU_ENGINE_EXECUTOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <curl/curl.h>
 #include "trueup/trueup.h"
 
@@ -115,6 +118,10 @@ typedef struct tu_exec_config {
     int insecure;                /* do not verify the server's certificate */
 } tu_exec_config;
 
+/* The executor's monotonic clock, in ns and in ms. Thread-safe. */
+int64_t tu_exec_now_ns(void);
+long long tu_exec_now_ms(void);
+
 /* Defaults: concurrency 16, timeout 30 s, connect 10 s, 4 attempts,
  * backoff 200 ms doubling up to 10 s, bodies up to 256 MiB, no rate limit,
  * fixed concurrency, no deadline, a cancel grace of 5 s, TLS verified
@@ -138,6 +145,38 @@ int tu_exec_drive(tu_exec *exec, long timeout_ms);
 
 /* Drive until nothing is pending. Returns 0 or -1. */
 int tu_exec_run(tu_exec *exec);
+
+/* ---- driven by a caller's event loop -------------------------------- */
+
+/* What a watch function is asked to watch a socket for (0: stop watching
+ * it), and what tu_exec_socket_ready is told happened: the same values as
+ * trueup.h's TU_WATCH_* and TU_EVENT_*. */
+#define TU_EXEC_WATCH_READ 1
+#define TU_EXEC_WATCH_WRITE 2
+#define TU_EXEC_EVENT_READ 1
+#define TU_EXEC_EVENT_WRITE 2
+#define TU_EXEC_EVENT_ERROR 4
+
+/* Watch fd for `what` (TU_EXEC_WATCH_* bits), or stop (what == 0).
+ * 0, or -1 when it cannot: libcurl then fails every transfer in flight
+ * and the next tu_exec_socket_ready or tu_exec_timer returns -1. */
+typedef int (*tu_exec_watch_fn)(int fd, int what, void *data);
+
+/* Let a caller's event loop watch the sockets: from now on `watch` is told
+ * of every change of libcurl's interest in a socket, and the executor's
+ * own epoll set (tu_exec_fd) is gone. Call before the first drive. The
+ * caller then calls tu_exec_socket_ready for a ready socket and
+ * tu_exec_timer when tu_exec_timeout_ms() has passed, instead of
+ * tu_exec_drive; tu_exec_free unwatches every socket still watched. */
+void tu_exec_watch(tu_exec *exec, tu_exec_watch_fn watch, void *data);
+
+/* A watched socket is ready (TU_EXEC_EVENT_* bits): what tu_exec_drive
+ * does, without waiting. 0, or -1 on an unrecoverable multi error. */
+int tu_exec_socket_ready(tu_exec *exec, int fd, int events);
+
+/* The time tu_exec_timeout_ms gave has come: what tu_exec_drive(exec, 0)
+ * does. 0, or -1 on an unrecoverable multi error. */
+int tu_exec_timer(tu_exec *exec);
 
 /* Stop the run: nothing is sent from now on, for good. Call it from the
  * thread that drives (a signal handler should only set a flag; see

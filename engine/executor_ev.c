@@ -1,9 +1,13 @@
 /* executor_ev.c -- the executor's event backend (see executor_ev.h).
  *
  * libcurl's socket callback (on_socket) tells us which sockets to watch
- * and for what; we mirror that in an epoll set of our own: ADD on a new
- * socket (marked with curl_multi_assign, so that socketp is non-NULL the
- * next time), MOD on a change, DEL on CURL_POLL_REMOVE. libcurl's timer
+ * and for what. By default we mirror that in an epoll set of our own: ADD
+ * on a new socket (marked with curl_multi_assign, so that socketp is
+ * non-NULL the next time), MOD on a change, DEL on CURL_POLL_REMOVE. With
+ * a watch function, each change goes to it instead, and the sockets it
+ * watches are kept in an array (socketp: the index + 1; a removal moves
+ * the last one into the hole), so that tu_exec_ev_detach can unwatch them
+ * all in O(n) and each change costs O(1). libcurl's timer
  * callback (on_timer) only records when libcurl wants to be called again;
  * tu_exec_ev_timer() calls curl_multi_socket_action(CURL_SOCKET_TIMEOUT)
  * once that time has come, from the executor's drive, never from inside
@@ -17,6 +21,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -39,14 +44,12 @@ static uint32_t epoll_interest(int what)
 /* Mirror libcurl's interest in a socket in the epoll set. socketp is
  * non-NULL once the socket is in the set; ADD and MOD fall back on each
  * other in case libcurl and the kernel disagree (a reused fd number). */
-static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
-                     void *socketp)
+static int epoll_socket(tu_exec_ev *ev, curl_socket_t s, int what,
+                        void *socketp)
 {
-    tu_exec_ev *ev = userp;
     struct epoll_event event;
     int op;
 
-    (void)easy;
     if (what == CURL_POLL_REMOVE) {
         epoll_ctl(ev->epfd, EPOLL_CTL_DEL, s, NULL);
         return 0;
@@ -64,6 +67,74 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
     if (!socketp)
         curl_multi_assign(ev->multi, s, ev);
     return 0;
+}
+
+static int watch_interest(int what)
+{
+    int bits = 0;
+
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        bits |= TU_EXEC_WATCH_READ;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        bits |= TU_EXEC_WATCH_WRITE;
+    return bits;
+}
+
+/* Add a socket to the watched array; its socketp is its index + 1. */
+static int remember_watched(tu_exec_ev *ev, curl_socket_t s)
+{
+    if (ev->nwatched == ev->watched_cap) {
+        size_t cap = ev->watched_cap ? ev->watched_cap * 2 : 16;
+        int *more = realloc(ev->watched, cap * sizeof *more);
+        if (!more)
+            return -1;
+        ev->watched = more;
+        ev->watched_cap = cap;
+    }
+    ev->watched[ev->nwatched++] = s;
+    curl_multi_assign(ev->multi, s, (void *)(uintptr_t)ev->nwatched);
+    return 0;
+}
+
+/* Take the socket at `index` out: the last one moves into its place. */
+static void forget_watched(tu_exec_ev *ev, size_t index)
+{
+    int last = ev->watched[--ev->nwatched];
+
+    if (index < ev->nwatched) {
+        ev->watched[index] = last;
+        curl_multi_assign(ev->multi, last, (void *)(uintptr_t)(index + 1));
+    }
+}
+
+/* Pass libcurl's interest in a socket on to the watch function. */
+static int watch_socket(tu_exec_ev *ev, curl_socket_t s, int what,
+                        void *socketp)
+{
+    size_t at = (size_t)(uintptr_t)socketp;
+
+    if (ev->detached)
+        return 0;
+    if (what == CURL_POLL_REMOVE) {
+        if (at)
+            forget_watched(ev, at - 1);
+        ev->watch(s, 0, ev->watch_data);
+        return 0;
+    }
+    if (!at && remember_watched(ev, s) < 0)
+        return -1;  /* out of memory: libcurl fails the transfers */
+    return ev->watch(s, watch_interest(what), ev->watch_data) < 0 ? -1 : 0;
+}
+
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
+                     void *socketp)
+{
+    tu_exec_ev *ev = userp;
+
+    (void)easy;
+    if (ev->watch)
+        return watch_socket(ev, s, what, socketp);
+    return epoll_socket(ev, s, what, socketp);
 }
 
 /* Only record the deadline: libcurl is called from tu_exec_ev_timer. */
@@ -95,11 +166,35 @@ int tu_exec_ev_init(tu_exec_ev *ev, CURLM *multi)
     return 0;
 }
 
+void tu_exec_ev_set_watch(tu_exec_ev *ev, tu_exec_watch_fn watch,
+                          void *data)
+{
+    if (ev->epfd >= 0)
+        close(ev->epfd);
+    ev->epfd = -1;
+    ev->watch = watch;
+    ev->watch_data = data;
+}
+
+void tu_exec_ev_detach(tu_exec_ev *ev)
+{
+    size_t i;
+
+    if (!ev->watch || ev->detached)
+        return;
+    ev->detached = 1;
+    for (i = 0; i < ev->nwatched; i++)
+        ev->watch(ev->watched[i], 0, ev->watch_data);
+    ev->nwatched = 0;
+}
+
 void tu_exec_ev_free(tu_exec_ev *ev)
 {
     if (ev->epfd >= 0)
         close(ev->epfd);
     ev->epfd = -1;
+    free(ev->watched);
+    ev->watched = NULL;
 }
 
 int tu_exec_ev_fd(const tu_exec_ev *ev)
@@ -144,6 +239,19 @@ int tu_exec_ev_wait(tu_exec_ev *ev, long wait_ms)
                           event_mask(events[i].events)) < 0)
             return -1;
     return 0;
+}
+
+int tu_exec_ev_socket(tu_exec_ev *ev, int fd, int events)
+{
+    int mask = 0;
+
+    if (events & TU_EXEC_EVENT_READ)
+        mask |= CURL_CSELECT_IN;
+    if (events & TU_EXEC_EVENT_WRITE)
+        mask |= CURL_CSELECT_OUT;
+    if (events & TU_EXEC_EVENT_ERROR)
+        mask |= CURL_CSELECT_IN | CURL_CSELECT_OUT | CURL_CSELECT_ERR;
+    return socket_action(ev, fd, mask);
 }
 
 int tu_exec_ev_timer(tu_exec_ev *ev)

@@ -1,13 +1,15 @@
 /* export.c -- the live records as a desired-state document (tu_export).
  *
- * Fetches the live records as tu_run does, and writes each as a desired-
- * state file would declare it: the provider's export_record when it has
- * one, else every field but the ignored ones, key fields first. Planning the target with the exported records shows no
- * changes, which is how an existing zone or API is adopted.
+ * An export job (job.c) fetches the live records as a run does; then
+ * tu_export_text writes each as a desired-state file would declare it:
+ * the provider's export_record when it has one, else every field but the
+ * ignored ones, key fields first. Planning the target with the exported
+ * records shows no changes, which is how an existing zone or API is
+ * adopted. tu_export is the blocking face of that job.
  */
 #include "trueup/trueup.h"
 #include "desired.h"
-#include "fetch.h"
+#include "job.h"
 #include "state/error.h"
 #include "state/yaml_emit.h"
 
@@ -43,34 +45,34 @@ static json_t *exported_records(const tu_target *t, const tu_recordset *live)
     return records;
 }
 
+char *tu_export_text(const tu_desired *d, const tu_recordset *live,
+                     tu_error *err)
+{
+    json_t *records = exported_records(&d->target, live);
+    char comment[600], *yaml = NULL;
+
+    snprintf(comment, sizeof comment, "trueup %s export: %zu records of %s",
+             tu_version(), json_array_size(records), d->target.base_url);
+    if (records)
+        yaml = tu_yaml_emit_records(records, comment, err);
+    else
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+    json_decref(records);
+    return yaml;
+}
+
+/* The blocking face: an export job, turned to its end. */
 char *tu_export(const tu_desired *d, const tu_options *o, tu_error *err)
 {
-    tu_recordset live;
-    json_t *records = NULL;
-    char comment[600], *yaml = NULL;
-    long concurrency;
-    tu_exec *exec;
+    tu_job *job = tu_job_new_export(d, o, NULL, err);
+    char *yaml;
 
-    tu_error_clear(err);
-    exec = tu_desired_exec(d, o, &concurrency, err);
-    if (!exec)
+    if (!job)
         return NULL;
-    if (tu_fetch_live(&d->target, &d->records, exec, &live, o->progress,
-                      o->progress_data,
-                      err) == 0) {
-        records = exported_records(&d->target, &live);
-        snprintf(comment, sizeof comment, "trueup %s export: %zu records of "
-                 "%s", tu_version(), json_array_size(records),
-                 d->target.base_url);
-        if (records)
-            yaml = tu_yaml_emit_records(records, comment, err);
-        else
-            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-        json_decref(records);
-        tu_recordset_free(&live);
-    }
-    tu_exec_free(exec);
-    if (err)
-        tu_target_scrub(&d->target, err->message);
+    tu_job_perform(job);
+    yaml = tu_job_take_export(job);
+    if (!yaml && err)
+        *err = *tu_job_error(job);
+    tu_job_free(job);
     return yaml;
 }

@@ -280,32 +280,41 @@ static void fetch_cleanup(tu_fetch *f)
         f->free_state(f->state);
 }
 
-int tu_fetch_live(const tu_target *target, const tu_recordset *desired,
-                  tu_exec *exec, tu_recordset *live, tu_progress_fn progress,
-                  void *progress_data, tu_error *err)
+tu_fetch *tu_fetch_begin(const tu_target *target,
+                         const tu_recordset *desired, tu_exec *exec,
+                         tu_progress_fn progress, void *progress_data)
 {
-    tu_fetch f;
+    tu_fetch *f = calloc(1, sizeof *f);
+
+    if (!f)
+        return NULL;
+    f->target = target;
+    f->desired = desired;
+    f->exec = exec;
+    f->progress = progress;
+    f->progress_data = progress_data;
+    target->ops->fetch(target, f); /* a failure is kept in f->error */
+    return f;
+}
+
+int tu_fetch_end(tu_fetch *f, int exec_failed, tu_recordset *live,
+                 tu_error *err)
+{
     int rc = -1;
 
-    memset(&f, 0, sizeof f);
-    f.target = target;
-    f.desired = desired;
-    f.exec = exec;
-    f.progress = progress;
-    f.progress_data = progress_data;
     tu_recordset_init(live);
-    target->ops->fetch(target, &f); /* a failure is kept in f.error */
-    if (tu_exec_run(exec) != 0) /* finish what was submitted, even so */
-        tu_fetch_fail(&f, TU_ERR_INTERNAL, "the HTTP executor failed");
-    if (!tu_fetch_failed(&f) && build_live_set(&f, live) == 0)
+    if (exec_failed) /* what was submitted has finished, even so */
+        tu_fetch_fail(f, TU_ERR_INTERNAL, "the HTTP executor failed");
+    if (!tu_fetch_failed(f) && build_live_set(f, live) == 0)
         rc = 0;
     if (rc != 0) {
-        if (!tu_fetch_failed(&f))
-            tu_fetch_fail(&f, TU_ERR_INTERNAL,
+        if (!tu_fetch_failed(f))
+            tu_fetch_fail(f, TU_ERR_INTERNAL,
                           "reading the live records failed");
-        tu_error_set(err, f.error.code, "%s", f.error.message);
+        tu_error_set(err, f->error.code, "%s", f->error.message);
         tu_recordset_free(live);
     }
-    fetch_cleanup(&f);
+    fetch_cleanup(f);
+    free(f);
     return rc;
 }

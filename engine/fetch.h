@@ -1,7 +1,8 @@
 /* fetch.h -- reading the live records through the executor.
  *
- * The engine runs one fetch per run; the provider's fetch() submits GETs
- * with tu_fetch_get() and, as pages arrive, hands their records to
+ * A run starts a fetch (tu_fetch_begin), drives the executor until nothing
+ * is pending, and ends it (tu_fetch_end). The provider's fetch() submits
+ * GETs with tu_fetch_get() and, as pages arrive, hands their records to
  * tu_fetch_add_records() and submits further pages. A request that fails
  * (transport error, non-2xx status) fails the whole fetch: without the full
  * live state no plan can be trusted, so nothing will be pushed.
@@ -55,10 +56,17 @@ void tu_fetch_set_state(tu_fetch *fetch, void *state,
                         void (*free_fn)(void *state));
 void *tu_fetch_state(const tu_fetch *fetch);
 
-/* Run the whole fetch: the live records end up in `live`. 0, or -1 with
- * err set. `progress` may be NULL. */
-int tu_fetch_live(const tu_target *target, const tu_recordset *desired,
-                  tu_exec *exec, tu_recordset *live, tu_progress_fn progress,
-                  void *progress_data, tu_error *err);
+/* Start reading the live records: the provider submits its first GETs to
+ * `exec` (and, as pages arrive, more). NULL when out of memory. The
+ * target, the desired records and the executor must outlive the fetch. */
+tu_fetch *tu_fetch_begin(const tu_target *target,
+                         const tu_recordset *desired, tu_exec *exec,
+                         tu_progress_fn progress, void *progress_data);
+
+/* Once the executor has nothing pending (or has broken: exec_failed), put
+ * the live records in `live` and free the fetch. 0, or -1 with err set
+ * (then `live` is empty). */
+int tu_fetch_end(tu_fetch *fetch, int exec_failed, tu_recordset *live,
+                 tu_error *err);
 
 #endif

@@ -5,7 +5,9 @@
  * report is built from the actions afterwards. A provider may take fewer
  * writes at once than the run's concurrency (max_writes: PowerDNS on
  * SQLite takes one): writes beyond it wait in a FIFO and go out as earlier
- * ones finish.
+ * ones finish. The outcome hook hears of each action as its answer comes
+ * (or as the provider fails it unsent), so that a job can report records
+ * as they happen.
  */
 #include "push.h"
 #include "state/listpage.h"
@@ -37,6 +39,8 @@ struct tu_push {
     size_t nwaiting, next_waiting, cap_waiting;
     tu_progress_fn progress;
     void *progress_data;
+    tu_push_outcome_fn outcome;  /* NULL: none */
+    void *outcome_data;
 };
 
 static int submit(tu_push *p, push_request *req);
@@ -88,6 +92,10 @@ static void push_done(const tu_http_response *r, void *data)
             tu_target_scrub(p->target, error);
         }
         tu_action_fail(a, error);
+    }
+    for (size_t i = 0; p->outcome && i < req->ncovered; i++) {
+        if (!req->covered[i]->uncertain)
+            p->outcome(req->covered[i], p->outcome_data);
     }
     p->done++;
     p->in_flight--;
@@ -190,40 +198,73 @@ static int needs_push(const tu_action *a)
             a->kind == TU_ACTION_DELETE);
 }
 
-int tu_push_plan(const tu_target *target, tu_exec *exec, tu_plan *plan,
-                 tu_progress_fn progress, void *progress_data)
+/* The planned actions to push, in plan order. NULL when out of memory
+ * (then every one of them failed). */
+static tu_action **actions_to_push(tu_plan *plan, size_t *n)
 {
-    tu_push p = {0};
     tu_action **todo = malloc((plan->count ? plan->count : 1) * sizeof *todo);
-    size_t n = 0;
-    int rc;
 
-    if (!todo) {
-        for (size_t i = 0; i < plan->count; i++) {
-            if (needs_push(&plan->actions[i]))
-                tu_action_fail(&plan->actions[i], "out of memory");
-        }
-        return 0;
-    }
+    *n = 0;
     for (size_t i = 0; i < plan->count; i++) {
-        if (needs_push(&plan->actions[i]))
-            todo[n++] = &plan->actions[i];
+        if (!needs_push(&plan->actions[i]))
+            continue;
+        if (todo)
+            todo[(*n)++] = &plan->actions[i];
+        else
+            tu_action_fail(&plan->actions[i], "out of memory");
     }
-    p.target = target;
-    p.exec = exec;
-    p.progress = progress;
-    p.progress_data = progress_data;
-    p.max_writes = target->ops->max_writes
-                       ? target->ops->max_writes(target->cfg) : 0;
+    return todo;
+}
+
+/* The provider failed some actions without sending them (a record it
+ * cannot write, out of memory): their outcome is known now. */
+static void report_unsent(tu_push *p, tu_action **todo, size_t n)
+{
+    for (size_t i = 0; p->outcome && i < n; i++) {
+        if (todo[i]->status == TU_STATUS_FAILED)
+            p->outcome(todo[i], p->outcome_data);
+    }
+}
+
+tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
+                       tu_plan *plan, const tu_push_hooks *hooks)
+{
+    tu_push *p = calloc(1, sizeof *p);
+    size_t n;
+    tu_action **todo = actions_to_push(plan, &n);
+
+    if (!p || !todo) {
+        for (size_t i = 0; todo && i < n; i++)
+            tu_action_fail(todo[i], "out of memory");
+        free(todo);
+        free(p);
+        return NULL;
+    }
+    p->target = target;
+    p->exec = exec;
+    p->progress = hooks->progress;
+    p->progress_data = hooks->progress_data;
+    p->outcome = hooks->outcome;
+    p->outcome_data = hooks->outcome_data;
+    p->max_writes = target->ops->max_writes
+                        ? target->ops->max_writes(target->cfg) : 0;
     if (n)
-        target->ops->push(target, &p, todo, n);
-    rc = tu_exec_run(exec);
-    for (size_t i = p.next_waiting; i < p.nwaiting; i++) {
-        fail_all(p.waiting[i]->covered, p.waiting[i]->ncovered,
-                 "not sent: the HTTP executor failed");
-        request_free(p.waiting[i]);
-    }
-    free(p.waiting);
+        target->ops->push(target, p, todo, n);
+    report_unsent(p, todo, n);
     free(todo);
-    return rc;
+    return p;
+}
+
+void tu_push_end(tu_push *p)
+{
+    for (size_t i = p->next_waiting; i < p->nwaiting; i++) {
+        push_request *req = p->waiting[i];
+        fail_all(req->covered, req->ncovered,
+                 "not sent: the HTTP executor failed");
+        for (size_t j = 0; p->outcome && j < req->ncovered; j++)
+            p->outcome(req->covered[j], p->outcome_data);
+        request_free(req);
+    }
+    free(p->waiting);
+    free(p);
 }

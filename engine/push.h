@@ -24,9 +24,27 @@ int tu_push_send(tu_push *push, const char *method, const char *url,
                  char *body, size_t body_len, int idempotent,
                  tu_action **covered, size_t ncovered);
 
-/* Push every planned create, update and delete of `plan`. Returns 0 once
- * every action has an outcome, -1 if the executor itself broke. */
-int tu_push_plan(const tu_target *target, tu_exec *exec, tu_plan *plan,
-                 tu_progress_fn progress, void *progress_data);
+/* An action's outcome is known (called once per action; not for a create
+ * that failed but may have taken effect: `uncertain`, settled later). */
+typedef void (*tu_push_outcome_fn)(tu_action *action, void *data);
+
+typedef struct tu_push_hooks {
+    tu_progress_fn progress;      /* NULL: none */
+    void *progress_data;
+    tu_push_outcome_fn outcome;   /* NULL: none */
+    void *outcome_data;
+} tu_push_hooks;
+
+/* Start pushing every planned create, update and delete of `plan`: the
+ * provider submits its writes to `exec` (more go out as earlier ones
+ * finish). NULL when out of memory: every planned action then failed
+ * (and was not given to the outcome hook). The target, the executor and
+ * the plan must outlive the push; hooks are copied. */
+tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
+                       tu_plan *plan, const tu_push_hooks *hooks);
+
+/* Once the executor has nothing pending (or has broken), free the push;
+ * writes it never sent fail. */
+void tu_push_end(tu_push *push);
 
 #endif

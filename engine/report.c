@@ -68,6 +68,19 @@ static json_t *result_json(const tu_action *a)
     return r;
 }
 
+const char *tu_report_record_status(const tu_action *a)
+{
+    return a->kind == TU_ACTION_SKIP ? "skipped" : status_name(a);
+}
+
+json_t *tu_report_record_json(const tu_action *a)
+{
+    if (a->kind != TU_ACTION_SKIP)
+        return result_json(a);
+    return json_pack("{s:s, s:s, s:s}", "key", tu_action_label(a),
+                     "action", "skip", "status", "skipped");
+}
+
 static json_t *results_json(const tu_plan *plan)
 {
     json_t *results = json_array();

@@ -41,6 +41,14 @@ typedef struct tu_report_facts {
  * changes meaning or goes away; new fields do not raise it. */
 #define TU_REPORT_SCHEMA_VERSION 1
 
+/* One action's entry in the report's results (a new reference; NULL when
+ * out of memory); a skip, which the results leave out, as {key, action:
+ * "skip", status: "skipped"}. For a job's record callback. */
+json_t *tu_report_record_json(const tu_action *action);
+
+/* "planned", "ok", "failed", or "skipped" for a skip. Static. */
+const char *tu_report_record_status(const tu_action *action);
+
 /* Count the plan's actions and build the JSON. NULL when out of memory. */
 tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *facts);
 

@@ -1,28 +1,23 @@
 /* run.c -- the public API: load, then run (fetch -> plan -> push -> report).
  *
  * tu_desired_load() builds a tu_desired (desired.h) from files or a JSON
- * value. tu_run() builds an executor for the run, fetches
- * the live records through it, plans, pushes in apply mode, and reports.
- * Anything that stops the run before the push returns NULL with an error,
- * and nothing has been written to the API.
+ * value, and tu_desired_exec() the executor a run uses. tu_run() is the
+ * blocking face: a job (job.c: fetch, plan, push in apply mode, report)
+ * turned to its end by tu_job_perform. Anything that stops the run before
+ * the push returns NULL with an error, and nothing has been written to the
+ * API.
  */
 #include "trueup/trueup.h"
 #include "bulk.h"
 #include "desired.h"
 #include "executor.h"
-#include "fetch.h"
-#include "plan.h"
-#include "push.h"
-#include "report.h"
-#include "safety.h"
+#include "job.h"
 #include "target.h"
 #include "state/desired.h"
 #include "state/error.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 const char *tu_version(void)
 {
@@ -36,8 +31,8 @@ void tu_options_init(tu_options *o)
     o->prune = -1;
 }
 
-static int normalize_desired(json_t *fields, tu_srcpos pos, void *data,
-                             tu_error *err)
+int tu_desired_normalize(json_t *fields, tu_srcpos pos, void *data,
+                         tu_error *err)
 {
     tu_target *t = data;
     return t->ops->normalize ? t->ops->normalize(fields, pos, t->cfg, err) : 0;
@@ -99,7 +94,7 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
     }
     d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
     if (tu_doc_records(&d->doc, &key,
-                       d->target.ops->normalize ? normalize_desired : NULL,
+                       d->target.ops->normalize ? tu_desired_normalize : NULL,
                        &d->target, &d->records, err) != 0 ||
         mark_records(d, err) != 0) {
         tu_desired_free(d);
@@ -163,13 +158,6 @@ void tu_desired_free(tu_desired *d)
     free(d);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int cancel_requested(void *flag)
 {
     return *(volatile sig_atomic_t *)flag != 0;
@@ -214,214 +202,18 @@ int tu_desired_add_bulk(tu_desired *d, const char *const *match,
                             err);
 }
 
-/* The desired records of this run: the loaded ones, with the bulk rules
- * applied to the live records when there are any (then built into `own`). */
-static const tu_recordset *run_desired(const tu_desired *d,
-                                       const tu_recordset *live,
-                                       tu_recordset *own, tu_error *err)
-{
-    tu_keyspec key;
-    const char **ignore;
-    size_t nignore;
-
-    tu_recordset_init(own);
-    if (d->doc.bulk.count == 0)
-        return &d->records;
-    d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
-    if (tu_bulk_apply(&d->doc.bulk, &d->records, live, &key,
-                      d->target.ops->normalize ? normalize_desired : NULL,
-                      (void *)&d->target, own, err) != 0)
-        return NULL;
-    return own;
-}
-
-static int plan_run(const tu_desired *d, const tu_options *o,
-                    const tu_recordset *desired, const tu_recordset *live,
-                    tu_plan *plan, tu_error *err)
-{
-    tu_plan_options po;
-    tu_keyspec key;
-
-    d->target.ops->describe(d->target.cfg, &key, &po.ignore, &po.nignore);
-    po.key = &key;
-    po.prune = o->prune >= 0 ? o->prune : d->doc.settings.prune;
-    po.change_protected = o->change_protected;
-    po.protect = d->target.ops->protect;
-    po.protect_data = d->target.cfg;
-    po.protect_rules = &d->doc.protect;
-    po.prune_scope = &d->doc.prune_scope;
-    po.owner = d->doc.settings.owner;
-    po.owner_field = po.owner ? d->target.ops->owner_field(d->target.cfg)
-                              : NULL;
-    return tu_plan_build(plan, desired, live, &po, err);
-}
-
-/* The executor broke mid-push: what has no outcome is reported failed. */
-static void fail_unfinished(tu_plan *plan)
-{
-    for (size_t i = 0; i < plan->count; i++) {
-        tu_action *a = &plan->actions[i];
-        if (a->kind != TU_ACTION_SKIP && a->status == TU_STATUS_PLANNED)
-            tu_action_fail(a, "not completed: the HTTP executor failed");
-    }
-}
-
-static void add_warning(tu_report_facts *facts, const char *text)
-{
-    size_t i = 0;
-    while (i < 3 && facts->warnings[i])
-        i++;
-    facts->warnings[i] = text;
-}
-
-static int cancelled(const tu_options *o)
-{
-    return o->cancel && *o->cancel;
-}
-
-/* Settle the creates that failed after they may have reached the server:
- * re-read the live records; a create whose record is there took effect
- * (ok, with a note), one whose record is not is planned again. Returns the
- * number planned again. */
-static size_t recheck_uncertain(const tu_desired *d, tu_exec *exec,
-                                tu_plan *plan)
-{
-    tu_recordset now;
-    tu_error ferr = {0};
-    size_t again = 0;
-    int fetched = -1;
-    char note[TU_ERROR_MAX + 128];
-
-    for (size_t i = 0; i < plan->count && fetched < 0; i++) {
-        if (plan->actions[i].uncertain)
-            fetched = tu_fetch_live(&d->target, &d->records, exec, &now,
-                                    NULL, NULL, &ferr);
-    }
-    for (size_t i = 0; i < plan->count && fetched != -1; i++) {
-        tu_action *a = &plan->actions[i];
-        if (!a->uncertain)
-            continue;
-        a->uncertain = 0;
-        if (fetched != 0) {
-            snprintf(note, sizeof note, "%s (it may have been created: "
-                     "re-reading to check failed: %s)", a->error, ferr.message);
-            tu_action_fail(a, note);
-        } else if (tu_recordset_find(&now, a->desired->key)) {
-            snprintf(note, sizeof note, "created, although the request "
-                     "failed (%s): re-reading found the record", a->error);
-            free(a->error);
-            a->error = NULL;
-            a->note = strdup(note);
-            a->status = TU_STATUS_OK;
-        } else {
-            free(a->error);
-            a->error = NULL;
-            a->status = TU_STATUS_PLANNED;
-            again++;
-        }
-    }
-    if (fetched == 0)
-        tu_recordset_free(&now);
-    return again;
-}
-
-/* Push the plan, and resend the creates that re-reading shows did not take
- * effect, up to settings.retries rounds: a create is never sent twice
- * blindly. Adds the write requests made to *writes. */
-static void push_plan(const tu_desired *d, const tu_options *o,
-                      tu_exec *exec, tu_plan *plan, size_t *writes)
-{
-    for (long round = 0;; round++) {
-        tu_exec_stats before, after;
-        tu_exec_stats_get(exec, &before);
-        if (tu_push_plan(&d->target, exec, plan, o->progress,
-                         o->progress_data) != 0) {
-            fail_unfinished(plan);
-            return;
-        }
-        tu_exec_stats_get(exec, &after);
-        *writes += after.requests - before.requests;
-        if (round >= d->doc.settings.retries || cancelled(o) ||
-            recheck_uncertain(d, exec, plan) == 0)
-            return;
-    }
-}
-
-/* The facts known before the run: what it is about, the TLS warning.
- * `key` receives the key fields the facts point to. */
-static void init_facts(const tu_desired *d, const tu_options *o,
-                       tu_report_facts *facts, tu_keyspec *key)
-{
-    const char **ignore;
-    size_t nignore;
-
-    facts->mode = o->mode;
-    facts->provider = d->target.ops->name;
-    facts->base_url = d->target.base_url;
-    d->target.ops->describe(d->target.cfg, key, &ignore, &nignore);
-    facts->key = key;
-    if (d->target.tls.insecure)
-        add_warning(facts, "target.tls.insecure is set: the server's "
-                    "certificate was not verified");
-}
-
+/* The blocking face: a job, turned to its end in a loop of our own. */
 tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
 {
-    long long start = now_ms();
-    tu_report_facts facts = {0};
-    char threshold[512];
-    tu_exec_stats stats;
-    tu_recordset live, bulk_desired;
-    const tu_recordset *desired;
-    tu_plan plan = {0};
-    tu_report *rep = NULL;
-    tu_exec *exec;
-    tu_keyspec key;
+    tu_job *job = tu_job_new(d, o, NULL, err);
+    tu_report *report;
 
-    tu_error_clear(err);
-    init_facts(d, o, &facts, &key);
-    exec = tu_desired_exec(d, o, &facts.concurrency, err);
-    if (!exec)
+    if (!job)
         return NULL;
-    if (tu_fetch_live(&d->target, &d->records, exec, &live, o->progress,
-                      o->progress_data,
-                      err) != 0)
-        goto done;
-    desired = run_desired(d, &live, &bulk_desired, err);
-    if (!desired || plan_run(d, o, desired, &live, &plan, err) != 0)
-        goto done_live;
-    if (!o->force && tu_safety_exceeded(&plan, live.count, &d->doc.settings,
-                                        threshold, sizeof threshold)) {
-        if (o->mode == TU_MODE_APPLY) {
-            tu_error_set(err, TU_ERR_THRESHOLD, "%s", threshold);
-            goto done_plan;
-        }
-        add_warning(&facts, threshold);
-        facts.threshold_exceeded = 1;
-    }
-    if (o->mode == TU_MODE_APPLY)
-        push_plan(d, o, exec, &plan, &facts.write_requests);
-    tu_exec_stats_get(exec, &stats);
-    facts.requests = stats.requests;
-    facts.retries = stats.retries;
-    facts.concurrency_min = stats.concurrency_min;
-    facts.concurrency_end = stats.concurrency_now;
-    facts.cancelled = o->cancel && *o->cancel;
-    facts.elapsed_ms = now_ms() - start;
-    facts.out_of_scope = plan.out_of_scope;
-    facts.not_owned = plan.not_owned;
-    rep = tu_report_build(&plan, &facts);
-    if (!rep)
-        tu_error_set(err, TU_ERR_NOMEM,
-                     "out of memory while writing the report");
-done_plan:
-    tu_plan_free(&plan);
-done_live:
-    tu_recordset_free(&bulk_desired);
-    tu_recordset_free(&live);
-done:
-    tu_exec_free(exec);
-    if (err)
-        tu_target_scrub(&d->target, err->message);
-    return rep;
+    tu_job_perform(job);
+    report = tu_job_take_report(job);
+    if (!report && err)
+        *err = *tu_job_error(job);
+    tu_job_free(job);
+    return report;
 }

@@ -232,6 +232,164 @@ TU_API tu_report *tu_run(const tu_desired *desired, const tu_options *options,
 TU_API char *tu_export(const tu_desired *desired, const tu_options *options,
                        tu_error *error);
 
+/* ---- the non-blocking face: jobs ---------------------------------------
+ *
+ * A job is one run (tu_job_new: plan or apply, as tu_run) or one export
+ * (tu_job_new_export, as tu_export) that the caller's event loop drives,
+ * so that many of them run in one loop, in one thread, without blocking it.
+ * tu_run and tu_export are short loops over the same job.
+ *
+ *   1. tu_job_new() loads nothing and sends nothing yet: it checks the
+ *      options and queues the first requests.
+ *   2. tu_job_attach() (or an adapter: trueup/adapters/libuv.h, libevent.h,
+ *      poll.h) gives the job two functions of the loop's: `watch`, which
+ *      the job calls to say which sockets to watch and for what, and
+ *      `timer`, which it calls to say when its one timer should fire (its
+ *      retries, backoff, rate limit, deadline and libcurl's own timeouts
+ *      are folded into that one timer). The timer is set to 0 at once.
+ *   3. The loop calls tu_job_socket_ready() when a watched socket is ready
+ *      and tu_job_timeout() when the timer fires. Each does what can be
+ *      done now and returns: fetching, planning (CPU work, done inline),
+ *      pushing. Neither waits. The library owns no thread.
+ *   4. As each record's outcome is known, the job calls `record`; at the
+ *      end it removes every watch, stops its timer and calls `done`. The
+ *      report (tu_job_report) or the error (tu_job_error) stays with the
+ *      job until tu_job_free.
+ *
+ * Thread safety: a job is driven from one thread at a time (any thread, one
+ * at a time); the callbacks are called from the thread that called into
+ * the job, during tu_job_attach, tu_job_socket_ready, tu_job_timeout,
+ * tu_job_cancel and tu_job_free, never at any other time. Different jobs
+ * may run in different threads; a tu_desired is only read by a job and may
+ * be shared by jobs in one thread (jobs in several threads: see tu_run's
+ * note on curl_global_init). The desired state and the options' cancel
+ * flag must outlive the job.
+ */
+typedef struct tu_job tu_job;
+
+/* One record's outcome, given to the record callback as it is known. The
+ * strings and the JSON are borrowed: valid during the call only. */
+typedef struct tu_record_result {
+    const char *key;        /* as in the report: "www.example.org.|A" */
+    const char *action;     /* "create", "update", "delete", "skip", or
+                               "none" (the record could not be planned) */
+    const char *status;     /* "planned" (plan mode), "ok", "failed", or
+                               "skipped" (already as desired) */
+    const char *message;    /* why it failed, or a note; NULL: none */
+    long http_status;       /* of the last answer; 0: none */
+    unsigned attempts;      /* requests sent for it; 0: none */
+    const json_t *json;     /* the record's entry as in the report's
+                               `results` (docs/report.md); a skipped record
+                               is {"key", "action": "skip", "status":
+                               "skipped"} */
+} tu_record_result;
+
+/* What the watch function is asked to watch a socket for: a combination
+ * of these, or 0 to stop watching it (before it is closed). */
+#define TU_WATCH_READ 1
+#define TU_WATCH_WRITE 2
+
+/* What tu_job_socket_ready is told happened on a socket (0: unknown, let
+ * the library find out). */
+#define TU_EVENT_READ 1
+#define TU_EVENT_WRITE 2
+#define TU_EVENT_ERROR 4
+
+/* What the caller wants to hear from a job. Every member may be NULL. */
+typedef struct tu_job_callbacks {
+    /* One record's outcome: in plan mode, every record once the plan is
+     * made; in apply mode, records already as desired (or that cannot be
+     * planned) once the plan is made, and each change once the API has
+     * answered for it. Called once per record. */
+    void (*record)(tu_job *job, const tu_record_result *result, void *data);
+    /* The job is over. `report` (borrowed; NULL for an export or when the
+     * run could not proceed) and `error` (borrowed; NULL when the job
+     * succeeded) are those of tu_job_report and tu_job_error. The job may
+     * be freed in this callback. */
+    void (*done)(tu_job *job, const tu_report *report, const tu_error *error,
+                 void *data);
+    void *data;
+} tu_job_callbacks;
+
+/* What a job needs from an event loop (an adapter fills it in). */
+typedef struct tu_job_events {
+    /* Watch `fd` for `what` (TU_WATCH_* bits), replacing what was asked
+     * for it before; 0: stop watching it. A socket is always unwatched
+     * before the library closes it. Returns 0, or -1 when it cannot watch
+     * the socket (out of memory): the job's requests then fail, and the
+     * job ends with an error. */
+    int (*watch)(tu_job *job, int fd, int what, void *data);
+    /* Call tu_job_timeout once, after timeout_ms (0: as soon as the loop
+     * can, but not from inside this callback), replacing any timer set
+     * before; -1: no timer. */
+    void (*timer)(tu_job *job, long timeout_ms, void *data);
+    /* NULL, or called once by tu_job_free, after the last watch was
+     * removed and the timer stopped: the adapter frees its state. */
+    void (*cleanup)(tu_job *job, void *data);
+    void *data;
+} tu_job_events;
+
+/* A run (plan or apply, as options->mode says) as a job. The options and
+ * callbacks are copied; `desired` is borrowed and must outlive the job.
+ * Returns NULL with `error` filled when the options or the HTTP set-up are
+ * wrong (nothing was sent); free the job with tu_job_free. */
+TU_API tu_job *tu_job_new(const tu_desired *desired,
+                          const tu_options *options,
+                          const tu_job_callbacks *callbacks, tu_error *error);
+
+/* An export (tu_export) as a job; its text is tu_job_take_export's. */
+TU_API tu_job *tu_job_new_export(const tu_desired *desired,
+                                 const tu_options *options,
+                                 const tu_job_callbacks *callbacks,
+                                 tu_error *error);
+
+/* Hand the job to an event loop (once; `events` is copied). The job calls
+ * events->timer with 0 before this returns. 0, or -1 with `error` filled
+ * (attached already, or the watch or timer function is missing). */
+TU_API int tu_job_attach(tu_job *job, const tu_job_events *events,
+                         tu_error *error);
+
+/* A watched socket is ready: `events` are TU_EVENT_* bits. Does what can
+ * be done now and returns. Ignored once the job is over. */
+TU_API void tu_job_socket_ready(tu_job *job, int fd, int events);
+
+/* The job's timer fired. Does what is due and returns. Ignored once the
+ * job is over. */
+TU_API void tu_job_timeout(tu_job *job);
+
+/* Stop the job, as tu_options.cancel does: nothing new is sent, requests
+ * in flight get a few seconds to finish, and the job still ends with
+ * `done`: with an error of kind cancelled when it was reading the live
+ * records (nothing was pushed), else with a report in which the records
+ * not done failed ("cancelled before it was sent"). May be called from a
+ * callback; does nothing once the job is over. */
+TU_API void tu_job_cancel(tu_job *job);
+
+/* Whether the job is over (done was called or is being called). */
+TU_API int tu_job_finished(const tu_job *job);
+
+/* The report of a finished run, borrowed: valid until tu_job_free or
+ * tu_job_take_report. NULL while running, for an export, or when the run
+ * could not proceed. */
+TU_API const tu_report *tu_job_report(const tu_job *job);
+
+/* The report, handed over: the caller frees it with tu_report_free. */
+TU_API tu_report *tu_job_take_report(tu_job *job);
+
+/* Why a finished job failed, borrowed; NULL while running or when it
+ * succeeded. */
+TU_API const tu_error *tu_job_error(const tu_job *job);
+
+/* The text of a finished export (malloc'd: free it), handed over; NULL
+ * otherwise. */
+TU_API char *tu_job_take_export(tu_job *job);
+
+/* Free a job, finished or not (an unfinished one is dropped: every watch
+ * is removed and the timer stopped, and done is not called; requests in
+ * flight are abandoned). May be called from the job's callbacks: it then
+ * takes effect when the library returns to the loop. */
+TU_API void tu_job_free(tu_job *job);
+
 typedef struct tu_counts {
     size_t total;      /* records considered */
     size_t succeeded;  /* changes the API accepted (apply mode) */

@@ -1,0 +1,451 @@
+/* job.c -- the steps of a run: the one core behind both faces.
+ *
+ * A run is a chain of steps, each of which submits requests to the
+ * executor and returns without waiting for them (job_int.h):
+ *
+ *   fetch     tu_fetch_begin: the provider submits its GETs (and more as
+ *             pages arrive);
+ *   plan      once the fetch has nothing pending: the live records, the
+ *             bulk rules, the plan and the safety thresholds, all CPU work
+ *             done inline; in plan mode (or over a threshold) the run ends
+ *             here;
+ *   push      tu_push_begin: the provider submits the writes;
+ *   recheck   once the push has nothing pending, and a create failed after
+ *             it may have reached the server: re-read the live records
+ *             (another fetch) to see whether it took effect; the creates
+ *             it did not are pushed again, up to settings.retries rounds
+ *             (a create is never sent twice blindly);
+ *   report    the report is built, the executor freed, done called.
+ *
+ * An export is fetch, then the YAML, then done. tu_job_advance() takes
+ * every step whose requests are all finished; job_loop.c calls it after
+ * each call into the executor. Each record's outcome goes to the record
+ * callback once it is known: after the plan (plan mode; skips and records
+ * that cannot be planned in apply mode), as each write's answer comes
+ * (push.c's outcome hook), or once re-reading settles an uncertain create.
+ */
+#include "job_int.h"
+#include "bulk.h"
+#include "job.h"
+#include "safety.h"
+#include "state/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_warning(tu_report_facts *facts, const char *text)
+{
+    size_t i = 0;
+
+    while (i < 3 && facts->warnings[i])
+        i++;
+    facts->warnings[i] = text;
+}
+
+/* ---- records' outcomes ------------------------------------------------ */
+
+static void report_action(tu_job *job, const tu_action *a)
+{
+    tu_record_result r;
+    json_t *json;
+
+    if (!job->cb.record || job->quiet)
+        return;
+    json = tu_report_record_json(a);
+    r.key = tu_action_label(a);
+    r.action = a->kind == TU_ACTION_FAIL ? "none" : tu_action_kind_name(a->kind);
+    r.status = tu_report_record_status(a);
+    r.message = a->error ? a->error : a->note;
+    r.http_status = a->http_status;
+    r.attempts = a->attempts;
+    r.json = json;
+    job->cb.record(job, &r, job->cb.data);
+    json_decref(json);
+}
+
+static void on_outcome(tu_action *a, void *data)
+{
+    report_action(data, a);
+}
+
+static void on_progress(const tu_progress *p, void *data)
+{
+    tu_job *job = data;
+
+    if (job->o.progress && !job->quiet)
+        job->o.progress(p, job->o.progress_data);
+}
+
+/* Once the plan is made: in plan mode every record's outcome is known; in
+ * apply mode those of the skips and of the records that cannot be planned. */
+static void report_planned(tu_job *job)
+{
+    for (size_t i = 0; i < job->plan.count; i++) {
+        const tu_action *a = &job->plan.actions[i];
+        if (job->o.mode == TU_MODE_PLAN || a->kind == TU_ACTION_SKIP ||
+            a->status == TU_STATUS_FAILED)
+            report_action(job, a);
+    }
+}
+
+/* ---- the start and the end --------------------------------------------- */
+
+/* The facts known before the run: what it is about, the TLS warning. */
+void tu_job_init_facts(tu_job *job)
+{
+    const tu_target *t = &job->d->target;
+    const char **ignore;
+    size_t nignore;
+
+    job->facts.mode = job->o.mode;
+    job->facts.provider = t->ops->name;
+    job->facts.base_url = t->base_url;
+    t->ops->describe(t->cfg, &job->key, &ignore, &nignore);
+    job->facts.key = &job->key;
+    if (t->tls.insecure)
+        add_warning(&job->facts, "target.tls.insecure is set: the "
+                    "server's certificate was not verified");
+}
+
+int tu_job_was_cancelled(const tu_job *job)
+{
+    return job->cancelled || (job->o.cancel && *job->o.cancel);
+}
+
+void tu_job_free_steps(tu_job *job)
+{
+    tu_recordset scratch;
+
+    if (job->fetch)
+        tu_fetch_end(job->fetch, 1, &scratch, NULL);
+    if (job->push)
+        tu_push_end(job->push);
+    job->fetch = NULL;
+    job->push = NULL;
+    tu_plan_free(&job->plan);
+    tu_recordset_free(&job->own_desired);
+    tu_recordset_free(&job->live);
+}
+
+/* The job is over: free what the steps hold and the executor (which
+ * unwatches its sockets), stop the timer, and call done. */
+static void job_over(tu_job *job)
+{
+    job->phase = JOB_OVER;
+    tu_job_free_steps(job);
+    tu_exec_free(job->exec);
+    job->exec = NULL;
+    if (job->attached && job->timer_due_ms >= 0 && !job->quiet)
+        job->events.timer(job, -1, job->events.data);
+    job->timer_due_ms = -1;
+    if (job->cb.done && !job->quiet)
+        job->cb.done(job, job->report, job->failed ? &job->error : NULL,
+                     job->cb.data);
+}
+
+static void job_fail(tu_job *job, const tu_error *err)
+{
+    job->error = *err;
+    if (!job->error.message[0])
+        tu_error_set(&job->error, TU_ERR_INTERNAL, "the run failed");
+    tu_target_scrub(&job->d->target, job->error.message);
+    job->failed = 1;
+    job_over(job);
+}
+
+static void fail_text(tu_job *job, tu_error_code code, const char *text)
+{
+    tu_error err;
+
+    tu_error_set(&err, code, "%s", text);
+    job_fail(job, &err);
+}
+
+/* Creates still uncertain after the last round failed: say so. */
+static void report_uncertain(tu_job *job)
+{
+    for (size_t i = 0; i < job->plan.count; i++) {
+        if (job->plan.actions[i].uncertain)
+            report_action(job, &job->plan.actions[i]);
+    }
+}
+
+static void finish_report(tu_job *job)
+{
+    tu_exec_stats stats;
+    tu_report_facts *facts = &job->facts;
+
+    report_uncertain(job);
+    tu_exec_stats_get(job->exec, &stats);
+    facts->requests = stats.requests;
+    facts->retries = stats.retries;
+    facts->concurrency_min = stats.concurrency_min;
+    facts->concurrency_end = stats.concurrency_now;
+    facts->cancelled = tu_job_was_cancelled(job);
+    facts->elapsed_ms = tu_exec_now_ms() - job->start_ms;
+    facts->out_of_scope = job->plan.out_of_scope;
+    facts->not_owned = job->plan.not_owned;
+    job->report = tu_report_build(&job->plan, facts);
+    if (!job->report) {
+        fail_text(job, TU_ERR_NOMEM, "out of memory while writing the report");
+        return;
+    }
+    job_over(job);
+}
+
+/* ---- planning --------------------------------------------------------- */
+
+/* The desired records of this run: the loaded ones, with the bulk rules
+ * applied to the live records when there are any (built into own). */
+static const tu_recordset *run_desired(tu_job *job, tu_error *err)
+{
+    const tu_desired *d = job->d;
+    tu_keyspec key;
+    const char **ignore;
+    size_t nignore;
+
+    if (d->doc.bulk.count == 0)
+        return &d->records;
+    d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
+    if (tu_bulk_apply(&d->doc.bulk, &d->records, &job->live, &key,
+                      d->target.ops->normalize ? tu_desired_normalize : NULL,
+                      (void *)&d->target, &job->own_desired, err) != 0)
+        return NULL;
+    return &job->own_desired;
+}
+
+static int plan_run(tu_job *job, const tu_recordset *desired, tu_error *err)
+{
+    const tu_desired *d = job->d;
+    tu_plan_options po;
+    tu_keyspec key;
+
+    d->target.ops->describe(d->target.cfg, &key, &po.ignore, &po.nignore);
+    po.key = &key;
+    po.prune = job->o.prune >= 0 ? job->o.prune : d->doc.settings.prune;
+    po.change_protected = job->o.change_protected;
+    po.protect = d->target.ops->protect;
+    po.protect_data = d->target.cfg;
+    po.protect_rules = &d->doc.protect;
+    po.prune_scope = &d->doc.prune_scope;
+    po.owner = d->doc.settings.owner;
+    po.owner_field = po.owner ? d->target.ops->owner_field(d->target.cfg)
+                              : NULL;
+    return tu_plan_build(&job->plan, desired, &job->live, &po, err);
+}
+
+static void start_push(tu_job *job);
+
+/* The live records are in: plan (inline), then push or end. */
+static void plan_step(tu_job *job)
+{
+    const tu_recordset *desired;
+    tu_error err = {0};
+
+    desired = run_desired(job, &err);
+    if (!desired || plan_run(job, desired, &err) != 0) {
+        job_fail(job, &err);
+        return;
+    }
+    if (!job->o.force &&
+        tu_safety_exceeded(&job->plan, job->live.count,
+                           &job->d->doc.settings, job->threshold,
+                           sizeof job->threshold)) {
+        if (job->o.mode == TU_MODE_APPLY) {
+            fail_text(job, TU_ERR_THRESHOLD, job->threshold);
+            return;
+        }
+        add_warning(&job->facts, job->threshold);
+        job->facts.threshold_exceeded = 1;
+    }
+    report_planned(job);
+    if (job->o.mode == TU_MODE_APPLY)
+        start_push(job);
+    else
+        finish_report(job);
+}
+
+/* ---- fetching --------------------------------------------------------- */
+
+static int start_fetch(tu_job *job, job_phase phase, tu_error *err)
+{
+    int first = phase == JOB_FETCH;
+
+    job->fetch = tu_fetch_begin(&job->d->target, &job->d->records, job->exec,
+                                first ? on_progress : NULL, job);
+    if (!job->fetch) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    job->phase = phase;
+    return 0;
+}
+
+int tu_job_start(tu_job *job, tu_error *err)
+{
+    return start_fetch(job, JOB_FETCH, err);
+}
+
+static void fetch_step(tu_job *job)
+{
+    tu_error err = {0};
+    tu_fetch *fetch = job->fetch;
+
+    job->fetch = NULL;
+    if (tu_fetch_end(fetch, job->exec_failed, &job->live, &err) != 0) {
+        if (err.code == TU_ERR_CANCELLED) {
+            char why[TU_ERROR_MAX];
+            snprintf(why, sizeof why, "%s", err.message);
+            tu_error_set(&err, TU_ERR_CANCELLED,
+                         "cancelled while reading the live records "
+                         "(%s): nothing was pushed", why);
+        }
+        job_fail(job, &err);
+        return;
+    }
+    if (!job->is_export) {
+        plan_step(job);
+        return;
+    }
+    job->export_text = tu_export_text(job->d, &job->live, &err);
+    if (!job->export_text)
+        job_fail(job, &err);
+    else
+        job_over(job);
+}
+
+/* ---- pushing, and settling uncertain creates --------------------------- */
+
+static void start_push(tu_job *job)
+{
+    tu_push_hooks hooks = {on_progress, job, on_outcome, job};
+    tu_exec_stats stats;
+
+    tu_exec_stats_get(job->exec, &stats);
+    job->requests_before = stats.requests;
+    job->phase = JOB_PUSH;
+    job->push = tu_push_begin(&job->d->target, job->exec, &job->plan, &hooks);
+    if (!job->push)  /* out of memory: every planned action failed */
+        for (size_t i = 0; i < job->plan.count; i++)
+            if (job->plan.actions[i].status == TU_STATUS_FAILED)
+                report_action(job, &job->plan.actions[i]);
+}
+
+/* The executor broke mid-push: what has no outcome is reported failed. */
+static void fail_unfinished(tu_job *job)
+{
+    for (size_t i = 0; i < job->plan.count; i++) {
+        tu_action *a = &job->plan.actions[i];
+        if (a->kind != TU_ACTION_SKIP && a->status == TU_STATUS_PLANNED) {
+            tu_action_fail(a, "not completed: the HTTP executor failed");
+            report_action(job, a);
+        }
+    }
+}
+
+static int any_uncertain(const tu_plan *plan)
+{
+    for (size_t i = 0; i < plan->count; i++)
+        if (plan->actions[i].uncertain)
+            return 1;
+    return 0;
+}
+
+static void push_step(tu_job *job)
+{
+    tu_exec_stats stats;
+    tu_error err = {0};
+
+    if (job->push)
+        tu_push_end(job->push);
+    job->push = NULL;
+    tu_exec_stats_get(job->exec, &stats);
+    job->facts.write_requests += stats.requests - job->requests_before;
+    if (job->exec_failed)
+        fail_unfinished(job);
+    if (job->exec_failed || job->round >= job->d->doc.settings.retries ||
+        tu_job_was_cancelled(job) || !any_uncertain(&job->plan)) {
+        finish_report(job);
+        return;
+    }
+    if (start_fetch(job, JOB_RECHECK, &err) != 0)
+        finish_report(job);  /* the uncertain creates stay failed */
+}
+
+/* Re-reading failed: the uncertain creates fail, saying so. */
+static void settle_unknown(tu_job *job, tu_action *a, const tu_error *ferr)
+{
+    char note[TU_ERROR_MAX + 128];
+
+    snprintf(note, sizeof note, "%s (it may have been created: re-reading "
+             "to check failed: %s)", a->error, ferr->message);
+    tu_action_fail(a, note);
+    report_action(job, a);
+}
+
+/* Re-reading found the record, or did not (then it is pushed again). */
+static int settle_known(tu_job *job, tu_action *a, const tu_recordset *now)
+{
+    char note[TU_ERROR_MAX + 128];
+
+    if (!tu_recordset_find(now, a->desired->key)) {
+        free(a->error);
+        a->error = NULL;
+        a->status = TU_STATUS_PLANNED;
+        return 1;
+    }
+    snprintf(note, sizeof note, "created, although the request failed "
+             "(%s): re-reading found the record", a->error);
+    free(a->error);
+    a->error = NULL;
+    a->note = strdup(note);
+    a->status = TU_STATUS_OK;
+    report_action(job, a);
+    return 0;
+}
+
+static void recheck_step(tu_job *job)
+{
+    tu_recordset now;
+    tu_error ferr = {0};
+    size_t again = 0;
+    tu_fetch *fetch = job->fetch;
+    int fetched;
+
+    job->fetch = NULL;
+    fetched = tu_fetch_end(fetch, job->exec_failed, &now, &ferr);
+    for (size_t i = 0; i < job->plan.count; i++) {
+        tu_action *a = &job->plan.actions[i];
+        if (!a->uncertain)
+            continue;
+        a->uncertain = 0;
+        if (fetched != 0)
+            settle_unknown(job, a, &ferr);
+        else
+            again += settle_known(job, a, &now);
+    }
+    if (fetched == 0)
+        tu_recordset_free(&now);
+    if (again == 0 || job->exec_failed) {
+        finish_report(job);
+        return;
+    }
+    job->round++;
+    start_push(job);
+}
+
+/* ---- advancing -------------------------------------------------------- */
+
+void tu_job_advance(tu_job *job)
+{
+    while (job->phase != JOB_OVER &&
+           (job->exec_failed || tu_exec_pending(job->exec) == 0)) {
+        if (job->phase == JOB_FETCH)
+            fetch_step(job);
+        else if (job->phase == JOB_PUSH)
+            push_step(job);
+        else
+            recheck_step(job);
+    }
+}

@@ -1,0 +1,78 @@
+/* job_int.h -- the inside of a tu_job, shared by its two halves:
+ *
+ *   job.c       the steps of a run: fetch -> plan -> push -> re-read the
+ *               uncertain creates -> push again ... -> report (or: fetch ->
+ *               export). Each step starts requests and returns; the next
+ *               one starts once the executor has nothing pending.
+ *   job_loop.c  the faces: the public tu_job_* entry points, the events of
+ *               a caller's loop (watch, the one timer), and tu_job_perform,
+ *               the blocking loop behind tu_run and tu_export.
+ */
+#ifndef TU_ENGINE_JOB_INT_H
+#define TU_ENGINE_JOB_INT_H
+
+#include "trueup/trueup.h"
+#include "desired.h"
+#include "executor.h"
+#include "fetch.h"
+#include "plan.h"
+#include "push.h"
+#include "report.h"
+
+typedef enum job_phase {
+    JOB_FETCH,      /* reading the live records */
+    JOB_PUSH,       /* pushing the plan (a round of it) */
+    JOB_RECHECK,    /* re-reading to settle uncertain creates */
+    JOB_OVER        /* done was called (or is being called) */
+} job_phase;
+
+struct tu_job {
+    const tu_desired *d;
+    tu_options o;
+    tu_job_callbacks cb;
+    tu_job_events events;
+    int attached;
+    int is_export;
+    tu_exec *exec;              /* NULL once the job is over */
+    int exec_failed;            /* the executor broke: end the job */
+    long cancel_grace_ms;
+    job_phase phase;
+    tu_fetch *fetch;            /* JOB_FETCH, JOB_RECHECK */
+    tu_push *push;              /* JOB_PUSH */
+    size_t requests_before;     /* the executor's count when a push began */
+    tu_recordset live;
+    tu_recordset own_desired;   /* the desired records, bulk rules applied */
+    tu_plan plan;
+    long round;                 /* push rounds done after the first */
+    tu_report_facts facts;
+    tu_keyspec key;             /* the target's key fields, for the facts */
+    char threshold[512];
+    long long start_ms;
+    long long timer_due_ms;     /* when the loop's timer fires; -1: unset */
+    tu_report *report;
+    char *export_text;
+    tu_error error;
+    int failed;
+    int cancelled;              /* tu_job_cancel was called */
+    int quiet;                  /* being freed: no more user callbacks */
+    int depth;                  /* calls into the job under way */
+    int free_requested;         /* tu_job_free inside a callback */
+};
+
+/* job.c: the report's facts known before the run. */
+void tu_job_init_facts(tu_job *job);
+
+/* job.c: start the first step (the fetch). 0, or -1 with err set. */
+int tu_job_start(tu_job *job, tu_error *err);
+
+/* job.c: take every step that can be taken now (the executor has nothing
+ * pending, or has broken); the last one calls done. */
+void tu_job_advance(tu_job *job);
+
+/* job.c: whether the job was cancelled (tu_job_cancel or options.cancel). */
+int tu_job_was_cancelled(const tu_job *job);
+
+/* job.c: free what the steps hold (fetch, push, plan, records, results). */
+void tu_job_free_steps(tu_job *job);
+
+#endif
