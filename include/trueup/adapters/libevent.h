@@ -10,7 +10,7 @@
  * thread.
  *
  * How it works: one persistent struct event per socket the job asks to
- * watch (found by its fd in an array), re-assigned when what the job
+ * watch (found by its fd: slots.h), re-assigned when what the job
  * wants changes and freed when it says to stop; one timer event per job,
  * added (never called directly) for the time the job gives. Header only,
  * as hiredis's adapters are: include it in the C file that drives the
@@ -24,13 +24,13 @@
 #include <string.h>
 #include <event2/event.h>
 #include "trueup/trueup.h"
+#include "trueup/adapters/slots.h"
 
 typedef struct tu_libevent {
     struct event_base *base;
     struct event *timer;
     tu_job *job;
-    struct event **sockets;  /* by fd; NULL: not watched */
-    size_t nsockets;
+    tu_adapter_slots sockets;  /* struct event * by fd */
 } tu_libevent;
 
 static inline void tu_libevent_on_socket(evutil_socket_t fd, short what,
@@ -46,34 +46,19 @@ static inline void tu_libevent_on_socket(evutil_socket_t fd, short what,
     tu_job_socket_ready(a->job, (int)fd, ready);
 }
 
-/* The socket's slot in the array, grown to hold it; NULL: no memory. */
-static inline struct event **tu_libevent_slot(tu_libevent *a, int fd)
-{
-    if ((size_t)fd >= a->nsockets) {
-        size_t n = (size_t)fd + 64;
-        struct event **more = (struct event **)realloc(a->sockets,
-                                                       n * sizeof *more);
-        if (!more)
-            return NULL;
-        memset(more + a->nsockets, 0, (n - a->nsockets) * sizeof *more);
-        a->sockets = more;
-        a->nsockets = n;
-    }
-    return &a->sockets[fd];
-}
-
 static inline int tu_libevent_watch(tu_job *job, int fd, int what,
                                     void *data)
 {
     tu_libevent *a = (tu_libevent *)data;
-    struct event **slot = tu_libevent_slot(a, fd);
+    void **slot = tu_adapter_slot(&a->sockets, fd);
     short events = EV_PERSIST;
+    struct event *ev;
 
     (void)job;
     if (!slot)
-        return -1;
+        return what == 0 ? 0 : -1;
     if (*slot)
-        event_free(*slot);  /* deletes it too */
+        event_free((struct event *)*slot);  /* deletes it too */
     *slot = NULL;
     if (what == 0)
         return 0;
@@ -81,9 +66,13 @@ static inline int tu_libevent_watch(tu_job *job, int fd, int what,
         events |= EV_READ;
     if (what & TU_WATCH_WRITE)
         events |= EV_WRITE;
-    *slot = event_new(a->base, fd, events, tu_libevent_on_socket, a);
-    if (!*slot || event_add(*slot, NULL) != 0)
+    ev = event_new(a->base, fd, events, tu_libevent_on_socket, a);
+    if (!ev || event_add(ev, NULL) != 0) {
+        if (ev)
+            event_free(ev);
         return -1;
+    }
+    *slot = ev;
     return 0;
 }
 
@@ -116,11 +105,11 @@ static inline void tu_libevent_cleanup(tu_job *job, void *data)
     size_t i;
 
     (void)job;
-    for (i = 0; i < a->nsockets; i++)
-        if (a->sockets[i])
-            event_free(a->sockets[i]);
+    for (i = 0; i < a->sockets.count; i++)
+        if (a->sockets.items[i])
+            event_free((struct event *)a->sockets.items[i]);
     event_free(a->timer);
-    free(a->sockets);
+    tu_adapter_slots_free(&a->sockets);
     free(a);
 }
 

@@ -11,7 +11,7 @@
  * when they have). Everything runs on the loop's thread.
  *
  * How it works: one uv_poll_t per socket the job asks to watch (found by
- * its fd in an array), started for what the job wants and closed when it
+ * its fd: slots.h), started for what the job wants and closed when it
  * says to stop; one uv_timer_t per job, started (never called directly)
  * for the time the job gives. Header only, as hiredis's adapters are:
  * include it in the C file that drives the loop, and link libuv.
@@ -23,6 +23,7 @@
 #include <string.h>
 #include <uv.h>
 #include "trueup/trueup.h"
+#include "trueup/adapters/slots.h"
 
 typedef struct tu_libuv_socket {
     uv_poll_t poll;
@@ -34,8 +35,7 @@ typedef struct tu_libuv {
     uv_timer_t timer;
     uv_loop_t *loop;
     tu_job *job;
-    tu_libuv_socket **sockets;  /* by fd; NULL: not watched */
-    size_t nsockets;
+    tu_adapter_slots sockets;  /* tu_libuv_socket * by fd */
 } tu_libuv;
 
 static inline void tu_libuv_on_poll(uv_poll_t *handle, int status, int events)
@@ -55,53 +55,44 @@ static inline void tu_libuv_free_handle(uv_handle_t *handle)
     free(handle->data);
 }
 
-/* The socket's slot in the array, grown to hold it; NULL: no memory. */
-static inline tu_libuv_socket **tu_libuv_slot(tu_libuv *a, int fd)
+/* A new poll handle for fd; NULL: out of memory or libuv refused. */
+static inline tu_libuv_socket *tu_libuv_socket_new(tu_libuv *a, tu_job *job,
+                                                   int fd)
 {
-    if ((size_t)fd >= a->nsockets) {
-        size_t n = (size_t)fd + 64;
-        tu_libuv_socket **more = (tu_libuv_socket **)realloc(
-            a->sockets, n * sizeof *more);
-        if (!more)
-            return NULL;
-        memset(more + a->nsockets, 0, (n - a->nsockets) * sizeof *more);
-        a->sockets = more;
-        a->nsockets = n;
+    tu_libuv_socket *s = (tu_libuv_socket *)calloc(1, sizeof *s);
+
+    if (!s || uv_poll_init_socket(a->loop, &s->poll, fd) != 0) {
+        free(s);
+        return NULL;
     }
-    return &a->sockets[fd];
+    s->poll.data = s;
+    s->job = job;
+    s->fd = fd;
+    return s;
 }
 
 static inline int tu_libuv_watch(tu_job *job, int fd, int what, void *data)
 {
     tu_libuv *a = (tu_libuv *)data;
-    tu_libuv_socket **slot = tu_libuv_slot(a, fd);
+    void **slot = tu_adapter_slot(&a->sockets, fd);
+    tu_libuv_socket *s = slot ? (tu_libuv_socket *)*slot : NULL;
     int events = 0;
 
-    if (!slot)
-        return -1;
     if (what == 0) {
-        if (*slot)
-            uv_close((uv_handle_t *)&(*slot)->poll, tu_libuv_free_handle);
-        *slot = NULL;
+        if (s)
+            uv_close((uv_handle_t *)&s->poll, tu_libuv_free_handle);
+        if (slot)
+            *slot = NULL;
         return 0;
     }
-    if (!*slot) {
-        tu_libuv_socket *s = (tu_libuv_socket *)calloc(1, sizeof *s);
-        if (!s || uv_poll_init_socket(a->loop, &s->poll, fd) != 0) {
-            free(s);
-            return -1;
-        }
-        s->poll.data = s;
-        s->job = job;
-        s->fd = fd;
-        *slot = s;
-    }
+    if (!s && (!slot || !(s = tu_libuv_socket_new(a, job, fd))))
+        return -1;
+    *slot = s;
     if (what & TU_WATCH_READ)
         events |= UV_READABLE;
     if (what & TU_WATCH_WRITE)
         events |= UV_WRITABLE;
-    return uv_poll_start(&(*slot)->poll, events, tu_libuv_on_poll) == 0 ? 0
-                                                                       : -1;
+    return uv_poll_start(&s->poll, events, tu_libuv_on_poll) == 0 ? 0 : -1;
 }
 
 static inline void tu_libuv_on_timer(uv_timer_t *timer)
@@ -125,7 +116,7 @@ static inline void tu_libuv_free_adapter(uv_handle_t *handle)
 {
     tu_libuv *a = (tu_libuv *)handle->data;
 
-    free(a->sockets);
+    tu_adapter_slots_free(&a->sockets);
     free(a);
 }
 
