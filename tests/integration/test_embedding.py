@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The non-blocking face (tu_job) through every event-loop adapter, against
-two real json-servers at once.
+"""The non-blocking face (tu_job) through every event-loop adapter, and the
+blocking face, against two real json-servers at once; and docs/embedding.md,
+whose examples must be the files the tests run.
 
 The embedding examples (examples/embedding/: embed-libuv, embed-libevent,
 embed-poll; the programs docs/embedding.md shows) run one job per desired-
@@ -10,12 +11,15 @@ callback printed, and the reports; then cancels one of the two jobs (while
 it pushes, and while it reads) and checks that the other completes and that
 the cancelled one left its server as its report says.
 
+embed-blocking (tu_run) applies one file and plans it again.
+
 Two json-servers serve the whole module; every test uses resources of its
 own on them (json-server serves any top-level key of db.json).
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +31,7 @@ from harness import (JsonServer, by_key, host, results_by_key,  # noqa: E402
                      write_desired)
 
 ADAPTERS = ("libuv", "libevent", "poll")
+EXAMPLES = ADAPTERS + ("blocking",)
 SERVERS = []
 TMP = None
 
@@ -49,6 +54,7 @@ def setUpModule():
         for adapter in ADAPTERS:
             for case in ("apply", "cancel", "cancel_fetch"):
                 db["%s_%s" % (adapter, case)] = live_records()
+        db["blocking"] = live_records()
         with open(srv.db_path, "w") as f:
             json.dump(db, f)
         SERVERS.append(srv)
@@ -197,6 +203,53 @@ class Adapters(unittest.TestCase):
         self.assertEqual(server_state(SERVERS[1], resource),
                          {k: {f: v for f, v in r.items() if f != "id"}
                           for k, r in by_key(live_records()).items()})
+
+
+class Blocking(unittest.TestCase):
+    def test_apply_then_plan(self):
+        path = desired_file("blocking.yaml", SERVERS[0], "blocking", 6)
+        p = subprocess.run([example("blocking"), "--apply", path],
+                           capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        report = json.loads(p.stdout)
+        self.assertEqual((report["succeeded"], report["skipped"],
+                          report["failed"]), (12, 14, 0))
+        self.assertEqual(server_state(SERVERS[0], "blocking"),
+                         expected_state(6))
+        p = subprocess.run([example("blocking"), path], capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(json.loads(p.stdout)["changed"])
+
+    def test_bad_input(self):
+        path = os.path.join(TMP, "bad.yaml")
+        with open(path, "w") as f:
+            f.write("records: [{name: a, type: A}]\n")  # no target
+        p = subprocess.run([example("blocking"), path], capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        self.assertTrue(p.stderr.startswith("bad_input: "), p.stderr)
+
+
+class Doc(unittest.TestCase):
+    """Every example docs/embedding.md shows is the file the tests run."""
+
+    def test_examples_are_the_files(self):
+        source = os.environ.get("TU_SOURCE_DIR") or os.path.dirname(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with open(os.path.join(source, "docs", "embedding.md")) as f:
+            doc = f.read()
+        shown = re.findall(r"<!-- the file (\S+), as the tests check -->\n"
+                           r"```c\n(.*?)```", doc, re.S)
+        self.assertEqual(sorted(p for p, _ in shown),
+                         sorted("examples/embedding/%s" % f for f in
+                                ("blocking.c", "jobs.h", "libuv.c",
+                                 "libevent.c", "poll.c")))
+        for path, code in shown:
+            with open(os.path.join(source, path)) as f:
+                self.assertEqual(code, f.read(), path)
 
 
 def add_tests():
