@@ -8,9 +8,8 @@
  *             at a time, for the desired records (which carry their id)
  *   items     dotted path to the array in the list response (to the record
  *             in a get response)
- *   paginate  none | link (follow Link rel="next") | page (page numbers;
- *             with X-Total-Count all pages are fetched at once, without it
- *             one after another until a short page)
+ *   paginate  none | link | page | offset | next | cursor, with the keys
+ *             that go with them (provider_rest_fetch.c reads the list)
  *   key, id, ignore    the key fields, the server's id field, fields never
  *                      compared
  *   create, update, delete   "METHOD /path/{placeholders}"
@@ -23,7 +22,7 @@
  * An update by PATCH sends only the changed fields; by PUT or POST, the
  * whole live record with the desired fields laid over it.
  */
-#include "provider.h"
+#include "provider_rest.h"
 #include "fetch.h"
 #include "push.h"
 #include "target.h"
@@ -40,33 +39,10 @@
 #include <string.h>
 #include <strings.h>
 
-#define REST_MAX_PAGES 100000
-
-enum { PAGINATE_NONE, PAGINATE_LINK, PAGINATE_PAGE };
-
-typedef struct rest_op {
-    const char *method;   /* static string; NULL: not configured */
-    const char *path;     /* borrowed from the resource mapping */
-} rest_op;
-
-typedef struct rest_cfg {
-    json_t *resource;     /* held: the strings below point into it */
-    const char *list, *items, *id;
-    const char *owner_field;  /* where an ownership mark lives; NULL: none */
-    int paginate;
-    const char *page_param, *per_page_param;
-    long per_page;
-    const char **key, **ignore;
-    size_t nkey, nignore;
-    rest_op get, create, update, del;
-} rest_cfg;
-
 static const char *const target_keys[] = {"resource", NULL};
 static const char *const resource_keys[] = {
-    "list", "get", "items", "paginate", "page_param", "per_page_param",
-    "per_page", "key", "id", "create", "update", "delete", "ignore",
-    "owner_field", NULL};
-static const char *const paginate_names[] = {"none", "link", "page", NULL};
+    "list", "get", "items", "key", "id", "create", "update", "delete",
+    "ignore", "owner_field", NULL};
 static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
                                       "DELETE", NULL};
 
@@ -261,23 +237,6 @@ static int parse_lists(rest_cfg *c, const json_t *res, const tu_srcmap *map,
     return 0;
 }
 
-static int parse_paging(rest_cfg *c, const json_t *res, const tu_srcmap *map,
-                        tu_error *err)
-{
-    const char *ctx = "target.resource";
-    c->page_param = "page";
-    c->per_page_param = "per_page";
-    c->per_page = 100;
-    return tu_schema_enum(res, "paginate", paginate_names, map, ctx,
-                          &c->paginate, err) < 0 ||
-           tu_schema_string(res, "page_param", 0, map, ctx, &c->page_param,
-                            err) < 0 ||
-           tu_schema_string(res, "per_page_param", 0, map, ctx,
-                            &c->per_page_param, err) < 0 ||
-           tu_schema_int(res, "per_page", 1, 1000000, map, ctx, &c->per_page,
-                         err) < 0 ? -1 : 0;
-}
-
 /* The live records are read either by listing them or one by one. */
 static int check_list_or_get(const rest_cfg *c, const json_t *res,
                              const tu_srcmap *map, tu_error *err)
@@ -292,13 +251,28 @@ static int check_list_or_get(const rest_cfg *c, const json_t *res,
     return 0;
 }
 
+/* The keys of target.resource: this file's and paging's. */
+static int check_resource_keys(const json_t *res, const tu_srcmap *map,
+                               tu_error *err)
+{
+    const char *all[40];
+    size_t n = 0;
+
+    for (size_t i = 0; resource_keys[i]; i++)
+        all[n++] = resource_keys[i];
+    for (size_t i = 0; tu_rest_paging_keys[i] && n < 39; i++)
+        all[n++] = tu_rest_paging_keys[i];
+    all[n] = NULL;
+    return tu_schema_keys(res, all, map, "target.resource", err);
+}
+
 static int parse_resource(rest_cfg *c, const json_t *target,
                           const json_t *res, const tu_srcmap *map,
                           tu_error *err)
 {
     const char *ctx = "target.resource";
     c->id = "id";
-    if (tu_schema_keys(res, resource_keys, map, ctx, err) != 0 ||
+    if (check_resource_keys(res, map, err) != 0 ||
         tu_schema_string(res, "list", 0, map, ctx, &c->list, err) < 0 ||
         parse_op(res, "get", "GET", map, &c->get, err) < 0 ||
         check_list_or_get(c, res, map, err) != 0 ||
@@ -306,7 +280,7 @@ static int parse_resource(rest_cfg *c, const json_t *target,
         tu_schema_string(res, "id", 0, map, ctx, &c->id, err) < 0 ||
         tu_schema_string(res, "owner_field", 0, map, ctx, &c->owner_field,
                          err) < 0 ||
-        parse_paging(c, res, map, err) != 0 ||
+        tu_rest_parse_paging(c, res, map, err) != 0 ||
         parse_lists(c, res, map, err) != 0 ||
         parse_op(res, "create", "POST", map, &c->create, err) < 0 ||
         parse_op(res, "update", "PATCH", map, &c->update, err) < 0 ||
@@ -373,365 +347,6 @@ static json_t *rest_export(const void *p, const tu_record *live)
                              c->id);
     free(leave_out);
     return out;
-}
-
-/* ---- fetching ----------------------------------------------------------- */
-
-/* A list path with variables of several values is several lists, each
- * paged on its own. A request's data is its tag: list * LIST_SPAN + page,
- * which is also the order of its records. */
-#define REST_MAX_LISTS 1000
-#define LIST_SPAN ((uintptr_t)REST_MAX_PAGES + 1)
-
-typedef struct rest_list {
-    char *url;             /* resource.list expanded, absolute */
-    long long total_pages; /* page mode: -1 until known */
-} rest_list;
-
-typedef struct rest_fetch {
-    const tu_target *target;
-    const rest_cfg *cfg;
-    tu_strmap visited;     /* link mode: URLs fetched, to stop loops */
-    char **urls;           /* owned keys of `visited` */
-    size_t nurls;
-    rest_list *lists;
-    size_t nlists;
-} rest_fetch;
-
-static void *tag(size_t list, long long page)
-{
-    return (void *)(list * LIST_SPAN + (uintptr_t)page);
-}
-
-static size_t tag_list(void *data)
-{
-    return (size_t)((uintptr_t)data / LIST_SPAN);
-}
-
-static long long tag_page(void *data)
-{
-    return (long long)((uintptr_t)data % LIST_SPAN);
-}
-
-static void rest_fetch_free(void *p)
-{
-    rest_fetch *rf = p;
-    for (size_t i = 0; i < rf->nurls; i++)
-        free(rf->urls[i]);
-    free(rf->urls);
-    for (size_t i = 0; i < rf->nlists; i++)
-        free(rf->lists[i].url);
-    free(rf->lists);
-    tu_strmap_free(&rf->visited);
-    free(rf);
-}
-
-static json_t *page_items(tu_fetch *f, const rest_cfg *c,
-                          const tu_http_response *r, const char *url)
-{
-    tu_error err = {0};
-    json_t *items = tu_list_page_items(r->body, r->body_len, c->items, url,
-                                       &err);
-    if (!items)
-        tu_fetch_fail(f, err.code, "%s", err.message);
-    return items;
-}
-
-/* `next` resolved against `base`; malloc'd or NULL. */
-static char *resolve_url(const char *base, const char *next)
-{
-    CURLU *u = curl_url();
-    char *out = NULL, *copy = NULL;
-
-    if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_URL, next, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
-        copy = strdup(out);
-    curl_free(out);
-    curl_url_cleanup(u);
-    return copy;
-}
-
-static int remember_url(rest_fetch *rf, const char *url)
-{
-    char *copy = strdup(url);
-    char **urls = realloc(rf->urls, (rf->nurls + 1) * sizeof *urls);
-    if (!copy || !urls) {
-        free(copy);
-        if (urls)
-            rf->urls = urls;
-        return -1;
-    }
-    rf->urls = urls;
-    rf->urls[rf->nurls++] = copy;
-    return tu_strmap_put(&rf->visited, copy, 0, NULL);
-}
-
-static void on_link_page(tu_fetch *f, const tu_http_response *r,
-                         const char *url, void *data);
-
-static void follow_link(tu_fetch *f, rest_fetch *rf, const char *url,
-                        const char *link, void *data)
-{
-    char *rel = tu_link_next(link), *next;
-    size_t seen;
-
-    if (!rel)
-        return;
-    next = resolve_url(url, rel);
-    free(rel);
-    if (!next) {
-        tu_fetch_fail(f, TU_ERR_FETCH,
-                      "GET %s: the Link header's next URL is not valid",
-                      url);
-        return;
-    }
-    if (tu_strmap_get(&rf->visited, next, &seen))
-        tu_fetch_fail(f, TU_ERR_FETCH,
-                      "GET %s: the Link header points back to %s, which "
-                      "was already fetched: the pagination loops", url, next);
-    else if (tag_page(data) >= REST_MAX_PAGES)
-        tu_fetch_fail(f, TU_ERR_FETCH,
-                      "GET %s: more than %d pages; stopping", url,
-                      REST_MAX_PAGES);
-    else if (remember_url(rf, next) < 0)
-        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-    else
-        tu_fetch_get(f, next, TU_FETCH_HEADERS, on_link_page,
-                     tag(tag_list(data), tag_page(data) + 1));
-    free(next);
-}
-
-static void on_link_page(tu_fetch *f, const tu_http_response *r,
-                         const char *url, void *data)
-{
-    rest_fetch *rf = tu_fetch_state(f);
-    json_t *items = page_items(f, rf->cfg, r, url);
-    const char *link = tu_http_response_header(r, "Link");
-
-    if (!items)
-        return;
-    tu_fetch_add_records(f, items, url, (size_t)(uintptr_t)data);
-    json_decref(items);
-    if (link)
-        follow_link(f, rf, url, link, data);
-}
-
-static char *page_url(const rest_fetch *rf, size_t list, long long page)
-{
-    const rest_cfg *c = rf->cfg;
-    const char *base = rf->lists[list].url;
-    size_t len = strlen(base) + strlen(c->page_param) +
-                 strlen(c->per_page_param) + 64;
-    char *url = malloc(len);
-
-    if (url)
-        snprintf(url, len, "%s%c%s=%lld&%s=%ld", base,
-                 strchr(base, '?') ? '&' : '?', c->page_param, page,
-                 c->per_page_param, c->per_page);
-    return url;
-}
-
-static void on_numbered_page(tu_fetch *f, const tu_http_response *r,
-                             const char *url, void *data);
-
-static void get_page(tu_fetch *f, rest_fetch *rf, size_t list,
-                     long long page)
-{
-    char *url = page_url(rf, list, page);
-    if (!url) {
-        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-        return;
-    }
-    tu_fetch_get(f, url, TU_FETCH_HEADERS, on_numbered_page, tag(list, page));
-    free(url);
-}
-
-/* Page 1 told the total: fetch every other page at once. */
-static void get_remaining_pages(tu_fetch *f, rest_fetch *rf, size_t list,
-                                long long total)
-{
-    rest_list *l = &rf->lists[list];
-    l->total_pages = (total + rf->cfg->per_page - 1) / rf->cfg->per_page;
-    if (l->total_pages > REST_MAX_PAGES) {
-        tu_fetch_fail(f, TU_ERR_FETCH,
-                      "X-Total-Count %lld means more than %d pages of "
-                      "%ld; raise target.resource.per_page", total,
-                      REST_MAX_PAGES, rf->cfg->per_page);
-        return;
-    }
-    for (long long p = 2; p <= l->total_pages && !tu_fetch_failed(f); p++)
-        get_page(f, rf, list, p);
-}
-
-static void on_numbered_page(tu_fetch *f, const tu_http_response *r,
-                             const char *url, void *data)
-{
-    rest_fetch *rf = tu_fetch_state(f);
-    size_t list = tag_list(data);
-    long long page = tag_page(data);
-    json_t *items = page_items(f, rf->cfg, r, url);
-    size_t n;
-
-    if (!items)
-        return;
-    n = json_array_size(items);
-    tu_fetch_add_records(f, items, url, (size_t)(uintptr_t)data);
-    json_decref(items);
-    if (page == 1) {
-        long long total =
-            tu_parse_count(tu_http_response_header(r, "X-Total-Count"));
-        if (total >= 0) {
-            get_remaining_pages(f, rf, list, total);
-            return;
-        }
-    }
-    if (rf->lists[list].total_pages < 0 && n == (size_t)rf->cfg->per_page) {
-        if (page >= REST_MAX_PAGES)
-            tu_fetch_fail(f, TU_ERR_FETCH,
-                          "GET %s: more than %d pages; stopping", url,
-                          REST_MAX_PAGES);
-        else
-            get_page(f, rf, list, page + 1);
-    }
-}
-
-static void on_single_page(tu_fetch *f, const tu_http_response *r,
-                           const char *url, void *data)
-{
-    rest_fetch *rf = tu_fetch_state(f);
-    json_t *items = page_items(f, rf->cfg, r, url);
-    if (items)
-        tu_fetch_add_records(f, items, url, (size_t)(uintptr_t)data);
-    json_decref(items);
-}
-
-/* resource.get: one record, or 404/410 when it does not exist. */
-static void on_one_record(tu_fetch *f, const tu_http_response *r,
-                          const char *url, void *data)
-{
-    rest_fetch *rf = tu_fetch_state(f);
-    json_error_t jerr;
-    json_t *root, *record, *items;
-    char *ex;
-
-    if (r->status == 404 || r->status == 410)
-        return;
-    root = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, &jerr);
-    record = tu_json_path(root, rf->cfg->items);
-    if (!json_is_object(record)) {
-        ex = tu_excerpt(r->body, r->body_len, 80);
-        tu_fetch_fail(f, TU_ERR_FETCH,
-                      "GET %s: expected one record (a JSON object%s%s), "
-                      "got: %s", url, rf->cfg->items ? " at " : "",
-                      rf->cfg->items ? rf->cfg->items : "", ex ? ex : "");
-        free(ex);
-    } else if ((items = json_array()) != NULL) {
-        json_array_append(items, record);
-        tu_fetch_add_records(f, items, url, (size_t)(uintptr_t)data);
-        json_decref(items);
-    }
-    json_decref(root);
-}
-
-/* resource.get: read each desired record by its id, concurrently. */
-static void get_each(tu_fetch *f, const tu_target *t, const rest_cfg *c)
-{
-    const tu_recordset *desired = tu_fetch_desired(f);
-
-    for (size_t i = 0; i < desired->count && !tu_fetch_failed(f); i++) {
-        const tu_record *d = &desired->items[i];
-        const char *missing;
-        char *path = tu_url_expand(c->get.path, d->fields, c->id, t->vars,
-                                   &missing);
-        char *url = path ? tu_target_url(t, path) : NULL;
-        if (!path && missing)
-            tu_fetch_fail(f, TU_ERR_BAD_INPUT,
-                          "%s:%u: record '%s' has no value for %.*s, so "
-                          "it cannot be read with target.resource.get; "
-                          "give every record its %s", d->pos.file ?
-                          d->pos.file : "?", d->pos.line, d->label,
-                          (int)strcspn(missing, "}") + 1, missing, c->id);
-        else if (!url)
-            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-        else
-            tu_fetch_get(f, url, TU_FETCH_MISSING_OK, on_one_record,
-                         (void *)(uintptr_t)i);
-        free(path);
-        free(url);
-    }
-}
-
-/* resource.list expanded once per combination of its variables' values. */
-static int make_lists(tu_fetch *f, rest_fetch *rf)
-{
-    const char *missing;
-    json_t *paths = tu_url_expand_each(rf->cfg->list, rf->target->vars,
-                                       REST_MAX_LISTS, &missing);
-
-    if (!paths) {
-        if (missing)
-            tu_fetch_fail(f, TU_ERR_BAD_INPUT,
-                          "target.resource.list: more than %d lists (one "
-                          "per combination of the values of target.vars)",
-                          REST_MAX_LISTS);
-        else
-            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-        return -1;
-    }
-    rf->lists = calloc(json_array_size(paths), sizeof *rf->lists);
-    for (size_t i = 0; rf->lists && i < json_array_size(paths); i++) {
-        rest_list *l = &rf->lists[rf->nlists];
-        l->url = tu_target_url(rf->target,
-                               json_string_value(json_array_get(paths, i)));
-        l->total_pages = -1;
-        if (!l->url)
-            break;
-        rf->nlists++;
-    }
-    if (rf->nlists < json_array_size(paths))
-        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-    json_decref(paths);
-    return tu_fetch_failed(f) ? -1 : 0;
-}
-
-/* The first page of list `i`; the page callbacks ask for the others. */
-static void start_list(tu_fetch *f, rest_fetch *rf, size_t i)
-{
-    const char *url = rf->lists[i].url;
-    int link = rf->cfg->paginate == PAGINATE_LINK;
-
-    if (rf->cfg->paginate == PAGINATE_PAGE)
-        get_page(f, rf, i, 1);
-    else if (link && remember_url(rf, url) < 0)
-        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-    else
-        tu_fetch_get(f, url, link ? TU_FETCH_HEADERS : 0,
-                     link ? on_link_page : on_single_page, tag(i, 1));
-}
-
-static int rest_fetch_start(const tu_target *t, tu_fetch *f)
-{
-    const rest_cfg *c = t->cfg;
-    rest_fetch *rf = calloc(1, sizeof *rf);
-
-    if (!rf) {
-        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-        return -1;
-    }
-    rf->target = t;
-    rf->cfg = c;
-    tu_strmap_init(&rf->visited);
-    tu_fetch_set_state(f, rf, rest_fetch_free);
-    if (c->get.method) {
-        get_each(f, t, c);
-        return tu_fetch_failed(f) ? -1 : 0;
-    }
-    if (make_lists(f, rf) != 0)
-        return -1;
-    for (size_t i = 0; i < rf->nlists && !tu_fetch_failed(f); i++)
-        start_list(f, rf, i);
-    return tu_fetch_failed(f) ? -1 : 0;
 }
 
 /* ---- pushing ------------------------------------------------------------ */
@@ -828,6 +443,6 @@ const tu_provider_ops tu_provider_rest = {
     .owner_field = rest_owner_field,
     .normalize = NULL,
     .export_record = rest_export,
-    .fetch = rest_fetch_start,
+    .fetch = tu_rest_fetch,
     .push = rest_push,
 };

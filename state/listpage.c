@@ -4,6 +4,12 @@
  *   <https://api/x?page=2>; rel="next", <...>; rel="last"
  * rel may be quoted or not and may hold several space-separated relation
  * types; parameters other than rel are skipped.
+ *
+ * tu_page_parse reads what a page's body says about the rest of the list.
+ * Paths the target sets are believed both ways and must have the right
+ * type; without them, a few usual field names (DRF's next and count,
+ * Stripe's has_more, Cloudflare's result_info.total_pages, ...) are read as
+ * evidence only: a field of another type is no evidence at all.
  */
 #include "listpage.h"
 #include "error.h"
@@ -11,6 +17,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -69,14 +76,13 @@ static json_t *find_items(json_t *root, const char *items_path,
     return json_incref(items);
 }
 
-json_t *tu_list_page_items(const char *body, size_t len,
-                           const char *items_path, const char *url,
-                           tu_error *err)
+/* The body as JSON, or NULL with err saying where it is not. */
+static json_t *load_body(const char *body, size_t len, const char *url,
+                         tu_error *err)
 {
     json_error_t jerr;
-    json_t *root, *items;
-
-    root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    json_t *root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+                              &jerr);
     if (!root) {
         char *ex = tu_excerpt(body, len, 80);
         tu_error_set(err, TU_ERR_FETCH,
@@ -84,8 +90,18 @@ json_t *tu_list_page_items(const char *body, size_t len,
                      "line %d, column %d); it begins: %s", url, jerr.text,
                      jerr.line, jerr.column, ex ? ex : "");
         free(ex);
-        return NULL;
     }
+    return root;
+}
+
+json_t *tu_list_page_items(const char *body, size_t len,
+                           const char *items_path, const char *url,
+                           tu_error *err)
+{
+    json_t *root = load_body(body, len, url, err), *items;
+
+    if (!root)
+        return NULL;
     items = find_items(root, items_path, url, err);
     json_decref(root);
     return items;
@@ -202,4 +218,243 @@ long long tu_parse_count(const char *value)
     if (errno || *end)
         return -1;
     return n;
+}
+
+/* ---- what a page's body says about the next page ------------------------ */
+
+static const char *const usual_next[] = {"next", "links.next", "paging.next",
+                                         "_links.next.href", NULL};
+static const char *const usual_more[] = {"has_more", "hasMore", NULL};
+static const char *const usual_count[] = {"count", "total_count",
+                                          "totalCount", "total", NULL};
+static const char *const usual_pages[] = {"total_pages", "totalPages",
+                                          "page_count",
+                                          "result_info.total_pages", NULL};
+
+/* A count: an integer >= 0, or a string of digits. -1 when not one. */
+static long long count_value(const json_t *v)
+{
+    if (json_is_integer(v))
+        return json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+    if (json_is_string(v))
+        return tu_parse_count(json_string_value(v));
+    return -1;
+}
+
+/* paths[key] at `path`: its count, -1 when absent; -2 (err set) when it is
+ * there but not a count. */
+static long long set_count(const json_t *root, const char *path,
+                           const char *key, const char *url, tu_error *err)
+{
+    const json_t *v = tu_json_path(root, path);
+    long long n = count_value(v);
+
+    if (!v || json_is_null(v) || n >= 0)
+        return v && !json_is_null(v) ? n : -1;
+    tu_error_set(err, TU_ERR_FETCH, "GET %s: %s at '%s' is %s, not a count of at least 0: "
+                 "check target.resource.%s", url, key, path,
+                 tu_json_type_name(v), key);
+    return -2;
+}
+
+/* The first usual field that is a count (its name in *name), or -1. */
+static long long usual_count_of(const json_t *root, const char *const *names,
+                                const char **name)
+{
+    for (size_t i = 0; json_is_object(root) && names[i]; i++) {
+        long long n = count_value(tu_json_path(root, names[i]));
+        if (n >= 0) {
+            *name = names[i];
+            return n;
+        }
+    }
+    return -1;
+}
+
+/* A link value: a non-empty string, or {"href": string} (HAL). */
+static const char *link_text(const json_t *v)
+{
+    if (json_is_object(v))
+        v = json_object_get(v, "href");
+    return json_is_string(v) && json_string_length(v) > 0
+               ? json_string_value(v) : NULL;
+}
+
+static void say_why(tu_page *page, const char *name, const char *value)
+{
+    char *ex = tu_excerpt(value, strlen(value), 100);
+    snprintf(page->why, sizeof page->why, "%s is \"%s\"", name,
+             ex ? ex : "");
+    free(ex);
+}
+
+/* A set path to a next URL or cursor: a string (or, for a cursor, an
+ * integer); null, "" or absent end the list. 0, or -1 with err set. */
+static int set_link(const json_t *root, const char *path, const char *key,
+                    int cursor, char **out, tu_page *page, const char *url,
+                    tu_error *err)
+{
+    const json_t *v = tu_json_path(root, path);
+    char *text = NULL;
+
+    if (!v || json_is_null(v) || (json_is_string(v) &&
+                                  json_string_length(v) == 0)) {
+        page->more = TU_MORE_NO;
+        return 0;
+    }
+    if (cursor ? json_is_string(v) || json_is_integer(v) : !!link_text(v))
+        text = cursor ? tu_json_text(v) : strdup(link_text(v));
+    else {
+        tu_error_set(err, TU_ERR_FETCH, "GET %s: %s at '%s' is %s, not a %s: check "
+                     "target.resource.%s", url, key, path,
+                     tu_json_type_name(v), cursor ? "string" : "URL", key);
+        return -1;
+    }
+    if (!text) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    *out = text;
+    page->more = TU_MORE_YES;
+    page->hint = cursor ? "cursor" : "next";
+    say_why(page, path, text);
+    return 0;
+}
+
+/* A set has_more path: true, false, or absent (no word). */
+static int set_flag(const json_t *root, const char *path, tu_page *page,
+                    const char *url, tu_error *err)
+{
+    const json_t *v = tu_json_path(root, path);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v)) {
+        tu_error_set(err, TU_ERR_FETCH, "GET %s: has_more_path at '%s' is %s, not true or "
+                     "false: check target.resource.has_more_path", url, path,
+                     tu_json_type_name(v));
+        return -1;
+    }
+    if (json_is_false(v))
+        page->more = TU_MORE_NO;
+    else if (page->more == TU_MORE_UNKNOWN) {
+        page->more = TU_MORE_YES;
+        page->hint = "cursor";
+        snprintf(page->why, sizeof page->why, "%s is true", path);
+    }
+    return 0;
+}
+
+/* No path set: the usual next URL, else the usual has-more flag. */
+static int usual_more_of(const json_t *root, tu_page *page)
+{
+    for (size_t i = 0; json_is_object(root) && usual_next[i]; i++) {
+        const json_t *v = tu_json_path(root, usual_next[i]);
+        if (link_text(v)) {
+            if (!(page->next = strdup(link_text(v))))
+                return -1;
+            page->more = TU_MORE_YES;
+            page->hint = "next";
+            say_why(page, usual_next[i], page->next);
+            return 0;
+        }
+        if (json_is_null(v) || json_is_string(v)) {
+            page->more = TU_MORE_NO;
+            return 0;
+        }
+    }
+    for (size_t i = 0; json_is_object(root) && usual_more[i]; i++) {
+        const json_t *v = tu_json_path(root, usual_more[i]);
+        if (json_is_boolean(v)) {
+            page->more = json_is_true(v) ? TU_MORE_YES : TU_MORE_NO;
+            if (json_is_true(v)) {
+                page->hint = "cursor";
+                snprintf(page->why, sizeof page->why, "%s is true",
+                         usual_more[i]);
+            }
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static int read_more(const json_t *root, const tu_page_paths *paths,
+                     tu_page *page, const char *url, tu_error *err)
+{
+    if (paths->next && set_link(root, paths->next, "next_path", 0,
+                                &page->next, page, url, err) != 0)
+        return -1;
+    if (paths->cursor && set_link(root, paths->cursor, "cursor_path", 1,
+                                  &page->cursor, page, url, err) != 0)
+        return -1;
+    if (paths->has_more && set_flag(root, paths->has_more, page, url,
+                                    err) != 0)
+        return -1;
+    if (paths->next || paths->cursor || paths->has_more)
+        return 0;
+    if (usual_more_of(root, page) != 0) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int read_totals(const json_t *root, const tu_page_paths *paths,
+                       tu_page *page, const char *url, tu_error *err)
+{
+    if (paths->count &&
+        (page->count = set_count(root, paths->count, "count_path", url,
+                                 err)) == -2)
+        return -1;
+    if (paths->total_pages &&
+        (page->total_pages = set_count(root, paths->total_pages,
+                                       "total_pages_path", url, err)) == -2)
+        return -1;
+    page->count_name = paths->count;
+    page->count_seen = paths->count
+                           ? page->count
+                           : usual_count_of(root, usual_count,
+                                            &page->count_name);
+    page->pages_name = paths->total_pages;
+    page->pages_seen = paths->total_pages
+                           ? page->total_pages
+                           : usual_count_of(root, usual_pages,
+                                            &page->pages_name);
+    if (!page->hint && page->count_seen >= 0)
+        page->hint = "offset";
+    if (!page->hint && page->pages_seen >= 0)
+        page->hint = "page";
+    return 0;
+}
+
+int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
+                  const char *url, tu_page *page, tu_error *err)
+{
+    json_t *root;
+    int rc = -1;
+
+    memset(page, 0, sizeof *page);
+    page->more = TU_MORE_UNKNOWN;
+    page->count = page->count_seen = -1;
+    page->total_pages = page->pages_seen = -1;
+    root = load_body(body, len, url, err);
+    if (!root)
+        return -1;
+    page->items = find_items(root, paths->items, url, err);
+    if (page->items && read_more(root, paths, page, url, err) == 0 &&
+        read_totals(root, paths, page, url, err) == 0)
+        rc = 0;
+    json_decref(root);
+    if (rc != 0)
+        tu_page_free(page);
+    return rc;
+}
+
+void tu_page_free(tu_page *page)
+{
+    json_decref(page->items);
+    free(page->next);
+    free(page->cursor);
+    page->items = NULL;
+    page->next = page->cursor = NULL;
 }

@@ -3,7 +3,9 @@
  * state/ does no network I/O: the engine fetches list pages and hands the
  * bodies and headers here. A page is a JSON array of records, or an object
  * holding the array at a dotted path (`items`); the next page is named by
- * an RFC 8288 Link header (rel="next") or counted from X-Total-Count.
+ * an RFC 8288 Link header (rel="next"), counted from X-Total-Count, or told
+ * by the body itself (tu_page_parse: a next URL, a cursor, a has-more flag,
+ * a total count or number of pages).
  */
 #ifndef TU_STATE_LISTPAGE_H
 #define TU_STATE_LISTPAGE_H
@@ -18,6 +20,54 @@
 json_t *tu_list_page_items(const char *body, size_t len,
                            const char *items_path, const char *url,
                            tu_error *err);
+
+/* Where a page's body says what comes next: dotted paths set by the
+ * target (NULL: not set). A path that is set is believed both ways (a null
+ * next URL ends the list); without it, the usual names are looked at as
+ * evidence (see tu_page_parse). */
+typedef struct tu_page_paths {
+    const char *items;        /* the records (see tu_list_page_items) */
+    const char *next;         /* the next page's URL */
+    const char *cursor;       /* the next page's cursor */
+    const char *has_more;     /* a boolean: false ends the list */
+    const char *count;        /* the total number of records */
+    const char *total_pages;  /* the number of pages */
+} tu_page_paths;
+
+enum { TU_MORE_UNKNOWN = -1, TU_MORE_NO = 0, TU_MORE_YES = 1 };
+
+typedef struct tu_page {
+    json_t *items;           /* new reference: the records */
+    char *next;              /* malloc'd next URL as written, or NULL */
+    char *cursor;            /* malloc'd next cursor, or NULL */
+    int more;                /* TU_MORE_*: does the body say there is more */
+    long long count;         /* total records by paths->count, or -1 */
+    long long count_seen;    /* count, or else a usual count field, or -1 */
+    const char *count_name;  /* the path or usual field count_seen is at
+                                (borrowed or static) */
+    long long total_pages;   /* by paths->total_pages, or -1 */
+    long long pages_seen;    /* total_pages, or a usual field, or -1 */
+    const char *pages_name;  /* where pages_seen is */
+    char why[160];           /* when more is YES: what said so
+                                ("next is \"https://...\"") */
+    const char *hint;        /* when more is YES or count_seen/pages_seen
+                                is known: the paginate kind that reads
+                                this API ("next", "cursor", "offset",
+                                "page"); else NULL */
+} tu_page;
+
+/* Parse one page's body. The records as tu_list_page_items finds them;
+ * the rest from `paths`, and, where a path is not set and the body is an
+ * object, from the usual fields: next URL "next", "links.next",
+ * "paging.next", "_links.next.href"; flag "has_more", "hasMore"; count
+ * "count", "total_count", "totalCount", "total"; pages "total_pages",
+ * "totalPages", "page_count", "result_info.total_pages". A set path whose
+ * value has the wrong type is an error; a usual field of the wrong type is
+ * not evidence. 0, or -1 with err set ("GET URL: ..."). Free with
+ * tu_page_free. */
+int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
+                  const char *url, tu_page *page, tu_error *err);
+void tu_page_free(tu_page *page);
 
 /* The target of the first link with rel="next" in a Link header value, as
  * written (possibly relative), or NULL. Returns a malloc'd string. */

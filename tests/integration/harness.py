@@ -307,7 +307,8 @@ class RecordingServer:
     parsed JSON body or None).
 
     GET `list_path` answers `records` as a JSON array. Any other request is
-    answered by `respond(req) -> (status, json_body)` if given, else: POST 201
+    answered by `respond(req) -> (status, json_body[, headers])` if given,
+    else: POST 201
     with the request body plus {"id": next id}; PUT/PATCH 200 with the request
     body; DELETE 200 {}; anything else 404 {}."""
 
@@ -338,9 +339,13 @@ class RecordingServer:
                     {k.lower(): v for k, v in self.headers.items()}, raw, parsed)
                 with outer._lock:
                     outer.log.append(req)
-                status, body = outer._answer(req)
+                answer = outer._answer(req)
+                status, body = answer[:2]
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (answer[2] if len(answer) > 2
+                                    else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
