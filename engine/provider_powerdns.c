@@ -10,7 +10,9 @@
  *              without one is relative to its zone: the only zone, or the
  *              one its `zone` field names; "@" is the apex), types upper-
  *              cased, contents a sorted set (AAAA written as PowerDNS
- *              prints it), `content: x` short for `records: [x]`.
+ *              prints it, an SOA with serial 0: SOA-EDIT-API rewrites the
+ *              serial, which a live SOA keeps in `serial` and a REPLACE
+ *              sends back), `content: x` short for `records: [x]`.
  *   fetch      GET {base_url}/servers/{server}/zones/{zone} for every zone,
  *              all at once; each answer's rrsets become live records: name,
  *              type, ttl and the contents of the enabled records (disabled
@@ -77,7 +79,7 @@ static const char *const target_keys[] = {"server", "zones", "batch_size",
 static const char *key_fields[] = {"name", "type"};
 static const char *const record_fields[] = {"name", "type", "ttl", "records",
                                             "content", "zone", "comments",
-                                            "owner", NULL};
+                                            "owner", "serial", NULL};
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -211,21 +213,66 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The contents as a sorted array of distinct strings (AAAA canonical), or
- * NULL when out of memory. `list` holds only strings. */
-static json_t *content_set(const json_t *list, int aaaa)
+/* An SOA content with its serial (the third field) replaced by `serial`;
+ * malloc'd, or a copy of `in` when it has fewer than three fields. */
+static char *soa_with_serial(const char *in, const char *serial)
 {
-    size_t n = json_array_size(list);
-    const char **v = malloc((n ? n : 1) * sizeof *v);
-    char (*ip)[48] = aaaa ? malloc((n ? n : 1) * sizeof *ip) : NULL;
+    const char *p = in, *start = NULL, *end = NULL;
+    size_t n = strlen(in);
+    char *out;
+
+    for (int field = 0; field < 3 && *p; field++) {
+        p += strspn(p, " \t");
+        start = p;
+        p += strcspn(p, " \t");
+        end = p;
+    }
+    if (!start || start == end || !*start || !strspn(end, " \t"))
+        return strdup(in);
+    out = malloc(n + strlen(serial) + 1);
+    if (out)
+        snprintf(out, n + strlen(serial) + 1, "%.*s%s%s",
+                 (int)(start - in), in, serial, end);
+    return out;
+}
+
+/* A content in the form it is compared in, malloc'd (NULL: out of memory):
+ * AAAA as PowerDNS prints it, an SOA without its serial (PowerDNS's
+ * SOA-EDIT-API rewrites it on every change; see live_rrset). */
+static char *canonical_content(const char *type, const char *in)
+{
+    char ip[48];
+    if (type && strcmp(type, "AAAA") == 0 &&
+        canonical_ipv6(in, ip, sizeof ip) == 0)
+        return strdup(ip);
+    if (type && strcmp(type, "SOA") == 0)
+        return soa_with_serial(in, "0");
+    return strdup(in);
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* The contents as a sorted array of distinct strings in canonical form
+ * (canonical_content), or NULL when out of memory. `list` holds only
+ * strings. */
+static json_t *content_set(const json_t *list, const char *type)
+{
+    size_t n = json_array_size(list), made = 0;
+    char **v = calloc(n ? n : 1, sizeof *v);
     json_t *out = json_array();
 
-    if (!v || (aaaa && !ip) || !out)
+    if (!v || !out)
         goto fail;
-    for (size_t i = 0; i < n; i++) {
-        v[i] = json_string_value(json_array_get(list, i));
-        if (aaaa && canonical_ipv6(v[i], ip[i], sizeof ip[i]) == 0)
-            v[i] = ip[i];
+    for (; made < n; made++) {
+        v[made] = canonical_content(type, json_string_value(
+                                              json_array_get(list, made)));
+        if (!v[made])
+            goto fail;
     }
     qsort(v, n, sizeof *v, compare_strings);
     for (size_t i = 0; i < n; i++) {
@@ -234,12 +281,10 @@ static json_t *content_set(const json_t *list, int aaaa)
         if (json_array_append_new(out, json_string(v[i])) != 0)
             goto fail;
     }
-    free(v);
-    free(ip);
+    free_strings(v, made);
     return out;
 fail:
-    free(v);
-    free(ip);
+    free_strings(v, made);
     json_decref(out);
     return NULL;
 }
@@ -389,8 +434,8 @@ static int check_fields(const json_t *fields, tu_srcpos pos, tu_error *err)
             continue;
         hint = tu_suggest(key, record_fields);
         tu_error_at(err, pos, "record: unknown field '%s'%s%s%s; a PowerDNS "
-                    "record has name, type, ttl, records (or content), zone "
-                    "and comments", key, hint ? " (did you mean '" : "",
+                    "record has name, type, ttl, records (or content), zone, "
+                    "comments and (SOA) serial", key, hint ? " (did you mean '" : "",
                     hint ? hint : "", hint ? "'?)" : "");
         return -1;
     }
@@ -599,7 +644,7 @@ static int normalize_contents(json_t *fields, tu_srcpos pos, tu_error *err)
         json_decref(list);
         return -1;
     }
-    set = content_set(list, type && strcmp(type, "AAAA") == 0);
+    set = content_set(list, type);
     json_decref(list);
     json_object_del(fields, "content");
     if (!set || json_object_set_new(fields, "records", set) != 0) {
@@ -640,12 +685,34 @@ static int normalize_comments(json_t *fields, tu_srcpos pos, tu_error *err)
     return json_object_set_new(fields, "comments", out);
 }
 
+/* serial: only on an SOA, a whole number as DNS holds it (32 bits). */
+static int check_serial(const json_t *fields, tu_srcpos pos, tu_error *err)
+{
+    const json_t *v = json_object_get(fields, "serial");
+    const char *type = json_string_value(json_object_get(fields, "type"));
+
+    if (!v)
+        return 0;
+    if (!type || strcmp(type, "SOA") != 0) {
+        tu_error_at(err, pos, "record: 'serial' belongs to an SOA record "
+                    "only");
+        return -1;
+    }
+    if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+        json_integer_value(v) <= 4294967295LL)
+        return 0;
+    tu_error_at(err, pos, "record: 'serial' must be a whole number from 0 "
+                "to 4294967295");
+    return -1;
+}
+
 static int pdns_normalize(json_t *fields, tu_srcpos pos, void *p,
                           tu_error *err)
 {
     const pdns_cfg *c = p;
     if (check_fields(fields, pos, err) != 0 ||
         normalize_comments(fields, pos, err) != 0 ||
+        check_serial(fields, pos, err) != 0 ||
         resolve_name(c, fields, pos, err) != 0 ||
         normalize_type(fields, pos, err) != 0 ||
         normalize_ttl(fields, pos, err) != 0 ||
@@ -722,6 +789,23 @@ static int live_comments(json_t *out, const json_t *rrset)
     return rc;
 }
 
+/* An SOA's serial, the third field of its content, into `serial`: the
+ * contents are compared without it (canonical_content), and a write sends
+ * it back (rrset_json). 0, or -1 (out of memory). */
+static int live_serial(json_t *out, const json_t *contents)
+{
+    const char *type = json_string_value(json_object_get(out, "type"));
+    const char *c = json_string_value(json_array_get(contents, 0));
+    unsigned long long serial;
+    char mname[256], rname[256];
+
+    if (!type || strcmp(type, "SOA") != 0 || !c ||
+        sscanf(c, "%255s %255s %llu", mname, rname, &serial) != 3)
+        return 0;
+    return json_object_set_new(out, "serial", json_integer(
+                                                  (json_int_t)serial));
+}
+
 /* An rrset as PowerDNS lists it -> {name, type, ttl, records: [content]}
  * with the enabled records only (and its comments: live_comments); NULL
  * when none is enabled. */
@@ -746,6 +830,7 @@ static json_t *live_rrset(const json_t *rrset)
                     "type", json_object_get(rrset, "type"),
                     "ttl", json_object_get(rrset, "ttl"));
     if (out && (json_object_set(out, "records", contents) != 0 ||
+                live_serial(out, contents) != 0 ||
                 live_comments(out, rrset) != 0)) {
         json_decref(out);
         out = NULL;
@@ -845,20 +930,33 @@ static json_t *merged(const tu_action *a, const char *field)
     return v;
 }
 
-static json_t *replace_records(const json_t *contents)
+/* The records of a REPLACE; an SOA's carry `serial` (the declared one,
+ * else the live one), since its contents are kept without it. */
+static json_t *replace_records(const json_t *contents, const json_t *serial)
 {
     json_t *out = json_array();
     const json_t *c;
     size_t i;
+    char num[32], *soa = NULL;
 
+    if (serial)
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(serial));
     json_array_foreach(contents, i, c) {
-        if (json_array_append_new(out, json_pack("{s:O,s:b}", "content", c,
-                                                 "disabled", 0)) != 0) {
-            json_decref(out);
-            return NULL;
-        }
+        if (serial && !(soa = soa_with_serial(json_string_value(c), num)))
+            goto fail;
+        if (json_array_append_new(out, json_pack(
+                "{s:s,s:b}", "content", soa ? soa : json_string_value(c),
+                "disabled", 0)) != 0)
+            goto fail;
+        free(soa);
+        soa = NULL;
     }
     return out;
+fail:
+    free(soa);
+    json_decref(out);
+    return NULL;
 }
 
 /* The comments a REPLACE sends: the declared ones (else the live rrset's)
@@ -915,7 +1013,9 @@ static char *rrset_json(const tu_action *a, const char **why)
                         json_object_get(f, "name"), "type",
                         json_object_get(f, "type"), "ttl", ttl,
                         "changetype", "REPLACE", "records",
-                        replace_records(contents), "comments",
+                        replace_records(contents, json_is_integer(
+                            merged(a, "serial")) ? merged(a, "serial")
+                                                 : NULL), "comments",
                         replace_comments(a));
     }
     text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;

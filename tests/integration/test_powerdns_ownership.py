@@ -158,6 +158,26 @@ class Issue10(Case):
         self.assertEqual(sorted(r["key"] for r in rep["left_alone"]),
                          sorted([z + "|NS", z + "|SOA", "keep.%s|A" % z]))
 
+    def test_soa_converges(self):
+        """A declared SOA is compared without its serial: PowerDNS's
+        SOA-EDIT-API rewrites the serial on every change, yet a plan after
+        the apply is empty, and the serial still grows."""
+        z = self.zone()
+        self.fresh_zone(z, [])
+        live = self.pdns.rrsets(z)[(z, "SOA")][1][0].split()
+        serial = int(live[2])
+        soa = {"name": "@", "type": "SOA", "ttl": 3600, "content":
+               "ns1.%s hostmaster.%s 1 7200 900 1209600 300" % (z, z)}
+        path = self.desired([z], [soa])
+        rep = self.trueup("apply", "--change-protected", path).report
+        self.assertEqual(rep["updated"], 1)
+        now = self.pdns.rrsets(z)[(z, "SOA")][1][0].split()
+        self.assertEqual(now[:2] + now[3:], ["ns1." + z, "hostmaster." + z,
+                                             "7200", "900", "1209600", "300"])
+        self.assertGreater(int(now[2]), serial)
+        run = self.trueup("plan", "--detailed-exitcode", path)
+        self.assertEqual(run.report["results"], [])
+
     # ---- prune scope
 
     def test_prune_only_inside_the_scope(self):

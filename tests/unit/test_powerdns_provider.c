@@ -110,6 +110,8 @@ static void record_free(tu_record *r)
     free(r);
 }
 
+static void assert_rrset(const tu_action *a, const char *want_json);
+
 /* ---- names -------------------------------------------------------------- */
 
 static void test_ipv6_as_powerdns_prints_it(void **state)
@@ -234,6 +236,49 @@ static void test_normalize_one_zone(void **state)
                      "\"ttl\": 300, \"records\": [\"192.0.2.1\"]}",
                   "{\"name\": \"www.example.org.\", \"type\": \"A\", "
                   "\"ttl\": 300, \"records\": [\"192.0.2.1\"]}");
+    pdns_free(c);
+}
+
+/* An SOA is compared without its serial; the live one is kept in
+ * `serial` and a REPLACE sends it back. */
+static void test_soa_serial(void **state)
+{
+    pdns_cfg *c = parse_ok("{\"zones\": [\"example.org.\"]}");
+    json_t *in = load("{\"name\": \"example.org.\", \"type\": \"SOA\", "
+                      "\"ttl\": 3600, \"records\": [{\"content\": "
+                      "\"ns1.example.org. h.example.org. 2026113007 10800 "
+                      "3600 604800 300\", \"disabled\": false}]}");
+    json_t *live = live_rrset(in);
+    tu_record *d = record("{\"name\": \"example.org.\", \"type\": \"SOA\", "
+                          "\"ttl\": 3600, \"records\": [\"ns2.example.org. "
+                          "h.example.org. 0 10800 3600 604800 300\"]}");
+    tu_record *l = record("{}");
+    tu_action a;
+    (void)state;
+    assert_normal(c, "{\"name\": \"@\", \"type\": \"SOA\", \"content\": "
+                     "\"ns1.example.org.  h.example.org. 17 10800 3600 "
+                     "604800 300\"}",
+                  "{\"name\": \"example.org.\", \"type\": \"SOA\", "
+                  "\"records\": [\"ns1.example.org.  h.example.org. 0 10800 "
+                  "3600 604800 300\"]}");
+    assert_normal_error(c, "{\"name\": \"@\", \"type\": \"A\", "
+                           "\"serial\": 5}", "'serial' belongs to an SOA");
+    assert_int_equal(json_integer_value(json_object_get(live, "serial")),
+                     2026113007);
+    json_decref(l->fields);
+    l->fields = live;
+    memset(&a, 0, sizeof a);
+    a.kind = TU_ACTION_UPDATE;
+    a.desired = d;
+    a.live = l;
+    assert_rrset(&a, "{\"name\": \"example.org.\", \"type\": \"SOA\", "
+                     "\"ttl\": 3600, \"changetype\": \"REPLACE\", "
+                     "\"records\": [{\"content\": \"ns2.example.org. "
+                     "h.example.org. 2026113007 10800 3600 604800 300\", "
+                     "\"disabled\": false}]}");
+    record_free(d);
+    record_free(l);
+    json_decref(in);
     pdns_free(c);
 }
 
@@ -480,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_live_rrset),
         cmocka_unit_test(test_rrset_bodies),
         cmocka_unit_test(test_rrset_marks),
+        cmocka_unit_test(test_soa_serial),
         cmocka_unit_test(test_pending_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
