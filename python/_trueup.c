@@ -5,17 +5,21 @@
  * Python code (python/trueup/) builds the classes people use on it.
  *
  *   load(paths) / load_json(text, name)   -> Desired  (tu_desired_load*)
- *   Desired.run(mode, ...)                 -> the report as JSON text
- *   Desired.export(...)                    -> the live records as YAML text
+ *   Desired.run(options, ...)              -> the report as JSON text
+ *   Desired.export(options, ...)           -> the live records as YAML text
+ *   Desired.job(options, ...)              -> Job, for an event loop (_trueup_job.c)
  *   Desired.add_bulk(match, set), .scrub(text), .record_count
  *   Cancel()                               a flag a run watches (options.cancel)
  *
  * Blocking calls release the GIL: other Python threads run meanwhile, and
  * several runs may go on at once in several threads (a tu_desired is only
- * read by tu_run). Callbacks from the library (progress) take the GIL back
- * for the time of the Python call. An exception raised by a callback, or
- * a signal's (Ctrl-C: KeyboardInterrupt), cancels the run the way
- * options.cancel does, and is raised when the run has stopped.
+ * read by tu_run). A run that reports each record's outcome as it is known
+ * (run(..., on_result)) is a job on a poll() loop of its own
+ * (trueup/adapters/poll.h), the same loop tu_run is, driven here with the
+ * GIL released. Callbacks from the library (progress, record) take the
+ * GIL back for the time of the Python call. An exception raised by a
+ * callback, or a signal's (Ctrl-C: KeyboardInterrupt), cancels the run the
+ * way options.cancel does, and is raised when the run has stopped.
  *
  * Failures raise _trueup.CError(code, kind name, message); the package
  * turns it into its exception classes (trueup.Error and subclasses).
@@ -25,6 +29,7 @@
 #include <curl/curl.h>
 #include <string.h>
 #include <time.h>
+#include <trueup/adapters/poll.h>
 
 static PyObject *CError;
 
@@ -238,6 +243,8 @@ static PyObject *desired_record_count(PyObject *self, void *unused)
 typedef struct run_ctx {
     PyThreadState *thread;  /* saved while the GIL is released */
     PyObject *progress;     /* borrowed; NULL: none */
+    PyObject *on_result;    /* borrowed; NULL: none (then tu_run) */
+    tu_job *job;            /* the run's job, when on_result is given */
     volatile sig_atomic_t *cancel;
     PyObject *exc_type;     /* the first exception a callback raised */
     PyObject *exc_value;
@@ -253,6 +260,8 @@ static void ctx_fail(run_ctx *ctx)
     else
         PyErr_Clear();
     *ctx->cancel = 1;
+    if (ctx->job)
+        tu_job_cancel(ctx->job);
 }
 
 /* Signal handlers (Ctrl-C) run at most every 100 ms, so that a run with
@@ -294,31 +303,33 @@ static void on_progress(const tu_progress *p, void *data)
 
 int tu_py_options(PyObject *tuple, tu_options *options)
 {
-    int mode = TU_MODE_PLAN, prune = -1, force = 0;
+    int mode = TU_MODE_PLAN, prune = -1, force = 0, change_protected = 0;
     long concurrency = 0;
 
     tu_options_init(options);
-    if (!PyArg_ParseTuple(tuple, "ilip:options", &mode, &concurrency, &prune,
-                          &force))
+    if (!PyArg_ParseTuple(tuple, "ilipp:options", &mode, &concurrency, &prune,
+                          &force, &change_protected))
         return -1;
     options->mode = mode == TU_MODE_APPLY ? TU_MODE_APPLY : TU_MODE_PLAN;
     options->concurrency = concurrency;
     options->prune = prune < 0 ? -1 : prune != 0;
     options->force = force;
+    options->change_protected = change_protected;
     return 0;
 }
 
-/* Fill `options` and `ctx` from run(options, progress, cancel): the
- * options tuple (mode, concurrency, prune, force), a progress callable or
- * None, a Cancel or None (then `own_flag` is the run's flag). */
+/* Fill `options` and `ctx` from run(options, progress, cancel[,
+ * on_result]): the options tuple (mode, concurrency, prune, force, change_protected), a
+ * progress callable or None, a Cancel or None (then `own_flag` is the
+ * run's flag), a callable or None. */
 static int run_setup(PyObject *args, tu_options *options, run_ctx *ctx,
                      volatile sig_atomic_t *own_flag)
 {
-    PyObject *opts, *progress, *cancel;
+    PyObject *opts, *progress, *cancel, *on_result = Py_None;
 
     memset(ctx, 0, sizeof *ctx);
-    if (!PyArg_ParseTuple(args, "O!OO", &PyTuple_Type, &opts, &progress,
-                          &cancel) ||
+    if (!PyArg_ParseTuple(args, "O!OO|O", &PyTuple_Type, &opts, &progress,
+                          &cancel, &on_result) ||
         tu_py_options(opts, options) != 0)
         return -1;
     if (cancel != Py_None && !PyObject_TypeCheck(cancel, &CancelType)) {
@@ -328,6 +339,7 @@ static int run_setup(PyObject *args, tu_options *options, run_ctx *ctx,
     options->progress = on_progress;
     options->progress_data = ctx;
     ctx->progress = progress == Py_None ? NULL : progress;
+    ctx->on_result = on_result == Py_None ? NULL : on_result;
     ctx->cancel = cancel == Py_None ? own_flag
                                     : &((CancelObject *)cancel)->flag;
     options->cancel = ctx->cancel;
@@ -357,6 +369,54 @@ static PyObject *report_text(const tu_report *report)
     return out;
 }
 
+static void on_record(tu_job *job, const tu_record_result *result,
+                      void *data)
+{
+    run_ctx *ctx = data;
+    char *text;
+    PyObject *r;
+
+    (void)job;
+    PyEval_RestoreThread(ctx->thread);
+    if (!ctx->exc_type) {
+        text = json_dumps(result->json, JSON_COMPACT);
+        r = text ? PyObject_CallFunction(ctx->on_result, "s", text)
+                 : PyErr_NoMemory();
+        free(text);
+        if (r)
+            Py_DECREF(r);
+        else
+            ctx_fail(ctx);
+    }
+    ctx->thread = PyEval_SaveThread();
+}
+
+/* tu_run as a job on a poll() loop of this thread's own, so that each
+ * record's outcome reaches ctx->on_result as it is known. Called with the
+ * GIL released; returns the report, or NULL with `err` filled. */
+static tu_report *run_job(const tu_desired *desired,
+                          const tu_options *options, run_ctx *ctx,
+                          tu_error *err)
+{
+    tu_job_callbacks callbacks = {on_record, NULL, ctx};
+    tu_report *report = NULL;
+    tu_poll_loop loop;
+
+    tu_poll_loop_init(&loop);
+    ctx->job = tu_job_new(desired, options, &callbacks, err);
+    if (ctx->job && tu_poll_attach(ctx->job, &loop, err) == 0) {
+        if (tu_poll_loop_run(&loop) < 0)
+            tu_job_cancel(ctx->job);
+        report = tu_job_take_report(ctx->job);
+        if (!report && tu_job_error(ctx->job))
+            *err = *tu_job_error(ctx->job);
+    }
+    tu_job_free(ctx->job);
+    ctx->job = NULL;
+    tu_poll_loop_free(&loop);
+    return report;
+}
+
 static PyObject *desired_run(PyObject *self, PyObject *args)
 {
     const tu_desired *desired = ((DesiredObject *)self)->desired;
@@ -370,7 +430,8 @@ static PyObject *desired_run(PyObject *self, PyObject *args)
     if (run_setup(args, &options, &ctx, &own_flag) != 0)
         return NULL;
     ctx.thread = PyEval_SaveThread();
-    report = tu_run(desired, &options, &err);
+    report = ctx.on_result ? run_job(desired, &options, &ctx, &err)
+                           : tu_run(desired, &options, &err);
     PyEval_RestoreThread(ctx.thread);
     if (ctx_raised(&ctx)) {
         tu_report_free(report);
@@ -409,16 +470,27 @@ static PyObject *desired_export(PyObject *self, PyObject *args)
     return out;
 }
 
+static PyObject *desired_job(PyObject *self, PyObject *args, PyObject *kw)
+{
+    return tu_py_job_new(self, args, kw);
+}
+
 static PyMethodDef desired_methods[] = {
     {"add_bulk", desired_add_bulk, METH_VARARGS,
      "add_bulk(match, set): lists of 'FIELD=VALUE' (tu_desired_add_bulk)."},
     {"scrub", desired_scrub, METH_O,
      "scrub(text): text with the target's secrets replaced by ***."},
     {"run", desired_run, METH_VARARGS,
-     "run(options, progress, cancel): tu_run; the report as JSON text. "
-     "options: (mode, concurrency, prune, force)."},
+     "run(options, progress, cancel[, on_result]): tu_run; the report as "
+     "JSON text. options: (mode, concurrency, prune, force, "
+     "change_protected); on_result: "
+     "called with each record's result (JSON text) as it is known."},
     {"export", desired_export, METH_VARARGS,
      "export(options, progress, cancel): tu_export; YAML text."},
+    {"job", (PyCFunction)(void (*)(void))desired_job,
+     METH_VARARGS | METH_KEYWORDS,
+     "job(options, export, watch, timer, record, done): a Job for an "
+     "event loop (tu_job_new)."},
 
     {NULL, NULL, 0, NULL}
 };
@@ -480,7 +552,8 @@ PyMODINIT_FUNC PyInit__trueup(void)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return PyErr_Format(PyExc_ImportError,
                             "libcurl could not be initialised");
-    if (PyType_Ready(&CancelType) < 0 || PyType_Ready(&TuDesiredType) < 0)
+    if (PyType_Ready(&CancelType) < 0 || PyType_Ready(&TuDesiredType) < 0 ||
+        PyType_Ready(&TuJobType) < 0)
         return NULL;
     if (!(m = PyModule_Create(&module_def)))
         return NULL;
@@ -488,6 +561,11 @@ PyMODINIT_FUNC PyInit__trueup(void)
     if (PyModule_AddObjectRef(m, "CError", CError) < 0 ||
         PyModule_AddObjectRef(m, "Cancel", (PyObject *)&CancelType) < 0 ||
         PyModule_AddObjectRef(m, "Desired", (PyObject *)&TuDesiredType) < 0 ||
+        PyModule_AddObjectRef(m, "Job", (PyObject *)&TuJobType) < 0 ||
+        PyModule_AddIntConstant(m, "WATCH_READ", TU_WATCH_READ) < 0 ||
+        PyModule_AddIntConstant(m, "WATCH_WRITE", TU_WATCH_WRITE) < 0 ||
+        PyModule_AddIntConstant(m, "EVENT_READ", TU_EVENT_READ) < 0 ||
+        PyModule_AddIntConstant(m, "EVENT_WRITE", TU_EVENT_WRITE) < 0 ||
 
         PyModule_AddStringConstant(m, "version", tu_version()) < 0) {
         Py_DECREF(m);

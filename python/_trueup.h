@@ -14,12 +14,16 @@ typedef struct {
 } DesiredObject;
 
 extern PyTypeObject TuDesiredType;
+extern PyTypeObject TuJobType;
 
 /* Raise _trueup.CError(code, kind name, message) for `err`; returns NULL. */
 PyObject *tu_py_raise(const tu_error *err);
 
-/* `options` from a tuple (mode, concurrency, prune, force): 0, or -1 with
- * an exception set. */
+/* `options` from a tuple (mode, concurrency, prune, force,
+ * change_protected): 0, or -1 with an exception set. */
 int tu_py_options(PyObject *tuple, tu_options *options);
+
+/* Desired.job(...): a Job for the asyncio face (_trueup_job.c). */
+PyObject *tu_py_job_new(PyObject *desired, PyObject *args, PyObject *kw);
 
 #endif

@@ -15,18 +15,19 @@ from . import _trueup
 from ._errors import (BadInput, Cancelled, Error, ErrorKind, FetchFailed,
                       FileError, InternalError, OutOfMemory,
                       ThresholdExceeded)
+from ._async import AsyncReconciler, Run
 from ._report import Report, Result
 from ._sync import Reconciler
 
 __version__ = _trueup.version
 
 # Show the public names as trueup.X in reprs and tracebacks.
-for _cls in (Reconciler, Report, Result, Error, ErrorKind, BadInput,
+for _cls in (Reconciler, AsyncReconciler, Run, Report, Result, Error, ErrorKind, BadInput,
              FileError, FetchFailed, ThresholdExceeded, Cancelled,
              OutOfMemory, InternalError):
     _cls.__module__ = __name__
 del _cls
 
-__all__ = ["Reconciler", "Report", "Result", "Error", "ErrorKind",
+__all__ = ["Reconciler", "AsyncReconciler", "Run", "Report", "Result", "Error", "ErrorKind",
            "BadInput", "FileError", "FetchFailed", "ThresholdExceeded",
            "Cancelled", "OutOfMemory", "InternalError", "__version__"]

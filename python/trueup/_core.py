@@ -116,32 +116,86 @@ def _assignments(what, items):
     return out
 
 
-def desired_for_run(source, match, set_):
-    """The Desired a run uses: the loaded one, or with a bulk rule a fresh
-    copy carrying it."""
-    if match is None and set_ is None:
-        return source.desired
-    desired = source.load()
-    call(desired.add_bulk, _assignments("match", match or []),
-         _assignments("set", set_ or []))
-    return desired
-
-
 PLAN, APPLY = 0, 1
 
 
-def run_options(mode, concurrency, prune, force):
-    """The options tuple of _trueup's run() and job(): (mode, concurrency,
-    prune, force), from the public options, checked."""
-    if concurrency is not None:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
-            raise TypeError("concurrency must be an int, not %s"
-                            % type(concurrency).__name__)
-        if concurrency < 1:
-            raise BadInput("concurrency must be at least 1, not %d"
-                           % concurrency)
-    if prune is not None and not isinstance(prune, bool):
-        raise TypeError("prune must be True, False or None (as the file "
-                        "says), not %r" % (prune,))
-    return (mode, concurrency or 0, -1 if prune is None else int(prune),
-            bool(force))
+class RunOptions:
+    """A run's options (the CLI's), checked: `c` is the tuple _trueup's
+    run() and job() take (mode, concurrency, prune, force,
+    change_protected); match and set are a bulk rule for this run."""
+
+    def __init__(self, mode, concurrency=None, prune=None, force=False,
+                 change_protected=False, match=None, set_=None):
+        if concurrency is not None:
+            if isinstance(concurrency, bool) or not isinstance(concurrency,
+                                                               int):
+                raise TypeError("concurrency must be an int, not %s"
+                                % type(concurrency).__name__)
+            if concurrency < 1:
+                raise BadInput("concurrency must be at least 1, not %d"
+                               % concurrency)
+        if prune is not None and not isinstance(prune, bool):
+            raise TypeError("prune must be True, False or None (as the file "
+                            "says), not %r" % (prune,))
+        self.c = (mode, concurrency or 0, -1 if prune is None else int(prune),
+                  bool(force), bool(change_protected))
+        self.bulk = None
+        if match is not None or set_ is not None:
+            self.bulk = (_assignments("match", match or []),
+                         _assignments("set", set_ or []))
+
+    def desired(self, source):
+        """The Desired the run uses: the source's, or with a bulk rule a
+        fresh copy carrying it."""
+        if self.bulk is None:
+            return source.desired
+        desired = source.load()
+        call(desired.add_bulk, *self.bulk)
+        return desired
+
+
+class Reconciling:
+    """What Reconciler and AsyncReconciler share: the constructor and the
+    methods, so that the two faces have the same ones. A face defines
+    _start(options, on_result, progress) and _export(options, progress);
+    Reconciler's return the Report or text, AsyncReconciler's a Run to
+    await for them."""
+
+    def __init__(self, *sources, name=None):
+        self._source = Source(sources, name)
+
+    @property
+    def record_count(self):
+        """The number of desired records loaded."""
+        return self._source.desired.record_count
+
+    def plan(self, *, concurrency=None, prune=None, force=False,
+             change_protected=False, match=None, set=None, on_result=None,
+             progress=None):
+        """Fetch the live records and diff; never writes. The Report.
+        on_result(result) is called for every record once the plan is
+        made."""
+        return self._start(RunOptions(PLAN, concurrency, prune, force,
+                                      change_protected, match, set),
+                           on_result, progress)
+
+    def apply(self, *, concurrency=None, prune=None, force=False,
+              change_protected=False, match=None, set=None, on_result=None,
+              progress=None):
+        """Fetch, diff, and push only what differs. The Report, whose
+        records may individually have failed (report.failed,
+        report.failures()). on_result(result) is called for each record as
+        soon as its outcome is known: those already as desired (status
+        "skipped") once the plan is made, each change when the API has
+        answered for it."""
+        return self._start(RunOptions(APPLY, concurrency, prune, force,
+                                      change_protected, match, set),
+                           on_result, progress)
+
+    def export(self, *, concurrency=None, progress=None):
+        """The live records as desired-state YAML text (`trueup export`)."""
+        return self._export(RunOptions(PLAN, concurrency), progress)
+
+    def __repr__(self):
+        return self._source.scrub("<trueup.%s %s records=%d>" % (
+            type(self).__name__, self._source.describe(), self.record_count))

@@ -23,7 +23,8 @@ class Result:
     """One record's outcome: key, action (create | update | delete | none;
     skip as a per-record result of a run), status (planned | ok | failed;
     skipped), http_status and attempts (None when no request was made),
-    changes ({field: {"before", "after"}}), note, error."""
+    changes ({field: {"before", "after"}}), note, refused, error; any
+    field by name: result["field"]."""
 
     __slots__ = ("_data", "_scrub")
 
@@ -38,7 +39,15 @@ class Result:
     attempts = property(lambda self: self._data.get("attempts"))
     changes = property(lambda self: self._data.get("changes", {}))
     note = property(lambda self: self._data.get("note"))
+    refused = property(lambda self: self._data.get("refused"))
     error = property(lambda self: self._data.get("error"))
+
+    def __getitem__(self, field):
+        """Any field of the result as docs/report.md names it."""
+        return self._data[field]
+
+    def get(self, field, default=None):
+        return self._data.get(field, default)
 
     @classmethod
     def from_json(cls, text, scrub=_no_scrub):
@@ -64,7 +73,7 @@ class Report:
     skipped, failed, created, updated, deleted, requests, write_requests,
     retries), mode, changed, cancelled, concurrency, elapsed_ms, warnings,
     target, and results (every record that had an action, as Result
-    objects)."""
+    objects); any field of docs/report.md by name: report["field"]."""
 
     __slots__ = ("_json", "_data", "_scrub", "results")
 
@@ -91,6 +100,14 @@ class Report:
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(COUNTS))
+
+    def __getitem__(self, field):
+        """Any field of the report as docs/report.md names it (for example
+        report["left_alone"]); the attributes are the common ones."""
+        return self._data[field]
+
+    def get(self, field, default=None):
+        return self._data.get(field, default)
 
     @property
     def counts(self):

@@ -5,12 +5,17 @@ Runs with the interpreter the package was built for (ctest passes it:
 Debian's python3) and imports the package from the build directory
 (TU_PYTHON_DIR, set by ctest; default <repo>/build/python).
 
-Reconciler (the blocking face) runs against json-server and against an
-in-process recording server; the latter also shows that the GIL is released
-while a run blocks: the server's handler is Python code in this very
-process, so a run holding the GIL could never be answered.
+Reconciler (the blocking face) and AsyncReconciler (asyncio, on the job
+API) run against json-server and against an in-process recording server.
+The latter also shows that the GIL is released while a run blocks (the
+server's handler is Python code in this very process, so a run holding the
+GIL could never be answered), lets a test hold a request until the test
+lets it go (cancellation at a known point), and holds writes at a barrier
+that only concurrent runs can pass (several applies under one gather).
+No test measures time.
 """
 
+import asyncio
 import json
 import os
 import subprocess
@@ -118,6 +123,9 @@ class SyncReconcilerTest(Base):
                                       "after": "198.51.100.3"}})
         self.assertEqual(json.loads(report.json), report.dict)
         self.assertEqual(report.target["base_url"], srv.url)
+        self.assertEqual(report["schema_version"], 1)
+        self.assertIsNone(report.get("no such field"))
+        self.assertEqual(report.results[0]["key"], report.results[0].key)
 
         mark = srv.mark()
         again = r.apply()
@@ -201,6 +209,50 @@ class SyncReconcilerTest(Base):
         self.assertEqual(str(cm.exception), "fetch")
         self.assertEqual(srv.writes(mark), [], "stopped before the push")
 
+    def test_results_as_they_happen(self):
+        srv = self.json_server(live(5))
+        r = trueup.Reconciler(document(srv.url, [want(1, ttl=5), want(2),
+                                                 want(3, ttl=6), want(60)]))
+        seen, threads = [], set()
+
+        def on_result(res):
+            seen.append((res.key, res.action, res.status))
+            threads.add(threading.get_ident())
+            if res.status == "ok":
+                # the write this result is about is done already
+                self.assertIn(("PATCH" if res.action == "update" else "POST"),
+                              [w[0] for w in srv.writes()])
+        plan = r.plan(on_result=on_result)
+        self.assertEqual(sorted(seen), [
+            ("host1.example.org.|A", "update", "planned"),
+            ("host2.example.org.|A", "skip", "skipped"),
+            ("host3.example.org.|A", "update", "planned"),
+            ("host60.example.org.|A", "create", "planned")])
+        self.assertEqual(plan.created + plan.updated, 3)
+        del seen[:]
+        report = r.apply(concurrency=1, on_result=on_result)
+        self.assertEqual(report.succeeded, 3)
+        self.assertEqual(sorted(seen), [
+            ("host1.example.org.|A", "update", "ok"),
+            ("host2.example.org.|A", "skip", "skipped"),
+            ("host3.example.org.|A", "update", "ok"),
+            ("host60.example.org.|A", "create", "ok")])
+        self.assertEqual(threads, {threading.get_ident()})
+
+        class Stop(Exception):
+            pass
+
+        def stop(res):
+            if res.status == "ok":
+                raise Stop(res.key)
+        mark = srv.mark()
+        r2 = trueup.Reconciler(document(srv.url, [want(i, ttl=8)
+                                                  for i in range(1, 5)]))
+        with self.assertRaises(Stop):
+            r2.apply(concurrency=1, on_result=stop)
+        self.assertEqual(len(srv.writes(mark)), 1,
+                         "the callback's exception stopped the run")
+
     def test_cancel_during_the_push_leaves_nothing_half_done(self):
         srv = self.json_server(live(6))
         r = trueup.Reconciler(document(srv.url, [want(i, ttl=7)
@@ -236,6 +288,208 @@ class SyncReconcilerTest(Base):
         self.assertEqual(len(rs.requests()), 4)
         self.assertEqual(rs.requests()[0].headers["authorization"],
                          "Bearer " + TOKEN)
+
+
+def tenant_document(base_url, tenant, records, **kw):
+    """A document for tenant `tenant` of a multi-tenant test server: its
+    records live under /tTENANT/records."""
+    doc = document(base_url, records, **kw)
+    doc["target"]["resource"] = {
+        "list": "/t%d/records" % tenant, "key": ["name", "type"], "id": "id",
+        "create": "POST /t%d/records" % tenant,
+        "update": "PATCH /t%d/records/{id}" % tenant,
+        "delete": "DELETE /t%d/records/{id}" % tenant}
+    return doc
+
+
+class AsyncReconcilerTest(Base):
+    def run_async(self, coro):
+        return asyncio.run(asyncio.wait_for(coro, 120))
+
+    def test_plan_apply_and_results_as_they_happen(self):
+        srv = self.json_server(live(6))
+        desired = [want(i) for i in range(1, 7)]
+        desired[0]["content"] = "198.51.100.1"
+        desired.append(want(50))
+        a = trueup.AsyncReconciler(document(srv.url, desired))
+        self.assertEqual(a.record_count, 7)
+        main_thread = threading.get_ident()
+        seen, threads = [], set()
+
+        def on_result(res):
+            threads.add(threading.get_ident())
+
+        progress = []
+
+        async def go():
+            plan = await a.plan(progress=lambda *p: progress.append(p))
+            run = a.apply(on_result=on_result)
+            async for res in run:
+                seen.append((res.key, res.action, res.status))
+            return plan, await run, await a.apply()
+        plan, report, again = self.run_async(go())
+        self.assertEqual((plan.mode, plan.created, plan.updated,
+                          plan.skipped), ("plan", 1, 1, 5))
+        self.assertIn(("fetch", 1, 1), progress)
+        self.assertEqual(len(srv.writes()), 2)
+        self.assertEqual((report.succeeded, report.skipped, report.failed),
+                         (2, 5, 0))
+        self.assertEqual(len(seen), 7, "one result per record")
+        self.assertIn(("host1.example.org.|A", "update", "ok"), seen)
+        self.assertIn(("host50.example.org.|A", "create", "ok"), seen)
+        self.assertIn(("host2.example.org.|A", "skip", "skipped"), seen)
+        self.assertEqual(threads, {main_thread}, "results come in the loop")
+        self.assertEqual((again.changed, again.skipped), (False, 7))
+        self.assertEqual(by_key(srv.get_records())
+                         ["host1.example.org.|A"]["content"], "198.51.100.1")
+
+    def test_gathered_applies_run_at_once_in_one_loop(self):
+        """Three tenants' applies under one gather, each one request at a
+        time. The server holds every write until one write of each tenant
+        is in flight (a barrier of 3): were the runs not concurrent, the
+        first write would wait for the others forever (the barrier's
+        timeout then fails it)."""
+        tenants = 3
+        barrier = threading.Barrier(tenants, timeout=60)
+        passed = []
+
+        def respond(req):
+            tenant = int(req.path.split("/")[1][1:])
+            if req.method == "GET":
+                return 200, [host(i) for i in range(1, 3)]
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                return 503, {"error": "the barrier broke"}
+            passed.append(tenant)
+            return 200, req.json
+        rs = self.recording_server([], respond=respond)
+        docs = [tenant_document(rs.url, t, [want(1, ttl=10 + t),
+                                            want(2, ttl=20 + t)],
+                                settings={"retries": 0})
+                for t in range(tenants)]
+
+        async def go():
+            rec = [trueup.AsyncReconciler(d) for d in docs]
+            return await asyncio.gather(*(r.apply(concurrency=1)
+                                          for r in rec))
+        reports = self.run_async(go())
+        self.assertFalse(barrier.broken)
+        for report in reports:
+            self.assertEqual((report.succeeded, report.failed), (2, 0),
+                             [x.error for x in report.failures()])
+        self.assertEqual(sorted(passed), sorted(list(range(tenants)) * 2))
+
+    def test_cancelling_the_task_stops_the_job_mid_push(self):
+        hold, got_write = threading.Event(), threading.Event()
+        self.addCleanup(hold.set)
+
+        def respond(req):
+            if req.method == "GET":
+                return 200, live(5)
+            got_write.set()
+            hold.wait(60)
+            return 200, req.json
+        rs = self.recording_server([], respond=respond)
+        a = trueup.AsyncReconciler(document(rs.url, [want(i, ttl=30)
+                                                    for i in range(1, 6)]))
+
+        async def go():
+            run = a.apply(concurrency=1)
+            task = asyncio.ensure_future(run)
+            while not got_write.is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            while not run.cancel_requested:
+                await asyncio.sleep(0.01)
+            hold.set()              # the write in flight may now finish
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+            self.assertTrue(run.done())
+            return run
+        run = self.run_async(go())
+        report = run.report
+        self.assertTrue(report.cancelled)
+        self.assertEqual((report.succeeded, report.failed), (1, 4))
+        for x in report.failures():
+            self.assertIn("cancelled before it was sent", x.error)
+        self.assertEqual(len(rs.writes()), 1, "nothing sent after cancel")
+
+    def test_cancelled_while_fetching_pushes_nothing(self):
+        hold, got_get = threading.Event(), threading.Event()
+        self.addCleanup(hold.set)
+
+        def respond(req):
+            if req.method == "GET":
+                got_get.set()
+                hold.wait(60)
+                return 200, live(3)
+            return 200, req.json
+        rs = self.recording_server([], respond=respond)
+        a = trueup.AsyncReconciler(document(rs.url, [want(i, ttl=40)
+                                                    for i in range(1, 4)]))
+
+        async def go():
+            run = a.apply()
+            task = asyncio.ensure_future(run)
+            while not got_get.is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            while not run.cancel_requested:
+                await asyncio.sleep(0.01)
+            hold.set()
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+            return run
+        run = self.run_async(go())
+        self.assertEqual(rs.writes(), [])
+        # The GET in flight was let finish; whether the job then stops with
+        # the error "cancelled" or with a report of nothing done depends on
+        # whether it noticed before or after the live records were in.
+        if run.error is not None:
+            self.assertIsInstance(run.error, trueup.Cancelled)
+            self.assertEqual(run.error.kind, trueup.ErrorKind.CANCELLED)
+            self.assertIsNone(run.report)
+        else:
+            self.assertTrue(run.report.cancelled)
+            self.assertEqual((run.report.succeeded, run.report.failed),
+                             (0, 3))
+            for x in run.report.failures():
+                self.assertIn("cancelled before it was sent", x.error)
+
+    def test_errors_export_and_a_failing_callback(self):
+        srv = self.json_server(live(12))
+
+        async def go():
+            with self.assertRaises(trueup.BadInput):
+                trueup.AsyncReconciler(document(srv.url, [],
+                                                settings={"concurency": 1}))
+            gone = trueup.AsyncReconciler(document(
+                "http://127.0.0.1:%d" % free_port(), [want(1)],
+                settings={"retries": 0}))
+            with self.assertRaises(trueup.FetchFailed):
+                await gone.apply()
+            a = trueup.AsyncReconciler(document(srv.url, [want(1)]))
+            with self.assertRaises(trueup.ThresholdExceeded):
+                await a.apply(prune=True)
+            text = await a.export(concurrency=2)
+
+            class Stop(Exception):
+                pass
+
+            def fail(res):
+                raise Stop(res.key)
+            b = trueup.AsyncReconciler(document(srv.url, [want(1, ttl=1),
+                                                          want(2, ttl=2)]))
+            with self.assertRaises(Stop):
+                await b.apply(concurrency=1, on_result=fail)
+            return text
+        text = self.run_async(go())
+        self.assertIn("host12.example.org.", text)
+        self.assertEqual(len(srv.writes()), 1,
+                         "the failing callback stopped the run")
+        self.assertNoSecret(repr(trueup.AsyncReconciler(
+            document(srv.url, []))))
 
 
 class ErrorsTest(Base):
