@@ -17,9 +17,10 @@ writes, for records 1..count:
     DIR/NAME.desired.json    the same desired records as a JSON array: the
                              Python peer's input (it reads JSON, which is
                              faster for it than YAML would be)
-    write_curl_config()      one PATCH per changed record for
-                             `curl --parallel -K` (bench/run writes it, as
-                             it needs the server's port)
+    write_curl_config()      one PATCH per changed record (or one POST per
+                             record to create) for `curl --parallel -K`
+                             (bench/run writes it, as it needs the
+                             server's port)
 
 The records that change are spread evenly over the list (record i changes
 when floor(i * changed / count) moves), so a 10% change is every tenth
@@ -116,7 +117,15 @@ def patch_body():
     return json.dumps({"ttl": NEW_TTL}, separators=(",", ":"))
 
 
-def write_curl_config(path, base_url, update_path, ids, shared=True):
+def create_body(i):
+    """What trueup sends to create record i: the desired record."""
+    return json.dumps({"name": name_of(i), "type": "A",
+                       "content": content_of(i), "ttl": NEW_TTL},
+                      separators=(",", ":"))
+
+
+def write_curl_config(path, base_url, update_path, ids, shared=True,
+                      method="PATCH", body=None, options=()):
     """The PATCHes of `ids` for `curl --parallel --parallel-max C -K path`:
     PATCH base_url + update_path + id with trueup's body and Content-Type,
     each answer to /dev/null.
@@ -126,17 +135,24 @@ def write_curl_config(path, base_url, update_path, ids, shared=True):
     body to each URL. That is the fastest way to give curl this job (every
     body here is the same), about 15% less CPU and a fifth of the memory of
     the general form. shared=False: the general form for bodies that differ,
-    every transfer's options repeated, `next` between them."""
-    body = patch_body().replace("\\", "\\\\").replace('"', '\\"')
-    opts = ('request = "PATCH"\ndata = "%s"\n'
-            'header = "Content-Type: application/json"\n' % body)
+    every transfer's options repeated, `next` between them.
+
+    method and body (default: trueup's PATCH body) change the request: the
+    creates of scenario 6 are POSTs of one record's body to update_path
+    (ids then only count the requests). `options` are more config lines
+    (e.g. 'cacert = "FILE"', 'http2'), given once."""
+    body = (body or patch_body()).replace("\\", "\\\\").replace('"', '\\"')
+    opts = ('request = "%s"\ndata = "%s"\n'
+            'header = "Content-Type: application/json"\n' % (method, body) +
+            "".join(o + "\n" for o in options))
+    per_id = method != "POST"
     with open(path, "w") as f:
         chunk = [opts] if shared else []
         for n, i in enumerate(ids):
             if not shared:
                 chunk.append(("next\n" if n else "") + opts)
-            chunk.append('url = "%s%s%d"\noutput = "/dev/null"\n'
-                         % (base_url, update_path, i))
+            chunk.append('url = "%s%s%s"\noutput = "/dev/null"\n'
+                         % (base_url, update_path, i if per_id else ""))
             if len(chunk) >= 20000:
                 f.write("".join(chunk))
                 chunk = []
@@ -145,20 +161,29 @@ def write_curl_config(path, base_url, update_path, ids, shared=True):
 
 
 def target_yaml(base_url, list_path, update_path, concurrency, retries=3,
-                timeout=60):
-    """The target and settings of a run (records live in another file)."""
+                timeout=60, create_path=None, http2=None, ca_file=None):
+    """The target and settings of a run (records live in another file).
+    create_path: also `create: POST create_path`; http2: settings.http2
+    (auto, on, off; None: not set, for binaries without it); ca_file: the
+    certificate to trust over HTTPS."""
+    tls = "  tls: {ca_file: %s}\n" % json.dumps(ca_file) if ca_file else ""
+    create = ("    create: POST %s\n" % create_path) if create_path else ""
+    http2 = (", http2: %s" % http2) if http2 else ""
     return (
         "target:\n"
         "  provider: rest\n"
         "  base_url: %s\n"
+        "%s"
         "  resource:\n"
         "    list: %s\n"
         "    paginate: none\n"
         "    key: [name, type]\n"
         "    id: id\n"
         "    update: PATCH %s{id}\n"
-        "settings: {concurrency: %d, timeout: %d, retries: %d}\n"
-        % (base_url, list_path, update_path, concurrency, timeout, retries))
+        "%s"
+        "settings: {concurrency: %d, timeout: %d, retries: %d%s}\n"
+        % (base_url, tls, list_path, update_path, create, concurrency,
+           timeout, retries, http2))
 
 
 def generate(out, name, count, changed, desired_json=True):

@@ -15,7 +15,9 @@ when a run fails:
         pdns.base_url               # http://127.0.0.1:PORT/api/v1
 
 nginx: Debian's nginx and libnginx-mod-http-echo; the configuration is
-bench/nginx.conf.in. PowerDNS: Debian's pdns-server and
+bench/nginx.conf.in and bench/locations.conf.in (with tls=True also HTTPS
+and HTTP/2 on a second port, with a self-signed certificate made by the
+openssl tool). PowerDNS: Debian's pdns-server and
 pdns-backend-sqlite3 (4.7), with a fresh SQLite database.
 """
 
@@ -91,17 +93,52 @@ def nginx_unavailable():
     return None
 
 
+TLS_SERVER = """\
+    server {
+        listen 127.0.0.1:@TLS_PORT@ ssl http2 backlog=4096;
+        ssl_certificate @CERT@;
+        ssl_certificate_key @KEY@;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:bench:10m;
+        http2_max_concurrent_streams 1000;
+        include @DIR@/locations.conf;
+    }
+"""
+
+
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 (the clients trust it as
+    their CA file): (cert path, key path). Needs the openssl tool."""
+    cert = os.path.join(directory, "server.crt")
+    key = os.path.join(directory, "server.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+    return cert, key
+
+
 class Nginx:
-    def __init__(self, workdir, workers=1, latency_ms=20):
-        self.dir = os.path.join(workdir, "nginx")
+    """tls=True: also HTTPS (HTTP/2 by ALPN) on tls_port, same locations;
+    the certificate clients must trust is `cert`."""
+
+    def __init__(self, workdir, workers=1, latency_ms=20, tls=False):
+        self.dir = os.path.join(workdir, "nginx-tls" if tls else "nginx")
         self.www = os.path.join(workdir, "www")
         self.workers = workers
         self.latency_ms = latency_ms
-        self.port = None
+        self.tls = tls
+        self.cert = self.key = None
+        self.port = self.tls_port = None
         self.proc = None
 
     def url(self, path=""):
         return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def https_url(self, path=""):
+        return "https://127.0.0.1:%d%s" % (self.tls_port, path)
 
     def __enter__(self):
         return self.start()
@@ -109,10 +146,16 @@ class Nginx:
     def __exit__(self, *exc):
         self.stop()
 
-    def _conf(self):
-        with open(os.path.join(HERE, "nginx.conf.in")) as f:
+    def _fill(self, name, subs):
+        with open(os.path.join(HERE, name)) as f:
             text = f.read()
-        subs = {
+        for k, v in subs.items():
+            text = text.replace(k, v)
+        return text
+
+    def _conf(self):
+        subs = {   # the TLS block first: it holds placeholders of its own
+            "@TLS_SERVER@": TLS_SERVER if self.tls else "",
             "@ECHO_MODULE@": ECHO_MODULE,
             "@USER@": "user root;" if os.geteuid() == 0 else "",
             "@WORKERS@": str(self.workers),
@@ -120,13 +163,14 @@ class Nginx:
             "@WWW@": self.www,
             "@PORT@": str(self.port),
             "@LATENCY@": "%g" % (self.latency_ms / 1000.0),
+            "@TLS_PORT@": str(self.tls_port),
+            "@CERT@": str(self.cert),
+            "@KEY@": str(self.key),
         }
-        for k, v in subs.items():
-            text = text.replace(k, v)
-        path = os.path.join(self.dir, "nginx.conf")
-        with open(path, "w") as f:
-            f.write(text)
-        return path
+        for name in ("locations.conf", "nginx.conf"):
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(self._fill(name + ".in", subs))
+        return os.path.join(self.dir, "nginx.conf")
 
     def start(self):
         why = nginx_unavailable()
@@ -134,8 +178,11 @@ class Nginx:
             raise RuntimeError(why)
         os.makedirs(self.dir, exist_ok=True)
         os.makedirs(self.www, exist_ok=True)
+        if self.tls:
+            self.cert, self.key = make_certificate(self.dir)
         for _ in range(3):
             self.port = free_port()
+            self.tls_port = free_port() if self.tls else None
             conf = self._conf()
             log = open(os.path.join(self.dir, "stderr.log"), "ab")
             self.proc = subprocess.Popen(
@@ -144,7 +191,8 @@ class Nginx:
                 stdout=log, stderr=log, stdin=subprocess.DEVNULL,
                 start_new_session=True, preexec_fn=_die_with_parent)
             log.close()
-            if wait_port(self.port, self.proc):
+            if wait_port(self.port, self.proc) and (
+                    not self.tls or wait_port(self.tls_port, self.proc)):
                 return self
             _stop(self.proc)
             self.proc = None
