@@ -64,21 +64,18 @@
  * gets may_have_arrived = 1 and the caller looks before sending it again.
  *
  * libcurl 7.88 itself silently re-sends a request, POST included, when a
- * *reused* connection dies before any response byte arrives
- * (Curl_retry_request in lib/transfer.c): a create could be duplicated
- * without the caller, or this file, seeing a retry. So every request that
- * is not idempotent is sent with CURLOPT_FRESH_CONNECT: on a new
- * connection there is nothing to silently retry on (libcurl only does it
- * for conn->bits.reuse). The connection then joins the cache and later
- * idempotent requests may reuse it, so CURLOPT_FORBID_REUSE is not needed.
- * The cost is one TCP (and TLS) handshake per such request, and a
- * TIME_WAIT socket when the connection is closed later: against nginx on
- * loopback, small POSTs ran at 0.4x the rate of reused connections over
- * HTTP, and 0.04x over HTTPS, where libcurl 7.88 with OpenSSL 3 builds a
- * new SSL_CTX (and reads the CA file) for every connection, resumed TLS
- * session or not; with 20 ms of server latency, 0.92x. Idempotent
- * requests keep reusing connections; libcurl's silent re-send of those is
- * harmless and is not counted in attempts.
+ * *reused* connection ends before any response byte arrives, or when an
+ * HTTP/2 stream is refused (Curl_retry_request in lib/transfer.c): a
+ * create could be duplicated without the caller, or this file, seeing a
+ * retry. So a request that is not idempotent sends its body through the
+ * re-send guard of executor_conn.h: libcurl must then ask before it sends
+ * the body again, and the guard allows it only for a stream HTTP/2
+ * refused (never processed, RFC 9113 section 8.7); otherwise the attempt
+ * fails with may_have_arrived = 1 and the caller looks. Such requests thus
+ * share connections (and HTTP/2 streams) like any other. One with no body
+ * at all still gets a new connection (CURLOPT_FRESH_CONNECT): its whole
+ * request is one head, which the guard cannot hold back. Idempotent
+ * requests' silent re-sends are harmless and are not counted in attempts.
  *
  * Pacing
  * ------
@@ -112,6 +109,7 @@
  * or tu_exec_free.
  */
 #include "executor.h"
+#include "executor_conn.h"
 #include "executor_ev.h"
 #include "executor_policy.h"
 #include "state/error.h"
@@ -139,6 +137,9 @@
     "the run's deadline passed before this request was sent"
 #define EXEC_DEADLINE_IN_FLIGHT \
     "the run's deadline passed while this request was in flight"
+#define EXEC_RESEND_REFUSED \
+    "the connection closed after the request was sent and before any " \
+    "answer: it may have reached the server, so it was not sent again"
 
 /* Why nothing more is sent: not stopped, the deadline passed, cancelled. */
 enum { EXEC_RUNNING, EXEC_DEADLINE, EXEC_CANCELLED };
@@ -172,6 +173,8 @@ typedef struct exec_attempt {
     long status;                /* 0: no HTTP answer */
     long request_size;          /* request bytes sent; 0: none */
     curl_off_t retry_after_s;   /* the answer's Retry-After; <= 0: none */
+    long connects;              /* new connections it opened */
+    long version;               /* CURLINFO_HTTP_VERSION; 0: no answer */
 } exec_attempt;
 
 /* Where one parsed header's name and value start in header_text. */
@@ -194,6 +197,8 @@ typedef struct exec_transfer {
     size_t headers_cap;
     int body_truncated;
     int out_of_memory;            /* a callback could not grow a buffer */
+    int guarded;                  /* the body goes through guard */
+    tu_send_guard guard;
     char errbuf[CURL_ERROR_SIZE];
 } exec_transfer;
 
@@ -235,10 +240,7 @@ struct tu_exec {
     void *stop_data;
     long cancel_grace_ms;
 
-    char *ca_file;                /* TLS: NULL when not set */
-    char *client_cert;
-    char *client_key;
-    int insecure;
+    tu_exec_conn conn;            /* HTTP versions, connections, TLS */
 
     uint64_t rng;
     tu_exec_stats stats;
@@ -446,6 +448,7 @@ static void transfer_release(tu_exec *exec, exec_transfer *xfer)
     xfer->nspans = 0;
     xfer->body_truncated = 0;
     xfer->out_of_memory = 0;
+    xfer->guarded = 0;
     xfer->errbuf[0] = '\0';
     xfer->next_free = exec->free_transfers;
     exec->free_transfers = xfer;
@@ -560,10 +563,31 @@ static int request_has_body(const exec_request *req)
            method_is(req, "PATCH");
 }
 
-static CURLcode set_method_and_body(CURL *easy, const exec_request *req)
+/* A request that is not idempotent sends its body through the re-send
+ * guard (executor_conn.h); one without a body gets a new connection,
+ * where libcurl has nothing to silently re-send it on. */
+static CURLcode set_guarded_body(exec_transfer *xfer)
 {
+    exec_request *req = xfer->req;
+
+    if (req->body_len == 0)
+        return CURLE_AGAIN;
+    xfer->guarded = 1;
+    return tu_send_guard_set(&xfer->guard, xfer->easy, req->method,
+                             req->body, req->body_len, xfer->errbuf);
+}
+
+static CURLcode set_method_and_body(exec_transfer *xfer)
+{
+    CURL *easy = xfer->easy;
+    const exec_request *req = xfer->req;
     CURLcode rc;
 
+    if (!req->idempotent && (rc = set_guarded_body(xfer)) != CURLE_AGAIN)
+        return rc;
+    if (!req->idempotent &&
+        (rc = curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L)) != CURLE_OK)
+        return rc;
     if (request_has_body(req)) {
         rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                               (curl_off_t)req->body_len);
@@ -611,23 +635,6 @@ static long request_timeout_ms(const tu_exec *exec)
     return left > LONG_MAX ? LONG_MAX : (long)left;
 }
 
-static CURLcode set_tls_options(const tu_exec *exec, CURL *easy)
-{
-    CURLcode rc = CURLE_OK;
-
-    if (exec->ca_file)
-        rc = curl_easy_setopt(easy, CURLOPT_CAINFO, exec->ca_file);
-    if (rc == CURLE_OK && exec->client_cert)
-        rc = curl_easy_setopt(easy, CURLOPT_SSLCERT, exec->client_cert);
-    if (rc == CURLE_OK && exec->client_key)
-        rc = curl_easy_setopt(easy, CURLOPT_SSLKEY, exec->client_key);
-    if (rc == CURLE_OK && exec->insecure)
-        rc = curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-    if (rc == CURLE_OK && exec->insecure)
-        rc = curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
-    return rc;
-}
-
 static CURLcode set_connection_options(const tu_exec *exec, CURL *easy,
                                        const exec_request *req)
 {
@@ -645,11 +652,8 @@ static CURLcode set_connection_options(const tu_exec *exec, CURL *easy,
     if (rc == CURLE_OK && exec->connect_timeout_ms > 0)
         rc = curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                               exec->connect_timeout_ms);
-    /* A new connection: nothing for libcurl to silently re-send it on. */
-    if (rc == CURLE_OK && !req->idempotent)
-        rc = curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
     if (rc == CURLE_OK)
-        rc = set_tls_options(exec, easy);
+        rc = tu_exec_conn_set(&exec->conn, easy, req->text);
     return rc;
 }
 
@@ -671,7 +675,7 @@ static CURLcode set_transfer_options(const tu_exec *exec, exec_transfer *xfer)
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
     if (rc == CURLE_OK)
-        rc = set_method_and_body(easy, req);
+        rc = set_method_and_body(xfer);
     if (rc == CURLE_OK)
         rc = set_response_callbacks(easy, xfer);
     if (rc == CURLE_OK)
@@ -780,6 +784,8 @@ static void finish_request(tu_exec *exec, exec_transfer *xfer,
         resp.error = error;
     else if (att->code == CURLE_OPERATION_TIMEDOUT && deadline_passed(exec))
         resp.error = EXEC_DEADLINE_IN_FLIGHT;
+    else if (xfer->guarded && xfer->guard.refused)
+        resp.error = EXEC_RESEND_REFUSED;
     deliver(exec, req, &resp);
     transfer_release(exec, xfer);
 }
@@ -851,15 +857,41 @@ static void adapt_concurrency(tu_exec *exec, const exec_request *req,
         tu_aimd_succeeded(&exec->aimd);
 }
 
-static void read_attempt(CURL *easy, CURLcode code, exec_attempt *att)
+static void read_attempt(exec_transfer *xfer, CURLcode code,
+                         exec_attempt *att)
 {
+    CURL *easy = xfer->easy;
+
+    memset(att, 0, sizeof *att);
     att->code = code;
-    att->status = 0;
-    att->request_size = 0;
-    att->retry_after_s = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &att->status);
     curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &att->request_size);
     curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &att->retry_after_s);
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &att->connects);
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &att->version);
+    /* The guard refused a re-send: the request had gone out whole. */
+    if (xfer->guarded && xfer->guard.refused && att->request_size < 1)
+        att->request_size = 1;
+}
+
+/* Count the connections an attempt opened and its HTTP version. */
+static void count_attempt(tu_exec *exec, const exec_transfer *xfer,
+                          const exec_attempt *att)
+{
+    int v = att->version == CURL_HTTP_VERSION_1_0   ? 0
+            : att->version == CURL_HTTP_VERSION_1_1 ? 1
+            : att->version == CURL_HTTP_VERSION_2_0 ? 2
+            : att->version == CURL_HTTP_VERSION_3   ? 3
+                                                    : -1;
+
+    if (att->connects > 0)
+        exec->stats.connections += (size_t)att->connects;
+    if (v >= 0)
+        exec->stats.by_version[v]++;
+    if (xfer->guarded && xfer->guard.refused)
+        exec->stats.resends_refused++;
+    if (xfer->guarded)
+        exec->stats.resends_allowed += xfer->guard.allowed;
 }
 
 /* A transfer left the multi: retry its request, or finish it. */
@@ -867,7 +899,8 @@ static void on_transfer_done(tu_exec *exec, exec_transfer *xfer, CURLcode code)
 {
     exec_attempt att;
 
-    read_attempt(xfer->easy, code, &att);
+    read_attempt(xfer, code, &att);
+    count_attempt(exec, xfer, &att);
     curl_multi_remove_handle(exec->multi, xfer->easy);
     exec->in_flight--;
     adapt_concurrency(exec, xfer->req, &att);
@@ -913,7 +946,7 @@ static void start_request(tu_exec *exec, exec_request *req)
         curl_multi_add_handle(exec->multi, xfer->easy) != CURLM_OK)
         rc = CURLE_OUT_OF_MEMORY;
     if (rc != CURLE_OK) {
-        exec_attempt att = {rc, 0, 0, 0};
+        exec_attempt att = {rc, 0, 0, 0, 0, 0};
         finish_request(exec, xfer, &att, NULL);
         return;
     }
@@ -1005,7 +1038,7 @@ static void abort_overdue(tu_exec *exec)
         return;
     for (i = 0; i < exec->concurrency && exec->in_flight > 0; i++) {
         exec_transfer *xfer = &exec->transfers[i];
-        exec_attempt att = {CURLE_ABORTED_BY_CALLBACK, 0, 0, 0};
+        exec_attempt att = {CURLE_ABORTED_BY_CALLBACK, 0, 0, 0, 0, 0};
         if (!xfer->req)
             continue;
         curl_easy_getinfo(xfer->easy, CURLINFO_REQUEST_SIZE,
@@ -1175,6 +1208,9 @@ size_t tu_exec_pending(const tu_exec *exec)
     return exec->pending;
 }
 
+const char *const tu_exec_version_names[TU_EXEC_VERSIONS] = {
+    "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3"};
+
 void tu_exec_stats_get(const tu_exec *exec, tu_exec_stats *stats)
 {
     *stats = exec->stats;
@@ -1237,29 +1273,6 @@ static int check_config(const tu_exec_config *config, tu_error *err)
                      "requests per second", TU_RATE_MAX);
         return -1;
     }
-    return 0;
-}
-
-static int check_readable(const char *what, const char *path, tu_error *err)
-{
-    if (!path || access(path, R_OK) == 0)
-        return 0;
-    tu_error_set(err, TU_ERR_IO, "executor: cannot read %s %s: %s", what, path,
-                 strerror(errno));
-    return -1;
-}
-
-static int check_tls_config(const tu_exec_config *config, tu_error *err)
-{
-    if (config->client_key && !config->client_cert) {
-        tu_error_set(err, TU_ERR_BAD_INPUT,
-                     "executor: client_key needs client_cert");
-        return -1;
-    }
-    if (check_readable("ca_file", config->ca_file, err) < 0 ||
-        check_readable("client_cert", config->client_cert, err) < 0 ||
-        check_readable("client_key", config->client_key, err) < 0)
-        return -1;
     return 0;
 }
 
@@ -1328,25 +1341,6 @@ static void copy_pacing_and_stopping(tu_exec *exec,
     exec->cancel_grace_ms = config->cancel_grace_ms;
 }
 
-/* A copy of an optional string: 0, or -1 when out of memory. */
-static int copy_optional(char **to, const char *from)
-{
-    *to = NULL;
-    if (from && !(*to = strdup(from)))
-        return -1;
-    return 0;
-}
-
-static int copy_tls(tu_exec *exec, const tu_exec_config *config)
-{
-    exec->insecure = config->insecure != 0;
-    if (copy_optional(&exec->ca_file, config->ca_file) < 0 ||
-        copy_optional(&exec->client_cert, config->client_cert) < 0 ||
-        copy_optional(&exec->client_key, config->client_key) < 0)
-        return -1;
-    return 0;
-}
-
 static int setup_transfers(tu_exec *exec)
 {
     size_t i;
@@ -1370,8 +1364,8 @@ static int setup_multi(tu_exec *exec)
         return -1;
     exec->multi = multi;
     if (tu_exec_ev_init(&exec->ev, multi) < 0 ||
-        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
-                          (long)exec->concurrency))
+        tu_exec_conn_setup_multi(&exec->conn, multi,
+                                 (long)exec->concurrency) < 0)
         return -1;
     return 0;
 }
@@ -1385,11 +1379,15 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
         tu_exec_config_init(&defaults);
         config = &defaults;
     }
-    if (check_config(config, err) < 0 || check_tls_config(config, err) < 0)
+    if (check_config(config, err) < 0)
         return NULL;
     exec = calloc(1, sizeof *exec);
     if (!exec) {
         tu_error_set(err, TU_ERR_NOMEM, "executor: out of memory");
+        return NULL;
+    }
+    if (tu_exec_conn_init(&exec->conn, config, err) < 0) {
+        tu_exec_free(exec);
         return NULL;
     }
     exec->ev.epfd = -1;
@@ -1400,8 +1398,7 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
     exec->headers_with_body = build_header_list(config->headers, 1);
     exec->headers_without_body = build_header_list(config->headers, 0);
     if (!exec->headers_with_body || !exec->headers_without_body ||
-        copy_tls(exec, config) < 0 || setup_transfers(exec) < 0 ||
-        setup_multi(exec) < 0) {
+        setup_transfers(exec) < 0 || setup_multi(exec) < 0) {
         /* the epoll set is the one thing that fails for another reason */
         int no_epoll = exec->multi && exec->ev.epfd < 0;
         tu_error_set(err, no_epoll ? TU_ERR_INTERNAL : TU_ERR_NOMEM,
@@ -1455,9 +1452,7 @@ void tu_exec_free(tu_exec *exec)
     free(exec->retry_heap);
     curl_slist_free_all(exec->headers_with_body);
     curl_slist_free_all(exec->headers_without_body);
-    free(exec->ca_file);
-    free(exec->client_cert);
-    free(exec->client_key);
+    tu_exec_conn_free(&exec->conn);  /* after the handles that use it */
     tu_exec_ev_free(&exec->ev);
     free(exec);
 }

@@ -6,9 +6,11 @@
  * multi handle at once; the next queued request is added as one finishes
  * (adding everything and capping connections is quadratic in libcurl 7.88).
  * All transfers share the multi handle's connection cache, so connections
- * are reused -- except by requests that are not idempotent, which always
- * get a new connection (see executor.c: libcurl would otherwise silently
- * re-send them when a reused connection dies).
+ * are reused, and over HTTP/2 many requests share one connection as
+ * streams (http2, max_connections: executor_conn.h). Requests that are not
+ * idempotent reuse connections too: their body goes through a guard that
+ * refuses libcurl's silent re-send of a request that may have reached the
+ * server (executor_conn.h, tu_send_guard).
  *
  * It is driven with curl_multi_socket_action over an epoll set of its own:
  * tu_exec_drive() waits at most a given time for socket events or timers,
@@ -89,6 +91,10 @@ typedef struct tu_http_request {
     void *data;              /* passed to done */
 } tu_http_request;
 
+/* HTTP/2: auto negotiates it by ALPN over TLS (HTTP/1.1 over cleartext);
+ * on also speaks it over cleartext (prior knowledge); off never. */
+enum { TU_HTTP2_AUTO, TU_HTTP2_ON, TU_HTTP2_OFF };
+
 typedef struct tu_exec_config {
     long concurrency;            /* transfers at once, >= 1 */
     long timeout_ms;             /* whole request; 0: none */
@@ -109,6 +115,10 @@ typedef struct tu_exec_config {
                                     nonzero: tu_exec_cancel(cancel_grace_ms) */
     void *stop_data;
     long cancel_grace_ms;        /* in-flight grace when should_stop fires */
+
+    /* Connections (executor_conn.c). */
+    int http2;                   /* TU_HTTP2_AUTO (default), _ON, _OFF */
+    long max_connections;        /* open at once at most; 0: no limit */
 
     /* TLS. Verification of the server's certificate is on unless insecure.
      * The paths are copied by tu_exec_new, which checks they are readable. */
@@ -205,12 +215,24 @@ void tu_exec_cancel(tu_exec *exec, long grace_ms);
 int tu_exec_fd(const tu_exec *exec);
 long tu_exec_timeout_ms(const tu_exec *exec);
 
+/* The HTTP versions counted in tu_exec_stats, and their names. */
+#define TU_EXEC_VERSIONS 4
+extern const char *const tu_exec_version_names[TU_EXEC_VERSIONS];
+
 typedef struct tu_exec_stats {
     size_t requests;         /* attempts sent, retries included */
     size_t retries;          /* attempts beyond the first */
     size_t finished;         /* requests whose done was called */
     long concurrency_now;    /* requests allowed in flight (adaptive) */
     long concurrency_min;    /* the lowest it has been */
+    size_t connections;      /* new connections opened (CURLINFO_NUM_CONNECTS) */
+    size_t by_version[TU_EXEC_VERSIONS]; /* attempts answered over HTTP/1.0,
+                                1.1, 2, 3 (CURLINFO_HTTP_VERSION) */
+    size_t resends_refused;  /* libcurl wanted to silently re-send a request
+                                that is not idempotent; refused (it then
+                                fails with may_have_arrived) */
+    size_t resends_allowed;  /* such re-sends allowed: HTTP/2 streams the
+                                server refused unprocessed */
 } tu_exec_stats;
 
 void tu_exec_stats_get(const tu_exec *exec, tu_exec_stats *stats);

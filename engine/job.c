@@ -182,6 +182,8 @@ static void finish_report(tu_job *job)
     facts->retries = stats.retries;
     facts->concurrency_min = stats.concurrency_min;
     facts->concurrency_end = stats.concurrency_now;
+    facts->connections = stats.connections;
+    memcpy(facts->by_version, stats.by_version, sizeof facts->by_version);
     facts->cancelled = tu_job_was_cancelled(job);
     facts->elapsed_ms = tu_exec_now_ms() - job->start_ms;
     facts->out_of_scope = job->plan.out_of_scope;

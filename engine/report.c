@@ -174,6 +174,22 @@ static int add_scope_facts(json_t *out, const tu_report_facts *f,
     return 0;
 }
 
+/* "connections": opened, "protocols": {"HTTP/2": answers, ...}. */
+static int add_connections(json_t *out, const tu_report_facts *f)
+{
+    json_t *protocols = json_object();
+
+    for (int i = 0; protocols && i < TU_EXEC_VERSIONS; i++)
+        if (f->by_version[i] &&
+            json_object_set_new(protocols, tu_exec_version_names[i],
+                                json_integer((json_int_t)f->by_version[i])))
+            return -1;
+    if (!protocols || json_object_set_new(out, "protocols", protocols) != 0)
+        return -1;
+    return json_object_set_new(out, "connections",
+                               json_integer((json_int_t)f->connections));
+}
+
 static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
                            const tu_plan *plan)
 {
@@ -214,7 +230,8 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         "results", results);
     if (out && json_object_set_new(out, "warnings", warnings) == 0 &&
         (!f->provider || add_target(out, f) == 0) &&
-        add_scope_facts(out, f, plan) == 0)
+        add_scope_facts(out, f, plan) == 0 &&
+        add_connections(out, f) == 0)
         return out;
     json_decref(out);
     return NULL;

@@ -7,6 +7,7 @@
 #define TU_ENGINE_REPORT_H
 
 #include "trueup/trueup.h"
+#include "executor.h"
 #include "plan.h"
 
 struct tu_report {
@@ -23,6 +24,8 @@ typedef struct tu_report_facts {
     long concurrency;       /* the cap */
     long concurrency_min;   /* the lowest adaptive concurrency reached */
     long concurrency_end;   /* where adaptive concurrency ended */
+    size_t connections;     /* new connections opened */
+    size_t by_version[TU_EXEC_VERSIONS]; /* answers per HTTP version */
     int cancelled;          /* stopped by tu_options.cancel */
     long long elapsed_ms;
     int threshold_exceeded;  /* a plan past a safety threshold (warned) */

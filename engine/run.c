@@ -185,6 +185,10 @@ tu_exec *tu_desired_exec(const tu_desired *d, const tu_options *o,
     cfg.client_cert = d->target.tls.client_cert;
     cfg.client_key = d->target.tls.client_key;
     cfg.insecure = d->target.tls.insecure;
+    cfg.http2 = s->http2 == TU_SETTINGS_HTTP2_ON    ? TU_HTTP2_ON
+                : s->http2 == TU_SETTINGS_HTTP2_OFF ? TU_HTTP2_OFF
+                                                    : TU_HTTP2_AUTO;
+    cfg.max_connections = s->max_connections;
     if (o->cancel) {
         cfg.should_stop = cancel_requested;
         cfg.stop_data = (void *)o->cancel;

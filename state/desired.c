@@ -25,7 +25,8 @@ static const char *const settings_keys[] = {
     "concurrency", "timeout", "connect_timeout", "retries", "retry_delay",
     "retry_max_delay", "rate_limit", "adaptive", "deadline", "prune",
     "max_updates", "max_deletes", "min_existing", "max_response_mb", "owner",
-    NULL};
+    "http2", "max_connections", NULL};
+static const char *const http2_modes[] = {"auto", "on", "off", NULL};
 
 void tu_settings_init(tu_settings *s)
 {
@@ -44,6 +45,8 @@ void tu_settings_init(tu_settings *s)
     s->min_existing = 10;
     s->max_response_mb = 256;
     s->owner = NULL;
+    s->http2 = TU_SETTINGS_HTTP2_AUTO;
+    s->max_connections = 0;
 }
 
 /* ---- merging ------------------------------------------------------------ */
@@ -257,6 +260,31 @@ static int check_file(const tu_srcmap *map, const json_t *root,
            check_rule_list(map, root, "prune_scope", err) ? -1 : 0;
 }
 
+/* http2: auto, on or off; true and false stand for on and off. */
+static int read_http2(const json_t *s, const tu_srcmap *m, int *out,
+                      tu_error *err)
+{
+    const json_t *v = json_object_get(s, "http2");
+
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v) ? TU_SETTINGS_HTTP2_ON : TU_SETTINGS_HTTP2_OFF;
+        return 0;
+    }
+    return tu_schema_enum(s, "http2", http2_modes, m, "settings", out,
+                          err) < 0 ? -1 : 0;
+}
+
+/* The connection settings: http2 and max_connections. */
+static int read_connection_settings(const json_t *s, const tu_srcmap *m,
+                                    tu_settings *out, tu_error *err)
+{
+    if (read_http2(s, m, &out->http2, err) < 0 ||
+        tu_schema_int(s, "max_connections", 1, 10000, m, "settings",
+                      &out->max_connections, err) < 0)
+        return -1;
+    return 0;
+}
+
 static int read_settings(tu_doc *doc, tu_error *err)
 {
     const json_t *s = json_object_get(doc->root, "settings");
@@ -294,7 +322,8 @@ static int read_settings(tu_doc *doc, tu_error *err)
                       &out->min_existing, err) < 0 ||
         tu_schema_int(s, "max_response_mb", 1, 4096, m, "settings",
                       &out->max_response_mb, err) < 0 ||
-        tu_schema_string(s, "owner", 0, m, "settings", &out->owner, err) < 0)
+        tu_schema_string(s, "owner", 0, m, "settings", &out->owner, err) < 0 ||
+        read_connection_settings(s, m, out, err) < 0)
         return -1;
     if (out->owner && !*out->owner) {
         tu_error_at(err, tu_srcmap_member(m, s, "owner"), "settings.owner: "

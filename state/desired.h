@@ -35,7 +35,13 @@ typedef struct tu_settings {
     long max_response_mb;    /* a larger response body fails its request */
     const char *owner;       /* ownership marks: this run's owner id;
                                 NULL: none (borrowed from the document) */
+    int http2;               /* TU_SETTINGS_HTTP2_AUTO, _ON, _OFF */
+    long max_connections;    /* connections open at once; 0: no limit */
 } tu_settings;
+
+/* settings.http2: auto (ALPN over TLS), on (also prior knowledge over
+ * cleartext), off. */
+enum { TU_SETTINGS_HTTP2_AUTO, TU_SETTINGS_HTTP2_ON, TU_SETTINGS_HTTP2_OFF };
 
 void tu_settings_init(tu_settings *settings);
 

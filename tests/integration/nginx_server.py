@@ -10,7 +10,9 @@ temporary directory (e.g. for a location's own access_log). With
 tls=TlsFiles(cert, key[, client_ca]) it serves HTTPS with that PEM
 certificate and key, and, when client_ca is given, requires a client
 certificate signed by it (ssl_verify_client on); url() then gives https
-URLs. make_self_signed() makes such files with the openssl tool
+URLs. With http2=True the listener speaks HTTP/2 too: over TLS offered by
+ALPN beside HTTP/1.1, over plain HTTP with prior knowledge only (h2c).
+make_self_signed() makes such files with the openssl tool
 (openssl_available() says whether it is there). The server runs in
 the foreground of a child process (daemon off), in a temporary directory
 holding its configuration, pid, logs and temporary files, on a free
@@ -118,10 +120,11 @@ def _nginx_binary():
 
 
 class NginxServer:
-    def __init__(self, locations, tls=None, http=""):
+    def __init__(self, locations, tls=None, http="", http2=False):
         self.locations = locations
         self.http = http
         self.tls = tls
+        self.http2 = http2
         self.dir = None
         self.port = None
         self.proc = None
@@ -140,7 +143,9 @@ class NginxServer:
     def _write_conf(self):
         user = "user root;" if os.geteuid() == 0 else ""
         text = CONF.format(echo_module=ECHO_MODULE, user=user, dir=self.dir,
-                           port=self.port, ssl=" ssl" if self.tls else "",
+                           port=self.port,
+                           ssl=(" ssl" if self.tls else "") +
+                           (" http2" if self.http2 else ""),
                            tls=_tls_directives(self.tls),
                            http=self._fill(self.http),
                            locations=self._fill(self.locations))

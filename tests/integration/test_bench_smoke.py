@@ -12,6 +12,10 @@ their pids are in its JSON output) is gone afterwards. bench/run stops
 them itself, on failure and on SIGTERM too; this test sends SIGTERM on a
 timeout before anything harsher.
 
+Scenario 6 (HTTPS): trueup's runs over plain HTTP, HTTPS with HTTP/1.1 and
+HTTPS with HTTP/2 made every write, over the HTTP version the report names;
+the peers' runs succeeded.
+
 Scenario 5 (PowerDNS): trueup's runs must have changed every rrset's TTL on
 the real server in as many PATCHes as the report counts. (A trueup built
 without the powerdns provider is reported "not available" by bench/run,
@@ -127,7 +131,7 @@ class BenchSmokeTest(unittest.TestCase):
     def test_table_has_every_scenario(self):
         for n, name in ((1, "latency-bound"), (2, "throughput-bound"),
                         (3, "scale"), (4, "idempotent re-run"),
-                        (5, "PowerDNS")):
+                        (5, "PowerDNS"), (6, "HTTPS")):
             self.assertIn("## Scenario %d: %s" % (n, name), self.stdout,
                           self.describe())
             self.assertRegex(self.stdout, r"\| %d %s \| .* \|" %
@@ -186,6 +190,28 @@ class BenchSmokeTest(unittest.TestCase):
                                          self.size(n))
             for r in self.runs(n, "floor: minimal libcurl loop"):
                 self.assertTrue(r["ok"], "floor: %s" % r["problem"])
+
+    def test_https(self):
+        n = self.size(6)
+        tools = {r["tool"] for r in self.scenario(6)["runs"]}
+        for job in ("update", "create"):
+            for variant in ("HTTP", "HTTPS, HTTP/1.1", "HTTPS, HTTP/2"):
+                tool = "%s: trueup, %s" % (job, variant)
+                counts = ({"updated": n} if job == "update"
+                          else {"created": n})
+                self.assert_trueup_ok(6, tool, succeeded=n, failed=0,
+                                      write_requests=n, **counts)
+                for r in self.runs(6, tool):
+                    want = "HTTP/2" if variant.endswith("2") else "HTTP/1.1"
+                    self.assertEqual(r["report"]["protocols"],
+                                     {want: n + 1}, r["report"])
+            for peer in ("curl --http1.1", "curl --http2", "python aiohttp"):
+                tool = "%s: %s" % (job, peer)
+                if peer.startswith("python") and tool not in tools:
+                    continue      # no aiohttp here: checked above
+                for r in self.runs(6, tool):
+                    self.assertTrue(r["ok"], "%s: %s" % (tool, r["problem"]))
+                self.assertTrue(self.runs(6, tool), tool)
 
     def test_powerdns(self):
         s = self.scenario(5)["summary"]

@@ -5,7 +5,10 @@ Retry-After, 429, or a closed connection (return 444), before they reach
 json-server. Through it, an apply of a few hundred changes converges (re-run
 while the retry policy gives up on some), the reports' counts match what
 json-server received, no record is created twice, and a further apply
-changes nothing. Also: the API going away mid-run (those records failed, the
+changes nothing. The same over HTTPS, with HTTP/1.1 (settings.http2: off)
+and with HTTP/2 (nginx offering it by ALPN): creates share connections and
+HTTP/2 streams there, and still none reaches json-server twice. Also: the
+API going away mid-run (those records failed, the
 rest reported truthfully), an interrupt (SIGINT) mid-run, and TLS through
 the command line. Every server is started on a free loopback port and
 stopped, whatever happens.
@@ -120,12 +123,35 @@ class FaultCase(unittest.TestCase):
 
 class FaultInjection(FaultCase):
     def test_apply_converges_through_faults(self):
-        proxy = NginxServer(PROXY % self.api.port, http=FAULTS_HTTP)
+        self.converge_through_faults()
+
+    def test_apply_converges_through_faults_https_http1(self):
+        self.converge_through_faults(tls=True, http2="off",
+                                     protocol="HTTP/1.1")
+
+    def test_apply_converges_through_faults_https_http2(self):
+        self.converge_through_faults(tls=True, http2="auto",
+                                     protocol="HTTP/2")
+
+    def fault_proxy(self, tls):
+        """nginx injecting faults in front of json-server; with tls, over
+        HTTPS with HTTP/2 offered by ALPN. (proxy, the desired file's tls)"""
+        files = None
+        if tls:
+            cert, key = make_self_signed(self.tmp, "server")
+            files = TlsFiles(cert, key)
+        proxy = NginxServer(PROXY % self.api.port, http=FAULTS_HTTP,
+                            tls=files, http2=bool(tls))
         proxy.start()
         self.addCleanup(proxy.stop)
+        return proxy, {"ca_file": files.cert} if tls else None
+
+    def converge_through_faults(self, tls=False, http2="auto",
+                                protocol="HTTP/1.1"):
+        proxy, tls_setting = self.fault_proxy(tls)
         path = self.desired(proxy.url(""), {
             "concurrency": 16, "retries": 4, "retry_delay": 0.05,
-            "retry_max_delay": 1.5})
+            "retry_max_delay": 1.5, "http2": http2}, tls=tls_setting)
         totals = collections.Counter()
         for attempt in range(6):
             run = run_trueup(["apply", path], timeout=240)
@@ -133,6 +159,8 @@ class FaultInjection(FaultCase):
             rep = run.report
             for k in ("created", "updated", "deleted", "failed"):
                 totals[k] += rep[k]
+            self.assertEqual(list(rep["protocols"]), [protocol], rep)
+            self.assertLess(rep["connections"], rep["requests"])
             if run.code == 0:
                 break
         else:

@@ -14,6 +14,9 @@
  *    "deadline_ms": 0,          the whole run's deadline (0: none)
  *    "ca_file": null, "client_cert": null, "client_key": null,
  *    "insecure": false,         TLS settings (paths)
+ *    "http2": "auto",           "auto" | "on" | "off" (anything else is
+ *                               passed on as invalid)
+ *    "max_connections": 0,      connections open at once (0: no limit)
  *    "mode": "run" | "poll",   run: tu_exec_run; poll: poll(2) on
  *                               tu_exec_fd with tu_exec_timeout_ms, then
  *                               tu_exec_drive(exec, 0)
@@ -39,7 +42,9 @@
  *                                          Link rel="next" URL, if any
  *
  * Every field is optional but "requests". The output has the elapsed time,
- * the executor's stats (with concurrency_now and concurrency_min), how many
+ * the executor's stats (with concurrency_now and concurrency_min, the
+ * connections opened, the answers by HTTP version, the re-sends the
+ * guard refused and allowed, and libcurl's version number), how many
  * done calls each request got (it must be exactly one), counts by status,
  * curl code and error text ("error_counts", "" for none), how many
  * responses had may_have_arrived (each result has the flag too), and, when
@@ -424,6 +429,17 @@ static int probe_should_stop(void *data)
     return (now_seconds() - p->start) * 1000.0 >= (double)p->stop_after_ms;
 }
 
+/* "auto", "on", "off"; anything else: an invalid value the executor
+ * refuses. */
+static int http2_mode(const char *text)
+{
+    if (strcmp(text, "auto") == 0)
+        return TU_HTTP2_AUTO;
+    if (strcmp(text, "on") == 0)
+        return TU_HTTP2_ON;
+    return strcmp(text, "off") == 0 ? TU_HTTP2_OFF : -1;
+}
+
 static void set_pacing_and_tls(tu_exec_config *config, const json_t *spec)
 {
     config->rate_limit = spec_double(spec, "rate_limit", 0.0);
@@ -435,6 +451,8 @@ static void set_pacing_and_tls(tu_exec_config *config, const json_t *spec)
     config->client_cert = spec_string(spec, "client_cert", NULL);
     config->client_key = spec_string(spec, "client_key", NULL);
     config->insecure = spec_bool(spec, "insecure", 0);
+    config->max_connections = spec_long(spec, "max_connections", 0);
+    config->http2 = http2_mode(spec_string(spec, "http2", "auto"));
 }
 
 static tu_exec *make_exec(probe *p, const json_t *spec,
@@ -539,6 +557,28 @@ static void count_text(json_t *counts, const char *text)
                         json_integer(v ? json_integer_value(v) + 1 : 1));
 }
 
+/* connections, by_version {"HTTP/2": n, ...}, the guard's re-sends
+ * (refused, allowed) and libcurl's version number. */
+static void add_connection_stats(json_t *out, const tu_exec_stats *stats)
+{
+    json_t *versions = json_object();
+    int i;
+
+    for (i = 0; i < TU_EXEC_VERSIONS; i++)
+        if (stats->by_version[i])
+            json_object_set_new(versions, tu_exec_version_names[i],
+                                json_integer((json_int_t)stats->by_version[i]));
+    json_object_set_new(out, "by_version", versions);
+    json_object_set_new(out, "connections",
+                        json_integer((json_int_t)stats->connections));
+    json_object_set_new(out, "resends_refused",
+                        json_integer((json_int_t)stats->resends_refused));
+    json_object_set_new(out, "resends_allowed",
+                        json_integer((json_int_t)stats->resends_allowed));
+    json_object_set_new(out, "libcurl_version_num", json_integer(
+        (json_int_t)curl_version_info(CURLVERSION_NOW)->version_num));
+}
+
 static json_t *report(probe *p, double elapsed, long drives)
 {
     tu_exec_stats stats;
@@ -583,6 +623,7 @@ static json_t *report(probe *p, double elapsed, long drives)
                     "pending_after", (json_int_t)tu_exec_pending(p->exec),
                     "drive_calls", (json_int_t)drives,
                     "failed", p->failed);
+    add_connection_stats(json_object_get(out, "stats"), &stats);
     json_object_set_new(out, "max_in_flight",
                         overlap < 0 ? json_null() : json_integer(overlap));
     json_object_set_new(out, "requests_per_s",

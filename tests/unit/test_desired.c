@@ -487,6 +487,57 @@ static void test_settings_errors(void **state)
                           "an integer");
 }
 
+/* settings.http2 and settings.max_connections. */
+static void assert_connection_settings(const char *settings, int http2,
+                                       long max_connections)
+{
+    files f = {0};
+    tu_doc doc;
+    char text[512];
+    snprintf(text, sizeof text, TARGET "settings:\n%s", settings);
+    add_file(&f, text);
+    load_ok(&doc, &f);
+    assert_int_equal(doc.settings.http2, http2);
+    assert_int_equal(doc.settings.max_connections, max_connections);
+    tu_doc_free(&doc);
+    remove_files(&f);
+}
+
+static void test_settings_connections(void **state)
+{
+    tu_settings s;
+    (void)state;
+    tu_settings_init(&s);
+    assert_int_equal(s.http2, TU_SETTINGS_HTTP2_AUTO);
+    assert_int_equal(s.max_connections, 0);
+    assert_connection_settings("  retries: 1\n", TU_SETTINGS_HTTP2_AUTO, 0);
+    assert_connection_settings("  http2: auto\n", TU_SETTINGS_HTTP2_AUTO, 0);
+    assert_connection_settings("  http2: on\n", TU_SETTINGS_HTTP2_ON, 0);
+    assert_connection_settings("  http2: off\n  max_connections: 4\n",
+                               TU_SETTINGS_HTTP2_OFF, 4);
+    assert_connection_settings("  http2: true\n", TU_SETTINGS_HTTP2_ON, 0);
+    assert_connection_settings("  http2: false\n  max_connections: 10000\n",
+                               TU_SETTINGS_HTTP2_OFF, 10000);
+    assert_settings_error("  http2: yes\n",
+                          "5:3: settings.http2: 'yes' is not one of: auto, "
+                          "on, off");
+    assert_settings_error("  http2: atuo\n",
+                          "5:3: settings.http2: 'atuo' is not one of: auto, "
+                          "on, off (did you mean 'auto'?)");
+    assert_settings_error("  http2: 2\n",
+                          "5:3: settings.http2: expected a non-empty string, got an "
+                          "integer");
+    assert_settings_error("  max_connections: 0\n",
+                          "5:3: settings.max_connections: 0 is out of range "
+                          "(1 to 10000)");
+    assert_settings_error("  max_connections: 10001\n",
+                          "5:3: settings.max_connections: 10001 is out of "
+                          "range (1 to 10000)");
+    assert_settings_error("  max_conections: 2\n",
+                          "5:3: settings: unknown key 'max_conections' (did "
+                          "you mean 'max_connections'?)");
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 static void test_records_defaults(void **state)
@@ -767,6 +818,7 @@ int main(void)
         T(test_settings_defaults),
         T(test_settings_overrides),
         T(test_settings_errors),
+        T(test_settings_connections),
         T(test_records_defaults),
         T(test_records_state),
         T(test_records_state_in_defaults),

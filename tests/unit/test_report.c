@@ -91,7 +91,8 @@ static tu_report *build(fixture *f, tu_mode mode)
     tu_report_facts facts = {.mode = mode, .requests = 12,
                              .write_requests = 5, .retries = 2,
                              .concurrency = 16, .concurrency_min = 4,
-                             .concurrency_end = 8, .elapsed_ms = 1234};
+                             .concurrency_end = 8, .elapsed_ms = 1234,
+                             .connections = 3, .by_version = {0, 1, 11, 0}};
     tu_report *rep = tu_report_build(&f->plan, &facts);
     assert_non_null(rep);
     return rep;
@@ -135,8 +136,8 @@ static void test_plan_mode(void **state)
     assert_int_equal(tu_report_changed(rep), 1);
     assert_ptr_equal(tu_report_json(rep), rep->json);
     assert_json(tu_report_json(rep),
-        "{\"cancelled\":false,\"changed\":true,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"created\":1,\"deleted\":2,"
-        "\"elapsed_ms\":1234,\"failed\":1,\"left_alone\":[],\"mode\":\"plan\",\"not_owned\":0,\"out_of_scope\":0,\"requests\":12,"
+        "{\"cancelled\":false,\"changed\":true,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"connections\":3,\"created\":1,\"deleted\":2,"
+        "\"elapsed_ms\":1234,\"failed\":1,\"left_alone\":[],\"mode\":\"plan\",\"not_owned\":0,\"out_of_scope\":0,\"protocols\":{\"HTTP/1.1\":1,\"HTTP/2\":11},\"requests\":12,"
         "\"results\":["
         "{\"action\":\"create\",\"changes\":{\"name\":{\"after\":\"new\"},"
         "\"ttl\":{\"after\":600}},\"key\":\"new|A\",\"status\":\"planned\"},"
@@ -190,8 +191,8 @@ static void test_empty_plan(void **state)
     fixture *f = *state;
     tu_report *rep = build(f, TU_MODE_APPLY);
     assert_json(tu_report_json(rep),
-        "{\"cancelled\":false,\"changed\":false,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"created\":0,\"deleted\":0,"
-        "\"elapsed_ms\":1234,\"failed\":0,\"left_alone\":[],\"mode\":\"apply\",\"not_owned\":0,\"out_of_scope\":0,\"requests\":12,"
+        "{\"cancelled\":false,\"changed\":false,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"connections\":3,\"created\":0,\"deleted\":0,"
+        "\"elapsed_ms\":1234,\"failed\":0,\"left_alone\":[],\"mode\":\"apply\",\"not_owned\":0,\"out_of_scope\":0,\"protocols\":{\"HTTP/1.1\":1,\"HTTP/2\":11},\"requests\":12,"
         "\"results\":[],\"retries\":2,\"schema_version\":1,"
         "\"skipped\":0,\"succeeded\":0,"
         "\"threshold_exceeded\":false,\"total\":0,\"updated\":0,\"warnings\":[],\"write_requests\":5}");
