@@ -23,13 +23,14 @@ import sys
 import tempfile
 import threading
 import unittest
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from harness import (SOURCE_DIR, JsonServer, RecordingServer, by_key,  # noqa: E402
-                     free_port, host, results_by_key, target_yaml,
-                     write_desired, write_yaml)
+                     free_port, host, http_request, results_by_key,
+                     target_yaml, wait_port, write_desired, write_yaml)
 
 sys.path.insert(0, os.environ.get("TU_PYTHON_DIR")
                 or os.path.join(SOURCE_DIR, "build", "python"))
@@ -592,6 +593,152 @@ class SecretsTest(Base):
         for text in (str(cm.exception), repr(cm.exception)):
             self.assertNoSecret(text)
         self.assertIn("401", str(cm.exception))
+
+
+class FastAPIExampleTest(Base):
+    """examples/fastapi/app.py served by uvicorn on a free port, asked over
+    real HTTP to reconcile a json-server."""
+
+    def start_app(self, target_path):
+        port = free_port()
+        log = open(os.path.join(self.tmp.name, "uvicorn.log"), "wb")
+        self.addCleanup(log.close)
+        env = dict(os.environ, TRUEUP_TARGET=target_path,
+                   PYTHONPATH=os.path.dirname(os.path.dirname(
+                       trueup.__file__)))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir",
+             os.path.join(SOURCE_DIR, "examples", "fastapi"), "app:app",
+             "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL)
+
+        def stop():
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.addCleanup(stop)
+        try:
+            wait_port(port, 30, proc)
+        except Exception:
+            with open(log.name, errors="replace") as f:
+                raise AssertionError("uvicorn did not start:\n" + f.read())
+        return "http://127.0.0.1:%d" % port
+
+    def test_reconciles_on_request(self):
+        srv = self.json_server(live(10))
+        target = document(srv.url, [])
+        del target["records"]
+        path = os.path.join(self.tmp.name, "target.json")
+        with open(path, "w") as f:
+            json.dump(target, f)
+        app = self.start_app(path)
+        records = [want(i) for i in range(1, 11)]
+        records[0]["content"] = "203.0.113.1"
+
+        status, _, plan = http_request(app + "/plan", "POST",
+                                       {"records": records})
+        self.assertEqual(status, 200, plan)
+        self.assertEqual((plan["mode"], plan["updated"], plan["skipped"]),
+                         ("plan", 1, 9))
+        self.assertEqual(srv.writes(), [])
+
+        status, _, report = http_request(app + "/apply", "POST",
+                                         {"records": records})
+        self.assertEqual(status, 200, report)
+        self.assertEqual((report["succeeded"], report["skipped"]), (1, 9))
+        self.assertEqual(by_key(srv.get_records())
+                         ["host1.example.org.|A"]["content"], "203.0.113.1")
+        self.assertNoSecret(json.dumps(report))
+
+        records[1]["ttl"] = 77
+        req = urllib.request.Request(
+            app + "/apply/stream", method="POST",
+            data=json.dumps({"records": records}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            lines = [json.loads(x) for x in resp.read().splitlines()]
+        self.assertEqual(len(lines), 11, lines)
+        self.assertIn({"key": "host2.example.org.|A", "action": "update",
+                       "status": "ok"},
+                      [{k: x.get(k) for k in ("key", "action", "status")}
+                       for x in lines[:-1]])
+        self.assertEqual(lines[-1]["report"]["succeeded"], 1)
+
+        status, _, body = http_request(app + "/apply", "POST",
+                                       {"records": records[:5],
+                                        "prune": True})
+        self.assertEqual(status, 409, body)
+        self.assertIn("too many deletes", body["detail"])
+        status, _, body = http_request(app + "/plan", "POST",
+                                       {"records": [{"name": "x."}]})
+        self.assertEqual(status, 422, body)
+        self.assertIn("'type'", body["detail"])
+
+
+    def test_run_sh(self):
+        """examples/fastapi/run.sh as a reader runs it."""
+        env = dict(os.environ, TRUEUP_PYTHON=sys.executable,
+                   TRUEUP_BUILD_DIR=os.path.dirname(os.path.dirname(
+                       os.path.dirname(trueup.__file__))))
+        p = subprocess.run(["bash", os.path.join(SOURCE_DIR, "examples",
+                                                 "fastapi", "run.sh")],
+                           env=env, capture_output=True, text=True,
+                           timeout=240, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], "plan: 2 to create, 6 to update, "
+                         "1 to delete, 2 unchanged")
+        streamed = [json.loads(x) for x in lines[1:12]]
+        self.assertEqual(sorted(x["status"] for x in streamed),
+                         ["ok"] * 9 + ["skipped"] * 2)
+        self.assertEqual(json.loads(lines[12])["report"]["succeeded"], 9)
+        self.assertEqual(lines[-1], "apply: 0 succeeded, 11 unchanged, "
+                         "0 failed")
+
+
+def docs_example(path, marker="<!-- docs-example:"):
+    """The ```python block that follows `marker` in the Markdown file."""
+    with open(path) as f:
+        text = f.read()
+    at = text.index(marker)
+    start = text.index("```python\n", at) + len("```python\n")
+    return text[start:text.index("```\n", start)]
+
+
+class DocsExampleTest(Base):
+    """docs/embedding.md's Python example, run as it is written."""
+
+    def test_the_example_runs(self):
+        srv = self.json_server([
+            {"id": 1, "name": "old.example.org.", "type": "A",
+             "content": "192.0.2.99", "ttl": 3600}])
+        path = os.path.join(self.tmp.name, "example.py")
+        with open(path, "w") as f:
+            f.write(docs_example(os.path.join(SOURCE_DIR, "docs",
+                                              "embedding.md")))
+        env = dict(os.environ, API_URL=srv.url, API_TOKEN=TOKEN,
+                   PYTHONPATH=os.path.dirname(os.path.dirname(
+                       trueup.__file__)))
+        p = subprocess.run([sys.executable, path], env=env, timeout=120,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        out = p.stdout
+        self.assertNoSecret(out)
+        self.assertIn("<trueup.Report plan: 2 to create, 0 to update, "
+                      "1 to delete", out)
+        self.assertIn("done: www.example.org.|A ok", out)
+        self.assertIn("bad input: BAD_INPUT", out)
+        self.assertIn("did you mean 'concurrency'", out)
+        self.assertIn("[False, False, False]", out)
+        self.assertIn("2 updated", out)
+        got = by_key(srv.get_records())
+        self.assertEqual(sorted(got), ["api.example.org.|A",
+                                       "www.example.org.|A"])
+        self.assertEqual({r["ttl"] for r in got.values()}, {600})
 
 
 class InstallTest(Base):
