@@ -2,7 +2,7 @@
  *
  * Headers and auth become one curl_slist handed to the executor, which
  * sends it with every request. Auth kinds:
- *   bearer  Authorization: Bearer $token_env
+ *   bearer  Authorization: Bearer $token_env (or scheme: Token ...)
  *   basic   Authorization: Basic base64(username:$password_env)
  *   header  NAME: $value_env
  *   none
@@ -149,21 +149,32 @@ static int auth_basic(tu_target *t, const json_t *auth, const tu_srcmap *map,
     return rc ? -1 : 0;
 }
 
+/* Authorization: SCHEME TOKEN; the scheme is "Bearer" unless `scheme`
+ * says otherwise (NetBox's classic tokens: "Token"). */
 static int auth_bearer(tu_target *t, const json_t *auth, const tu_srcmap *map,
                        tu_error *err)
 {
-    const char *token = secret_from_env(t, auth, "token_env", map, err);
+    const char *scheme = "Bearer", *token;
     char *value;
     int rc;
 
-    if (!token)
+    if (tu_schema_string(auth, "scheme", 0, map, "target.auth", &scheme,
+                         err) < 0)
         return -1;
-    value = malloc(strlen(token) + 8);
+    if (!*scheme || strpbrk(scheme, " \t\r\n:")) {
+        tu_error_at(err, tu_srcmap_member(map, auth, "scheme"),
+                    "target.auth.scheme: '%s' is not an authorization "
+                    "scheme (one word, such as Bearer or Token)", scheme);
+        return -1;
+    }
+    if (!(token = secret_from_env(t, auth, "token_env", map, err)))
+        return -1;
+    value = malloc(strlen(scheme) + strlen(token) + 2);
     if (!value) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
-    sprintf(value, "Bearer %s", token);
+    sprintf(value, "%s %s", scheme, token);
     rc = add_secret(t, value) || add_header(t, "Authorization", value);
     free(value);
     if (rc)
@@ -197,7 +208,7 @@ static int parse_auth(tu_target *t, const json_t *obj, const tu_srcmap *map,
 {
     static const char *const keys[AUTH_HEADER + 1][5] = {
         {"type", NULL},
-        {"type", "token_env", NULL},
+        {"type", "token_env", "scheme", NULL},
         {"type", "username", "password_env", NULL},
         {"type", "name", "value_env", NULL},
     };

@@ -918,6 +918,24 @@ class AuthTest(TrueupTestCase):
             self.assertEqual([(w.method, w.path) for w in rs.writes()],
                              [("PATCH", "/records/1")])
 
+    def test_bearer_scheme(self):
+        with RecordingServer(std_records(2)) as rs:
+            f = self.desired("d.yaml", rs.url, self.records(),
+                             headers={"Accept": "application/json"},
+                             auth={"type": "bearer", "scheme": "Token",
+                                   "token_env": "API_TOKEN"})
+            run = self.trueup("apply", f, env={"API_TOKEN": TOKEN}, expect=0)
+            self.assert_no_token(run)
+            self.check_headers(rs, "Authorization", "Token " + TOKEN)
+        f = self.desired("bad.yaml", "http://127.0.0.1:1", self.records(),
+                         auth={"type": "bearer", "scheme": "Token x",
+                               "token_env": "API_TOKEN"})
+        run = self.trueup("plan", f, env={"API_TOKEN": TOKEN}, expect=1)
+        self.assertRegex(run.stderr, r"^trueup: error: .*bad\.yaml:\d+:\d+: "
+                         r"target\.auth\.scheme: 'Token x' is not an "
+                         r"authorization scheme \(one word, such as Bearer "
+                         r"or Token\)\n$")
+
     def test_token_not_printed_on_failure(self):
         def respond(req):
             if req.method == "GET":
