@@ -6,7 +6,9 @@
  * `batch_size` of a write, and `write_concurrency`, the PATCHes sent at
  * once (default 1: the SQLite backend refuses overlapping writes).
  *
- *   normalize  names absolute and lower-cased with a trailing dot (a name
+ *   normalize  internationalised names as A-labels (libidn2), in names
+ *              and in the name fields of contents (CNAME, MX, SRV...);
+ *              names absolute and lower-cased with a trailing dot (a name
  *              without one is relative to its zone: the only zone, or the
  *              one its `zone` field names; "@" is the apex), types upper-
  *              cased, contents a sorted set (AAAA written as PowerDNS
@@ -46,6 +48,7 @@
 #include "state/schema.h"
 
 #include <arpa/inet.h>
+#include <idn2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +86,38 @@ static const char *const record_fields[] = {"name", "type", "ttl", "records",
 
 /* ---- names -------------------------------------------------------------- */
 
+static int ascii_only(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s >= 0x80)
+            return 0;
+    }
+    return 1;
+}
+
+/* `name` with its internationalised labels as A-labels ("ümlaut.example."
+ * -> "xn--mlaut-jva.example."), as DNSControl writes them: IDNA 2008 with
+ * the UTS #46 non-transitional mapping (libidn2), which also lower-cases.
+ * PowerDNS refuses raw UTF-8 names. malloc'd; NULL with *why set (a
+ * libidn2 message, or "out of memory"). An ASCII name is only copied. */
+static char *a_label(const char *name, const char **why)
+{
+    char *idn = NULL, *out;
+    int rc;
+
+    *why = "out of memory";
+    if (ascii_only(name))
+        return strdup(name);
+    rc = idn2_to_ascii_8z(name, &idn, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    if (rc != IDN2_OK) {
+        *why = idn2_strerror(rc);
+        return NULL;
+    }
+    out = strdup(idn);
+    idn2_free(idn);
+    return out;
+}
+
 static void lower_ascii(char *s)
 {
     for (; *s; s++) {
@@ -91,20 +126,26 @@ static void lower_ascii(char *s)
     }
 }
 
-/* `name` lower-cased with a trailing dot; malloc'd. */
+/* `name` lower-cased with a trailing dot, its internationalised labels
+ * as A-labels (a name libidn2 refuses is kept as written: no zone has it);
+ * malloc'd. */
 static char *absolute_zone_name(const char *name)
 {
-    size_t len = strlen(name);
-    int dot = len > 0 && name[len - 1] == '.';
+    const char *why;
+    char *idn = a_label(name, &why);
+    const char *in = idn ? idn : name;
+    size_t len = strlen(in);
+    int dot = len > 0 && in[len - 1] == '.';
     char *out = malloc(len + 2);
 
-    if (!out)
-        return NULL;
-    memcpy(out, name, len);
-    if (!dot)
-        out[len++] = '.';
-    out[len] = '\0';
-    lower_ascii(out);
+    if (out) {
+        memcpy(out, in, len);
+        if (!dot)
+            out[len++] = '.';
+        out[len] = '\0';
+        lower_ascii(out);
+    }
+    free(idn);
     return out;
 }
 
@@ -236,18 +277,69 @@ static char *soa_with_serial(const char *in, const char *serial)
     return out;
 }
 
+/* Which whitespace-separated fields of a `type` content are domain names
+ * (a bit per field, field 0 first); 0 for the other types. */
+static unsigned name_fields(const char *type)
+{
+    static const struct { const char *type; unsigned fields; } t[] = {
+        {"CNAME", 1}, {"NS", 1}, {"PTR", 1}, {"DNAME", 1}, {"ALIAS", 1},
+        {"MX", 2}, {"AFSDB", 2}, {"KX", 2}, {"SVCB", 2}, {"HTTPS", 2},
+        {"SRV", 8}, {"NAPTR", 32}, {"SOA", 3}, {"RP", 3},
+    };
+    for (size_t i = 0; type && i < sizeof t / sizeof t[0]; i++) {
+        if (strcmp(t[i].type, type) == 0)
+            return t[i].fields;
+    }
+    return 0;
+}
+
+/* `in` with the internationalised names among its fields (name_fields) as
+ * A-labels; a name libidn2 refuses is kept, for PowerDNS to say why.
+ * malloc'd, or NULL when out of memory. */
+static char *idn_content(const char *type, const char *in)
+{
+    unsigned fields = name_fields(type);
+    tu_buffer out = TU_BUFFER_INIT;
+    const char *p = in, *why;
+
+    if (!fields || ascii_only(in))
+        return strdup(in);
+    for (int field = 0; *p; field++) {
+        size_t blanks = strspn(p, " \t"), len = strcspn(p + blanks, " \t");
+        char *word = strndup(p + blanks, len), *idn = NULL;
+        if (word && field < 32 && (fields >> field & 1) && !ascii_only(word))
+            idn = a_label(word, &why);
+        if (!word || tu_buffer_add(&out, p, blanks) != 0 ||
+            tu_buffer_puts(&out, idn ? idn : word) != 0) {
+            free(word);
+            free(idn);
+            tu_buffer_free(&out);
+            return NULL;
+        }
+        free(word);
+        free(idn);
+        p += blanks + len;
+    }
+    return tu_buffer_take(&out);
+}
+
 /* A content in the form it is compared in, malloc'd (NULL: out of memory):
- * AAAA as PowerDNS prints it, an SOA without its serial (PowerDNS's
- * SOA-EDIT-API rewrites it on every change; see live_rrset). */
+ * internationalised names as A-labels, AAAA as PowerDNS prints it, an SOA
+ * without its serial (PowerDNS's SOA-EDIT-API rewrites it on every change;
+ * see live_rrset). */
 static char *canonical_content(const char *type, const char *in)
 {
-    char ip[48];
+    char ip[48], *idn, *out;
     if (type && strcmp(type, "AAAA") == 0 &&
         canonical_ipv6(in, ip, sizeof ip) == 0)
         return strdup(ip);
-    if (type && strcmp(type, "SOA") == 0)
-        return soa_with_serial(in, "0");
-    return strdup(in);
+    if (!(idn = idn_content(type, in)))
+        return NULL;
+    if (!type || strcmp(type, "SOA") != 0)
+        return idn;
+    out = soa_with_serial(idn, "0");
+    free(idn);
+    return out;
 }
 
 static void free_strings(char **v, size_t n)
@@ -501,12 +593,35 @@ static int check_relative(const char *name, const char *zone, tu_srcpos pos,
     return -1;
 }
 
+/* An internationalised `name` field rewritten with its A-labels. */
+static int idn_name(json_t *fields, tu_srcpos pos, tu_error *err)
+{
+    const char *name = json_string_value(json_object_get(fields, "name"));
+    const char *why;
+    char *ascii;
+
+    if (!name || ascii_only(name))
+        return 0;
+    if (!(ascii = a_label(name, &why))) {
+        tu_error_at(err, pos, "record: name '%s' is not a valid "
+                    "internationalised domain name (%s)", name, why);
+        return -1;
+    }
+    if (json_object_set_new(fields, "name", json_string(ascii)) != 0) {
+        free(ascii);
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    free(ascii);
+    return 0;
+}
+
 static int resolve_name(const pdns_cfg *c, json_t *fields, tu_srcpos pos,
                         tu_error *err)
 {
     long zone = named_zone(c, fields, pos, err);
-    const char *name = zone < -1 ? NULL : string_field(fields, "name", pos,
-                                                       err);
+    const char *name = zone < -1 || idn_name(fields, pos, err) != 0
+                           ? NULL : string_field(fields, "name", pos, err);
     int relative;
     char *abs, list[200];
 

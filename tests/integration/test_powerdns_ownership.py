@@ -178,6 +178,35 @@ class Issue10(Case):
         run = self.trueup("plan", "--detailed-exitcode", path)
         self.assertEqual(run.report["results"], [])
 
+    def test_idn_names(self):
+        """Internationalised names, as people write them, in a zone name, in
+        rrset names and in the contents of CNAME, MX, SRV and NS: PowerDNS
+        gets A-labels, and a second plan is empty."""
+        z = "xn--bcher-kva.test."                      # bücher.test.
+        self.fresh_zone(z, [])
+        path = self.desired(["bücher.test."], [
+            {"name": "ümlaut", "type": "CNAME", "ttl": 60,
+             "content": "www.bücher.test."},
+            {"name": "@", "type": "MX", "ttl": 60,
+             "content": "10 maïl.bücher.test."},
+            {"name": "_sip._tcp", "type": "SRV", "ttl": 60,
+             "content": "0 5 5060 sïp.bücher.test."},
+            {"name": "sub", "type": "NS", "ttl": 60,
+             "content": "ns.ümlaut.test."},
+        ])
+        rep = self.trueup("apply", path).report
+        self.assertEqual(rep["created"], 4, rep)
+        live = self.pdns.rrsets(z)
+        self.assertEqual(live[("xn--mlaut-jva." + z, "CNAME")][1],
+                         ["www." + z])
+        self.assertEqual(live[(z, "MX")][1], ["10 xn--mal-0ma." + z])
+        self.assertEqual(live[("_sip._tcp." + z, "SRV")][1],
+                         ["0 5 5060 xn--sp-tja." + z])
+        self.assertEqual(live[("sub." + z, "NS")][1],
+                         ["ns.xn--mlaut-jva.test."])
+        run = self.trueup("plan", "--detailed-exitcode", path)
+        self.assertEqual(run.report["results"], [])
+
     # ---- prune scope
 
     def test_prune_only_inside_the_scope(self):

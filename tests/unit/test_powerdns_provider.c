@@ -239,6 +239,40 @@ static void test_normalize_one_zone(void **state)
     pdns_free(c);
 }
 
+/* Internationalised names become A-labels, in names and in the name
+ * fields of contents; other contents keep their UTF-8. */
+static void test_idn(void **state)
+{
+    pdns_cfg *c = parse_ok("{\"zones\": [\"bücher.example.\"]}");
+    (void)state;
+    assert_string_equal(c->zones[0], "xn--bcher-kva.example.");
+    assert_normal(c, "{\"name\": \"Ümlaut\", \"type\": \"CNAME\", "
+                     "\"content\": \"zïel.bücher.example.\"}",
+                  "{\"name\": \"xn--mlaut-jva.xn--bcher-kva.example.\", "
+                  "\"type\": \"CNAME\", \"records\": "
+                  "[\"xn--zel-zma.xn--bcher-kva.example.\"]}");
+    assert_normal(c, "{\"name\": \"_sip._tcp.bücher.example.\", "
+                     "\"type\": \"SRV\", \"records\": [\"10 5  5060 "
+                     "sïp.bücher.example.\", \"0 0 1 ascii.example.\"]}",
+                  "{\"name\": \"_sip._tcp.xn--bcher-kva.example.\", "
+                  "\"type\": \"SRV\", \"records\": [\"0 0 1 "
+                  "ascii.example.\", \"10 5  5060 "
+                  "xn--sp-tja.xn--bcher-kva.example.\"]}");
+    assert_normal(c, "{\"name\": \"@\", \"type\": \"MX\", "
+                     "\"content\": \"10 maïl.bücher.example.\"}",
+                  "{\"name\": \"xn--bcher-kva.example.\", \"type\": "
+                  "\"MX\", \"records\": [\"10 "
+                  "xn--mal-0ma.xn--bcher-kva.example.\"]}");
+    assert_normal(c, "{\"name\": \"t\", \"type\": \"TXT\", "
+                     "\"content\": \"\\\"grüße\\\"\"}",
+                  "{\"name\": \"t.xn--bcher-kva.example.\", \"type\": "
+                  "\"TXT\", \"records\": [\"\\\"grüße\\\"\"]}");
+    /* a leading combining mark: IDNA refuses the label */
+    assert_normal_error(c, "{\"name\": \"\\u0301a\", \"type\": \"A\"}",
+                        "is not a valid internationalised domain name");
+    pdns_free(c);
+}
+
 /* An SOA is compared without its serial; the live one is kept in
  * `serial` and a REPLACE sends it back. */
 static void test_soa_serial(void **state)
@@ -526,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_rrset_bodies),
         cmocka_unit_test(test_rrset_marks),
         cmocka_unit_test(test_soa_serial),
+        cmocka_unit_test(test_idn),
         cmocka_unit_test(test_pending_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
