@@ -6,16 +6,9 @@
  * printed, so it never mixes with the report or with errors.
  */
 #include "cli.h"
+#include "state/clock.h"
 
-#include <time.h>
 #include <unistd.h>
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void tu_cli_progress_init(tu_cli_progress *p, int wanted)
 {
@@ -31,7 +24,7 @@ void tu_cli_progress_update(const tu_progress *progress, void *data)
 
     if (!p->enabled)
         return;
-    now = now_ms();
+    now = tu_clock_ms();
     if (now - p->last_ms < 100 && progress->done != progress->total)
         return;
     p->last_ms = now;

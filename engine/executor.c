@@ -112,6 +112,7 @@
 #include "executor_conn.h"
 #include "executor_ev.h"
 #include "executor_policy.h"
+#include "state/clock.h"
 #include "state/error.h"
 
 #include <errno.h>
@@ -121,7 +122,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #define EXEC_MAX_CONCURRENCY 10000
@@ -245,21 +245,6 @@ struct tu_exec {
     uint64_t rng;
     tu_exec_stats stats;
 };
-
-/* ---- time ------------------------------------------------------------- */
-
-int64_t tu_exec_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-long long tu_exec_now_ms(void)
-{
-    return tu_exec_now_ns() / 1000000;
-}
 
 /* ---- growable buffers ------------------------------------------------ */
 
@@ -627,7 +612,7 @@ static long request_timeout_ms(const tu_exec *exec)
 
     if (exec->deadline_at_ms < 0)
         return exec->timeout_ms;
-    left = exec->deadline_at_ms - tu_exec_now_ms();
+    left = exec->deadline_at_ms - tu_clock_ms();
     if (left < 1)
         left = 1;
     if (exec->timeout_ms > 0 && exec->timeout_ms < left)
@@ -764,7 +749,7 @@ static void deliver(tu_exec *exec, exec_request *req,
 
 static int deadline_passed(const tu_exec *exec)
 {
-    return exec->deadline_at_ms >= 0 && tu_exec_now_ms() >= exec->deadline_at_ms;
+    return exec->deadline_at_ms >= 0 && tu_clock_ms() >= exec->deadline_at_ms;
 }
 
 /* The request on a transfer is over: call done with its last attempt's
@@ -813,7 +798,7 @@ static long long retry_due_ms(tu_exec *exec, const exec_request *req,
     long delay = tu_retry_delay_ms(req->attempts, exec->retry_base_ms,
                                    exec->retry_max_ms, retry_after_s,
                                    &exec->rng);
-    long long due = tu_exec_now_ms() + delay;
+    long long due = tu_clock_ms() + delay;
 
     if (exec->deadline_at_ms >= 0 && due >= exec->deadline_at_ms)
         return -1;
@@ -972,7 +957,7 @@ static int can_start(const tu_exec *exec)
  * limit allow. */
 static void start_ready_requests(tu_exec *exec)
 {
-    int64_t now = tu_exec_now_ns();
+    int64_t now = tu_clock_ns();
     long long ms = now / 1000000;
 
     while (can_start(exec) && tu_rate_wait_ns(&exec->rate, now) == 0) {
@@ -988,7 +973,7 @@ static void start_ready_requests(tu_exec *exec)
 
 void tu_exec_cancel(tu_exec *exec, long grace_ms)
 {
-    long long at = tu_exec_now_ms() + (grace_ms > 0 ? grace_ms : 0);
+    long long at = tu_clock_ms() + (grace_ms > 0 ? grace_ms : 0);
 
     if (exec->stop != EXEC_CANCELLED || at < exec->abort_at_ms)
         exec->abort_at_ms = at;
@@ -1034,7 +1019,7 @@ static void abort_overdue(tu_exec *exec)
     size_t i;
 
     if (exec->stop != EXEC_CANCELLED || exec->in_flight == 0 ||
-        tu_exec_now_ms() < exec->abort_at_ms)
+        tu_clock_ms() < exec->abort_at_ms)
         return;
     for (i = 0; i < exec->concurrency && exec->in_flight > 0; i++) {
         exec_transfer *xfer = &exec->transfers[i];
@@ -1112,7 +1097,7 @@ static long wait_limit_ms(const tu_exec *exec, long limit)
         return 0;
     if (exec->stop != EXEC_RUNNING && exec->pending > exec->in_flight)
         return 0;  /* unsent requests to finish */
-    now = tu_exec_now_ns();
+    now = tu_clock_ns();
     start = start_wait_ms(exec, now);
     if (start == 0)
         return 0;
@@ -1334,7 +1319,7 @@ static void copy_pacing_and_stopping(tu_exec *exec,
     exec->adaptive = config->adaptive != 0;
     exec->stop = EXEC_RUNNING;
     exec->deadline_at_ms =
-        config->deadline_ms > 0 ? tu_exec_now_ms() + config->deadline_ms : -1;
+        config->deadline_ms > 0 ? tu_clock_ms() + config->deadline_ms : -1;
     exec->abort_at_ms = -1;
     exec->should_stop = config->should_stop;
     exec->stop_data = config->stop_data;

@@ -128,10 +128,6 @@ typedef struct tu_exec_config {
     int insecure;                /* do not verify the server's certificate */
 } tu_exec_config;
 
-/* The executor's monotonic clock, in ns and in ms. Thread-safe. */
-int64_t tu_exec_now_ns(void);
-long long tu_exec_now_ms(void);
-
 /* Defaults: concurrency 16, timeout 30 s, connect 10 s, 4 attempts,
  * backoff 200 ms doubling up to 10 s, bodies up to 256 MiB, no rate limit,
  * fixed concurrency, no deadline, a cancel grace of 5 s, TLS verified

@@ -18,6 +18,7 @@
  * curl_multi_socket_action with the events epoll saw.
  */
 #include "executor_ev.h"
+#include "state/clock.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -143,7 +144,7 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
     tu_exec_ev *ev = userp;
 
     (void)multi;
-    ev->curl_due_ms = timeout_ms < 0 ? -1 : tu_exec_now_ms() + timeout_ms;
+    ev->curl_due_ms = timeout_ms < 0 ? -1 : tu_clock_ms() + timeout_ms;
     return 0;
 }
 
@@ -256,7 +257,7 @@ int tu_exec_ev_socket(tu_exec_ev *ev, int fd, int events)
 
 int tu_exec_ev_timer(tu_exec_ev *ev)
 {
-    if (ev->curl_due_ms < 0 || ev->curl_due_ms > tu_exec_now_ms())
+    if (ev->curl_due_ms < 0 || ev->curl_due_ms > tu_clock_ms())
         return 0;
     ev->curl_due_ms = -1;  /* the callback sets the next deadline */
     return socket_action(ev, CURL_SOCKET_TIMEOUT, 0);

@@ -28,6 +28,7 @@
 #include "bulk.h"
 #include "job.h"
 #include "safety.h"
+#include "state/clock.h"
 #include "state/error.h"
 
 #include <stdio.h>
@@ -185,7 +186,7 @@ static void finish_report(tu_job *job)
     facts->connections = stats.connections;
     memcpy(facts->by_version, stats.by_version, sizeof facts->by_version);
     facts->cancelled = tu_job_was_cancelled(job);
-    facts->elapsed_ms = tu_exec_now_ms() - job->start_ms;
+    facts->elapsed_ms = tu_clock_ms() - job->start_ms;
     facts->out_of_scope = job->plan.out_of_scope;
     facts->not_owned = job->plan.not_owned;
     job->report = tu_report_build(&job->plan, facts);

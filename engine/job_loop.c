@@ -25,6 +25,7 @@
  */
 #include "job_int.h"
 #include "job.h"
+#include "state/clock.h"
 #include "state/error.h"
 
 #include <stdlib.h>
@@ -53,7 +54,7 @@ static tu_job *job_new(const tu_desired *d, const tu_options *o,
         job->cb = *cb;
     job->is_export = is_export;
     job->timer_due_ms = -1;
-    job->start_ms = tu_exec_now_ms();
+    job->start_ms = tu_clock_ms();
     tu_exec_config_init(&defaults);
     job->cancel_grace_ms = defaults.cancel_grace_ms;
     tu_recordset_init(&job->live);
@@ -91,7 +92,7 @@ static void update_timer(tu_job *job)
     if (!job->attached || job->phase == JOB_OVER || job->quiet)
         return;
     ms = tu_exec_timeout_ms(job->exec);
-    due = ms < 0 ? -1 : tu_exec_now_ms() + ms;
+    due = ms < 0 ? -1 : tu_clock_ms() + ms;
     if (due == job->timer_due_ms)
         return;
     job->timer_due_ms = due;
@@ -123,7 +124,7 @@ int tu_job_attach(tu_job *job, const tu_job_events *events, tu_error *err)
     job->events = *events;
     job->attached = 1;
     tu_exec_watch(job->exec, on_watch, job);
-    job->timer_due_ms = tu_exec_now_ms();
+    job->timer_due_ms = tu_clock_ms();
     job->events.timer(job, 0, job->events.data);
     return 0;
 }

@@ -46,6 +46,7 @@
 #include "state/json_util.h"
 #include "state/listpage.h"
 #include "state/schema.h"
+#include "state/suggest.h"
 
 #include <arpa/inet.h>
 #include <idn2.h>

@@ -31,6 +31,7 @@
 #include "state/json_util.h"
 #include "state/listpage.h"
 #include "state/schema.h"
+#include "state/suggest.h"
 #include "state/strmap.h"
 
 #include <stdint.h>

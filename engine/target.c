@@ -13,6 +13,7 @@
  * list of values; each is kept as an array of strings.
  */
 #include "target.h"
+#include "state/base64.h"
 #include "state/error.h"
 #include "state/json_util.h"
 #include "state/schema.h"
@@ -93,30 +94,6 @@ static const char *secret_from_env(tu_target *t, const json_t *obj,
     return value;
 }
 
-static char *base64(const char *in)
-{
-    static const char tbl[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(in), o = 0;
-    char *out = malloc((n + 2) / 3 * 4 + 1);
-
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned char)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)in[i + 2];
-        out[o++] = tbl[(v >> 18) & 63];
-        out[o++] = tbl[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    out[o] = '\0';
-    return out;
-}
-
 static int auth_basic(tu_target *t, const json_t *auth, const tu_srcmap *map,
                       tu_error *err)
 {
@@ -133,7 +110,7 @@ static int auth_basic(tu_target *t, const json_t *auth, const tu_srcmap *map,
     pair = malloc(len);
     if (pair) {
         snprintf(pair, len, "%s:%s", user, pass);
-        enc = base64(pair);
+        enc = tu_base64(pair, strlen(pair));
         value = enc ? malloc(strlen(enc) + 7) : NULL;
         if (value) {
             sprintf(value, "Basic %s", enc);

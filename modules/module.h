@@ -62,10 +62,6 @@ int tu_mod_bool(const json_t *value, int *out);
  * (blanks around and a sign allowed). 0, or -1. */
 int tu_mod_int(const json_t *value, long *out);
 
-/* The closest of `known` (NULL-terminated) to `word` when it is close
- * enough to be a likely typo, else NULL. */
-const char *tu_mod_suggest(const char *word, const char *const *known);
-
 /* Parse and check the task's arguments (a JSON object). 0, or -1 with
  * `msg` saying what is wrong (naming the argument). `args` is filled as
  * far as it got either way and must be freed with tu_mod_args_free. */

@@ -21,6 +21,8 @@
  * exactly as it checks a file.
  */
 #include "module.h"
+#include "state/json_util.h"
+#include "state/suggest.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -64,20 +66,6 @@ static void set_msg(char *msg, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, size, fmt, ap);
     va_end(ap);
-}
-
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:  return "a mapping";
-    case JSON_ARRAY:   return "a list";
-    case JSON_STRING:  return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL:    return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:   return "a boolean";
-    default:           return "null";
-    }
 }
 
 /* ---- conversions ---------------------------------------------------------- */
@@ -167,53 +155,6 @@ int tu_mod_int(const json_t *v, long *out)
     return 0;
 }
 
-/* Optimal string alignment distance (a transposition costs 1), capped. */
-static size_t distance(const char *a, const char *b)
-{
-    enum { MAXLEN = 64 };
-    size_t la = strlen(a), lb = strlen(b);
-    size_t d[MAXLEN + 1][MAXLEN + 1];
-
-    if (la > MAXLEN || lb > MAXLEN)
-        return (size_t)-1;
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = tolower((unsigned char)a[i - 1]) !=
-                          tolower((unsigned char)b[j - 1]);
-            size_t best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < best)
-                best = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-                a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[la][lb];
-}
-
-const char *tu_mod_suggest(const char *word, const char *const *known)
-{
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    size_t limit = strlen(word) <= 4 ? 1 : 2;
-
-    for (size_t i = 0; known[i]; i++) {
-        size_t d = distance(word, known[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = known[i];
-        }
-    }
-    return best_d <= limit ? best : NULL;
-}
-
 /* ---- one argument each ------------------------------------------------------ */
 
 static int arg_bool(const char *name, const json_t *v, int *out, char *msg,
@@ -225,7 +166,7 @@ static int arg_bool(const char *name, const json_t *v, int *out, char *msg,
     text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     set_msg(msg, size, "argument '%s' is of type %s (%.60s) and cannot be "
             "converted to a boolean: use true or false (also yes/no, on/off, "
-            "1/0)", name, type_name(v), text ? text : "?");
+            "1/0)", name, tu_json_type_name(v), text ? text : "?");
     free(text);
     return -1;
 }
@@ -238,7 +179,7 @@ static int arg_concurrency(const json_t *v, long *out, char *msg,
         return 0;
     text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     set_msg(msg, size, "argument 'concurrency' is %s (%.60s): it must be a "
-            "whole number from 1 to 10000", type_name(v), text ? text : "?");
+            "whole number from 1 to 10000", tu_json_type_name(v), text ? text : "?");
     free(text);
     return -1;
 }
@@ -313,7 +254,7 @@ static int arg_src(tu_mod_args *a, const json_t *v, char *msg, size_t size)
     }
     if (!json_is_array(v)) {
         set_msg(msg, size, "argument 'src' is %s: it must be a path or a "
-                "list of paths to desired-state files", type_name(v));
+                "list of paths to desired-state files", tu_json_type_name(v));
         return -1;
     }
     if (json_array_size(v) == 0) {
@@ -324,7 +265,7 @@ static int arg_src(tu_mod_args *a, const json_t *v, char *msg, size_t size)
     json_array_foreach(v, i, item) {
         if (!json_is_string(item)) {
             set_msg(msg, size, "argument 'src': item %zu is %s, not a path",
-                    i + 1, type_name(item));
+                    i + 1, tu_json_type_name(item));
             return -1;
         }
         if (add_src(a, json_string_value(item),
@@ -350,7 +291,7 @@ static int arg_inline(const char *name, inline_type type, const json_t *v,
     }
     if (!json_is_string(v)) {
         set_msg(msg, size, "argument '%s' is %s: it must be %s", name,
-                type_name(v), want);
+                tu_json_type_name(v), want);
         return -1;
     }
     parsed = json_loads(json_string_value(v), JSON_DECODE_ANY, &jerr);
@@ -363,7 +304,7 @@ static int arg_inline(const char *name, inline_type type, const json_t *v,
     if ((type == ARG_DICT && !json_is_object(parsed)) ||
         (type == ARG_LIST && !json_is_array(parsed))) {
         set_msg(msg, size, "argument '%s' is a string holding %s in JSON: "
-                "it must be %s", name, type_name(parsed), want);
+                "it must be %s", name, tu_json_type_name(parsed), want);
         json_decref(parsed);
         return -1;
     }
@@ -463,7 +404,7 @@ static int unknown_args(const json_t *raw, char *msg, size_t size)
                     TU_MOD_NAME);
         else
             append(msg, size, ", ");
-        near = tu_mod_suggest(key, known_args);
+        near = tu_suggest(key, known_args);
         if (near)
             snprintf(part, sizeof part, "%.100s (did you mean '%s'?)", key,
                      near);
@@ -512,7 +453,7 @@ int tu_mod_args_parse(const json_t *raw, tu_mod_args *a, char *msg,
     msg[0] = '\0';
     if (!json_is_object(raw)) {
         set_msg(msg, size, "the module's arguments are %s, not a mapping",
-                type_name(raw));
+                tu_json_type_name(raw));
         return -1;
     }
     json_object_foreach((json_t *)raw, key, v) {

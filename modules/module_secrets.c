@@ -20,6 +20,7 @@
  * VALUE_SPECIFIED_IN_NO_LOG_PARAMETER, as Ansible's own modules show it.
  */
 #include "module.h"
+#include "state/base64.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -106,30 +107,6 @@ static int add_env(tu_mod_secrets *s, const char *var)
     return tu_mod_secrets_add(s, getenv(var));
 }
 
-static char *base64(const char *in)
-{
-    static const char tbl[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(in), o = 0;
-    char *out = malloc((n + 2) / 3 * 4 + 1);
-
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)(unsigned char)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)(unsigned char)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)in[i + 2];
-        out[o++] = tbl[(v >> 18) & 63];
-        out[o++] = tbl[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* Basic auth: the header carries base64(username:password). */
 static int add_basic(tu_mod_secrets *s, const json_t *auth)
 {
@@ -146,7 +123,7 @@ static int add_basic(tu_mod_secrets *s, const json_t *auth)
     if (!(pair = malloc(len)))
         return -1;
     snprintf(pair, len, "%s:%s", user, pass);
-    enc = base64(pair);
+    enc = tu_base64(pair, strlen(pair));
     free(pair);
     if (!enc)
         return -1;

@@ -25,6 +25,7 @@
  * turns it into its exception classes (trueup.Error and subclasses).
  */
 #include "_trueup.h"
+#include "state/clock.h"
 
 #include <curl/curl.h>
 #include <string.h>
@@ -249,7 +250,7 @@ typedef struct run_ctx {
     PyObject *exc_type;     /* the first exception a callback raised */
     PyObject *exc_value;
     PyObject *exc_tb;
-    struct timespec last_signal_check;
+    long long last_signal_check;   /* tu_clock_ms */
 } run_ctx;
 
 /* A callback failed (exception set): keep the exception, stop the run. */
@@ -268,13 +269,9 @@ static void ctx_fail(run_ctx *ctx)
  * thousands of requests does not take the GIL back for each one. */
 static int signal_check_due(run_ctx *ctx)
 {
-    struct timespec now;
-    long long ms;
+    long long now = tu_clock_ms();
 
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    ms = (now.tv_sec - ctx->last_signal_check.tv_sec) * 1000LL +
-         (now.tv_nsec - ctx->last_signal_check.tv_nsec) / 1000000;
-    if (ms < 100)
+    if (now - ctx->last_signal_check < 100)
         return 0;
     ctx->last_signal_check = now;
     return 1;
@@ -343,7 +340,7 @@ static int run_setup(PyObject *args, tu_options *options, run_ctx *ctx,
     ctx->cancel = cancel == Py_None ? own_flag
                                     : &((CancelObject *)cancel)->flag;
     options->cancel = ctx->cancel;
-    clock_gettime(CLOCK_MONOTONIC, &ctx->last_signal_check);
+    ctx->last_signal_check = tu_clock_ms();
     return 0;
 }
 

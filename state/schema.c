@@ -6,55 +6,11 @@
 #include "schema.h"
 #include "error.h"
 #include "json_util.h"
+#include "suggest.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-
-    if (la >= 64 || lb >= 64)
-        return (size_t)-1;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-const char *tu_suggest(const char *word, const char *const *candidates)
-{
-    const char *best = NULL;
-    size_t best_distance = (size_t)-1;
-    size_t limit = strlen(word) / 3 + 1;
-
-    if (limit > 3)
-        limit = 3;
-    for (; *candidates; candidates++) {
-        size_t d = edit_distance(word, *candidates);
-        if (d < best_distance) {
-            best = *candidates;
-            best_distance = d;
-        }
-    }
-    return best_distance <= limit ? best : NULL;
-}
 
 static void key_error(const json_t *obj, const char *key, const char *ctx,
                       const tu_srcmap *map, tu_error *err, const char *what,

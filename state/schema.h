@@ -16,10 +16,6 @@
 #include "trueup/trueup.h"
 #include "srcmap.h"
 
-/* The candidate closest to `word` by edit distance, if close enough to be a
- * plausible typo; NULL otherwise. `candidates` ends with NULL. */
-const char *tu_suggest(const char *word, const char *const *candidates);
-
 /* Fail on the first key of `obj` that is not in `allowed` (NULL-ended). */
 int tu_schema_keys(const json_t *obj, const char *const *allowed,
                    const tu_srcmap *map, const char *ctx, tu_error *err);

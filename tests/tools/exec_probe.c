@@ -53,6 +53,7 @@
  * server had in progress at once ("max_in_flight").
  */
 #include "engine/executor.h"
+#include "state/clock.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -61,7 +62,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* One submitted request and what came back for it. */
 typedef struct probe_record {
@@ -93,10 +93,7 @@ typedef struct probe {
 
 static double now_seconds(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)tu_clock_ns() / 1e9;
 }
 
 static long spec_long(const json_t *spec, const char *key, long fallback)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "modules/module.h"
+#include "state/suggest.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -136,12 +137,12 @@ static void test_suggest(void **state)
     static const char *const known[] = {"concurrency", "prune", "force",
                                         "records", "src", NULL};
     (void)state;
-    assert_string_equal(tu_mod_suggest("concurency", known), "concurrency");
-    assert_string_equal(tu_mod_suggest("prnue", known), "prune");
-    assert_string_equal(tu_mod_suggest("recrods", known), "records");
-    assert_string_equal(tu_mod_suggest("scr", known), "src");
-    assert_null(tu_mod_suggest("zzzzzzzz", known));
-    assert_null(tu_mod_suggest("", known));
+    assert_string_equal(tu_suggest("concurency", known), "concurrency");
+    assert_string_equal(tu_suggest("prnue", known), "prune");
+    assert_string_equal(tu_suggest("recrods", known), "records");
+    assert_string_equal(tu_suggest("scr", known), "src");
+    assert_null(tu_suggest("zzzzzzzz", known));
+    assert_null(tu_suggest("", known));
 }
 
 static void test_src_forms(void **state)

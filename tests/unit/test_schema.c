@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "state/schema.h"
+#include "state/suggest.h"
 #include "state/yaml_load.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -54,7 +55,7 @@ static const char *S(const char *s)
 static const char *const settings_keys[] = {
     "concurrency", "timeout", "connect_timeout", "retries", "prune", NULL};
 
-/* ---- tu_suggest --------------------------------------------------------- */
+/* ---- tu_suggest (state/suggest.h), as schema.c uses it ------------------ */
 
 static void test_suggest(void **state)
 {

@@ -1,0 +1,72 @@
+/* test_util.c -- the helpers of trueup-util that have no test file of their
+ * own: tu_base64 (state/base64.h) on RFC 4648's test vectors and on bytes
+ * that are not text, the monotonic clock (state/clock.h), and what the one
+ * suggester (state/suggest.h) adds to the cases test_schema.c and
+ * test_module_args.c keep: case and swapped neighbours. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/base64.h"
+#include "state/clock.h"
+#include "state/suggest.h"
+
+static void check_base64(const void *in, size_t len, const char *want)
+{
+    char *got = tu_base64(in, len);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_base64(void **state)
+{
+    static const unsigned char bytes[] = {0x00, 0xff, 0xfe, 0x80, 0x3f};
+    (void)state;
+    check_base64("", 0, "");
+    check_base64("f", 1, "Zg==");
+    check_base64("fo", 2, "Zm8=");
+    check_base64("foo", 3, "Zm9v");
+    check_base64("foob", 4, "Zm9vYg==");
+    check_base64("fooba", 5, "Zm9vYmE=");
+    check_base64("foobar", 6, "Zm9vYmFy");
+    check_base64("user:pass", 9, "dXNlcjpwYXNz");   /* Basic credentials */
+    check_base64(bytes, sizeof bytes, "AP/+gD8=");
+}
+
+static void test_clock(void **state)
+{
+    long long ms = tu_clock_ms();
+    int64_t ns = tu_clock_ns(), later;
+    (void)state;
+    assert_true(ms >= 0);
+    later = tu_clock_ns();
+    assert_true(later >= ns);                /* never goes back */
+    assert_true(ns / 1000000 >= ms);         /* the same clock */
+}
+
+static void test_suggest_case_and_swaps(void **state)
+{
+    static const char *const keys[] = {"name", "type", "ttl", "content",
+                                       NULL};
+    (void)state;
+    assert_string_equal(tu_suggest("TTL", keys), "ttl");
+    assert_string_equal(tu_suggest("Conten", keys), "content");
+    assert_string_equal(tu_suggest("tpye", keys), "type");   /* one swap */
+    assert_string_equal(tu_suggest("cnotent", keys), "content");
+    assert_null(tu_suggest("zone", keys));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_suggest_case_and_swaps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
