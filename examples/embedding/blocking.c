@@ -7,12 +7,11 @@
  * pushes, and returns when it is all over. Each record's outcome is in the
  * report (docs/report.md), printed as JSON on stdout. Exit status: 0 when
  * no record failed, 1 otherwise or on an error (said on stderr with its
- * kind).
+ * kind). One thread: no curl_global_init needed (docs/library.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 #include <trueup/trueup.h>
 
 /* Say what went wrong, and its kind (bad_input, fetch, threshold...). */
@@ -44,9 +43,7 @@ int main(int argc, char **argv)
         return fail(&error);
     tu_options_init(&options);
     options.mode = apply ? TU_MODE_APPLY : TU_MODE_PLAN;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     report = tu_run(desired, &options, &error);  /* blocks until it is over */
-    curl_global_cleanup();
     tu_desired_free(desired);
     if (!report)
         return fail(&error);

@@ -16,7 +16,7 @@
  * --cancel N:K cancels job N (counted from 1) once K of its records have
  * an outcome (K = 0: at once, while it reads the live records).
  * The exit status is 0 when every job ended with a report and no record
- * failed, else 1.
+ * failed, else 1. Everything runs in one thread.
  */
 #ifndef EXAMPLES_EMBEDDING_JOBS_H
 #define EXAMPLES_EMBEDDING_JOBS_H

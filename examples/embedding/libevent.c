@@ -7,7 +7,6 @@
  * <trueup/adapters/libevent.h>; event_base_dispatch returns when no job
  * has an event left, that is when every job is over.
  */
-#include <curl/curl.h>
 #include <event2/event.h>
 #include <trueup/trueup.h>
 #include <trueup/adapters/libevent.h>
@@ -24,7 +23,6 @@ int main(int argc, char **argv)
 
     if (example_parse(argc, argv, &args) != 0)
         return 2;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     base = event_base_new();
     jobs = calloc((size_t)args.nfiles, sizeof *jobs);
     for (i = 0; base && jobs && i < args.nfiles; i++) {
@@ -44,6 +42,5 @@ int main(int argc, char **argv)
     free(jobs);
     if (base)
         event_base_free(base);
-    curl_global_cleanup();
     return status;
 }

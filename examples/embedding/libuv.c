@@ -8,7 +8,6 @@
  * the adapters' handles are closed. Nothing blocks and no thread is made:
  * the loop could serve anything else at the same time.
  */
-#include <curl/curl.h>
 #include <uv.h>
 #include <trueup/trueup.h>
 #include <trueup/adapters/libuv.h>
@@ -25,7 +24,6 @@ int main(int argc, char **argv)
 
     if (example_parse(argc, argv, &args) != 0)
         return 2;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     uv_loop_init(&loop);
     jobs = calloc((size_t)args.nfiles, sizeof *jobs);
     for (i = 0; jobs && i < args.nfiles; i++) {
@@ -43,6 +41,5 @@ int main(int argc, char **argv)
     uv_loop_close(&loop);
     status = jobs ? example_status(jobs, args.nfiles) : 1;
     free(jobs);
-    curl_global_cleanup();
     return status;
 }

@@ -9,7 +9,6 @@
  * program with a poll() loop of its own calls tu_poll_loop_run_once from
  * it instead.
  */
-#include <curl/curl.h>
 #include <trueup/trueup.h>
 #include <trueup/adapters/poll.h>
 
@@ -25,7 +24,6 @@ int main(int argc, char **argv)
 
     if (example_parse(argc, argv, &args) != 0)
         return 2;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tu_poll_loop_init(&loop);
     jobs = calloc((size_t)args.nfiles, sizeof *jobs);
     for (i = 0; jobs && i < args.nfiles; i++) {
@@ -44,6 +42,5 @@ int main(int argc, char **argv)
     tu_poll_loop_free(&loop);
     status = jobs ? example_status(jobs, args.nfiles) : 1;
     free(jobs);
-    curl_global_cleanup();
     return status;
 }

@@ -256,14 +256,13 @@ TU_API char *tu_export(const tu_desired *desired, const tu_options *options,
  *      report (tu_job_report) or the error (tu_job_error) stays with the
  *      job until tu_job_free.
  *
- * Thread safety: a job is driven from one thread at a time (any thread, one
- * at a time); the callbacks are called from the thread that called into
- * the job, during tu_job_attach, tu_job_socket_ready, tu_job_timeout,
+ * Threads: a job is driven from one thread at a time (the calls that change
+ * it, below, must not overlap); the callbacks run in the thread that called
+ * into the job, during tu_job_attach, tu_job_socket_ready, tu_job_timeout,
  * tu_job_cancel and tu_job_free, never at any other time. Different jobs
- * may run in different threads; a tu_desired is only read by a job and may
- * be shared by jobs in one thread (jobs in several threads: see tu_run's
- * note on curl_global_init). The desired state and the options' cancel
- * flag must outlive the job.
+ * are independent, in one thread or several; a job only reads its
+ * tu_desired, so jobs may share one (as tu_run calls may). The desired
+ * state and the options' cancel flag must outlive the job.
  */
 typedef struct tu_job tu_job;
 
@@ -332,12 +331,14 @@ typedef struct tu_job_events {
 /* A run (plan or apply, as options->mode says) as a job. The options and
  * callbacks are copied; `desired` is borrowed and must outlive the job.
  * Returns NULL with `error` filled when the options or the HTTP set-up are
- * wrong (nothing was sent); free the job with tu_job_free. */
+ * wrong (nothing was sent); the job is the caller's (tu_job_free).
+ * Threads: reads `desired` and `options`. */
 TU_API tu_job *tu_job_new(const tu_desired *desired,
                           const tu_options *options,
                           const tu_job_callbacks *callbacks, tu_error *error);
 
-/* An export (tu_export) as a job; its text is tu_job_take_export's. */
+/* An export (tu_export) as a job; its text is tu_job_take_export's.
+ * Ownership and threads: as tu_job_new. */
 TU_API tu_job *tu_job_new_export(const tu_desired *desired,
                                  const tu_options *options,
                                  const tu_job_callbacks *callbacks,
@@ -345,16 +346,18 @@ TU_API tu_job *tu_job_new_export(const tu_desired *desired,
 
 /* Hand the job to an event loop (once; `events` is copied). The job calls
  * events->timer with 0 before this returns. 0, or -1 with `error` filled
- * (attached already, or the watch or timer function is missing). */
+ * (attached already, or the watch or timer function is missing).
+ * Threads: changes `job`. */
 TU_API int tu_job_attach(tu_job *job, const tu_job_events *events,
                          tu_error *error);
 
 /* A watched socket is ready: `events` are TU_EVENT_* bits. Does what can
- * be done now and returns. Ignored once the job is over. */
+ * be done now and returns. Ignored once the job is over. Threads: changes
+ * `job`. */
 TU_API void tu_job_socket_ready(tu_job *job, int fd, int events);
 
 /* The job's timer fired. Does what is due and returns. Ignored once the
- * job is over. */
+ * job is over. Threads: changes `job`. */
 TU_API void tu_job_timeout(tu_job *job);
 
 /* Stop the job, as tu_options.cancel does: nothing new is sent, requests
@@ -362,32 +365,36 @@ TU_API void tu_job_timeout(tu_job *job);
  * `done`: with an error of kind cancelled when it was reading the live
  * records (nothing was pushed), else with a report in which the records
  * not done failed ("cancelled before it was sent"). May be called from a
- * callback; does nothing once the job is over. */
+ * callback; does nothing once the job is over. Threads: changes `job`
+ * (from another thread, set options.cancel instead). */
 TU_API void tu_job_cancel(tu_job *job);
 
-/* Whether the job is over (done was called or is being called). */
+/* Whether the job is over (done was called or is being called).
+ * Threads: reads `job`. */
 TU_API int tu_job_finished(const tu_job *job);
 
 /* The report of a finished run, borrowed: valid until tu_job_free or
  * tu_job_take_report. NULL while running, for an export, or when the run
- * could not proceed. */
+ * could not proceed. Threads: reads `job`. */
 TU_API const tu_report *tu_job_report(const tu_job *job);
 
-/* The report, handed over: the caller frees it with tu_report_free. */
+/* The report, handed over: the caller frees it with tu_report_free (NULL:
+ * as tu_job_report). Threads: changes `job`. */
 TU_API tu_report *tu_job_take_report(tu_job *job);
 
-/* Why a finished job failed, borrowed; NULL while running or when it
- * succeeded. */
+/* Why a finished job failed, borrowed (valid until tu_job_free); NULL while
+ * running or when it succeeded. Threads: reads `job`. */
 TU_API const tu_error *tu_job_error(const tu_job *job);
 
 /* The text of a finished export (malloc'd: free it), handed over; NULL
- * otherwise. */
+ * otherwise. Threads: changes `job`. */
 TU_API char *tu_job_take_export(tu_job *job);
 
 /* Free a job, finished or not (an unfinished one is dropped: every watch
  * is removed and the timer stopped, and done is not called; requests in
  * flight are abandoned). May be called from the job's callbacks: it then
- * takes effect when the library returns to the loop. */
+ * takes effect when the library returns to the loop. Threads: changes
+ * `job`. */
 TU_API void tu_job_free(tu_job *job);
 
 typedef struct tu_counts {

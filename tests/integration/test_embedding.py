@@ -11,15 +11,20 @@ callback printed, and the reports; then cancels one of the two jobs (while
 it pushes, and while it reads) and checks that the other completes and that
 the cancelled one left its server as its report says.
 
-embed-blocking (tu_run) applies one file and plans it again.
+embed-blocking (tu_run) applies one file and plans it again. And the
+examples build against an installed libtrueup with pkg-config alone (the
+adapters' headers are installed with trueup.h).
 
 Two json-servers serve the whole module; every test uses resources of its
 own on them (json-server serves any top-level key of db.json).
 """
 
+import glob
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (JsonServer, by_key, host, results_by_key,  # noqa: E402
                      write_desired)
 
+SOURCE = os.environ.get("TU_SOURCE_DIR") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ADAPTERS = ("libuv", "libevent", "poll")
 EXAMPLES = ADAPTERS + ("blocking",)
 SERVERS = []
@@ -65,7 +72,6 @@ def tearDownModule():
     for srv in SERVERS:
         srv.cleanup()
     if TMP:
-        import shutil
         shutil.rmtree(TMP, ignore_errors=True)
 
 
@@ -233,13 +239,53 @@ class Blocking(unittest.TestCase):
         self.assertTrue(p.stderr.startswith("bad_input: "), p.stderr)
 
 
+class Installed(unittest.TestCase):
+    """cmake --install, then each example built with
+    `cc ... $(pkg-config --cflags --libs trueup LOOP)`, as the doc says."""
+
+    def test_examples_build_against_the_installed_library(self):
+        build = os.environ.get("TU_BUILD_DIR", "")
+        if not os.path.isdir(build):
+            raise RuntimeError("TU_BUILD_DIR is not a build directory")
+        prefix = os.path.join(TMP, "prefix")
+        done = subprocess.run(["cmake", "--install", build, "--prefix",
+                               prefix], capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        pc = glob.glob(os.path.join(prefix, "lib*", "**", "trueup.pc"),
+                       recursive=True)
+        self.assertEqual(len(pc), 1)
+        libdir = os.path.dirname(os.path.dirname(pc[0]))
+        env = dict(os.environ, PKG_CONFIG_PATH=os.path.dirname(pc[0]))
+        path = desired_file("installed.yaml", SERVERS[1], "blocking", 6)
+        for name, loop in (("libuv", "libuv"), ("libevent", "libevent"),
+                           ("poll", ""), ("blocking", "")):
+            exe = os.path.join(TMP, "installed-" + name)
+            flags = subprocess.run(["pkg-config", "--cflags", "--libs",
+                                    "trueup"] + ([loop] if loop else []),
+                                   capture_output=True, text=True, env=env)
+            self.assertEqual(flags.returncode, 0, flags.stderr)
+            src = os.path.join(SOURCE, "examples", "embedding", name + ".c")
+            cc = subprocess.run(
+                [os.environ.get("TU_CC") or "cc", "-Wall", "-Werror", "-o",
+                 exe, src] + shlex.split(os.environ.get("TU_CFLAGS", "")) +
+                shlex.split(flags.stdout), capture_output=True, text=True)
+            self.assertEqual(cc.returncode, 0, cc.stderr)
+            run_env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+            done = subprocess.run([exe, path], capture_output=True,
+                                  text=True, env=run_env, timeout=120)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            out = json.loads(done.stdout.splitlines()[0] if name != "blocking"
+                             else done.stdout)
+            report = out if name == "blocking" else out["report"]
+            self.assertEqual(report["mode"], "plan")
+            self.assertEqual(report["total"], 26)
+
+
 class Doc(unittest.TestCase):
     """Every example docs/embedding.md shows is the file the tests run."""
 
     def test_examples_are_the_files(self):
-        source = os.environ.get("TU_SOURCE_DIR") or os.path.dirname(
-            os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        with open(os.path.join(source, "docs", "embedding.md")) as f:
+        with open(os.path.join(SOURCE, "docs", "embedding.md")) as f:
             doc = f.read()
         shown = re.findall(r"<!-- the file (\S+), as the tests check -->\n"
                            r"```c\n(.*?)```", doc, re.S)
@@ -248,7 +294,7 @@ class Doc(unittest.TestCase):
                                 ("blocking.c", "jobs.h", "libuv.c",
                                  "libevent.c", "poll.c")))
         for path, code in shown:
-            with open(os.path.join(source, path)) as f:
+            with open(os.path.join(SOURCE, path)) as f:
                 self.assertEqual(code, f.read(), path)
 
 
