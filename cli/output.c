@@ -24,11 +24,11 @@ static int write_member(FILE *out, const char *key, const json_t *value)
     fprintf(out, "  %s: ", name ? name : "\"?\"");
     free(name);
     if (!json_is_array(value) || json_array_size(value) == 0)
-        return json_dumpf(value, out, JSON_COMPACT | JSON_ENCODE_ANY);
+        return tu_json_dumpf(value, out, JSON_COMPACT | JSON_ENCODE_ANY);
     fputs("[\n", out);
     json_array_foreach(value, i, item) {
         fputs("    ", out);
-        if (json_dumpf(item, out, JSON_COMPACT | JSON_ENCODE_ANY) != 0)
+        if (tu_json_dumpf(item, out, JSON_COMPACT | JSON_ENCODE_ANY) != 0)
             return -1;
         fputs(i + 1 < json_array_size(value) ? ",\n" : "\n", out);
     }

@@ -22,7 +22,7 @@ static void write_value(FILE *out, const json_t *v)
         fputs(json_string_value(v), out);
         return;
     }
-    text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    text = tu_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     fputs(text ? text : "?", out);
     free(text);
 }

@@ -1134,7 +1134,7 @@ static char *rrset_json(const tu_action *a, const char **why)
                                                  : NULL), "comments",
                         replace_comments(a));
     }
-    text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    text = obj ? tu_json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
     return text;
 }

@@ -163,7 +163,7 @@ static int arg_bool(const char *name, const json_t *v, int *out, char *msg,
     char *text;
     if (tu_mod_bool(v, out) == 0)
         return 0;
-    text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    text = tu_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     set_msg(msg, size, "argument '%s' is of type %s (%.60s) and cannot be "
             "converted to a boolean: use true or false (also yes/no, on/off, "
             "1/0)", name, tu_json_type_name(v), text ? text : "?");
@@ -177,7 +177,7 @@ static int arg_concurrency(const json_t *v, long *out, char *msg,
     char *text;
     if (tu_mod_int(v, out) == 0 && *out >= 1 && *out <= 10000)
         return 0;
-    text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    text = tu_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     set_msg(msg, size, "argument 'concurrency' is %s (%.60s): it must be a "
             "whole number from 1 to 10000", tu_json_type_name(v), text ? text : "?");
     free(text);

@@ -277,7 +277,8 @@ json_t *tu_mod_failure(const char *msg, const tu_mod_args *args,
 
 int tu_mod_print(FILE *out, const json_t *result)
 {
-    if (json_dumpf(result, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF)
+    if (tu_json_dumpf(result, out, JSON_COMPACT) != 0 ||
+        fputc('\n', out) == EOF)
         return -1;
     return fflush(out) == 0 ? 0 : -1;
 }

@@ -5,8 +5,16 @@
  * disagree on that all the time, so trueup compares numbers by value.
  * Integers are compared exactly when both are integers (no precision lost
  * through double), and through double otherwise.
+ *
+ * jansson writes reals with "%.17g" (JSON_REAL_PRECISION is one setting
+ * for a whole dump), so 558.8 comes out as 558.79999999999995.
+ * tu_json_dumps rewrites each real of jansson's text in the shortest form
+ * that reads back as the same double; every JSON trueup writes (request
+ * bodies, reports, the text format, the Ansible module) goes through it,
+ * and tu_json_text (keys, messages, YAML export) uses the same digits.
  */
 #include "json_util.h"
+#include "buffer.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -90,6 +98,17 @@ json_t *tu_json_path(const json_t *root, const char *path)
     return node;
 }
 
+/* The shortest %g text that reads back as the same double: 558.8, not
+ * 558.79999999999995 (which %.17g, jansson's default, writes). */
+static void shortest(double v, char *buf, size_t size)
+{
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(buf, size, "%.*g", precision, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+}
+
 /* Integral reals in the int64 range as integers (so 1e17 reads as the
  * integer 100000000000000000 does, and -0.0 as 0); others in the shortest
  * form that reads back as the same double (0.1, not 0.10000000000000001). */
@@ -102,12 +121,67 @@ static char *real_text(double v)
         snprintf(buf, sizeof buf, "%.0f", v);
         return strdup(buf);
     }
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
+    shortest(v, buf, sizeof buf);
     return strdup(buf);
+}
+
+/* Length of the JSON number starting at s (jansson's output: well formed). */
+static size_t number_length(const char *s)
+{
+    return strspn(s, "0123456789+-.eE");
+}
+
+/* jansson's text with each real rewritten in its shortest form; still a
+ * real (600.0 stays 600.0). Takes `text`. */
+static char *shorten_reals(char *text)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    char num[64], *p = text, *start = text;
+    int in_string = 0, ok = 0;
+
+    for (; *p; p++) {
+        size_t n;
+        if (in_string) {
+            in_string = !(*p == '"');
+            p += *p == '\\';
+            continue;
+        }
+        in_string = *p == '"';
+        if (!(*p == '-' || (*p >= '0' && *p <= '9')))
+            continue;
+        n = number_length(p);
+        if (strcspn(p, ".eE") < n && n < sizeof num) {
+            shortest(strtod(p, NULL), num, sizeof num - 2);
+            if (!strpbrk(num, ".eEin"))
+                strcat(num, ".0");
+            if (tu_buffer_add(&b, start, (size_t)(p - start)) ||
+                tu_buffer_puts(&b, num))
+                goto done;
+            start = p + n;
+        }
+        p += n - 1;
+    }
+    ok = tu_buffer_puts(&b, start) == 0;
+done:
+    free(text);
+    if (ok)
+        return tu_buffer_take(&b);
+    tu_buffer_free(&b);
+    return NULL;
+}
+
+char *tu_json_dumps(const json_t *value, size_t flags)
+{
+    char *text = json_dumps(value, flags);
+    return text ? shorten_reals(text) : NULL;
+}
+
+int tu_json_dumpf(const json_t *value, FILE *out, size_t flags)
+{
+    char *text = tu_json_dumps(value, flags);
+    int rc = text && fputs(text, out) != EOF ? 0 : -1;
+    free(text);
+    return rc;
 }
 
 char *tu_json_text(const json_t *value)
@@ -130,7 +204,7 @@ char *tu_json_text(const json_t *value)
     case JSON_NULL:
         return strdup("null");
     default:
-        return json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);
+        return tu_json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);
     }
 }
 

@@ -8,6 +8,7 @@
 #define TU_STATE_JSON_UTIL_H
 
 #include <jansson.h>
+#include "trueup/trueup.h"   /* tu_json_dumps, tu_json_dumpf */
 
 /* 1 when a and b are equal by value (numbers by numeric value). */
 int tu_json_equal(const json_t *a, const json_t *b);

@@ -36,6 +36,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #ifdef __cplusplus
@@ -424,6 +425,15 @@ TU_API const json_t *tu_report_json(const tu_report *report);
 /* Free a report and its JSON (unless incref'd); NULL is ignored.
  * Threads: changes `report`. */
 TU_API void tu_report_free(tu_report *report);
+
+/* json_dumps, with every real number written in the shortest text that
+ * reads back as the same double (558.8, where jansson writes
+ * 558.79999999999995), still a real (600.0). trueup writes all its JSON
+ * this way. A new string (free), or NULL when out of memory. */
+char *tu_json_dumps(const json_t *value, size_t flags);
+
+/* The same, written to `out`. 0, or -1 (out of memory, write error). */
+int tu_json_dumpf(const json_t *value, FILE *out, size_t flags);
 
 #ifdef __cplusplus
 }

@@ -300,6 +300,52 @@ static void test_type_name(void **state)
     assert_string_equal(tu_json_type_name(json_null()), "null");
 }
 
+/* ---- tu_json_dumps: reals as written ------------------------------------ */
+
+static void dumps_is(json_t *v, size_t flags, const char *expected)
+{
+    char *got = tu_json_dumps(v, flags);
+    assert_non_null(got);
+    assert_string_equal(got, expected);
+    free(got);
+    json_decref(v);
+}
+
+static void test_dumps_reals(void **state)
+{
+    (void)state;
+    /* jansson alone writes 558.79999999999995 and 0.10000000000000001 */
+    dumps_is(json_pack("{s:f, s:f, s:f, s:f}", "a", 558.8, "b", 0.1,
+                       "c", 600.0, "d", -1.5e-300),
+             JSON_COMPACT | JSON_SORT_KEYS,
+             "{\"a\":558.8,\"b\":0.1,\"c\":600.0,\"d\":-1.5e-300}");
+    /* 17 digits when 17 are needed; 1e+20 stays a real */
+    dumps_is(json_pack("[f, f, f, I]", 0.1 + 0.2, 1e20, 1e16, (json_int_t)7),
+             JSON_COMPACT, "[0.30000000000000004,1e+20,1e+16,7]");
+    /* numbers inside strings, and escaped quotes, are left alone */
+    dumps_is(json_pack("{s:s, s:f}", "x", "558.79999999999995 \"1.10\"",
+                       "y", 2.25),
+             JSON_COMPACT | JSON_SORT_KEYS,
+             "{\"x\":\"558.79999999999995 \\\"1.10\\\"\",\"y\":2.25}");
+    dumps_is(json_real(558.8), JSON_ENCODE_ANY, "558.8");
+    dumps_is(json_pack("{s:[f]}", "k\\", 0.7), JSON_COMPACT,
+             "{\"k\\\\\":[0.7]}");
+    dumps_is(json_pack("{s:i}", "n", 12), 0, "{\"n\": 12}");
+}
+
+static void test_dumpf(void **state)
+{
+    char buf[64] = "";
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    json_t *v = json_pack("[f]", 558.8);
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(tu_json_dumpf(v, f, JSON_COMPACT), 0);
+    fclose(f);
+    assert_string_equal(buf, "[558.8]");
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +364,8 @@ int main(void)
         cmocka_unit_test(test_text_scalars),
         cmocka_unit_test(test_text_containers),
         cmocka_unit_test(test_type_name),
+        cmocka_unit_test(test_dumps_reals),
+        cmocka_unit_test(test_dumpf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
