@@ -14,14 +14,16 @@ switch to the rabbitmq user), HOME in a new temporary directory (the Erlang
 cookie goes there), a private epmd on a free loopback port (ERL_EPMD_PORT),
 and the AMQP, distribution and management ports all free loopback ports.
 The management plugin writes an access log (management.http_log_dir) that
-requests() reads, so a test can count what trueup sent.
+requests() reads, so a test can count what trueup sent. Statistics (a
+queue's `state`, message counts) are collected every 0.5 s instead of 5 s.
 
-A node takes 5-15 s to start: start one per test file. stop() sends SIGTERM
-to the server script's process group, then runs `rabbitmqctl stop` if the
-node still answers, then stops the epmd it started, then kills whatever of
-its process groups is left; it is safe to call more than once, and leaving
-the `with` block calls it even when the block raised. cleanup() also removes
-the directory (kept when the environment has KEEP_TMP).
+A node takes 5-15 s to start (a minute or more on a busy machine): start
+one per test file. stop() sends SIGTERM to the server script's process
+group, then runs `rabbitmqctl stop` if the node's beam is still there, then
+stops the epmd it started, then kills whatever of its process groups is
+left; it is safe to call more than once, and leaving the `with` block calls
+it even when the block raised. cleanup() also removes the directory (kept
+when the environment has KEEP_TMP).
 
 rabbitmq_unavailable() says why RabbitMQ cannot run here (None when it can);
 tests skip on that, or fail when the environment has CI (.ci/deps installs
@@ -55,6 +57,7 @@ management.tcp.port = {http_port}
 management.http_log_dir = {dir}/http-log
 log.console = false
 log.file.level = warning
+collect_statistics_interval = 500
 """
 
 # The management plugin's access log (Apache combined format):
