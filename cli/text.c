@@ -4,10 +4,15 @@
  *   + new.example.org.|A  content: 192.0.2.1, ttl: 3600
  *   ~ www.example.org.|A  ttl: 300 → 600
  *   - old.example.org.|A
+ *   -/+ q1|v  arguments: {"x-max-length": 10} → {"x-max-length": 20}
  *   ! dup.example.org.|A  ambiguous: ...
  *   = example.org.|SOA  left alone: protected by the provider
- *   Plan: 1 to create, 1 to update, 1 to delete, 877 unchanged, 1 failed.
+ *   Plan: 1 to create, 1 to update, 1 to delete, 1 to replace, 877
+ *   unchanged, 1 failed.
  *   Prune left out 12 records outside prune_scope, 3 without our mark.
+ * A replace (delete, then create: an immutable field changed) is marked
+ * "-/+" and named in the summary only when there is one; write-only values
+ * show as "***", as the report has them.
  * It reads only the report's JSON, as any consumer of the report would.
  */
 #include "cli.h"
@@ -45,15 +50,17 @@ static void write_changes(FILE *out, const json_t *changes)
     }
 }
 
-static char action_sign(const char *action, const char *status)
+static const char *action_sign(const char *action, const char *status)
 {
     if (strcmp(status, "failed") == 0)
-        return '!';
+        return "!";
     if (strcmp(action, "create") == 0)
-        return '+';
+        return "+";
     if (strcmp(action, "delete") == 0)
-        return '-';
-    return '~';
+        return "-";
+    if (strcmp(action, "replace") == 0)
+        return "-/+";
+    return "~";
 }
 
 static void write_result(FILE *out, const json_t *r)
@@ -64,7 +71,7 @@ static void write_result(FILE *out, const json_t *r)
 
     if (!action || !status)
         return;
-    fprintf(out, "%c %s", action_sign(action, status),
+    fprintf(out, "%s %s", action_sign(action, status),
             json_string_value(json_object_get(r, "key")));
     if (error && strcmp(action, "none") == 0)
         fprintf(out, "  failed: %s", json_string_value(error));
@@ -104,19 +111,23 @@ void tu_cli_write_text(FILE *out, const json_t *report)
     json_t *r;
     int plan = strcmp(json_string_value(json_object_get(report, "mode")),
                       "plan") == 0;
+    long long replaced = count(report, "replaced");
 
     json_array_foreach(json_object_get(report, "results"), i, r)
         write_result(out, r);
+    fprintf(out, plan ? "Plan: %lld to create, %lld to update, %lld to "
+            "delete, " : "Apply: %lld created, %lld updated, %lld deleted, ",
+            count(report, "created"), count(report, "updated"),
+            count(report, "deleted"));
+    if (replaced)   /* named only when there are any */
+        fprintf(out, plan ? "%lld to replace, " : "%lld replaced, ",
+                replaced);
     if (plan)
-        fprintf(out, "Plan: %lld to create, %lld to update, %lld to delete, "
-                "%lld unchanged, %lld failed.\n", count(report, "created"),
-                count(report, "updated"), count(report, "deleted"),
+        fprintf(out, "%lld unchanged, %lld failed.\n",
                 count(report, "skipped"), count(report, "failed"));
     else
-        fprintf(out, "Apply: %lld created, %lld updated, %lld deleted, "
-                "%lld unchanged, %lld failed (%lld requests, %.1f s).\n",
-                count(report, "created"), count(report, "updated"),
-                count(report, "deleted"), count(report, "skipped"),
+        fprintf(out, "%lld unchanged, %lld failed (%lld requests, %.1f s).\n",
+                count(report, "skipped"),
                 count(report, "failed"), count(report, "requests"),
                 (double)count(report, "elapsed_ms") / 1000.0);
     write_left_alone(out, report);

@@ -25,9 +25,14 @@ struct tu_desired {
 tu_exec *tu_desired_exec(const tu_desired *desired, const tu_options *options,
                          long *concurrency, tu_error *err);
 
-/* The provider's normalize() for a desired record's fields, as the
- * tu_doc_records and tu_bulk_apply callbacks take it; data: the tu_target. */
+/* A desired record's write-only values (target.fields) read from the
+ * environment and kept as the target's secrets, then the provider's
+ * normalize(), as the tu_doc_records and tu_bulk_apply callbacks take it;
+ * data: the tu_target. */
 int tu_desired_normalize(json_t *fields, tu_srcpos pos, void *data,
                          tu_error *err);
+
+/* tu_desired_normalize, or NULL when it would do nothing for `target`. */
+tu_normalize_fn tu_desired_normalizer(const tu_target *target);
 
 #endif

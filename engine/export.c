@@ -3,9 +3,10 @@
  * An export job (job.c) fetches the live records as a run does; then
  * tu_export_text writes each as a desired-state file would declare it:
  * the provider's export_record when it has one, else every field but the
- * ignored ones, key fields first. Planning the target with the exported
- * records shows no changes, which is how an existing zone or API is
- * adopted. tu_export is the blocking face of that job.
+ * ignored ones, key fields first; then without the fields target.fields
+ * says the server owns or are write-only. Planning the target with the
+ * exported records shows no changes, which is how an existing zone or API
+ * is adopted. tu_export is the blocking face of that job.
  */
 #include "trueup/trueup.h"
 #include "desired.h"
@@ -28,7 +29,37 @@ static json_t *default_export(const tu_target *t, const tu_record *live)
     return tu_record_declared(live->fields, &key, ignore, nignore, NULL);
 }
 
-static json_t *exported_records(const tu_target *t, const tu_recordset *live)
+/* Leave out the fields the server owns and the write-only ones
+ * (target.fields). 0, or -1 with err set when a field left has the name of
+ * the records' state key: the file would not load as it was meant. */
+static int export_fields(const tu_target *t, json_t *item, tu_error *err)
+{
+    const char *name;
+    json_t *v, *tmp;
+
+    json_object_foreach_safe(item, tmp, name, v) {
+        if (!tu_field_readable(&t->fields, name))
+            json_object_del(item, name);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        static const char *const own[] = {"state", "takeover"};
+        char k[160];
+        snprintf(k, sizeof k, "%s%s", t->meta_prefix, own[i]);
+        if (!json_object_get(item, k))
+            continue;
+        tu_error_set(err, TU_ERR_BAD_INPUT, "the live records have a field "
+                     "'%s', which a desired-state file reads as trueup's own "
+                     "per-record key: set target.meta_prefix to a prefix for "
+                     "trueup's own keys (for example 'trueup_') so that '%s' "
+                     "is exported as a field, or declare it target.fields.%s:"
+                     " read_only if the server owns it", k, k, k);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *exported_records(const tu_target *t, const tu_recordset *live,
+                                tu_error *err)
 {
     json_t *records = json_array();
 
@@ -37,26 +68,31 @@ static json_t *exported_records(const tu_target *t, const tu_recordset *live)
         json_t *item = t->ops->export_record
                            ? t->ops->export_record(t->cfg, r)
                            : default_export(t, r);
-        if (item && json_array_append_new(records, item) != 0) {
+        if (item && export_fields(t, item, err) != 0) {
+            json_decref(item);
             json_decref(records);
             return NULL;
         }
+        if (item && json_array_append_new(records, item) != 0) {
+            json_decref(records);
+            records = NULL;
+        }
     }
+    if (!records)
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     return records;
 }
 
 char *tu_export_text(const tu_desired *d, const tu_recordset *live,
                      tu_error *err)
 {
-    json_t *records = exported_records(&d->target, live);
+    json_t *records = exported_records(&d->target, live, err);
     char comment[600], *yaml = NULL;
 
     snprintf(comment, sizeof comment, "trueup %s export: %zu records of %s",
              tu_version(), json_array_size(records), d->target.base_url);
     if (records)
         yaml = tu_yaml_emit_records(records, comment, err);
-    else
-        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     json_decref(records);
     return yaml;
 }

@@ -4,7 +4,9 @@
  * completes, a failure fails the fetch; a success goes to the provider's
  * callback, which parses the page and may submit more GETs. Pages' record
  * arrays are kept with their order number and turned into the keyed live
- * record set once every request has finished.
+ * record set once every request has finished; each record is first read
+ * through target.fields (a field's `read` part) and the provider's
+ * normalize.
  */
 #include "fetch.h"
 #include "state/error.h"
@@ -217,6 +219,10 @@ static int add_live_record(tu_fetch *f, const tu_keyspec *spec, json_t *item,
                       "GET %s: item %zu of the list is %s, not a record "
                       "(check target.resource.items)", page->url, i,
                       json_is_string(item) ? "a string" : "not a mapping");
+        return -1;
+    }
+    if (tu_field_rules_read(&f->target->fields, item) != 0) {
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     if (ops->normalize) {

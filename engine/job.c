@@ -212,7 +212,7 @@ static const tu_recordset *run_desired(tu_job *job, tu_error *err)
         return &d->records;
     d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
     if (tu_bulk_apply(&d->doc.bulk, &d->records, &job->live, &key,
-                      d->target.ops->normalize ? tu_desired_normalize : NULL,
+                      tu_desired_normalizer(&d->target),
                       (void *)&d->target, &job->own_desired, err) != 0)
         return NULL;
     return &job->own_desired;
@@ -235,6 +235,7 @@ static int plan_run(tu_job *job, const tu_recordset *desired, tu_error *err)
     po.owner = d->doc.settings.owner;
     po.owner_field = po.owner ? d->target.ops->owner_field(d->target.cfg)
                               : NULL;
+    po.rules = &d->target.fields;
     return tu_plan_build(&job->plan, desired, &job->live, &po, err);
 }
 
@@ -355,6 +356,18 @@ static int any_uncertain(const tu_plan *plan)
     return 0;
 }
 
+/* Replaces whose delete is done and whose create is still to send. */
+static int replaces_half_done(const tu_plan *plan)
+{
+    for (size_t i = 0; i < plan->count; i++) {
+        const tu_action *a = &plan->actions[i];
+        if (a->kind == TU_ACTION_REPLACE && a->deleted &&
+            a->status == TU_STATUS_PLANNED)
+            return 1;
+    }
+    return 0;
+}
+
 static void push_step(tu_job *job)
 {
     tu_exec_stats stats;
@@ -367,8 +380,14 @@ static void push_step(tu_job *job)
     job->facts.write_requests += stats.requests - job->requests_before;
     if (job->exec_failed)
         fail_unfinished(job);
-    if (job->exec_failed || job->round >= job->d->doc.settings.retries ||
-        tu_job_was_cancelled(job) || !any_uncertain(&job->plan)) {
+    if (!job->exec_failed && !tu_job_was_cancelled(job) &&
+        replaces_half_done(&job->plan)) {
+        start_push(job);    /* their creates, now that the deletes are done */
+        return;
+    }
+    /* an uncertain create is re-read on the last round too */
+    if (job->exec_failed || tu_job_was_cancelled(job) ||
+        !any_uncertain(&job->plan)) {
         finish_report(job);
         return;
     }
@@ -387,11 +406,20 @@ static void settle_unknown(tu_job *job, tu_action *a, const tu_error *ferr)
     report_action(job, a);
 }
 
-/* Re-reading found the record, or did not (then it is pushed again). */
-static int settle_known(tu_job *job, tu_action *a, const tu_recordset *now)
+/* Re-reading found the record, or did not: then it is pushed again, or
+ * after the `last` round failed for certain. */
+static int settle_known(tu_job *job, tu_action *a, const tu_recordset *now,
+                        int last)
 {
     char note[TU_ERROR_MAX + 128];
 
+    if (!tu_recordset_find(now, a->desired->key) && last) {
+        snprintf(note, sizeof note, "%s (re-reading found no such record: "
+                 "it was not created)", a->error);
+        tu_action_fail(a, note);
+        report_action(job, a);
+        return 0;
+    }
     if (!tu_recordset_find(now, a->desired->key)) {
         free(a->error);
         a->error = NULL;
@@ -401,6 +429,7 @@ static int settle_known(tu_job *job, tu_action *a, const tu_recordset *now)
     snprintf(note, sizeof note, "created, although the request failed "
              "(%s): re-reading found the record", a->error);
     free(a->error);
+    free(a->note);
     a->error = NULL;
     a->note = strdup(note);
     a->status = TU_STATUS_OK;
@@ -426,7 +455,8 @@ static void recheck_step(tu_job *job)
         if (fetched != 0)
             settle_unknown(job, a, &ferr);
         else
-            again += settle_known(job, a, &now);
+            again += settle_known(job, a, &now,
+                                  job->round >= job->d->doc.settings.retries);
     }
     if (fetched == 0)
         tu_recordset_free(&now);

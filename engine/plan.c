@@ -19,8 +19,15 @@
 const char *tu_action_kind_name(tu_action_kind kind)
 {
     static const char *const names[] = {"skip", "create", "update", "delete",
-                                        "fail"};
+                                        "fail", "replace"};
     return names[kind];
+}
+
+tu_action_kind tu_action_request(const tu_action *a)
+{
+    if (a->kind != TU_ACTION_REPLACE)
+        return a->kind;
+    return a->deleted ? TU_ACTION_CREATE : TU_ACTION_DELETE;
 }
 
 const char *tu_action_label(const tu_action *a)
@@ -67,25 +74,40 @@ static int add_change(json_t *changes, const char *field,
 static json_t *diff_fields(const tu_record *desired, const tu_record *live,
                            const tu_plan_options *o)
 {
-    json_t *changes = json_object();
+    json_t *changes = json_object(), *hidden = json_string(TU_FIELD_HIDDEN);
     const char *field;
     json_t *want;
 
-    if (!changes)
+    if (!changes || !hidden) {
+        json_decref(changes);
+        json_decref(hidden);
         return NULL;
+    }
     json_object_foreach(desired->fields, field, want) {
+        const tu_field_rule *rule = tu_field_rule_get(o->rules, field);
+        const json_t *after = want;
         json_t *have = live ? json_object_get(live->fields, field) : NULL;
         /* a field the live record lacks counts as null, so a declared
          * null converges instead of being "updated" on every run */
         if (live && !have)
             have = json_null();
-        if (live && (!compared(field, o) || tu_json_equal(want, have)))
+        if (rule && rule->write_only) {
+            if (live && !rule->always)
+                continue;
+            have = NULL;
+            after = hidden;
+        } else if (tu_field_server_owned(o->rules, field) ||
+                   (live && (!compared(field, o) ||
+                             tu_field_equal(rule, want, have)))) {
             continue;
-        if (add_change(changes, field, have, want) != 0) {
+        }
+        if (add_change(changes, field, have, after) != 0) {
             json_decref(changes);
-            return NULL;
+            changes = NULL;
+            break;
         }
     }
+    json_decref(hidden);
     return changes;
 }
 
@@ -178,6 +200,21 @@ static int guard(tu_action *a, const tu_record *d, const tu_record *l,
                   "true", d->label, mark_of(l, o));
 }
 
+/* An update that changes an immutable field is a replace instead. */
+static int replace_if_immutable(tu_action *a, const tu_plan_options *o)
+{
+    const char *field = tu_field_immutable_change(o->rules, a->changes);
+    char msg[512];
+
+    if (!field)
+        return 0;
+    a->kind = TU_ACTION_REPLACE;
+    snprintf(msg, sizeof msg, "'%s' cannot change in place (immutable in "
+             "target.fields): the record is deleted, then created", field);
+    a->note = strdup(msg);
+    return a->note ? 0 : -1;
+}
+
 static int plan_desired(tu_action *a, const tu_record *d,
                         const tu_recordset *live, const tu_plan_options *o)
 {
@@ -201,6 +238,8 @@ static int plan_desired(tu_action *a, const tu_record *d,
         else
             a->kind = json_object_size(a->changes) ? TU_ACTION_UPDATE
                                                    : TU_ACTION_SKIP;
+        if (a->kind == TU_ACTION_UPDATE && replace_if_immutable(a, o) != 0)
+            return -1;
     }
     if (a->kind == TU_ACTION_SKIP || !l)
         return 0;

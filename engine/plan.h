@@ -3,10 +3,15 @@
  * One action per desired record, plus one per live record that `prune`
  * deletes. A desired record matches the live record with the same key;
  * only the fields it declares are compared (trueup owns what it declares),
- * never the key fields nor the ignored ones.
+ * never the key fields nor the ignored ones, each under its field rule
+ * (state/fields.h): server-owned and write-only fields are not compared;
+ * a write-only field is a change on create, and on every update when its
+ * rule says `update: always`, shown as "***".
  *
  *   create  no live match, state present
  *   update  a live match, and a declared field differs
+ *   replace a live match, and an immutable field differs (target.fields):
+ *           delete, then create
  *   delete  state absent and a live match, or prune and no desired match
  *   skip    already as desired: no request is made
  *   fail    cannot be planned (two live records share its key)
@@ -33,6 +38,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "trueup/trueup.h"
+#include "state/fields.h"
 #include "state/record.h"
 #include "state/rules.h"
 
@@ -41,7 +47,8 @@ typedef enum tu_action_kind {
     TU_ACTION_CREATE,
     TU_ACTION_UPDATE,
     TU_ACTION_DELETE,
-    TU_ACTION_FAIL
+    TU_ACTION_FAIL,
+    TU_ACTION_REPLACE
 } tu_action_kind;
 
 typedef enum tu_action_status {
@@ -66,6 +73,8 @@ typedef struct tu_action {
     unsigned uncertain : 1;    /* failed, but may have taken effect (a
                                   create that may have reached the server):
                                   to be checked by re-reading */
+    unsigned deleted : 1;      /* replace: the delete is done, the create
+                                  is next */
 } tu_action;
 
 typedef struct tu_plan {
@@ -91,6 +100,7 @@ typedef struct tu_plan_options {
     const tu_keyspec *key;     /* fields not compared: equal by matching */
     const char **ignore;       /* fields never compared */
     size_t nignore;
+    const tu_field_rules *rules; /* per-field rules; NULL: none */
 } tu_plan_options;
 
 /* Build the plan. 0, or -1 with err set (out of memory). */
@@ -106,7 +116,11 @@ const char *tu_action_label(const tu_action *action);
 /* Mark an action failed with a message (copied). */
 void tu_action_fail(tu_action *action, const char *message);
 
-/* "create", "update", "delete", "skip", "fail" */
+/* "create", "update", "delete", "skip", "fail", "replace" */
 const char *tu_action_kind_name(tu_action_kind kind);
+
+/* The request an action needs next: its kind, but for a replace DELETE
+ * until the delete is done, then CREATE. */
+tu_action_kind tu_action_request(const tu_action *action);
 
 #endif

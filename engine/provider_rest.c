@@ -19,8 +19,10 @@
  * per value, each paged on its own); elsewhere {id}, the id field, a key
  * field or a variable.
  *
- * An update by PATCH sends only the changed fields; by PUT or POST, the
- * whole live record with the desired fields laid over it.
+ * update_body says what an update sends: the changed fields (PATCH's
+ * default), the declared record, or the live record with the desired
+ * fields laid over it (PUT's and POST's default); target.fields decides
+ * which fields never go (server-owned, write-only) -- state/fields.h.
  */
 #include "provider_rest.h"
 #include "fetch.h"
@@ -43,7 +45,9 @@
 static const char *const target_keys[] = {"resource", NULL};
 static const char *const resource_keys[] = {
     "list", "get", "items", "key", "id", "create", "update", "delete",
-    "ignore", "owner_field", NULL};
+    "ignore", "owner_field", "update_body", NULL};
+static const char *const update_body_names[] = {"changed", "declared",
+                                                "merged", NULL};
 static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
                                       "DELETE", NULL};
 
@@ -239,6 +243,18 @@ static int parse_lists(rest_cfg *c, const json_t *res, const tu_srcmap *map,
 }
 
 /* The live records are read either by listing them or one by one. */
+/* PATCH sends the changed fields by default, PUT and POST the merged
+ * record (the whole record, as they replace it). */
+static int parse_update_body(rest_cfg *c, const json_t *res,
+                             const tu_srcmap *map, tu_error *err)
+{
+    c->update_body = c->update.method && strcmp(c->update.method, "PATCH")
+                         ? TU_BODY_MERGED : TU_BODY_CHANGED;
+    return tu_schema_enum(res, "update_body", update_body_names, map,
+                          "target.resource", &c->update_body, err) < 0
+               ? -1 : 0;
+}
+
 static int check_list_or_get(const rest_cfg *c, const json_t *res,
                              const tu_srcmap *map, tu_error *err)
 {
@@ -286,7 +302,8 @@ static int parse_resource(rest_cfg *c, const json_t *target,
         parse_op(res, "create", "POST", map, &c->create, err) < 0 ||
         parse_op(res, "update", "PATCH", map, &c->update, err) < 0 ||
         parse_op(res, "delete", "DELETE", map, &c->del, err) < 0 ||
-        check_paths(c, target, res, map, err) != 0)
+        check_paths(c, target, res, map, err) != 0 ||
+        parse_update_body(c, res, map, err) != 0)
         return -1;
     return 0;
 }
@@ -352,30 +369,21 @@ static json_t *rest_export(const void *p, const tu_record *live)
 
 /* ---- pushing ------------------------------------------------------------ */
 
-/* The body of an update: the changed fields (PATCH), or the live record
- * with the desired fields laid over it (PUT, POST). */
-static json_t *update_body(const rest_cfg *c, const tu_action *a)
+/* The body of an update, made as resource.update_body says. */
+static json_t *update_body(const tu_target *t, const tu_action *a)
 {
-    json_t *body;
-    const char *field;
-    json_t *change;
-
-    if (strcmp(c->update.method, "PATCH") == 0) {
-        body = json_object();
-        json_object_foreach(a->changes, field, change)
-            json_object_set(body, field, json_object_get(change, "after"));
-        return body;
-    }
-    body = json_deep_copy(a->live->fields);
-    if (body)
-        json_object_update(body, a->desired->fields);
-    return body;
+    const rest_cfg *c = t->cfg;
+    tu_keyspec key = {c->key, c->nkey};
+    tu_update_input in = {a->desired->fields, a->live->fields, a->changes,
+                          &key, c->id};
+    return tu_field_update_body(&t->fields, (tu_update_body)c->update_body,
+                                &in);
 }
 
 static const rest_op *op_for(const rest_cfg *c, const tu_action *a,
                              const char **name)
 {
-    switch (a->kind) {
+    switch (tu_action_request(a)) {
     case TU_ACTION_CREATE: *name = "create"; return &c->create;
     case TU_ACTION_UPDATE: *name = "update"; return &c->update;
     default:               *name = "delete"; return &c->del;
@@ -387,7 +395,9 @@ static void push_one(const tu_target *t, tu_push *p, tu_action *a)
     const rest_cfg *c = t->cfg;
     const char *name, *missing;
     const rest_op *op = op_for(c, a, &name);
-    const json_t *fields = a->live ? a->live->fields : a->desired->fields;
+    tu_action_kind kind = tu_action_request(a);
+    const json_t *fields = a->live && kind != TU_ACTION_CREATE
+                               ? a->live->fields : a->desired->fields;
     json_t *body_json = NULL;
     char *path, *url, *body = NULL, msg[512];
 
@@ -408,14 +418,14 @@ static void push_one(const tu_target *t, tu_push *p, tu_action *a)
     }
     url = tu_target_url(t, path);
     free(path);
-    if (a->kind == TU_ACTION_CREATE)
-        body_json = json_incref(a->desired->fields);
-    else if (a->kind == TU_ACTION_UPDATE)
-        body_json = update_body(c, a);
+    if (kind == TU_ACTION_CREATE)
+        body_json = tu_field_create_body(&t->fields, a->desired->fields);
+    else if (kind == TU_ACTION_UPDATE)
+        body_json = update_body(t, a);
     if (body_json)
-        body = json_dumps(body_json, JSON_COMPACT);
+        body = tu_json_dumps(body_json, JSON_COMPACT);
     json_decref(body_json);
-    if (!url || (a->kind != TU_ACTION_DELETE && !body)) {
+    if (!url || (kind != TU_ACTION_DELETE && !body)) {
         free(url);
         free(body);
         tu_action_fail(a, "out of memory");

@@ -39,6 +39,7 @@ typedef struct rest_cfg {
     const char **key, **ignore;
     size_t nkey, nignore;
     rest_op get, create, update, del;
+    int update_body;      /* tu_update_body (state/fields.h) */
 } rest_cfg;
 
 /* The resource keys of paging (NULL-ended), for the list of known keys. */

@@ -7,7 +7,8 @@
  * SQLite takes one): writes beyond it wait in a FIFO and go out as earlier
  * ones finish. The outcome hook hears of each action as its answer comes
  * (or as the provider fails it unsent), so that a job can report records
- * as they happen.
+ * as they happen. A replace's delete leaves it planned, with `deleted` set,
+ * for the next push to send its create.
  */
 #include "push.h"
 #include "state/listpage.h"
@@ -49,7 +50,32 @@ static int accepted(const tu_action *a, long status)
 {
     if (status >= 200 && status <= 299)
         return 1;
-    return a->kind == TU_ACTION_DELETE && (status == 404 || status == 410);
+    return tu_action_request(a) == TU_ACTION_DELETE &&
+           (status == 404 || status == 410);
+}
+
+/* The request for `a` succeeded: done, or for a replace whose delete this
+ * was, ready for its create (in the next push). */
+static void succeeded(tu_action *a)
+{
+    if (a->kind == TU_ACTION_REPLACE && !a->deleted)
+        a->deleted = 1;
+    else
+        a->status = TU_STATUS_OK;
+}
+
+/* A replace whose create fails has lost its record: say so. */
+static void failed(tu_action *a, const char *error)
+{
+    char msg[1200];
+    if (a->kind != TU_ACTION_REPLACE || !a->deleted) {
+        tu_action_fail(a, error);
+        return;
+    }
+    snprintf(msg, sizeof msg, "deleted for the replace, but creating it "
+             "again failed (the record is now missing; run again): %s",
+             error);
+    tu_action_fail(a, msg);
 }
 
 static void failure_text(const push_request *req, const tu_http_response *r,
@@ -83,18 +109,21 @@ static void push_done(const tu_http_response *r, void *data)
         a->http_status = r->status;
         a->attempts = r->attempts;
         if (r->curl_code == CURLE_OK && accepted(a, r->status)) {
-            a->status = TU_STATUS_OK;
+            succeeded(a);
             continue;
         }
-        a->uncertain = r->may_have_arrived && a->kind == TU_ACTION_CREATE;
+        a->uncertain = r->may_have_arrived &&
+                       tu_action_request(a) == TU_ACTION_CREATE;
         if (!error[0]) {
             failure_text(req, r, error, sizeof error);
             tu_target_scrub(p->target, error);
         }
-        tu_action_fail(a, error);
+        failed(a, error);
     }
     for (size_t i = 0; p->outcome && i < req->ncovered; i++) {
-        if (!req->covered[i]->uncertain)
+        /* no outcome yet: an uncertain create, a replace half done */
+        if (!req->covered[i]->uncertain &&
+            req->covered[i]->status != TU_STATUS_PLANNED)
             p->outcome(req->covered[i], p->outcome_data);
     }
     p->done++;
@@ -195,7 +224,7 @@ static int needs_push(const tu_action *a)
 {
     return a->status == TU_STATUS_PLANNED &&
            (a->kind == TU_ACTION_CREATE || a->kind == TU_ACTION_UPDATE ||
-            a->kind == TU_ACTION_DELETE);
+            a->kind == TU_ACTION_DELETE || a->kind == TU_ACTION_REPLACE);
 }
 
 /* The planned actions to push, in plan order. NULL when out of memory

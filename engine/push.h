@@ -6,7 +6,9 @@
  * status is success, and so is 404 or 410 for a delete (the record is
  * already gone, which is what was wanted); anything else fails each of
  * them, with the status and an excerpt of the server's answer, scrubbed of
- * secrets.
+ * secrets. A replace is two requests, one push after the other: its delete
+ * first (with everything else), then, once that is done, its create in the
+ * next push; a provider asks tu_action_request() which one an action needs.
  */
 #ifndef TU_ENGINE_PUSH_H
 #define TU_ENGINE_PUSH_H
@@ -25,7 +27,8 @@ int tu_push_send(tu_push *push, const char *method, const char *url,
                  tu_action **covered, size_t ncovered);
 
 /* An action's outcome is known (called once per action; not for a create
- * that failed but may have taken effect: `uncertain`, settled later). */
+ * that failed but may have taken effect: `uncertain`, settled later; nor for
+ * a replace whose delete is done and whose create is next). */
 typedef void (*tu_push_outcome_fn)(tu_action *action, void *data);
 
 typedef struct tu_push_hooks {

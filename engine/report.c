@@ -32,6 +32,7 @@ static void count_action(tu_counts *c, const tu_action *a, tu_mode mode)
     c->created += a->kind == TU_ACTION_CREATE;
     c->updated += a->kind == TU_ACTION_UPDATE;
     c->deleted += a->kind == TU_ACTION_DELETE;
+    c->replaced += a->kind == TU_ACTION_REPLACE;
 }
 
 static const char *status_name(const tu_action *a)
@@ -208,7 +209,7 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
     }
     out = json_pack(
         "{s:i, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-        "s:I, s:I, s:I, s:b, s:I, s:o}",
+        "s:I, s:I, s:I, s:I, s:b, s:I, s:o}",
         "schema_version", TU_REPORT_SCHEMA_VERSION,
         "mode", f->mode == TU_MODE_PLAN ? "plan" : "apply",
         "changed", rep->changed,
@@ -219,6 +220,7 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         "created", (json_int_t)c->created,
         "updated", (json_int_t)c->updated,
         "deleted", (json_int_t)c->deleted,
+        "replaced", (json_int_t)c->replaced,
         "requests", (json_int_t)f->requests,
         "write_requests", (json_int_t)f->write_requests,
         "retries", (json_int_t)f->retries,
@@ -246,7 +248,7 @@ tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f)
         count_action(&rep->counts, &plan->actions[i], f->mode);
     rep->counts.requests = f->requests;
     rep->changed = rep->counts.created + rep->counts.updated +
-                       rep->counts.deleted > 0;
+                       rep->counts.deleted + rep->counts.replaced > 0;
     rep->json = report_json(rep, f, plan);
     if (!rep->json) {
         free(rep);

@@ -31,11 +31,28 @@ void tu_options_init(tu_options *o)
     o->prune = -1;
 }
 
+static int add_secret(const char *value, void *target)
+{
+    return tu_target_add_secret(target, value);
+}
+
 int tu_desired_normalize(json_t *fields, tu_srcpos pos, void *data,
                          tu_error *err)
 {
     tu_target *t = data;
+    if (tu_field_rules_resolve(&t->fields, fields, pos, add_secret, t,
+                               err) != 0)
+        return -1;
     return t->ops->normalize ? t->ops->normalize(fields, pos, t->cfg, err) : 0;
+}
+
+tu_normalize_fn tu_desired_normalizer(const tu_target *t)
+{
+    for (size_t i = 0; i < t->fields.count; i++) {
+        if (t->fields.items[i].write_only)
+            return tu_desired_normalize;
+    }
+    return t->ops->normalize ? tu_desired_normalize : NULL;
 }
 
 /* With settings.owner, every declared record that is not absent carries
@@ -93,8 +110,8 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
         return NULL;
     }
     d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
-    if (tu_doc_records(&d->doc, &key,
-                       d->target.ops->normalize ? tu_desired_normalize : NULL,
+    tu_doc_set_meta_prefix(&d->doc, d->target.meta_prefix);
+    if (tu_doc_records(&d->doc, &key, tu_desired_normalizer(&d->target),
                        &d->target, &d->records, err) != 0 ||
         mark_records(d, err) != 0) {
         tu_desired_free(d);

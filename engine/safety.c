@@ -35,6 +35,7 @@ int tu_safety_exceeded(const tu_plan *plan, size_t live,
         return 0;
     return over("updates", count_planned(plan, TU_ACTION_UPDATE), live,
                 s->max_updates, "max_updates", msg, size) ||
-           over("deletes", count_planned(plan, TU_ACTION_DELETE), live,
+           over("deletes", count_planned(plan, TU_ACTION_DELETE) +
+                               count_planned(plan, TU_ACTION_REPLACE), live,
                 s->max_deletes, "max_deletes", msg, size);
 }

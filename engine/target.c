@@ -23,7 +23,8 @@
 #include <string.h>
 
 static const char *const common_keys[] = {"provider", "base_url", "headers",
-                                          "auth", "tls", "vars", NULL};
+                                          "auth", "tls", "vars", "fields",
+                                          "meta_prefix", NULL};
 static const char *const tls_keys[] = {"ca_file", "client_cert", "client_key",
                                        "insecure", NULL};
 enum { AUTH_NONE, AUTH_BEARER, AUTH_BASIC, AUTH_HEADER };
@@ -52,9 +53,14 @@ static int add_header(tu_target *t, const char *name, const char *value)
     return 0;
 }
 
-static int add_secret(tu_target *t, const char *value)
+int tu_target_add_secret(tu_target *t, const char *value)
 {
-    char **s = realloc(t->secrets, (t->nsecrets + 1) * sizeof *s);
+    char **s;
+    for (size_t i = 0; i < t->nsecrets; i++) {
+        if (strcmp(t->secrets[i], value) == 0)
+            return 0;
+    }
+    s = realloc(t->secrets, (t->nsecrets + 1) * sizeof *s);
     if (!s)
         return -1;
     t->secrets = s;
@@ -87,7 +93,7 @@ static const char *secret_from_env(tu_target *t, const json_t *obj,
                     "which cannot go into an HTTP header", key, var);
         return NULL;
     }
-    if (add_secret(t, value) != 0) {
+    if (tu_target_add_secret(t, value) != 0) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return NULL;
     }
@@ -114,7 +120,8 @@ static int auth_basic(tu_target *t, const json_t *auth, const tu_srcmap *map,
         value = enc ? malloc(strlen(enc) + 7) : NULL;
         if (value) {
             sprintf(value, "Basic %s", enc);
-            rc = add_secret(t, enc) || add_secret(t, value) ||
+            rc = tu_target_add_secret(t, enc) ||
+                 tu_target_add_secret(t, value) ||
                  add_header(t, "Authorization", value);
             free(value);
         }
@@ -152,7 +159,8 @@ static int auth_bearer(tu_target *t, const json_t *auth, const tu_srcmap *map,
         return -1;
     }
     sprintf(value, "%s %s", scheme, token);
-    rc = add_secret(t, value) || add_header(t, "Authorization", value);
+    rc = tu_target_add_secret(t, value) ||
+         add_header(t, "Authorization", value);
     free(value);
     if (rc)
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
@@ -398,6 +406,52 @@ static int parse_base_url(tu_target *t, const json_t *obj,
     return 0;
 }
 
+/* A key field named like one of trueup's own per-record keys. */
+static const char *meta_clash(const tu_target *t, const tu_keyspec *key)
+{
+    static const char *const own[] = {"state", "takeover"};
+    size_t n = strlen(t->meta_prefix);
+
+    for (size_t i = 0; i < key->count; i++) {
+        const char *f = key->fields[i];
+        for (size_t j = 0; j < 2; j++) {
+            if (strncmp(f, t->meta_prefix, n) == 0 && strcmp(f + n, own[j]) == 0)
+                return f;
+        }
+    }
+    return NULL;
+}
+
+/* target.fields (for every provider) and target.meta_prefix, once the
+ * provider knows its key fields. */
+static int parse_records_keys(tu_target *t, const json_t *obj,
+                              const tu_srcmap *map, tu_error *err)
+{
+    const json_t *fields = NULL;
+    const char *clash;
+    tu_keyspec key;
+    const char **ignore;
+    size_t nignore;
+
+    if (tu_schema_string(obj, "meta_prefix", 0, map, "target",
+                         &t->meta_prefix, err) < 0 ||
+        tu_schema_object(obj, "fields", 0, map, "target", &fields, err) < 0)
+        return -1;
+    if (!t->meta_prefix)
+        t->meta_prefix = "";
+    t->ops->describe(t->cfg, &key, &ignore, &nignore);
+    if ((clash = meta_clash(t, &key)) != NULL || strlen(t->meta_prefix) > 64) {
+        tu_error_at(err, tu_srcmap_member(map, obj, "meta_prefix"),
+                    clash ? "target: the key field '%s' has the name of one "
+                    "of trueup's own per-record keys; set target.meta_prefix "
+                    "(for example '_': then _state and _takeover are "
+                    "trueup's)" : "target.meta_prefix: '%.20s...' is longer "
+                    "than 64 bytes", clash ? clash : t->meta_prefix);
+        return -1;
+    }
+    return tu_field_rules_parse(&t->fields, fields, &key, map, err);
+}
+
 int tu_target_parse(tu_target *t, const json_t *obj, const tu_srcmap *map,
                     tu_error *err)
 {
@@ -409,7 +463,8 @@ int tu_target_parse(tu_target *t, const json_t *obj, const tu_srcmap *map,
         parse_auth(t, obj, map, err) != 0 ||
         parse_tls(t, obj, map, err) != 0 ||
         parse_vars(t, obj, map, err) != 0 ||
-        t->ops->parse(obj, map, &t->cfg, err) != 0) {
+        t->ops->parse(obj, map, &t->cfg, err) != 0 ||
+        parse_records_keys(t, obj, map, err) != 0) {
         tu_target_free(t);
         return -1;
     }
@@ -426,6 +481,7 @@ void tu_target_free(tu_target *t)
     for (size_t i = 0; i < t->nsecrets; i++)
         free(t->secrets[i]);
     free(t->secrets);
+    tu_field_rules_free(&t->fields);
     memset(t, 0, sizeof *t);
 }
 

@@ -1,8 +1,8 @@
 /* target.h -- the API to reconcile: where it is, how to authenticate, and
  * which provider speaks to it.
  *
- * The common keys (provider, base_url, headers, auth) are read here; the
- * provider reads its own. Secrets come only from the environment (the
+ * The common keys (provider, base_url, headers, auth, tls, vars, fields,
+ * meta_prefix) are read here; the provider reads its own. Secrets come only from the environment (the
  * `*_env` keys) and are kept in `secrets` so that any text trueup prints
  * can be scrubbed of them. `vars` are named values for the placeholders of
  * paths that are not fields of a record ({vhost} in a list path).
@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include "trueup/trueup.h"
+#include "state/fields.h"
 #include "state/srcmap.h"
 #include "provider.h"
 
@@ -35,6 +36,9 @@ struct tu_target {
                                     parsed */
     char **secrets;              /* owned; values never to be shown */
     size_t nsecrets;
+    tu_field_rules fields;       /* target.fields: per-field rules */
+    const char *meta_prefix;     /* before trueup's own per-record keys
+                                    (target.meta_prefix; "") */
 };
 
 int tu_target_parse(tu_target *target, const json_t *obj,
@@ -44,6 +48,9 @@ void tu_target_free(tu_target *target);
 /* base_url joined with `path` ("/records"), or `path` itself when it is an
  * absolute http(s) URL. Returns a malloc'd string or NULL. */
 char *tu_target_url(const tu_target *target, const char *path);
+
+/* Remember `value` as a secret (write-only field values). 0 or -1. */
+int tu_target_add_secret(tu_target *target, const char *value);
 
 /* Replace every secret value in `text` by "***", in place. */
 void tu_target_scrub(const tu_target *target, char *text);

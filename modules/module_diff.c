@@ -11,6 +11,8 @@
  *   update  before {changed field: live value}, after {field: desired}
  *   create  before {"state": "absent"},  after {every field sent}
  *   delete  before {"state": "present"}, after {"state": "absent"}
+ *   replace before {changed field: live value}, after {field: desired}, as
+ *           an update (write-only values show as "***")
  *
  * Only the records that changed (apply: status ok) or would change (plan:
  * status planned); failed records are in `results` and `msg`. A run that
@@ -60,7 +62,8 @@ static json_t *entry(const json_t *result)
     if (strcmp(action, "create") == 0) {
         before = state_object("absent");
         after = changes ? side(changes, "after") : state_object("present");
-    } else if (strcmp(action, "update") == 0) {
+    } else if (strcmp(action, "update") == 0 ||
+               strcmp(action, "replace") == 0) {
         json_t *empty = json_object();
         before = side(changes ? changes : empty, "before");
         after = side(changes ? changes : empty, "after");
@@ -89,7 +92,7 @@ static int changed_record(const json_t *result)
     if (strcmp(status, "ok") != 0 && strcmp(status, "planned") != 0)
         return 0;
     return strcmp(action, "create") == 0 || strcmp(action, "update") == 0 ||
-           strcmp(action, "delete") == 0;
+           strcmp(action, "delete") == 0 || strcmp(action, "replace") == 0;
 }
 
 json_t *tu_mod_diff(const json_t *results, size_t cap)

@@ -3,7 +3,7 @@
  *   {"changed": true, "msg": "3 created, 120 updated, 0 deleted, 877
  *    unchanged, 0 failed", "mode": "apply",
  *    "counts": {"total", "succeeded", "skipped", "failed", "created",
- *               "updated", "deleted"},
+ *               "updated", "deleted", "replaced"},
  *    "stats": {"requests", "write_requests", "retries", "concurrency",
  *              "elapsed_ms"},
  *    "results": [...], "diff": [...], "invocation": {"module_args": {...}}}
@@ -70,20 +70,24 @@ static void failures(size_t failed, const json_t *results, char *msg,
 void tu_mod_summary(const tu_counts *c, tu_mode mode, const json_t *results,
                     const tu_mod_secrets *secrets, char *msg, size_t size)
 {
-    char counts[256];
+    char counts[256], replaced[64] = "";
     char *clean;
 
     msg[0] = '\0';
     if (c->failed)
         failures(c->failed, results, msg, size);
+    if (c->replaced)    /* named only when there are any */
+        snprintf(replaced, sizeof replaced, mode == TU_MODE_PLAN
+                 ? "%zu to replace, " : "%zu replaced, ", c->replaced);
     if (mode == TU_MODE_PLAN)
         snprintf(counts, sizeof counts, "check mode: %zu to create, %zu to "
-                 "update, %zu to delete, %zu unchanged, %zu failed",
-                 c->created, c->updated, c->deleted, c->skipped, c->failed);
+                 "update, %zu to delete, %s%zu unchanged, %zu failed",
+                 c->created, c->updated, c->deleted, replaced, c->skipped,
+                 c->failed);
     else
         snprintf(counts, sizeof counts, "%zu created, %zu updated, %zu "
-                 "deleted, %zu unchanged, %zu failed", c->created, c->updated,
-                 c->deleted, c->skipped, c->failed);
+                 "deleted, %s%zu unchanged, %zu failed", c->created,
+                 c->updated, c->deleted, replaced, c->skipped, c->failed);
     append(msg, size, counts);
     clean = tu_mod_scrub(secrets, msg);
     if (clean) {
@@ -96,14 +100,15 @@ void tu_mod_summary(const tu_counts *c, tu_mode mode, const json_t *results,
 
 static json_t *counts_json(const tu_counts *c)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                      "total", (json_int_t)c->total,
                      "succeeded", (json_int_t)c->succeeded,
                      "skipped", (json_int_t)c->skipped,
                      "failed", (json_int_t)c->failed,
                      "created", (json_int_t)c->created,
                      "updated", (json_int_t)c->updated,
-                     "deleted", (json_int_t)c->deleted);
+                     "deleted", (json_int_t)c->deleted,
+                     "replaced", (json_int_t)c->replaced);
 }
 
 static json_t *stats_json(const json_t *report)

@@ -334,18 +334,6 @@ static int read_settings(tu_doc *doc, tu_error *err)
     return 0;
 }
 
-/* `state` says whether one record exists; as a default it would be sent
- * to the API as a field instead. */
-static int check_defaults(const tu_doc *doc, tu_error *err)
-{
-    if (!doc->defaults || !json_object_get(doc->defaults, "state"))
-        return 0;
-    tu_error_at(err, tu_srcmap_member(doc->map, doc->defaults, "state"),
-                "defaults: 'state' cannot be a default; set state: absent "
-                "on each record that should not exist");
-    return -1;
-}
-
 /* Check one document and merge it into the document being built. */
 static int add_document(tu_doc *doc, const json_t *root, const char *name,
                         tu_error *err)
@@ -358,6 +346,7 @@ static int add_document(tu_doc *doc, const json_t *root, const char *name,
 static int doc_begin(tu_doc *doc, tu_error *err)
 {
     memset(doc, 0, sizeof *doc);
+    tu_doc_set_meta_prefix(doc, "");
     tu_bulk_init(&doc->bulk);
     tu_rules_init(&doc->protect);
     tu_rules_init(&doc->prune_scope);
@@ -378,8 +367,6 @@ static int doc_finish(tu_doc *doc, const char *name, size_t count,
         return -1;
     doc->target = json_object_get(doc->root, "target");
     doc->defaults = json_object_get(doc->root, "defaults");
-    if (check_defaults(doc, err) != 0)
-        return -1;
     if (!doc->target) {
         tu_error_set(err, TU_ERR_BAD_INPUT,
                      "%s%s: no target: one of the files must have a "
@@ -438,44 +425,73 @@ void tu_doc_free(tu_doc *doc)
 
 /* ---- records ------------------------------------------------------------ */
 
-/* `state` and `takeover`: what trueup does with a record, not fields. */
-static int record_state(const json_t *item, const tu_srcmap *map,
-                        int *absent, int *takeover, tu_error *err)
+int tu_doc_set_meta_prefix(tu_doc *doc, const char *prefix)
+{
+    int a = snprintf(doc->state_key, sizeof doc->state_key, "%sstate",
+                     prefix);
+    int b = snprintf(doc->takeover_key, sizeof doc->takeover_key,
+                     "%stakeover", prefix);
+    return a < (int)sizeof doc->state_key &&
+           b < (int)sizeof doc->takeover_key ? 0 : -1;
+}
+
+/* The state key says whether one record exists; as a default it would be
+ * sent to the API as a field instead. */
+static int check_defaults(const tu_doc *doc, tu_error *err)
+{
+    const char *k = doc->state_key;
+    if (!doc->defaults || !json_object_get(doc->defaults, k))
+        return 0;
+    tu_error_at(err, tu_srcmap_member(doc->map, doc->defaults, k),
+                "defaults: '%s' cannot be a default; set %s: absent on each "
+                "record that should not exist", k, k);
+    return -1;
+}
+
+/* `state` and `takeover` (with target.meta_prefix in front): what trueup
+ * does with a record, not fields. */
+static int record_state(const tu_doc *doc, const json_t *item, int *absent,
+                        int *takeover, tu_error *err)
 {
     static const char *const states[] = {"present", "absent", NULL};
     int index = 0;
     *takeover = 0;
-    if (tu_schema_enum(item, "state", states, map, "record", &index, err) < 0 ||
-        tu_schema_bool(item, "takeover", map, "record", takeover, err) < 0)
+    if (tu_schema_enum(item, doc->state_key, states, doc->map, "record",
+                       &index, err) < 0 ||
+        tu_schema_bool(item, doc->takeover_key, doc->map, "record", takeover,
+                       err) < 0)
         return -1;
     *absent = index == 1;
     return 0;
 }
 
-static int meta_key(const char *key)
+static int meta_key(const tu_doc *doc, const char *key)
 {
-    return strcmp(key, "state") == 0 || strcmp(key, "takeover") == 0;
+    return strcmp(key, doc->state_key) == 0 ||
+           strcmp(key, doc->takeover_key) == 0;
 }
 
 /* The record's fields: the loaded mapping itself when there is nothing to
  * add or take out and nobody will change it (no defaults, no `state`, no
  * normaliser), which saves a copy of every record of a large file; else a
  * copy with `state` taken out and the defaults merged under. */
-static json_t *record_fields(const json_t *defaults, const json_t *item,
+static json_t *record_fields(const tu_doc *doc, const json_t *item,
                              int will_normalize)
 {
+    const json_t *defaults = doc->defaults;
     json_t *fields;
     const char *key;
     json_t *value;
 
     if (!will_normalize && json_object_size(defaults) == 0 &&
-        !json_object_get(item, "state") && !json_object_get(item, "takeover"))
+        !json_object_get(item, doc->state_key) &&
+        !json_object_get(item, doc->takeover_key))
         return json_incref((json_t *)item);
     fields = json_object();
     if (!fields)
         return NULL;
     json_object_foreach((json_t *)item, key, value) {
-        if (!meta_key(key) && json_object_set(fields, key, value) != 0)
+        if (!meta_key(doc, key) && json_object_set(fields, key, value) != 0)
             goto fail;
     }
     if (defaults &&
@@ -514,9 +530,9 @@ static int add_record(const tu_doc *doc, const json_t *item,
                     "got %s", origin->index, tu_json_type_name(item));
         return -1;
     }
-    if (record_state(item, doc->map, &absent, &takeover, err) != 0)
+    if (record_state(doc, item, &absent, &takeover, err) != 0)
         return -1;
-    fields = record_fields(doc->defaults, item, normalize != NULL);
+    fields = record_fields(doc, item, normalize != NULL);
     if (!fields) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
@@ -566,6 +582,8 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
     size_t n = json_array_size(doc->records);
 
     tu_recordset_init(out);
+    if (check_defaults(doc, err) != 0)
+        return -1;
     if (tu_recordset_reserve(out, n) != 0) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory for %zu records", n);
         return -1;

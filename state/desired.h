@@ -65,6 +65,8 @@ typedef struct tu_doc {
     tu_rules prune_scope;    /* owned: the live records prune considers;
                                 empty: all */
     tu_settings settings;
+    char state_key[80];      /* trueup's own per-record keys: "state" */
+    char takeover_key[80];   /* and "takeover", after target.meta_prefix */
 } tu_doc;
 
 /* Load, merge and check `paths`. 0, or -1 with err set (doc left empty). */
@@ -83,8 +85,14 @@ void tu_doc_free(tu_doc *doc);
 typedef int (*tu_normalize_fn)(json_t *fields, tu_srcpos pos, void *data,
                                tu_error *err);
 
-/* Build the desired record set: defaults merged under each record, `state`
- * taken out, normalised, keyed. Two records with the same key are an error
+/* trueup's own per-record keys become PREFIX+"state" and
+ * PREFIX+"takeover" (target.meta_prefix), so an API field with one of
+ * those names can be declared. 0, or -1 when the prefix is too long. */
+int tu_doc_set_meta_prefix(tu_doc *doc, const char *prefix);
+
+/* Build the desired record set: defaults merged under each record, the
+ * state and takeover keys taken out, normalised, keyed. The state key may
+ * not be a default. Two records with the same key are an error
  * naming both places. 0, or -1 with err set. */
 int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
                    tu_normalize_fn normalize, void *data, tu_recordset *out,

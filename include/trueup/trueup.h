@@ -406,6 +406,7 @@ typedef struct tu_counts {
     size_t created;    /* in plan mode: planned; in apply mode: done */
     size_t updated;
     size_t deleted;
+    size_t replaced;   /* deleted, then created (an immutable field) */
     size_t requests;   /* HTTP requests sent, retries and fetches included */
 } tu_counts;
 

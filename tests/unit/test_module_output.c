@@ -342,7 +342,7 @@ static void test_result(void **state)
     assert_null(json_object_get(out, "total"));
     assert_null(json_object_get(out, "created"));
     counts = json_object_get(out, "counts");
-    assert_int_equal(json_object_size(counts), 7);
+    assert_int_equal(json_object_size(counts), 8);
     assert_int_equal(json_integer_value(json_object_get(counts, "failed")), 2);
     assert_int_equal(json_integer_value(json_object_get(counts, "total")), 6);
     assert_int_equal(json_integer_value(json_object_get(

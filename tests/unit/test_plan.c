@@ -1,7 +1,8 @@
 /* test_plan.c -- engine/plan.h on hand-made record sets: every action kind,
  * partial ownership (only declared fields compared), ignored and key fields
- * never compared, numbers by value, the exact changes JSON, prune, and
- * ambiguous live keys failing alone.
+ * never compared, numbers by value, the exact changes JSON, prune,
+ * ambiguous live keys failing alone, and per-field rules (write-only,
+ * server-owned, set/caseless compare, immutable fields making replaces).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -658,6 +659,92 @@ static void test_helpers(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* ---- per-field rules (target.fields) ------------------------------------ */
+
+/* Rules parsed from JSON text, kept alive with the fixture's test. */
+static tu_field_rules *rules_of(fixture *f, const char *text)
+{
+    static json_t *held;
+    static tu_field_rules rules;
+    tu_error err = {0};
+    json_decref(held);
+    tu_field_rules_free(&rules);
+    held = json_loads(text, 0, NULL);
+    assert_non_null(held);
+    if (tu_field_rules_parse(&rules, held, &spec, NULL, &err) != 0)
+        fail_msg("rules: %s", err.message);
+    f->opt.rules = &rules;
+    return &rules;
+}
+
+static void test_rules_write_only(void **state)
+{
+    fixture *f = *state;
+    rules_of(f, "{\"pw\":\"write_only\",\"key\":{\"write_only\":true,"
+                "\"update\":\"always\"}}");
+    add(&f->desired, "{\"name\":\"new\",\"type\":\"A\",\"pw\":\"s1\"}");
+    add(&f->desired, "{\"name\":\"old\",\"type\":\"A\",\"pw\":\"s2\"}");
+    add(&f->desired, "{\"name\":\"rot\",\"type\":\"A\",\"key\":\"k\"}");
+    add(&f->live, "{\"name\":\"old\",\"type\":\"A\",\"pw\":\"other\"}");
+    add(&f->live, "{\"name\":\"rot\",\"type\":\"A\",\"key\":\"k\"}");
+    build(f);
+    /* sent (hidden) on create; never compared; `always`: every update */
+    assert_int_equal(f->plan.actions[0].kind, TU_ACTION_CREATE);
+    assert_changes(&f->plan.actions[0], "{\"name\":{\"after\":\"new\"},"
+                   "\"pw\":{\"after\":\"***\"},\"type\":{\"after\":\"A\"}}");
+    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_SKIP);
+    assert_int_equal(f->plan.actions[2].kind, TU_ACTION_UPDATE);
+    assert_changes(&f->plan.actions[2], "{\"key\":{\"after\":\"***\"}}");
+}
+
+static void test_rules_server_owned_and_compare(void **state)
+{
+    fixture *f = *state;
+    rules_of(f, "{\"url\":\"read_only\",\"tags\":{\"compare\":\"set\","
+                "\"split\":\",\"},\"h\":{\"compare\":\"caseless\"}}");
+    add(&f->desired, "{\"name\":\"a\",\"type\":\"A\",\"url\":\"x\","
+                     "\"tags\":\"b,a\",\"h\":\"WWW\"}");
+    add(&f->desired, "{\"name\":\"n\",\"type\":\"A\",\"url\":\"x\"}");
+    add(&f->live, "{\"name\":\"a\",\"type\":\"A\",\"url\":\"y\","
+                  "\"tags\":[\"a\",\"b\"],\"h\":\"www\"}");
+    build(f);
+    assert_int_equal(f->plan.actions[0].kind, TU_ACTION_SKIP);
+    /* a create does not list (nor send) what the server owns */
+    assert_changes(&f->plan.actions[1], "{\"name\":{\"after\":\"n\"},"
+                   "\"type\":{\"after\":\"A\"}}");
+}
+
+static void test_rules_immutable_replace(void **state)
+{
+    fixture *f = *state;
+    tu_action *a;
+    rules_of(f, "{\"args\":\"immutable\"}");
+    add(&f->desired, "{\"name\":\"q\",\"type\":\"A\",\"args\":{\"m\":2},"
+                     "\"c\":1}");
+    add(&f->desired, "{\"name\":\"u\",\"type\":\"A\",\"args\":{\"m\":1},"
+                     "\"c\":2}");
+    add(&f->live, "{\"name\":\"q\",\"type\":\"A\",\"args\":{\"m\":1},"
+                  "\"c\":2}");
+    add(&f->live, "{\"name\":\"u\",\"type\":\"A\",\"args\":{\"m\":1},"
+                  "\"c\":1}");
+    build(f);
+    a = &f->plan.actions[0];
+    assert_int_equal(a->kind, TU_ACTION_REPLACE);
+    assert_string_equal(tu_action_kind_name(a->kind), "replace");
+    assert_changes(a, "{\"args\":{\"after\":{\"m\":2},\"before\":{\"m\":1}},"
+                   "\"c\":{\"after\":1,\"before\":2}}");
+    assert_non_null(strstr(a->note, "'args' cannot change in place"));
+    /* the requests a replace needs: delete, then create */
+    assert_int_equal(tu_action_request(a), TU_ACTION_DELETE);
+    a->deleted = 1;
+    assert_int_equal(tu_action_request(a), TU_ACTION_CREATE);
+    /* an update of a mutable field stays an update */
+    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_UPDATE);
+    assert_int_equal(tu_action_request(&f->plan.actions[1]),
+                     TU_ACTION_UPDATE);
+    rules_of(f, "{}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -685,6 +772,9 @@ int main(void)
         T(test_ambiguous_prune),
         T(test_counts),
         T(test_empty),
+        T(test_rules_write_only),
+        T(test_rules_server_owned_and_compare),
+        T(test_rules_immutable_replace),
         cmocka_unit_test(test_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

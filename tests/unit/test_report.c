@@ -137,7 +137,7 @@ static void test_plan_mode(void **state)
     assert_ptr_equal(tu_report_json(rep), rep->json);
     assert_json(tu_report_json(rep),
         "{\"cancelled\":false,\"changed\":true,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"connections\":3,\"created\":1,\"deleted\":2,"
-        "\"elapsed_ms\":1234,\"failed\":1,\"left_alone\":[],\"mode\":\"plan\",\"not_owned\":0,\"out_of_scope\":0,\"protocols\":{\"HTTP/1.1\":1,\"HTTP/2\":11},\"requests\":12,"
+        "\"elapsed_ms\":1234,\"failed\":1,\"left_alone\":[],\"mode\":\"plan\",\"not_owned\":0,\"out_of_scope\":0,\"protocols\":{\"HTTP/1.1\":1,\"HTTP/2\":11},\"replaced\":0,\"requests\":12,"
         "\"results\":["
         "{\"action\":\"create\",\"changes\":{\"name\":{\"after\":\"new\"},"
         "\"ttl\":{\"after\":600}},\"key\":\"new|A\",\"status\":\"planned\"},"
@@ -192,7 +192,7 @@ static void test_empty_plan(void **state)
     tu_report *rep = build(f, TU_MODE_APPLY);
     assert_json(tu_report_json(rep),
         "{\"cancelled\":false,\"changed\":false,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"connections\":3,\"created\":0,\"deleted\":0,"
-        "\"elapsed_ms\":1234,\"failed\":0,\"left_alone\":[],\"mode\":\"apply\",\"not_owned\":0,\"out_of_scope\":0,\"protocols\":{\"HTTP/1.1\":1,\"HTTP/2\":11},\"requests\":12,"
+        "\"elapsed_ms\":1234,\"failed\":0,\"left_alone\":[],\"mode\":\"apply\",\"not_owned\":0,\"out_of_scope\":0,\"protocols\":{\"HTTP/1.1\":1,\"HTTP/2\":11},\"replaced\":0,\"requests\":12,"
         "\"results\":[],\"retries\":2,\"schema_version\":1,"
         "\"skipped\":0,\"succeeded\":0,"
         "\"threshold_exceeded\":false,\"total\":0,\"updated\":0,\"warnings\":[],\"write_requests\":5}");
