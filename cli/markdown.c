@@ -12,8 +12,9 @@
  * The summary comes first. Records with the same action and the same
  * changes (the same fields from the same values to the same values) make one
  * line, their names folded in a <details> block; other records get a line
- * each. Lines are sorted (creates, updates, deletes, failures; larger groups
- * first; then by key), so the same plan gives the same text every time.
+ * each. Lines are sorted (creates, updates, replaces, deletes, failures;
+ * larger groups first; then by key), so the same plan gives the same text
+ * every time.
  * The whole text stays under MD_LIMIT bytes (GitHub takes comments up to
  * 65,536 characters): lines that do not fit are left out and a last line
  * says how many. Values from the server are put in code spans and cut at
@@ -82,7 +83,7 @@ static void code_value(FILE *out, const json_t *v)
         code_span(out, json_string_value(v), json_string_length(v));
         return;
     }
-    text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    text = tu_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
     code_span(out, text ? text : "?", text ? strlen(text) : 1);
     free(text);
 }
@@ -121,15 +122,18 @@ static const char *str(const json_t *obj, const char *name)
 
 /* ---- items: sorted, grouped ------------------------------------------- */
 
+#define MD_FAILED 4   /* the order of failures: last */
+
 static int action_order(const json_t *r)
 {
-    static const char *const order[] = {"create", "update", "delete"};
+    static const char *const order[] = {"create", "update", "replace",
+                                        "delete"};
     if (strcmp(str(r, "status"), "failed") == 0)
-        return 3;
-    for (int i = 0; i < 3; i++)
+        return MD_FAILED;
+    for (int i = 0; i < MD_FAILED; i++)
         if (strcmp(str(r, "action"), order[i]) == 0)
             return i;
-    return 3;
+    return MD_FAILED;
 }
 
 static char *signature(const json_t *r, int order)
@@ -137,10 +141,10 @@ static char *signature(const json_t *r, int order)
     char *changes = NULL, *sig;
     size_t len;
 
-    if (order == 3)   /* failures are never grouped: the key is unique */
-        changes = json_dumps(json_object_get(r, "key"), JSON_ENCODE_ANY);
+    if (order == MD_FAILED)   /* failures are never grouped: unique key */
+        changes = tu_json_dumps(json_object_get(r, "key"), JSON_ENCODE_ANY);
     else if (json_object_get(r, "changes"))
-        changes = json_dumps(json_object_get(r, "changes"),
+        changes = tu_json_dumps(json_object_get(r, "changes"),
                              JSON_COMPACT | JSON_SORT_KEYS);
     len = (changes ? strlen(changes) : 0) + 4;
     sig = malloc(len);
@@ -285,8 +289,8 @@ static void write_count(FILE *out, const md_group *g, const json_t *report)
     fprintf(out, "%zu records", g->count);
 }
 
-static const char *const action_words[] = {"create", "update", "delete",
-                                           "failed"};
+static const char *const action_words[] = {"create", "update", "replace",
+                                           "delete", "failed"};
 
 static void write_names(FILE *out, const md_group *g)
 {
@@ -332,7 +336,23 @@ static void write_group(FILE *out, const md_group *g, const json_t *report)
 static int changed_or_failed(const json_t *report)
 {
     return count(report, "created") + count(report, "updated") +
-           count(report, "deleted") + count(report, "failed") > 0;
+           count(report, "deleted") + count(report, "replaced") +
+           count(report, "failed") > 0;
+}
+
+/* The counts; replaces named only when there are any. */
+static void write_heading(FILE *out, const json_t *report, int plan)
+{
+    long long replaced = count(report, "replaced");
+
+    fprintf(out, plan ? "### trueup plan: %lld to create, %lld to update, "
+            "%lld to delete, " : "### trueup apply: %lld created, %lld "
+            "updated, %lld deleted, ", count(report, "created"),
+            count(report, "updated"), count(report, "deleted"));
+    if (replaced)
+        fprintf(out, plan ? "%lld to replace, " : "%lld replaced, ",
+                replaced);
+    fprintf(out, "%lld failed\n\n", count(report, "failed"));
 }
 
 static void write_summary(FILE *out, const json_t *report)
@@ -343,16 +363,7 @@ static void write_summary(FILE *out, const json_t *report)
     size_t i;
     json_t *w;
 
-    if (plan)
-        fprintf(out, "### trueup plan: %lld to create, %lld to update, %lld "
-                "to delete, %lld failed\n\n", count(report, "created"),
-                count(report, "updated"), count(report, "deleted"),
-                count(report, "failed"));
-    else
-        fprintf(out, "### trueup apply: %lld created, %lld updated, %lld "
-                "deleted, %lld failed\n\n", count(report, "created"),
-                count(report, "updated"), count(report, "deleted"),
-                count(report, "failed"));
+    write_heading(out, report, plan);
     if (target) {
         fputs("Target: ", out);
         code_text(out, str(target, "provider"));

@@ -431,10 +431,10 @@ TU_API void tu_report_free(tu_report *report);
  * reads back as the same double (558.8, where jansson writes
  * 558.79999999999995), still a real (600.0). trueup writes all its JSON
  * this way. A new string (free), or NULL when out of memory. */
-char *tu_json_dumps(const json_t *value, size_t flags);
+TU_API char *tu_json_dumps(const json_t *value, size_t flags);
 
 /* The same, written to `out`. 0, or -1 (out of memory, write error). */
-int tu_json_dumpf(const json_t *value, FILE *out, size_t flags);
+TU_API int tu_json_dumpf(const json_t *value, FILE *out, size_t flags);
 
 #ifdef __cplusplus
 }

@@ -59,7 +59,7 @@ COLLECTIONS_DIR = os.path.join(ANSIBLE_DIR, "collections")
 COLLECTION_DIR = os.path.join(COLLECTIONS_DIR, "ansible_collections",
                               "trueup", "trueup")
 COUNT_KEYS = {"total", "succeeded", "skipped", "failed", "created",
-              "updated", "deleted"}
+              "updated", "deleted", "replaced"}
 
 # A stand-in for ansible.posix.json: the whole run as one JSON document,
 # {"plays": [{"play", "tasks": [{"task", "hosts": {HOST: result}}]}],
