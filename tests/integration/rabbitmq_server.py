@@ -98,6 +98,7 @@ class RabbitMQ(ManagedServer):
         self.proc = None
         self.epmd = None
         self._env = None
+        self.keep_users = set()
 
     # -- life cycle
     def _ports(self, n):
@@ -295,14 +296,24 @@ class RabbitMQ(ManagedServer):
         status, _ = self.api("GET", "/whoami", user=user, password=password)
         return status == 200
 
+    def add_admin(self, name, password):
+        """An administrator with every permission on "/", which reset()
+        keeps (a vhost it creates through the API grants it access too)."""
+        self.put("/users/" + self.quote(name),
+                 {"password": password, "tags": "administrator"})
+        self.put("/permissions/%2F/" + self.quote(name),
+                 {"configure": ".*", "write": ".*", "read": ".*"})
+        self.keep_users.add(name)
+
     def reset(self):
-        """Delete every vhost but "/", every user but guest, and every queue
-        and policy in "/": the objects a fresh node has."""
+        """Delete every vhost but "/", every user but guest and those of
+        add_admin(), and every queue and policy in "/": the objects a fresh
+        node has."""
         for v in self.get("/vhosts"):
             if v["name"] != "/":
                 self.delete("/vhosts/" + self.quote(v["name"]))
         for u in self.get("/users"):
-            if u["name"] != self.user:
+            if u["name"] != self.user and u["name"] not in self.keep_users:
                 self.delete("/users/" + self.quote(u["name"]))
         for q in self.get("/queues/%2F"):
             self.delete("/queues/%2F/" + self.quote(q["name"]))
