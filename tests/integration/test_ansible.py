@@ -362,7 +362,7 @@ class TestPlaybook(AnsibleTestCase):
         self.assertEqual(r["counts"], {"total": 30, "succeeded": 15,
                                        "skipped": 15, "failed": 0,
                                        "created": 3, "updated": 10,
-                                       "deleted": 2}, r)
+                                       "deleted": 2, "replaced": 0}, r)
         self.assertEqual(r["msg"], "3 created, 10 updated, 2 deleted, "
                                    "15 unchanged, 0 failed")
         self.assertEqual(r["mode"], "apply")
@@ -393,7 +393,7 @@ class TestPlaybook(AnsibleTestCase):
         self.assertEqual(r["counts"], {"total": 30, "succeeded": 0,
                                        "skipped": 30, "failed": 0,
                                        "created": 0, "updated": 0,
-                                       "deleted": 0}, r)
+                                       "deleted": 0, "replaced": 0}, r)
         self.assertEqual(r["results"], [])
         self.assertEqual(r["stats"]["write_requests"], 0)
         self.assertEqual(srv.writes(mark), [], "the idempotent run wrote")
