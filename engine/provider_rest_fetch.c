@@ -102,22 +102,40 @@ static unsigned key_kinds(const char *key)
     return 0;
 }
 
+/* "page, offset or cursor": the kinds in `kinds`, for a message. */
+static void kinds_text(unsigned kinds, char *buf, size_t size)
+{
+    size_t n = 0, left = 0;
+
+    for (unsigned k = 0; kind_names[k]; k++)
+        left += (kinds >> k) & 1u;
+    buf[0] = '\0';
+    for (unsigned k = 0; kind_names[k] && n < size; k++) {
+        if (!(kinds & (1u << k)))
+            continue;
+        left--;
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", kind_names[k],
+                              left > 1 ? ", " : left == 1 ? " or " : "");
+    }
+}
+
 /* A key set for a kind that does not read it is an error, not ignored. */
 static int check_kind_keys(const rest_paging *p, const json_t *res,
                            const tu_srcmap *map, tu_error *err)
 {
+    char kinds[64];
+
     for (size_t i = 1; tu_rest_paging_keys[i]; i++) {
         const char *key = tu_rest_paging_keys[i];
-        unsigned kinds = key_kinds(key), k;
-        if (!json_object_get(res, key) || !kinds ||
-            (kinds & (1u << p->kind)))
+        unsigned mask = key_kinds(key);
+        if (!json_object_get(res, key) || !mask ||
+            (mask & (1u << p->kind)))
             continue;
-        for (k = 0; !(kinds & (1u << k)); k++)
-            ;
+        kinds_text(mask, kinds, sizeof kinds);
         tu_error_at(err, tu_srcmap_member(map, res, key),
                     "target.resource.%s: paginate %s does not read it (it "
-                    "goes with paginate: %s)", key, kind_names[p->kind],
-                    kind_names[k]);
+                    "goes with paginate %s)", key, kind_names[p->kind],
+                    kinds);
         return -1;
     }
     return 0;

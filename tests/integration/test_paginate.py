@@ -247,10 +247,10 @@ class PaginateTest(unittest.TestCase):
               "example next_cursor or meta.next_cursor)")
         fails({"paginate": "page", "offset_param": "start"},
               "12:5: target.resource.offset_param: paginate page does not "
-              "read it (it goes with paginate: offset)")
+              "read it (it goes with paginate offset)")
         fails({"next_path": "links.next"},
               "11:5: target.resource.next_path: paginate none does not read "
-              "it (it goes with paginate: next)")
+              "it (it goes with paginate next)")
         fails({"paginate": "pages"},
               "11:5: target.resource.paginate: 'pages' is not one of: none, "
               "link, page, offset, next, cursor (did you mean 'page'?)")

@@ -1,0 +1,190 @@
+/* test_rest_config.c -- the REST provider's target.resource checks at load
+ * time: placeholders of every path (variables in `list`; the id, key fields
+ * or variables elsewhere; a variable of several values only in `list`),
+ * with the closest name suggested; paginate kinds and the keys that go with
+ * them, and their defaults. Messages are exact (no positions: the map is
+ * empty).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/provider_rest.h"
+#include "state/srcmap.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* {"vars": VARS, "resource": {"key": "name", RESOURCE...}} parsed by the
+ * rest provider: 0 (*cfg set) or -1 (err set). */
+static int parse(const char *vars, const char *resource, void **cfg,
+                 tu_error *err)
+{
+    char text[1024];
+    json_error_t jerr;
+    json_t *target;
+    tu_srcmap *map = tu_srcmap_new();
+    const tu_provider_ops *ops = tu_provider_find("rest");
+    int rc;
+
+    snprintf(text, sizeof text, "{\"vars\": %s, \"resource\": {\"key\": "
+             "\"name\"%s%s}}", vars, *resource ? ", " : "", resource);
+    target = json_loads(text, 0, &jerr);
+    if (!target)
+        fail_msg("bad JSON <<%s>>: %s", text, jerr.text);
+    assert_non_null(map);
+    assert_non_null(ops);
+    *cfg = NULL;
+    rc = ops->parse(target, map, cfg, err);
+    tu_srcmap_free(map);
+    json_decref(target);
+    return rc;
+}
+
+static void fails(const char *vars, const char *resource,
+                  const char *expected)
+{
+    tu_error err = {0};
+    void *cfg;
+    assert_int_equal(parse(vars, resource, &cfg, &err), -1);
+    assert_null(cfg);
+    assert_string_equal(err.message, expected);
+}
+
+static rest_cfg *parse_ok(const char *vars, const char *resource)
+{
+    tu_error err = {0};
+    void *cfg;
+    if (parse(vars, resource, &cfg, &err) != 0)
+        fail_msg("%s: %s", resource, err.message);
+    return cfg;
+}
+
+static void free_cfg(rest_cfg *c)
+{
+    tu_provider_find("rest")->free(c);
+}
+
+/* ---- placeholders ------------------------------------------------------- */
+
+static void test_placeholders_known(void **state)
+{
+    (void)state;
+    free_cfg(parse_ok("{\"vhost\": \"/\"}",
+                      "\"list\": \"/q/{vhost}\", "
+                      "\"create\": \"PUT /q/{vhost}/{name}\", "
+                      "\"update\": \"PATCH /r/{id}\", "
+                      "\"delete\": \"DELETE /r/{uuid}?v={vhost}\", "
+                      "\"id\": \"uuid\""));
+    /* several values: fine in list, and in a path where it is a key */
+    free_cfg(parse_ok("{\"vhost\": [\"/\", \"b\"]}",
+                      "\"list\": \"/q/{vhost}\", \"key\": [\"vhost\", "
+                      "\"name\"], \"create\": \"PUT /q/{vhost}/{name}\""));
+    free_cfg(parse_ok("{}", "\"get\": \"GET /r/{name}\""));
+}
+
+static void test_placeholders_unknown(void **state)
+{
+    (void)state;
+    fails("{\"vhost\": \"/\"}", "\"list\": \"/q/{vhots}\"",
+          "target.resource.list: unknown placeholder {vhots} in "
+          "'/q/{vhots}': did you mean {vhost}?");
+    /* a key field is no help to a list: it has no record */
+    fails("{}", "\"list\": \"/q/{name}\"",
+          "target.resource.list: unknown placeholder {name} in '/q/{name}':"
+          " a list path has no record to fill it from, so declare it in "
+          "target.vars (vars: {name: VALUE})");
+    fails("{}", "\"list\": \"/q\", \"update\": \"PATCH /q/{nmae}\"",
+          "target.resource.update: unknown placeholder {nmae} in "
+          "'/q/{nmae}': did you mean {name}?");
+    fails("{}", "\"list\": \"/q\", \"delete\": \"DELETE /q/{zone}/{id}\"",
+          "target.resource.delete: unknown placeholder {zone} in "
+          "'/q/{zone}/{id}': it is not {id}, the id field 'id', a key field "
+          "(target.resource.key) or a variable of target.vars; add the "
+          "field to the key, or declare the variable");
+    fails("{}", "\"get\": \"GET /r/{idd}\"",
+          "target.resource.get: unknown placeholder {idd} in '/r/{idd}': "
+          "did you mean {id}?");
+    fails("{\"vhost\": [\"/\", \"b\"]}",
+          "\"list\": \"/q\", \"create\": \"PUT /q/{vhost}/{name}\"",
+          "target.resource.create: {vhost} is a variable with several "
+          "values, which only a list path can take (it is listed once per "
+          "value); make it a key field of the records, or give it one "
+          "value");
+    fails("{}", "\"list\": \"/q/{\"",
+          "target.resource.list: the path has a '{' without its '}'");
+}
+
+/* ---- paging ------------------------------------------------------------- */
+
+static void test_paging_defaults(void **state)
+{
+    rest_cfg *c;
+    (void)state;
+    c = parse_ok("{}", "\"list\": \"/r\"");
+    assert_int_equal(c->paging.kind, PAGINATE_NONE);
+    assert_null(c->paging.paths.next);
+    assert_null(c->paging.paths.count);
+    free_cfg(c);
+    c = parse_ok("{}", "\"list\": \"/r\", \"paginate\": \"offset\", "
+                 "\"items\": \"results\"");
+    assert_int_equal(c->paging.kind, PAGINATE_OFFSET);
+    assert_string_equal(c->paging.per_page_param, "limit");
+    assert_string_equal(c->paging.offset_param, "offset");
+    assert_string_equal(c->paging.paths.count, "count");
+    assert_string_equal(c->paging.paths.items, "results");
+    assert_int_equal(c->paging.per_page, 100);
+    free_cfg(c);
+    c = parse_ok("{}", "\"list\": \"/r\", \"paginate\": \"page\"");
+    assert_string_equal(c->paging.per_page_param, "per_page");
+    assert_string_equal(c->paging.page_param, "page");
+    assert_null(c->paging.paths.count);
+    free_cfg(c);
+    c = parse_ok("{}", "\"list\": \"/r\", \"paginate\": \"next\", "
+                 "\"next_path\": \"links.next\", \"count_path\": \"n\"");
+    assert_string_equal(c->paging.paths.next, "links.next");
+    assert_string_equal(c->paging.paths.count, "n");
+    free_cfg(c);
+    c = parse_ok("{}", "\"list\": \"/r\", \"paginate\": \"cursor\", "
+                 "\"cursor_path\": \"meta.c\", \"cursor_param\": \"after\"");
+    assert_string_equal(c->paging.paths.cursor, "meta.c");
+    assert_string_equal(c->paging.cursor_param, "after");
+    assert_string_equal(c->paging.per_page_param, "limit");
+    free_cfg(c);
+}
+
+static void test_paging_errors(void **state)
+{
+    (void)state;
+    fails("{}", "\"list\": \"/r\", \"paginate\": \"cursor\"",
+          "target.resource.paginate: cursor needs cursor_path, the dotted "
+          "path to the next page's cursor in the response (for example "
+          "next_cursor or meta.next_cursor)");
+    fails("{}", "\"list\": \"/r\", \"paginate\": \"next\", \"per_page\": 5",
+          "target.resource.per_page: paginate next does not read it (it "
+          "goes with paginate page, offset or cursor)");
+    fails("{}", "\"list\": \"/r\", \"paginate\": \"offset\", "
+          "\"total_pages_path\": \"p\"",
+          "target.resource.total_pages_path: paginate offset does not read "
+          "it (it goes with paginate none or page)");
+    fails("{}", "\"list\": \"/r\", \"cursor_param\": \"c\"",
+          "target.resource.cursor_param: paginate none does not read it (it "
+          "goes with paginate cursor)");
+    fails("{}", "\"list\": \"/r\", \"paginate\": \"page\", \"per_page\": 0",
+          "target.resource.per_page: 0 is out of range (1 to 1000000)");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_placeholders_known),
+        cmocka_unit_test(test_placeholders_unknown),
+        cmocka_unit_test(test_paging_defaults),
+        cmocka_unit_test(test_paging_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
