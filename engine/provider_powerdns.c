@@ -23,8 +23,11 @@
  *              {"rrsets": [...]}: creates and updates as changetype REPLACE
  *              of the whole rrset, deletes as DELETE. Each zone's actions
  *              go out in batches of batch_size rrsets (and at most
- *              PDNS_BATCH_BYTES of body), deletes first; PowerDNS applies a
- *              PATCH all or nothing, so a refused batch fails its records.
+ *              PDNS_BATCH_BYTES of body), deletes first, in the zone's lane
+ *              (push.h): one PATCH per zone in flight, zones in parallel up
+ *              to write_concurrency. PowerDNS applies a PATCH all or nothing
+ *              and names one bad rrset, so a refused batch (422) is split
+ *              in halves, again and again, until only bad rrsets fail.
  *   protect    the SOA and the apex NS: never pruned nor deleted, changed
  *              only when declared and options.change_protected is set.
  *   owner      an ownership mark is an rrset comment (account "trueup",
@@ -1029,7 +1032,12 @@ typedef struct batch {
     tu_buffer body;        /* {"rrsets":[...  */
     tu_action **covered;
     size_t n;
+    long zone;             /* its lane: one PATCH per zone in flight */
+    int front;             /* a half of a split batch: goes first */
 } batch;
+
+static void pdns_split(tu_push *p, const tu_target *t, const char *url,
+                       tu_action **covered, size_t n, long zone);
 
 static const json_t *record_fields_of(const tu_action *a)
 {
@@ -1149,8 +1157,9 @@ static void batch_send(tu_push *p, const char *url, batch *b)
         tu_buffer_free(&b->body);
     } else {
         size_t len = b->body.len;
-        tu_push_send(p, "PATCH", url, tu_buffer_take(&b->body), len, 1,
-                     b->covered, b->n);
+        tu_push_lane lane = {b->zone, pdns_split, b->front};
+        tu_push_send_in(p, &lane, "PATCH", url, tu_buffer_take(&b->body),
+                        len, 1, b->covered, b->n);
     }
     b->n = 0;
 }
@@ -1211,7 +1220,7 @@ static void push_zone(const tu_target *t, tu_push *p, const pending *todo,
 {
     const pdns_cfg *c = t->cfg;
     char *url = zone_url(t, c->zones[todo[0].zone]);
-    batch b = {TU_BUFFER_INIT, covered, 0};
+    batch b = {TU_BUFFER_INIT, covered, 0, todo[0].zone, 0};
 
     for (size_t i = 0; i < n; i++) {
         if (!url)
@@ -1223,6 +1232,31 @@ static void push_zone(const tu_target *t, tu_push *p, const pending *todo,
         batch_send(p, url, &b);
     tu_buffer_free(&b.body);
     free(url);
+}
+
+/* PowerDNS refused a batch (422) and named one bad rrset: send each half
+ * again, ahead of the zone's other batches, until the bad ones stand alone
+ * and fail with PowerDNS's message while the others apply (about 2 log2(n)
+ * PATCHes for one bad rrset among n). */
+static void pdns_split(tu_push *p, const tu_target *t, const char *url,
+                       tu_action **covered, size_t n, long zone)
+{
+    tu_action **room = malloc(n * sizeof *room);
+    size_t half = n / 2;
+
+    if (!room) {
+        for (size_t i = 0; i < n; i++)
+            tu_action_fail(covered[i], "out of memory");
+        return;
+    }
+    for (size_t from = 0; from < n; from = half, half = n) {
+        batch b = {TU_BUFFER_INIT, room, 0, zone, 1};
+        for (size_t i = from; i < half; i++)
+            batch_add(t, p, url, &b, covered[i]);
+        batch_send(p, url, &b);
+        tu_buffer_free(&b.body);
+    }
+    free(room);
 }
 
 static int pdns_push(const tu_target *t, tu_push *p, tu_action **actions,
@@ -1263,7 +1297,8 @@ static int pdns_push(const tu_target *t, tu_push *p, tu_action **actions,
 }
 
 /* PowerDNS with the SQLite backend refuses overlapping writes ("database
- * is locked"), even to different zones: one PATCH at a time by default. */
+ * is locked"), even to different zones: one PATCH at a time by default.
+ * Above 1, zones go in parallel; one zone never has two (its lane). */
 static long pdns_max_writes(const void *p)
 {
     const pdns_cfg *c = p;

@@ -4,9 +4,12 @@
  * outcome of the response is written into each of those actions; the
  * report is built from the actions afterwards. A provider may take fewer
  * writes at once than the run's concurrency (max_writes: PowerDNS on
- * SQLite takes one): writes beyond it wait in a FIFO and go out as earlier
- * ones finish. The outcome hook hears of each action as its answer comes
- * (or as the provider fails it unsent), so that a job can report records
+ * SQLite takes one), and a write may belong to a lane (a PowerDNS zone), of
+ * which at most one write is in flight: writes that cannot start wait in a
+ * FIFO and go out, in order, as earlier ones finish. A batch the API
+ * refuses whole (HTTP 422) may be split by its provider, whose halves go to
+ * the front of the queue. The outcome hook hears of each action as its
+ * answer comes (or as the provider fails it unsent), so that a job can report records
  * as they happen. A replace's delete leaves it planned, with `deleted` set,
  * for the next push to send its create.
  */
@@ -28,7 +31,15 @@ typedef struct push_request {
     int idempotent;
     tu_action **covered;
     size_t ncovered;
+    long lane;               /* -1: none */
+    tu_push_split_fn split;  /* NULL: a refused batch fails whole */
 } push_request;
+
+/* Writes that wait, in order; an entry is NULL once started. */
+typedef struct queue {
+    struct push_request **items;
+    size_t n, next, cap;
+} queue;
 
 struct tu_push {
     const tu_target *target;
@@ -36,8 +47,10 @@ struct tu_push {
     size_t submitted, done;
     long max_writes;         /* 0: no limit of the provider's own */
     size_t in_flight;        /* writes handed to the executor, not done */
-    push_request **waiting;  /* writes held back by max_writes, FIFO */
-    size_t nwaiting, next_waiting, cap_waiting;
+    queue waiting;           /* writes held back */
+    queue halves;            /* halves of split batches: they go first */
+    unsigned char *busy;     /* per lane: a write of it is in flight */
+    size_t nlanes;
     tu_progress_fn progress;
     void *progress_data;
     tu_push_outcome_fn outcome;  /* NULL: none */
@@ -45,6 +58,41 @@ struct tu_push {
 };
 
 static int submit(tu_push *p, push_request *req);
+static void start_waiting(tu_push *p);
+
+static int can_start(const tu_push *p, const push_request *req)
+{
+    if (p->max_writes > 0 && p->in_flight >= (size_t)p->max_writes)
+        return 0;
+    return req->lane < 0 || (size_t)req->lane >= p->nlanes ||
+           !p->busy[req->lane];
+}
+
+/* Mark a lane busy or free; 0, or -1 (out of memory). */
+static int set_lane(tu_push *p, long lane, unsigned char busy)
+{
+    if (lane < 0)
+        return 0;
+    if ((size_t)lane >= p->nlanes) {
+        size_t n = (size_t)lane + 16;
+        unsigned char *b = realloc(p->busy, n);
+        if (!b)
+            return -1;
+        memset(b + p->nlanes, 0, n - p->nlanes);
+        p->busy = b;
+        p->nlanes = n;
+    }
+    p->busy[lane] = busy;
+    return 0;
+}
+
+/* A batch of several actions the API refused whole (422: PowerDNS names
+ * only one bad rrset) goes back to its provider to be split. */
+static int split_refused(const push_request *req, const tu_http_response *r)
+{
+    return req->split && req->ncovered > 1 && r->curl_code == CURLE_OK &&
+           r->status == 422;
+}
 
 static int accepted(const tu_action *a, long status)
 {
@@ -102,9 +150,10 @@ static void push_done(const tu_http_response *r, void *data)
     push_request *req = data;
     tu_push *p = req->push;
     char error[1024];
+    int split = split_refused(req, r);
 
     error[0] = '\0';
-    for (size_t i = 0; i < req->ncovered; i++) {
+    for (size_t i = 0; !split && i < req->ncovered; i++) {
         tu_action *a = req->covered[i];
         a->http_status = r->status;
         a->attempts = r->attempts;
@@ -120,7 +169,7 @@ static void push_done(const tu_http_response *r, void *data)
         }
         failed(a, error);
     }
-    for (size_t i = 0; p->outcome && i < req->ncovered; i++) {
+    for (size_t i = 0; !split && p->outcome && i < req->ncovered; i++) {
         /* no outcome yet: an uncertain create, a replace half done */
         if (!req->covered[i]->uncertain &&
             req->covered[i]->status != TU_STATUS_PLANNED)
@@ -128,15 +177,18 @@ static void push_done(const tu_http_response *r, void *data)
     }
     p->done++;
     p->in_flight--;
+    set_lane(p, req->lane, 0);
     if (p->progress) {
         tu_progress prog = {"apply", p->done, p->submitted};
         p->progress(&prog, p->progress_data);
     }
+    if (split)
+        req->split(p, p->target, req->url, req->covered, req->ncovered,
+                   req->lane);
     free(req->url);
     free(req->covered);
     free(req);
-    if (p->next_waiting < p->nwaiting)
-        submit(p, p->waiting[p->next_waiting++]);
+    start_waiting(p);
 }
 
 static void fail_all(tu_action **covered, size_t n, const char *why)
@@ -166,7 +218,9 @@ static int submit(tu_push *p, push_request *req)
     http.done = push_done;
     http.data = req;
     req->body = NULL;
-    if (tu_exec_submit(p->exec, &http) != 0) {
+    if (set_lane(p, req->lane, 1) != 0 ||
+        tu_exec_submit(p->exec, &http) != 0) {
+        set_lane(p, req->lane, 0);
         fail_all(req->covered, req->ncovered, "out of memory");
         request_free(req);
         return -1;
@@ -175,27 +229,74 @@ static int submit(tu_push *p, push_request *req)
     return 0;
 }
 
-/* Keep a write until one of the provider's max_writes is free. */
-static int hold(tu_push *p, push_request *req)
+/* Start the writes of `q` that can go now, oldest first. */
+static void start_queue(tu_push *p, queue *q)
 {
-    if (p->nwaiting == p->cap_waiting) {
-        size_t cap = p->cap_waiting ? p->cap_waiting * 2 : 16;
-        push_request **w = realloc(p->waiting, cap * sizeof *w);
+    for (size_t i = q->next; i < q->n; i++) {
+        push_request *req = q->items[i];
+        if (!req || !can_start(p, req))
+            continue;
+        q->items[i] = NULL;
+        submit(p, req);
+    }
+    while (q->next < q->n && !q->items[q->next])
+        q->next++;
+}
+
+static void start_waiting(tu_push *p)
+{
+    start_queue(p, &p->halves);
+    start_queue(p, &p->waiting);
+}
+
+/* Keep a write until it can start: in the queue of split halves (which go
+ * before the others: they came first) or of the others. */
+static int hold(tu_push *p, push_request *req, int front)
+{
+    queue *q = front ? &p->halves : &p->waiting;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        push_request **w = realloc(q->items, cap * sizeof *w);
         if (!w) {
             fail_all(req->covered, req->ncovered, "out of memory");
             request_free(req);
             return -1;
         }
-        p->waiting = w;
-        p->cap_waiting = cap;
+        q->items = w;
+        q->cap = cap;
     }
-    p->waiting[p->nwaiting++] = req;
+    q->items[q->n++] = req;
     return 0;
+}
+
+/* Fail the writes of `q` that never went out. */
+static void drop_queue(tu_push *p, queue *q)
+{
+    for (size_t i = q->next; i < q->n; i++) {
+        push_request *req = q->items[i];
+        if (!req)
+            continue;
+        fail_all(req->covered, req->ncovered,
+                 "not sent: the HTTP executor failed");
+        for (size_t j = 0; p->outcome && j < req->ncovered; j++)
+            p->outcome(req->covered[j], p->outcome_data);
+        request_free(req);
+    }
+    free(q->items);
 }
 
 int tu_push_send(tu_push *p, const char *method, const char *url,
                  char *body, size_t body_len, int idempotent,
                  tu_action **covered, size_t ncovered)
+{
+    tu_push_lane lane = {-1, NULL, 0};
+    return tu_push_send_in(p, &lane, method, url, body, body_len, idempotent,
+                           covered, ncovered);
+}
+
+int tu_push_send_in(tu_push *p, const tu_push_lane *lane, const char *method,
+                    const char *url, char *body, size_t body_len,
+                    int idempotent, tu_action **covered, size_t ncovered)
 {
     push_request *req = calloc(1, sizeof *req);
 
@@ -214,9 +315,11 @@ int tu_push_send(tu_push *p, const char *method, const char *url,
     req->body = body;
     req->body_len = body_len;
     req->idempotent = idempotent;
+    req->lane = lane->lane;
+    req->split = lane->split;
     p->submitted++;
-    if (p->max_writes > 0 && p->in_flight >= (size_t)p->max_writes)
-        return hold(p, req);
+    if (!can_start(p, req))
+        return hold(p, req, lane->front);
     return submit(p, req);
 }
 
@@ -286,14 +389,8 @@ tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
 
 void tu_push_end(tu_push *p)
 {
-    for (size_t i = p->next_waiting; i < p->nwaiting; i++) {
-        push_request *req = p->waiting[i];
-        fail_all(req->covered, req->ncovered,
-                 "not sent: the HTTP executor failed");
-        for (size_t j = 0; p->outcome && j < req->ncovered; j++)
-            p->outcome(req->covered[j], p->outcome_data);
-        request_free(req);
-    }
-    free(p->waiting);
+    drop_queue(p, &p->halves);
+    drop_queue(p, &p->waiting);
+    free(p->busy);
     free(p);
 }

@@ -26,6 +26,31 @@ int tu_push_send(tu_push *push, const char *method, const char *url,
                  char *body, size_t body_len, int idempotent,
                  tu_action **covered, size_t ncovered);
 
+/* A batch of several actions the API refused whole with HTTP 422, handed
+ * back to its provider instead of failing (a PowerDNS PATCH is all or
+ * nothing and its error names one rrset): the provider sends smaller
+ * batches of `covered` again (tu_push_send_in with lane.front set), so that
+ * only the bad actions fail. `covered` is the push's until the call ends. */
+typedef void (*tu_push_split_fn)(tu_push *push, const tu_target *target,
+                                 const char *url, tu_action **covered,
+                                 size_t n, long lane);
+
+/* Where a write goes: `lane` >= 0 puts it in a lane (a PowerDNS zone) of
+ * which at most one write is in flight, -1 in none; `split` (may be NULL)
+ * takes a refused batch back; `front` queues it before the writes already
+ * waiting (the halves of a split batch). */
+typedef struct tu_push_lane {
+    long lane;
+    tu_push_split_fn split;
+    int front;
+} tu_push_lane;
+
+/* tu_push_send, in a lane. */
+int tu_push_send_in(tu_push *push, const tu_push_lane *lane,
+                    const char *method, const char *url, char *body,
+                    size_t body_len, int idempotent, tu_action **covered,
+                    size_t ncovered);
+
 /* An action's outcome is known (called once per action; not for a create
  * that failed but may have taken effect: `uncertain`, settled later; nor for
  * a replace whose delete is done and whose create is next). */

@@ -22,6 +22,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import run_trueup  # noqa: E402
+from nginx_server import NginxServer, nginx_available  # noqa: E402
 from test_powerdns import PdnsCase, flow, setUpModule  # noqa: E402,F401
 
 
@@ -206,6 +207,92 @@ class Issue10(Case):
                          ["ns.xn--mlaut-jva.test."])
         run = self.trueup("plan", "--detailed-exitcode", path)
         self.assertEqual(run.report["results"], [])
+
+    def test_refused_batch_is_split(self):
+        """One bad rrset among 500 in one PATCH: PowerDNS refuses the whole
+        PATCH (422) naming it; trueup splits the batch until the bad rrset
+        stands alone, so the 499 others apply and only it fails, with
+        PowerDNS's message."""
+        z = self.zone()
+        self.fresh_zone(z, [])
+        records = [a("h%03d" % i, "192.0.2.%d" % (i % 250 + 1))
+                   for i in range(500)]
+        records[321] = a("h321", "not-an-ip")
+        path = self.desired([z], records)
+        serial = self.pdns.serial(z)
+        run = self.trueup("apply", path, expect=3)
+        rep = run.report
+        self.assertEqual((rep["created"], rep["failed"]), (499, 1))
+        bad = [r for r in rep["results"] if r["status"] == "failed"]
+        self.assertEqual(bad[0]["key"], "h321.%s|A" % z)
+        self.assertEqual(bad[0]["http_status"], 422)
+        self.assertIn("Record h321.%s/A 'not-an-ip'" % z, bad[0]["error"])
+        live = self.pdns.rrsets(z)
+        self.assertEqual(len(live), 2 + 499)
+        self.assertNotIn(("h321." + z, "A"), live)
+        # a refused PATCH changes nothing, so the serial counts the PATCHes
+        # that applied: at most one per level of the bisection (9 for 500)
+        applied = self.pdns.serial(z) - serial
+        self.assertGreaterEqual(applied, 1)
+        self.assertLessEqual(applied, 10)
+        self.assertLessEqual(rep["write_requests"], 2 * 10)
+
+    def test_one_patch_per_zone_zones_in_parallel(self):
+        """write_concurrency 4, four zones of three batches each: several
+        zones' PATCHes are in flight at once, never two of one zone. An
+        nginx in front of PowerDNS passes the GETs through and answers each
+        PATCH itself after 0.3 s (SQLite takes no concurrent writes), logging
+        when each began and ended."""
+        reason = nginx_available()
+        if reason:
+            if os.environ.get("CI"):
+                raise RuntimeError("CI must run this test: " + reason)
+            self.skipTest(reason)
+        zones = [self.zone(str(i)) for i in range(4)]
+        for z in zones:
+            self.fresh_zone(z, [])
+        http = ("log_format span '$msec $request_time $uri';\n"
+                "map $request_method $is_patch { PATCH 1; default 0; }\n")
+        locations = """
+        location /api/ {
+            access_log {DIR}/patches.log span if=$is_patch;
+            if ($request_method = PATCH) {
+                echo_read_request_body;
+                echo_sleep 0.3;
+                echo "";
+            }
+            proxy_pass http://127.0.0.1:%d;
+        }
+        """ % self.pdns.http_port
+        with NginxServer(locations, http=http) as ngx:
+            lines = ["target:", "  provider: powerdns",
+                     "  base_url: %s" % flow(ngx.url("/api/v1")),
+                     "  zones: %s" % flow(zones), "  batch_size: 2",
+                     "  write_concurrency: 4",
+                     "  auth: {type: header, name: X-API-Key, "
+                     "value_env: PDNS_API_KEY}", "records:"]
+            lines += ["  - %s" % flow(a("h%d.%s" % (i, z), "192.0.2.1"))
+                      for z in zones for i in range(6)]
+            path = os.path.join(self.tmp.name, "lanes.yaml")
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            rep = self.trueup("apply", path).report
+            self.assertEqual((rep["created"], rep["write_requests"]), (24, 12))
+            with open(ngx.path("patches.log")) as f:
+                spans = [(float(end) - float(took), float(end), uri)
+                         for end, took, uri in (l.split() for l in f)]
+        self.assertEqual(len(spans), 12)
+        # nginx logs times to the millisecond: a PATCH that starts as the
+        # one before it ends may seem to overlap it by a millisecond or so;
+        # an overlap of two PATCHes in flight together is about 300 ms
+        overlap, slack = 0, 0.05
+        for i, (b1, e1, u1) in enumerate(spans):
+            for b2, e2, u2 in spans[i + 1:]:
+                if b1 < e2 - slack and b2 < e1 - slack:
+                    self.assertNotEqual(u1, u2, "two PATCHes of one zone "
+                                        "overlapped: %r" % spans)
+                    overlap += 1
+        self.assertGreater(overlap, 0, "no two zones were written at once")
 
     # ---- prune scope
 
