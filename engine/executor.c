@@ -112,6 +112,7 @@
 #include "executor_conn.h"
 #include "executor_ev.h"
 #include "executor_policy.h"
+#include "state/buffer.h"
 #include "state/clock.h"
 #include "state/error.h"
 
@@ -161,12 +162,6 @@ typedef struct exec_request {
     char text[];                /* "url\0method\0" */
 } exec_request;
 
-typedef struct exec_buffer {
-    char *data;
-    size_t len;
-    size_t cap;
-} exec_buffer;
-
 /* What one finished attempt left behind. */
 typedef struct exec_attempt {
     CURLcode code;
@@ -188,8 +183,8 @@ typedef struct exec_transfer {
     exec_request *req;            /* NULL: free */
     struct exec_transfer *next_free;
     size_t max_body_bytes;        /* the executor's cap, 0: none */
-    exec_buffer body;
-    exec_buffer header_text;      /* "name\0value\0" for each header */
+    tu_buffer body;
+    tu_buffer header_text;      /* "name\0value\0" for each header */
     exec_header_span *spans;
     size_t nspans;
     size_t spans_cap;
@@ -245,60 +240,6 @@ struct tu_exec {
     uint64_t rng;
     tu_exec_stats stats;
 };
-
-/* ---- growable buffers ------------------------------------------------ */
-
-/* Make room for `more` bytes plus a NUL. Returns 0 or -1. */
-static int buffer_reserve(exec_buffer *buf, size_t more)
-{
-    size_t need, cap;
-    char *data;
-
-    if (more > SIZE_MAX - buf->len - 1)
-        return -1;
-    need = buf->len + more + 1;
-    if (need <= buf->cap)
-        return 0;
-    cap = buf->cap ? buf->cap : 1024;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    data = realloc(buf->data, cap);
-    if (!data)
-        return -1;
-    buf->data = data;
-    buf->cap = cap;
-    return 0;
-}
-
-static int buffer_append(exec_buffer *buf, const char *bytes, size_t len)
-{
-    if (buffer_reserve(buf, len) < 0)
-        return -1;
-    memcpy(buf->data + buf->len, bytes, len);
-    buf->len += len;
-    buf->data[buf->len] = '\0';
-    return 0;
-}
-
-/* Empty the buffer, keeping its memory unless it has grown too big. */
-static void buffer_clear(exec_buffer *buf, size_t keep)
-{
-    if (buf->cap > keep) {
-        free(buf->data);
-        buf->data = NULL;
-        buf->cap = 0;
-    }
-    buf->len = 0;
-    if (buf->data)
-        buf->data[0] = '\0';
-}
-
-static void buffer_free(exec_buffer *buf)
-{
-    free(buf->data);
-    buf->data = NULL;
-    buf->len = buf->cap = 0;
-}
 
 /* ---- requests ---------------------------------------------------------- */
 
@@ -428,8 +369,8 @@ static exec_transfer *transfer_take(tu_exec *exec)
 static void transfer_release(tu_exec *exec, exec_transfer *xfer)
 {
     xfer->req = NULL;
-    buffer_clear(&xfer->body, EXEC_KEEP_BODY_BYTES);
-    buffer_clear(&xfer->header_text, EXEC_KEEP_BODY_BYTES);
+    tu_buffer_clear(&xfer->body, EXEC_KEEP_BODY_BYTES);
+    tu_buffer_clear(&xfer->header_text, EXEC_KEEP_BODY_BYTES);
     xfer->nspans = 0;
     xfer->body_truncated = 0;
     xfer->out_of_memory = 0;
@@ -441,8 +382,8 @@ static void transfer_release(tu_exec *exec, exec_transfer *xfer)
 
 static void transfer_free_buffers(exec_transfer *xfer)
 {
-    buffer_free(&xfer->body);
-    buffer_free(&xfer->header_text);
+    tu_buffer_free(&xfer->body);
+    tu_buffer_free(&xfer->header_text);
     free(xfer->spans);
     free(xfer->headers);
     xfer->spans = NULL;
@@ -456,12 +397,12 @@ static size_t on_body(char *bytes, size_t size, size_t nmemb, void *userp)
     size_t len = size * nmemb, max = xfer->max_body_bytes;
 
     if (max && len > max - xfer->body.len) {
-        if (buffer_append(&xfer->body, bytes, max - xfer->body.len) < 0)
+        if (tu_buffer_add(&xfer->body, bytes, max - xfer->body.len) < 0)
             xfer->out_of_memory = 1;
         xfer->body_truncated = 1;
         return 0;  /* aborts the transfer with CURLE_WRITE_ERROR */
     }
-    if (buffer_append(&xfer->body, bytes, len) < 0) {
+    if (tu_buffer_add(&xfer->body, bytes, len) < 0) {
         xfer->out_of_memory = 1;
         return 0;
     }
@@ -504,12 +445,12 @@ static int keep_header_line(exec_transfer *xfer, const char *line, size_t len)
     while (end > value && is_blank(end[-1]))
         end--;
     name_at = xfer->header_text.len;
-    if (buffer_append(&xfer->header_text, line, (size_t)(colon - line)) < 0 ||
-        buffer_append(&xfer->header_text, "", 1) < 0)
+    if (tu_buffer_add(&xfer->header_text, line, (size_t)(colon - line)) < 0 ||
+        tu_buffer_add(&xfer->header_text, "", 1) < 0)
         return -1;
     value_at = xfer->header_text.len;
-    if (buffer_append(&xfer->header_text, value, (size_t)(end - value)) < 0 ||
-        buffer_append(&xfer->header_text, "", 1) < 0)
+    if (tu_buffer_add(&xfer->header_text, value, (size_t)(end - value)) < 0 ||
+        tu_buffer_add(&xfer->header_text, "", 1) < 0)
         return -1;
     return add_header_span(xfer, name_at, value_at);
 }

@@ -2,16 +2,19 @@
  * appending n bytes in pieces costs O(n) in all. */
 #include "buffer.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int tu_buffer_add(tu_buffer *b, const void *bytes, size_t n)
 {
+    if (n > SIZE_MAX - b->len - 1)
+        return -1;
     if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
+        size_t need = b->len + n + 1, cap = b->cap ? b->cap : 64;
         char *data;
-        while (cap < b->len + n + 1)
-            cap *= 2;
+        while (cap < need)
+            cap = cap > SIZE_MAX / 2 ? need : cap * 2;
         data = realloc(b->data, cap);
         if (!data)
             return -1;
@@ -35,6 +38,17 @@ char *tu_buffer_take(tu_buffer *b)
     b->data = NULL;
     b->len = b->cap = 0;
     return data;
+}
+
+void tu_buffer_clear(tu_buffer *b, size_t keep)
+{
+    if (b->cap > keep) {
+        tu_buffer_free(b);
+        return;
+    }
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
 }
 
 void tu_buffer_free(tu_buffer *b)

@@ -1,7 +1,10 @@
 /* buffer.h -- a growable byte buffer, always NUL-terminated.
  *
- * For text built piece by piece: record keys, YAML output, request bodies.
- * The buffer owns its data; tu_buffer_take hands it over.
+ * For text built piece by piece: record keys, YAML output, request
+ * bodies, and the executor's response bodies and headers (reused from one
+ * response to the next with tu_buffer_clear). The buffer owns its data;
+ * tu_buffer_take hands it over. Part of trueup-util, which front ends may
+ * link. A buffer is used by one thread at a time.
  */
 #ifndef TU_STATE_BUFFER_H
 #define TU_STATE_BUFFER_H
@@ -16,7 +19,8 @@ typedef struct tu_buffer {
 
 #define TU_BUFFER_INIT {NULL, 0, 0}
 
-/* Append n bytes. 0, or -1 when out of memory (the buffer is unchanged). */
+/* Append n bytes. 0, or -1 when out of memory or when the length would
+ * not fit in a size_t (the buffer is unchanged). */
 int tu_buffer_add(tu_buffer *b, const void *bytes, size_t n);
 
 /* Append a NUL-terminated string. 0 or -1. */
@@ -25,6 +29,11 @@ int tu_buffer_puts(tu_buffer *b, const char *s);
 /* The data (a "" when nothing was appended), owned by the caller from now
  * on; the buffer is left empty. NULL when out of memory. */
 char *tu_buffer_take(tu_buffer *b);
+
+/* Empty the buffer for reuse: its memory is kept unless its capacity is
+ * over `keep` bytes (then freed, so that one huge response does not stay
+ * allocated). */
+void tu_buffer_clear(tu_buffer *b, size_t keep);
 
 void tu_buffer_free(tu_buffer *b);
 

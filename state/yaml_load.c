@@ -21,9 +21,10 @@
  * "C" locale (set per thread with uselocale, so the program's locale never
  * turns "1.5" into 1).
  *
- * Anchors live in a small string hash table holding a reference to the
- * value and the size of its subtree in nodes (aliases inside it counted at
- * the size of what they expand to). An alias shares the value
+ * Anchors live in an array indexed by name with the project's hash map
+ * (strmap.h), each holding a reference to the value and the size of its
+ * subtree in nodes (aliases inside it counted at the size of what they
+ * expand to). An alias shares the value
  * (json_incref); every alias use adds its subtree size to a running total,
  * and past TU_YAML_MAX_ALIAS_NODES the document is refused: that is what
  * stops "billion laughs" before anything downstream walks the tree.
@@ -53,6 +54,7 @@
 #include <yaml.h>
 
 #include "error.h"
+#include "strmap.h"
 
 #define YL_TAG_PREFIX "tag:yaml.org,2002:"
 #define YL_TAG_PREFIX_LEN (sizeof YL_TAG_PREFIX - 1)
@@ -74,15 +76,15 @@ typedef struct yl_frame {
 } yl_frame;
 
 typedef struct yl_anchor {
-    char *name;           /* NULL: empty slot */
+    char *name;           /* owned */
     json_t *value;        /* a reference */
     size_t nodes;         /* nodes in its subtree, aliases expanded */
 } yl_anchor;
 
 typedef struct yl_anchors {
-    yl_anchor *slots;
-    size_t cap;           /* a power of two, or 0 */
-    size_t count;
+    yl_anchor *items;     /* in the order they were first defined */
+    size_t count, cap;
+    tu_strmap index;      /* name (items[i].name) -> i */
 } yl_anchors;
 
 typedef struct yl_loader {
@@ -211,54 +213,34 @@ static int yl_tag_misplaced(yl_loader *l, const char *tag, const char *node,
 
 /* ---- anchors ------------------------------------------------------------ */
 
-static uint64_t yl_hash(const char *s)
-{
-    uint64_t h = UINT64_C(14695981039346656037);
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-    return h;
-}
-
-/* The slot holding `name`, or the empty slot where it would go. */
-static yl_anchor *yl_anchor_slot(yl_anchor *slots, size_t cap,
-                                 const char *name)
-{
-    size_t i = (size_t)yl_hash(name) & (cap - 1);
-    while (slots[i].name && strcmp(slots[i].name, name) != 0)
-        i = (i + 1) & (cap - 1);
-    return &slots[i];
-}
-
-static int yl_anchors_grow(yl_anchors *a)
-{
-    size_t i, cap = a->cap ? a->cap * 2 : 16;
-    yl_anchor *slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (i = 0; i < a->cap; i++)
-        if (a->slots[i].name)
-            *yl_anchor_slot(slots, cap, a->slots[i].name) = a->slots[i];
-    free(a->slots);
-    a->slots = slots;
-    a->cap = cap;
-    return 0;
-}
-
 /* Define (or redefine: YAML allows it) an anchor. Takes a new reference
  * to `value`. */
 static int yl_anchor_put(yl_anchors *a, const char *name, json_t *value,
                          size_t nodes)
 {
     yl_anchor *slot;
-    if ((a->count + 1) * 2 > a->cap && yl_anchors_grow(a) < 0)
-        return -1;
-    slot = yl_anchor_slot(a->slots, a->cap, name);
-    if (!slot->name) {
-        slot->name = strdup(name);
-        if (!slot->name)
+    size_t i;
+    if (!tu_strmap_get(&a->index, name, &i)) {
+        if (a->count == a->cap) {
+            size_t cap = a->cap ? a->cap * 2 : 16;
+            yl_anchor *items = realloc(a->items, cap * sizeof *items);
+            if (!items)
+                return -1;
+            a->items = items;
+            a->cap = cap;
+        }
+        i = a->count;
+        a->items[i].name = strdup(name);
+        a->items[i].value = NULL;
+        if (!a->items[i].name)
             return -1;
+        if (tu_strmap_put(&a->index, a->items[i].name, i, NULL) < 0) {
+            free(a->items[i].name);
+            return -1;
+        }
         a->count++;
     }
+    slot = &a->items[i];
     json_decref(slot->value);
     slot->value = json_incref(value);
     slot->nodes = nodes;
@@ -267,21 +249,18 @@ static int yl_anchor_put(yl_anchors *a, const char *name, json_t *value,
 
 static const yl_anchor *yl_anchor_get(const yl_anchors *a, const char *name)
 {
-    const yl_anchor *slot;
-    if (!a->cap)
-        return NULL;
-    slot = yl_anchor_slot(a->slots, a->cap, name);
-    return slot->name ? slot : NULL;
+    size_t i;
+    return tu_strmap_get(&a->index, name, &i) ? &a->items[i] : NULL;
 }
 
 static void yl_anchors_free(yl_anchors *a)
 {
-    size_t i;
-    for (i = 0; i < a->cap; i++) {
-        free(a->slots[i].name);
-        json_decref(a->slots[i].value);
+    for (size_t i = 0; i < a->count; i++) {
+        free(a->items[i].name);
+        json_decref(a->items[i].value);
     }
-    free(a->slots);
+    free(a->items);
+    tu_strmap_free(&a->index);
 }
 
 /* ---- scalars ------------------------------------------------------------ */

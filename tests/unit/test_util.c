@@ -1,6 +1,7 @@
 /* test_util.c -- the helpers of trueup-util that have no test file of their
  * own: tu_base64 (state/base64.h) on RFC 4648's test vectors and on bytes
- * that are not text, the monotonic clock (state/clock.h), and what the one
+ * that are not text, tu_buffer (state/buffer.h) as the executor reuses it
+ * for response bodies, the monotonic clock (state/clock.h), and what the one
  * suggester (state/suggest.h) adds to the cases test_schema.c and
  * test_module_args.c keep: case and swapped neighbours. */
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "state/base64.h"
+#include "state/buffer.h"
 #include "state/clock.h"
 #include "state/suggest.h"
 
@@ -36,6 +38,34 @@ static void test_base64(void **state)
     check_base64("foobar", 6, "Zm9vYmFy");
     check_base64("user:pass", 9, "dXNlcjpwYXNz");   /* Basic credentials */
     check_base64(bytes, sizeof bytes, "AP/+gD8=");
+}
+
+static void test_buffer_reuse(void **state)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    char *kept;
+    (void)state;
+    assert_int_equal(tu_buffer_add(&b, "abc", 3), 0);
+    assert_int_equal(tu_buffer_add(&b, "", 1), 0);   /* a NUL inside */
+    assert_int_equal(b.len, 4);
+    assert_memory_equal(b.data, "abc\0", 5);
+    kept = b.data;
+    tu_buffer_clear(&b, 1024);                        /* small: kept */
+    assert_ptr_equal(b.data, kept);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(b.data, "");
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(tu_buffer_puts(&b, "0123456789"), 0);
+    assert_int_equal(b.len, 1000);
+    assert_true(b.cap > 64);
+    tu_buffer_clear(&b, 64);                          /* grown: freed */
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+    assert_int_equal(tu_buffer_add(&b, "x", 1), 0);
+    assert_int_equal(tu_buffer_add(&b, "y", (size_t)-1), -1);  /* too long */
+    assert_string_equal(b.data, "x");
+    tu_buffer_free(&b);
 }
 
 static void test_clock(void **state)
@@ -65,6 +95,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_buffer_reuse),
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_suggest_case_and_swaps),
     };
