@@ -2,7 +2,8 @@
 """trueup against a real Django REST framework API shaped like NetBox's.
 
 One server (drf_server.DRFServer: Debian's Django and DRF, SQLite, token
-authentication, trailing-slash URLs, read-only id/url/display/timestamps)
+authentication, trailing-slash URLs, read-only id/url/display/timestamps,
+`status` read as {value, label} and written flat; target.fields says so)
 for the whole file, seeded with one vrf of records per test so that tests do
 not see each other's writes, and a vrf of 2,369 records for the stories.
 
@@ -33,7 +34,10 @@ VRFS = dict([(v, 300) for v in KIND_VRFS] +
             [("k-404", 200), ("big", 2369), ("k-recipe", 40)])
 ENV = {"DRF_TOKEN": TOKEN}
 IP = "/api/ipam/ip-addresses/"
-SERVER_OWNED = ["url", "display", "created", "last_updated"]
+# the server's own fields, and status read nested as NetBox does
+FIELDS = dict({f: "read_only" for f in ("url", "display", "created",
+                                        "last_updated")},
+              status={"read": "value"})
 DRF = None
 
 
@@ -61,7 +65,7 @@ def tearDownModule():
 
 def target(list_path, **resource):
     res = {"list": list_path, "items": "results", "key": "address",
-           "ignore": SERVER_OWNED, "create": "POST " + IP,
+           "create": "POST " + IP,
            "update": "PATCH " + IP + "{id}/",
            "delete": "DELETE " + IP + "{id}/"}
     res.update(resource)
@@ -69,6 +73,7 @@ def target(list_path, **resource):
     lines = ["target:", "  provider: rest",
              "  base_url: %s" % json.dumps(DRF.url),
              "  auth: {type: bearer, scheme: Token, token_env: DRF_TOKEN}",
+             "  fields: %s" % json.dumps(FIELDS),
              "  resource:"]
     lines += ["    %s: %s" % (k, json.dumps(v)) for k, v in res.items()]
     return ("\n".join(lines) + "\nsettings: {prune: true, concurrency: 8, "
@@ -285,6 +290,10 @@ class RecipeTest(DRFTestCase):
         total = sum(1 for line in run.stdout.splitlines()
                     if line.startswith("- {address: "))
         self.assertGreaterEqual(total, sum(VRFS.values()) - 5 * 6)
+        for owned in ("url:", "display:", "created:", "last_updated:",
+                      "label:", "id:"):
+            self.assertNotIn(owned, run.stdout)
+        self.assertIn("status: active", run.stdout)
         exported = self.file("exported.yaml", run.stdout)
         run = run_trueup(["plan", t, exported], env=env)
         self.assertEqual((run.code, run.report["changed"],
