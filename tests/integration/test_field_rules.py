@@ -212,5 +212,46 @@ class TestUncertainCreates(Case):
                       res["error"])
 
 
+class TestReplace(Case):
+    def test_create_after_delete_fails(self):
+        live = [{"id": 3, "name": "q", "args": {"m": 1}}]   # as the server
+
+        def respond(req):
+            if req.method == "GET":
+                return 200, live
+            if req.method == "DELETE":
+                live.clear()
+                return 200, {}
+            return 400, {"error": "no"}
+        with RecordingServer(live, respond=respond) as rs:
+            path = self.write(rs.url, [{"name": "q", "args": {"m": 2}}],
+                              fields={"args": "immutable"})
+            rep = self.trueup("apply", path, expect=3).report
+            calls = [(r.method, r.path) for r in rs.writes()]
+        self.assertEqual(calls, [("DELETE", "/records/3"),
+                                 ("POST", "/records")])
+        res = results_by_key(rep)["q"]
+        self.assertEqual((res["action"], res["status"], rep["replaced"],
+                          rep["failed"]), ("replace", "failed", 0, 1), rep)
+        self.assertIn("deleted for the replace, but creating it again "
+                      "failed (the record is now missing; run again)",
+                      res["error"])
+
+    def test_delete_fails_nothing_created(self):
+        live = [{"id": 3, "name": "q", "args": {"m": 1}}]
+
+        def respond(req):
+            if req.method == "GET":
+                return 200, live
+            return 409, {"error": "in use"}
+        with RecordingServer(live, respond=respond) as rs:
+            path = self.write(rs.url, [{"name": "q", "args": {"m": 2}}],
+                              fields={"args": "immutable"})
+            rep = self.trueup("apply", path, expect=3).report
+            calls = [(r.method, r.path) for r in rs.writes()]
+        self.assertEqual(calls, [("DELETE", "/records/3")])
+        self.assertIn("HTTP 409", results_by_key(rep)["q"]["error"])
+
+
 if __name__ == "__main__":
     unittest.main()
