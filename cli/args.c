@@ -11,7 +11,9 @@ void tu_cli_usage(FILE *out)
 {
     fputs(
 "Usage: trueup plan   [options] FILE...\n"
+"       trueup plan   --out PLANFILE [options] FILE...\n"
 "       trueup apply  [options] FILE...\n"
+"       trueup apply  [options] PLANFILE\n"
 "       trueup export [options] FILE...\n"
 "       trueup --help | --version\n"
 "\n"
@@ -30,6 +32,9 @@ void tu_cli_usage(FILE *out)
 "      --change-protected  make declared changes to records the provider\n"
 "                          protects (a DNS zone's SOA and apex NS; never\n"
 "                          pruned, whatever the options)\n"
+"      --shard I/N         only the records of shard I of N (I from 0):\n"
+"                          N runs cover every record once; prune stays in\n"
+"                          the shard (PowerDNS: split by zone)\n"
 "      --match FIELD=VALUE select live records for a bulk change (repeatable;\n"
 "                          all must match; VALUE may be a glob: 'name=*.dev.*')\n"
 "      --set FIELD=VALUE   the fields every selected record gets (repeatable;\n"
@@ -37,6 +42,9 @@ void tu_cli_usage(FILE *out)
 "  -f, --format FORMAT     report format: json (default), text, or markdown\n"
 "                          (grouped, for a pull-request comment)\n"
 "  -o, --output FILE       write the report to FILE (replaced atomically)\n"
+"      --out PLANFILE      plan: also write a plan file, for 'trueup apply\n"
+"                          PLANFILE' to apply exactly those changes (it\n"
+"                          refuses when a planned record changed since)\n"
 "      --detailed-exitcode plan: exit 2 when changes are pending\n"
 "  -q, --quiet             no report on stdout, no progress; errors still\n"
 "                          go to stderr\n"
@@ -51,8 +59,10 @@ void tu_cli_usage(FILE *out)
 "--detailed-exitcode); 1 the run could not proceed and nothing was pushed;\n"
 "2 plan --detailed-exitcode found changes; 3 apply ran and a record failed.\n"
 "\n"
-"Secrets are read from environment variables named in the file (*_env).\n"
-"Docs: docs/desired-state.md, docs/report.md, docs/cli.md.\n", out);
+"Secrets are read from environment variables named in the file (*_env);\n"
+"TRUEUP_PLAN_KEY, when set, seals plan files with HMAC-SHA256.\n"
+"Docs: docs/desired-state.md, docs/report.md, docs/cli.md,\n"
+"docs/plan-file.md.\n", out);
 }
 
 void tu_cli_error(const char *fmt, ...)
@@ -66,7 +76,8 @@ void tu_cli_error(const char *fmt, ...)
 }
 
 enum { OPT_PRUNE = 256, OPT_NO_PRUNE, OPT_DETAILED, OPT_NO_PROGRESS,
-       OPT_FORCE, OPT_CHANGE_PROTECTED, OPT_MATCH, OPT_SET };
+       OPT_FORCE, OPT_CHANGE_PROTECTED, OPT_MATCH, OPT_SET, OPT_OUT,
+       OPT_SHARD };
 
 static const struct option long_options[] = {
     {"concurrency", required_argument, NULL, 'c'},
@@ -78,6 +89,8 @@ static const struct option long_options[] = {
     {"set", required_argument, NULL, OPT_SET},
     {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
     {"quiet", no_argument, NULL, 'q'},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -116,6 +129,15 @@ static int parse_format(const char *text, tu_format *out)
     return 0;
 }
 
+static int parse_shard(const char *text, tu_cli_args *a)
+{
+    tu_error err;
+    if (tu_shard_parse(text, &a->shard_index, &a->shard_count, &err) == 0)
+        return 0;
+    tu_cli_error("--shard: %s", err.message);
+    return -1;
+}
+
 static int parse_option(int opt, tu_cli_args *a)
 {
     switch (opt) {
@@ -132,6 +154,8 @@ static int parse_option(int opt, tu_cli_args *a)
     case OPT_MATCH: a->match[a->nmatch++] = optarg; return 0;
     case OPT_SET: a->set[a->nset++] = optarg; return 0;
     case OPT_DETAILED: a->detailed_exitcode = 1; return 0;
+    case OPT_OUT: a->out = optarg; return 0;
+    case OPT_SHARD: return parse_shard(optarg, a);
     case OPT_NO_PROGRESS: a->progress = 0; return 0;
     default:
         fputs("Try 'trueup --help'.\n", stderr);
@@ -191,9 +215,16 @@ int tu_cli_parse(int argc, char **argv, tu_cli_args *a)
         return -1;
     }
     if (a->export && (a->nmatch || a->nset || a->prune >= 0 ||
+                      a->shard_count ||
                       a->detailed_exitcode || a->format != TU_FORMAT_JSON)) {
         tu_cli_error("export takes only --concurrency, --output, --quiet "
                      "and --no-progress");
+        return -1;
+    }
+    if (a->out && (a->mode != TU_MODE_PLAN || a->export)) {
+        tu_cli_error("--out goes with plan: 'trueup plan --out plan.json "
+                     "FILE...' writes a plan file, 'trueup apply plan.json' "
+                     "applies it");
         return -1;
     }
     if (a->detailed_exitcode && (a->mode != TU_MODE_PLAN || a->export)) {

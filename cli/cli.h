@@ -35,6 +35,8 @@ typedef struct tu_cli_args {
     int quiet;
     int progress;             /* 1: draw progress on stderr if a terminal */
     const char *output;       /* NULL: stdout */
+    const char *out;          /* plan --out: the plan file to write */
+    long shard_index, shard_count;  /* --shard I/N; count 0: none */
     const char **files;       /* borrowed from argv */
     size_t nfiles;
     const char **match;       /* --match FIELD=VALUE; owned array */
@@ -58,6 +60,10 @@ void tu_cli_write_text(FILE *out, const json_t *report);
 /* Render the report as Markdown, for a pull-request comment. 0, or -1
  * when out of memory. */
 int tu_cli_write_markdown(FILE *out, const json_t *report);
+
+/* Write a plan file to args->out (atomically), and remove the marker of
+ * an earlier plan applied from that path. 0, or -1 (said on stderr). */
+int tu_cli_write_plan_file(const tu_cli_args *args, const json_t *plan);
 
 /* Write the report to args->output (atomically) or stdout. 0 or -1. */
 int tu_cli_write_report(const tu_cli_args *args, const tu_report *report);

@@ -1,10 +1,12 @@
 /* main.c -- the trueup command: parse, load, run, report, exit status.
  *
  *   trueup plan|apply [options] FILE...
+ *   trueup plan|apply [options] PLANFILE
  *
  * The whole job is three calls into libtrueup: tu_desired_load, tu_run and
- * tu_report_json. This file maps their outcome to an exit status
- * (docs/cli.md) and keeps diagnostics on stderr, the report on stdout.
+ * tu_report_json (for a plan file: tu_plan_file_load, tu_plan_file_run).
+ * This file maps their outcome to an exit status (docs/cli.md) and keeps
+ * diagnostics on stderr, the report on stdout.
  */
 #include "cli.h"
 
@@ -84,6 +86,90 @@ static void print_warnings(const tu_cli_args *args, const tu_report *report)
 /* The library's messages about a bulk rule name the CLI's options. */
 static const tu_bulk_names bulk_options = {"--match", "--set"};
 
+/* The options every run takes from the command line. */
+static void set_options(const tu_cli_args *args, tu_options *options,
+                        tu_cli_progress *progress)
+{
+    tu_options_init(options);
+    options->mode = args->mode;
+    options->concurrency = args->concurrency;
+    options->prune = args->prune;
+    options->force = args->force;
+    options->change_protected = args->change_protected;
+    options->plan_file = args->out != NULL;
+    options->plan_key = getenv("TRUEUP_PLAN_KEY");
+    options->shard_index = args->shard_index;
+    options->shard_count = args->shard_count;
+    tu_cli_progress_init(progress, args->progress && !args->quiet);
+    options->progress = tu_cli_progress_update;
+    options->progress_data = progress;
+    options->cancel = tu_cli_signals_install();
+}
+
+/* A run's outcome: the error, or the warnings, the report, the plan file
+ * and the exit status. */
+static int finish(const tu_cli_args *args, tu_report *report,
+                  const tu_error *err)
+{
+    int status;
+
+    if (!report) {
+        tu_cli_error("%s", err->code == TU_ERR_CANCELLED ? "interrupted "
+                     "while reading the live records" : err->message);
+        if (err->code == TU_ERR_THRESHOLD)
+            fputs("trueup: hint: --force goes past the safety thresholds\n",
+                  stderr);
+        if (args->mode == TU_MODE_APPLY)
+            fputs("trueup: nothing was pushed\n", stderr);
+        return TU_EXIT_ERROR;
+    }
+    print_warnings(args, report);
+    status = exit_status(args, report);
+    if (args->out && tu_report_plan_file(report) &&
+        tu_cli_write_plan_file(args, tu_report_plan_file(report)) != 0)
+        status = TU_EXIT_ERROR;
+    if (tu_cli_write_report(args, report) != 0 && status == TU_EXIT_OK)
+        status = TU_EXIT_ERROR;
+    tu_report_free(report);
+    return status;
+}
+
+/* The options a plan file does not take: it is applied as planned. */
+static int check_plan_file_args(const tu_cli_args *args)
+{
+    const char *wrong = args->prune >= 0 ? (args->prune ? "--prune"
+                                                         : "--no-prune")
+                        : args->nmatch ? "--match" : args->nset ? "--set"
+                        : args->out ? "--out"
+                        : args->shard_count ? "--shard" : NULL;
+    if (!wrong)
+        return 0;
+    tu_cli_error("%s: a plan file is applied exactly as it was planned; %s "
+                 "belongs to 'trueup plan --out' when the plan is made",
+                 args->files[0], wrong);
+    return -1;
+}
+
+/* trueup plan|apply PLANFILE: check (plan) or apply exactly the plan. */
+static int run_plan_file(const tu_cli_args *args)
+{
+    tu_error err = {0};
+    tu_options options;
+    tu_cli_progress progress;
+    tu_plan_file *plan;
+    tu_report *report = NULL;
+
+    if (check_plan_file_args(args) != 0)
+        return TU_EXIT_ERROR;
+    set_options(args, &options, &progress);
+    plan = tu_plan_file_load(args->files[0], options.plan_key, &err);
+    if (plan)
+        report = tu_plan_file_run(plan, &options, &err);
+    tu_cli_progress_clear(&progress);
+    tu_plan_file_free(plan);
+    return finish(args, report, &err);
+}
+
 static int run(const tu_cli_args *args)
 {
     tu_error err = {0};
@@ -93,6 +179,9 @@ static int run(const tu_cli_args *args)
     tu_report *report;
     int status;
 
+    if (!args->export && args->nfiles == 1 &&
+        tu_plan_file_detect(args->files[0]))
+        return run_plan_file(args);
     desired = tu_desired_load(args->files, args->nfiles, &err);
     if (desired && (args->nmatch || args->nset) &&
         tu_desired_add_bulk(desired, args->match, args->nmatch, args->set,
@@ -104,16 +193,7 @@ static int run(const tu_cli_args *args)
         tu_cli_error("%s", err.message);
         return TU_EXIT_ERROR;
     }
-    tu_options_init(&options);
-    options.mode = args->mode;
-    options.concurrency = args->concurrency;
-    options.prune = args->prune;
-    options.force = args->force;
-    options.change_protected = args->change_protected;
-    tu_cli_progress_init(&progress, args->progress && !args->quiet);
-    options.progress = tu_cli_progress_update;
-    options.progress_data = &progress;
-    options.cancel = tu_cli_signals_install();
+    set_options(args, &options, &progress);
     if (args->export) {
         status = export_records(args, desired, &options);
         tu_cli_progress_clear(&progress);
@@ -123,22 +203,7 @@ static int run(const tu_cli_args *args)
     report = tu_run(desired, &options, &err);
     tu_cli_progress_clear(&progress);
     tu_desired_free(desired);
-    if (!report) {
-        tu_cli_error("%s", err.code == TU_ERR_CANCELLED ? "interrupted while "
-                     "reading the live records" : err.message);
-        if (err.code == TU_ERR_THRESHOLD)
-            fputs("trueup: hint: --force goes past the safety thresholds\n",
-                  stderr);
-        if (args->mode == TU_MODE_APPLY)
-            fputs("trueup: nothing was pushed\n", stderr);
-        return TU_EXIT_ERROR;
-    }
-    print_warnings(args, report);
-    status = exit_status(args, report);
-    if (tu_cli_write_report(args, report) != 0 && status == TU_EXIT_OK)
-        status = TU_EXIT_ERROR;
-    tu_report_free(report);
-    return status;
+    return finish(args, report, &err);
 }
 
 int main(int argc, char **argv)

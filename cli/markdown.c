@@ -2,7 +2,7 @@
  * pull-request comment.
  *
  *   ### trueup plan: 10 to create, 412 to update, 5 to delete, 0 failed
- *   Target: `rest` http://127.0.0.1:3000 (key name, type); 1245 records, 818 unchanged.
+ *   Target: `rest` `http://127.0.0.1:3000`; 1245 records, 818 unchanged.
  *   > **Warning:** ...
  *   - **update** `ttl` `3600` → `600` on 412 A records
  *     <details><summary>412 records</summary> ... names ... </details>
@@ -331,7 +331,7 @@ static void write_group(FILE *out, const md_group *g, const json_t *report)
     fputc('\n', out);
 }
 
-/* ---- the whole text ------------------------------------------------------ */
+/* ---- the whole text ----------------------------------------------------- */
 
 static int changed_or_failed(const json_t *report)
 {

@@ -3,7 +3,8 @@
  * To stdout, or with --output to a file that is replaced atomically: the
  * content goes to a temporary file beside it, which is flushed, synced and
  * renamed over the target, so a reader never sees half a report and an
- * earlier one survives a failed run.
+ * earlier one survives a failed run. A plan file (plan --out) is written
+ * the same way, as JSON with one change per line.
  */
 #include "cli.h"
 
@@ -70,6 +71,7 @@ static int write_to(FILE *out, const tu_cli_args *args, const json_t *json)
 typedef struct output_content {
     const json_t *report;
     const char *text;
+    int json;             /* the report as JSON, whatever the format */
 } output_content;
 
 static int write_content(FILE *out, const tu_cli_args *args,
@@ -79,6 +81,8 @@ static int write_content(FILE *out, const tu_cli_args *args,
         fputs(c->text, out);
         return ferror(out) ? -1 : 0;
     }
+    if (c->json)
+        return write_json(out, c->report) != 0 || ferror(out) ? -1 : 0;
     return write_to(out, args, c->report);
 }
 
@@ -130,12 +134,34 @@ static int write_output(const tu_cli_args *args, const output_content *c)
 
 int tu_cli_write_report(const tu_cli_args *args, const tu_report *report)
 {
-    output_content c = {tu_report_json(report), NULL};
+    output_content c = {tu_report_json(report), NULL, 0};
     return write_output(args, &c);
 }
 
 int tu_cli_write_text_out(const tu_cli_args *args, const char *text)
 {
-    output_content c = {NULL, text};
+    output_content c = {NULL, text, 0};
     return write_output(args, &c);
+}
+
+int tu_cli_write_plan_file(const tu_cli_args *args, const json_t *plan)
+{
+    output_content c = {plan, NULL, 1};
+    size_t len = strlen(args->out) + sizeof TU_PLAN_FILE_USED_SUFFIX;
+    char *marker = malloc(len);
+
+    if (!marker || write_file_atomically(args->out, args, &c) != 0) {
+        free(marker);
+        return -1;
+    }
+    /* a new plan at this path has not been applied */
+    snprintf(marker, len, "%s%s", args->out, TU_PLAN_FILE_USED_SUFFIX);
+    if (unlink(marker) != 0 && errno != ENOENT) {
+        tu_cli_error("cannot remove %s (left from an earlier plan): %s",
+                     marker, strerror(errno));
+        free(marker);
+        return -1;
+    }
+    free(marker);
+    return 0;
 }

@@ -27,7 +27,9 @@
 #include "job_int.h"
 #include "bulk.h"
 #include "job.h"
+#include "plan_file.h"
 #include "safety.h"
+#include "shard.h"
 #include "state/clock.h"
 #include "state/error.h"
 
@@ -104,6 +106,8 @@ void tu_job_init_facts(tu_job *job)
     job->facts.base_url = t->base_url;
     t->ops->describe(t->cfg, &job->key, &ignore, &nignore);
     job->facts.key = &job->key;
+    job->facts.shard_index = job->o.shard_index;
+    job->facts.shard_count = job->o.shard_count;
     if (t->tls.insecure)
         add_warning(&job->facts, "target.tls.insecure is set: the "
                     "server's certificate was not verified");
@@ -126,6 +130,7 @@ void tu_job_free_steps(tu_job *job)
     job->push = NULL;
     tu_plan_free(&job->plan);
     tu_recordset_free(&job->own_desired);
+    tu_recordset_free(&job->shard_desired);
     tu_recordset_free(&job->live);
 }
 
@@ -172,6 +177,23 @@ static void report_uncertain(tu_job *job)
     }
 }
 
+/* plan --out: the plan file goes with the report. 0, or -1 (failed). */
+static int add_plan_file(tu_job *job)
+{
+    tu_error err = {0};
+
+    if (job->o.mode != TU_MODE_PLAN || !job->o.plan_file || job->plan_source)
+        return 0;
+    job->report->plan_file = tu_planfile_build(job->d, &job->o, &job->plan,
+                                               job->live.count, &err);
+    if (job->report->plan_file)
+        return 0;
+    tu_report_free(job->report);
+    job->report = NULL;
+    job_fail(job, &err);
+    return -1;
+}
+
 static void finish_report(tu_job *job)
 {
     tu_exec_stats stats;
@@ -194,6 +216,8 @@ static void finish_report(tu_job *job)
         fail_text(job, TU_ERR_NOMEM, "out of memory while writing the report");
         return;
     }
+    if (add_plan_file(job) != 0)
+        return;
     job_over(job);
 }
 
@@ -208,10 +232,13 @@ static const tu_recordset *run_desired(tu_job *job, tu_error *err)
     const char **ignore;
     size_t nignore;
 
+    const tu_recordset *base = job->o.shard_count > 0 ? &job->shard_desired
+                                                       : &d->records;
+
     if (d->doc.bulk.count == 0)
-        return &d->records;
+        return base;
     d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
-    if (tu_bulk_apply(&d->doc.bulk, &d->records, &job->live, &key,
+    if (tu_bulk_apply(&d->doc.bulk, base, &job->live, &key,
                       tu_desired_normalizer(&d->target),
                       (void *)&d->target, &job->own_desired, err) != 0)
         return NULL;
@@ -241,14 +268,47 @@ static int plan_run(tu_job *job, const tu_recordset *desired, tu_error *err)
 
 static void start_push(tu_job *job);
 
+/* --shard: keep the shard's live and desired records only, so that the
+ * plan, prune and thresholds are about the shard alone. 0 or -1. */
+static int keep_shard(tu_job *job, tu_error *err)
+{
+    tu_recordset all = job->live;
+
+    if (job->o.shard_count == 0)
+        return 0;
+    tu_recordset_init(&job->live);
+    if (tu_shard_filter(&job->d->target, &all, job->o.shard_index,
+                        job->o.shard_count, &job->live, err) != 0) {
+        tu_recordset_free(&all);
+        return -1;
+    }
+    tu_recordset_free(&all);
+    return tu_shard_filter(&job->d->target, &job->d->records,
+                           job->o.shard_index, job->o.shard_count,
+                           &job->shard_desired, err);
+}
+
+/* The plan: a diff of the desired records against the live ones, or a
+ * plan file's changes checked against them. 0 or -1. */
+static int make_plan(tu_job *job, tu_error *err)
+{
+    const tu_recordset *desired;
+
+    if (keep_shard(job, err) != 0)
+        return -1;
+    if (job->plan_source)
+        return tu_plan_file_plan(job->plan_source, &job->live, &job->plan,
+                                 err);
+    desired = run_desired(job, err);
+    return desired ? plan_run(job, desired, err) : -1;
+}
+
 /* The live records are in: plan (inline), then push or end. */
 static void plan_step(tu_job *job)
 {
-    const tu_recordset *desired;
     tu_error err = {0};
 
-    desired = run_desired(job, &err);
-    if (!desired || plan_run(job, desired, &err) != 0) {
+    if (make_plan(job, &err) != 0) {
         job_fail(job, &err);
         return;
     }
@@ -262,6 +322,11 @@ static void plan_step(tu_job *job)
         }
         add_warning(&job->facts, job->threshold);
         job->facts.threshold_exceeded = 1;
+    }
+    if (job->o.mode == TU_MODE_APPLY && job->plan_source &&
+        tu_plan_file_mark(job->plan_source, &err) != 0) {
+        job_fail(job, &err);  /* before the first write: nothing pushed */
+        return;
     }
     report_planned(job);
     if (job->o.mode == TU_MODE_APPLY)

@@ -42,6 +42,10 @@ struct tu_job {
     size_t requests_before;     /* the executor's count when a push began */
     tu_recordset live;
     tu_recordset own_desired;   /* the desired records, bulk rules applied */
+    tu_recordset shard_desired; /* --shard: the shard's desired records */
+    /* A plan file's run (run_plan.c): the plan comes from it, checked
+     * against the live records, and it is marked used before the push. */
+    const struct tu_plan_file *plan_source;
     tu_plan plan;
     long round;                 /* push rounds done after the first */
     tu_report_facts facts;

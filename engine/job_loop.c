@@ -24,6 +24,7 @@
  * frees the executor, which unwatches the sockets it still watches.
  */
 #include "job_int.h"
+#include "shard.h"
 #include "job.h"
 #include "state/clock.h"
 #include "state/error.h"
@@ -59,6 +60,11 @@ static tu_job *job_new(const tu_desired *d, const tu_options *o,
     job->cancel_grace_ms = defaults.cancel_grace_ms;
     tu_recordset_init(&job->live);
     tu_recordset_init(&job->own_desired);
+    tu_recordset_init(&job->shard_desired);
+    if (tu_shard_check(&job->o, err) != 0) {
+        free(job);
+        return NULL;
+    }
     tu_job_init_facts(job);
     job->exec = tu_desired_exec(d, &job->o, &job->facts.concurrency, err);
     if (!job->exec || tu_job_start(job, err) != 0) {

@@ -13,6 +13,7 @@
  *   fetch      submit the GETs that list the live records (fetch.h)
  *   push       submit the writes that carry the planned actions (push.h)
  *   export_record  a live record as a desired-state file declares it
+ *   shard_key  what keeps records in one shard (optional)
  *
  * See docs/providers.md for how to add one.
  */
@@ -57,6 +58,11 @@ typedef struct tu_provider_ops {
      * export): a new object, or NULL to leave the record out. May be NULL:
      * then every field but the ignored ones. */
     json_t *(*export_record)(const void *cfg, const tu_record *live);
+    /* What a record is sharded by (--shard I/N): a string whose records
+     * must stay in one shard (PowerDNS: the record's zone, so that each
+     * zone's batches go out from one run), borrowed from cfg or the
+     * record; NULL or a NULL op: the record's key. */
+    const char *(*shard_key)(const void *cfg, const tu_record *record);
     /* Submit the requests that list the live records. 0 or -1. */
     int (*fetch)(const tu_target *target, tu_fetch *fetch);
     /* The most writes this API takes at once (PowerDNS with SQLite: 1);

@@ -38,6 +38,7 @@
  *              leaves PowerDNS's comments as they are.
  *   export     {name, type, ttl, records}; the SOA is left out (its serial
  *              changes with every write).
+ *   shard_key  the record's zone: --shard splits by zone.
  */
 #include "provider.h"
 #include "fetch.h"
@@ -1305,6 +1306,16 @@ static long pdns_max_writes(const void *p)
     return c->write_concurrency;
 }
 
+/* A record's zone: each zone's rrsets go to one shard, so its batched
+ * PATCHes come from one run. */
+static const char *pdns_shard_key(const void *p, const tu_record *r)
+{
+    const pdns_cfg *c = p;
+    const char *name = json_string_value(json_object_get(r->fields, "name"));
+    long zone = name ? zone_index(c, name) : -1;
+    return zone >= 0 ? c->zones[zone] : NULL;
+}
+
 const tu_provider_ops tu_provider_powerdns = {
     .name = "powerdns",
     .target_keys = target_keys,
@@ -1315,6 +1326,7 @@ const tu_provider_ops tu_provider_powerdns = {
     .owner_field = pdns_owner_field,
     .normalize = pdns_normalize,
     .export_record = pdns_export,
+    .shard_key = pdns_shard_key,
     .fetch = pdns_fetch,
     .max_writes = pdns_max_writes,
     .push = pdns_push,

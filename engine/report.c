@@ -272,10 +272,16 @@ const json_t *tu_report_json(const tu_report *rep)
     return rep->json;
 }
 
+const json_t *tu_report_plan_file(const tu_report *rep)
+{
+    return rep->plan_file;
+}
+
 void tu_report_free(tu_report *rep)
 {
     if (!rep)
         return;
     json_decref(rep->json);
+    json_decref(rep->plan_file);
     free(rep);
 }

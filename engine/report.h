@@ -12,6 +12,7 @@
 
 struct tu_report {
     json_t *json;       /* owned */
+    json_t *plan_file;  /* owned; NULL unless options.plan_file */
     tu_counts counts;
     int changed;
 };

@@ -17,6 +17,7 @@ const char *tu_error_code_name(tu_error_code code)
         [TU_ERR_CANCELLED] = "cancelled",
         [TU_ERR_NOMEM] = "nomem",
         [TU_ERR_INTERNAL] = "internal",
+        [TU_ERR_PLAN] = "plan",
     };
     if ((unsigned)code >= sizeof names / sizeof names[0] || !names[code])
         return "unknown";

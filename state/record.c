@@ -197,3 +197,36 @@ json_t *tu_record_declared(const json_t *fields, const tu_keyspec *key,
     }
     return out;
 }
+
+int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
+                        int (*keep)(const tu_record *record, void *data),
+                        void *data)
+{
+    tu_recordset_init(out);
+    for (size_t i = 0; i < in->count; i++) {
+        const tu_record *r = &in->items[i];
+        char *key, *label;
+        tu_record *copy;
+
+        if (!keep(r, data))
+            continue;
+        key = strdup(r->key);
+        label = strdup(r->label);
+        if (!key || !label) {
+            free(key);
+            free(label);
+            tu_recordset_free(out);
+            return -1;
+        }
+        copy = tu_recordset_add(out, json_incref(r->fields), key, label,
+                                NULL);
+        if (!copy) {
+            tu_recordset_free(out);
+            return -1;
+        }
+        copy->pos = r->pos;
+        copy->absent = r->absent;
+        copy->ambiguous = r->ambiguous;
+    }
+    return 0;
+}

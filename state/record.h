@@ -72,6 +72,13 @@ json_t *tu_record_declared(const json_t *fields, const tu_keyspec *key,
                            const char *const *leave_out, size_t n,
                            const char *also);
 
+/* Copy into `out` (initialised here) the records of `in` that `keep`
+ * says 1 for, in order, with their flags and positions. 0, or -1 when out
+ * of memory (out left empty). */
+int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
+                        int (*keep)(const tu_record *record, void *data),
+                        void *data);
+
 /* The first record with `key`, or NULL. */
 const tu_record *tu_recordset_find(const tu_recordset *set, const char *key);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash_string(const char *s)
+uint64_t tu_strmap_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++) {
@@ -70,7 +70,7 @@ int tu_strmap_reserve(tu_strmap *map, size_t n)
 int tu_strmap_put(tu_strmap *map, const char *key, size_t value,
                   size_t *existing)
 {
-    uint64_t hash = hash_string(key);
+    uint64_t hash = tu_strmap_hash(key);
     tu_strmap_entry *slot;
 
     if (tu_strmap_reserve(map, map->count + 1) != 0)
@@ -93,7 +93,7 @@ int tu_strmap_get(const tu_strmap *map, const char *key, size_t *value)
     const tu_strmap_entry *slot;
     if (!map->cap)
         return 0;
-    slot = find_slot(map->slots, map->cap, key, hash_string(key));
+    slot = find_slot(map->slots, map->cap, key, tu_strmap_hash(key));
     if (!slot->key)
         return 0;
     *value = slot->value;

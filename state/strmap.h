@@ -23,6 +23,10 @@ typedef struct tu_strmap {
     size_t count;
 } tu_strmap;
 
+/* The FNV-1a 64-bit hash of a string, as the map uses it. Stable across
+ * builds and machines (shards are assigned by it: engine/shard.c). */
+uint64_t tu_strmap_hash(const char *s);
+
 void tu_strmap_init(tu_strmap *map);
 void tu_strmap_free(tu_strmap *map);   /* frees the table, not the keys */
 

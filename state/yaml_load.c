@@ -1084,8 +1084,8 @@ static int yl_read_fd(int fd, const char *path, size_t hint,
     return -1;
 }
 
-static int yl_read_file(const char *path, unsigned char **out,
-                        size_t *out_len, tu_error *err)
+int tu_file_read(const char *path, unsigned char **out, size_t *out_len,
+                 tu_error *err)
 {
     struct stat st;
     int rc, errnum, fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1161,7 +1161,7 @@ json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err)
         tu_error_set(err, TU_ERR_BAD_INPUT, "no file name given");
         return NULL;
     }
-    if (yl_read_file(path, &buf, &len, err) < 0)
+    if (tu_file_read(path, &buf, &len, err) < 0)
         return NULL;
     root = yl_load(buf, len, path, map, err);
     free(buf);

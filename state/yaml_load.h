@@ -34,6 +34,12 @@ json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err);
 json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
                             tu_srcmap *map, tu_error *err);
 
+/* Read a whole file (at most TU_YAML_MAX_BYTES) into *out (malloc'd, not
+ * NUL-terminated) and *len; a directory or a read error is an error naming
+ * the path. 0, or -1 with err set. Also used for plan files. */
+int tu_file_read(const char *path, unsigned char **out, size_t *len,
+                 tu_error *err);
+
 /* `text` typed as a plain YAML scalar by the core schema (600 -> 600,
  * true -> true, ~ -> null, anything else a string), as a command line's
  * "field=value" is. NULL with err set (prefixed by `name`) for an integer

@@ -80,8 +80,12 @@ typedef enum tu_error_code {
     TU_ERR_CANCELLED,     /* options.cancel was set before anything was
                              pushed */
     TU_ERR_NOMEM,         /* out of memory */
-    TU_ERR_INTERNAL       /* the HTTP machinery (libcurl) could not be set up
+    TU_ERR_INTERNAL,      /* the HTTP machinery (libcurl) could not be set up
                              or failed; not the input's fault */
+    TU_ERR_PLAN           /* a plan file was refused: not a plan file,
+                             altered (checksum), of another format version,
+                             already applied, or stale (a planned record
+                             changed on the server since) */
 } tu_error_code;
 
 /* Filled by a failing call; on success a call that takes one sets code
@@ -203,7 +207,21 @@ typedef struct tu_options {
      * converges. Cancelled during the fetch, tu_run returns NULL and
      * nothing was pushed. */
     volatile sig_atomic_t *cancel;
+    /* Plan mode: also build a plan file (tu_report_plan_file), sealed with
+     * HMAC-SHA256 under plan_key when that is set, else with SHA-256. */
+    int plan_file;
+    const char *plan_key;
+    /* shard_count > 0: only the records of shard shard_index (0 ..
+     * shard_count - 1), split by a stable hash of the key (by zone for
+     * PowerDNS), so that N runs cover every record exactly once; prune
+     * deletes only within the shard. tu_shard_parse reads "I/N". */
+    long shard_index, shard_count;
 } tu_options;
+
+/* Read a shard "I/N" (0 <= I < N) into options' shard_index and
+ * shard_count. 0, or -1 with `error` filled. Threads: any thread. */
+TU_API int tu_shard_parse(const char *text, long *index, long *count,
+                          tu_error *error);
 
 /* Fill `options` with the defaults: plan mode, everything as the file says.
  * Threads: any thread (changes `options`). */
@@ -435,6 +453,50 @@ TU_API char *tu_json_dumps(const json_t *value, size_t flags);
 
 /* The same, written to `out`. 0, or -1 (out of memory, write error). */
 TU_API int tu_json_dumpf(const json_t *value, FILE *out, size_t flags);
+
+/* ---- plan files (docs/plan-file.md) -------------------------------------- */
+
+/* The plan file of a plan-mode run made with options.plan_file: a JSON
+ * object to write to a file as it is (jansson's json_dump_file), or NULL.
+ * Borrowed: valid until tu_report_free. */
+TU_API const json_t *tu_report_plan_file(const tu_report *report);
+
+/* Beside a plan file PATH, PATH TU_PLAN_FILE_USED_SUFFIX records that it
+ * was applied (created before the first change is pushed). Writing a new
+ * plan to PATH should remove it. */
+#define TU_PLAN_FILE_USED_SUFFIX ".applied"
+
+/* A plan file, read and checked. */
+typedef struct tu_plan_file tu_plan_file;
+
+/* 1 when `path` holds a JSON object that says it is a plan file, else 0
+ * (a desired-state YAML file, unreadable, anything else). */
+TU_API int tu_plan_file_detect(const char *path);
+
+/* Read a plan file and check it: its format version, its checksum (with
+ * `key`, as the plan was made: NULL for SHA-256), every member. Reads the
+ * target's secrets from the environment, as tu_desired_load does. NULL
+ * with `error` filled when anything is wrong. */
+TU_API tu_plan_file *tu_plan_file_load(const char *path, const char *key,
+                                       tu_error *error);
+
+/* The desired state the plan file names (its target and settings; no
+ * records): for tu_desired_secret. Borrowed. */
+TU_API const tu_desired *tu_plan_file_desired(const tu_plan_file *plan);
+
+/* Re-read the live records the plan file changes and compare them with the
+ * values it was planned against. Any difference, or a plan already applied
+ * (its PATH.applied exists), and this returns NULL with `error` naming the
+ * records: nothing was pushed. Otherwise, in plan mode, a report of the
+ * planned changes; in apply mode, the plan is recorded as applied, then
+ * exactly its changes are pushed (nothing new is planned), and the report
+ * says what happened. Of the options, mode, concurrency, force (the safety
+ * thresholds only), progress and cancel are used. */
+TU_API tu_report *tu_plan_file_run(tu_plan_file *plan,
+                                   const tu_options *options,
+                                   tu_error *error);
+
+TU_API void tu_plan_file_free(tu_plan_file *plan);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,7 @@ library libtrueup (the extension trueup._trueup).
 
 from . import _trueup
 from ._errors import (BadInput, Cancelled, Error, ErrorKind, FetchFailed,
-                      FileError, InternalError, OutOfMemory,
+                      FileError, InternalError, OutOfMemory, PlanRefused,
                       ThresholdExceeded)
 from ._async import AsyncReconciler, Run
 from ._report import Report, Result
@@ -24,10 +24,11 @@ __version__ = _trueup.version
 # Show the public names as trueup.X in reprs and tracebacks.
 for _cls in (Reconciler, AsyncReconciler, Run, Report, Result, Error, ErrorKind, BadInput,
              FileError, FetchFailed, ThresholdExceeded, Cancelled,
-             OutOfMemory, InternalError):
+             OutOfMemory, InternalError, PlanRefused):
     _cls.__module__ = __name__
 del _cls
 
 __all__ = ["Reconciler", "AsyncReconciler", "Run", "Report", "Result", "Error", "ErrorKind",
            "BadInput", "FileError", "FetchFailed", "ThresholdExceeded",
-           "Cancelled", "OutOfMemory", "InternalError", "__version__"]
+           "Cancelled", "OutOfMemory", "InternalError", "PlanRefused",
+           "__version__"]

@@ -10,7 +10,8 @@ wrong, where (file:line:col) and what to do, and never holds a secret.
 import enum
 
 __all__ = ["ErrorKind", "Error", "BadInput", "FileError", "FetchFailed",
-           "ThresholdExceeded", "Cancelled", "OutOfMemory", "InternalError"]
+           "ThresholdExceeded", "Cancelled", "OutOfMemory", "InternalError",
+           "PlanRefused"]
 
 
 class ErrorKind(enum.IntEnum):
@@ -23,6 +24,7 @@ class ErrorKind(enum.IntEnum):
     CANCELLED = 5
     NOMEM = 6
     INTERNAL = 7
+    PLAN = 8
 
 
 class Error(Exception):
@@ -83,9 +85,16 @@ class InternalError(Error):
     kind = ErrorKind.INTERNAL
 
 
+class PlanRefused(Error):
+    """A plan file was refused (docs/plan-file.md): not a plan file,
+    altered, of another format version, already applied, or stale."""
+    kind = ErrorKind.PLAN
+
+
 _BY_KIND = {cls.kind: cls for cls in (BadInput, FileError, FetchFailed,
                                       ThresholdExceeded, Cancelled,
-                                      OutOfMemory, InternalError)}
+                                      OutOfMemory, InternalError,
+                                      PlanRefused)}
 
 
 def _kind_text(kind):

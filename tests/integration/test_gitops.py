@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (JsonServer, by_key, host, results_by_key,  # noqa: E402
                      run_trueup, trueup_available, trueup_binary,
                      write_desired)
+from pdns_server import PowerDNS, pdns_unavailable  # noqa: E402
 
 TOKEN = "tu-gitops-token-5d0c2b71"
 
@@ -178,6 +179,398 @@ class MarkdownTest(GitOpsCase):
             "provider": "rest", "base_url": self.srv.url,
             "key": ["name", "type"]})
         self.assertNotIn("shard", report)
+
+
+# ---- plan files ----------------------------------------------------------------
+
+class PlanFileTest(GitOpsCase):
+    def setUp(self):
+        super().setUp()
+        self.start([host(i) for i in range(1, 21)] + [mx(1), mx(2)])
+        self.t = self.target()
+        self.recs = self.records([
+            {"name": "new.example.org.", "type": "A", "content": "192.0.2.250"},
+            {"name": name(1), "type": "A", "ttl": 600},
+            {"name": name(2), "type": "A", "ttl": 600},
+            {"name": "mail1.example.org.", "type": "MX", "state": "absent"},
+        ])
+        self.plan = self.path("plan.json")
+
+    def make_plan(self, *extra, env=None):
+        return self.trueup("plan", "--out", self.plan, self.t, self.recs,
+                           *extra, expect=0, env=env)
+
+    def mark(self):
+        self.srv.sync_log()
+        return self.srv.mark()
+
+    def writes_since(self, mark):
+        self.srv.sync_log()
+        return self.srv.writes(mark)
+
+    def test_plan_file_content(self):
+        self.make_plan()
+        with open(self.plan) as f:
+            text = f.read()
+        pf = json.loads(text)
+        self.assertNotIn(TOKEN, text)
+        self.assertEqual(pf["format"], "trueup-plan")
+        self.assertEqual(pf["format_version"], 1)
+        self.assertRegex(pf["trueup_version"], r"^\d+\.\d+\.\d+")
+        self.assertRegex(pf["desired_sha256"], r"^[0-9a-f]{64}$")
+        self.assertEqual(pf["target"]["auth"],
+                         {"type": "bearer", "token_env": "API_TOKEN"})
+        self.assertEqual(pf["checksum"]["algorithm"], "sha256")
+        self.assertEqual(pf["live_count"], 22)
+        changes = {c["key"]: c for c in pf["changes"]}
+        self.assertEqual(sorted(changes), sorted([
+            "new.example.org.|A", name(1) + "|A", name(2) + "|A",
+            "mail1.example.org.|MX"]))
+        up = changes[name(1) + "|A"]
+        self.assertEqual(up["action"], "update")
+        self.assertEqual(up["live"], host(1))
+        self.assertEqual(up["changes"], {"ttl": {"before": 3600,
+                                                 "after": 600}})
+        self.assertNotIn("live", changes["new.example.org.|A"])
+        self.assertEqual(changes["mail1.example.org.|MX"]["live"], mx(1))
+        # one change per line, so that a diff of two plans reads well
+        self.assertEqual(len([l for l in text.splitlines()
+                              if l.startswith('    {"key"')]), 4)
+        # the same desired state gives the same digest
+        first = pf["desired_sha256"]
+        self.make_plan()
+        with open(self.plan) as f:
+            self.assertEqual(json.load(f)["desired_sha256"], first)
+
+    def test_apply_exactly_the_plan_once(self):
+        self.make_plan()
+        # after the plan: another record drifts and the desired files grow;
+        # neither is part of the plan
+        self.srv.request("PATCH", "/records/10", {"ttl": 1})
+        self.records([{"name": name(i), "type": "A", "ttl": 600}
+                      for i in range(1, 21)])
+        mark = self.mark()
+        report = self.trueup("apply", self.plan, expect=0).report
+        self.assertEqual((report["created"], report["updated"],
+                          report["deleted"], report["failed"]), (1, 2, 1, 0))
+        self.assertEqual(len(self.writes_since(mark)), 4)
+        live = self.live()
+        self.assertEqual(live[name(1) + "|A"]["ttl"], 600)
+        self.assertEqual(live[name(10) + "|A"]["ttl"], 1, "not planned")
+        self.assertEqual(live[name(3) + "|A"]["ttl"], 3600)
+        self.assertIn("new.example.org.|A", live)
+        self.assertNotIn("mail1.example.org.|MX", live)
+        with open(self.plan + ".applied") as f:
+            marker = json.load(f)
+        with open(self.plan) as f:
+            self.assertEqual(marker["checksum"],
+                             json.load(f)["checksum"]["value"])
+        # a second apply is refused, and so is one without the marker
+        # (the planned records no longer hold the planned-against values)
+        mark = self.mark()
+        run = self.trueup("apply", self.plan, expect=1)
+        self.assertIn("was applied already", run.stderr)
+        self.assertIn("nothing was pushed", run.stderr)
+        os.unlink(self.plan + ".applied")
+        run = self.trueup("apply", self.plan, expect=1)
+        self.assertIn("the plan is stale: 4 planned records changed", run.stderr)
+        self.assertIn("new.example.org.|A (exists now: the plan would "
+                      "create it)", run.stderr)
+        self.assertIn("mail1.example.org.|MX (is gone: the plan would delete "
+                      "it)", run.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+
+    def test_stale_record_refuses_everything(self):
+        self.make_plan()
+        self.srv.request("PATCH", "/records/2", {"content": "198.51.100.2"})
+        mark = self.mark()
+        run = self.trueup("apply", self.plan, expect=1)
+        self.assertIn("the plan is stale: 1 planned record changed on the "
+                      "server since the plan was made: %s|A (content is now "
+                      "198.51.100.2, was 192.0.2.2)" % name(2), run.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+        self.assertFalse(os.path.exists(self.plan + ".applied"))
+        # check mode says the same
+        run = self.trueup("plan", self.plan, expect=1)
+        self.assertIn("the plan is stale", run.stderr)
+
+    def test_created_since_refuses(self):
+        self.make_plan()
+        self.srv.request("POST", "/records", {
+            "name": "new.example.org.", "type": "A", "content": "192.0.2.7",
+            "ttl": 3600})
+        mark = self.mark()
+        run = self.trueup("apply", self.plan, expect=1)
+        self.assertIn("new.example.org.|A (exists now", run.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+
+    def test_check_mode_shows_the_plan(self):
+        self.make_plan()
+        mark = self.mark()
+        report = self.trueup("plan", self.plan, expect=0).report
+        self.assertEqual(report["mode"], "plan")
+        self.assertEqual(sorted(results_by_key(report)), sorted([
+            "new.example.org.|A", name(1) + "|A", name(2) + "|A",
+            "mail1.example.org.|MX"]))
+        self.assertEqual(self.writes_since(mark), [])
+        self.assertFalse(os.path.exists(self.plan + ".applied"))
+        md = self.trueup("plan", "--format", "markdown", self.plan,
+                         expect=0).stdout
+        self.assertIn("to update", md.splitlines()[0])
+
+    def test_altered_file_is_refused(self):
+        self.make_plan()
+        with open(self.plan) as f:
+            text = f.read()
+        mark = self.mark()
+        altered = self.path("altered.json")
+        with open(altered, "w") as f:
+            f.write(text.replace('"after":600', '"after":6'))
+        run = self.trueup("apply", altered, expect=1)
+        self.assertIn("was altered after it was written", run.stderr)
+        # damaged: cut short
+        with open(altered, "w") as f:
+            f.write(text[:len(text) // 2])
+        run = self.trueup("apply", altered, expect=1)
+        self.assertIn("not a trueup plan file", run.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+
+    def test_keyed_plan(self):
+        key = {"TRUEUP_PLAN_KEY": "k3y-for-plans-0123456789"}
+        self.make_plan(env=key)
+        with open(self.plan) as f:
+            pf = json.load(f)
+        self.assertEqual(pf["checksum"]["algorithm"], "hmac-sha256")
+        run = self.trueup("apply", self.plan, expect=1)
+        self.assertIn("sealed with a key", run.stderr)
+        run = self.trueup("apply", self.plan, expect=1,
+                          env={"TRUEUP_PLAN_KEY": "another-key-0123"})
+        self.assertIn("was altered", run.stderr)
+        # a forger who rewrites the file with a plain checksum is refused
+        forged = dict(pf)
+        del forged["checksum"]
+        forged["changes"][1]["desired"]["ttl"] = 6
+        canon = json.dumps(forged, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
+        import hashlib
+        forged["checksum"] = {"algorithm": "sha256", "value":
+                              hashlib.sha256(canon.encode()).hexdigest()}
+        path = self.path("forged.json")
+        with open(path, "w") as f:
+            json.dump(forged, f)
+        run = self.trueup("apply", path, expect=1, env=key)
+        self.assertIn("plain sha256 checksum, but TRUEUP_PLAN_KEY is set",
+                      run.stderr)
+        # ... which a plain checksum alone does not catch: it detects
+        # accidental edits only (docs/plan-file.md)
+        self.trueup("plan", path, expect=0)
+        self.trueup("apply", self.plan, expect=0, env=key)
+
+    def test_secrets_come_from_the_environment(self):
+        self.make_plan()
+        run = self.trueup("apply", self.plan, expect=1,
+                          env={"API_TOKEN": None})
+        self.assertIn("API_TOKEN", run.stderr)
+        self.assertIn("not set", run.stderr)
+        self.assertFalse(os.path.exists(self.plan + ".applied"))
+
+    def test_options_that_belong_to_the_plan(self):
+        self.make_plan()
+        for opt in (["--prune"], ["--no-prune"],
+                    ["--match", "type=A", "--set", "ttl=1"]):
+            run = self.trueup("apply", *opt, self.plan, expect=1)
+            self.assertIn("a plan file is applied exactly as it was planned",
+                          run.stderr)
+        run = self.trueup("apply", "--out", self.path("x.json"), self.t,
+                          self.recs, expect=1)
+        self.assertIn("--out goes with plan", run.stderr)
+
+    def test_new_plan_resets_the_marker(self):
+        self.make_plan()
+        self.trueup("apply", self.plan, expect=0)
+        self.assertTrue(os.path.exists(self.plan + ".applied"))
+        self.records([{"name": name(3), "type": "A", "ttl": 60}])
+        self.make_plan()
+        self.assertFalse(os.path.exists(self.plan + ".applied"))
+        report = self.trueup("apply", self.plan, expect=0).report
+        self.assertEqual(report["updated"], 1)
+
+
+# ---- shards ----------------------------------------------------------------------
+
+def result_set(report):
+    return {(r["key"], r["action"], json.dumps(r.get("changes"),
+                                               sort_keys=True))
+            for r in report["results"]}
+
+
+class ShardTest(GitOpsCase):
+    N = 4
+
+    def setUp(self):
+        super().setUp()
+        live = [host(i) for i in range(1, 201)] + [mx(i) for i in range(1, 11)]
+        self.start(live)
+        self.t = self.target()
+        # 60 updates, 20 deletes by state, 30 creates; prune deletes the MX
+        recs = [{"name": name(i), "type": "A", "ttl": 60}
+                for i in range(1, 61)]
+        recs += [{"name": name(i), "type": "A"} for i in range(61, 181)]
+        recs += [{"name": name(i), "type": "A", "state": "absent"}
+                 for i in range(181, 201)]
+        recs += [{"name": "new%d.example.org." % i, "type": "A",
+                  "content": "198.51.100.%d" % i} for i in range(1, 31)]
+        self.recs = self.records(recs)
+
+    def test_union_of_shards_is_the_plan(self):
+        whole = self.trueup("plan", "--prune", self.t, self.recs,
+                            expect=0).report
+        self.assertNotIn("shard", whole)
+        seen, union, totals = {}, set(), 0
+        for i in range(self.N):
+            rep = self.trueup("plan", "--prune", "--shard", "%d/%d"
+                              % (i, self.N), self.t, self.recs,
+                              expect=0).report
+            self.assertEqual(rep["shard"], {"index": i, "count": self.N})
+            for r in rep["results"]:
+                self.assertNotIn(r["key"], seen, "%s in shards %d and %d"
+                                 % (r["key"], seen.get(r["key"], -1), i))
+                seen[r["key"]] = i
+            union |= result_set(rep)
+            totals += rep["total"]
+            self.assertGreater(len(rep["results"]), 0, "a shard is empty")
+        self.assertEqual(union, result_set(whole))
+        self.assertEqual(totals, whole["total"])
+        self.assertEqual(len(whole["results"]), 60 + 20 + 30 + 10)
+        # stable: the same split on every run
+        again = self.trueup("plan", "--prune", "--shard", "1/4", self.t,
+                            self.recs, expect=0).report
+        self.assertEqual({r["key"] for r in again["results"]},
+                         {k for k, i in seen.items() if i == 1})
+
+    def test_prune_stays_in_its_shard(self):
+        # desired: only the first 20 hosts; prune would delete the rest
+        few = self.records([{"name": name(i), "type": "A"}
+                            for i in range(1, 21)], "few.yaml")
+        before = self.live()
+        whole = self.trueup("plan", "--prune", self.t, few, expect=0).report
+        shard_of = {}
+        for i in range(self.N):
+            rep = self.trueup("plan", "--prune", "--shard", "%d/4" % i,
+                              self.t, few, expect=0).report
+            for r in rep["results"]:
+                shard_of[r["key"]] = i
+        self.assertEqual(set(shard_of), set(results_by_key(whole)))
+        rep = self.trueup("apply", "--prune", "--force", "--shard", "2/4",
+                          self.t, few, expect=0).report
+        deleted = {r["key"] for r in rep["results"]
+                   if r["action"] == "delete" and r["status"] == "ok"}
+        self.assertEqual(deleted, {k for k, i in shard_of.items() if i == 2})
+        after = self.live()
+        for k in before:
+            if shard_of.get(k) == 2:
+                self.assertNotIn(k, after)
+            else:
+                self.assertEqual(after.get(k), before[k],
+                                 "%s is another shard's" % k)
+
+    def test_sharded_plan_file(self):
+        plan = self.path("plan-1.json")
+        self.trueup("plan", "--out", plan, "--shard", "1/4", self.t,
+                    self.recs, expect=0)
+        with open(plan) as f:
+            self.assertEqual(json.load(f)["shard"], {"index": 1, "count": 4})
+        rep = self.trueup("apply", plan, expect=0).report
+        self.assertEqual(rep["shard"], {"index": 1, "count": 4})
+        self.assertGreater(rep["succeeded"], 0)
+        run = self.trueup("apply", "--shard", "1/4", plan, expect=1)
+        self.assertIn("--shard belongs to 'trueup plan --out'", run.stderr)
+
+    def test_bad_shard(self):
+        for bad in ("4/4", "-1/4", "1/0", "a/4", "1/", "1/4x", "1"):
+            run = self.trueup("plan", "--shard", bad, self.t, self.recs,
+                              expect=1)
+            self.assertIn("--shard: shard '%s' is not I/N" % bad, run.stderr)
+
+
+class PowerDNSShardTest(unittest.TestCase):
+    """--shard on PowerDNS: by zone, so each zone's batches stay in one."""
+
+    @classmethod
+    def setUpClass(cls):
+        reason = pdns_unavailable()
+        if reason:
+            if os.environ.get("CI"):
+                raise RuntimeError("CI must run the PowerDNS tests: " + reason)
+            raise unittest.SkipTest(reason)
+        cls.pdns = PowerDNS()
+        cls.addClassCleanup(cls.pdns.cleanup)
+        cls.pdns.start()
+        cls.tmp = tempfile.mkdtemp(prefix="trueup-pdns-shard-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        cls.zones = ["z%d.shard.test." % i for i in range(8)]
+        for z in cls.zones:
+            cls.pdns.create_zone(z, [
+                {"name": "h%d.%s" % (i, z), "type": "A", "ttl": 300,
+                 "records": ["192.0.2.%d" % i]} for i in range(1, 6)])
+
+    def write(self, name, records):
+        lines = ["target:", "  provider: powerdns",
+                 "  base_url: %s" % json.dumps(self.pdns.base_url),
+                 "  zones: %s" % json.dumps(self.zones),
+                 "  auth: {type: header, name: X-API-Key, "
+                 "value_env: PDNS_API_KEY}",
+                 "records:"] + ["  - %s" % json.dumps(r) for r in records]
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def trueup(self, *args):
+        run = run_trueup(list(args), env={"PDNS_API_KEY": self.pdns.api_key})
+        self.assertEqual(run.code, 0, run.describe())
+        return run.report
+
+    def test_split_by_zone(self):
+        # every zone: h1 gets a new TTL, h2 goes, n1 is new; prune takes
+        # h5 (h3 and h4 are declared as they are)
+        recs = []
+        for z in self.zones:
+            recs += [{"name": "h1." + z, "type": "A", "ttl": 60,
+                      "records": ["192.0.2.1"]},
+                     {"name": "h2." + z, "type": "A", "state": "absent"},
+                     {"name": "h3." + z, "type": "A", "ttl": 300,
+                      "records": ["192.0.2.3"]},
+                     {"name": "h4." + z, "type": "A", "ttl": 300,
+                      "records": ["192.0.2.4"]},
+                     {"name": "n1." + z, "type": "A", "ttl": 300,
+                      "records": ["198.51.100.1"]}]
+        path = self.write("zones.yaml", recs)
+        whole = self.trueup("plan", "--prune", path)
+        union, zone_shard = set(), {}
+        for i in range(3):
+            rep = self.trueup("plan", "--prune", "--shard", "%d/3" % i, path)
+            union |= result_set(rep)
+            for r in rep["results"]:
+                zone = r["key"].split("|")[0].split(".", 1)[1]
+                self.assertEqual(zone_shard.setdefault(zone, i), i,
+                                 "zone %s is in two shards" % zone)
+        self.assertEqual(union, result_set(whole))
+        self.assertEqual(len(whole["results"]), 8 * 4)
+        self.assertEqual(sorted(zone_shard), sorted(self.zones))
+        self.assertGreater(len(set(zone_shard.values())), 1)
+        # apply one shard with prune: only its zones change
+        mine = {z for z, i in zone_shard.items() if i == 0}
+        before = {z: self.pdns.rrsets(z, include_soa=False)
+                  for z in self.zones}
+        self.trueup("apply", "--prune", "--shard", "0/3", path)
+        for z in self.zones:
+            after = self.pdns.rrsets(z, include_soa=False)
+            if z in mine:
+                self.assertNotIn(("h5." + z, "A"), after)
+                self.assertIn(("n1." + z, "A"), after)
+            else:
+                self.assertEqual(after, before[z], "zone %s changed" % z)
 
 
 if __name__ == "__main__":

@@ -172,6 +172,7 @@ static void test_names(void **state)
         {TU_ERR_CANCELLED, "cancelled"},
         {TU_ERR_NOMEM, "nomem"},
         {TU_ERR_INTERNAL, "internal"},
+        {TU_ERR_PLAN, "plan"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)

@@ -1,0 +1,198 @@
+/* plan_file.c -- plan files: written from a plan, read back as a
+ * tu_plan_file (docs/plan-file.md; the format's checks are in
+ * state/planfile.c, the run of a plan file in run_plan.c).
+ *
+ * A plan file holds what an apply needs to push exactly the planned
+ * changes and to tell whether they still hold: for each change the record's
+ * key, the desired fields, the live record it was planned against, and the
+ * field changes; the desired state's target (names of environment
+ * variables, never their values) and settings; the options that shaped the
+ * plan; and a checksum of it all. Reading one back builds the target again
+ * from those, which reads the secrets from the environment of the apply.
+ */
+#include "trueup/trueup.h"
+#include "desired.h"
+#include "plan_file.h"
+#include "state/error.h"
+#include "state/planfile.h"
+#include "state/yaml_load.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- writing ------------------------------------------------------------ */
+
+static json_t *change_json(const tu_action *a)
+{
+    const char *action = a->status == TU_STATUS_FAILED
+                             ? "fail" : tu_action_kind_name(a->kind);
+    json_t *c = json_pack("{s:s, s:s}", "key", tu_action_label(a),
+                          "action", action);
+
+    if (!c)
+        return NULL;
+    if (a->status == TU_STATUS_FAILED) {
+        json_object_set_new(c, "error", json_string(a->error ? a->error
+                                                             : "failed"));
+        return c;
+    }
+    if (a->kind != TU_ACTION_DELETE && a->desired)
+        json_object_set(c, "desired", a->desired->fields);
+    if (a->kind != TU_ACTION_CREATE && a->live)
+        json_object_set(c, "live", a->live->fields);
+    if (a->changes && a->kind != TU_ACTION_DELETE)
+        json_object_set(c, "changes", a->changes);
+    return c;
+}
+
+static json_t *changes_json(const tu_plan *plan)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < plan->count; i++) {
+        const tu_action *a = &plan->actions[i];
+        if (a->kind == TU_ACTION_SKIP)
+            continue;
+        if (json_array_append_new(list, change_json(a)) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static void utc_now(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *tu_planfile_build(const tu_desired *d, const tu_options *o,
+                          const tu_plan *plan, size_t live_count,
+                          tu_error *err)
+{
+    char digest[65], now[32];
+    int prune = o->prune >= 0 ? o->prune : d->doc.settings.prune;
+    json_t *pf = NULL;
+
+    utc_now(now, sizeof now);
+    if (tu_planfile_desired_digest(&d->doc, digest) == 0)
+        pf = json_pack("{s:s, s:i, s:s, s:s, s:s, s:O, s:O*, s:{s:b, s:b}, "
+                       "s:I, s:o}",
+                       "format", TU_PLANFILE_FORMAT,
+                       "format_version", TU_PLANFILE_VERSION,
+                       "trueup_version", TU_VERSION,
+                       "created_at", now,
+                       "desired_sha256", digest,
+                       "target", d->doc.target,
+                       "settings", json_object_get(d->doc.root, "settings"),
+                       "options", "prune", prune, "force", o->force,
+                       "live_count", (json_int_t)live_count,
+                       "changes", changes_json(plan));
+    if (pf && o->shard_count > 0 &&
+        json_object_set_new(pf, "shard", json_pack(
+            "{s:I, s:I}", "index", (json_int_t)o->shard_index,
+            "count", (json_int_t)o->shard_count)) != 0) {
+        json_decref(pf);
+        pf = NULL;
+    }
+    if (!pf) {
+        tu_error_set(err, TU_ERR_NOMEM,
+                     "out of memory while writing the plan file");
+        return NULL;
+    }
+    if (tu_planfile_seal(pf, o->plan_key, err) != 0) {
+        json_decref(pf);
+        return NULL;
+    }
+    return pf;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* A plan file starts with '{' and names its format near the top (what
+ * trueup writes: "format" is its first member), even when it is damaged
+ * further down: then loading it says what is wrong. */
+int tu_plan_file_detect(const char *path)
+{
+    char head[4096];
+    size_t n = 0, i = 0;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return 0;
+    n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    while (i < n && strchr(" \t\r\n", head[i]) && head[i])
+        i++;
+    return i < n && head[i] == '{' &&
+           strstr(head, "\"" TU_PLANFILE_FORMAT "\"") != NULL;
+}
+
+/* The target and settings of the plan, loaded as a desired state without
+ * records: the provider checks the target and the secrets are read. */
+static tu_desired *plan_desired(const tu_plan_file *p, tu_error *err)
+{
+    json_t *doc = json_pack("{s:O, s:O*}", "target", p->pf.target,
+                            "settings", p->pf.settings);
+    tu_desired *d;
+
+    if (!doc) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    d = tu_desired_load_json(doc, p->path, err);
+    json_decref(doc);
+    return d;
+}
+
+tu_plan_file *tu_plan_file_load(const char *path, const char *key,
+                                tu_error *err)
+{
+    tu_plan_file *p = calloc(1, sizeof *p);
+    unsigned char *text = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    tu_error_clear(err);
+    if (p)
+        tu_recordset_init(&p->other);
+    if (!p || !(p->path = strdup(path))) {
+        free(p);
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (tu_file_read(path, &text, &len, err) == 0 &&
+        tu_planfile_parse((const char *)text, len, path, key, &p->pf,
+                          err) == 0 &&
+        (p->desired = plan_desired(p, err)) != NULL &&
+        tu_plan_file_records(p, err) == 0)
+        rc = 0;
+    free(text);
+    if (rc != 0) {
+        tu_plan_file_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+const tu_desired *tu_plan_file_desired(const tu_plan_file *p)
+{
+    return p->desired;
+}
+
+void tu_plan_file_free(tu_plan_file *p)
+{
+    if (!p)
+        return;
+    tu_desired_free(p->desired);
+    tu_recordset_free(&p->other);
+    free(p->at);
+    tu_planfile_free(&p->pf);
+    free(p->path);
+    free(p);
+}
