@@ -47,6 +47,8 @@ typedef struct tu_mod_args {
     int prune;            /* -1: as the desired state says; 0; 1 */
     int force;            /* past the safety thresholds */
     int change_protected; /* declared changes to protected records */
+    long shard_index;     /* shard: "I/N"; shard_count 0: no shard */
+    long shard_count;
     int check_mode;       /* _ansible_check_mode */
     int diff;             /* _ansible_diff */
     int no_log;           /* _ansible_no_log */

@@ -53,8 +53,8 @@ static const struct {
 /* Every argument, sorted, for messages and suggestions. */
 static const char *const known_args[] = {
     "bulk", "change_protected", "concurrency", "defaults", "force",
-    "protect", "prune", "prune_scope", "records", "settings", "src",
-    "target", NULL,
+    "protect", "prune", "prune_scope", "records", "settings", "shard",
+    "src", "target", NULL,
 };
 
 static void set_msg(char *msg, size_t size, const char *fmt, ...)
@@ -181,6 +181,23 @@ static int arg_concurrency(const json_t *v, long *out, char *msg,
     set_msg(msg, size, "argument 'concurrency' is %s (%.60s): it must be a "
             "whole number from 1 to 10000", tu_json_type_name(v), text ? text : "?");
     free(text);
+    return -1;
+}
+
+/* shard: "I/N" as the CLI's --shard takes it (tu_shard_parse); an int
+ * would be ambiguous, so only a string. */
+static int arg_shard(tu_mod_args *a, const json_t *v, char *msg, size_t size)
+{
+    tu_error err = {0};
+    if (!json_is_string(v)) {
+        set_msg(msg, size, "argument 'shard' is %s: it must be a string "
+                "I/N, for example \"0/4\"", tu_json_type_name(v));
+        return -1;
+    }
+    if (tu_shard_parse(json_string_value(v), &a->shard_index,
+                       &a->shard_count, &err) == 0)
+        return 0;
+    set_msg(msg, size, "argument 'shard': %s", err.message);
     return -1;
 }
 
@@ -356,6 +373,8 @@ static int one_arg(tu_mod_args *a, const char *key, const json_t *v,
         return arg_bool(key, v, &a->change_protected, msg, size);
     if (strcmp(key, "concurrency") == 0)
         return arg_concurrency(v, &a->concurrency, msg, size);
+    if (strcmp(key, "shard") == 0)
+        return arg_shard(a, v, msg, size);
     idx = inline_index(key);
     if (idx < 0)
         return 0;   /* reported by unknown_args */

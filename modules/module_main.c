@@ -86,6 +86,8 @@ static json_t *run(const tu_mod_args *args, tu_mod_secrets *secrets)
     options.prune = args->prune;
     options.force = args->force;
     options.change_protected = args->change_protected;
+    options.shard_index = args->shard_index;
+    options.shard_count = args->shard_count;
     report = tu_run(desired, &options, &err);
     tu_desired_free(desired);
     if (!report) {

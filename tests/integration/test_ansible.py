@@ -13,7 +13,9 @@
 - the token never in any output, including the JSON stdout callback's;
 - the module run directly (no Ansible): one JSON line, exit 0, argument
   errors, no_log, the diff cap, secrets in invocation;
-- examples/ansible/run.sh end to end.
+- examples/ansible/run.sh end to end;
+- examples/shards/: its inventory of 3 workers, each running the module
+  with its own `shard`, with forks 3: disjoint parts, the whole estate.
 
 Ansible runs with a private ANSIBLE_HOME and temporary directories, with
 `-i localhost, -c local`. Nothing is installed here: .ci/deps installs
@@ -45,8 +47,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (SOURCE_DIR, JsonServer, RecordingServer, by_key,  # noqa: E402
-                     free_port, host, results_by_key, target_yaml,
-                     write_yaml)
+                     free_port, host, results_by_key, run_trueup,
+                     target_yaml, write_yaml)
+import shards_example  # noqa: E402
 
 TOKEN = "tu-ansible-secret-5d2c9e71aa04"
 
@@ -662,6 +665,63 @@ class TestModuleDirect(AnsibleTestCase):
             self.assertNotIn("failed", r)
             self.assertEqual(r["counts"]["deleted"], 15)
             self.assertEqual(len(rs.writes()), 15)
+
+
+class TestShardsExample(AnsibleTestCase):
+    """examples/shards/: inventory.ini (3 workers, ansible_connection=local,
+    shard_index 0-2) and playbook.yml (the module with `shard`), run with
+    forks 3 against one json-server."""
+
+    SHARDS = ("shard0", "shard1", "shard2")
+
+    def play(self, example, *extra):
+        return self.run_cmd(
+            ["ansible-playbook", "-i", os.path.join(example, "inventory.ini"),
+             "-f", "3", os.path.join(example, "playbook.yml")] + list(extra),
+            {"ANSIBLE_STDOUT_CALLBACK": "json", "API_TOKEN": TOKEN})
+
+    def results(self, p):
+        doc = json.loads(p.stdout)
+        task = doc["plays"][0]["tasks"][0]
+        self.assertEqual(task["task"]["name"], "Reconcile this worker's shard")
+        self.assertEqual(sorted(task["hosts"]), list(self.SHARDS), p.where)
+        return task["hosts"]
+
+    def test_three_workers(self):
+        srv = self.start_json_server(shards_example.live_records())
+        example = shards_example.copy_example(self.path("shards"), srv.url)
+        files = [os.path.join(example, f) for f in ("target.yaml",
+                                                    "records.yaml")]
+        whole = run_trueup(["plan"] + files, env={"API_TOKEN": TOKEN})
+        self.assertEqual(whole.code, 0, whole.describe())
+        whole_keys = {r["key"] for r in whole.report["results"]}
+        # 24 updates, 3 creates, 7 prune deletes
+        self.assertEqual(len(whole_keys), 34)
+
+        p = self.play(example)
+        self.assertEqual(p.returncode, 0, p.where)
+        hosts = self.results(p)
+        seen, total = {}, 0
+        for h in self.SHARDS:
+            r = hosts[h]
+            self.assertNotIn("failed", r, r.get("msg"))
+            self.assertTrue(r["changed"], h)
+            total += r["counts"]["total"]
+            self.assertGreater(len(r["results"]), 0, "%s has nothing" % h)
+            for item in r["results"]:
+                self.assertEqual(item["status"], "ok", item)
+                self.assertNotIn(item["key"], seen, "%s in %s and %s"
+                                 % (item["key"], seen.get(item["key"]), h))
+                seen[item["key"]] = h
+        self.assertEqual(set(seen), whole_keys)
+        self.assertEqual(total, whole.report["total"])
+        self.assertEqual(shards_example.without_ids(srv.get_records()),
+                         shards_example.expected_records())
+
+        again = self.results(self.play(example))
+        for h in self.SHARDS:
+            self.assertFalse(again[h]["changed"], again[h]["msg"])
+            self.assertEqual(again[h]["stats"]["write_requests"], 0)
 
 
 class TestExample(unittest.TestCase):

@@ -2,7 +2,8 @@
 """GitOps against a real json-server 0.17.4: Markdown plans for pull
 requests (--format markdown), the report's schema version and target, plan
 files (plan --out, apply PLANFILE: exact, stale, altered, used), and shards
-(--shard I/N).
+(--shard I/N), and examples/shards/job.yaml (a Kubernetes Indexed Job)
+run pod by pod.
 
 Every test starts its own json-server on a free loopback port and stops it
 in a cleanup.
@@ -22,6 +23,8 @@ from harness import (JsonServer, by_key, host, results_by_key,  # noqa: E402
                      run_trueup, trueup_available, trueup_binary,
                      write_desired)
 from pdns_server import PowerDNS, pdns_unavailable  # noqa: E402
+import shards_example  # noqa: E402
+import yaml  # noqa: E402  (python3-yaml)
 
 TOKEN = "tu-gitops-token-5d0c2b71"
 
@@ -491,6 +494,68 @@ class ShardTest(GitOpsCase):
             run = self.trueup("plan", "--shard", bad, self.t, self.recs,
                               expect=1)
             self.assertIn("--shard: shard '%s' is not I/N" % bad, run.stderr)
+
+
+class KubernetesJobExampleTest(GitOpsCase):
+    """examples/shards/job.yaml: every pod's command, as Kubernetes would
+    run it (JOB_COMPLETION_INDEX expanded, the ConfigMap's files mounted),
+    run for each index 0 .. completions-1 against one json-server."""
+
+    def job(self):
+        with open(os.path.join(shards_example.EXAMPLE_DIR, "job.yaml")) as f:
+            job = yaml.safe_load(f)
+        self.assertEqual((job["apiVersion"], job["kind"]), ("batch/v1", "Job"))
+        spec = job["spec"]
+        self.assertEqual(spec["completionMode"], "Indexed")
+        self.assertGreater(spec["parallelism"], 1)
+        self.assertLessEqual(spec["parallelism"], spec["completions"])
+        container = spec["template"]["spec"]["containers"][0]
+        mount = container["volumeMounts"][0]["mountPath"]
+        return spec["completions"], container, mount
+
+    def pod_argv(self, container, index, mount, files):
+        """The pod's argv: $(VAR) expanded as Kubernetes does, trueup and
+        the mounted ConfigMap directory mapped to this machine."""
+        argv = container["command"] + container.get("args", [])
+        self.assertEqual(argv[0], "trueup")
+        out = [trueup_binary()]
+        for a in argv[1:]:
+            a = a.replace("$(JOB_COMPLETION_INDEX)", str(index))
+            self.assertNotIn("$(", a, "unexpanded variable in %r" % a)
+            out.append(a.replace(mount, files))
+        return out
+
+    def test_every_index(self):
+        self.start(shards_example.live_records())
+        example = shards_example.copy_example(self.path("shards"),
+                                              self.srv.url)
+        n, container, mount = self.job()
+        self.assertIn("--shard", container["args"])
+        shard_arg = container["args"][container["args"].index("--shard") + 1]
+        self.assertEqual(shard_arg, "$(JOB_COMPLETION_INDEX)/%d" % n,
+                         "the shard count must be completions")
+        env = {e["name"] for e in container["env"]}
+        self.assertIn("API_TOKEN", env)
+        whole = self.trueup("plan", os.path.join(example, "target.yaml"),
+                            os.path.join(example, "records.yaml"),
+                            expect=0).report
+        seen = {}
+        for i in range(n):
+            argv = self.pod_argv(container, i, mount, example)
+            run = run_trueup(argv[1:], env={"API_TOKEN": TOKEN},
+                             cwd=self.tmp)
+            self.assertEqual(run.code, 0, run.describe())
+            self.assertNotIn(TOKEN, run.stdout + run.stderr)
+            rep = run.report
+            self.assertEqual(rep["shard"], {"index": i, "count": n})
+            for r in rep["results"]:
+                self.assertEqual(r["status"], "ok", r)
+                self.assertNotIn(r["key"], seen)
+                seen[r["key"]] = i
+        self.assertEqual(set(seen), {r["key"] for r in whole["results"]})
+        self.assertEqual(len(set(seen.values())), n, "an index had nothing")
+        self.assertEqual(shards_example.without_ids(self.srv.get_records()),
+                         shards_example.expected_records())
 
 
 class PowerDNSShardTest(unittest.TestCase):

@@ -337,9 +337,28 @@ static void test_unknown(void **state)
                  "(did you mean 'concurrency'?). Supported parameters "
                  "include: bulk, change_protected, concurrency, defaults, "
                  "force, protect, prune, prune_scope, records, settings, "
-                 "src, target.");
+                 "shard, src, target.");
     expect_error("{\"src\": \"a\", \"zzz\": 1, \"recrods\": []}",
                  "zzz, recrods (did you mean 'records'?)");
+}
+
+static void test_shard(void **state)
+{
+    tu_mod_args a;
+    char msg[TU_MOD_MSG_MAX];
+    (void)state;
+    assert_int_equal(args_of("{\"src\": \"a\", \"shard\": \"2/3\"}", &a,
+                             msg, sizeof msg), 0);
+    assert_int_equal(a.shard_index, 2);
+    assert_int_equal(a.shard_count, 3);
+    tu_mod_args_free(&a);
+    assert_int_equal(args_of("{\"src\": \"a\"}", &a, msg, sizeof msg), 0);
+    assert_int_equal(a.shard_count, 0);
+    tu_mod_args_free(&a);
+    expect_error("{\"src\": \"a\", \"shard\": \"3/3\"}",
+                 "argument 'shard': shard '3/3' is not I/N");
+    expect_error("{\"src\": \"a\", \"shard\": 1}",
+                 "argument 'shard' is an integer: it must be a string I/N");
 }
 
 static void test_exclusive(void **state)
@@ -369,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_inline_invalid),
         cmocka_unit_test(test_internal_keys),
         cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_shard),
         cmocka_unit_test(test_exclusive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
