@@ -43,6 +43,7 @@ typedef struct tu_mod_args {
     char **src;           /* desired-state files (owned), or NULL */
     size_t nsrc;
     json_t *document;     /* inline {target, settings, ...} (owned), or NULL */
+    char *plan;           /* a plan file to apply exactly (owned), or NULL */
     long concurrency;     /* 0: as the desired state says */
     int prune;            /* -1: as the desired state says; 0; 1 */
     int force;            /* past the safety thresholds */

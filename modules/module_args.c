@@ -52,7 +52,7 @@ static const struct {
 
 /* Every argument, sorted, for messages and suggestions. */
 static const char *const known_args[] = {
-    "bulk", "change_protected", "concurrency", "defaults", "force",
+    "bulk", "change_protected", "concurrency", "defaults", "force", "plan",
     "protect", "prune", "prune_scope", "records", "settings", "shard",
     "src", "target", NULL,
 };
@@ -226,6 +226,23 @@ static char *expand_path(const char *p, size_t len)
     return out;
 }
 
+/* plan: one path (Ansible's `path` type: ~ expanded). */
+static int arg_plan(tu_mod_args *a, const json_t *v, char *msg, size_t size)
+{
+    const char *p = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!p || !*p) {
+        set_msg(msg, size, "argument 'plan' is %s: it must be the path of a "
+                "plan file written by 'trueup plan --out'",
+                p ? "an empty string" : tu_json_type_name(v));
+        return -1;
+    }
+    if (!(a->plan = expand_path(p, strlen(p)))) {
+        set_msg(msg, size, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static int add_src(tu_mod_args *a, const char *p, size_t len, char *msg,
                    size_t size)
 {
@@ -375,6 +392,8 @@ static int one_arg(tu_mod_args *a, const char *key, const json_t *v,
         return arg_concurrency(v, &a->concurrency, msg, size);
     if (strcmp(key, "shard") == 0)
         return arg_shard(a, v, msg, size);
+    if (strcmp(key, "plan") == 0)
+        return arg_plan(a, v, msg, size);
     idx = inline_index(key);
     if (idx < 0)
         return 0;   /* reported by unknown_args */
@@ -461,6 +480,22 @@ static json_t *user_args(const json_t *raw)
     return out;
 }
 
+/* A plan file is applied exactly as planned: it takes no desired state and
+ * none of the options that belong to making the plan. */
+static int check_plan(const tu_mod_args *a, char *msg, size_t size)
+{
+    const char *wrong = a->src ? "src" : a->document ? "the inline desired "
+                        "state" : a->prune >= 0 ? "prune" : a->shard_count
+                        ? "shard" : a->change_protected ? "change_protected"
+                        : NULL;
+    if (!wrong)
+        return 0;
+    set_msg(msg, size, "parameters are mutually exclusive: plan|%s. A plan "
+            "file is applied exactly as it was planned: %s belongs to "
+            "'trueup plan --out' when the plan is made", wrong, wrong);
+    return -1;
+}
+
 int tu_mod_args_parse(const json_t *raw, tu_mod_args *a, char *msg,
                       size_t size)
 {
@@ -490,6 +525,8 @@ int tu_mod_args_parse(const json_t *raw, tu_mod_args *a, char *msg,
             one_arg(a, key, v, msg, size) != 0)
             return -1;
     }
+    if (a->plan)
+        return check_plan(a, msg, size);
     if (a->src && a->document) {
         char given[128] = "";
         for (size_t i = 0; i < N_INLINE; i++) {
@@ -505,8 +542,8 @@ int tu_mod_args_parse(const json_t *raw, tu_mod_args *a, char *msg,
     }
     if (!a->src && !a->document) {
         set_msg(msg, size, "no desired state: give src (one or more "
-                "desired-state files) or the desired state inline (target "
-                "and records)");
+                "desired-state files), the desired state inline (target "
+                "and records), or a plan file (plan)");
         return -1;
     }
     return 0;
@@ -517,6 +554,7 @@ void tu_mod_args_free(tu_mod_args *a)
     for (size_t i = 0; i < a->nsrc; i++)
         free(a->src[i]);
     free(a->src);
+    free(a->plan);
     json_decref(a->document);
     json_decref(a->module_args);
     memset(a, 0, sizeof *a);

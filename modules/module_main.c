@@ -5,7 +5,8 @@
  * Ansible copies this binary to the target, writes the task's arguments as
  * JSON beside it and runs it with that file's path. The whole job is the
  * CLI's: tu_desired_load (src) or tu_desired_load_json (inline arguments),
- * tu_run in plan mode under --check and in apply mode otherwise, then the
+ * tu_run in plan mode under --check and in apply mode otherwise (or, for
+ * `plan: PATH`, tu_plan_file_load and tu_plan_file_run), then the
  * report turned into one JSON object on stdout (module_output.c).
  *
  * Whatever happens, exactly one JSON object is printed and the exit status
@@ -58,6 +59,53 @@ static int add_library_secrets(const tu_desired *desired,
     return 0;
 }
 
+/* The module's result for a run that ended with `report`, or without one
+ * (`err` says why). Frees the report. */
+static json_t *outcome(tu_report *report, const tu_error *err, tu_mode mode,
+                       const tu_mod_args *args, tu_mod_secrets *secrets)
+{
+    char msg[TU_ERROR_MAX + 128];
+    json_t *result;
+
+    if (!report) {
+        snprintf(msg, sizeof msg, "%s%s%s", err->message,
+                 err->code == TU_ERR_THRESHOLD ? "; set force: true to go "
+                 "past the safety thresholds" : "",
+                 mode == TU_MODE_APPLY ? "; nothing was pushed" : "");
+        return tu_mod_failure(msg, args, secrets);
+    }
+    result = tu_mod_result(report, args, secrets);
+    tu_report_free(report);
+    return result;
+}
+
+/* plan: PATH -- check mode checks the plan file against the live records;
+ * otherwise it is applied exactly (tu_plan_file_run). */
+static json_t *run_plan_file(const tu_mod_args *args, tu_options *options,
+                             tu_mod_secrets *secrets)
+{
+    char msg[TU_ERROR_MAX + 128];
+    tu_error err = {0};
+    tu_report *report = NULL;
+    tu_plan_file *plan;
+
+    options->plan_key = getenv("TRUEUP_PLAN_KEY");
+    if (options->plan_key && *options->plan_key &&
+        tu_mod_secrets_add(secrets, options->plan_key) != 0)
+        return tu_mod_failure("out of memory", args, secrets);
+    plan = tu_plan_file_load(args->plan, options->plan_key, &err);
+    if (!plan)
+        return tu_mod_failure(with_hint(err.message, msg, sizeof msg), args,
+                              secrets);
+    if (add_library_secrets(tu_plan_file_desired(plan), secrets) != 0) {
+        tu_plan_file_free(plan);
+        return tu_mod_failure("out of memory", args, secrets);
+    }
+    report = tu_plan_file_run(plan, options, &err);
+    tu_plan_file_free(plan);
+    return outcome(report, &err, options->mode, args, secrets);
+}
+
 static json_t *run(const tu_mod_args *args, tu_mod_secrets *secrets)
 {
     char msg[TU_ERROR_MAX + 128];
@@ -65,8 +113,13 @@ static json_t *run(const tu_mod_args *args, tu_mod_secrets *secrets)
     tu_options options;
     tu_desired *desired;
     tu_report *report;
-    json_t *result;
 
+    tu_options_init(&options);
+    options.mode = args->check_mode ? TU_MODE_PLAN : TU_MODE_APPLY;
+    options.concurrency = args->concurrency;
+    options.force = args->force;
+    if (args->plan)
+        return run_plan_file(args, &options, secrets);
     if (args->src)
         desired = tu_desired_load((const char *const *)args->src, args->nsrc,
                                   &err);
@@ -80,26 +133,13 @@ static json_t *run(const tu_mod_args *args, tu_mod_secrets *secrets)
         tu_desired_free(desired);
         return tu_mod_failure("out of memory", args, secrets);
     }
-    tu_options_init(&options);
-    options.mode = args->check_mode ? TU_MODE_PLAN : TU_MODE_APPLY;
-    options.concurrency = args->concurrency;
     options.prune = args->prune;
-    options.force = args->force;
     options.change_protected = args->change_protected;
     options.shard_index = args->shard_index;
     options.shard_count = args->shard_count;
     report = tu_run(desired, &options, &err);
     tu_desired_free(desired);
-    if (!report) {
-        snprintf(msg, sizeof msg, "%s%s%s", err.message,
-                 err.code == TU_ERR_THRESHOLD ? "; set force: true to go past "
-                 "the safety thresholds" : "",
-                 options.mode == TU_MODE_APPLY ? "; nothing was pushed" : "");
-        return tu_mod_failure(msg, args, secrets);
-    }
-    result = tu_mod_result(report, args, secrets);
-    tu_report_free(report);
-    return result;
+    return outcome(report, &err, options.mode, args, secrets);
 }
 
 static json_t *module(int argc, char **argv, tu_mod_secrets *secrets)

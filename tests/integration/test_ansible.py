@@ -14,6 +14,8 @@
 - the module run directly (no Ansible): one JSON line, exit 0, argument
   errors, no_log, the diff cap, secrets in invocation;
 - examples/ansible/run.sh end to end;
+- `plan: PATH`: a plan file made by `trueup plan --out`, shown under
+  --check (nothing written), applied exactly, refused a second time;
 - examples/shards/: its inventory of 3 workers, each running the module
   with its own `shard`, with forks 3: disjoint parts, the whole estate.
 
@@ -48,7 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (SOURCE_DIR, JsonServer, RecordingServer, by_key,  # noqa: E402
                      free_port, host, results_by_key, run_trueup,
-                     target_yaml, write_yaml)
+                     target_yaml, write_desired, write_yaml)
 import shards_example  # noqa: E402
 
 TOKEN = "tu-ansible-secret-5d2c9e71aa04"
@@ -665,6 +667,85 @@ class TestModuleDirect(AnsibleTestCase):
             self.assertNotIn("failed", r)
             self.assertEqual(r["counts"]["deleted"], 15)
             self.assertEqual(len(rs.writes()), 15)
+
+
+PLAN_PLAYBOOK = """
+- name: Apply a reviewed plan
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Apply the plan
+      trueup.trueup.trueup:
+        plan: "{{ plan_path }}"
+      environment:
+        API_TOKEN: "{{ lookup('ansible.builtin.env', 'TU_TEST_TOKEN') }}"
+"""
+
+
+class TestPlanFile(AnsibleTestCase):
+    """plan: PATH, with a plan file from `trueup plan --out`."""
+
+    def make_plan(self, url):
+        t = write_desired(self.path("target.yaml"), url, None,
+                          auth={"type": "bearer", "token_env": "API_TOKEN"})
+        recs = write_desired(self.path("records.yaml"), None, main_desired(),
+                             defaults={"ttl": 3600})
+        plan = self.path("plan.json")
+        run = run_trueup(["plan", "--out", plan, t, recs],
+                         env={"API_TOKEN": TOKEN})
+        self.assertEqual(run.code, 0, run.describe())
+        return plan
+
+    def play(self, plan, *extra):
+        play = write_yaml(self.path("plan-play.yml"), PLAN_PLAYBOOK)
+        p = self.run_cmd(["ansible-playbook", "-i", "localhost,", "-c",
+                          "local", play, "-e", "plan_path=" + plan]
+                         + list(extra), {"ANSIBLE_STDOUT_CALLBACK": "json"})
+        return p, self.task_result(p, "Apply the plan")
+
+    def test_check_apply_refuse(self):
+        srv = self.start_json_server(main_live())
+        plan = self.make_plan(srv.url)
+        before = srv.get_records()
+
+        p, r = self.play(plan, "--check")
+        self.assertEqual(p.returncode, 0, p.where)
+        self.check_shape(r)
+        self.assertTrue(r["changed"])
+        self.assertEqual(r["mode"], "plan")
+        self.assertEqual((r["counts"]["created"], r["counts"]["updated"],
+                          r["counts"]["deleted"]), (3, 10, 2), r)
+        self.assertEqual(srv.get_records(), before)
+        self.assertFalse(os.path.exists(plan + ".applied"))
+
+        p, r = self.play(plan)
+        self.assertEqual(p.returncode, 0, p.where)
+        self.check_shape(r)
+        self.assertTrue(r["changed"])
+        self.assertEqual(r["mode"], "apply")
+        self.assertEqual(r["counts"]["succeeded"], 15, r)
+        self.assertEqual(without_ids(srv.get_records()), main_expected())
+        self.assertTrue(os.path.exists(plan + ".applied"))
+
+        after = srv.get_records()
+        p, r = self.play(plan)
+        self.assertNotEqual(p.returncode, 0, p.where)
+        self.assertIs(r["failed"], True)
+        self.assertIn("was applied already", r["msg"])
+        self.assertIn("nothing was pushed", r["msg"])
+        self.assertEqual(srv.get_records(), after)
+
+    def test_stale_plan_refused(self):
+        srv = self.start_json_server(main_live())
+        plan = self.make_plan(srv.url)
+        rec = srv.get_records()[0]
+        srv.request("PATCH", "/records/%s" % rec["id"], {"ttl": 5})
+        before = srv.get_records()
+        p, r = self.play(plan)
+        self.assertIs(r["failed"], True, p.where)
+        self.assertIn(rec["name"], r["msg"])
+        self.assertEqual(srv.get_records(), before)
 
 
 class TestShardsExample(AnsibleTestCase):

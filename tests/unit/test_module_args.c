@@ -336,7 +336,7 @@ static void test_unknown(void **state)
                  "Unsupported parameters for (trueup) module: concurency "
                  "(did you mean 'concurrency'?). Supported parameters "
                  "include: bulk, change_protected, concurrency, defaults, "
-                 "force, protect, prune, prune_scope, records, settings, "
+                 "force, plan, protect, prune, prune_scope, records, settings, "
                  "shard, src, target.");
     expect_error("{\"src\": \"a\", \"zzz\": 1, \"recrods\": []}",
                  "zzz, recrods (did you mean 'records'?)");
@@ -359,6 +359,29 @@ static void test_shard(void **state)
                  "argument 'shard': shard '3/3' is not I/N");
     expect_error("{\"src\": \"a\", \"shard\": 1}",
                  "argument 'shard' is an integer: it must be a string I/N");
+}
+
+static void test_plan(void **state)
+{
+    tu_mod_args a;
+    char msg[TU_MOD_MSG_MAX];
+    (void)state;
+    assert_int_equal(args_of("{\"plan\": \"p.json\", \"force\": true, "
+                             "\"concurrency\": 4}", &a, msg, sizeof msg), 0);
+    assert_string_equal(a.plan, "p.json");
+    assert_int_equal(a.force, 1);
+    tu_mod_args_free(&a);
+    expect_error("{\"plan\": \"p.json\", \"src\": \"a\"}",
+                 "parameters are mutually exclusive: plan|src");
+    expect_error("{\"plan\": \"p.json\", \"records\": []}",
+                 "mutually exclusive: plan|the inline desired state");
+    expect_error("{\"plan\": \"p.json\", \"prune\": false}",
+                 "mutually exclusive: plan|prune");
+    expect_error("{\"plan\": \"p.json\", \"shard\": \"0/2\"}",
+                 "mutually exclusive: plan|shard. A plan file is applied "
+                 "exactly as it was planned");
+    expect_error("{\"plan\": \"\"}", "argument 'plan' is an empty string");
+    expect_error("{\"plan\": 3}", "argument 'plan' is an integer");
 }
 
 static void test_exclusive(void **state)
@@ -389,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_internal_keys),
         cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_shard),
+        cmocka_unit_test(test_plan),
         cmocka_unit_test(test_exclusive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
