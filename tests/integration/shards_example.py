@@ -47,15 +47,16 @@ def without_ids(records):
             {k: v for k, v in r.items() if k != "id"} for r in records}
 
 
-def copy_example(dest, base_url):
-    """examples/shards/ copied to `dest`, its target.yaml pointed at
-    base_url (the only line changed). Returns dest."""
-    shutil.copytree(EXAMPLE_DIR, dest)
-    path = os.path.join(dest, "target.yaml")
+def copy_example(dest, base_url, example=EXAMPLE_DIR, target="target.yaml"):
+    """The example directory (examples/shards/) copied to `dest`, its
+    `target` file pointed at base_url (the only line changed). Returns
+    dest."""
+    shutil.copytree(example, dest)
+    path = os.path.join(dest, target)
     with open(path) as f:
         text = f.read()
     text, n = re.subn(r"(?m)^(  base_url: ).*$", r"\g<1>" + base_url, text)
-    assert n == 1, "examples/shards/target.yaml has no single base_url line"
+    assert n == 1, "%s has no single base_url line" % path
     with open(path, "w") as f:
         f.write(text)
     return dest

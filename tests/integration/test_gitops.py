@@ -2,7 +2,8 @@
 """GitOps against a real json-server 0.17.4: Markdown plans for pull
 requests (--format markdown), the report's schema version and target, plan
 files (plan --out, apply PLANFILE: exact, stale, altered, used), and shards
-(--shard I/N), and examples/shards/job.yaml (a Kubernetes Indexed Job)
+(--shard I/N), examples/gitops/ (the GitHub Actions and GitLab CI files:
+their trueup command lines run as CI would), and examples/shards/job.yaml (a Kubernetes Indexed Job)
 run pod by pod.
 
 Every test starts its own json-server on a free loopback port and stops it
@@ -12,6 +13,7 @@ in a cleanup.
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -494,6 +496,95 @@ class ShardTest(GitOpsCase):
             run = self.trueup("plan", "--shard", bad, self.t, self.recs,
                               expect=1)
             self.assertIn("--shard: shard '%s' is not I/N" % bad, run.stderr)
+
+
+GITOPS_DIR = os.path.join(os.path.dirname(shards_example.EXAMPLE_DIR),
+                          "gitops")
+
+
+def ci_commands(node):
+    """Every line starting with `trueup ` in the string values of a loaded
+    CI file (run: blocks, script: items), in document order."""
+    if isinstance(node, dict):
+        return [c for v in node.values() for c in ci_commands(v)]
+    if isinstance(node, list):
+        return [c for v in node for c in ci_commands(v)]
+    if isinstance(node, str):
+        return [line.strip() for line in node.splitlines()
+                if line.strip().startswith("trueup ")]
+    return []
+
+
+class GitOpsExampleTest(GitOpsCase):
+    """examples/gitops/: both CI files are valid YAML with the expected
+    jobs, and their trueup command lines, run in a checkout of the example
+    against json-server, plan (exit 2, plan.md and plan.json written),
+    apply the saved plan, and converge."""
+
+    def load(self, fname):
+        with open(os.path.join(GITOPS_DIR, fname)) as f:
+            return yaml.safe_load(f)
+
+    def run_line(self, line, repo, expect):
+        argv = shlex.split(line)
+        self.assertEqual(argv[0], "trueup")
+        run = run_trueup(argv[1:], env={"API_TOKEN": TOKEN}, cwd=repo)
+        self.assertEqual(run.code, expect, "%s\n%s" % (line, run.describe()))
+        self.assertNotIn(TOKEN, run.stdout + run.stderr)
+        return run
+
+    def check_flow(self, plan_line, apply_line):
+        live = [host(i) for i in range(1, 16)]
+        self.start(live)
+        repo = shards_example.copy_example(
+            self.path("repo-%d" % len(os.listdir(self.tmp))), self.srv.url,
+            GITOPS_DIR, os.path.join("trueup", "target.yaml"))
+        self.run_line(plan_line, repo, 2)
+        with open(os.path.join(repo, "plan.md")) as f:
+            md = f.read()
+        self.assertIn("host13.example.org.", md)  # pruned: in the plan
+        self.assertTrue(os.path.exists(os.path.join(repo, "plan.json")))
+        self.assertEqual(self.srv.get_records(), live)
+        self.run_line(apply_line, repo, 0)
+        self.assertTrue(os.path.exists(os.path.join(repo,
+                                                    "plan.json.applied")))
+        self.run_line(apply_line, repo, 1)     # a plan applies once
+        self.run_line(plan_line, repo, 0)      # converged: nothing pending
+        got = {k: v["ttl"] for k, v in self.live().items()}
+        want = {"host%d.example.org.|A" % i: 600 for i in range(1, 13)}
+        want["www.example.org.|CNAME"] = 3600
+        self.assertEqual(got, want)
+        # an error is exit 1: the CI job fails on it
+        with open(os.path.join(repo, "trueup", "records.yaml"), "a") as f:
+            f.write("  - {name: bad.example.org., bogus_key: [\n")
+        self.run_line(plan_line, repo, 1)
+
+    def test_github_actions(self):
+        wf = self.load("github-actions.yml")
+        self.assertEqual(set(wf["jobs"]), {"plan", "apply"})
+        self.assertIn("pull_request", wf[True])   # YAML 1.1 reads on: as true
+        self.assertEqual(wf[True]["push"]["branches"], ["main"])
+        steps = " ".join(json.dumps(s) for s in wf["jobs"]["plan"]["steps"])
+        self.assertIn("gh pr comment", steps)
+        self.assertIn("actions/upload-artifact", steps)
+        plan = ci_commands(wf["jobs"]["plan"])
+        apply = ci_commands(wf["jobs"]["apply"])
+        self.assertEqual(len(plan), 1, plan)
+        self.assertEqual(len(apply), 1, apply)
+        self.assertIn("--detailed-exitcode", plan[0])
+        self.check_flow(plan[0], apply[0])
+
+    def test_gitlab_ci(self):
+        ci = self.load("gitlab-ci.yml")
+        self.assertEqual(ci["stages"], ["plan", "apply"])
+        self.assertIn("merge_request_event",
+                      ci["trueup-plan"]["rules"][0]["if"])
+        self.assertIn("plan.json", ci["trueup-plan"]["artifacts"]["paths"])
+        self.assertIn("/notes", " ".join(ci["trueup-plan"]["script"]))
+        plan = ci_commands(ci["trueup-plan"])
+        apply = ci_commands(ci["trueup-apply"])
+        self.assertEqual((len(plan), len(apply)), (1, 1), (plan, apply))
+        self.check_flow(plan[0], apply[0])
 
 
 class KubernetesJobExampleTest(GitOpsCase):
