@@ -7,6 +7,7 @@
  *   - **update** `ttl` `3600` → `600` on 412 A records
  *     <details><summary>412 records</summary> ... names ... </details>
  *   - **create** `new.example.org.|A`: `content` `192.0.2.9`, `ttl` `3600`
+ *   - **replace** (delete, then create) `q1|/`: `arguments` `{..}` → `{..}`
  *   - **failed** `dup.example.org.|A`: ambiguous: ...
  *
  * The summary comes first. Records with the same action and the same
@@ -14,7 +15,9 @@
  * line, their names folded in a <details> block; other records get a line
  * each. Lines are sorted (creates, updates, replaces, deletes, failures;
  * larger groups first; then by key), so the same plan gives the same text
- * every time.
+ * every time. A replace (an immutable field changed) is its own group, said
+ * to delete then create. The summary also counts the records protection or
+ * ownership left alone and those outside prune_scope.
  * The whole text stays under MD_LIMIT bytes (GitHub takes comments up to
  * 65,536 characters): lines that do not fit are left out and a last line
  * says how many. Values from the server are put in code spans and cut at
@@ -122,6 +125,7 @@ static const char *str(const json_t *obj, const char *name)
 
 /* ---- items: sorted, grouped ------------------------------------------- */
 
+#define MD_REPLACE 2  /* the order of replaces */
 #define MD_FAILED 4   /* the order of failures: last */
 
 static int action_order(const json_t *r)
@@ -310,7 +314,8 @@ static void write_group(FILE *out, const md_group *g, const json_t *report)
     const json_t *r = g->first->result;
     const json_t *changes = json_object_get(r, "changes");
 
-    fprintf(out, "- **%s** ", action_words[g->first->order]);
+    fprintf(out, "- **%s** %s", action_words[g->first->order],
+            g->first->order == MD_REPLACE ? "(delete, then create) " : "");
     if (g->count > 1) {
         if (changes && json_object_size(changes)) {
             write_changes(out, changes);
@@ -355,6 +360,21 @@ static void write_heading(FILE *out, const json_t *report, int plan)
     fprintf(out, "%lld failed\n\n", count(report, "failed"));
 }
 
+/* "; 2 left alone (protected or owned); 40 outside prune_scope", each
+ * only when there are some. */
+static void write_left_alone(FILE *out, const json_t *report)
+{
+    size_t left = json_array_size(json_object_get(report, "left_alone"));
+    long long scope = count(report, "out_of_scope");
+
+    if (left)
+        fprintf(out, "; %zu left alone (protected or owned)", left);
+    if (scope)
+        fprintf(out, "; %lld outside ", scope);
+    if (scope)
+        code_text(out, "prune_scope");
+}
+
 static void write_summary(FILE *out, const json_t *report)
 {
     const json_t *target = json_object_get(report, "target");
@@ -374,8 +394,10 @@ static void write_summary(FILE *out, const json_t *report)
     if (shard)
         fprintf(out, "shard %lld of %lld; ", count(shard, "index"),
                 count(shard, "count"));
-    fprintf(out, "%lld records, %lld unchanged.\n", count(report, "total"),
+    fprintf(out, "%lld records, %lld unchanged", count(report, "total"),
             count(report, "skipped"));
+    write_left_alone(out, report);
+    fputs(".\n", out);
     json_array_foreach(json_object_get(report, "warnings"), i, w) {
         fputs("\n> **Warning:** ", out);
         plain(out, json_string_value(w));

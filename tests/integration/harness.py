@@ -476,9 +476,11 @@ def _flow(value):
 
 
 def target_yaml(base_url, resource=None, auth=None, headers=None,
-                list_path="/records", key=("name", "type"), vars=None):
+                list_path="/records", key=("name", "type"), vars=None,
+                fields=None):
     """The `target:` block for a json-server-like API at base_url. `resource`
-    entries override or extend the default resource; `vars` is target.vars."""
+    entries override or extend the default resource; `vars` is target.vars,
+    `fields` target.fields (the field rules)."""
     res = {
         "list": list_path,
         "key": list(key),
@@ -495,6 +497,8 @@ def target_yaml(base_url, resource=None, auth=None, headers=None,
         lines.append("  auth: %s" % _flow(auth))
     if vars:
         lines.append("  vars: %s" % _flow(vars))
+    if fields:
+        lines.append("  fields: %s" % _flow(fields))
     lines.append("  resource:")
     for k, v in res.items():
         lines.append("    %s: %s" % (k, _flow(v)))

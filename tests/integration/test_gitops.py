@@ -184,6 +184,54 @@ class MarkdownTest(GitOpsCase):
             "provider": "rest", "base_url": self.srv.url,
             "key": ["name", "type"]})
         self.assertNotIn("shard", report)
+    def test_replace_group(self):
+        self.t = self.target(fields={"content": "immutable"})
+        recs = self.records(
+            [{"name": name(i), "type": "A", "content": "198.51.100.%d" % i}
+             for i in (1, 2, 3)] +
+            [{"name": name(4), "type": "A", "ttl": 60},
+             {"name": "new.example.org.", "type": "A",
+              "content": "192.0.2.250"}])
+        md = self.trueup("plan", "--format", "markdown", self.t, recs,
+                         expect=0).stdout
+        lines = md.splitlines()
+        self.assertEqual(lines[0], "### trueup plan: 1 to create, 1 to "
+                         "update, 0 to delete, 3 to replace, 0 failed")
+        for i in (1, 2, 3):
+            self.assertIn("- **replace** (delete, then create) `%s|A`: "
+                          "`content` `192.0.2.%d` \u2192 `198.51.100.%d`"
+                          % (name(i), i, i), lines)
+        order = [l.split("**")[1] for l in lines if l.startswith("- **")]
+        self.assertEqual(order, ["create", "update"] + ["replace"] * 3)
+        md = self.trueup("apply", "--format", "markdown", self.t, recs,
+                         expect=0).stdout
+        self.assertEqual(md.splitlines()[0], "### trueup apply: 1 created, "
+                         "1 updated, 0 deleted, 3 replaced, 0 failed")
+        self.assertEqual(self.live()["%s|A" % name(2)]["content"],
+                         "198.51.100.2")
+
+    def test_left_alone_and_out_of_scope(self):
+        recs = self.records([{"name": name(i), "type": "A"}
+                             for i in range(1, 11)])
+        rules = self.path("rules.yaml")
+        with open(rules, "w") as f:
+            f.write('protect:\n  - match: {name: "host29*"}\n'
+                    'prune_scope:\n  - match: {type: A}\n')
+        rep = self.trueup("plan", "--prune", self.t, recs, rules,
+                          expect=0).report
+        self.assertEqual((len(rep["left_alone"]), rep["out_of_scope"],
+                          rep["deleted"]), (11, 3, 279))
+        md = self.trueup("plan", "--prune", "--format", "markdown", self.t,
+                         recs, rules, expect=0).stdout
+        self.assertIn("279 to delete", md.splitlines()[0])
+        self.assertIn("unchanged; 11 left alone (protected or owned); 3 "
+                      "outside `prune_scope`.", md.splitlines()[2])
+        # without either: the summary says nothing of them
+        md = self.trueup("plan", "--format", "markdown", self.t, recs,
+                         expect=0).stdout
+        self.assertNotIn("left alone", md)
+        self.assertNotIn("prune_scope", md)
+
 
 
 # ---- plan files ----------------------------------------------------------------
