@@ -121,6 +121,24 @@ class ManagedServer:
         self.cleanup()
         return False
 
+    def wait_ready(self, probe, timeout, error, interval=0.05):
+        """Until probe() answers 200: raise `error` if the server process
+        (self.proc) exits first, TimeoutError after `timeout` seconds. An
+        OSError from probe() (nothing listening yet) means try again."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise error("it exited with status %s" % self.proc.returncode)
+            try:
+                if probe() == 200:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                raise TimeoutError("no answer on port %d after %.1f s"
+                                   % (self.http_port, timeout))
+            time.sleep(interval)
+
 
 # ---- json-server ---------------------------------------------------------------
 

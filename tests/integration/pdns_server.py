@@ -36,7 +36,6 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
@@ -158,29 +157,13 @@ class PowerDNS(ManagedServer):
             cwd=self.dir, stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            self._wait_ready(timeout)
+            self.wait_ready(lambda: self.api("GET", "")[0],
+                            timeout, PowerDNSError, interval=0.05)
         except Exception as e:
             self.stop()
             raise PowerDNSError("pdns_server did not start: %s\n--- log\n%s"
                                 % (e, self.log()))
         return self
-
-    def _wait_ready(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise PowerDNSError("it exited with status %s"
-                                    % self.proc.returncode)
-            try:
-                status, _ = self.api("GET", "")
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            if time.monotonic() >= deadline:
-                raise TimeoutError("no answer on port %d after %.1f s"
-                                   % (self.http_port, timeout))
-            time.sleep(0.05)
 
     def stop(self, timeout=5.0):
         """Terminate pdns_server (SIGTERM, then SIGKILL after `timeout`)."""

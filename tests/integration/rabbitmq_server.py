@@ -157,29 +157,13 @@ class RabbitMQ(ManagedServer):
                 [SERVER], cwd=self.dir, env=self._env,
                 stdin=subprocess.DEVNULL, stdout=self._log,
                 stderr=subprocess.STDOUT, start_new_session=True)
-            self._wait_ready(timeout)
+            self.wait_ready(lambda: self.api("GET", "/overview", timeout=2)[0],
+                            timeout, RabbitMQError, interval=0.2)
         except BaseException as e:
             self.stop()
             raise RabbitMQError("rabbitmq-server did not start: %s\n--- log\n%s"
                                 % (e, self.log()))
         return self
-
-    def _wait_ready(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RabbitMQError("it exited with status %s"
-                                    % self.proc.returncode)
-            try:
-                status, _ = self.api("GET", "/overview", timeout=2)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            if time.monotonic() >= deadline:
-                raise TimeoutError("no answer on port %d after %.1f s"
-                                   % (self.http_port, timeout))
-            time.sleep(0.2)
 
     @staticmethod
     def _end(proc, timeout):
