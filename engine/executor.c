@@ -13,11 +13,16 @@
  * A transfer is an easy handle plus the buffers one response needs (body,
  * header text, error text). There are `concurrency` transfers, allocated
  * once; their easy handles are created on first use and kept on a free
- * list, reset and reused, as are their buffers, so a request costs one
+ * list and reused, as are their buffers, so a request costs one
  * allocation of its own (the struct with its URL and method) plus the body
- * the caller hands over. At most `concurrency` easy handles are added to
- * the multi at once: libcurl 7.88 walks every added handle on each call, so
- * adding everything and capping connections is quadratic.
+ * the caller hands over. A handle keeps its options from one request to
+ * the next when the two have the same shape (method, body or none,
+ * headers wanted, scheme; idempotent): only the URL, the body and, with a
+ * deadline, the timeout are set again (configure_easy). Any other request
+ * resets the handle and sets everything. At most `concurrency` easy
+ * handles are added to the multi at once: libcurl 7.88 walks every added
+ * handle on each call, so adding everything and capping connections is
+ * quadratic.
  *
  * The multi handle is driven with curl_multi_socket_action. Its event
  * backend, executor_ev.c, keeps libcurl's view of sockets and time apart
@@ -41,7 +46,8 @@
  *      to wait) or calls done with the response and frees the request;
  *   5. settles again, to refill the freed transfers.
  * All of it is O(1) or O(log n) per request: a cancel walks the
- * `concurrency` transfers once.
+ * `concurrency` transfers once. The clock is read twice per drive, before
+ * and after the wait, and those readings serve the whole step.
  *
  * Every request sends the configured headers plus an empty "Expect:" (so
  * libcurl never waits for a 100-continue on bodies over 1 MiB); one with a
@@ -172,6 +178,19 @@ typedef struct exec_attempt {
     long version;               /* CURLINFO_HTTP_VERSION; 0: no answer */
 } exec_attempt;
 
+/* What a handle's options depend on besides the URL, the body and the
+ * timeout: a request of the same shape as the handle's last one sets only
+ * those three (see configure_easy). valid 0: no shape (a new or reset
+ * handle, or a request that is not idempotent, whose re-send guard and
+ * connection options are set afresh each time). */
+typedef struct exec_shape {
+    char method[12];
+    unsigned char has_body;
+    unsigned char want_headers;
+    unsigned char https;
+    unsigned char valid;
+} exec_shape;
+
 /* Where one parsed header's name and value start in header_text. */
 typedef struct exec_header_span {
     size_t name;
@@ -193,6 +212,7 @@ typedef struct exec_transfer {
     int body_truncated;
     int out_of_memory;            /* a callback could not grow a buffer */
     int guarded;                  /* the body goes through guard */
+    exec_shape shape;             /* of the handle's options */
     tu_send_guard guard;
     char errbuf[CURL_ERROR_SIZE];
 } exec_transfer;
@@ -239,6 +259,7 @@ struct tu_exec {
 
     uint64_t rng;
     tu_exec_stats stats;
+    int64_t now_ns;               /* the clock, read once per drive step */
 };
 
 /* ---- requests ---------------------------------------------------------- */
@@ -532,13 +553,11 @@ static CURLcode set_method_and_body(exec_transfer *xfer)
     return rc;
 }
 
-static CURLcode set_response_callbacks(CURL *easy, exec_transfer *xfer)
+static CURLcode set_header_callbacks(CURL *easy, exec_transfer *xfer)
 {
-    CURLcode rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    CURLcode rc = CURLE_OK;
 
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, xfer);
-    if (rc == CURLE_OK && xfer->req->want_headers)
+    if (xfer->req->want_headers)
         rc = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
     if (rc == CURLE_OK && xfer->req->want_headers)
         rc = curl_easy_setopt(easy, CURLOPT_HEADERDATA, xfer);
@@ -561,52 +580,93 @@ static long request_timeout_ms(const tu_exec *exec)
     return left > LONG_MAX ? LONG_MAX : (long)left;
 }
 
-static CURLcode set_connection_options(const tu_exec *exec, CURL *easy,
-                                       const exec_request *req)
+/* The options every request on a handle shares: set once for a new or
+ * reset handle. */
+static CURLcode set_handle_options(const tu_exec *exec, exec_transfer *xfer)
 {
-    long timeout_ms = request_timeout_ms(exec);
-    CURLcode rc = curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    CURL *easy = xfer->easy;
+    CURLcode rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)xfer);
 
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, xfer->errbuf);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, xfer);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (rc == CURLE_OK && timeout_ms > 0)
-        rc = curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     if (rc == CURLE_OK && exec->connect_timeout_ms > 0)
         rc = curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                               exec->connect_timeout_ms);
-    if (rc == CURLE_OK)
-        rc = tu_exec_conn_set(&exec->conn, easy, req->text);
     return rc;
 }
 
-/* Set every option of a (fresh or reset) easy handle for its request. */
-static CURLcode set_transfer_options(const tu_exec *exec, exec_transfer *xfer)
+/* The options the request's shape decides (exec_shape): headers, method
+ * (and, this once, its body), header callbacks, HTTP version and TLS. */
+static CURLcode set_shape_options(const tu_exec *exec, exec_transfer *xfer)
 {
-    CURL *easy = xfer->easy;
     const exec_request *req = xfer->req;
     struct curl_slist *headers = request_has_body(req)
                                      ? exec->headers_with_body
                                      : exec->headers_without_body;
-    const char *url = req->text;
-    CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, url);
+    CURLcode rc = curl_easy_setopt(xfer->easy, CURLOPT_HTTPHEADER, headers);
 
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)xfer);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, xfer->errbuf);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
     if (rc == CURLE_OK)
         rc = set_method_and_body(xfer);
     if (rc == CURLE_OK)
-        rc = set_response_callbacks(easy, xfer);
+        rc = set_header_callbacks(xfer->easy, xfer);
     if (rc == CURLE_OK)
-        rc = set_connection_options(exec, easy, req);
+        rc = tu_exec_conn_set(&exec->conn, xfer->easy, req->text);
     return rc;
+}
+
+/* What differs between requests of one shape: the URL, the body (unless
+ * `fresh`: set_shape_options has just set it) and the timeout (when a
+ * deadline cuts it, or on a fresh handle). */
+static CURLcode set_request_options(const tu_exec *exec, exec_transfer *xfer,
+                                    int fresh)
+{
+    CURL *easy = xfer->easy;
+    const exec_request *req = xfer->req;
+    const char *url = req->text;
+    CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, url);
+    long timeout_ms;
+
+    if (rc == CURLE_OK && !fresh && request_has_body(req)) {
+        rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                              (curl_off_t)req->body_len);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS,
+                                  req->body ? req->body : "");
+    }
+    if (rc != CURLE_OK || (!fresh && exec->deadline_at_ms < 0))
+        return rc;
+    timeout_ms = request_timeout_ms(exec);
+    return curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                            timeout_ms > 0 ? timeout_ms : 0L);
+}
+
+/* The shape of a request; valid 0 for one that is not idempotent (its
+ * re-send guard or new connection is set up afresh each time) or whose
+ * method does not fit. */
+static void shape_of(const exec_request *req, exec_shape *shape)
+{
+    size_t len = strlen(req->method);
+
+    memset(shape, 0, sizeof *shape);
+    if (!req->idempotent || len >= sizeof shape->method)
+        return;
+    memcpy(shape->method, req->method, len);
+    shape->has_body = (unsigned char)request_has_body(req);
+    shape->want_headers = (unsigned char)req->want_headers;
+    shape->https = strncasecmp(req->text, "https://", 8) == 0;
+    shape->valid = 1;
 }
 
 /* Give the transfer a ready easy handle: a new one, or its old one reset. */
@@ -618,6 +678,34 @@ static CURLcode prepare_easy(exec_transfer *xfer)
     }
     xfer->easy = curl_easy_init();
     return xfer->easy ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+}
+
+/* Set the options of the transfer's handle for its request. A request of
+ * the same shape as the handle's last one sets only its URL, body and
+ * (with a deadline) timeout: no curl_easy_reset, and none of the dozen
+ * options, some of them copied strings, that every request would
+ * otherwise set again. Any other request resets the handle and sets
+ * everything. */
+static CURLcode configure_easy(const tu_exec *exec, exec_transfer *xfer)
+{
+    exec_shape shape;
+    CURLcode rc;
+
+    shape_of(xfer->req, &shape);
+    if (xfer->easy && shape.valid &&
+        memcmp(&shape, &xfer->shape, sizeof shape) == 0)
+        return set_request_options(exec, xfer, 0);
+    xfer->shape.valid = 0;
+    rc = prepare_easy(xfer);
+    if (rc == CURLE_OK)
+        rc = set_handle_options(exec, xfer);
+    if (rc == CURLE_OK)
+        rc = set_shape_options(exec, xfer);
+    if (rc == CURLE_OK)
+        rc = set_request_options(exec, xfer, 1);
+    if (rc == CURLE_OK)
+        xfer->shape = shape;
+    return rc;
 }
 
 /* ---- finishing ----------------------------------------------------- */
@@ -865,9 +953,7 @@ static void start_request(tu_exec *exec, exec_request *req)
     xfer->req = req;
     req->attempts++;
     req->seq = exec->next_seq++;
-    rc = prepare_easy(xfer);
-    if (rc == CURLE_OK)
-        rc = set_transfer_options(exec, xfer);
+    rc = configure_easy(exec, xfer);
     if (rc == CURLE_OK &&
         curl_multi_add_handle(exec->multi, xfer->easy) != CURLM_OK)
         rc = CURLE_OUT_OF_MEMORY;
@@ -898,7 +984,7 @@ static int can_start(const tu_exec *exec)
  * limit allow. */
 static void start_ready_requests(tu_exec *exec)
 {
-    int64_t now = tu_clock_ns();
+    int64_t now = exec->now_ns;
     long long ms = now / 1000000;
 
     while (can_start(exec) && tu_rate_wait_ns(&exec->rate, now) == 0) {
@@ -1029,16 +1115,14 @@ static long stop_wait_ms(const tu_exec *exec, long long now)
 }
 
 /* How long drive may sleep: -1 (until a socket event) or ms. */
-static long wait_limit_ms(const tu_exec *exec, long limit)
+static long wait_limit_ms(const tu_exec *exec, long limit, int64_t now)
 {
-    int64_t now;
     long long start, stop;
 
     if (exec->pending == 0)
         return 0;
     if (exec->stop != EXEC_RUNNING && exec->pending > exec->in_flight)
         return 0;  /* unsent requests to finish */
-    now = tu_clock_ns();
     start = start_wait_ms(exec, now);
     if (start == 0)
         return 0;
@@ -1050,12 +1134,18 @@ static long wait_limit_ms(const tu_exec *exec, long limit)
     return stop >= 0 ? min_wait(limit, stop) : limit;
 }
 
-/* A negative timeout_ms waits as long as it takes. */
+/* A negative timeout_ms waits as long as it takes. The clock is read
+ * twice: before the wait and after it (settle, the wait's limit and
+ * libcurl's timer use those readings). */
 int tu_exec_drive(tu_exec *exec, long timeout_ms)
 {
+    exec->now_ns = tu_clock_ns();
     settle(exec);
-    if (tu_exec_ev_wait(&exec->ev, wait_limit_ms(exec, timeout_ms)) < 0 ||
-        tu_exec_ev_timer(&exec->ev) < 0)
+    if (tu_exec_ev_wait(&exec->ev, wait_limit_ms(exec, timeout_ms,
+                                                 exec->now_ns)) < 0)
+        return -1;
+    exec->now_ns = tu_clock_ns();
+    if (tu_exec_ev_timer(&exec->ev, exec->now_ns / 1000000) < 0)
         return -1;
     read_finished_transfers(exec);
     settle(exec);
@@ -1070,9 +1160,12 @@ void tu_exec_watch(tu_exec *exec, tu_exec_watch_fn watch, void *data)
 /* A drive without the wait: one ready socket (fd >= 0), and the timer. */
 static int drive_ready(tu_exec *exec, int fd, int events)
 {
+    exec->now_ns = tu_clock_ns();
     settle(exec);
-    if ((fd >= 0 && tu_exec_ev_socket(&exec->ev, fd, events) < 0) ||
-        tu_exec_ev_timer(&exec->ev) < 0)
+    if (fd >= 0 && tu_exec_ev_socket(&exec->ev, fd, events) < 0)
+        return -1;
+    exec->now_ns = tu_clock_ns();
+    if (tu_exec_ev_timer(&exec->ev, exec->now_ns / 1000000) < 0)
         return -1;
     read_finished_transfers(exec);
     settle(exec);
@@ -1106,7 +1199,7 @@ long tu_exec_timeout_ms(const tu_exec *exec)
 {
     if (exec->pending == 0)
         return -1;
-    return wait_limit_ms(exec, -1);
+    return wait_limit_ms(exec, -1, tu_clock_ns());
 }
 
 /* ---- submitting and stats ------------------------------------------ */

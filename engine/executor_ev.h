@@ -65,8 +65,9 @@ int tu_exec_ev_wait(tu_exec_ev *ev, long wait_ms);
  * (0: let libcurl find out). 0, or -1 on a multi-handle error. */
 int tu_exec_ev_socket(tu_exec_ev *ev, int fd, int events);
 
-/* Fire libcurl's timer if it is due. 0, or -1 on a multi-handle error. */
-int tu_exec_ev_timer(tu_exec_ev *ev);
+/* Fire libcurl's timer if it is due at now_ms (tu_clock_ms, read by the
+ * caller once per drive step). 0, or -1 on a multi-handle error. */
+int tu_exec_ev_timer(tu_exec_ev *ev, long long now_ms);
 
 /* The epoll set's fd (-1 with a watch function). */
 int tu_exec_ev_fd(const tu_exec_ev *ev);

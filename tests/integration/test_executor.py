@@ -197,6 +197,44 @@ class ExecutorTest(unittest.TestCase):
                 self.assertEqual(r["lookup"]["X-Got-Expect"], "[]")
                 self.assertEqual(r["lookup"]["X-Got-Method"], method)
 
+    def test_one_handle_carries_requests_of_every_shape(self):
+        # Concurrency 1: one easy handle carries them all, in order. A
+        # request shaped like the one before sets only its URL and body
+        # (no curl_easy_reset); any other resets the handle. Each must go
+        # out with its own method, body and Content-Type, and a response's
+        # headers only when asked for.
+        def echo(method, body=None, want=True, idempotent=True):
+            req = {"method": method, "url": self.url("/echo"),
+                   "idempotent": idempotent, "want_headers": want,
+                   "lookup": ["X-Got-Method", "X-Got-Content-Type"]}
+            if body is not None:
+                req.update(body=body, check_echo=True)
+            return req
+        reqs = [echo("PATCH", '{"a":1}'), echo("PATCH", '{"bb":22}'),
+                echo("PATCH", '{"ccc":333}', want=False), echo("GET"),
+                echo("GET"), echo("PUT", '{"d":4}'),
+                echo("POST", '{"e":5}', idempotent=False),
+                echo("PATCH", '{"f":6}'), echo("DELETE"),
+                echo("PATCH", '{"g":7}'), echo("POST", '{"h":8}')]
+        report = self.probe(reqs, concurrency=1)
+        results = report["results"]
+        self.assertEqual(len(results), len(reqs))
+        for req, r in zip(reqs, results):
+            with self.subTest(request=req):
+                self.assertEqual(r["status"], 200, r)
+                if req.get("body") is not None:
+                    self.assertTrue(r["echo_ok"], r)
+                    self.assertEqual(r["body_len"], len(req["body"]))
+                else:
+                    self.assertEqual(r["body_len"], 0, r)
+                if not req["want_headers"]:
+                    self.assertIsNone(r["lookup"]["X-Got-Method"], r)
+                    continue
+                self.assertEqual(r["lookup"]["X-Got-Method"], req["method"])
+                self.assertIn(r["lookup"]["X-Got-Content-Type"],
+                              ("application/json",) if "body" in req
+                              else ("", None), r)
+
     def test_big_body_has_no_expect_100_continue(self):
         r, _ = self.one({"method": "PUT", "url": self.url("/echo"),
                          "body_repeat": {"text": '{"k":"0123456789"},', "count": 100000},
