@@ -13,9 +13,11 @@
  * A transfer is an easy handle plus the buffers one response needs (body,
  * header text, error text). There are `concurrency` transfers, allocated
  * once; their easy handles are created on first use and kept on a free
- * list and reused, as are their buffers, so a request costs one
- * allocation of its own (the struct with its URL and method) plus the body
- * the caller hands over. A handle keeps its options from one request to
+ * list and reused, as are their buffers. Request structs come from slabs
+ * of EXEC_SLAB_REQUESTS and are reused; a request that lends its URL,
+ * method and body (tu_http_request.borrowed) costs no allocation of the
+ * executor's, one that does not costs one (a copy of its URL and method)
+ * plus the body the caller hands over. A handle keeps its options from one request to
  * the next when the two have the same shape (method, body or none,
  * headers wanted, scheme; idempotent): only the URL, the body and, with a
  * deadline, the timeout are set again (configure_easy). Any other request
@@ -154,8 +156,8 @@ enum { EXEC_RUNNING, EXEC_DEADLINE, EXEC_CANCELLED };
 /* ---- data structures ------------------------------------------------- */
 
 typedef struct exec_request {
-    struct exec_request *next;  /* in the queue */
-    char *body;                 /* owned; NULL: none */
+    struct exec_request *next;  /* in the queue, or among the spares */
+    char *body;                 /* NULL: none */
     size_t body_len;
     tu_http_done_fn done;
     void *data;
@@ -164,9 +166,19 @@ typedef struct exec_request {
     unsigned attempts;          /* tries handed to libcurl so far */
     int idempotent;
     int want_headers;
-    const char *method;         /* points into text, after the URL */
-    char text[];                /* "url\0method\0" */
+    int borrowed;               /* url, method and body are the caller's */
+    const char *url;            /* the caller's, or in owned */
+    const char *method;         /* the caller's, or in owned */
+    char *owned;                /* NULL, or "url\0method\0" (not borrowed) */
 } exec_request;
+
+/* Requests are allocated this many at a time and their structs reused. */
+#define EXEC_SLAB_REQUESTS 256
+
+typedef struct exec_slab {
+    struct exec_slab *next;
+    exec_request reqs[EXEC_SLAB_REQUESTS];
+} exec_slab;
 
 /* What one finished attempt left behind. */
 typedef struct exec_attempt {
@@ -231,6 +243,8 @@ struct tu_exec {
     size_t retry_len;
     size_t retry_cap;
     size_t pending;               /* queued + in flight + waiting */
+    exec_slab *slabs;             /* every request struct, in slabs */
+    exec_request *spare;          /* the unused ones */
 
     struct curl_slist *headers_with_body;
     struct curl_slist *headers_without_body;
@@ -264,18 +278,69 @@ struct tu_exec {
 
 /* ---- requests ---------------------------------------------------------- */
 
-static exec_request *request_new(const tu_http_request *in)
+/* A request struct from the spares; a new slab of them when none is
+ * left. NULL when out of memory. */
+static exec_request *request_alloc(tu_exec *exec)
+{
+    exec_request *req = exec->spare;
+
+    if (!req) {
+        exec_slab *slab = malloc(sizeof *slab);
+        if (!slab)
+            return NULL;
+        slab->next = exec->slabs;
+        exec->slabs = slab;
+        for (size_t i = EXEC_SLAB_REQUESTS; i-- > 0;) {
+            slab->reqs[i].next = exec->spare;
+            exec->spare = &slab->reqs[i];
+        }
+        req = exec->spare;
+    }
+    exec->spare = req->next;
+    memset(req, 0, sizeof *req);
+    return req;
+}
+
+/* Copy the URL and method of a request that does not lend them. */
+static int request_own_text(exec_request *req, const char *url,
+                            const char *method)
+{
+    size_t url_len = strlen(url), method_len = strlen(method);
+
+    req->owned = malloc(url_len + method_len + 2);
+    if (!req->owned)
+        return -1;
+    memcpy(req->owned, url, url_len + 1);
+    memcpy(req->owned + url_len + 1, method, method_len + 1);
+    req->url = req->owned;
+    req->method = req->owned + url_len + 1;
+    return 0;
+}
+
+static void request_free(tu_exec *exec, exec_request *req)
+{
+    if (!req->borrowed)
+        free(req->body);
+    free(req->owned);
+    req->next = exec->spare;
+    exec->spare = req;
+}
+
+/* NULL when out of memory (then the body is the caller's to free). */
+static exec_request *request_new(tu_exec *exec, const tu_http_request *in)
 {
     const char *method = in->method ? in->method : "GET";
-    size_t url_len = strlen(in->url), method_len = strlen(method);
-    exec_request *req = malloc(sizeof *req + url_len + method_len + 2);
+    exec_request *req = request_alloc(exec);
 
     if (!req)
         return NULL;
-    memset(req, 0, sizeof *req);
-    memcpy(req->text, in->url, url_len + 1);
-    memcpy(req->text + url_len + 1, method, method_len + 1);
-    req->method = req->text + url_len + 1;
+    req->borrowed = in->borrowed != 0;
+    req->url = in->url;
+    req->method = method;
+    if (!req->borrowed && request_own_text(req, in->url, method) < 0) {
+        request_free(exec, req);
+        return NULL;
+    }
     req->body = in->body;
     req->body_len = in->body ? in->body_len : 0;
     req->done = in->done;
@@ -283,12 +348,6 @@ static exec_request *request_new(const tu_http_request *in)
     req->idempotent = in->idempotent != 0;
     req->want_headers = in->want_headers != 0;
     return req;
-}
-
-static void request_free(exec_request *req)
-{
-    free(req->body);
-    free(req);
 }
 
 static void queue_push(tu_exec *exec, exec_request *req)
@@ -622,7 +681,7 @@ static CURLcode set_shape_options(const tu_exec *exec, exec_transfer *xfer)
     if (rc == CURLE_OK)
         rc = set_header_callbacks(xfer->easy, xfer);
     if (rc == CURLE_OK)
-        rc = tu_exec_conn_set(&exec->conn, xfer->easy, req->text);
+        rc = tu_exec_conn_set(&exec->conn, xfer->easy, req->url);
     return rc;
 }
 
@@ -634,7 +693,7 @@ static CURLcode set_request_options(const tu_exec *exec, exec_transfer *xfer,
 {
     CURL *easy = xfer->easy;
     const exec_request *req = xfer->req;
-    const char *url = req->text;
+    const char *url = req->url;
     CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, url);
     long timeout_ms;
 
@@ -665,7 +724,7 @@ static void shape_of(const exec_request *req, exec_shape *shape)
     memcpy(shape->method, req->method, len);
     shape->has_body = (unsigned char)request_has_body(req);
     shape->want_headers = (unsigned char)req->want_headers;
-    shape->https = strncasecmp(req->text, "https://", 8) == 0;
+    shape->https = strncasecmp(req->url, "https://", 8) == 0;
     shape->valid = 1;
 }
 
@@ -773,7 +832,7 @@ static void deliver(tu_exec *exec, exec_request *req,
     exec->stats.finished++;
     if (req->done)
         req->done(resp, req->data);
-    request_free(req);
+    request_free(exec, req);
 }
 
 static int deadline_passed(const tu_exec *exec)
@@ -1208,13 +1267,9 @@ int tu_exec_submit(tu_exec *exec, const tu_http_request *in)
 {
     exec_request *req;
 
-    if (!in->url) {
-        free(in->body);
-        return -1;
-    }
-    req = request_new(in);
-    if (!req) {
-        free(in->body);
+    if (!in->url || !(req = request_new(exec, in))) {
+        if (!in->borrowed)
+            free(in->body);
         return -1;
     }
     queue_push(exec, req);
@@ -1429,13 +1484,23 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
     return exec;
 }
 
-static void free_request_list(exec_request *req)
+static void free_request_list(tu_exec *exec, exec_request *req)
 {
     while (req) {
         exec_request *next = req->next;
-        request_free(req);
+        request_free(exec, req);
         req = next;
     }
+}
+
+static void free_slabs(tu_exec *exec)
+{
+    while (exec->slabs) {
+        exec_slab *next = exec->slabs->next;
+        free(exec->slabs);
+        exec->slabs = next;
+    }
+    exec->spare = NULL;
 }
 
 static void free_transfers(tu_exec *exec)
@@ -1446,7 +1511,7 @@ static void free_transfers(tu_exec *exec)
         exec_transfer *xfer = &exec->transfers[i];
         if (xfer->req) {
             curl_multi_remove_handle(exec->multi, xfer->easy);
-            request_free(xfer->req);
+            request_free(exec, xfer->req);
         }
         if (xfer->easy)
             curl_easy_cleanup(xfer->easy);
@@ -1465,10 +1530,11 @@ void tu_exec_free(tu_exec *exec)
     free_transfers(exec);
     if (exec->multi)
         curl_multi_cleanup(exec->multi);
-    free_request_list(exec->queue_head);
+    free_request_list(exec, exec->queue_head);
     for (i = 0; i < exec->retry_len; i++)
-        request_free(exec->retry_heap[i]);
+        request_free(exec, exec->retry_heap[i]);
     free(exec->retry_heap);
+    free_slabs(exec);
     curl_slist_free_all(exec->headers_with_body);
     curl_slist_free_all(exec->headers_without_body);
     tu_exec_conn_free(&exec->conn);  /* after the handles that use it */

@@ -89,6 +89,9 @@ typedef struct tu_http_request {
     int want_headers;        /* keep the response headers */
     tu_http_done_fn done;    /* called once, when the request is finished */
     void *data;              /* passed to done */
+    int borrowed;            /* method, url and body are the caller's: not
+                                copied, not freed, and they must stay valid
+                                and unchanged until done has returned */
 } tu_http_request;
 
 /* HTTP/2: auto negotiates it by ALPN over TLS (HTTP/1.1 over cleartext);
@@ -137,8 +140,8 @@ void tu_exec_config_init(tu_exec_config *config);
 tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err);
 void tu_exec_free(tu_exec *exec);   /* pending requests are dropped unseen */
 
-/* Queue a request. Returns 0, or -1 (out of memory; req->body is freed).
- * May be called from a done callback. */
+/* Queue a request. Returns 0, or -1 (out of memory; req->body is freed
+ * unless borrowed). May be called from a done callback. */
 int tu_exec_submit(tu_exec *exec, const tu_http_request *req);
 
 /* Requests queued, in flight or waiting to be retried. */

@@ -390,16 +390,73 @@ static const rest_op *op_for(const rest_cfg *c, const tu_action *a,
     }
 }
 
-static void push_one(const tu_target *t, tu_push *p, tu_action *a)
+/* The buffers a push reuses for every request's path, URL and body: no
+ * allocation per request once they have grown (tu_push_send_copy copies
+ * the URL and body into the write's one block). */
+typedef struct rest_scratch {
+    tu_buffer path;
+    tu_buffer url;
+    tu_buffer body;
+} rest_scratch;
+
+/* The URL of a's request into s->url. 0, or -1 with a failed. */
+static int request_url(const tu_target *t, const rest_op *op,
+                       const char *name, tu_action *a, rest_scratch *s)
 {
     const rest_cfg *c = t->cfg;
-    const char *name, *missing;
-    const rest_op *op = op_for(c, a, &name);
-    tu_action_kind kind = tu_action_request(a);
-    const json_t *fields = a->live && kind != TU_ACTION_CREATE
+    const json_t *fields = a->live && tu_action_request(a) != TU_ACTION_CREATE
                                ? a->live->fields : a->desired->fields;
+    const char *missing;
+    char msg[512];
+
+    s->path.len = 0;
+    s->url.len = 0;
+    if (tu_url_expand_into(&s->path, op->path, fields, c->id, t->vars,
+                           &missing) < 0) {
+        snprintf(msg, sizeof msg, "target.resource.%s: the record has no "
+                 "value for %.*s", name,
+                 missing ? (int)strcspn(missing, "}") + 1 : 0,
+                 missing ? missing : "");
+        tu_action_fail(a, missing ? msg : "out of memory");
+        return -1;
+    }
+    if (tu_target_url_into(t, s->path.data ? s->path.data : "", &s->url) < 0) {
+        tu_action_fail(a, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* The body of a's request into s->body (none for a delete). 0, or -1
+ * with a failed. */
+static int request_body(const tu_target *t, tu_action *a, rest_scratch *s)
+{
+    tu_action_kind kind = tu_action_request(a);
     json_t *body_json = NULL;
-    char *path, *url, *body = NULL, msg[512];
+    int rc = 0;
+
+    s->body.len = 0;
+    if (kind == TU_ACTION_CREATE)
+        body_json = tu_field_create_body(&t->fields, a->desired->fields);
+    else if (kind == TU_ACTION_UPDATE)
+        body_json = update_body(t, a);
+    else
+        return 0;
+    if (!body_json || tu_json_dumpb(body_json, JSON_COMPACT, &s->body) < 0)
+        rc = -1;
+    json_decref(body_json);
+    if (rc < 0)
+        tu_action_fail(a, "out of memory");
+    return rc;
+}
+
+static void push_one(const tu_target *t, tu_push *p, tu_action *a,
+                     rest_scratch *s)
+{
+    const rest_cfg *c = t->cfg;
+    const char *name;
+    const rest_op *op = op_for(c, a, &name);
+    char msg[512];
 
     if (!op->method) {
         snprintf(msg, sizeof msg, "target.resource.%s is not set, so trueup "
@@ -407,40 +464,24 @@ static void push_one(const tu_target *t, tu_push *p, tu_action *a)
         tu_action_fail(a, msg);
         return;
     }
-    path = tu_url_expand(op->path, fields, c->id, t->vars, &missing);
-    if (!path) {
-        snprintf(msg, sizeof msg, "target.resource.%s: the record has no "
-                 "value for %.*s", name,
-                 missing ? (int)strcspn(missing, "}") + 1 : 0,
-                 missing ? missing : "");
-        tu_action_fail(a, missing ? msg : "out of memory");
+    if (request_url(t, op, name, a, s) < 0 || request_body(t, a, s) < 0)
         return;
-    }
-    url = tu_target_url(t, path);
-    free(path);
-    if (kind == TU_ACTION_CREATE)
-        body_json = tu_field_create_body(&t->fields, a->desired->fields);
-    else if (kind == TU_ACTION_UPDATE)
-        body_json = update_body(t, a);
-    if (body_json)
-        body = tu_json_dumps(body_json, JSON_COMPACT);
-    json_decref(body_json);
-    if (!url || (kind != TU_ACTION_DELETE && !body)) {
-        free(url);
-        free(body);
-        tu_action_fail(a, "out of memory");
-        return;
-    }
-    tu_push_send(p, op->method, url, body, body ? strlen(body) : 0,
-                 strcmp(op->method, "POST") != 0, &a, 1);
-    free(url);
+    tu_push_send_copy(p, op->method, s->url.data,
+                      tu_action_request(a) == TU_ACTION_DELETE
+                          ? NULL : s->body.data,
+                      s->body.len, strcmp(op->method, "POST") != 0, &a, 1);
 }
 
 static int rest_push(const tu_target *t, tu_push *p, tu_action **actions,
                      size_t n)
 {
+    rest_scratch s = {TU_BUFFER_INIT, TU_BUFFER_INIT, TU_BUFFER_INIT};
+
     for (size_t i = 0; i < n; i++)
-        push_one(t, p, actions[i]);
+        push_one(t, p, actions[i], &s);
+    tu_buffer_free(&s.path);
+    tu_buffer_free(&s.url);
+    tu_buffer_free(&s.body);
     return 0;
 }
 

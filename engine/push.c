@@ -22,17 +22,22 @@
 
 #define TU_ERROR_BODY_MAX 300  /* bytes of a server's answer kept */
 
+/* One allocation: the struct, the covered actions, the URL and (sent with
+ * tu_push_send_copy) the body. The executor borrows method, URL and body
+ * until its done call. */
 typedef struct push_request {
     struct tu_push *push;
     char method[8];
-    char *url;
-    char *body;              /* until handed to the executor */
+    char *url;               /* in the block */
+    char *body;              /* NULL, in the block, or malloc'd (owns_body) */
     size_t body_len;
+    int owns_body;
     int idempotent;
-    tu_action **covered;
+    tu_action **covered;     /* = slots */
     size_t ncovered;
     long lane;               /* -1: none */
     tu_push_split_fn split;  /* NULL: a refused batch fails whole */
+    tu_action *slots[];      /* then the URL, then a copied body */
 } push_request;
 
 /* Writes that wait, in order; an entry is NULL once started. */
@@ -59,6 +64,13 @@ struct tu_push {
 
 static int submit(tu_push *p, push_request *req);
 static void start_waiting(tu_push *p);
+
+static void request_free(push_request *req)
+{
+    if (req->owns_body)
+        free(req->body);
+    free(req);
+}
 
 static int can_start(const tu_push *p, const push_request *req)
 {
@@ -185,9 +197,7 @@ static void push_done(const tu_http_response *r, void *data)
     if (split)
         req->split(p, p->target, req->url, req->covered, req->ncovered,
                    req->lane);
-    free(req->url);
-    free(req->covered);
-    free(req);
+    request_free(req);
     start_waiting(p);
 }
 
@@ -197,15 +207,9 @@ static void fail_all(tu_action **covered, size_t n, const char *why)
         tu_action_fail(covered[i], why);
 }
 
-static void request_free(push_request *req)
-{
-    free(req->url);
-    free(req->body);
-    free(req->covered);
-    free(req);
-}
 
-/* Hand a write to the executor, which owns its body from here on. */
+/* Hand a write to the executor, which borrows its method, URL and body
+ * until push_done. */
 static int submit(tu_push *p, push_request *req)
 {
     tu_http_request http = {0};
@@ -217,7 +221,7 @@ static int submit(tu_push *p, push_request *req)
     http.idempotent = req->idempotent;
     http.done = push_done;
     http.data = req;
-    req->body = NULL;
+    http.borrowed = 1;
     if (set_lane(p, req->lane, 1) != 0 ||
         tu_exec_submit(p->exec, &http) != 0) {
         set_lane(p, req->lane, 0);
@@ -294,26 +298,42 @@ int tu_push_send(tu_push *p, const char *method, const char *url,
                            covered, ncovered);
 }
 
-int tu_push_send_in(tu_push *p, const tu_push_lane *lane, const char *method,
-                    const char *url, char *body, size_t body_len,
-                    int idempotent, tu_action **covered, size_t ncovered)
+/* A write in one block: the covered actions, the URL and, when `copy` is
+ * set, the body copied; otherwise the malloc'd `body` is taken. NULL when
+ * out of memory (then `body` is not taken). */
+static push_request *request_new(tu_push *p, const char *method,
+                                 const char *url, char *body, size_t body_len,
+                                 int copy, tu_action **covered, size_t n)
 {
-    push_request *req = calloc(1, sizeof *req);
+    size_t url_len = strlen(url), body_room = copy && body ? body_len + 1 : 0;
+    push_request *req = malloc(sizeof *req + n * sizeof *covered +
+                               url_len + 1 + body_room);
 
-    if (!req || !(req->url = strdup(url)) ||
-        !(req->covered = malloc(ncovered * sizeof *covered))) {
-        free(body);
-        if (req)
-            request_free(req);
-        fail_all(covered, ncovered, "out of memory");
-        return -1;
-    }
+    if (!req)
+        return NULL;
+    memset(req, 0, sizeof *req);
     req->push = p;
     snprintf(req->method, sizeof req->method, "%s", method);
-    memcpy(req->covered, covered, ncovered * sizeof *covered);
-    req->ncovered = ncovered;
+    req->covered = req->slots;
+    memcpy(req->slots, covered, n * sizeof *covered);
+    req->ncovered = n;
+    req->url = (char *)(req->slots + n);
+    memcpy(req->url, url, url_len + 1);
     req->body = body;
-    req->body_len = body_len;
+    req->body_len = body ? body_len : 0;
+    req->owns_body = body && !copy;
+    if (body_room) {
+        req->body = req->url + url_len + 1;
+        memcpy(req->body, body, body_len);
+        req->body[body_len] = '\0';
+    }
+    return req;
+}
+
+/* Queue or submit a new write. */
+static int send_request(tu_push *p, const tu_push_lane *lane,
+                        push_request *req, int idempotent)
+{
     req->idempotent = idempotent;
     req->lane = lane->lane;
     req->split = lane->split;
@@ -321,6 +341,36 @@ int tu_push_send_in(tu_push *p, const tu_push_lane *lane, const char *method,
     if (!can_start(p, req))
         return hold(p, req, lane->front);
     return submit(p, req);
+}
+
+int tu_push_send_in(tu_push *p, const tu_push_lane *lane, const char *method,
+                    const char *url, char *body, size_t body_len,
+                    int idempotent, tu_action **covered, size_t ncovered)
+{
+    push_request *req = request_new(p, method, url, body, body_len, 0,
+                                    covered, ncovered);
+
+    if (!req) {
+        free(body);
+        fail_all(covered, ncovered, "out of memory");
+        return -1;
+    }
+    return send_request(p, lane, req, idempotent);
+}
+
+int tu_push_send_copy(tu_push *p, const char *method, const char *url,
+                      const char *body, size_t body_len, int idempotent,
+                      tu_action **covered, size_t ncovered)
+{
+    tu_push_lane lane = {-1, NULL, 0};
+    push_request *req = request_new(p, method, url, (char *)body, body_len,
+                                    1, covered, ncovered);
+
+    if (!req) {
+        fail_all(covered, ncovered, "out of memory");
+        return -1;
+    }
+    return send_request(p, &lane, req, idempotent);
 }
 
 static int needs_push(const tu_action *a)

@@ -44,7 +44,28 @@ static const char *status_name(const tu_action *a)
     }
 }
 
-static json_t *result_json(const tu_action *a)
+/* The integers of the results list: nearly every result of a run has the
+ * same http_status and attempts, so the last value of each is kept and
+ * shared (jansson values are reference-counted) instead of a new integer
+ * per result. */
+typedef struct int_cache {
+    json_int_t value;
+    json_t *json;    /* NULL: none yet */
+} int_cache;
+
+static json_t *cached_integer(int_cache *c, json_int_t value)
+{
+    if (!c)
+        return json_integer(value);
+    if (!c->json || c->value != value) {
+        json_decref(c->json);
+        c->json = json_integer(value);
+        c->value = value;
+    }
+    return json_incref(c->json);
+}
+
+static json_t *result_json(const tu_action *a, int_cache *ints)
 {
     json_t *r = json_object();
     const char *action = a->kind == TU_ACTION_FAIL
@@ -55,8 +76,11 @@ static json_t *result_json(const tu_action *a)
     json_object_set_new(r, "action", json_string(action));
     json_object_set_new(r, "status", json_string(status_name(a)));
     if (a->attempts) {
-        json_object_set_new(r, "http_status", json_integer(a->http_status));
-        json_object_set_new(r, "attempts", json_integer(a->attempts));
+        json_object_set_new(r, "http_status",
+                            cached_integer(ints, a->http_status));
+        json_object_set_new(r, "attempts",
+                            cached_integer(ints ? ints + 1 : NULL,
+                                           a->attempts));
     }
     if (a->changes && json_object_size(a->changes))
         json_object_set(r, "changes", a->changes);
@@ -77,7 +101,7 @@ const char *tu_report_record_status(const tu_action *a)
 json_t *tu_report_record_json(const tu_action *a)
 {
     if (a->kind != TU_ACTION_SKIP)
-        return result_json(a);
+        return result_json(a, NULL);
     return json_pack("{s:s, s:s, s:s}", "key", tu_action_label(a),
                      "action", "skip", "status", "skipped");
 }
@@ -85,15 +109,19 @@ json_t *tu_report_record_json(const tu_action *a)
 static json_t *results_json(const tu_plan *plan)
 {
     json_t *results = json_array();
+    int_cache ints[2] = {{0, NULL}, {0, NULL}};  /* http_status, attempts */
+
     for (size_t i = 0; results && i < plan->count; i++) {
         const tu_action *a = &plan->actions[i];
         if (a->kind == TU_ACTION_SKIP)
             continue;
-        if (json_array_append_new(results, result_json(a)) != 0) {
+        if (json_array_append_new(results, result_json(a, ints)) != 0) {
             json_decref(results);
-            return NULL;
+            results = NULL;
         }
     }
+    json_decref(ints[0].json);
+    json_decref(ints[1].json);
     return results;
 }
 

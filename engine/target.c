@@ -485,19 +485,25 @@ void tu_target_free(tu_target *t)
     memset(t, 0, sizeof *t);
 }
 
+int tu_target_url_into(const tu_target *t, const char *path, tu_buffer *out)
+{
+    if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0)
+        return tu_buffer_puts(out, path);
+    if (tu_buffer_puts(out, t->base_url) < 0 ||
+        (*path != '/' && tu_buffer_add(out, "/", 1) < 0))
+        return -1;
+    return tu_buffer_puts(out, path);
+}
+
 char *tu_target_url(const tu_target *t, const char *path)
 {
-    size_t len;
-    char *url;
+    tu_buffer b = TU_BUFFER_INIT;
 
-    if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0)
-        return strdup(path);
-    len = strlen(t->base_url) + strlen(path) + 2;
-    url = malloc(len);
-    if (url)
-        snprintf(url, len, "%s%s%s", t->base_url, *path == '/' ? "" : "/",
-                 path);
-    return url;
+    if (tu_target_url_into(t, path, &b) < 0) {
+        tu_buffer_free(&b);
+        return NULL;
+    }
+    return tu_buffer_take(&b);
 }
 
 void tu_target_scrub(const tu_target *t, char *text)

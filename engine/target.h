@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include "trueup/trueup.h"
+#include "state/buffer.h"
 #include "state/fields.h"
 #include "state/srcmap.h"
 #include "provider.h"
@@ -48,6 +49,11 @@ void tu_target_free(tu_target *target);
 /* base_url joined with `path` ("/records"), or `path` itself when it is an
  * absolute http(s) URL. Returns a malloc'd string or NULL. */
 char *tu_target_url(const tu_target *target, const char *path);
+
+/* The same appended to `out` (reused from one request to the next): 0, or
+ * -1 when out of memory. */
+int tu_target_url_into(const tu_target *target, const char *path,
+                       tu_buffer *out);
 
 /* Remember `value` as a secret (write-only field values). 0 or -1. */
 int tu_target_add_secret(tu_target *target, const char *value);

@@ -3,13 +3,16 @@
  * A placeholder the record cannot fill (missing, null, a container, an
  * empty string, or a '{' never closed) stops the expansion: a request to
  * the wrong URL is worse than a failed record.
- * Expansion runs in two passes over the template: the first measures the
- * encoded length, the second writes, so each expansion is one allocation.
+ * Expansion appends to a tu_buffer: a caller that reuses one buffer for
+ * every request's URL (the REST provider's push) makes no allocation per
+ * URL once it has grown; tu_url_expand is the same into a new string.
  * A record's own field wins over a variable of the same name; a variable
  * fills a record's placeholder only when it has exactly one value.
  */
 #include "urltemplate.h"
 #include "state/json_util.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +58,11 @@ static int dot_segment(const char *s, size_t len)
            (len == 2 && s[0] == '.' && s[1] == '.');
 }
 
-static size_t encode_into(char *out, const char *s, size_t len)
+/* Encode s[0..len) into out (NULL: only measure); `dots`: encode dots
+ * too. Returns the encoded length. */
+static size_t encode_run(char *out, const char *s, size_t len, int dots)
 {
     static const char hex[] = "0123456789ABCDEF";
-    int dots = dot_segment(s, len);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -78,6 +82,11 @@ static size_t encode_into(char *out, const char *s, size_t len)
     return o;
 }
 
+static size_t encode_into(char *out, const char *s, size_t len)
+{
+    return encode_run(out, s, len, dot_segment(s, len));
+}
+
 char *tu_percent_encode(const char *s, size_t len)
 {
     char *out = malloc(encode_into(NULL, s, len) + 1);
@@ -86,9 +95,11 @@ char *tu_percent_encode(const char *s, size_t len)
     return out;
 }
 
-/* The text of placeholder name[0..n) for this record, malloc'd, or NULL. */
-static char *placeholder_text(const char *name, size_t n, const json_t *fields,
-                              const char *id_field, const json_t *vars)
+/* The value filling placeholder name[0..n) for this record, or NULL. */
+static const json_t *placeholder_value(const char *name, size_t n,
+                                       const json_t *fields,
+                                       const char *id_field,
+                                       const json_t *vars)
 {
     const json_t *v;
     if (id_field && n == 2 && memcmp(name, "id", 2) == 0)
@@ -102,57 +113,87 @@ static char *placeholder_text(const char *name, size_t n, const json_t *fields,
     if (!v || json_is_object(v) || json_is_array(v) || json_is_null(v) ||
         (json_is_string(v) && json_string_length(v) == 0))
         return NULL; /* an empty value would name the collection */
-    return tu_json_text(v);
+    return v;
 }
 
-/* One pass: returns the length; writes into out when it is not NULL. */
-static size_t expand_pass(char *out, const char *tmpl, const json_t *fields,
-                          const char *id_field, const json_t *vars,
-                          const char **missing)
+/* Append s[0..len) percent-encoded, a chunk at a time. 0 or -1. */
+static int encode_append(tu_buffer *out, const char *s, size_t len)
 {
-    size_t o = 0;
+    char chunk[192];
+    int dots = dot_segment(s, len);
+
+    while (len > 0) {
+        size_t n = len < sizeof chunk / 3 ? len : sizeof chunk / 3;
+        if (tu_buffer_add(out, chunk, encode_run(chunk, s, n, dots)) < 0)
+            return -1;
+        s += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* Append a placeholder's value, encoded: strings and integers without an
+ * allocation, other scalars through tu_json_text. 0 or -1. */
+static int append_value(tu_buffer *out, const json_t *v)
+{
+    char num[32], *text;
+    int rc;
+
+    if (json_is_string(v))
+        return encode_append(out, json_string_value(v), json_string_length(v));
+    if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+        return encode_append(out, num, strlen(num));
+    }
+    text = tu_json_text(v);
+    rc = text ? encode_append(out, text, strlen(text)) : -1;
+    free(text);
+    return rc;
+}
+
+int tu_url_expand_into(tu_buffer *out, const char *tmpl, const json_t *fields,
+                       const char *id_field, const json_t *vars,
+                       const char **missing)
+{
     const char *p = tmpl;
 
+    *missing = NULL;
     while (*p) {
+        size_t lit = strcspn(p, "{");
         const char *close;
-        char *text;
-        if (*p != '{') {
-            if (out)
-                out[o] = *p;
-            o++, p++;
+        const json_t *v;
+        if (lit) {
+            if (tu_buffer_add(out, p, lit) < 0)
+                return -1;
+            p += lit;
             continue;
         }
         close = strchr(p, '}');
-        text = close ? placeholder_text(p + 1, (size_t)(close - p - 1), fields,
-                                        id_field, vars) : NULL;
-        if (!text) {
+        v = close ? placeholder_value(p + 1, (size_t)(close - p - 1), fields,
+                                      id_field, vars) : NULL;
+        if (!v) {
             *missing = p;
-            return 0;
+            return -1;
         }
-        o += encode_into(out ? out + o : NULL, text, strlen(text));
-        free(text);
+        if (append_value(out, v) < 0)
+            return -1;
         p = close + 1;
     }
-    return o;
+    return 0;
 }
 
 char *tu_url_expand(const char *tmpl, const json_t *fields,
                     const char *id_field, const json_t *vars,
                     const char **missing)
 {
-    size_t len;
-    char *out;
+    tu_buffer b = TU_BUFFER_INIT;
 
-    *missing = NULL;
-    len = expand_pass(NULL, tmpl, fields, id_field, vars, missing);
-    if (*missing)
+    if (tu_url_expand_into(&b, tmpl, fields, id_field, vars, missing) < 0) {
+        tu_buffer_free(&b);
         return NULL;
-    out = malloc(len + 1);
-    if (!out)
-        return NULL;
-    expand_pass(out, tmpl, fields, id_field, vars, missing);
-    out[len] = '\0';
-    return out;
+    }
+    return tu_buffer_take(&b);
 }
 
 /* The variables `tmpl` names (name -> their values, in order of first

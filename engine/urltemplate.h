@@ -15,6 +15,7 @@
 #define TU_ENGINE_URLTEMPLATE_H
 
 #include <jansson.h>
+#include "state/buffer.h"
 
 /* Check a template's braces. NULL when fine, else what is wrong. */
 const char *tu_url_template_check(const char *tmpl);
@@ -36,6 +37,12 @@ char *tu_percent_encode(const char *s, size_t len);
 char *tu_url_expand(const char *tmpl, const json_t *fields,
                     const char *id_field, const json_t *vars,
                     const char **missing);
+
+/* tu_url_expand appended to `out`: 0, or -1 with *missing set as above
+ * (or NULL: out of memory); `out` then holds a partial URL. */
+int tu_url_expand_into(tu_buffer *out, const char *tmpl, const json_t *fields,
+                       const char *id_field, const json_t *vars,
+                       const char **missing);
 
 /* Every expansion of `tmpl` with values from `vars` alone, one per
  * combination of the values of the variables it names, in order (the

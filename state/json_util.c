@@ -131,13 +131,11 @@ static size_t number_length(const char *s)
     return strspn(s, "0123456789+-.eE");
 }
 
-/* jansson's text with each real rewritten in its shortest form; still a
- * real (600.0 stays 600.0). Takes `text`. */
-static char *shorten_reals(char *text)
+/* Where jansson's text has its first real (a number with a '.', 'e' or
+ * 'E' outside a string), or NULL. */
+static const char *first_real(const char *p)
 {
-    tu_buffer b = TU_BUFFER_INIT;
-    char num[64], *p = text, *start = text;
-    int in_string = 0, ok = 0;
+    int in_string = 0;
 
     for (; *p; p++) {
         size_t n;
@@ -150,30 +148,80 @@ static char *shorten_reals(char *text)
         if (!(*p == '-' || (*p >= '0' && *p <= '9')))
             continue;
         n = number_length(p);
-        if (strcspn(p, ".eE") < n && n < sizeof num) {
-            shortest(strtod(p, NULL), num, sizeof num - 2);
-            if (!strpbrk(num, ".eEin"))
-                strcat(num, ".0");
-            if (tu_buffer_add(&b, start, (size_t)(p - start)) ||
-                tu_buffer_puts(&b, num))
-                goto done;
-            start = p + n;
-        }
+        if (strcspn(p, ".eE") < n)
+            return p;
         p += n - 1;
     }
-    ok = tu_buffer_puts(&b, start) == 0;
-done:
-    free(text);
-    if (ok)
-        return tu_buffer_take(&b);
-    tu_buffer_free(&b);
     return NULL;
+}
+
+/* Append jansson's text to `out` with each real rewritten in its shortest
+ * form; still a real (600.0 stays 600.0). 0, or -1 (out of memory). */
+static int shorten_reals(const char *text, tu_buffer *out)
+{
+    char num[64];
+    const char *p;
+
+    while ((p = first_real(text)) != NULL) {
+        size_t n = number_length(p);
+        if (n >= sizeof num) {  /* too long to be a double's: as it is */
+            if (tu_buffer_add(out, text, (size_t)(p - text) + n) < 0)
+                return -1;
+            text = p + n;
+            continue;
+        }
+        shortest(strtod(p, NULL), num, sizeof num - 2);
+        if (!strpbrk(num, ".eEin"))
+            strcat(num, ".0");
+        if (tu_buffer_add(out, text, (size_t)(p - text)) < 0 ||
+            tu_buffer_puts(out, num) < 0)
+            return -1;
+        text = p + n;
+    }
+    return tu_buffer_puts(out, text);
+}
+
+static int append_chunk(const char *bytes, size_t n, void *data)
+{
+    return tu_buffer_add(data, bytes, n);
+}
+
+int tu_json_dumpb(const json_t *value, size_t flags, tu_buffer *out)
+{
+    size_t start = out->len;
+    const char *real;
+    char *text;
+    int rc;
+
+    if (json_dump_callback(value, append_chunk, out, flags) != 0)
+        goto fail;
+    real = out->data ? first_real(out->data + start) : NULL;
+    if (!real)
+        return 0;
+    text = strdup(out->data + start);   /* rewritten from its copy */
+    if (!text)
+        goto fail;
+    out->len = start;
+    rc = shorten_reals(text, out);
+    free(text);
+    if (rc == 0)
+        return 0;
+fail:
+    out->len = start;
+    if (out->data)
+        out->data[start] = '\0';
+    return -1;
 }
 
 char *tu_json_dumps(const json_t *value, size_t flags)
 {
-    char *text = json_dumps(value, flags);
-    return text ? shorten_reals(text) : NULL;
+    tu_buffer b = TU_BUFFER_INIT;
+
+    if (tu_json_dumpb(value, flags, &b) < 0) {
+        tu_buffer_free(&b);
+        return NULL;
+    }
+    return tu_buffer_take(&b);
 }
 
 int tu_json_dumpf(const json_t *value, FILE *out, size_t flags)

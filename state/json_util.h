@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include "trueup/trueup.h"   /* tu_json_dumps, tu_json_dumpf */
+#include "buffer.h"
 
 /* 1 when a and b are equal by value (numbers by numeric value). */
 int tu_json_equal(const json_t *a, const json_t *b);
@@ -24,6 +25,11 @@ json_t *tu_json_path(const json_t *root, const char *path);
  * true/false/null as words. Containers are compact JSON. Returns a new
  * string (free) or NULL when out of memory. */
 char *tu_json_text(const json_t *value);
+
+/* tu_json_dumps appended to `out` (a buffer reused from one body to the
+ * next costs no allocation once grown): 0, or -1 (out of memory, or a
+ * value jansson cannot encode with these flags) with `out` as it was. */
+int tu_json_dumpb(const json_t *value, size_t flags, tu_buffer *out);
 
 /* The name of a value's type for messages: "a string", "an integer"... */
 const char *tu_json_type_name(const json_t *value);

@@ -333,6 +333,33 @@ static void test_dumps_reals(void **state)
     dumps_is(json_pack("{s:i}", "n", 12), 0, "{\"n\": 12}");
 }
 
+/* tu_json_dumpb appends to what the buffer holds, reals rewritten in the
+ * appended part only, and leaves it as it was on failure. */
+static void test_dumpb_appends(void **state)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    json_t *v = json_pack("{s:f, s:s}", "a", 558.8, "b", "0.10000000000000001");
+    json_t *plain = json_pack("{s:i}", "n", 1), *scalar = json_integer(5);
+
+    (void)state;
+    assert_int_equal(tu_buffer_puts(&b, "1.10000000000000001 "), 0);
+    assert_int_equal(tu_json_dumpb(v, JSON_COMPACT | JSON_SORT_KEYS, &b), 0);
+    assert_string_equal(b.data, "1.10000000000000001 "
+                        "{\"a\":558.8,\"b\":\"0.10000000000000001\"}");
+    assert_int_equal(tu_json_dumpb(plain, JSON_COMPACT, &b), 0);
+    assert_int_equal(tu_json_dumpb(scalar, JSON_COMPACT, &b), -1);
+    assert_string_equal(b.data, "1.10000000000000001 "
+                        "{\"a\":558.8,\"b\":\"0.10000000000000001\"}"
+                        "{\"n\":1}");
+    b.len = 0;
+    assert_int_equal(tu_json_dumpb(plain, JSON_COMPACT, &b), 0);
+    assert_string_equal(b.data, "{\"n\":1}");
+    tu_buffer_free(&b);
+    json_decref(v);
+    json_decref(plain);
+    json_decref(scalar);
+}
+
 static void test_dumpf(void **state)
 {
     char buf[64] = "";
@@ -365,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_text_containers),
         cmocka_unit_test(test_type_name),
         cmocka_unit_test(test_dumps_reals),
+        cmocka_unit_test(test_dumpb_appends),
         cmocka_unit_test(test_dumpf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

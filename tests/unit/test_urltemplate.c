@@ -327,10 +327,43 @@ static void test_expand_each(void **state)
     json_decref(vars);
 }
 
+/* tu_url_expand_into appends to what a reused buffer holds; a long value
+ * is encoded in chunks, and a dot at a chunk's edge stays a dot (only a
+ * whole "." or ".." has its dots encoded). */
+static void test_expand_into_reused_buffer(void **state)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    char long_value[200];
+    json_t *fields;
+    const char *missing = "unset";
+
+    (void)state;
+    memset(long_value, 'a', 64);
+    strcpy(long_value + 64, ".");
+    fields = json_pack("{s:s, s:s, s:I, s:f}", "name", long_value,
+                       "dots", "..", "n", (json_int_t)-7, "r", 2.5);
+    assert_int_equal(tu_buffer_puts(&b, "http://h"), 0);
+    assert_int_equal(tu_url_expand_into(&b, "/r/{name}/{dots}/{n}/{r}",
+                                        fields, NULL, NULL, &missing), 0);
+    assert_null(missing);
+    assert_int_equal(b.len, strlen("http://h/r/") + 65 +
+                     strlen("/%2E%2E/-7/2.5"));
+    assert_memory_equal(b.data + strlen("http://h/r/") + 64, "./%2E%2E/-7/2.5",
+                        strlen("./%2E%2E/-7/2.5"));
+    b.len = 0;
+    assert_int_equal(tu_url_expand_into(&b, "/r/{nope}", fields, NULL, NULL,
+                                        &missing), -1);
+    assert_non_null(missing);
+    assert_string_equal(missing, "{nope}");
+    tu_buffer_free(&b);
+    json_decref(fields);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_expand_into_reused_buffer),
         cmocka_unit_test(test_id_field),
         cmocka_unit_test(test_numbers_and_booleans),
         cmocka_unit_test(test_encoding),
