@@ -48,6 +48,10 @@ void tu_cli_usage(FILE *out)
 "      --detailed-exitcode plan: exit 2 when changes are pending\n"
 "  -q, --quiet             no report on stdout, no progress; errors still\n"
 "                          go to stderr\n"
+"      --progress          a progress line on stderr (phase, done/total,\n"
+"                          requests per second, time left) even when stderr\n"
+"                          is not a terminal (then one line a second); on a\n"
+"                          terminal it is drawn by default\n"
 "      --no-progress       no progress line, even on a terminal\n"
 "  -h, --help              show this help\n"
 "  -V, --version           show the version\n"
@@ -77,7 +81,7 @@ void tu_cli_error(const char *fmt, ...)
 
 enum { OPT_PRUNE = 256, OPT_NO_PRUNE, OPT_DETAILED, OPT_NO_PROGRESS,
        OPT_FORCE, OPT_CHANGE_PROTECTED, OPT_MATCH, OPT_SET, OPT_OUT,
-       OPT_SHARD };
+       OPT_SHARD, OPT_PROGRESS };
 
 static const struct option long_options[] = {
     {"concurrency", required_argument, NULL, 'c'},
@@ -93,6 +97,7 @@ static const struct option long_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
     {"quiet", no_argument, NULL, 'q'},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -144,7 +149,7 @@ static int parse_option(int opt, tu_cli_args *a)
     case 'c': return parse_concurrency(optarg, &a->concurrency);
     case 'f': return parse_format(optarg, &a->format);
     case 'o': a->output = optarg; return 0;
-    case 'q': a->quiet = 1; a->progress = 0; return 0;
+    case 'q': a->quiet = 1; return 0;
     case 'h': a->help = 1; return 0;
     case 'V': a->version = 1; return 0;
     case OPT_PRUNE: a->prune = 1; return 0;
@@ -157,6 +162,7 @@ static int parse_option(int opt, tu_cli_args *a)
     case OPT_OUT: a->out = optarg; return 0;
     case OPT_SHARD: return parse_shard(optarg, a);
     case OPT_NO_PROGRESS: a->progress = 0; return 0;
+    case OPT_PROGRESS: a->progress = 2; return 0;
     default:
         fputs("Try 'trueup --help'.\n", stderr);
         return -1;
@@ -217,8 +223,8 @@ int tu_cli_parse(int argc, char **argv, tu_cli_args *a)
     if (a->export && (a->nmatch || a->nset || a->prune >= 0 ||
                       a->shard_count ||
                       a->detailed_exitcode || a->format != TU_FORMAT_JSON)) {
-        tu_cli_error("export takes only --concurrency, --output, --quiet "
-                     "and --no-progress");
+        tu_cli_error("export takes only --concurrency, --output, --quiet, "
+                     "--progress and --no-progress");
         return -1;
     }
     if (a->out && (a->mode != TU_MODE_PLAN || a->export)) {

@@ -33,7 +33,8 @@ typedef struct tu_cli_args {
     int change_protected;     /* change declared protected records */
     int detailed_exitcode;
     int quiet;
-    int progress;             /* 1: draw progress on stderr if a terminal */
+    int progress;             /* 0: no progress line; 1: on stderr if a
+                                 terminal; 2: always (--progress) */
     const char *output;       /* NULL: stdout */
     const char *out;          /* plan --out: the plan file to write */
     long shard_index, shard_count;  /* --shard I/N; count 0: none */
@@ -68,15 +69,25 @@ int tu_cli_write_plan_file(const tu_cli_args *args, const json_t *plan);
 /* Write the report to args->output (atomically) or stdout. 0 or -1. */
 int tu_cli_write_report(const tu_cli_args *args, const tu_report *report);
 
-/* Progress callback (data: a tu_cli_progress). */
+/* The progress line (progress.c). */
 typedef struct tu_cli_progress {
     int enabled;
-    long long last_ms;
-    int drawn;
+    int tty;                  /* stderr is a terminal: redraw in place */
+    long long last_ms;        /* the last draw */
+    int drawn;                /* a line is on the terminal */
+    const char *phase;        /* of the last draw: "fetching", ... */
+    long long sample_ms;      /* the last rate sample */
+    size_t sample_done;
+    double rate;              /* smoothed requests per second; 0: not yet */
 } tu_cli_progress;
 
-void tu_cli_progress_init(tu_cli_progress *p, int wanted);
+/* mode: 0 never, 1 when stderr is a terminal, 2 always (--progress). */
+void tu_cli_progress_init(tu_cli_progress *p, int mode);
+/* Draw a phase the library does not report ("loading FILE"). */
+void tu_cli_progress_phase(tu_cli_progress *p, const char *text);
+/* The library's progress callback (data: a tu_cli_progress). */
 void tu_cli_progress_update(const tu_progress *progress, void *data);
+/* Erase the line, before the report or an error is printed. */
 void tu_cli_progress_clear(tu_cli_progress *p);
 
 /* Catch SIGINT and SIGTERM: the returned flag goes to tu_options.cancel

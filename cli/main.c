@@ -86,7 +86,20 @@ static void print_warnings(const tu_cli_args *args, const tu_report *report)
 /* The library's messages about a bulk rule name the CLI's options. */
 static const tu_bulk_names bulk_options = {"--match", "--set"};
 
-/* The options every run takes from the command line. */
+/* "loading FILE" (or "loading N files") on the progress line. */
+static void draw_loading(tu_cli_progress *progress, const tu_cli_args *args)
+{
+    char text[300];
+
+    if (args->nfiles == 1)
+        snprintf(text, sizeof text, "loading %.280s", args->files[0]);
+    else
+        snprintf(text, sizeof text, "loading %zu files", args->nfiles);
+    tu_cli_progress_phase(progress, text);
+}
+
+/* The options every run takes from the command line (the progress line
+ * is set up by the caller). */
 static void set_options(const tu_cli_args *args, tu_options *options,
                         tu_cli_progress *progress)
 {
@@ -100,8 +113,7 @@ static void set_options(const tu_cli_args *args, tu_options *options,
     options->plan_key = getenv("TRUEUP_PLAN_KEY");
     options->shard_index = args->shard_index;
     options->shard_count = args->shard_count;
-    tu_cli_progress_init(progress, args->progress && !args->quiet);
-    options->progress = tu_cli_progress_update;
+    options->progress = progress->enabled ? tu_cli_progress_update : NULL;
     options->progress_data = progress;
     options->cancel = tu_cli_signals_install();
 }
@@ -161,6 +173,7 @@ static int run_plan_file(const tu_cli_args *args)
 
     if (check_plan_file_args(args) != 0)
         return TU_EXIT_ERROR;
+    tu_cli_progress_init(&progress, args->quiet ? 0 : args->progress);
     set_options(args, &options, &progress);
     plan = tu_plan_file_load(args->files[0], options.plan_key, &err);
     if (plan)
@@ -182,6 +195,8 @@ static int run(const tu_cli_args *args)
     if (!args->export && args->nfiles == 1 &&
         tu_plan_file_detect(args->files[0]))
         return run_plan_file(args);
+    tu_cli_progress_init(&progress, args->quiet ? 0 : args->progress);
+    draw_loading(&progress, args);
     desired = tu_desired_load(args->files, args->nfiles, &err);
     if (desired && (args->nmatch || args->nset) &&
         tu_desired_add_bulk(desired, args->match, args->nmatch, args->set,
@@ -190,6 +205,7 @@ static int run(const tu_cli_args *args)
         desired = NULL;
     }
     if (!desired) {
+        tu_cli_progress_clear(&progress);
         tu_cli_error("%s", err.message);
         return TU_EXIT_ERROR;
     }

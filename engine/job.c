@@ -307,7 +307,9 @@ static int make_plan(tu_job *job, tu_error *err)
 static void plan_step(tu_job *job)
 {
     tu_error err = {0};
+    tu_progress planning = {"plan", 0, 0};
 
+    on_progress(&planning, job);
     if (make_plan(job, &err) != 0) {
         job_fail(job, &err);
         return;

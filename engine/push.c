@@ -434,6 +434,10 @@ tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
         target->ops->push(target, p, todo, n);
     report_unsent(p, todo, n);
     free(todo);
+    if (p->progress && p->submitted) {
+        tu_progress prog = {"apply", 0, p->submitted};
+        p->progress(&prog, p->progress_data);
+    }
     return p;
 }
 

@@ -175,10 +175,12 @@ typedef enum tu_mode {
     TU_MODE_APPLY = 1  /* fetch, diff, and push what differs */
 } tu_mode;
 
-/* Progress of a run, for a terminal display. `phase` is "fetch" or "apply";
- * `done` of `total` requests have finished (total may grow while fetching
- * pages). Called from the thread that called tu_run, during tu_run; the
- * struct is borrowed for the call. */
+/* Progress of a run, for a terminal display. `phase` is "fetch", "plan" or
+ * "apply": "fetch" as each GET finishes (`done` of `total` requests; total
+ * may grow while fetching pages); "plan" once, when the live records are
+ * in and the diff starts (done and total 0); "apply" when the push starts
+ * (done 0) and as each write finishes. Called from the thread that called
+ * tu_run, during tu_run; the struct is borrowed for the call. */
 typedef struct tu_progress {
     const char *phase;
     size_t done;
