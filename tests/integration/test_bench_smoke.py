@@ -168,6 +168,16 @@ class BenchSmokeTest(unittest.TestCase):
                 self.assertTrue(r["ok"], "%s: %s" % (tool, r["problem"]))
         phases = self.scenario(3)["summary"]["phases"]
         self.assertEqual(len(phases), 4)
+        # the Python baseline planned the same changes (when PyYAML is here)
+        py = self.runs(3, "python plan (PyYAML C loader, json, dicts)")
+        verdicts = dict(self.scenario(3)["summary"]["verdicts"])
+        python_verdict = verdicts[">= 12 x faster than Python (python_plan.py)"]
+        if not py:
+            self.assertIn("no Python with PyYAML", python_verdict[1])
+        for r in py:
+            self.assertTrue(r["ok"], r["problem"])
+            self.assertEqual((r["report"]["total"], r["report"]["updated"]),
+                             (n, n // 10))
 
     def test_idempotent_rerun(self):
         n = self.size(4)
