@@ -98,9 +98,11 @@ static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
 static void put_key_fields(json_t *fields, const tu_record *l,
                            const tu_keyspec *key)
 {
+    json_t *have = tu_record_json(l);
     for (size_t k = 0; k < key->count; k++)
         json_object_set(fields, key->fields[k],
-                        json_object_get(l->fields, key->fields[k]));
+                        json_object_get(have, key->fields[k]));
+    json_decref(have);
 }
 
 /* The merged set in the provider's canonical form: laid over the live
@@ -147,16 +149,23 @@ static int match_live(const tu_bulk *bulk, const tu_recordset *live,
 {
     for (size_t i = 0; i < live->count; i++) {
         const tu_record *l = &live->items[i];
-        for (size_t r = 0; r < bulk->count; r++) {
-            if (!tu_bulk_matches(&bulk->rules[r], l->fields))
+        /* made for this loop only: a million live records are never all
+         * in jansson form at once */
+        json_t *have = tu_record_json(l);
+        int rc = have ? 0 : -1;
+        for (size_t r = 0; rc == 0 && r < bulk->count; r++) {
+            if (!tu_bulk_matches(&bulk->rules[r], have))
                 continue;
-            if (!sets[i].fields && !(sets[i].fields = json_object())) {
-                tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-                return -1;
-            }
-            if (merge_rule(&sets[i], &bulk->rules[r], l, key, err) != 0)
-                return -1;
+            if (!sets[i].fields && !(sets[i].fields = json_object()))
+                rc = -1;
+            else if (merge_rule(&sets[i], &bulk->rules[r], l, key, err) != 0)
+                rc = -2;
         }
+        json_decref(have);
+        if (rc == -1)
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        if (rc != 0)
+            return -1;
     }
     return 0;
 }
@@ -185,6 +194,21 @@ static tu_record *add_copy(tu_recordset *out, json_t *fields,
     return r;
 }
 
+/* A packed desired record no rule touches, packed again in `out`. */
+static tu_record *add_packed_copy(tu_recordset *out, const tu_record *d,
+                                  tu_error *err)
+{
+    const tu_packed *p = tu_pack_copy(&out->store, d->packed);
+    tu_record *r = p ? tu_recordset_add_packed(out, NULL, p, d->key,
+                                               d->label, NULL)
+                     : NULL;
+    if (!r)
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+    else
+        r->pos = d->pos;
+    return r;
+}
+
 /* A desired record that bulk rules also match: check, then complete. */
 static json_t *agree(const tu_record *d, const live_set *ls, tu_error *err)
 {
@@ -193,7 +217,7 @@ static json_t *agree(const tu_record *d, const live_set *ls, tu_error *err)
     char w[320];
 
     json_object_foreach(ls->fields, field, value) {
-        json_t *declared = json_object_get(d->fields, field);
+        json_t *declared = json_object_get(tu_record_fields(d), field);
         if (!d->absent && (!declared || tu_json_equal(declared, value)))
             continue;
         where_text(rule_of(ls, field), w, sizeof w);
@@ -206,7 +230,7 @@ static json_t *agree(const tu_record *d, const live_set *ls, tu_error *err)
                         "than %s sets; make them agree", d->label, field, w);
         return NULL;
     }
-    fields = json_copy(d->fields);
+    fields = json_copy(tu_record_fields(d));
     if (!fields || json_object_update_missing(fields, ls->fields) != 0) {
         json_decref(fields);
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
@@ -227,8 +251,14 @@ static int copy_desired(const tu_recordset *desired, const tu_recordset *live,
         if (ls && ls->fields) {
             ls->used = 1;
             fields = agree(d, ls, err);
+        } else if (!d->json && d->packed) {
+            if (!(r = add_packed_copy(out, d, err)))
+                return -1;
+            r->absent = d->absent;
+            r->takeover = d->takeover;
+            continue;
         } else {
-            fields = json_incref(d->fields);
+            fields = json_incref(d->json);
         }
         if (!fields || !(r = add_copy(out, fields, d, d->pos, err)))
             return -1;

@@ -24,9 +24,13 @@ static json_t *default_export(const tu_target *t, const tu_record *live)
     tu_keyspec key;
     const char **ignore;
     size_t nignore;
+    json_t *fields = tu_record_json(live), *out;
 
     t->ops->describe(t->cfg, &key, &ignore, &nignore);
-    return tu_record_declared(live->fields, &key, ignore, nignore, NULL);
+    out = fields ? tu_record_declared(fields, &key, ignore, nignore, NULL)
+                 : NULL;
+    json_decref(fields);
+    return out;
 }
 
 /* Leave out the fields the server owns and the write-only ones

@@ -2,11 +2,13 @@
  *
  * Each GET carries a small fetch_request naming the page callback. When it
  * completes, a failure fails the fetch; a success goes to the provider's
- * callback, which parses the page and may submit more GETs. Pages' record
- * arrays are kept with their order number and turned into the keyed live
- * record set once every request has finished; each record is first read
- * through target.fields (a field's `read` part) and the provider's
- * normalize.
+ * callback, which parses the page and may submit more GETs. Each record
+ * of a page is read through target.fields (a field's `read` part) and the
+ * provider's normalize, keyed and packed (state/packed.h) as soon as its
+ * page is parsed, and its jansson form dropped: the live set grows by a
+ * packed record at a time, appended in the order pages arrive, with each
+ * page's range noted. Once every request has finished, the ranges are put
+ * in page order (when pages arrived out of order) and the set is indexed.
  */
 #include "fetch.h"
 #include "state/error.h"
@@ -17,18 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct fetched_page {
-    json_t *items;
-    char *url;
+/* The records of one page: live.items[start, start + count). */
+typedef struct page_range {
     size_t order;
-} fetched_page;
+    size_t start, count;
+} page_range;
 
 struct tu_fetch {
     const tu_target *target;
     const tu_recordset *desired;
     tu_exec *exec;
-    fetched_page *pages;
+    tu_recordset live;       /* packed, appended unindexed */
+    page_range *pages;
     size_t npages, cap;
+    tu_keyspec spec;
+    tu_buffer key, label;    /* reused for every record's key */
     size_t submitted, done;
     tu_error error;
     void *state;
@@ -172,52 +177,40 @@ int tu_fetch_get(tu_fetch *f, const char *url, unsigned flags,
     return 0;
 }
 
-int tu_fetch_add_records(tu_fetch *f, json_t *items, const char *url,
-                         size_t order)
+/* The range the next record of page `order` goes to. NULL when out of
+ * memory. */
+static page_range *range_for(tu_fetch *f, size_t order)
 {
-    fetched_page *page;
+    page_range *r = f->npages ? &f->pages[f->npages - 1] : NULL;
 
+    if (r && r->order == order && r->start + r->count == f->live.count)
+        return r;
     if (f->npages == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 16;
-        fetched_page *pages = realloc(f->pages, cap * sizeof *pages);
-        if (!pages) {
-            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-            return -1;
-        }
+        page_range *pages = realloc(f->pages, cap * sizeof *pages);
+        if (!pages)
+            return NULL;
         f->pages = pages;
         f->cap = cap;
     }
-    page = &f->pages[f->npages];
-    page->url = strdup(url);
-    if (!page->url) {
-        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-        return -1;
-    }
-    page->items = json_incref(items);
-    page->order = order;
-    f->npages++;
-    return 0;
+    r = &f->pages[f->npages++];
+    r->order = order;
+    r->start = f->live.count;
+    r->count = 0;
+    return r;
 }
 
-static int page_order(const void *a, const void *b)
+/* Read, normalise and key one item; 0, or -1 with the fetch failed. */
+static int prepare_item(tu_fetch *f, json_t *item, const char *url, size_t i)
 {
-    const fetched_page *x = a, *y = b;
-    return (x->order > y->order) - (x->order < y->order);
-}
-
-static int add_live_record(tu_fetch *f, const tu_keyspec *spec, json_t *item,
-                           const fetched_page *page, size_t i,
-                           tu_recordset *live)
-{
-    char *key, *label;
-    const char *missing;
     tu_error err = {0};
     const tu_provider_ops *ops = f->target->ops;
+    const char *missing;
 
     if (!json_is_object(item)) {
         tu_fetch_fail(f, TU_ERR_FETCH,
                       "GET %s: item %zu of the list is %s, not a record "
-                      "(check target.resource.items)", page->url, i,
+                      "(check target.resource.items)", url, i,
                       json_is_string(item) ? "a string" : "not a mapping");
         return -1;
     }
@@ -231,56 +224,94 @@ static int add_live_record(tu_fetch *f, const tu_keyspec *spec, json_t *item,
             /* the provider rejects a live item: the API's fault */
             tu_fetch_fail(f, err.code == TU_ERR_NOMEM ? err.code
                                                       : TU_ERR_FETCH,
-                          "GET %s: item %zu: %s", page->url, i, err.message);
+                          "GET %s: item %zu: %s", url, i, err.message);
             return -1;
         }
     }
-    if (tu_record_key(item, spec, &key, &label, &missing) != 0) {
-        if (missing)
-            tu_fetch_fail(f, TU_ERR_FETCH,
-                          "GET %s: item %zu has no usable key field "
-                          "'%s' (check target.resource.key)", page->url, i,
-                          missing);
-        else
-            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
+    if (tu_record_key_buf(item, &f->spec, &f->key, &f->label, &missing) == 0)
+        return 0;
+    if (missing)
+        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: item %zu has no usable key "
+                      "field '%s' (check target.resource.key)", url, i,
+                      missing);
+    else
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
+    return -1;
+}
+
+int tu_fetch_add_record(tu_fetch *f, json_t *item, const char *url,
+                        size_t order, size_t index)
+{
+    page_range *range;
+
+    if (tu_fetch_failed(f) || prepare_item(f, item, url, index) != 0)
         return -1;
-    }
-    if (!tu_recordset_add(live, json_incref(item), key, label, NULL)) {
+    if (!(range = range_for(f, order)) ||
+        !tu_recordset_append_packed(&f->live, item, f->key.data,
+                                    f->label.data)) {
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
+    }
+    range->count++;
+    return 0;
+}
+
+int tu_fetch_add_records(tu_fetch *f, json_t *items, const char *url,
+                         size_t order)
+{
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        if (tu_fetch_add_record(f, json_array_get(items, i), url, order,
+                                i) != 0)
+            return -1;
     }
     return 0;
 }
 
-static int build_live_set(tu_fetch *f, tu_recordset *live)
+static int range_order(const void *a, const void *b)
 {
-    tu_keyspec spec;
-    const char **ignore;
-    size_t nignore;
+    const page_range *x = a, *y = b;
+    if (x->order != y->order)
+        return (x->order > y->order) - (x->order < y->order);
+    return (x->start > y->start) - (x->start < y->start);
+}
 
-    f->target->ops->describe(f->target->cfg, &spec, &ignore, &nignore);
-    qsort(f->pages, f->npages, sizeof *f->pages, page_order);
-    for (size_t p = 0; p < f->npages; p++) {
-        const fetched_page *page = &f->pages[p];
-        if (tu_recordset_reserve(live, json_array_size(page->items)) != 0) {
-            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-            return -1;
-        }
-        for (size_t i = 0; i < json_array_size(page->items); i++) {
-            if (add_live_record(f, &spec, json_array_get(page->items, i),
-                                page, i, live) != 0)
-                return -1;
-        }
+static int in_order(const tu_fetch *f)
+{
+    for (size_t i = 1; i < f->npages; i++) {
+        if (range_order(&f->pages[i - 1], &f->pages[i]) > 0)
+            return 0;
     }
-    return 0;
+    return 1;
+}
+
+/* Put the records in page order, then index them. 0 or -1 (OOM). */
+static int build_live_set(tu_fetch *f)
+{
+    tu_recordset *live = &f->live;
+    tu_record *items;
+    size_t n = 0;
+
+    if (!in_order(f)) {
+        if (!(items = malloc((live->count ? live->count : 1) * sizeof *items)))
+            return -1;
+        qsort(f->pages, f->npages, sizeof *f->pages, range_order);
+        for (size_t p = 0; p < f->npages; p++) {
+            memcpy(items + n, live->items + f->pages[p].start,
+                   f->pages[p].count * sizeof *items);
+            n += f->pages[p].count;
+        }
+        free(live->items);
+        live->items = items;
+        live->cap = live->count;
+    }
+    return tu_recordset_index(live);
 }
 
 static void fetch_cleanup(tu_fetch *f)
 {
-    for (size_t i = 0; i < f->npages; i++) {
-        json_decref(f->pages[i].items);
-        free(f->pages[i].url);
-    }
+    tu_recordset_free(&f->live);
+    tu_buffer_free(&f->key);
+    tu_buffer_free(&f->label);
     free(f->pages);
     if (f->free_state)
         f->free_state(f->state);
@@ -291,6 +322,8 @@ tu_fetch *tu_fetch_begin(const tu_target *target,
                          tu_progress_fn progress, void *progress_data)
 {
     tu_fetch *f = calloc(1, sizeof *f);
+    const char **ignore;
+    size_t nignore;
 
     if (!f)
         return NULL;
@@ -299,6 +332,8 @@ tu_fetch *tu_fetch_begin(const tu_target *target,
     f->exec = exec;
     f->progress = progress;
     f->progress_data = progress_data;
+    tu_recordset_init(&f->live);
+    target->ops->describe(target->cfg, &f->spec, &ignore, &nignore);
     target->ops->fetch(target, f); /* a failure is kept in f->error */
     return f;
 }
@@ -311,8 +346,16 @@ int tu_fetch_end(tu_fetch *f, int exec_failed, tu_recordset *live,
     tu_recordset_init(live);
     if (exec_failed) /* what was submitted has finished, even so */
         tu_fetch_fail(f, TU_ERR_INTERNAL, "the HTTP executor failed");
-    if (!tu_fetch_failed(f) && build_live_set(f, live) == 0)
-        rc = 0;
+    if (!tu_fetch_failed(f)) {
+        if (build_live_set(f) == 0) {
+            *live = f->live; /* moved */
+            tu_recordset_init(&f->live);
+            rc = 0;
+        } else {
+            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory while indexing "
+                          "%zu live records", f->live.count);
+        }
+    }
     if (rc != 0) {
         if (!tu_fetch_failed(f))
             tu_fetch_fail(f, TU_ERR_INTERNAL,

@@ -39,9 +39,16 @@ const tu_recordset *tu_fetch_desired(const tu_fetch *fetch);
 
 /* Add the records of one page (`items`: a JSON array of objects), ordered
  * by `order`. Fails the fetch on an item that is not a record or lacks a
- * key field. 0 or -1. */
+ * key field. Each record is read, normalised, keyed and packed at once:
+ * the caller may drop `items` afterwards. 0 or -1. */
 int tu_fetch_add_records(tu_fetch *fetch, json_t *items, const char *url,
                          size_t order);
+
+/* The same for one record, item `index` of page `order` (in messages):
+ * a page's records are added in order, one call each, as its body is
+ * parsed. `item` may be changed (read rules, normalize). 0 or -1. */
+int tu_fetch_add_record(tu_fetch *fetch, json_t *item, const char *url,
+                        size_t order, size_t index);
 
 /* Fail the fetch with a kind (TU_ERR_FETCH for what the API did or said,
  * TU_ERR_BAD_INPUT for what the desired state lacks, TU_ERR_NOMEM...) and

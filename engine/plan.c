@@ -57,58 +57,123 @@ static int compared(const char *field, const tu_plan_options *o)
            !in_list(field, o->ignore, o->nignore);
 }
 
-static int add_change(json_t *changes, const char *field,
-                      const json_t *before, const json_t *after)
+/* Add {before, after} (references taken over; `before` may be NULL: a
+ * create) under `field`, making the changes object on the first one. */
+static int add_change(json_t **changes, const char *field, json_t *before,
+                      json_t *after)
 {
     json_t *c = json_object();
-    if (!c || (before && json_object_set(c, "before", (json_t *)before)) ||
-        json_object_set(c, "after", (json_t *)after) ||
-        json_object_set_new(changes, field, c)) {
+
+    if (!c || !after || (!*changes && !(*changes = json_object())) ||
+        (before && json_object_set(c, "before", before)) ||
+        json_object_set(c, "after", after) ||
+        json_object_set(*changes, field, c)) {
         json_decref(c);
+        json_decref(before);
+        json_decref(after);
         return -1;
     }
+    json_decref(c);
+    json_decref(before);
+    json_decref(after);
     return 0;
 }
 
-/* {field: {before, after}} for each declared field that differs. */
-static json_t *diff_fields(const tu_record *desired, const tu_record *live,
-                           const tu_plan_options *o)
+/* One declared field against the live record (NULL: a create): 0 when it
+ * does not change, 1 with *before and *after set when it does (new
+ * references), -1 when out of memory. */
+static int diff_field(const char *field, const json_t *want,
+                      const tu_record *live, const json_t *live_fields,
+                      const tu_plan_options *o, json_t **before,
+                      json_t **after)
 {
-    json_t *changes = json_object(), *hidden = json_string(TU_FIELD_HIDDEN);
-    const char *field;
-    json_t *want;
+    const tu_field_rule *rule = tu_field_rule_get(o->rules, field);
+    json_t *have = live ? json_object_get(live_fields, field) : NULL;
+    /* a field the live record lacks counts as null, so a declared
+     * null converges instead of being "updated" on every run */
+    if (live && !have)
+        have = json_null();
+    if (rule && rule->write_only) {
+        if (live && !rule->always)
+            return 0;
+        have = NULL;
+        want = NULL;
+    } else if (tu_field_server_owned(o->rules, field) ||
+               (live && (!compared(field, o) ||
+                         tu_field_equal(rule, want, have)))) {
+        return 0;
+    }
+    *before = have ? json_incref(have) : NULL;
+    *after = want ? json_incref((json_t *)want) : json_string(TU_FIELD_HIDDEN);
+    return 1;
+}
 
-    if (!changes || !hidden) {
-        json_decref(changes);
-        json_decref(hidden);
-        return NULL;
+/* The same for packed records, without their jansson form: only a field
+ * with a rule, or one that differs, is turned into jansson values. */
+static int diff_packed_field(const tu_pfield *f, const tu_record *live,
+                             const tu_plan_options *o, json_t **before,
+                             json_t **after)
+{
+    const tu_pfield *have;
+    json_t *want, *lj;
+    int rc;
+
+    if (!tu_field_rule_get(o->rules, f->name) &&
+        !tu_field_server_owned(o->rules, f->name)) {
+        if (live && !compared(f->name, o))
+            return 0;
+        have = live ? tu_packed_get(live->packed, f->name) : NULL;
+        if (live && (have ? tu_pfield_equal(f, have) : f->type == TU_PV_NULL))
+            return 0;
+        *before = have ? tu_pfield_json(have) : live ? json_null() : NULL;
+        *after = tu_pfield_json(f);
+        if (*after && (*before || !live))
+            return 1;
+        json_decref(*before);
+        json_decref(*after);
+        return -1;
     }
-    json_object_foreach(desired->fields, field, want) {
-        const tu_field_rule *rule = tu_field_rule_get(o->rules, field);
-        const json_t *after = want;
-        json_t *have = live ? json_object_get(live->fields, field) : NULL;
-        /* a field the live record lacks counts as null, so a declared
-         * null converges instead of being "updated" on every run */
-        if (live && !have)
-            have = json_null();
-        if (rule && rule->write_only) {
-            if (live && !rule->always)
-                continue;
-            have = NULL;
-            after = hidden;
-        } else if (tu_field_server_owned(o->rules, field) ||
-                   (live && (!compared(field, o) ||
-                             tu_field_equal(rule, want, have)))) {
-            continue;
-        }
-        if (add_change(changes, field, have, after) != 0) {
-            json_decref(changes);
-            changes = NULL;
-            break;
-        }
+    want = tu_pfield_json(f);
+    lj = live ? tu_record_json(live) : NULL;
+    rc = want && (lj || !live) ? diff_field(f->name, want, live, lj, o,
+                                            before, after) : -1;
+    json_decref(want);
+    json_decref(lj);
+    return rc;
+}
+
+/* *changes: {field: {before, after}} for each declared field that
+ * differs, or NULL when none does. 0, or -1 when out of memory. */
+static int diff_fields(const tu_record *desired, const tu_record *live,
+                       const tu_plan_options *o, json_t **changes)
+{
+    int packed = !desired->json && (!live || !live->json);
+    size_t n = packed ? desired->packed->count : 0;
+    const char *field;
+    json_t *want, *before = NULL, *after = NULL, *df, *lf;
+    int rc = 0;
+
+    *changes = NULL;
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        const tu_pfield *f = &desired->packed->fields[i];
+        rc = diff_packed_field(f, live, o, &before, &after);
+        if (rc > 0)
+            rc = add_change(changes, f->name, before, after);
     }
-    json_decref(hidden);
-    return changes;
+    if (packed)
+        return rc < 0 ? -1 : 0;
+    df = tu_record_fields(desired);
+    lf = live ? tu_record_fields(live) : NULL;
+    if (!df || (live && !lf))
+        return -1;
+    json_object_foreach(df, field, want) {
+        rc = diff_field(field, want, live, lf, o, &before, &after);
+        if (rc > 0)
+            rc = add_change(changes, field, before, after);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static void ambiguous(tu_action *a, const char *label)
@@ -120,6 +185,23 @@ static void ambiguous(tu_action *a, const char *label)
     tu_action_fail(a, msg);
 }
 
+/* The first rule matching a record, through a jansson form made for the
+ * lookup alone (prune visits every live record). NULL when none matches,
+ * or when out of memory (then nothing is protected or in scope: the
+ * caller's next allocation fails the plan). */
+static const tu_rule *rules_find(const tu_rules *rules, const tu_record *r)
+{
+    json_t *fields;
+    const tu_rule *rule;
+
+    if (!rules || !rules->count)
+        return NULL;
+    fields = tu_record_json(r);
+    rule = fields ? tu_rules_find(rules, fields) : NULL;
+    json_decref(fields);
+    return rule;
+}
+
 static int provider_protects(const tu_record *r, const tu_plan_options *o)
 {
     return r && o->protect && o->protect(o->protect_data, r);
@@ -128,7 +210,7 @@ static int provider_protects(const tu_record *r, const tu_plan_options *o)
 /* The owner id in a live record's mark, or NULL when it has none. */
 static const char *mark_of(const tu_record *l, const tu_plan_options *o)
 {
-    return json_string_value(json_object_get(l->fields, o->owner_field));
+    return tu_record_string(l, o->owner_field);
 }
 
 static int foreign(const tu_record *l, const tu_plan_options *o)
@@ -189,7 +271,7 @@ static int guard(tu_action *a, const tu_record *d, const tu_record *l,
                           "only when changing protected records is allowed "
                           "(options.change_protected)", d->label);
     }
-    if (d->derived && (rule = tu_rules_find(o->protect_rules, l->fields)))
+    if (d->derived && (rule = rules_find(o->protect_rules, l)))
         return leave_alone(a, "protected by %s", rule->where);
     if (!foreign(l, o) || d->takeover)
         return 0;
@@ -230,14 +312,12 @@ static int plan_desired(tu_action *a, const tu_record *d,
     if (d->absent) {
         a->kind = l ? TU_ACTION_DELETE : TU_ACTION_SKIP;
     } else {
-        a->changes = diff_fields(d, l, o);
-        if (!a->changes)
+        if (diff_fields(d, l, o, &a->changes) != 0)
             return -1;
         if (!l)
             a->kind = TU_ACTION_CREATE;
         else
-            a->kind = json_object_size(a->changes) ? TU_ACTION_UPDATE
-                                                   : TU_ACTION_SKIP;
+            a->kind = a->changes ? TU_ACTION_UPDATE : TU_ACTION_SKIP;
         if (a->kind == TU_ACTION_UPDATE && replace_if_immutable(a, o) != 0)
             return -1;
     }
@@ -267,14 +347,14 @@ static prune_fate prune_fate_of(const tu_recordset *desired,
                                                   != l)
         return PRUNE_NONE;
     if (o->prune_scope && o->prune_scope->count &&
-        !tu_rules_find(o->prune_scope, l->fields))
+        !rules_find(o->prune_scope, l))
         return PRUNE_OUT_OF_SCOPE;
     mark = o->owner ? mark_of(l, o) : NULL;
     if (o->owner && (!mark || strcmp(mark, o->owner) != 0))
         return PRUNE_NOT_OWNED;
     if (provider_protects(l, o))
         return PRUNE_KEEP;
-    if ((rule = tu_rules_find(o->protect_rules, l->fields)) != NULL) {
+    if ((rule = rules_find(o->protect_rules, l)) != NULL) {
         *why = rule->where;
         return PRUNE_KEEP;
     }

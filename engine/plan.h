@@ -62,7 +62,8 @@ typedef struct tu_action {
     tu_action_status status;
     const tu_record *desired;  /* NULL: a prune delete */
     const tu_record *live;     /* NULL: no live match */
-    json_t *changes;           /* owned; create/update: {field: {before?, after}} */
+    json_t *changes;           /* owned; create/update: {field: {before?, after}};
+                                  NULL when no field changes */
     long http_status;          /* of the request that carried it; 0: none */
     unsigned attempts;
     char *error;               /* owned; why it failed */

@@ -39,9 +39,9 @@ static json_t *change_json(const tu_action *a)
         return c;
     }
     if (a->kind != TU_ACTION_DELETE && a->desired)
-        json_object_set(c, "desired", a->desired->fields);
+        json_object_set(c, "desired", tu_record_fields(a->desired));
     if (a->kind != TU_ACTION_CREATE && a->live)
-        json_object_set(c, "live", a->live->fields);
+        json_object_set(c, "live", tu_record_fields(a->live));
     if (a->changes && a->kind != TU_ACTION_DELETE)
         json_object_set(c, "changes", a->changes);
     return c;

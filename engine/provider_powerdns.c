@@ -500,8 +500,8 @@ static const char *pdns_owner_field(const void *p)
 static int pdns_protect(const void *p, const tu_record *r)
 {
     const pdns_cfg *c = p;
-    const char *type = json_string_value(json_object_get(r->fields, "type"));
-    const char *name = json_string_value(json_object_get(r->fields, "name"));
+    const char *type = tu_record_string(r, "type");
+    const char *name = tu_record_string(r, "name");
 
     if (!type || !name)
         return 0;
@@ -843,7 +843,7 @@ static int pdns_normalize(json_t *fields, tu_srcpos pos, void *p,
 
 static json_t *pdns_export(const void *p, const tu_record *live)
 {
-    const json_t *f = live->fields;
+    const json_t *f = tu_record_fields(live);
     const char *type = json_string_value(json_object_get(f, "type"));
     (void)p;
     if (type && strcmp(type, "SOA") == 0)
@@ -1042,16 +1042,19 @@ static void pdns_split(tu_push *p, const tu_target *t, const char *url,
 
 static const json_t *record_fields_of(const tu_action *a)
 {
-    return a->desired ? a->desired->fields : a->live->fields;
+    return a->desired ? tu_record_fields(a->desired)
+                      : tu_record_fields(a->live);
 }
 
 /* The desired field, or the live one when the desired record leaves it
  * out (an update sends the whole rrset). */
 static json_t *merged(const tu_action *a, const char *field)
 {
-    json_t *v = a->desired ? json_object_get(a->desired->fields, field) : NULL;
+    json_t *v = a->desired
+                    ? json_object_get(tu_record_fields(a->desired), field)
+                    : NULL;
     if (!v && a->live)
-        v = json_object_get(a->live->fields, field);
+        v = json_object_get(tu_record_fields(a->live), field);
     return v;
 }
 
@@ -1090,9 +1093,9 @@ fail:
 static json_t *replace_comments(const tu_action *a)
 {
     const char *owner = json_string_value(merged(a, "owner"));
-    const json_t *declared = a->desired ? json_object_get(a->desired->fields,
-                                                          "comments")
-                                        : NULL;
+    const json_t *declared =
+        a->desired ? json_object_get(tu_record_fields(a->desired), "comments")
+                   : NULL;
     json_t *out, *mark;
 
     if (!owner && !declared)
@@ -1311,7 +1314,7 @@ static long pdns_max_writes(const void *p)
 static const char *pdns_shard_key(const void *p, const tu_record *r)
 {
     const pdns_cfg *c = p;
-    const char *name = json_string_value(json_object_get(r->fields, "name"));
+    const char *name = tu_record_string(r, "name");
     long zone = name ? zone_index(c, name) : -1;
     return zone >= 0 ? c->zones[zone] : NULL;
 }

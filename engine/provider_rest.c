@@ -354,15 +354,17 @@ static json_t *rest_export(const void *p, const tu_record *live)
     const rest_cfg *c = p;
     tu_keyspec key = {c->key, c->nkey};
     const char **leave_out = malloc((c->nignore + 1) * sizeof *leave_out);
-    json_t *out;
+    json_t *out, *fields;
 
     if (!leave_out)
         return NULL;
     if (c->nignore)
         memcpy(leave_out, c->ignore, c->nignore * sizeof *leave_out);
     leave_out[c->nignore] = c->owner_field ? c->owner_field : c->id;
-    out = tu_record_declared(live->fields, &key, leave_out, c->nignore + 1,
-                             c->id);
+    fields = tu_record_json(live);
+    out = fields ? tu_record_declared(fields, &key, leave_out,
+                                      c->nignore + 1, c->id) : NULL;
+    json_decref(fields);
     free(leave_out);
     return out;
 }
@@ -374,7 +376,8 @@ static json_t *update_body(const tu_target *t, const tu_action *a)
 {
     const rest_cfg *c = t->cfg;
     tu_keyspec key = {c->key, c->nkey};
-    tu_update_input in = {a->desired->fields, a->live->fields, a->changes,
+    tu_update_input in = {tu_record_fields(a->desired),
+                          tu_record_fields(a->live), a->changes,
                           &key, c->id};
     return tu_field_update_body(&t->fields, (tu_update_body)c->update_body,
                                 &in);
@@ -405,7 +408,8 @@ static int request_url(const tu_target *t, const rest_op *op,
 {
     const rest_cfg *c = t->cfg;
     const json_t *fields = a->live && tu_action_request(a) != TU_ACTION_CREATE
-                               ? a->live->fields : a->desired->fields;
+                               ? tu_record_fields(a->live)
+                               : tu_record_fields(a->desired);
     const char *missing;
     char msg[512];
 
@@ -437,7 +441,8 @@ static int request_body(const tu_target *t, tu_action *a, rest_scratch *s)
 
     s->body.len = 0;
     if (kind == TU_ACTION_CREATE)
-        body_json = tu_field_create_body(&t->fields, a->desired->fields);
+        body_json = tu_field_create_body(&t->fields,
+                                         tu_record_fields(a->desired));
     else if (kind == TU_ACTION_UPDATE)
         body_json = update_body(t, a);
     else

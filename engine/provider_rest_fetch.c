@@ -57,7 +57,9 @@ typedef struct rest_list {
     const char *count_from;/* where it said so (static or config) */
     long long offset;      /* offset: the next page's offset */
     long long pending;     /* pages fetched at once still to come */
-    json_t *prev;          /* page, offset: the page before's records */
+    uint64_t prev;         /* page, offset: the fingerprint of the page
+                              before's records (tu_page.items_hash) */
+    int has_prev;
 } rest_list;
 
 typedef struct rest_fetch {
@@ -229,7 +231,6 @@ static void rest_fetch_free(void *p)
     free(rf->urls);
     for (size_t i = 0; i < rf->nlists; i++) {
         free(rf->lists[i].url);
-        json_decref(rf->lists[i].prev);
     }
     free(rf->lists);
     tu_strmap_free(&rf->visited);
@@ -350,7 +351,7 @@ static void check_single(tu_fetch *f, rest_list *l, const char *url,
     char why[200];
     char *link = tu_link_next(tu_http_response_header(r, "Link"));
     const char *hint = kind_hint(page);
-    long long n = (long long)json_array_size(page->items);
+    long long n = (long long)page->nitems;
 
     why[0] = '\0';
     if (page->more == TU_MORE_YES)
@@ -484,7 +485,7 @@ static int fetch_all_at_once(tu_fetch *f, rest_fetch *rf, size_t list,
                              const char *url)
 {
     rest_list *l = &rf->lists[list];
-    long long n = (long long)json_array_size(page->items), pages;
+    long long n = (long long)page->nitems, pages;
     long long total = tu_parse_count(tu_http_response_header(
                                          r, "X-Total-Count"));
 
@@ -518,7 +519,7 @@ static void step_numbered(tu_fetch *f, rest_fetch *rf, size_t list,
                           const tu_http_response *r, const tu_page *page)
 {
     rest_list *l = &rf->lists[list];
-    long long n = (long long)json_array_size(page->items);
+    long long n = (long long)page->nitems;
     int by_page = rf->pg->kind == PAGINATE_PAGE;
 
     if (l->pending > 0) {
@@ -592,19 +593,20 @@ static const step_fn steps[] = {
     [PAGINATE_NEXT] = step_next,       [PAGINATE_CURSOR] = step_cursor,
 };
 
-/* Count what a page held and keep its records. -1 (failed) when a page
- * read one after another repeats the page before it. */
+/* Count what a page held (its records are in the fetch already). -1
+ * (failed) when a page read one after another repeats the page before
+ * it. */
 static int note_page(tu_fetch *f, rest_fetch *rf, rest_list *l,
                      const tu_http_response *r, const tu_page *page,
-                     const char *url, void *data)
+                     const char *url)
 {
     long long total = tu_parse_count(tu_http_response_header(
                                          r, "X-Total-Count"));
     int numbered = rf->pg->kind == PAGINATE_PAGE ||
                    rf->pg->kind == PAGINATE_OFFSET;
 
-    if (numbered && l->pending == 0 && json_array_size(page->items) > 0 &&
-        json_equal(l->prev, page->items)) {
+    if (numbered && l->pending == 0 && page->nitems > 0 && l->has_prev &&
+        l->prev == page->items_hash) {
         tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: the server answered with the same records "
                       "as for the page before: it ignores target.resource."
                       "%s, or repeats the last page past the end, so trueup "
@@ -613,9 +615,9 @@ static int note_page(tu_fetch *f, rest_fetch *rf, rest_list *l,
                                                     : "offset_param");
         return -1;
     }
-    json_decref(l->prev);
-    l->prev = numbered && l->pending == 0 ? json_incref(page->items) : NULL;
-    l->seen += (long long)json_array_size(page->items);
+    l->has_prev = numbered && l->pending == 0;
+    l->prev = page->items_hash;
+    l->seen += (long long)page->nitems;
     if (total >= 0) {
         l->count = total;
         l->count_from = "X-Total-Count";
@@ -623,7 +625,20 @@ static int note_page(tu_fetch *f, rest_fetch *rf, rest_list *l,
         l->count = page->count_seen;
         l->count_from = page->count_name;
     }
-    return tu_fetch_add_records(f, page->items, url, (size_t)(uintptr_t)data);
+    return 0;
+}
+
+typedef struct page_sink {
+    tu_fetch *fetch;
+    const char *url;
+    size_t order;
+} page_sink;
+
+static int add_item(json_t *item, size_t index, void *data)
+{
+    page_sink *sink = data;
+    return tu_fetch_add_record(sink->fetch, item, sink->url, sink->order,
+                               index);
 }
 
 static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
@@ -634,17 +649,22 @@ static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
     rest_list *l = &rf->lists[list];
     tu_error err = {0};
     tu_page page;
+    page_sink sink;
 
     if (r->status == 404 || r->status == 410) {
         end_list(f, rf, l, url, NULL); /* paginate page: past the last */
         return;
     }
-    if (tu_page_parse(r->body, r->body_len, &rf->pg->paths, url, &page,
-                      &err) != 0) {
-        tu_fetch_fail(f, err.code, "%s", err.message);
+    sink.fetch = f;
+    sink.url = url;
+    sink.order = (size_t)(uintptr_t)data;
+    if (tu_page_parse_each(r->body, r->body_len, &rf->pg->paths, url,
+                           add_item, &sink, &page, &err) != 0) {
+        if (!tu_fetch_failed(f)) /* else add_item failed it, saying why */
+            tu_fetch_fail(f, err.code, "%s", err.message);
         return;
     }
-    if (note_page(f, rf, l, r, &page, url, data) == 0)
+    if (note_page(f, rf, l, r, &page, url) == 0)
         steps[rf->pg->kind](f, rf, list, tag_page(data), url, r, &page);
     tu_page_free(&page);
 }
@@ -686,8 +706,8 @@ static void get_each(tu_fetch *f, const tu_target *t, const rest_cfg *c)
     for (size_t i = 0; i < desired->count && !tu_fetch_failed(f); i++) {
         const tu_record *d = &desired->items[i];
         const char *missing;
-        char *path = tu_url_expand(c->get.path, d->fields, c->id, t->vars,
-                                   &missing);
+        char *path = tu_url_expand(c->get.path, tu_record_fields(d), c->id,
+                                   t->vars, &missing);
         char *url = path ? tu_target_url(t, path) : NULL;
         if (!path && missing)
             tu_fetch_fail(f, TU_ERR_FETCH, "%s:%u: record '%s' has no value for %.*s, so "

@@ -75,7 +75,7 @@ static int mark_records(tu_desired *d, tu_error *err)
     }
     for (size_t i = 0; i < d->records.count; i++) {
         tu_record *r = &d->records.items[i];
-        json_t *have = json_object_get(r->fields, field), *copy;
+        json_t *have = json_object_get(tu_record_fields(r), field), *copy;
         if (r->absent || (json_is_string(have) &&
                           strcmp(json_string_value(have), owner) == 0))
             continue;
@@ -85,14 +85,13 @@ static int mark_records(tu_desired *d, tu_error *err)
                         "leave the field out", r->label, field, owner);
             return -1;
         }
-        copy = json_copy(r->fields);
+        copy = json_copy(tu_record_fields(r));
         if (!copy || json_object_set_new(copy, field, json_string(owner))) {
             json_decref(copy);
             tu_error_set(err, TU_ERR_NOMEM, "out of memory");
             return -1;
         }
-        json_decref(r->fields);
-        r->fields = copy;
+        tu_record_set_fields(r, copy);
     }
     return 0;
 }

@@ -244,9 +244,9 @@ static int stale_reason(const pf_fields *r, const tu_planfile_change *c,
         snprintf(buf, size, "several live records have its key now");
         return 1;
     }
-    field = difference(r, now->fields, c->live);
+    field = difference(r, tu_record_fields(now), c->live);
     if (field)
-        describe_change(field, json_object_get(now->fields, field),
+        describe_change(field, json_object_get(tu_record_fields(now), field),
                         json_object_get(c->live, field), buf, size);
     return field != NULL;
 }

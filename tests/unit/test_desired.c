@@ -129,7 +129,7 @@ static void records_fail(const tu_doc *doc, const char *expected)
 
 static void assert_fields(const tu_record *r, const char *expected_json)
 {
-    char *got = json_dumps(r->fields, JSON_COMPACT | JSON_SORT_KEYS);
+    char *got = json_dumps(tu_record_fields(r), JSON_COMPACT | JSON_SORT_KEYS);
     assert_non_null(got);
     assert_string_equal(got, expected_json);
     free(got);

@@ -95,7 +95,10 @@ static void build(fixture *f)
 static void assert_changes(const tu_action *a, const char *expected)
 {
     char *got;
-    assert_non_null(a->changes);
+    if (!a->changes) { /* nothing changes: no object is made */
+        assert_string_equal("{}", expected);
+        return;
+    }
     got = json_dumps(a->changes, JSON_COMPACT | JSON_SORT_KEYS);
     assert_non_null(got);
     assert_string_equal(got, expected);
@@ -411,7 +414,7 @@ static void test_ambiguous_prune(void **state)
 
 static int protect_soa(const void *data, const tu_record *r)
 {
-    const char *type = json_string_value(json_object_get(r->fields, "type"));
+    const char *type = json_string_value(json_object_get(tu_record_fields(r), "type"));
     (void)data;
     return type && strcmp(type, "SOA") == 0;
 }

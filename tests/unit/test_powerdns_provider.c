@@ -99,14 +99,14 @@ static tu_record *record(const char *fields_json)
 {
     tu_record *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    r->fields = load(fields_json);
+    r->json = load(fields_json);
     return r;
 }
 
 static void record_free(tu_record *r)
 {
     if (r)
-        json_decref(r->fields);
+        json_decref(r->json);
     free(r);
 }
 
@@ -299,8 +299,8 @@ static void test_soa_serial(void **state)
                            "\"serial\": 5}", "'serial' belongs to an SOA");
     assert_int_equal(json_integer_value(json_object_get(live, "serial")),
                      2026113007);
-    json_decref(l->fields);
-    l->fields = live;
+    json_decref(l->json);
+    l->json = live;
     memset(&a, 0, sizeof a);
     a.kind = TU_ACTION_UPDATE;
     a.desired = d;

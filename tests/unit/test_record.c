@@ -278,7 +278,7 @@ static void test_set_add_find(void **state)
     key_of("{\"name\":\"b\",\"type\":\"A\"}", &spec2, &key, &label);
     f = tu_recordset_find(&set, key);
     assert_ptr_equal(f, &set.items[1]);
-    assert_int_equal(json_integer_value(json_object_get(f->fields, "ttl")),
+    assert_int_equal(json_integer_value(json_object_get(tu_record_fields(f), "ttl")),
                      2);
     free(key);
     free(label);

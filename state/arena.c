@@ -1,0 +1,100 @@
+/* arena.c -- a bump allocator (see arena.h).
+ *
+ * Blocks are malloc'd with a small header linking them; the first is
+ * 64 KiB and each next one doubles up to 1 MiB, so a small arena stays
+ * small and a large one makes few allocations. Allocation rounds the size
+ * up to 8 bytes and moves `next`; when the head block is full a new one
+ * becomes the head (the rest of the old one is wasted: at most a quarter
+ * of a block, since larger requests get a block of their own, linked
+ * behind the head so that the head keeps filling).
+ */
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tu_arena_block {
+    tu_arena_block *prev;
+    size_t size;              /* bytes after the header */
+    max_align_t align[];      /* the data */
+};
+
+#define ARENA_FIRST ((size_t)64 * 1024)
+#define ARENA_MAX ((size_t)1024 * 1024)
+
+static tu_arena_block *block_new(size_t size)
+{
+    tu_arena_block *b = malloc(sizeof *b + size);
+    if (b)
+        b->size = size;
+    return b;
+}
+
+/* A block of its own for a large request, behind the head. */
+static void *alloc_large(tu_arena *a, size_t n)
+{
+    tu_arena_block *b = block_new(n);
+    if (!b)
+        return NULL;
+    if (a->head) {
+        b->prev = a->head->prev;
+        a->head->prev = b;
+    } else {
+        b->prev = NULL;
+        a->head = b;
+        a->next = a->end = (char *)b->align + n;
+    }
+    return b->align;
+}
+
+void *tu_arena_alloc(tu_arena *a, size_t n)
+{
+    size_t size;
+    tu_arena_block *b;
+    void *p;
+
+    if (n == 0 || n > SIZE_MAX - 64)
+        return NULL;
+    n = (n + 7) & ~(size_t)7;
+    if (a->head && (size_t)(a->end - a->next) >= n) {
+        p = a->next;
+        a->next += n;
+        a->used += n;
+        return p;
+    }
+    size = a->head ? a->head->size * 2 : ARENA_FIRST;
+    if (size > ARENA_MAX)
+        size = ARENA_MAX;
+    a->used += n;
+    if (n > size / 4)
+        return alloc_large(a, n);
+    if (!(b = block_new(size)))
+        return NULL;
+    b->prev = a->head;
+    a->head = b;
+    a->next = (char *)b->align + n;
+    a->end = (char *)b->align + size;
+    return b->align;
+}
+
+char *tu_arena_strndup(tu_arena *a, const char *s, size_t n)
+{
+    char *p = n < SIZE_MAX ? tu_arena_alloc(a, n + 1) : NULL;
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+void tu_arena_free(tu_arena *a)
+{
+    tu_arena_block *b = a->head;
+    while (b) {
+        tu_arena_block *prev = b->prev;
+        free(b);
+        b = prev;
+    }
+    memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,220 @@
+/* packed.c -- records in a compact form (see packed.h).
+ *
+ * tu_pack walks the object once: the field array is allocated in the
+ * arena with room for every field, names are looked up in the store's
+ * table (a handful of distinct names for millions of records) and
+ * strings are copied into the arena after their NUL. A nested value is
+ * kept by reference in the store's `refs`, released when the store is
+ * freed. Lookups by name are a linear scan: records have few fields.
+ */
+#include "packed.h"
+#include "json_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void tu_pack_store_init(tu_pack_store *s)
+{
+    memset(s, 0, sizeof *s);
+    tu_strmap_init(&s->names);
+}
+
+void tu_pack_store_free(tu_pack_store *s)
+{
+    for (size_t i = 0; i < s->nrefs; i++)
+        json_decref(s->refs[i]);
+    free(s->refs);
+    tu_strmap_free(&s->names);
+    tu_arena_free(&s->arena);
+    tu_pack_store_init(s);
+}
+
+static const char *intern(tu_pack_store *s, const char *name)
+{
+    size_t value;
+    char *copy;
+
+    if (tu_strmap_get(&s->names, name, &value))
+        return (const char *)(uintptr_t)value;
+    copy = tu_arena_strndup(&s->arena, name, strlen(name));
+    if (!copy || tu_strmap_put(&s->names, copy, (uintptr_t)copy, NULL) < 0)
+        return NULL;
+    return copy;
+}
+
+static int hold(tu_pack_store *s, json_t *value)
+{
+    if (s->nrefs == s->refs_cap) {
+        size_t cap = s->refs_cap ? s->refs_cap * 2 : 16;
+        json_t **refs = realloc(s->refs, cap * sizeof *refs);
+        if (!refs)
+            return -1;
+        s->refs = refs;
+        s->refs_cap = cap;
+    }
+    s->refs[s->nrefs++] = json_incref(value);
+    return 0;
+}
+
+static int pack_string(tu_pack_store *s, tu_pfield *f, const char *text,
+                       size_t len)
+{
+    if (len >= UINT32_MAX || !(f->u.s = tu_arena_strndup(&s->arena, text,
+                                                          len)))
+        return -1;
+    f->len = (uint32_t)len;
+    return 0;
+}
+
+/* Fill `f` (its name set) with `v`. 0 or -1. */
+static int pack_value(tu_pack_store *s, tu_pfield *f, json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        f->type = TU_PV_STR;
+        return pack_string(s, f, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        f->type = TU_PV_INT;
+        f->u.i = json_integer_value(v);
+        return 0;
+    case JSON_REAL:
+        f->type = TU_PV_REAL;
+        f->u.r = json_real_value(v);
+        return 0;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        f->type = json_is_true(v) ? TU_PV_TRUE : TU_PV_FALSE;
+        return 0;
+    case JSON_NULL:
+        f->type = TU_PV_NULL;
+        return 0;
+    default:
+        f->type = TU_PV_JSON;
+        f->u.j = v;
+        return hold(s, v);
+    }
+}
+
+static tu_packed *packed_new(tu_pack_store *s, size_t count)
+{
+    tu_packed *p;
+    if (count >= UINT32_MAX / 2)
+        return NULL;
+    p = tu_arena_alloc(&s->arena, sizeof *p + count * sizeof p->fields[0]);
+    if (p)
+        p->count = (uint32_t)count;
+    return p;
+}
+
+tu_packed *tu_pack(tu_pack_store *s, const json_t *object)
+{
+    const char *name;
+    json_t *v;
+    tu_packed *p;
+    size_t i = 0;
+
+    if (!json_is_object(object) ||
+        !(p = packed_new(s, json_object_size(object))))
+        return NULL;
+    json_object_foreach((json_t *)object, name, v) {
+        tu_pfield *f = &p->fields[i++];
+        memset(f, 0, sizeof *f);
+        if (!(f->name = intern(s, name)) || pack_value(s, f, v) != 0)
+            return NULL;
+    }
+    return p;
+}
+
+tu_packed *tu_pack_copy(tu_pack_store *s, const tu_packed *from)
+{
+    tu_packed *p = packed_new(s, from->count);
+
+    for (uint32_t i = 0; p && i < from->count; i++) {
+        const tu_pfield *f = &from->fields[i];
+        tu_pfield *t = &p->fields[i];
+        *t = *f;
+        if (!(t->name = intern(s, f->name)) ||
+            (f->type == TU_PV_STR && pack_string(s, t, f->u.s, f->len)) ||
+            (f->type == TU_PV_JSON && hold(s, f->u.j)))
+            return NULL;
+    }
+    return p;
+}
+
+json_t *tu_pfield_json(const tu_pfield *f)
+{
+    switch (f->type) {
+    case TU_PV_STR:
+        return json_stringn_nocheck(f->u.s, f->len);
+    case TU_PV_INT:
+        return json_integer(f->u.i);
+    case TU_PV_REAL:
+        return json_real(f->u.r);
+    case TU_PV_TRUE:
+        return json_true();
+    case TU_PV_FALSE:
+        return json_false();
+    case TU_PV_JSON:
+        return json_incref(f->u.j);
+    default:
+        return json_null();
+    }
+}
+
+json_t *tu_packed_json(const tu_packed *p)
+{
+    json_t *o = json_object();
+
+    for (uint32_t i = 0; o && i < p->count; i++) {
+        if (json_object_set_new_nocheck(o, p->fields[i].name,
+                                        tu_pfield_json(&p->fields[i])) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+const tu_pfield *tu_packed_get(const tu_packed *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->count; i++) {
+        if (strcmp(p->fields[i].name, name) == 0)
+            return &p->fields[i];
+    }
+    return NULL;
+}
+
+const char *tu_packed_string(const tu_packed *p, const char *name)
+{
+    const tu_pfield *f = tu_packed_get(p, name);
+    return f && f->type == TU_PV_STR ? f->u.s : NULL;
+}
+
+static double number_of(const tu_pfield *f)
+{
+    return f->type == TU_PV_INT ? (double)f->u.i : f->u.r;
+}
+
+static int is_number(const tu_pfield *f)
+{
+    return f->type == TU_PV_INT || f->type == TU_PV_REAL;
+}
+
+int tu_pfield_equal(const tu_pfield *a, const tu_pfield *b)
+{
+    if (is_number(a) && is_number(b)) {
+        if (a->type == TU_PV_INT && b->type == TU_PV_INT)
+            return a->u.i == b->u.i;
+        return number_of(a) == number_of(b);
+    }
+    if (a->type != b->type)
+        return 0;
+    switch (a->type) {
+    case TU_PV_STR:
+        return a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+    case TU_PV_JSON:
+        return tu_json_equal(a->u.j, b->u.j);
+    default:
+        return 1;
+    }
+}

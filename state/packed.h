@@ -1,0 +1,85 @@
+/* packed.h -- records in a compact form of their own.
+ *
+ * A record is parsed once (by libyaml or jansson) into a jansson object,
+ * and then packed: an array of fields, each a name and a typed value,
+ * in an arena (state/arena.h). A jansson object of five short fields
+ * costs about 950 bytes and 20 allocations; packed, about 170 bytes and
+ * none of its own. Field names are interned per store. Scalars are held
+ * as they are (strings with their length, integers, reals, booleans,
+ * null); a nested object or array stays a jansson value, referenced by
+ * the store, since nesting is rare in the records trueup reconciles.
+ *
+ * Packed records are compared field by field without jansson
+ * (tu_pfield_equal); tu_packed_json turns one back into a jansson object
+ * when a provider, a rule or the report needs it.
+ *
+ * A store owns the arena, the name table and the nested values; a packed
+ * record lives as long as its store. One thread at a time per store.
+ */
+#ifndef TU_STATE_PACKED_H
+#define TU_STATE_PACKED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "arena.h"
+#include "strmap.h"
+
+enum {
+    TU_PV_NULL, TU_PV_TRUE, TU_PV_FALSE, TU_PV_INT, TU_PV_REAL, TU_PV_STR,
+    TU_PV_JSON  /* an object or array */
+};
+
+typedef struct tu_pfield {
+    const char *name;        /* interned in the store */
+    union {
+        const char *s;       /* TU_PV_STR: NUL after len bytes */
+        json_int_t i;        /* TU_PV_INT */
+        double r;            /* TU_PV_REAL */
+        json_t *j;           /* TU_PV_JSON: a reference the store holds */
+    } u;
+    uint32_t len;            /* TU_PV_STR: bytes */
+    uint8_t type;            /* TU_PV_* */
+} tu_pfield;
+
+typedef struct tu_packed {
+    uint32_t count;
+    tu_pfield fields[];      /* in the object's order */
+} tu_packed;
+
+typedef struct tu_pack_store {
+    tu_arena arena;
+    tu_strmap names;         /* field name -> its interned copy */
+    json_t **refs;           /* nested values held */
+    size_t nrefs, refs_cap;
+} tu_pack_store;
+
+void tu_pack_store_init(tu_pack_store *s);
+void tu_pack_store_free(tu_pack_store *s);
+
+/* Pack a JSON object into `s`. NULL when out of memory, when `object` is
+ * not an object, or when a string is 4 GiB or longer. */
+tu_packed *tu_pack(tu_pack_store *s, const json_t *object);
+
+/* A copy of `p` in `s` (which may be another store). NULL when out of
+ * memory. */
+tu_packed *tu_pack_copy(tu_pack_store *s, const tu_packed *p);
+
+/* A new jansson object with the fields of `p`, or NULL when out of
+ * memory. */
+json_t *tu_packed_json(const tu_packed *p);
+
+/* A new jansson value for one field, or NULL when out of memory. */
+json_t *tu_pfield_json(const tu_pfield *f);
+
+/* The field called `name`, or NULL. */
+const tu_pfield *tu_packed_get(const tu_packed *p, const char *name);
+
+/* 1 when two fields' values are equal as tu_json_equal says (numbers by
+ * value: 600 equals 600.0), else 0. NULL equals only NULL. */
+int tu_pfield_equal(const tu_pfield *a, const tu_pfield *b);
+
+/* The value of a string field, or NULL when absent or not a string. */
+const char *tu_packed_string(const tu_packed *p, const char *name);
+
+#endif
