@@ -3,8 +3,10 @@
  *   trueup plan|apply [options] FILE...
  *   trueup plan|apply [options] PLANFILE
  *
- * The whole job is three calls into libtrueup: tu_desired_load, tu_run and
- * tu_report_json (for a plan file: tu_plan_file_load, tu_plan_file_run).
+ * The whole job is three calls into libtrueup: tu_desired_load_overlapped
+ * (which reads the live records while a large records file loads), tu_run
+ * and tu_report_json (for a plan file: tu_plan_file_load,
+ * tu_plan_file_run).
  * This file maps their outcome to an exit status (docs/cli.md) and keeps
  * diagnostics on stderr, the report on stdout.
  */
@@ -197,7 +199,7 @@ static int run(const tu_cli_args *args)
         return run_plan_file(args);
     tu_cli_progress_init(&progress, args->quiet ? 0 : args->progress);
     draw_loading(&progress, args);
-    desired = tu_desired_load(args->files, args->nfiles, &err);
+    desired = tu_desired_load_overlapped(args->files, args->nfiles, &err);
     if (desired && (args->nmatch || args->nset) &&
         tu_desired_add_bulk(desired, args->match, args->nmatch, args->set,
                             args->nset, &bulk_options, &err) != 0) {

@@ -14,10 +14,15 @@
 #include "state/desired.h"
 #include "state/record.h"
 
+struct tu_prefetch;
+
 struct tu_desired {
     tu_doc doc;
     tu_target target;
     tu_recordset records;
+    struct tu_prefetch *prefetch; /* live records read while loading
+                                     (tu_desired_load_overlapped), for the
+                                     first run; NULL: none */
 };
 
 /* An executor set up from the settings, with the options' overrides;

@@ -28,6 +28,7 @@
 #include "bulk.h"
 #include "job.h"
 #include "plan_file.h"
+#include "prefetch.h"
 #include "safety.h"
 #include "shard.h"
 #include "state/clock.h"
@@ -201,12 +202,14 @@ static void finish_report(tu_job *job)
 
     report_uncertain(job);
     tu_exec_stats_get(job->exec, &stats);
-    facts->requests = stats.requests;
-    facts->retries = stats.retries;
+    facts->requests = stats.requests + job->prefetched.requests;
+    facts->retries = stats.retries + job->prefetched.retries;
     facts->concurrency_min = stats.concurrency_min;
     facts->concurrency_end = stats.concurrency_now;
-    facts->connections = stats.connections;
-    memcpy(facts->by_version, stats.by_version, sizeof facts->by_version);
+    facts->connections = stats.connections + job->prefetched.connections;
+    for (size_t i = 0; i < TU_EXEC_VERSIONS; i++)
+        facts->by_version[i] = stats.by_version[i] +
+                               job->prefetched.by_version[i];
     facts->cancelled = tu_job_was_cancelled(job);
     facts->elapsed_ms = tu_clock_ms() - job->start_ms;
     facts->out_of_scope = job->plan.out_of_scope;
@@ -343,6 +346,13 @@ static int start_fetch(tu_job *job, job_phase phase, tu_error *err)
 {
     int first = phase == JOB_FETCH;
 
+    /* read while the records loaded: the first step plans at once */
+    if (first && job->d->prefetch &&
+        tu_prefetch_take(job->d->prefetch, &job->live, &job->prefetched)) {
+        job->fetch = NULL;
+        job->phase = phase;
+        return 0;
+    }
     job->fetch = tu_fetch_begin(&job->d->target, &job->d->records, job->exec,
                                 first ? on_progress : NULL, job);
     if (!job->fetch) {
@@ -364,7 +374,7 @@ static void fetch_step(tu_job *job)
     tu_fetch *fetch = job->fetch;
 
     job->fetch = NULL;
-    if (tu_fetch_end(fetch, job->exec_failed, &job->live, &err) != 0) {
+    if (fetch && tu_fetch_end(fetch, job->exec_failed, &job->live, &err)) {
         if (err.code == TU_ERR_CANCELLED) {
             char why[TU_ERROR_MAX];
             snprintf(why, sizeof why, "%s", err.message);

@@ -40,6 +40,8 @@ struct tu_job {
     tu_fetch *fetch;            /* JOB_FETCH, JOB_RECHECK */
     tu_push *push;              /* JOB_PUSH */
     size_t requests_before;     /* the executor's count when a push began */
+    tu_exec_stats prefetched;   /* what reading the live records during the
+                                   load took (engine/prefetch.c) */
     tu_recordset live;
     tu_recordset own_desired;   /* the desired records, bulk rules applied */
     tu_recordset shard_desired; /* --shard: the shard's desired records */

@@ -65,6 +65,10 @@ typedef struct tu_provider_ops {
     const char *(*shard_key)(const void *cfg, const tu_record *record);
     /* Submit the requests that list the live records. 0 or -1. */
     int (*fetch)(const tu_target *target, tu_fetch *fetch);
+    /* 1 when fetch reads the desired records' live ones one by one
+     * (tu_fetch_desired), so it cannot start before they are loaded
+     * (engine/prefetch.c); NULL or 0: it lists them. */
+    int (*fetch_uses_desired)(const void *cfg);
     /* The most writes this API takes at once (PowerDNS with SQLite: 1);
      * 0 or a NULL op: as many as the run's concurrency allows. */
     long (*max_writes)(const void *cfg);

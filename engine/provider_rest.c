@@ -501,5 +501,6 @@ const tu_provider_ops tu_provider_rest = {
     .normalize = NULL,
     .export_record = rest_export,
     .fetch = tu_rest_fetch,
+    .fetch_uses_desired = tu_rest_fetch_uses_desired,
     .push = rest_push,
 };

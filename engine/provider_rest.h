@@ -52,4 +52,7 @@ int tu_rest_parse_paging(rest_cfg *c, const json_t *res,
 /* The provider's fetch: list (and page) or get each record. */
 int tu_rest_fetch(const tu_target *target, tu_fetch *fetch);
 
+/* 1 when the records are read one by one (resource.get). */
+int tu_rest_fetch_uses_desired(const void *cfg);
+
 #endif

@@ -784,6 +784,11 @@ static void start_list(tu_fetch *f, rest_fetch *rf, size_t i)
     free(first);
 }
 
+int tu_rest_fetch_uses_desired(const void *cfg)
+{
+    return ((const rest_cfg *)cfg)->get.method != NULL;
+}
+
 int tu_rest_fetch(const tu_target *t, tu_fetch *f)
 {
     const rest_cfg *c = t->cfg;

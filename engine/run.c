@@ -10,6 +10,7 @@
 #include "trueup/trueup.h"
 #include "bulk.h"
 #include "desired.h"
+#include "prefetch.h"
 #include "executor.h"
 #include "job.h"
 #include "target.h"
@@ -164,10 +165,24 @@ size_t tu_desired_record_count(const tu_desired *d)
     return d->records.count;
 }
 
+tu_desired *tu_desired_load_overlapped(const char *const *paths,
+                                       size_t npaths, tu_error *err)
+{
+    tu_prefetch *pf = tu_prefetch_start(paths, npaths);
+    tu_desired *d = tu_desired_load(paths, npaths, err);
+
+    if (d && pf && tu_prefetch_check(pf, &d->doc))
+        d->prefetch = pf;
+    else
+        tu_prefetch_free(pf);
+    return d;
+}
+
 void tu_desired_free(tu_desired *d)
 {
     if (!d)
         return;
+    tu_prefetch_free(d->prefetch);
     tu_recordset_free(&d->records);
     tu_target_free(&d->target);
     tu_doc_free(&d->doc);

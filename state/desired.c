@@ -122,28 +122,90 @@ static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
     return 0;
 }
 
-/* Append one file's records, remembering where each was written. */
+/* Where each field of a mapping stands (line, column), in the store; NULL
+ * when the loader did not place it (a document given as a value) or out
+ * of memory (*failed set). */
+static const uint32_t *member_places(tu_doc *doc, const json_t *item,
+                                     int *failed)
+{
+    size_t n = json_object_size(item);
+    uint32_t *at;
+
+    if (!tu_srcmap_get(doc->map, item).file || n == 0)
+        return NULL;
+    if (!(at = tu_arena_alloc(&doc->store.arena, 2 * n * sizeof *at))) {
+        *failed = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tu_srcpos pos = tu_srcmap_member_at(doc->map, item, i);
+        at[2 * i] = pos.line;
+        at[2 * i + 1] = pos.column;
+    }
+    return at;
+}
+
+/* Keep one record as written (tu_yaml_items.each, and for documents
+ * given as values): packed when a mapping. 0 or -1 (out of memory). */
+static int keep_record(json_t *item, tu_srcpos pos, size_t index, void *data)
+{
+    tu_doc *doc = data;
+    tu_doc_record *r;
+    int failed = 0;
+
+    if (doc->nrecords == doc->records_cap) {
+        size_t cap = doc->records_cap ? doc->records_cap * 2 : 64;
+        tu_doc_record *grown = realloc(doc->records, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        doc->records = grown;
+        doc->records_cap = cap;
+    }
+    r = &doc->records[doc->nrecords];
+    memset(r, 0, sizeof *r);
+    r->origin.pos = pos;
+    r->origin.index = index;
+    if (json_is_object(item) ? !(r->fields = tu_pack(&doc->store, item))
+                             : !(r->value = json_incref(item)))
+        return -1;
+    r->members = r->fields ? member_places(doc, item, &failed) : NULL;
+    if (failed)
+        return -1;
+    doc->nrecords++;
+    return 0;
+}
+
+/* Append the records a file still holds (those of a document given as a
+ * value: a loaded file's went to keep_record as they were read). */
 static int append_records(tu_doc *doc, const json_t *file_root)
 {
     const json_t *records = json_object_get(file_root, "records");
-    size_t i, have = json_array_size(doc->records);
     tu_srcpos key_pos = tu_srcmap_member(doc->map, file_root, "records");
-    tu_record_origin *origins;
+    size_t i;
     json_t *item;
 
-    origins = realloc(doc->origins, (have + json_array_size(records) + 1) *
-                                        sizeof *origins);
-    if (!origins)
-        return -1;
-    doc->origins = origins;
     json_array_foreach(records, i, item) {
         tu_srcpos pos = tu_srcmap_get(doc->map, item);
-        origins[have + i].pos = pos.file ? pos : key_pos;
-        origins[have + i].index = i;
-        if (json_array_append(doc->records, item) != 0)
+        if (keep_record(item, pos.file ? pos : key_pos, i, doc) != 0)
             return -1;
     }
     return 0;
+}
+
+json_t *tu_doc_records_json(const tu_doc *doc)
+{
+    json_t *all = json_array();
+
+    for (size_t i = 0; all && i < doc->nrecords; i++) {
+        const tu_doc_record *r = &doc->records[i];
+        json_t *v = r->fields ? tu_packed_json(r->fields)
+                              : json_incref(r->value);
+        if (json_array_append_new(all, v) != 0) {
+            json_decref(all);
+            all = NULL;
+        }
+    }
+    return all;
 }
 
 /* Check and keep one file's bulk rules. */
@@ -350,10 +412,10 @@ static int doc_begin(tu_doc *doc, tu_error *err)
     tu_bulk_init(&doc->bulk);
     tu_rules_init(&doc->protect);
     tu_rules_init(&doc->prune_scope);
+    tu_pack_store_init(&doc->store);
     doc->map = tu_srcmap_new();
     doc->root = json_object();
-    doc->records = json_array();
-    if (doc->map && doc->root && doc->records)
+    if (doc->map && doc->root)
         return 0;
     tu_error_set(err, TU_ERR_NOMEM, "out of memory");
     return -1;
@@ -388,7 +450,9 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
         goto fail;
     }
     for (size_t i = 0; i < npaths; i++) {
-        json_t *root = tu_yaml_load_file(paths[i], doc->map, err);
+        tu_yaml_items items = {"records", keep_record, doc};
+        json_t *root = tu_yaml_load_file_items(paths[i], doc->map, &items,
+                                               err);
         int rc = root ? add_document(doc, root, paths[i], err) : -1;
         json_decref(root);
         if (rc != 0)
@@ -414,8 +478,10 @@ int tu_doc_load_value(tu_doc *doc, const json_t *root, const char *name,
 void tu_doc_free(tu_doc *doc)
 {
     json_decref(doc->root);
-    json_decref(doc->records);
-    free(doc->origins);
+    for (size_t i = 0; i < doc->nrecords; i++)
+        json_decref(doc->records[i].value);
+    free(doc->records);
+    tu_pack_store_free(&doc->store);
     tu_bulk_free(&doc->bulk);
     tu_rules_free(&doc->protect);
     tu_rules_free(&doc->prune_scope);
@@ -512,74 +578,163 @@ static void key_list(const tu_keyspec *spec, char *buf, size_t size)
     }
 }
 
-static int add_record(const tu_doc *doc, const json_t *item,
-                      const tu_record_origin *origin, const tu_keyspec *spec,
-                      tu_normalize_fn normalize, void *data,
-                      tu_recordset *out, tu_error *err)
-{
-    tu_srcpos pos = origin->pos;
-    json_t *fields;
-    char *key, *label, keys[256];
-    const char *missing;
-    size_t first;
-    int absent, takeover;
-    tu_record *r;
+/* Reused for every record's key. */
+typedef struct key_bufs {
+    tu_buffer key, label;
+} key_bufs;
 
-    if (!json_is_object(item)) {
-        tu_error_at(err, pos, "records[%zu]: expected a mapping of fields, "
-                    "got %s", origin->index, tu_json_type_name(item));
-        return -1;
-    }
-    if (record_state(doc, item, &absent, &takeover, err) != 0)
-        return -1;
-    fields = record_fields(doc, item, normalize != NULL);
-    if (!fields) {
+static int key_error(const tu_keyspec *spec, const char *missing,
+                     tu_srcpos pos, tu_error *err)
+{
+    char keys[256];
+
+    if (!missing) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
-    if (normalize && normalize(fields, pos, data, err) != 0) {
-        json_decref(fields);
-        return -1;
-    }
-    if (tu_record_key(fields, spec, &key, &label, &missing) != 0) {
-        key_list(spec, keys, sizeof keys);
-        json_decref(fields);
-        if (!missing) {
-            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-            return -1;
-        }
-        tu_error_at(err, pos, "record: key field '%s' is missing or not a "
-                    "string, number or boolean (the key is [%s])", missing,
-                    keys);
-        return -1;
-    }
-    r = tu_recordset_add(out, fields, key, label, &first);
+    key_list(spec, keys, sizeof keys);
+    tu_error_at(err, pos, "record: key field '%s' is missing or not a "
+                "string, number or boolean (the key is [%s])", missing,
+                keys);
+    return -1;
+}
+
+/* A record just added (NULL: out of memory): its place, and the error
+ * when its key was declared before. */
+static int placed(tu_record *r, const tu_recordset *out, size_t first,
+                  const tu_record_origin *origin, tu_error *err)
+{
+    tu_srcpos pos = origin->pos;
+
     if (!r) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     r->pos = pos;
-    r->absent = (unsigned)absent;
-    r->takeover = (unsigned)takeover;
-    if (first != SIZE_MAX) {
-        tu_srcpos fp = out->items[first].pos;
-        if (fp.file)
-            tu_error_at(err, pos, "record '%s' is declared twice: also at "
-                        "%s:%u; keep one of them", r->label, fp.file,
-                        fp.line);
-        else
-            tu_error_at(err, pos, "records[%zu]: record '%s' is declared "
-                        "twice; keep one of them", origin->index, r->label);
+    if (first == SIZE_MAX)
+        return 0;
+    if (out->items[first].pos.file)
+        tu_error_at(err, pos, "record '%s' is declared twice: also at %s:%u; "
+                    "keep one of them", r->label, out->items[first].pos.file,
+                    out->items[first].pos.line);
+    else
+        tu_error_at(err, pos, "records[%zu]: record '%s' is declared twice; "
+                    "keep one of them", origin->index, r->label);
+    return -1;
+}
+
+/* 1 when a record is used as written: nothing to merge in, take out or
+ * normalise. */
+static int as_written(const tu_doc *doc, const tu_packed *p, int normalize)
+{
+    return !normalize && json_object_size(doc->defaults) == 0 &&
+           !tu_packed_get(p, doc->state_key) &&
+           !tu_packed_get(p, doc->takeover_key);
+}
+
+/* A record as written: its packed fields are shared with the document. */
+static int add_as_written(const tu_doc_record *rec, const tu_keyspec *spec,
+                          tu_recordset *out, key_bufs *kb, tu_error *err)
+{
+    const char *missing;
+    size_t first = SIZE_MAX;
+    tu_record *r;
+
+    if (tu_packed_key(rec->fields, spec, &kb->key, &kb->label, &missing))
+        return key_error(spec, missing, rec->origin.pos, err);
+    r = tu_recordset_add_packed(out, NULL, rec->fields, kb->key.data,
+                                kb->label.data, &first);
+    return placed(r, out, first, &rec->origin, err);
+}
+
+/* The fields of a record made from what was written (defaults, state,
+ * normalize), keyed and packed into `out`. */
+static int add_fields(const tu_doc *doc, json_t *item, tu_srcpos pos,
+                      const tu_doc_record *rec, const tu_keyspec *spec,
+                      tu_normalize_fn normalize, void *data,
+                      tu_recordset *out, key_bufs *kb, tu_error *err)
+{
+    json_t *fields;
+    const char *missing;
+    size_t first = SIZE_MAX;
+    int absent, takeover, rc = -1;
+    tu_record *r;
+
+    if (record_state(doc, item, &absent, &takeover, err) != 0)
+        return -1;
+    if (!(fields = record_fields(doc, item, normalize != NULL))) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
+    if (!normalize || normalize(fields, pos, data, err) == 0) {
+        if (tu_record_key_buf(fields, spec, &kb->key, &kb->label, &missing))
+            rc = key_error(spec, missing, pos, err);
+        else if ((r = tu_recordset_add_packed(out, fields, NULL, kb->key.data,
+                                              kb->label.data, &first)) &&
+                 (rc = placed(r, out, first, &rec->origin, err)) == 0) {
+            r->absent = (unsigned)absent;
+            r->takeover = (unsigned)takeover;
+        } else if (!r) {
+            rc = placed(r, out, first, &rec->origin, err);
+        }
+    }
+    json_decref(fields);
+    return rc;
+}
+
+/* Record where `item` (made from rec) and its fields stand. 0 or -1. */
+static int place_fields(tu_srcmap *map, const json_t *item,
+                        const tu_doc_record *rec)
+{
+    tu_srcpos at = rec->origin.pos;
+
+    if (tu_srcmap_set(map, item, at) < 0)
+        return -1;
+    for (uint32_t i = 0; rec->members && i < rec->fields->count; i++) {
+        at.line = rec->members[2 * i];
+        at.column = rec->members[2 * i + 1];
+        if (tu_srcmap_add_member(map, item, at) < 0)
+            return -1;
+    }
     return 0;
+}
+
+static int add_record(const tu_doc *doc, const tu_doc_record *rec,
+                      const tu_keyspec *spec, tu_normalize_fn normalize,
+                      void *data, tu_recordset *out, key_bufs *kb,
+                      tu_error *err)
+{
+    tu_srcpos pos = rec->origin.pos;
+    json_t *item;
+    int rc;
+
+    if (!rec->fields) {
+        tu_error_at(err, pos, "records[%zu]: expected a mapping of fields, "
+                    "got %s", rec->origin.index, tu_json_type_name(rec->value));
+        return -1;
+    }
+    if (as_written(doc, rec->fields, normalize != NULL))
+        return add_as_written(rec, spec, out, kb, err);
+    /* a jansson form for this record alone, placed for messages */
+    if (!(item = tu_packed_json(rec->fields)) ||
+        place_fields(doc->map, item, rec) != 0) {
+        json_decref(item);
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    rc = add_fields(doc, item, pos, rec, spec, normalize, data, out, kb, err);
+    tu_srcmap_forget(doc->map, item);
+    json_decref(item);
+    return rc;
 }
 
 int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
                    tu_normalize_fn normalize, void *data, tu_recordset *out,
                    tu_error *err)
 {
-    size_t n = json_array_size(doc->records);
+    size_t n = doc->nrecords;
+    key_bufs kb = {TU_BUFFER_INIT, TU_BUFFER_INIT};
+    int rc = 0;
 
     tu_recordset_init(out);
     if (check_defaults(doc, err) != 0)
@@ -588,13 +743,12 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
         tu_error_set(err, TU_ERR_NOMEM, "out of memory for %zu records", n);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (add_record(doc, json_array_get(doc->records, i),
-                       &doc->origins[i], spec, normalize, data, out,
-                       err) != 0) {
-            tu_recordset_free(out);
-            return -1;
-        }
-    }
-    return 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = add_record(doc, &doc->records[i], spec, normalize, data, out,
+                        &kb, err);
+    tu_buffer_free(&kb.key);
+    tu_buffer_free(&kb.label);
+    if (rc != 0)
+        tu_recordset_free(out);
+    return rc;
 }

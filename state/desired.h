@@ -53,13 +53,26 @@ typedef struct tu_record_origin {
     size_t index;
 } tu_record_origin;
 
+/* One record as written. A mapping is packed (state/packed.h) as soon as
+ * the loader has read it, so that a million records are never a jansson
+ * tree together; any other value is kept for the error it makes. */
+typedef struct tu_doc_record {
+    const tu_packed *fields; /* in the document's store; NULL: not a
+                                mapping */
+    json_t *value;           /* owned: the item when it is not a mapping */
+    const uint32_t *members; /* line and column of each field, in the
+                                store; NULL: not known (a value) */
+    tu_record_origin origin;
+} tu_doc_record;
+
 typedef struct tu_doc {
     tu_srcmap *map;          /* owned: positions of everything below */
     json_t *root;            /* owned: the merged target, settings, defaults */
     const json_t *target;    /* borrowed from root */
     const json_t *defaults;  /* borrowed; NULL when absent */
-    json_t *records;         /* owned: every file's records, in order */
-    tu_record_origin *origins; /* owned: one per record */
+    tu_pack_store store;     /* owned: the records' packed fields */
+    tu_doc_record *records;  /* owned: every file's records, in order */
+    size_t nrecords, records_cap;
     tu_bulk bulk;            /* owned: the files' bulk rules, in order */
     tu_rules protect;        /* owned: records trueup leaves alone */
     tu_rules prune_scope;    /* owned: the live records prune considers;
@@ -90,10 +103,16 @@ typedef int (*tu_normalize_fn)(json_t *fields, tu_srcpos pos, void *data,
  * those names can be declared. 0, or -1 when the prefix is too long. */
 int tu_doc_set_meta_prefix(tu_doc *doc, const char *prefix);
 
+/* The records as written, as a new JSON array (for digests of the whole
+ * document); NULL when out of memory. */
+json_t *tu_doc_records_json(const tu_doc *doc);
+
 /* Build the desired record set: defaults merged under each record, the
  * state and takeover keys taken out, normalised, keyed. The state key may
  * not be a default. Two records with the same key are an error
- * naming both places. 0, or -1 with err set. */
+ * naming both places. 0, or -1 with err set. A record with nothing to
+ * merge, take out or normalise keeps the document's packed fields: free
+ * `out` before the document. */
 int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
                    tu_normalize_fn normalize, void *data, tu_recordset *out,
                    tu_error *err);

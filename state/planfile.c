@@ -74,15 +74,19 @@ static int digest(const json_t *value, const char *leave_out,
 
 int tu_planfile_desired_digest(const tu_doc *doc, char hex[65])
 {
-    json_t *bulk = json_array(), *all;
+    json_t *bulk = json_array(), *records = tu_doc_records_json(doc), *all;
     int rc;
 
     for (size_t i = 0; bulk && i < doc->bulk.count; i++)
         json_array_append_new(bulk, json_pack(
             "{s:O, s:O}", "match", doc->bulk.rules[i].match,
             "set", doc->bulk.rules[i].set));
-    all = json_pack("{s:O*, s:O*, s:o*}", "document", doc->root,
-                    "records", doc->records, "bulk", bulk);
+    if (!records) {
+        json_decref(bulk);
+        return -1;
+    }
+    all = json_pack("{s:O*, s:o, s:o*}", "document", doc->root,
+                    "records", records, "bulk", bulk);
     if (!all)
         return -1;
     rc = digest(all, NULL, NULL, hex);

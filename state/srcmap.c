@@ -5,8 +5,10 @@
  * The map is an open-addressing hash table (linear probing, power-of-two
  * capacity, at most 3/4 full) keyed by the address of a jansson object or
  * array. Pointers are spread with Fibonacci hashing (multiply by 2^64/phi,
- * keep the top bits). Nothing is ever removed: recording a container again
- * (its address reused after the old one was freed) resets its entry.
+ * keep the top bits). Recording a container again (its address reused
+ * after the old one was freed) resets its entry; tu_srcmap_forget removes
+ * one by backward-shift deletion (the entries after it in its probe run
+ * move back into the hole when their home slot allows), so no tombstones.
  *
  * An entry holds the container's own position and, for objects, the
  * positions of its keys in insertion order, as a malloc'd array of uint32
@@ -335,11 +337,53 @@ int tu_srcmap_add_member(tu_srcmap *map, const json_t *object, tu_srcpos pos)
     return 0;
 }
 
+/* 1 when home slot k may not be left behind hole i by the entry at j:
+ * k lies cyclically in (i, j]. */
+static int srcmap_stays(size_t k, size_t i, size_t j)
+{
+    return i <= j ? (k > i && k <= j) : (k > i || k <= j);
+}
+
+void tu_srcmap_forget(tu_srcmap *map, const json_t *container)
+{
+    srcmap_entry *e = srcmap_find(map, container);
+    size_t mask, i, j;
+
+    if (!e)
+        return;
+    free(e->members);
+    mask = map->cap - 1;
+    i = j = (size_t)(e - map->slots);
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!map->slots[j].key)
+            break;
+        if (!srcmap_stays(srcmap_hash(map, map->slots[j].key), i, j)) {
+            map->slots[i] = map->slots[j];
+            i = j;
+        }
+    }
+    memset(&map->slots[i], 0, sizeof map->slots[i]);
+    map->count--;
+    map->last = NULL;
+}
+
 tu_srcpos tu_srcmap_get(const tu_srcmap *map, const json_t *container)
 {
     tu_srcpos none = {NULL, 0, 0};
     const srcmap_entry *e = srcmap_find(map, container);
     return e ? srcmap_entry_pos(map, e) : none;
+}
+
+tu_srcpos tu_srcmap_member_at(const tu_srcmap *map, const json_t *object,
+                              size_t index)
+{
+    tu_srcpos none = {NULL, 0, 0};
+    const srcmap_entry *e = srcmap_find(map, object);
+    if (!e)
+        return none;
+    return index < e->nmembers ? srcmap_member_pos(map, e, (uint32_t)index)
+                               : srcmap_entry_pos(map, e);
 }
 
 tu_srcpos tu_srcmap_member(const tu_srcmap *map, const json_t *object,

@@ -36,6 +36,10 @@ int tu_srcmap_set(tu_srcmap *map, const json_t *container, tu_srcpos pos);
  * follow the object's insertion order. */
 int tu_srcmap_add_member(tu_srcmap *map, const json_t *object, tu_srcpos pos);
 
+/* Forget `container` and its members (it is about to be freed, and
+ * another value may take its address). Nothing happens when unknown. */
+void tu_srcmap_forget(tu_srcmap *map, const json_t *container);
+
 /* Where `container` starts; {NULL, 0, 0} if unknown. */
 tu_srcpos tu_srcmap_get(const tu_srcmap *map, const json_t *container);
 
@@ -43,5 +47,10 @@ tu_srcpos tu_srcmap_get(const tu_srcmap *map, const json_t *container);
  * has none recorded. */
 tu_srcpos tu_srcmap_member(const tu_srcmap *map, const json_t *object,
                            const char *key);
+
+/* Where the `index`th key (in insertion order) of `object` stands; the
+ * object's own position when it has none recorded. */
+tu_srcpos tu_srcmap_member_at(const tu_srcmap *map, const json_t *object,
+                              size_t index);
 
 #endif

@@ -107,6 +107,8 @@ typedef struct yl_loader {
      * no allocation per key of a large file. */
     char *key_buf[TU_YAML_MAX_DEPTH];
     size_t key_cap[TU_YAML_MAX_DEPTH];
+    const tu_yaml_items *items;  /* where the top-level list goes, or NULL */
+    size_t items_seen;
 } yl_loader;
 
 typedef enum yl_tag {
@@ -594,6 +596,27 @@ static int yl_map_value(yl_loader *l, yl_frame *f, json_t *value,
     return 0;
 }
 
+/* 1 when the sequence on top is the value of the root mapping's key
+ * items->key. */
+static int yl_in_item_list(const yl_loader *l)
+{
+    const yl_frame *root = &l->stack[0];
+    return l->items && l->depth == 2 && json_is_object(root->value) &&
+           root->has_key && root->key &&
+           strcmp(root->key, l->items->key) == 0;
+}
+
+/* Hand an item of that list (stolen) to items->each instead of keeping
+ * it; its position entry goes with it unless an anchor shares it. */
+static int yl_hand_over(yl_loader *l, json_t *value, tu_srcpos pos)
+{
+    int rc = l->items->each(value, pos, l->items_seen++, l->items->data);
+    if (value->refcount == 1)
+        tu_srcmap_forget(l->map, value);
+    json_decref(value);
+    return rc ? yl_oom(l, pos) : 0;
+}
+
 /* Hand a finished value (stolen) to its parent, or make it the root.
  * `nodes` is the size of its subtree. */
 static int yl_attach(yl_loader *l, json_t *value, tu_srcpos pos, size_t nodes)
@@ -605,6 +628,8 @@ static int yl_attach(yl_loader *l, json_t *value, tu_srcpos pos, size_t nodes)
     }
     if (json_is_array(f->value)) {
         f->nodes += nodes;
+        if (yl_in_item_list(l))
+            return yl_hand_over(l, value, pos);
         if (json_array_append_new(f->value, value))
             return yl_oom(l, pos);
         return 0;
@@ -1003,7 +1028,8 @@ static int yl_too_large(const char *name, tu_error *err)
 /* Parse `len` bytes at `input`, positions recorded in `map` (which may be
  * NULL: a private map then serves for the messages). */
 static json_t *yl_load(const unsigned char *input, size_t len,
-                       const char *name, tu_srcmap *map, tu_error *err)
+                       const char *name, tu_srcmap *map,
+                       const tu_yaml_items *items, tu_error *err)
 {
     tu_srcmap *own = NULL;
     yl_loader *l;
@@ -1016,6 +1042,7 @@ static json_t *yl_load(const unsigned char *input, size_t len,
     l->input = input;
     l->input_len = len;
     l->map = map;
+    l->items = items;
     l->err = err;
     l->file = tu_srcmap_file(map, name);
     if (!l->file || !yaml_parser_initialize(&l->parser)) {
@@ -1154,6 +1181,12 @@ int tu_yaml_plain_is_string(const char *text, size_t len)
 
 json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err)
 {
+    return tu_yaml_load_file_items(path, map, NULL, err);
+}
+
+json_t *tu_yaml_load_file_items(const char *path, tu_srcmap *map,
+                                const tu_yaml_items *items, tu_error *err)
+{
     unsigned char *buf;
     size_t len;
     json_t *root;
@@ -1163,7 +1196,7 @@ json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err)
     }
     if (tu_file_read(path, &buf, &len, err) < 0)
         return NULL;
-    root = yl_load(buf, len, path, map, err);
+    root = yl_load(buf, len, path, map, items, err);
     free(buf);
     return root;
 }
@@ -1180,5 +1213,5 @@ json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
         return NULL;
     }
     return yl_load((const unsigned char *)(text ? text : ""), len, name, map,
-                   err);
+                   NULL, err);
 }

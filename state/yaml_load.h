@@ -30,6 +30,22 @@
  * tu_srcmap_add_member. */
 json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err);
 
+/* Where the items of one top-level list go as they are read: each item
+ * of the list under the root mapping's `key` is handed to `each` (a
+ * borrowed value, with where it starts and its index) as soon as it is
+ * complete, and not kept: that list is left empty in the document. So a
+ * file of a million records never exists as one jansson tree. `each`
+ * returns 0, or nonzero when out of memory. */
+typedef struct tu_yaml_items {
+    const char *key;
+    int (*each)(json_t *item, tu_srcpos pos, size_t index, void *data);
+    void *data;
+} tu_yaml_items;
+
+/* tu_yaml_load_file, with the items of one list handed over (NULL: none). */
+json_t *tu_yaml_load_file_items(const char *path, tu_srcmap *map,
+                                const tu_yaml_items *items, tu_error *err);
+
 /* The same for text in memory; `name` is used as the file name. */
 json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
                             tu_srcmap *map, tu_error *err);

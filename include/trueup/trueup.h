@@ -121,6 +121,20 @@ typedef struct tu_desired tu_desired;
 TU_API tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
                                    tu_error *error);
 
+/* tu_desired_load, overlapped with reading the live records: when the
+ * target and settings are in files of their own and the records in a
+ * large one (1 MiB or more), the live records are read on a second thread
+ * while the records load, and the first run of the result uses them
+ * instead of reading them again (its report counts those requests too).
+ * If the large file turns out to change the target or settings, what was
+ * read is dropped and the run reads the live records itself. For the
+ * command line, where loading and reading both take seconds at scale.
+ * Ownership and errors as tu_desired_load. Threads: it starts one and
+ * joins it at the latest in the first run or in tu_desired_free. */
+TU_API tu_desired *tu_desired_load_overlapped(const char *const *paths,
+                                              size_t npaths,
+                                              tu_error *error);
+
 /* The same for a desired state given as a JSON value with the file's
  * shape ({target, settings, defaults, records}), as an embedding program
  * receives it (the Ansible module's inline arguments). `name` stands for

@@ -132,7 +132,8 @@ class DesiredStateTest(unittest.TestCase):
         self.fails([f], "%s:11:1: records: expected a list of records, got "
                    "a mapping" % f)
         f = self.write("t3.yaml", self.target + "records:\n  - just-a-name\n")
-        self.fails([f], "%s:11:1: records[0]: expected a mapping of fields, "
+        # the item itself is pointed at, not its list
+        self.fails([f], "%s:12:5: records[0]: expected a mapping of fields, "
                    "got a string" % f)
 
     def test_missing_key_field(self):

@@ -187,18 +187,22 @@ static void test_desired_digest(void **state)
     char a[65], b[65];
 
     (void)state;
-    memset(&doc, 0, sizeof doc);
-    doc.root = json_pack("{s:{s:s}}", "target", "provider", "rest");
-    doc.records = json_pack("[{s:s}]", "name", "a");
+    json_t *v = json_pack("{s:{s:s}, s:[{s:s}]}", "target", "provider",
+                          "rest", "records", "name", "a");
+    tu_error err = {0};
+
+    assert_int_equal(tu_doc_load_value(&doc, v, "inline", &err), 0);
     assert_int_equal(tu_planfile_desired_digest(&doc, a), 0);
     assert_int_equal(tu_planfile_desired_digest(&doc, b), 0);
     assert_string_equal(a, b);
-    json_object_set_new(json_array_get(doc.records, 0), "ttl",
-                        json_integer(1));
+    tu_doc_free(&doc);
+    json_object_set_new(json_array_get(json_object_get(v, "records"), 0),
+                        "ttl", json_integer(1));
+    assert_int_equal(tu_doc_load_value(&doc, v, "inline", &err), 0);
     assert_int_equal(tu_planfile_desired_digest(&doc, b), 0);
     assert_string_not_equal(a, b);
-    json_decref(doc.root);
-    json_decref(doc.records);
+    tu_doc_free(&doc);
+    json_decref(v);
 }
 
 int main(void)

@@ -1,0 +1,166 @@
+/* prefetch.c -- reading the live records while the desired records load
+ * (see prefetch.h).
+ *
+ * The files but the largest are loaded into a document of the prefetch's
+ * own (records and all: they are small), its target parsed, and a thread
+ * started that makes an executor from the settings, runs the provider's
+ * fetch against an empty desired set and drives it to the end, exactly as
+ * a run would (the same retries, TLS, headers). A provider whose fetch
+ * reads records one by one (resource.get) needs the desired records, so
+ * it is not prefetched. The records wait, packed, until the run takes
+ * them; the thread's executor figures go into the run's report.
+ */
+#include "prefetch.h"
+#include "desired.h"
+#include "fetch.h"
+#include "state/json_util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PREFETCH_MIN_BYTES (1024L * 1024L)
+
+struct tu_prefetch {
+    tu_desired d;             /* the other files: doc, target, no records */
+    pthread_t thread;
+    int running;              /* the thread was started and not joined */
+    int ok;                   /* it read every live record */
+    int taken;
+    tu_recordset live;
+    tu_exec_stats stats;
+};
+
+/* The index of the largest file, or npaths when none is worth it. */
+static size_t largest_file(const char *const *paths, size_t npaths)
+{
+    size_t best = npaths;
+    off_t size = PREFETCH_MIN_BYTES - 1;
+    struct stat st;
+
+    for (size_t i = 0; npaths >= 2 && i < npaths; i++) {
+        if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode) &&
+            st.st_size > size) {
+            size = st.st_size;
+            best = i;
+        }
+    }
+    return best;
+}
+
+static void *prefetch_main(void *arg)
+{
+    tu_prefetch *pf = arg;
+    tu_options o;
+    tu_error err = {0};
+    long concurrency;
+    tu_exec *exec;
+    tu_fetch *fetch;
+    int failed = 0;
+
+    tu_options_init(&o);
+    exec = tu_desired_exec(&pf->d, &o, &concurrency, &err);
+    fetch = exec ? tu_fetch_begin(&pf->d.target, &pf->d.records, exec, NULL,
+                                  NULL)
+                 : NULL;
+    if (fetch) {
+        while (tu_exec_pending(exec) > 0 && !failed)
+            failed = tu_exec_drive(exec, -1) < 0;
+        pf->ok = tu_fetch_end(fetch, failed, &pf->live, &err) == 0;
+        tu_exec_stats_get(exec, &pf->stats);
+    }
+    tu_exec_free(exec);
+    return NULL;
+}
+
+/* The other files loaded and their target parsed. 0 or -1. */
+static int load_others(tu_prefetch *pf, const char *const *paths,
+                       size_t npaths, size_t skip)
+{
+    const char **others = malloc(npaths * sizeof *others);
+    size_t n = 0;
+    tu_error err = {0};
+    int rc = -1;
+
+    if (!others)
+        return -1;
+    for (size_t i = 0; i < npaths; i++)
+        if (i != skip)
+            others[n++] = paths[i];
+    if (tu_doc_load(&pf->d.doc, others, n, &err) == 0) {
+        if (tu_target_parse(&pf->d.target, pf->d.doc.target, pf->d.doc.map,
+                            &err) == 0)
+            rc = 0;
+        else
+            tu_doc_free(&pf->d.doc);
+    }
+    free(others);
+    return rc;
+}
+
+tu_prefetch *tu_prefetch_start(const char *const *paths, size_t npaths)
+{
+    size_t skip = largest_file(paths, npaths);
+    tu_prefetch *pf;
+
+    if (skip == npaths || !(pf = calloc(1, sizeof *pf)))
+        return NULL;
+    tu_recordset_init(&pf->d.records);
+    tu_recordset_init(&pf->live);
+    if (load_others(pf, paths, npaths, skip) != 0) {
+        free(pf);
+        return NULL;
+    }
+    if (!(pf->d.target.ops->fetch_uses_desired &&
+          pf->d.target.ops->fetch_uses_desired(pf->d.target.cfg)) &&
+        pthread_create(&pf->thread, NULL, prefetch_main, pf) == 0) {
+        pf->running = 1;
+        return pf;
+    }
+    tu_prefetch_free(pf);
+    return NULL;
+}
+
+static int same_member(const tu_doc *a, const tu_doc *b, const char *name)
+{
+    return tu_json_equal(json_object_get(a->root, name),
+                         json_object_get(b->root, name));
+}
+
+int tu_prefetch_check(const tu_prefetch *pf, const tu_doc *doc)
+{
+    return same_member(&pf->d.doc, doc, "target") &&
+           same_member(&pf->d.doc, doc, "settings");
+}
+
+static void join(tu_prefetch *pf)
+{
+    if (pf->running)
+        pthread_join(pf->thread, NULL);
+    pf->running = 0;
+}
+
+int tu_prefetch_take(tu_prefetch *pf, tu_recordset *live,
+                     tu_exec_stats *stats)
+{
+    join(pf);
+    if (!pf->ok || pf->taken)
+        return 0;
+    pf->taken = 1;
+    *live = pf->live; /* moved */
+    tu_recordset_init(&pf->live);
+    *stats = pf->stats;
+    return 1;
+}
+
+void tu_prefetch_free(tu_prefetch *pf)
+{
+    if (!pf)
+        return;
+    join(pf);
+    tu_recordset_free(&pf->live);
+    tu_target_free(&pf->d.target);
+    tu_doc_free(&pf->d.doc);
+    free(pf);
+}

@@ -1,0 +1,45 @@
+/* prefetch.h -- reading the live records while the desired records load.
+ *
+ * A desired state of a million records takes seconds to load, and reading
+ * the live list takes seconds too; on two cores they can overlap. The
+ * target and settings usually sit in a small file of their own, with the
+ * records in a large one: tu_prefetch_start loads every file but the
+ * largest, and when they hold the whole target, starts reading the live
+ * records on a thread of its own while the caller loads all the files as
+ * usual. Once loaded, tu_prefetch_check keeps the prefetch only if the
+ * complete document has the same target and settings as the files it
+ * started from (else it is dropped and the run reads the live records
+ * itself); the first run then takes the records with tu_prefetch_take.
+ *
+ * The thread has its own executor, target and record set, and shares
+ * nothing with the caller until tu_prefetch_take joins it.
+ */
+#ifndef TU_ENGINE_PREFETCH_H
+#define TU_ENGINE_PREFETCH_H
+
+#include "executor.h"
+#include "state/desired.h"
+#include "state/record.h"
+
+typedef struct tu_prefetch tu_prefetch;
+
+/* Start reading the live records of `paths` but the largest file, when
+ * that is worth a thread (two files or more, the largest at least 1 MiB,
+ * the others naming a complete target whose provider lists its records);
+ * NULL otherwise, and on any error (the load proper reports errors). */
+tu_prefetch *tu_prefetch_start(const char *const *paths, size_t npaths);
+
+/* 1 when the prefetch read what `doc` (the whole document) would read:
+ * the same target and settings. */
+int tu_prefetch_check(const tu_prefetch *pf, const tu_doc *doc);
+
+/* Wait for the thread; when it read every live record, move them into
+ * *live, its executor's figures into *stats, and return 1. 0 when it
+ * failed or was taken before (the run then reads the records itself). */
+int tu_prefetch_take(tu_prefetch *pf, tu_recordset *live,
+                     tu_exec_stats *stats);
+
+/* Wait for the thread (if still running) and free everything. */
+void tu_prefetch_free(tu_prefetch *pf);
+
+#endif

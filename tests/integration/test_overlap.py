@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Reading the live records while a large records file loads
+(tu_desired_load_overlapped, engine/prefetch.c), against a real HTTP server
+on a free loopback port (harness.RecordingServer, which logs every request).
+
+What the overlap must keep: the same plan and writes as a run without it,
+one GET of the list when the large file leaves the target and settings to
+the other files, and a fresh read of the list when it does not (then the
+read made during the load is dropped: two GETs in all). A target that reads
+records one by one (resource.get) needs the desired records first, so there
+is nothing to read early: no list GET at all."""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import (RecordingServer, run_trueup, target_yaml,  # noqa: E402
+                     trueup_available, trueup_binary, write_yaml)
+
+N = 15000          # records: the file is over 1 MiB, worth a thread
+CHANGED = 1500     # every tenth record gets a new ttl
+
+
+def setUpModule():
+    if not trueup_available():
+        raise RuntimeError("trueup binary not found at %s" % trueup_binary())
+
+
+def live(i):
+    return {"id": i, "name": "host%d.example.org." % i, "type": "A",
+            "content": "10.0.%d.%d" % (i // 256, i % 256), "ttl": 3600}
+
+
+def records_text(extra=""):
+    lines = ["  - {name: host%d.example.org., type: A, content: %s, ttl: %d}\n"
+             % (i, live(i)["content"], 600 if i % 10 == 0 else 3600)
+             for i in range(1, N + 1)]
+    return extra + "records:\n" + "".join(lines)
+
+
+class OverlapTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tu-overlap-")
+        self.server = RecordingServer([live(i) for i in range(1, N + 1)])
+        self.server.start()
+        self.addCleanup(self.server.stop)
+
+    def write(self, name, text):
+        return write_yaml(os.path.join(self.tmp, name), text)
+
+    def list_gets(self):
+        return [r for r in self.server.requests()
+                if r.method == "GET" and r.path == "/records"]
+
+    def check_apply(self, files, requests):
+        run = run_trueup(["apply"] + files)
+        self.assertEqual(run.code, 0, run.describe())
+        rep = run.report
+        self.assertEqual((rep["total"], rep["updated"], rep["skipped"],
+                          rep["failed"]), (N, CHANGED, N - CHANGED, 0))
+        self.assertEqual(rep["requests"], requests)
+        writes = self.server.writes()
+        self.assertEqual(len(writes), CHANGED)
+        self.assertEqual(sorted(int(w.path.rsplit("/", 1)[1]) for w in writes),
+                         list(range(10, N + 1, 10)))
+        self.assertTrue(all(w.json == {"ttl": 600} for w in writes))
+        return rep
+
+    def test_records_in_a_large_file_of_their_own(self):
+        target = self.write("target.yaml", target_yaml(self.server.url))
+        records = self.write("records.yaml", records_text())
+        self.assertGreater(os.path.getsize(records), 1024 * 1024)
+        # the report counts the GET made during the load, once
+        self.check_apply([target, records], 1 + CHANGED)
+        self.assertEqual(len(self.list_gets()), 1)
+
+    def test_plan_reads_the_list_once(self):
+        target = self.write("target.yaml", target_yaml(self.server.url))
+        records = self.write("records.yaml", records_text())
+        run = run_trueup(["plan", "--detailed-exitcode", target, records])
+        self.assertEqual(run.code, 2, run.describe())
+        self.assertEqual((run.report["updated"], run.report["requests"]),
+                         (CHANGED, 1))
+        self.assertEqual(len(self.list_gets()), 1)
+        self.assertEqual(self.server.writes(), [])
+
+    def test_large_file_changing_settings_is_read_again(self):
+        target = self.write("target.yaml", target_yaml(self.server.url))
+        records = self.write("records.yaml", records_text(
+            "settings: {concurrency: 7}\n"))
+        rep = self.check_apply([target, records], 1 + CHANGED)
+        self.assertEqual(rep["concurrency"], 7)
+        # one read during the load (with the other files' settings), then
+        # dropped; one by the run, with the whole document's
+        self.assertEqual(len(self.list_gets()), 2)
+
+    def test_records_read_one_by_one_wait_for_the_load(self):
+        target = target_yaml(self.server.url, resource={
+            "get": "GET /records/{id}"}).replace('    list: "/records"\n', "")
+        target = self.write("target.yaml", target)
+        records = self.write("records.yaml", "records:\n" + "".join(
+            "  - {id: %d, name: host%d.example.org., type: A, pad: %s}\n"
+            % (i, i, "x" * 200) for i in range(1, 5001)))
+        self.assertGreater(os.path.getsize(records), 1024 * 1024)
+        run = run_trueup(["plan", target, records])
+        self.assertEqual(run.code, 0, run.describe())
+        gets = [r for r in self.server.requests() if r.method == "GET"]
+        self.assertEqual(len(gets), 5000)
+        self.assertEqual(self.list_gets(), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
