@@ -8,6 +8,7 @@
  * are linear in the number of records (times the rules).
  */
 #include "plan.h"
+#include "state/arena.h"
 #include "state/error.h"
 #include "state/json_util.h"
 
@@ -417,6 +418,7 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
     plan->actions = calloc(n ? n : 1, sizeof *plan->actions);
     if (!plan->actions)
         goto oom;
+    tu_advise_huge(plan->actions, n * sizeof *plan->actions);
     for (size_t i = 0; i < desired->count; i++) {
         if (plan_desired(&plan->actions[plan->count++], &desired->items[i],
                          live, o) != 0)

@@ -109,6 +109,20 @@ char *tu_arena_strndup(tu_arena *a, const char *s, size_t n)
     return p;
 }
 
+void tu_advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t start = ((uintptr_t)p + ARENA_MAX - 1) & ~(ARENA_MAX - 1);
+    uintptr_t end = ((uintptr_t)p + n) & ~(ARENA_MAX - 1);
+
+    if (n >= 2 * ARENA_MAX && end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
 void tu_arena_free(tu_arena *a)
 {
     tu_arena_block *b = a->head;

@@ -32,6 +32,12 @@ void *tu_arena_alloc(tu_arena *a, size_t n);
  * memory. */
 char *tu_arena_strndup(tu_arena *a, const char *s, size_t n);
 
+/* Offer the whole 2 MiB pages inside [p, p + n) to transparent huge
+ * pages, for a large array that is about to be filled (record arrays,
+ * hash tables): one page fault per 2 MiB instead of per 4 KiB. Only
+ * advice; nothing happens for less than 4 MiB. */
+void tu_advise_huge(void *p, size_t n);
+
 /* Free every block; the arena is empty and reusable afterwards. */
 void tu_arena_free(tu_arena *a);
 

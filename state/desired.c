@@ -158,6 +158,7 @@ static int keep_record(json_t *item, tu_srcpos pos, size_t index, void *data)
         tu_doc_record *grown = realloc(doc->records, cap * sizeof *grown);
         if (!grown)
             return -1;
+        tu_advise_huge(grown, cap * sizeof *grown);
         doc->records = grown;
         doc->records_cap = cap;
     }

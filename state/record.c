@@ -219,6 +219,7 @@ static int grow_items(tu_recordset *set, size_t want)
         items = realloc(set->items, cap * sizeof *items);
         if (!items)
             return -1;
+        tu_advise_huge(items, cap * sizeof *items);
         set->items = items;
         set->cap = cap;
     }

@@ -7,6 +7,7 @@
  * (host1, host2, ...), and with a million keys the probes showed it.
  */
 #include "strmap.h"
+#include "arena.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ static int rehash(tu_strmap *map, size_t cap)
     tu_strmap_entry *slots = calloc(cap, sizeof *slots);
     if (!slots)
         return -1;
+    tu_advise_huge(slots, cap * sizeof *slots);
     for (size_t i = 0; i < map->cap; i++) {
         const tu_strmap_entry *e = &map->slots[i];
         if (e->key)
