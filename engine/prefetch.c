@@ -32,7 +32,9 @@ struct tu_prefetch {
     tu_exec_stats stats;
 };
 
-/* The index of the largest file, or npaths when none is worth it. */
+/* The index of the largest file, or npaths when none is worth it or when
+ * a file is not a regular one (a pipe, as from <(...), can be read once:
+ * the load proper must be the one to read it). */
 static size_t largest_file(const char *const *paths, size_t npaths)
 {
     size_t best = npaths;
@@ -40,8 +42,9 @@ static size_t largest_file(const char *const *paths, size_t npaths)
     struct stat st;
 
     for (size_t i = 0; npaths >= 2 && i < npaths; i++) {
-        if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode) &&
-            st.st_size > size) {
+        if (stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode))
+            return npaths;
+        if (st.st_size > size) {
             size = st.st_size;
             best = i;
         }

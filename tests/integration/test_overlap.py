@@ -13,6 +13,7 @@ is nothing to read early: no list GET at all."""
 import os
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -96,6 +97,23 @@ class OverlapTest(unittest.TestCase):
         # one read during the load (with the other files' settings), then
         # dropped; one by the run, with the whole document's
         self.assertEqual(len(self.list_gets()), 2)
+
+    def test_target_from_a_pipe_is_read_once(self):
+        # a pipe (as from <(...)) can be read only once: the load proper
+        # must be the one to read it, so nothing is read early
+        fifo = os.path.join(self.tmp, "target.pipe")
+        os.mkfifo(fifo)
+        text = target_yaml(self.server.url)
+
+        def feed():
+            with open(fifo, "w") as f:
+                f.write(text)
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        records = self.write("records.yaml", records_text())
+        self.check_apply([fifo, records], 1 + CHANGED)
+        writer.join(5)
+        self.assertEqual(len(self.list_gets()), 1)
 
     def test_records_read_one_by_one_wait_for_the_load(self):
         target = target_yaml(self.server.url, resource={
