@@ -191,10 +191,80 @@ const char *tu_record_string(const tu_record *record, const char *name)
     return tu_packed_string(record->packed, name);
 }
 
+/* ---- the index ---------------------------------------------------------- */
+
+#define INDEX_MAX_RECORDS ((size_t)UINT32_MAX - 1)
+
+static size_t index_home(uint64_t hash, size_t cap)
+{
+    unsigned bits = (unsigned)__builtin_ctzll((unsigned long long)cap);
+    return (size_t)((hash * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
+}
+
+/* The slot of `key` (hash `h`), or the empty slot where it would go. */
+static uint64_t *index_slot(const tu_recordset *set, const char *key,
+                            uint64_t h)
+{
+    const tu_record_index *ix = &set->index;
+    size_t i = index_home(h, ix->cap), mask = ix->cap - 1;
+    uint64_t tag = h >> 32;
+
+    for (; ix->slots[i]; i = (i + 1) & mask) {
+        uint64_t s = ix->slots[i];
+        if (s >> 32 == tag &&
+            strcmp(set->items[(s & 0xffffffffu) - 1].key, key) == 0)
+            break;
+    }
+    return &ix->slots[i];
+}
+
+/* Put an entry of a key known to be absent (rebuilding). */
+static void index_place(tu_record_index *ix, uint64_t slot, uint64_t h)
+{
+    size_t i = index_home(h, ix->cap), mask = ix->cap - 1;
+    while (ix->slots[i])
+        i = (i + 1) & mask;
+    ix->slots[i] = slot;
+}
+
+/* Room for n keys at most half full (the entries are moved over). */
+static int index_reserve(tu_recordset *set, size_t n)
+{
+    tu_record_index *ix = &set->index, old = set->index;
+    size_t cap = ix->cap ? ix->cap : 16;
+
+    if (n > INDEX_MAX_RECORDS)
+        return -1;
+    while (cap / 2 < n)
+        cap *= 2;
+    if (cap == ix->cap)
+        return 0;
+    if (!(ix->slots = calloc(cap, sizeof *ix->slots))) {
+        *ix = old;
+        return -1;
+    }
+    tu_advise_huge(ix->slots, cap * sizeof *ix->slots);
+    ix->cap = cap;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.slots[i]) {
+            const char *key = set->items[(old.slots[i] & 0xffffffffu) - 1].key;
+            index_place(ix, old.slots[i], tu_strmap_hash(key));
+        }
+    }
+    free(old.slots);
+    return 0;
+}
+
+static void index_free(tu_record_index *ix)
+{
+    free(ix->slots);
+    ix->slots = NULL;
+    ix->cap = 0;
+}
+
 void tu_recordset_init(tu_recordset *set)
 {
     memset(set, 0, sizeof *set);
-    tu_strmap_init(&set->index);
     tu_pack_store_init(&set->store);
 }
 
@@ -203,7 +273,7 @@ void tu_recordset_free(tu_recordset *set)
     for (size_t i = 0; i < set->count; i++)
         json_decref(set->items[i].json);
     free(set->items);
-    tu_strmap_free(&set->index);
+    index_free(&set->index);
     tu_pack_store_free(&set->store);
     tu_recordset_init(set);
 }
@@ -229,8 +299,7 @@ static int grow_items(tu_recordset *set, size_t want)
 int tu_recordset_reserve(tu_recordset *set, size_t n)
 {
     size_t want = set->count + n;
-    return grow_items(set, want) || tu_strmap_reserve(&set->index, want)
-               ? -1 : 0;
+    return grow_items(set, want) || index_reserve(set, want) ? -1 : 0;
 }
 
 /* A new record with key and label copied into the store, not indexed. */
@@ -251,21 +320,23 @@ static tu_record *append_keyed(tu_recordset *set, const char *key,
     return r;
 }
 
-/* Index record i; a key already present marks both ambiguous. */
-static int index_one(tu_recordset *set, size_t i, size_t *first)
+/* Index record i (room reserved); a key already present marks both
+ * ambiguous. */
+static void index_one(tu_recordset *set, size_t i, size_t *first)
 {
+    uint64_t h = tu_strmap_hash(set->items[i].key);
+    uint64_t *slot = index_slot(set, set->items[i].key, h);
     size_t existing = SIZE_MAX;
-    int rc = tu_strmap_put(&set->index, set->items[i].key, i, &existing);
 
-    if (rc < 0)
-        return -1;
-    if (rc == 0) {
+    if (*slot) {
+        existing = (*slot & 0xffffffffu) - 1;
         set->items[i].ambiguous = 1;
         set->items[existing].ambiguous = 1;
+    } else {
+        *slot = (h >> 32) << 32 | (uint64_t)(i + 1);
     }
     if (first)
         *first = existing;
-    return 0;
 }
 
 static tu_record *add_keyed(tu_recordset *set, const char *key,
@@ -273,13 +344,11 @@ static tu_record *add_keyed(tu_recordset *set, const char *key,
 {
     tu_record *r;
 
-    if (tu_strmap_reserve(&set->index, set->count + 1) != 0 ||
+    if (index_reserve(set, set->count + 1) != 0 ||
         !(r = append_keyed(set, key, label)))
         return NULL;
-    if (index_one(set, set->count - 1, first) == 0)
-        return r;
-    set->count--;
-    return NULL;
+    index_one(set, set->count - 1, first);
+    return r;
 }
 
 tu_record *tu_recordset_append_packed(tu_recordset *set,
@@ -295,14 +364,11 @@ tu_record *tu_recordset_append_packed(tu_recordset *set,
 
 int tu_recordset_index(tu_recordset *set)
 {
-    tu_strmap_free(&set->index);
-    tu_strmap_init(&set->index);
-    if (tu_strmap_reserve(&set->index, set->count) != 0)
+    index_free(&set->index);
+    if (index_reserve(set, set->count) != 0)
         return -1;
-    for (size_t i = 0; i < set->count; i++) {
-        if (index_one(set, i, NULL) != 0)
-            return -1;
-    }
+    for (size_t i = 0; i < set->count; i++)
+        index_one(set, i, NULL);
     return 0;
 }
 
@@ -336,8 +402,12 @@ tu_record *tu_recordset_add_packed(tu_recordset *set, const json_t *fields,
 
 const tu_record *tu_recordset_find(const tu_recordset *set, const char *key)
 {
-    size_t i;
-    return tu_strmap_get(&set->index, key, &i) ? &set->items[i] : NULL;
+    uint64_t slot;
+
+    if (!set->index.cap)
+        return NULL;
+    slot = *index_slot(set, key, tu_strmap_hash(key));
+    return slot ? &set->items[(slot & 0xffffffffu) - 1] : NULL;
 }
 
 static int named_in(const char *name, const char *const *names, size_t n)

@@ -22,6 +22,7 @@
 #define TU_STATE_RECORD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "trueup/trueup.h"
 #include "buffer.h"
@@ -48,11 +49,20 @@ typedef struct tu_record {
     unsigned ambiguous : 1;/* live: another live record has this key */
 } tu_record;
 
+/* Records by key: open addressing, linear probing, at most half full.
+ * A slot is 8 bytes, the top 32 bits of the key's hash and the record's
+ * place + 1 (0: empty), so that a million records' table is 16 MiB and a
+ * probe reads the key only when the hash bits match. */
+typedef struct tu_record_index {
+    uint64_t *slots;
+    size_t cap;            /* a power of two, or 0 */
+} tu_record_index;
+
 typedef struct tu_recordset {
     tu_record *items;
     size_t count;
     size_t cap;
-    tu_strmap index;       /* key -> index of its first record */
+    tu_record_index index; /* key -> its first record */
     tu_pack_store store;   /* packed records, keys and labels */
 } tu_recordset;
 
