@@ -16,8 +16,9 @@
  * where (file:line) and, where it can, what to do, and with the kind of
  * failure (tu_error_code) for a program to branch on.
  *
- * Threads: the library keeps no global mutable state and starts no thread;
- * callbacks run in the thread that called into it. Each function says
+ * Threads: the library keeps no global mutable state and starts no thread
+ * (but in tu_desired_load_overlapped, which says so); callbacks run in the
+ * thread that called into it. Each function says
  * which of these holds:
  *   "any thread"  it may run in any number of threads at once;
  *   "reads X"     it only reads X: other readers of X may run at the same
