@@ -7,17 +7,48 @@
  * the same way, as JSON with one change per line.
  */
 #include "cli.h"
+#include "state/buffer.h"
+#include "state/json_util.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#define LIST_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
+#define LIST_CHUNK (64 * 1024)
+
+/* A list (the results), one item per line: the lines are built in one
+ * buffer, reused, and written LIST_CHUNK bytes or so at a time (not a
+ * string and a dozen small writes per item). 0, or -1 (out of memory). */
+static int write_list(FILE *out, const json_t *list)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    size_t i, n = json_array_size(list);
+    json_t *item;
+    int rc = 0;
+
+    fputs("[\n", out);
+    json_array_foreach(list, i, item) {
+        if (tu_buffer_add(&b, "    ", 4) < 0 ||
+            tu_json_dumpb(item, LIST_FLAGS, &b) < 0 ||
+            tu_buffer_puts(&b, i + 1 < n ? ",\n" : "\n") < 0) {
+            rc = -1;
+            break;
+        }
+        if (b.len >= LIST_CHUNK || i + 1 == n) {
+            fwrite(b.data, 1, b.len, out);
+            b.len = 0;
+        }
+    }
+    tu_buffer_free(&b);
+    fputs("  ]", out);
+    return rc;
+}
+
 /* A member's value, compact; lists (results) one item per line. */
 static int write_member(FILE *out, const char *key, const json_t *value)
 {
-    size_t i;
-    json_t *item;
     json_t *key_json = json_string(key);
     char *name = json_dumps(key_json, JSON_ENCODE_ANY);
 
@@ -25,16 +56,8 @@ static int write_member(FILE *out, const char *key, const json_t *value)
     fprintf(out, "  %s: ", name ? name : "\"?\"");
     free(name);
     if (!json_is_array(value) || json_array_size(value) == 0)
-        return tu_json_dumpf(value, out, JSON_COMPACT | JSON_ENCODE_ANY);
-    fputs("[\n", out);
-    json_array_foreach(value, i, item) {
-        fputs("    ", out);
-        if (tu_json_dumpf(item, out, JSON_COMPACT | JSON_ENCODE_ANY) != 0)
-            return -1;
-        fputs(i + 1 < json_array_size(value) ? ",\n" : "\n", out);
-    }
-    fputs("  ]", out);
-    return 0;
+        return tu_json_dumpf(value, out, LIST_FLAGS);
+    return write_list(out, value);
 }
 
 /* The report as JSON: one member per line, one result per line, so that

@@ -17,9 +17,15 @@
 #include "buffer.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A flag of ours, beside jansson's (its highest is JSON_EMBED, 0x10000):
+ * dump with jansson, not write_compact (for the reals write_compact hands
+ * back). Never passed to jansson. */
+#define JSON_NO_FAST ((size_t)1 << 30)
 
 static int number_equal(const json_t *a, const json_t *b)
 {
@@ -186,14 +192,122 @@ static int append_chunk(const char *bytes, size_t n, void *data)
     return tu_buffer_add(data, bytes, n);
 }
 
-int tu_json_dumpb(const json_t *value, size_t flags, tu_buffer *out)
+/* ---- compact JSON without jansson's dump --------------------------------
+ *
+ * jansson's json_dump_callback hands every token to a callback and formats
+ * integers and escapes with snprintf: some 17,000 instructions for one
+ * result line of a report. For JSON_COMPACT without other flags (request
+ * bodies, report lines, plan files' changes) the text is written here
+ * instead, byte for byte what jansson writes: members in insertion order,
+ * "\\", "\"", \b \f \n \r \t and other control characters as \u00XX (hex
+ * in capitals), everything else as it is (jansson's strings are UTF-8).
+ * Reals go through jansson and the shortening, as before. */
+
+#define COMPACT_MAX_DEPTH 2048
+
+static int write_compact(const json_t *v, tu_buffer *out, int depth);
+
+static int write_string(const char *s, size_t len, tu_buffer *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t run = 0;
+
+    if (tu_buffer_add(out, "\"", 1) < 0)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t n = 2;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        esc[1] = c == '"' ? '"' : c == '\\' ? '\\' : c == '\b' ? 'b'
+                 : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r'
+                 : c == '\t' ? 't' : 'u';
+        if (esc[1] == 'u') {
+            memcpy(esc + 2, "00", 2);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        if (tu_buffer_add(out, s + run, i - run) < 0 ||
+            tu_buffer_add(out, esc, n) < 0)
+            return -1;
+        run = i + 1;
+    }
+    if (tu_buffer_add(out, s + run, len - run) < 0)
+        return -1;
+    return tu_buffer_add(out, "\"", 1);
+}
+
+static int write_object(const json_t *v, tu_buffer *out, int depth)
+{
+    const char *key;
+    json_t *member;
+    int first = 1;
+
+    if (tu_buffer_add(out, "{", 1) < 0)
+        return -1;
+    json_object_foreach((json_t *)v, key, member) {
+        if ((!first && tu_buffer_add(out, ",", 1) < 0) ||
+            write_string(key, strlen(key), out) < 0 ||
+            tu_buffer_add(out, ":", 1) < 0 ||
+            write_compact(member, out, depth + 1) < 0)
+            return -1;
+        first = 0;
+    }
+    return tu_buffer_add(out, "}", 1);
+}
+
+static int write_array(const json_t *v, tu_buffer *out, int depth)
+{
+    size_t i;
+    json_t *item;
+
+    if (tu_buffer_add(out, "[", 1) < 0)
+        return -1;
+    json_array_foreach(v, i, item) {
+        if ((i > 0 && tu_buffer_add(out, ",", 1) < 0) ||
+            write_compact(item, out, depth + 1) < 0)
+            return -1;
+    }
+    return tu_buffer_add(out, "]", 1);
+}
+
+static int write_compact(const json_t *v, tu_buffer *out, int depth)
+{
+    char num[32];
+
+    if (depth > COMPACT_MAX_DEPTH)
+        return -1;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return write_object(v, out, depth);
+    case JSON_ARRAY:  return write_array(v, out, depth);
+    case JSON_STRING:
+        return write_string(json_string_value(v), json_string_length(v), out);
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+        return tu_buffer_puts(out, num);
+    case JSON_REAL:
+        return tu_json_dumpb(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_NO_FAST,
+                             out);
+    case JSON_TRUE:   return tu_buffer_puts(out, "true");
+    case JSON_FALSE:  return tu_buffer_puts(out, "false");
+    default:          return tu_buffer_puts(out, "null");
+    }
+}
+
+/* jansson's dump with reals shortened. 0 or -1 (out as it was). */
+static int dump_with_jansson(const json_t *value, size_t flags,
+                             tu_buffer *out)
 {
     size_t start = out->len;
     const char *real;
     char *text;
     int rc;
 
-    if (json_dump_callback(value, append_chunk, out, flags) != 0)
+    if (json_dump_callback(value, append_chunk, out,
+                           flags & ~(size_t)JSON_NO_FAST) != 0)
         goto fail;
     real = out->data ? first_real(out->data + start) : NULL;
     if (!real)
@@ -211,6 +325,22 @@ fail:
     if (out->data)
         out->data[start] = '\0';
     return -1;
+}
+
+int tu_json_dumpb(const json_t *value, size_t flags, tu_buffer *out)
+{
+    size_t start = out->len;
+
+    if ((flags & ~(size_t)JSON_ENCODE_ANY) != JSON_COMPACT || !value)
+        return dump_with_jansson(value, flags, out);
+    if ((!(flags & JSON_ENCODE_ANY) && !json_is_object(value) &&
+         !json_is_array(value)) || write_compact(value, out, 0) < 0) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 char *tu_json_dumps(const json_t *value, size_t flags)

@@ -333,6 +333,61 @@ static void test_dumps_reals(void **state)
     dumps_is(json_pack("{s:i}", "n", 12), 0, "{\"n\": 12}");
 }
 
+/* JSON_COMPACT goes through trueup's own writer (not jansson's dump):
+ * byte for byte what jansson writes, escapes, key order, integers,
+ * nesting, empty containers and all. */
+static void same_as_jansson(json_t *v, size_t flags)
+{
+    char *ours = tu_json_dumps(v, flags);
+    char *theirs = json_dumps(v, flags);
+
+    assert_non_null(ours);
+    assert_non_null(theirs);
+    assert_string_equal(ours, theirs);
+    free(ours);
+    free(theirs);
+    json_decref(v);
+}
+
+static void test_compact_writer_matches_jansson(void **state)
+{
+    char controls[40];
+    json_t *deep = json_array(), *weird = json_object();
+
+    (void)state;
+    for (int i = 0; i < 32; i++)
+        controls[i] = (char)(i + 1 < 32 ? i + 1 : '"');
+    controls[32] = '\\';
+    controls[33] = '/';
+    json_object_set_new(weird, "k\"e\\y\n", json_stringn(controls, 34));
+    json_object_set_new(weird, "nul", json_stringn("a\0b", 3));
+    json_object_set_new(weird, "utf8", json_string("\u00e9\u20ac\U0001F600"));
+    json_object_set_new(weird, "", json_string(""));
+    json_object_set_new(weird, "z", json_integer(-9223372036854775807LL - 1));
+    json_object_set_new(weird, "a", json_integer(9223372036854775807LL));
+    json_object_set_new(weird, "t", json_true());
+    json_object_set_new(weird, "f", json_false());
+    json_object_set_new(weird, "n", json_null());
+    json_object_set_new(weird, "o", json_object());
+    json_object_set_new(weird, "l", json_array());
+    same_as_jansson(json_incref(weird), JSON_COMPACT);
+    same_as_jansson(json_incref(weird), JSON_COMPACT | JSON_ENCODE_ANY);
+    for (int i = 0; i < 100; i++) {
+        json_t *inner = json_pack("{s:[i,s,{}]}", "x", i, "y");
+        json_array_append_new(deep, json_pack("[o,o]", inner,
+                                              json_incref(weird)));
+    }
+    same_as_jansson(deep, JSON_COMPACT);
+    same_as_jansson(json_string("\x7f \x1f"), JSON_COMPACT | JSON_ENCODE_ANY);
+    same_as_jansson(json_integer(0), JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(weird);
+    /* reals still in their shortest form, inside the compact writer */
+    dumps_is(json_pack("{s:[f,i]}", "r", 558.8, 3), JSON_COMPACT,
+             "{\"r\":[558.8,3]}");
+    /* a scalar without JSON_ENCODE_ANY is refused, as by jansson */
+    assert_null(tu_json_dumps(json_true(), JSON_COMPACT));
+}
+
 /* tu_json_dumpb appends to what the buffer holds, reals rewritten in the
  * appended part only, and leaves it as it was on failure. */
 static void test_dumpb_appends(void **state)
@@ -393,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_type_name),
         cmocka_unit_test(test_dumps_reals),
         cmocka_unit_test(test_dumpb_appends),
+        cmocka_unit_test(test_compact_writer_matches_jansson),
         cmocka_unit_test(test_dumpf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
