@@ -371,16 +371,57 @@ static json_t *rest_export(const void *p, const tu_record *live)
 
 /* ---- pushing ------------------------------------------------------------ */
 
-/* The body of an update, made as resource.update_body says. */
+/* The jansson form of a record's fields for one request: a new reference,
+ * made from the packed form and dropped after (not kept on the record:
+ * the push visits every changed record once). */
+static json_t *fields_of(const tu_record *r)
+{
+    return r ? tu_record_json(r) : NULL;
+}
+
+/* For an update that sends the changed fields: only those of the desired
+ * record, taken from its packed form (a new object; NULL: none or out of
+ * memory). */
+static json_t *changed_desired(const tu_action *a)
+{
+    const tu_packed *p = a->desired->packed;
+    json_t *out = json_object(), *v;
+    const char *name;
+    json_t *change;
+
+    json_object_foreach(a->changes, name, change) {
+        const tu_pfield *f = out ? tu_packed_get(p, name) : NULL;
+        if (f && (!(v = tu_pfield_json(f)) ||
+                  json_object_set_new(out, name, v) != 0)) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
+/* The body of an update, made as resource.update_body says. The changed
+ * fields (PATCH's default) need only the desired values of the changed
+ * fields, and the live record only for a write-only field's stored form. */
 static json_t *update_body(const tu_target *t, const tu_action *a)
 {
     const rest_cfg *c = t->cfg;
     tu_keyspec key = {c->key, c->nkey};
-    tu_update_input in = {tu_record_fields(a->desired),
-                          tu_record_fields(a->live), a->changes,
-                          &key, c->id};
-    return tu_field_update_body(&t->fields, (tu_update_body)c->update_body,
-                                &in);
+    int changed = c->update_body == TU_BODY_CHANGED;
+    int need_live = !changed || tu_field_rules_stored(&t->fields);
+    json_t *desired = changed && !a->desired->json && a->desired->packed
+                          ? changed_desired(a) : fields_of(a->desired);
+    json_t *live = need_live ? fields_of(a->live) : NULL;
+    json_t *body = NULL;
+
+    if (desired && (live || !need_live || !a->live)) {
+        tu_update_input in = {desired, live, a->changes, &key, c->id};
+        body = tu_field_update_body(&t->fields,
+                                    (tu_update_body)c->update_body, &in);
+    }
+    json_decref(desired);
+    json_decref(live);
+    return body;
 }
 
 static const rest_op *op_for(const rest_cfg *c, const tu_action *a,
@@ -407,16 +448,21 @@ static int request_url(const tu_target *t, const rest_op *op,
                        const char *name, tu_action *a, rest_scratch *s)
 {
     const rest_cfg *c = t->cfg;
-    const json_t *fields = a->live && tu_action_request(a) != TU_ACTION_CREATE
-                               ? tu_record_fields(a->live)
-                               : tu_record_fields(a->desired);
-    const char *missing;
+    const tu_record *r = a->live && tu_action_request(a) != TU_ACTION_CREATE
+                             ? a->live : a->desired;
+    const char *missing = NULL;
     char msg[512];
+    int rc;
 
     s->path.len = 0;
     s->url.len = 0;
-    if (tu_url_expand_into(&s->path, op->path, fields, c->id, t->vars,
-                           &missing) < 0) {
+    if (!r->json && r->packed)
+        rc = tu_url_expand_packed(&s->path, op->path, r->packed, c->id,
+                                  t->vars, &missing);
+    else
+        rc = tu_url_expand_into(&s->path, op->path, tu_record_fields(r),
+                                c->id, t->vars, &missing);
+    if (rc < 0) {
         snprintf(msg, sizeof msg, "target.resource.%s: the record has no "
                  "value for %.*s", name,
                  missing ? (int)strcspn(missing, "}") + 1 : 0,
@@ -440,10 +486,12 @@ static int request_body(const tu_target *t, tu_action *a, rest_scratch *s)
     int rc = 0;
 
     s->body.len = 0;
-    if (kind == TU_ACTION_CREATE)
-        body_json = tu_field_create_body(&t->fields,
-                                         tu_record_fields(a->desired));
-    else if (kind == TU_ACTION_UPDATE)
+    if (kind == TU_ACTION_CREATE) {
+        json_t *desired = fields_of(a->desired);
+        body_json = desired ? tu_field_create_body(&t->fields, desired)
+                            : NULL;
+        json_decref(desired);
+    } else if (kind == TU_ACTION_UPDATE)
         body_json = update_body(t, a);
     else
         return 0;

@@ -95,25 +95,19 @@ char *tu_percent_encode(const char *s, size_t len)
     return out;
 }
 
-/* The value filling placeholder name[0..n) for this record, or NULL. */
-static const json_t *placeholder_value(const char *name, size_t n,
-                                       const json_t *fields,
-                                       const char *id_field,
-                                       const json_t *vars)
+/* Where placeholders find their values: a jansson object, or a packed
+ * record (read as it is, without building its jansson form). */
+typedef struct url_source {
+    const json_t *json;
+    const tu_packed *packed;
+} url_source;
+
+/* A usable value: a scalar that is not null nor an empty string (an empty
+ * value would name the collection). */
+static int usable(const json_t *v)
 {
-    const json_t *v;
-    if (id_field && n == 2 && memcmp(name, "id", 2) == 0)
-        v = json_object_get(fields, id_field);
-    else
-        v = json_object_getn(fields, name, n);
-    if (!v && vars) {
-        v = json_object_getn(vars, name, n);
-        v = json_array_size(v) == 1 ? json_array_get(v, 0) : NULL;
-    }
-    if (!v || json_is_object(v) || json_is_array(v) || json_is_null(v) ||
-        (json_is_string(v) && json_string_length(v) == 0))
-        return NULL; /* an empty value would name the collection */
-    return v;
+    return v && !json_is_object(v) && !json_is_array(v) && !json_is_null(v) &&
+           !(json_is_string(v) && json_string_length(v) == 0);
 }
 
 /* Append s[0..len) percent-encoded, a chunk at a time. 0 or -1. */
@@ -132,29 +126,95 @@ static int encode_append(tu_buffer *out, const char *s, size_t len)
     return 0;
 }
 
-/* Append a placeholder's value, encoded: strings and integers without an
+static int append_integer(tu_buffer *out, json_int_t i)
+{
+    char num[32];
+
+    snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, i);
+    return encode_append(out, num, strlen(num));
+}
+
+/* Append a usable value, encoded: strings and integers without an
  * allocation, other scalars through tu_json_text. 0 or -1. */
 static int append_value(tu_buffer *out, const json_t *v)
 {
-    char num[32], *text;
+    char *text;
     int rc;
 
     if (json_is_string(v))
         return encode_append(out, json_string_value(v), json_string_length(v));
-    if (json_is_integer(v)) {
-        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-                 json_integer_value(v));
-        return encode_append(out, num, strlen(num));
-    }
+    if (json_is_integer(v))
+        return append_integer(out, json_integer_value(v));
     text = tu_json_text(v);
     rc = text ? encode_append(out, text, strlen(text)) : -1;
     free(text);
     return rc;
 }
 
-int tu_url_expand_into(tu_buffer *out, const char *tmpl, const json_t *fields,
-                       const char *id_field, const json_t *vars,
-                       const char **missing)
+/* Append a packed field's value: 1, 0 when it is not usable, -1. */
+static int append_pfield(tu_buffer *out, const tu_pfield *f)
+{
+    json_t *v;
+    int rc;
+
+    if (f->type == TU_PV_STR)
+        return f->len == 0 ? 0 : encode_append(out, f->u.s, f->len) < 0
+                                      ? -1 : 1;
+    if (f->type == TU_PV_INT)
+        return append_integer(out, f->u.i) < 0 ? -1 : 1;
+    if (f->type == TU_PV_NULL || f->type == TU_PV_JSON)
+        return 0;
+    v = tu_pfield_json(f);   /* true, false, a real */
+    rc = !v ? -1 : append_value(out, v) < 0 ? -1 : 1;
+    json_decref(v);
+    return rc;
+}
+
+/* The record's field name[0..n) ({id}: id_field) in a packed record, or
+ * NULL. */
+static const tu_pfield *packed_field(const tu_packed *p, const char *name,
+                                     size_t n, const char *id_field)
+{
+    char copy[256];
+
+    if (id_field && n == 2 && memcmp(name, "id", 2) == 0)
+        return tu_packed_get(p, id_field);
+    if (n >= sizeof copy)
+        return NULL;
+    memcpy(copy, name, n);
+    copy[n] = '\0';
+    return tu_packed_get(p, copy);
+}
+
+/* Append the value of placeholder name[0..n): the record's field, else a
+ * variable with one value. 1, 0 when there is no usable value, -1. */
+static int fill(tu_buffer *out, const char *name, size_t n,
+                const url_source *src, const char *id_field,
+                const json_t *vars)
+{
+    const json_t *v = NULL;
+
+    if (src->packed) {
+        const tu_pfield *f = packed_field(src->packed, name, n, id_field);
+        if (f)
+            return append_pfield(out, f);
+    } else if (id_field && n == 2 && memcmp(name, "id", 2) == 0) {
+        v = json_object_get(src->json, id_field);
+    } else {
+        v = json_object_getn(src->json, name, n);
+    }
+    if (!v && vars) {
+        v = json_object_getn(vars, name, n);
+        v = json_array_size(v) == 1 ? json_array_get(v, 0) : NULL;
+    }
+    if (!usable(v))
+        return 0;
+    return append_value(out, v) < 0 ? -1 : 1;
+}
+
+static int expand(tu_buffer *out, const char *tmpl, const url_source *src,
+                  const char *id_field, const json_t *vars,
+                  const char **missing)
 {
     const char *p = tmpl;
 
@@ -162,7 +222,7 @@ int tu_url_expand_into(tu_buffer *out, const char *tmpl, const json_t *fields,
     while (*p) {
         size_t lit = strcspn(p, "{");
         const char *close;
-        const json_t *v;
+        int rc;
         if (lit) {
             if (tu_buffer_add(out, p, lit) < 0)
                 return -1;
@@ -170,17 +230,33 @@ int tu_url_expand_into(tu_buffer *out, const char *tmpl, const json_t *fields,
             continue;
         }
         close = strchr(p, '}');
-        v = close ? placeholder_value(p + 1, (size_t)(close - p - 1), fields,
-                                      id_field, vars) : NULL;
-        if (!v) {
+        rc = close ? fill(out, p + 1, (size_t)(close - p - 1), src, id_field,
+                          vars) : 0;
+        if (rc == 0)
             *missing = p;
-            return -1;
-        }
-        if (append_value(out, v) < 0)
+        if (rc <= 0)
             return -1;
         p = close + 1;
     }
     return 0;
+}
+
+int tu_url_expand_into(tu_buffer *out, const char *tmpl, const json_t *fields,
+                       const char *id_field, const json_t *vars,
+                       const char **missing)
+{
+    url_source src = {fields, NULL};
+
+    return expand(out, tmpl, &src, id_field, vars, missing);
+}
+
+int tu_url_expand_packed(tu_buffer *out, const char *tmpl,
+                         const tu_packed *record, const char *id_field,
+                         const json_t *vars, const char **missing)
+{
+    url_source src = {NULL, record};
+
+    return expand(out, tmpl, &src, id_field, vars, missing);
 }
 
 char *tu_url_expand(const char *tmpl, const json_t *fields,

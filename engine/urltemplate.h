@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include "state/buffer.h"
+#include "state/packed.h"
 
 /* Check a template's braces. NULL when fine, else what is wrong. */
 const char *tu_url_template_check(const char *tmpl);
@@ -43,6 +44,12 @@ char *tu_url_expand(const char *tmpl, const json_t *fields,
 int tu_url_expand_into(tu_buffer *out, const char *tmpl, const json_t *fields,
                        const char *id_field, const json_t *vars,
                        const char **missing);
+
+/* tu_url_expand_into with the values of a packed record (state/packed.h),
+ * read as they are: the same URL as from its jansson form. */
+int tu_url_expand_packed(tu_buffer *out, const char *tmpl,
+                         const tu_packed *record, const char *id_field,
+                         const json_t *vars, const char **missing);
 
 /* Every expansion of `tmpl` with values from `vars` alone, one per
  * combination of the values of the variables it names, in order (the

@@ -219,6 +219,14 @@ const tu_field_rule *tu_field_rule_get(const tu_field_rules *rules,
     return &rules->items[i];
 }
 
+int tu_field_rules_stored(const tu_field_rules *rules)
+{
+    for (size_t i = 0; rules && i < rules->count; i++)
+        if (rules->items[i].stored_as)
+            return 1;
+    return 0;
+}
+
 int tu_field_server_owned(const tu_field_rules *rules, const char *name)
 {
     const tu_field_rule *r = tu_field_rule_get(rules, name);

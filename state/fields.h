@@ -95,6 +95,10 @@ const tu_field_rule *tu_field_rule_get(const tu_field_rules *rules,
 /* 1 when the server owns `name`: read_only, or some secret's stored_as. */
 int tu_field_server_owned(const tu_field_rules *rules, const char *name);
 
+/* 1 when a write-only field names the field holding its stored form
+ * (stored_as): an update body then needs the live record. */
+int tu_field_rules_stored(const tu_field_rules *rules);
+
 /* 1 when `name` is compared and exported: not server-owned, not write-only. */
 int tu_field_readable(const tu_field_rules *rules, const char *name);
 

@@ -359,11 +359,57 @@ static void test_expand_into_reused_buffer(void **state)
     json_decref(fields);
 }
 
+/* A packed record expands exactly as its jansson form: strings (encoded),
+ * integers, reals, booleans, {id}, variables for absent fields, and the
+ * same placeholder reported for null, empty, nested or absent values. */
+static void test_expand_packed_same_as_json(void **state)
+{
+    static const char *const tmpls[] = {
+        "/r/{name}/{n}/{r}/{t}/{id}", "/v/{zone}/{name}", "/x/{nothing}",
+        "/x/{nul}", "/x/{empty}", "/x/{obj}", "/x/{list}", "/x/{f}", NULL};
+    tu_pack_store store;
+    tu_buffer a = TU_BUFFER_INIT, b = TU_BUFFER_INIT;
+    json_t *fields = json_pack(
+        "{s:s, s:I, s:f, s:b, s:b, s:n, s:s, s:{}, s:[i], s:I}", "name",
+        "a/b c..", "n", (json_int_t)42, "r", 2.5, "t", 1, "f", 0, "nul",
+        "empty", "", "obj", "list", 1, "uid", (json_int_t)7);
+    json_t *vars = json_pack("{s:[s], s:[s,s]}", "zone", "z1", "two", "a",
+                             "b");
+    const tu_packed *packed;
+    const char *missing;
+
+    (void)state;
+    tu_pack_store_init(&store);
+    packed = tu_pack(&store, fields);
+    assert_non_null(packed);
+    for (size_t i = 0; tmpls[i]; i++) {
+        const char *ma = "unset", *mb = "unset";
+        int ra, rb;
+        a.len = b.len = 0;
+        ra = tu_url_expand_into(&a, tmpls[i], fields, "uid", vars, &ma);
+        rb = tu_url_expand_packed(&b, tmpls[i], packed, "uid", vars, &mb);
+        assert_int_equal(ra, rb);
+        assert_ptr_equal(ma, mb);
+        if (ra == 0)
+            assert_string_equal(a.data, b.data);
+    }
+    b.len = 0;
+    assert_int_equal(tu_url_expand_packed(&b, tmpls[0], packed, "uid", vars,
+                                          &missing), 0);
+    assert_string_equal(b.data, "/r/a%2Fb%20c../42/2.5/true/7");
+    tu_buffer_free(&a);
+    tu_buffer_free(&b);
+    tu_pack_store_free(&store);
+    json_decref(fields);
+    json_decref(vars);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_expand_into_reused_buffer),
+        cmocka_unit_test(test_expand_packed_same_as_json),
         cmocka_unit_test(test_id_field),
         cmocka_unit_test(test_numbers_and_booleans),
         cmocka_unit_test(test_encoding),
