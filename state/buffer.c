@@ -1,6 +1,7 @@
 /* buffer.c -- a growable byte buffer (see buffer.h). Capacity doubles, so
  * appending n bytes in pieces costs O(n) in all. */
 #include "buffer.h"
+#include "arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ int tu_buffer_add(tu_buffer *b, const void *bytes, size_t n)
         data = realloc(b->data, cap);
         if (!data)
             return -1;
+        tu_advise_huge(data, cap); /* a large response body */
         b->data = data;
         b->cap = cap;
     }

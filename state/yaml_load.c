@@ -41,6 +41,7 @@
  * parser is deleted.
  */
 #include "yaml_load.h"
+#include "arena.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1079,6 +1080,8 @@ static int yl_read_fd(int fd, const char *path, size_t hint,
     size_t cap = hint ? hint + 1 : YL_READ_CHUNK, n = 0;
     unsigned char *buf = malloc(cap), *grown;
     ssize_t r;
+    if (buf)
+        tu_advise_huge(buf, cap);
     while (buf) {
         if (n == cap) {
             cap = cap > TU_YAML_MAX_BYTES / 2 ? (size_t)TU_YAML_MAX_BYTES + 1
