@@ -471,11 +471,26 @@ static void transfer_free_buffers(exec_transfer *xfer)
 }
 
 /* libcurl's write callback: append to the body, up to the cap. */
+/* A body's first bytes: room for all of it when the server said how much
+ * (Content-Length), so that a list of 100 MB is not copied each time its
+ * buffer doubles. A failure here is left to the appends to report. */
+static void reserve_body(exec_transfer *xfer, size_t max)
+{
+    curl_off_t n = -1;
+
+    if (xfer->body.len == 0 &&
+        curl_easy_getinfo(xfer->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                          &n) == CURLE_OK &&
+        n > 0 && (uint64_t)n < SIZE_MAX / 2 && (!max || (size_t)n <= max))
+        (void)tu_buffer_reserve(&xfer->body, (size_t)n);
+}
+
 static size_t on_body(char *bytes, size_t size, size_t nmemb, void *userp)
 {
     exec_transfer *xfer = userp;
     size_t len = size * nmemb, max = xfer->max_body_bytes;
 
+    reserve_body(xfer, max);
     if (max && len > max - xfer->body.len) {
         if (tu_buffer_add(&xfer->body, bytes, max - xfer->body.len) < 0)
             xfer->out_of_memory = 1;

@@ -7,22 +7,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tu_buffer_add(tu_buffer *b, const void *bytes, size_t n)
+/* Room for n more bytes and the NUL; doubling unless `exact`. */
+static int grow(tu_buffer *b, size_t n, int exact)
 {
+    size_t need, cap;
+    char *data;
+
     if (n > SIZE_MAX - b->len - 1)
         return -1;
-    if (b->len + n + 1 > b->cap) {
-        size_t need = b->len + n + 1, cap = b->cap ? b->cap : 64;
-        char *data;
-        while (cap < need)
-            cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        data = realloc(b->data, cap);
-        if (!data)
-            return -1;
-        tu_advise_huge(data, cap); /* a large response body */
-        b->data = data;
-        b->cap = cap;
-    }
+    need = b->len + n + 1;
+    if (need <= b->cap)
+        return 0;
+    cap = exact ? need : b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    data = realloc(b->data, cap);
+    if (!data)
+        return -1;
+    tu_advise_huge(data, cap); /* a large response body */
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
+int tu_buffer_reserve(tu_buffer *b, size_t n)
+{
+    return grow(b, n, 1);
+}
+
+int tu_buffer_add(tu_buffer *b, const void *bytes, size_t n)
+{
+    if (grow(b, n, 0) != 0)
+        return -1;
     memcpy(b->data + b->len, bytes, n);
     b->len += n;
     b->data[b->len] = '\0';

@@ -23,6 +23,11 @@ typedef struct tu_buffer {
  * not fit in a size_t (the buffer is unchanged). */
 int tu_buffer_add(tu_buffer *b, const void *bytes, size_t n);
 
+/* Make room for `n` more bytes in one allocation (a body whose length is
+ * known), so that appending them does not copy what came before as the
+ * buffer doubles. 0, or -1 when out of memory (the buffer is unchanged). */
+int tu_buffer_reserve(tu_buffer *b, size_t n);
+
 /* Append a NUL-terminated string. 0 or -1. */
 int tu_buffer_puts(tu_buffer *b, const char *s);
 
