@@ -122,36 +122,14 @@ static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
     return 0;
 }
 
-/* Where each field of a mapping stands (line, column), in the store; NULL
- * when the loader did not place it (a document given as a value) or out
- * of memory (*failed set). */
-static const uint32_t *member_places(tu_doc *doc, const json_t *item,
-                                     int *failed)
-{
-    size_t n = json_object_size(item);
-    uint32_t *at;
-
-    if (!tu_srcmap_get(doc->map, item).file || n == 0)
-        return NULL;
-    if (!(at = tu_arena_alloc(&doc->store.arena, 2 * n * sizeof *at))) {
-        *failed = 1;
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        tu_srcpos pos = tu_srcmap_member_at(doc->map, item, i);
-        at[2 * i] = pos.line;
-        at[2 * i + 1] = pos.column;
-    }
-    return at;
-}
-
-/* Keep one record as written (tu_yaml_items.each, and for documents
- * given as values): packed when a mapping. 0 or -1 (out of memory). */
-static int keep_record(json_t *item, tu_srcpos pos, size_t index, void *data)
+/* Keep one record as written: packed when a mapping, with the places of
+ * its fields copied into the store. 0 or -1 (out of memory). */
+static int keep_item(const tu_yaml_item *item, void *data)
 {
     tu_doc *doc = data;
     tu_doc_record *r;
-    int failed = 0;
+    uint32_t *at = NULL;
+    size_t n = 2 * item->nmembers;
 
     if (doc->nrecords == doc->records_cap) {
         size_t cap = doc->records_cap ? doc->records_cap * 2 : 64;
@@ -164,20 +142,24 @@ static int keep_record(json_t *item, tu_srcpos pos, size_t index, void *data)
     }
     r = &doc->records[doc->nrecords];
     memset(r, 0, sizeof *r);
-    r->origin.pos = pos;
-    r->origin.index = index;
-    if (json_is_object(item) ? !(r->fields = tu_pack(&doc->store, item))
-                             : !(r->value = json_incref(item)))
+    r->origin.pos = item->pos;
+    r->origin.index = item->index;
+    if (json_is_object(item->value)
+            ? !(r->fields = tu_pack(&doc->store, item->value))
+            : !(r->value = json_incref(item->value)))
         return -1;
-    r->members = r->fields ? member_places(doc, item, &failed) : NULL;
-    if (failed)
-        return -1;
+    if (r->fields && item->members && n == 2 * (size_t)r->fields->count) {
+        if (!(at = tu_arena_alloc(&doc->store.arena, n * sizeof *at)))
+            return -1;
+        memcpy(at, item->members, n * sizeof *at);
+        r->members = at;
+    }
     doc->nrecords++;
     return 0;
 }
 
 /* Append the records a file still holds (those of a document given as a
- * value: a loaded file's went to keep_record as they were read). */
+ * value: a loaded file's went to keep_item as they were read). */
 static int append_records(tu_doc *doc, const json_t *file_root)
 {
     const json_t *records = json_object_get(file_root, "records");
@@ -187,7 +169,8 @@ static int append_records(tu_doc *doc, const json_t *file_root)
 
     json_array_foreach(records, i, item) {
         tu_srcpos pos = tu_srcmap_get(doc->map, item);
-        if (keep_record(item, pos.file ? pos : key_pos, i, doc) != 0)
+        tu_yaml_item it = {item, pos.file ? pos : key_pos, i, NULL, 0};
+        if (keep_item(&it, doc) != 0)
             return -1;
     }
     return 0;
@@ -451,7 +434,7 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
         goto fail;
     }
     for (size_t i = 0; i < npaths; i++) {
-        tu_yaml_items items = {"records", keep_record, doc};
+        tu_yaml_items items = {"records", keep_item, doc};
         json_t *root = tu_yaml_load_file_items(paths[i], doc->map, &items,
                                                err);
         int rc = root ? add_document(doc, root, paths[i], err) : -1;

@@ -29,16 +29,26 @@ void tu_pack_store_free(tu_pack_store *s)
     tu_pack_store_init(s);
 }
 
-static const char *intern(tu_pack_store *s, const char *name)
+/* The interned copy of the i-th field name of a record: the same name as
+ * at that place in the record before, usually, so that is tried first. */
+static const char *intern(tu_pack_store *s, const char *name, size_t i)
 {
     size_t value;
     char *copy;
+    const char **recent = i < 8 ? &s->recent[i] : NULL;
 
-    if (tu_strmap_get(&s->names, name, &value))
+    if (recent && *recent && strcmp(*recent, name) == 0)
+        return *recent;
+    if (tu_strmap_get(&s->names, name, &value)) {
+        if (recent)
+            *recent = (const char *)(uintptr_t)value;
         return (const char *)(uintptr_t)value;
+    }
     copy = tu_arena_strndup(&s->arena, name, strlen(name));
     if (!copy || tu_strmap_put(&s->names, copy, (uintptr_t)copy, NULL) < 0)
         return NULL;
+    if (recent)
+        *recent = copy;
     return copy;
 }
 
@@ -119,7 +129,7 @@ tu_packed *tu_pack(tu_pack_store *s, const json_t *object)
     json_object_foreach((json_t *)object, name, v) {
         tu_pfield *f = &p->fields[i++];
         memset(f, 0, sizeof *f);
-        if (!(f->name = intern(s, name)) || pack_value(s, f, v) != 0)
+        if (!(f->name = intern(s, name, i - 1)) || pack_value(s, f, v) != 0)
             return NULL;
     }
     return p;
@@ -133,7 +143,7 @@ tu_packed *tu_pack_copy(tu_pack_store *s, const tu_packed *from)
         const tu_pfield *f = &from->fields[i];
         tu_pfield *t = &p->fields[i];
         *t = *f;
-        if (!(t->name = intern(s, f->name)) ||
+        if (!(t->name = intern(s, f->name, i)) ||
             (f->type == TU_PV_STR && pack_string(s, t, f->u.s, f->len)) ||
             (f->type == TU_PV_JSON && hold(s, f->u.j)))
             return NULL;

@@ -50,6 +50,8 @@ typedef struct tu_packed {
 typedef struct tu_pack_store {
     tu_arena arena;
     tu_strmap names;         /* field name -> its interned copy */
+    const char *recent[8];   /* the names of the last record packed, by
+                                position: records of one list share them */
     json_t **refs;           /* nested values held */
     size_t nrefs, refs_cap;
 } tu_pack_store;

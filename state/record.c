@@ -44,13 +44,31 @@ static int add_escaped(tu_buffer *b, const char *text, size_t n)
     return tu_buffer_add(b, text + run, n - run);
 }
 
+/* "s22:": a key part's tag and length, into head (32 bytes); its length.
+ * By hand: snprintf was a third of the time spent keying records. */
+static size_t key_head(char *head, char tag, size_t n)
+{
+    char digits[24];
+    size_t d = 0, len = 0;
+
+    do {
+        digits[d++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    head[len++] = tag;
+    while (d)
+        head[len++] = digits[--d];
+    head[len++] = ':';
+    return len;
+}
+
 /* One key field: its type tag, its text (n bytes) and its place i. */
 static int add_key_text(tu_buffer *key, tu_buffer *label, char tag,
                         const char *raw, size_t n, size_t i)
 {
     char head[32];
-    int len = snprintf(head, sizeof head, "%c%zu:", tag, n);
-    int rc = tu_buffer_add(key, head, (size_t)len) |
+    size_t len = key_head(head, tag, n);
+    int rc = tu_buffer_add(key, head, len) |
              add_escaped(key, raw, n) |
              (i ? tu_buffer_add(label, "|", 1) : 0) |
              tu_buffer_add(label, raw, strnlen(raw, n));

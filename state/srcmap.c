@@ -375,17 +375,6 @@ tu_srcpos tu_srcmap_get(const tu_srcmap *map, const json_t *container)
     return e ? srcmap_entry_pos(map, e) : none;
 }
 
-tu_srcpos tu_srcmap_member_at(const tu_srcmap *map, const json_t *object,
-                              size_t index)
-{
-    tu_srcpos none = {NULL, 0, 0};
-    const srcmap_entry *e = srcmap_find(map, object);
-    if (!e)
-        return none;
-    return index < e->nmembers ? srcmap_member_pos(map, e, (uint32_t)index)
-                               : srcmap_entry_pos(map, e);
-}
-
 tu_srcpos tu_srcmap_member(const tu_srcmap *map, const json_t *object,
                            const char *key)
 {

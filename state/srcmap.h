@@ -48,9 +48,4 @@ tu_srcpos tu_srcmap_get(const tu_srcmap *map, const json_t *container);
 tu_srcpos tu_srcmap_member(const tu_srcmap *map, const json_t *object,
                            const char *key);
 
-/* Where the `index`th key (in insertion order) of `object` stands; the
- * object's own position when it has none recorded. */
-tu_srcpos tu_srcmap_member_at(const tu_srcmap *map, const json_t *object,
-                              size_t index);
-
 #endif

@@ -71,6 +71,9 @@ typedef struct yl_frame {
     tu_srcpos pos;        /* where the container starts */
     tu_srcpos key_pos;    /* where the waiting key stands */
     tu_srcpos merge_pos;  /* where the '<<' key stands */
+    int is_item;          /* an item of the handed-over list: its members'
+                             places go to the loader's item_at, not to
+                             the source map */
     int has_key;          /* a key waits for its value */
     int key_is_merge;     /* ... and that key is '<<' */
     int merge_seen;       /* this mapping has a '<<' key */
@@ -110,6 +113,9 @@ typedef struct yl_loader {
     size_t key_cap[TU_YAML_MAX_DEPTH];
     const tu_yaml_items *items;  /* where the top-level list goes, or NULL */
     size_t items_seen;
+    uint32_t *item_at;           /* line, column of each member of the
+                                    item being read (reused) */
+    size_t item_n, item_cap;
 } yl_loader;
 
 typedef enum yl_tag {
@@ -375,10 +381,12 @@ static int yl_is_float(const char *s, size_t n)
     return i == n;
 }
 
+/* libyaml has checked the UTF-8 of everything it read: jansson need not
+ * check it again. */
 static json_t *yl_string(yl_loader *l, const char *text, size_t len,
                          tu_srcpos pos)
 {
-    return yl_new(l, json_stringn(text, len), pos);
+    return yl_new(l, json_stringn_nocheck(text, len), pos);
 }
 
 static json_t *yl_int_range_error(yl_loader *l, const char *text,
@@ -423,12 +431,22 @@ static json_t *yl_float(yl_loader *l, const char *text, tu_srcpos pos)
     return yl_new(l, json_real(d), pos);
 }
 
-/* An untagged plain scalar, typed by the core schema. */
+/* 1 when `c` may start a number (integer, float, .inf or .nan). */
+static int yl_number_start(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
+}
+
+/* An untagged plain scalar, typed by the core schema. Most scalars of a
+ * large file are strings: the first character rules out the other types
+ * before any word is compared. */
 static json_t *yl_resolve_plain(yl_loader *l, const char *text, size_t len,
                                 tu_srcpos pos)
 {
     json_int_t i;
     int b, rc;
+    if (len && !strchr("~nNtTfF", text[0]) && !yl_number_start(text[0]))
+        return yl_string(l, text, len, pos);
     if (yl_is_null(text, len))
         return json_null();
     if (yl_is_bool(text, len, &b))
@@ -580,6 +598,48 @@ static int yl_merge_add(yl_loader *l, yl_frame *f, json_t *value,
     return rc ? yl_oom(l, pos) : 0;
 }
 
+/* Note where the member just added to f's object stands: in the source
+ * map, or for an item of the handed-over list in item_at (an item is
+ * freed once handed over; its places travel with it). 0 or -1. */
+static int yl_note_member(yl_loader *l, yl_frame *f, tu_srcpos pos)
+{
+    if (!f->is_item)
+        return tu_srcmap_add_member(l->map, f->value, pos) < 0 ? -1 : 0;
+    if (l->item_n + 2 > l->item_cap) {
+        size_t cap = l->item_cap ? l->item_cap * 2 : 32;
+        uint32_t *at = realloc(l->item_at, cap * sizeof *at);
+        if (!at)
+            return -1;
+        l->item_at = at;
+        l->item_cap = cap;
+    }
+    l->item_at[l->item_n++] = pos.line;
+    l->item_at[l->item_n++] = pos.column;
+    return 0;
+}
+
+/* Where member `key` of f's object stands (for duplicate keys). */
+static tu_srcpos yl_member_pos(const yl_loader *l, const yl_frame *f,
+                               const char *key)
+{
+    tu_srcpos pos = f->pos;
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+
+    if (!f->is_item)
+        return tu_srcmap_member(l->map, f->value, key);
+    json_object_foreach(f->value, k, v) {
+        if (strcmp(k, key) == 0 && 2 * i + 1 < l->item_n) {
+            pos.line = l->item_at[2 * i];
+            pos.column = l->item_at[2 * i + 1];
+            break;
+        }
+        i++;
+    }
+    return pos;
+}
+
 /* Store `value` (stolen) under the waiting key. */
 static int yl_map_value(yl_loader *l, yl_frame *f, json_t *value,
                         tu_srcpos pos)
@@ -592,7 +652,7 @@ static int yl_map_value(yl_loader *l, yl_frame *f, json_t *value,
     }
     rc = json_object_set_new(f->value, f->key, value);
     f->key = NULL;
-    if (rc || tu_srcmap_add_member(l->map, f->value, f->key_pos) < 0)
+    if (rc || yl_note_member(l, f, f->key_pos) < 0)
         return yl_oom(l, f->key_pos);
     return 0;
 }
@@ -608,19 +668,28 @@ static int yl_in_item_list(const yl_loader *l)
 }
 
 /* Hand an item of that list (stolen) to items->each instead of keeping
- * it; its position entry goes with it unless an anchor shares it. */
-static int yl_hand_over(yl_loader *l, json_t *value, tu_srcpos pos)
+ * it, with its members' places when it was read as an item (not an
+ * alias); its position entry goes with it unless an anchor shares it. */
+static int yl_hand_over(yl_loader *l, json_t *value, tu_srcpos pos,
+                        int was_item)
 {
-    int rc = l->items->each(value, pos, l->items_seen++, l->items->data);
+    tu_yaml_item item = {value, pos, l->items_seen++,
+                         was_item && json_is_object(value) ? l->item_at
+                                                           : NULL,
+                         was_item ? l->item_n / 2 : 0};
+    int rc = l->items->each(&item, l->items->data);
     if (value->refcount == 1)
         tu_srcmap_forget(l->map, value);
     json_decref(value);
+    l->item_n = 0;
     return rc ? yl_oom(l, pos) : 0;
 }
 
 /* Hand a finished value (stolen) to its parent, or make it the root.
- * `nodes` is the size of its subtree. */
-static int yl_attach(yl_loader *l, json_t *value, tu_srcpos pos, size_t nodes)
+ * `nodes` is the size of its subtree; `was_item`: it was read as an item
+ * of the handed-over list (its frame's is_item). */
+static int yl_attach(yl_loader *l, json_t *value, tu_srcpos pos, size_t nodes,
+                     int was_item)
 {
     yl_frame *f = yl_top(l);
     if (!f) {
@@ -630,7 +699,7 @@ static int yl_attach(yl_loader *l, json_t *value, tu_srcpos pos, size_t nodes)
     if (json_is_array(f->value)) {
         f->nodes += nodes;
         if (yl_in_item_list(l))
-            return yl_hand_over(l, value, pos);
+            return yl_hand_over(l, value, pos, was_item);
         if (json_array_append_new(f->value, value))
             return yl_oom(l, pos);
         return 0;
@@ -650,7 +719,7 @@ static int yl_apply_merges(yl_loader *l, yl_frame *f)
             if (json_object_get(f->value, k))
                 continue;
             if (json_object_set(f->value, k, v) ||
-                tu_srcmap_add_member(l->map, f->value, f->merge_pos) < 0)
+                yl_note_member(l, f, f->merge_pos) < 0)
                 return yl_oom(l, f->merge_pos);
         }
     }
@@ -681,6 +750,7 @@ static int yl_push(yl_loader *l, const yaml_event_t *ev, int is_map)
     const yaml_char_t *anchor = is_map ? ev->data.mapping_start.anchor
                                        : ev->data.sequence_start.anchor;
     yl_frame *f;
+    int is_item;
     l->written_nodes++;
     if (yl_key_expected(l)) {
         tu_error_at(l->err, pos,
@@ -695,12 +765,16 @@ static int yl_push(yl_loader *l, const yaml_event_t *ev, int is_map)
                     "supported", TU_YAML_MAX_DEPTH);
         return -1;
     }
+    is_item = is_map && yl_in_item_list(l);
     f = &l->stack[l->depth++];
     memset(f, 0, sizeof *f);
     f->pos = pos;
     f->nodes = 1;
+    f->is_item = is_item;
+    if (is_item)
+        l->item_n = 0;
     f->value = is_map ? json_object() : json_array();
-    if (!f->value || tu_srcmap_set(l->map, f->value, pos) < 0)
+    if (!f->value || (!is_item && tu_srcmap_set(l->map, f->value, pos) < 0))
         return yl_oom(l, pos);
     if (anchor && !(f->anchor = strdup((const char *)anchor)))
         return yl_oom(l, pos);
@@ -714,6 +788,7 @@ static int yl_pop(yl_loader *l)
     json_t *value;
     tu_srcpos pos = f->pos;
     size_t nodes = f->nodes;
+    int was_item = f->is_item;
     if (f->merges && yl_apply_merges(l, f) < 0)
         return -1;
     if (f->anchor && yl_anchor_put(&l->anchors, f->anchor, f->value, nodes))
@@ -721,7 +796,7 @@ static int yl_pop(yl_loader *l)
     value = json_incref(f->value);
     yl_frame_release(f);
     l->depth--;
-    return yl_attach(l, value, pos, nodes);
+    return yl_attach(l, value, pos, nodes, was_item);
 }
 
 /* ---- keys --------------------------------------------------------------- */
@@ -761,8 +836,7 @@ static int yl_take_key(yl_loader *l, const char *text, size_t len,
         return -1;
     }
     if (json_object_get(f->value, text))
-        return yl_duplicate(l, text, tu_srcmap_member(l->map, f->value, text),
-                            pos);
+        return yl_duplicate(l, text, yl_member_pos(l, f, text), pos);
     f->key = yl_key_buffer(l, text, len);
     if (!f->key)
         return yl_oom(l, pos);
@@ -831,7 +905,7 @@ static int yl_scalar(yl_loader *l, const yaml_event_t *ev)
         json_decref(value);
         return yl_oom(l, pos);
     }
-    return yl_attach(l, value, pos, 1);
+    return yl_attach(l, value, pos, 1, 0);
 }
 
 /* Nodes that aliases may expand to: TU_YAML_MAX_ALIAS_NODES, or
@@ -862,7 +936,7 @@ static int yl_alias(yl_loader *l, const yaml_event_t *ev)
     }
     l->alias_nodes += a->nodes;
     if (!yl_key_expected(l))
-        return yl_attach(l, json_incref(a->value), pos, a->nodes);
+        return yl_attach(l, json_incref(a->value), pos, a->nodes, 0);
     if (!json_is_string(a->value)) {
         tu_error_at(l->err, pos, "alias '*%.200s' is used as a key, so its "
                     "anchor must be on a string", name);
@@ -1008,6 +1082,7 @@ static void yl_loader_free(yl_loader *l)
     while (l->depth)
         yl_frame_release(&l->stack[--l->depth]);
     yl_anchors_free(&l->anchors);
+    free(l->item_at);
     for (size_t i = 0; i < TU_YAML_MAX_DEPTH; i++)
         free(l->key_buf[i]);
     json_decref(l->root);

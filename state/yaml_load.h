@@ -15,6 +15,7 @@
 #define TU_STATE_YAML_LOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "trueup/trueup.h"
 #include "srcmap.h"
@@ -30,15 +31,26 @@
  * tu_srcmap_add_member. */
 json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err);
 
+/* One item of a handed-over list (below), borrowed for the call. A
+ * mapping read as an item has its members' places here, not in the
+ * source map: it is freed once handed over. */
+typedef struct tu_yaml_item {
+    json_t *value;
+    tu_srcpos pos;            /* where it starts */
+    size_t index;             /* in its list */
+    const uint32_t *members;  /* line, column of each member of a mapping,
+                                 in its order; NULL: not known (an alias) */
+    size_t nmembers;
+} tu_yaml_item;
+
 /* Where the items of one top-level list go as they are read: each item
- * of the list under the root mapping's `key` is handed to `each` (a
- * borrowed value, with where it starts and its index) as soon as it is
- * complete, and not kept: that list is left empty in the document. So a
- * file of a million records never exists as one jansson tree. `each`
- * returns 0, or nonzero when out of memory. */
+ * of the list under the root mapping's `key` is handed to `each` as soon
+ * as it is complete, and not kept: that list is left empty in the
+ * document. So a file of a million records never exists as one jansson
+ * tree. `each` returns 0, or nonzero when out of memory. */
 typedef struct tu_yaml_items {
     const char *key;
-    int (*each)(json_t *item, tu_srcpos pos, size_t index, void *data);
+    int (*each)(const tu_yaml_item *item, void *data);
     void *data;
 } tu_yaml_items;
 
