@@ -1,5 +1,6 @@
 /* fuzz_page_body.c -- what a page's body says about the rest of a list
- * (state/listpage.c: tu_page_parse).
+ * (state/listpage.c: tu_page_parse, and tu_page_parse_each, which reads a
+ * JSON array item by item).
  *
  * The input is a response body, parsed with the paths of each kind of
  * target (none set; DRF's; a Stripe-style cursor; Cloudflare's totals) and,
@@ -13,6 +14,11 @@
  *   a cursor comes with "yes" unless a has_more flag said "no"; counts are
  *   -1 or more, a count from a set path is the count seen, and a count seen
  *   names where it was.
+ * - tu_page_parse_each agrees: when tu_page_parse succeeds, so does it,
+ *   handing over as many records as the array holds, in order, and
+ *   counting them in nitems (it may accept a little more: an item nested
+ *   as deep as jansson allows, which the whole array would exceed); a
+ *   failure says "GET URL: ...".
  */
 #include "fuzz_target.h"
 #include "state/listpage.h"
@@ -20,6 +26,43 @@
 #include <string.h>
 
 static const char URL[] = "http://127.0.0.1:8000/api/ipam/ip-addresses/";
+
+typedef struct seen {
+    size_t n;
+    int in_order;
+} seen;
+
+static int count_item(json_t *item, size_t index, void *data)
+{
+    seen *s = data;
+    s->in_order &= index == s->n && item != NULL;
+    s->n++;
+    return 0;
+}
+
+/* tu_page_parse_each against tu_page_parse's result (ok: it succeeded,
+ * with n records). */
+static void check_each(const char *body, size_t len,
+                       const tu_page_paths *paths, int ok, size_t n)
+{
+    tu_error err;
+    tu_page page;
+    seen s = {0, 1};
+    int rc;
+
+    memset(&err, 0, sizeof err);
+    rc = tu_page_parse_each(body, len, paths, URL, count_item, &s, &page,
+                            &err);
+    FUZZ_CHECK(rc == 0 || !ok);
+    if (rc != 0) {
+        FUZZ_CHECK(strncmp(err.message, "GET ", 4) == 0 ||
+                   strcmp(err.message, "out of memory") == 0);
+        return;
+    }
+    FUZZ_CHECK(s.in_order && page.nitems == s.n && !page.items);
+    FUZZ_CHECK(!ok || s.n == n);
+    tu_page_free(&page);
+}
 
 static void check(const char *body, size_t len, const tu_page_paths *paths)
 {
@@ -32,9 +75,12 @@ static void check(const char *body, size_t len, const tu_page_paths *paths)
         FUZZ_CHECK(strncmp(err.message, "GET ", 4) == 0 ||
                    strcmp(err.message, "out of memory") == 0);
         FUZZ_CHECK(!page.items && !page.next && !page.cursor);
+        check_each(body, len, paths, 0, 0);
         return;
     }
     FUZZ_CHECK(json_is_array(page.items));
+    FUZZ_CHECK(page.nitems == json_array_size(page.items));
+    check_each(body, len, paths, 1, page.nitems);
     FUZZ_CHECK(page.more >= TU_MORE_UNKNOWN && page.more <= TU_MORE_YES);
     FUZZ_CHECK(page.more != TU_MORE_YES || page.why[0] != '\0');
     FUZZ_CHECK(memchr(page.why, '\0', sizeof page.why) != NULL);
