@@ -348,7 +348,8 @@ static int start_fetch(tu_job *job, job_phase phase, tu_error *err)
 
     /* read while the records loaded: the first step plans at once */
     if (first && job->d->prefetch &&
-        tu_prefetch_take(job->d->prefetch, &job->live, &job->prefetched)) {
+        tu_prefetch_take(job->d->prefetch, job->o.cancel, &job->live,
+                         &job->prefetched)) {
         job->fetch = NULL;
         job->phase = phase;
         return 0;

@@ -9,6 +9,13 @@
  * reads records one by one (resource.get) needs the desired records, so
  * it is not prefetched. The records wait, packed, until the run takes
  * them; the thread's executor figures go into the run's report.
+ *
+ * The thread looks at a stop flag every 20 ms and then cancels what its
+ * executor has in flight, with no grace: a prefetch that is dropped is
+ * stopped at once rather than waited for, and
+ * a run cancelled while it waits for the prefetch (Ctrl-C during a long
+ * load) passes the cancel on and then reads nothing itself but the
+ * cancel: as quick to stop as without the overlap.
  */
 #include "prefetch.h"
 #include "desired.h"
@@ -16,16 +23,22 @@
 #include "state/json_util.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define PREFETCH_MIN_BYTES (1024L * 1024L)
+#define PREFETCH_POLL_MS 20   /* how often the thread looks at `stop` */
 
 struct tu_prefetch {
     tu_desired d;             /* the other files: doc, target, no records */
     pthread_t thread;
     int running;              /* the thread was started and not joined */
+    volatile sig_atomic_t stop; /* set: the thread's executor cancels what
+                                   it has in flight (its options' cancel) */
+    int finished;             /* set by the thread as it ends (atomic) */
     int ok;                   /* it read every live record */
     int taken;
     tu_recordset live;
@@ -60,7 +73,7 @@ static void *prefetch_main(void *arg)
     long concurrency;
     tu_exec *exec;
     tu_fetch *fetch;
-    int failed = 0;
+    int failed = 0, stopped = 0;
 
     tu_options_init(&o);
     exec = tu_desired_exec(&pf->d, &o, &concurrency, &err);
@@ -68,12 +81,16 @@ static void *prefetch_main(void *arg)
                                   NULL)
                  : NULL;
     if (fetch) {
-        while (tu_exec_pending(exec) > 0 && !failed)
-            failed = tu_exec_drive(exec, -1) < 0;
+        while (tu_exec_pending(exec) > 0 && !failed) {
+            if (pf->stop && !stopped) /* dropped: no grace, nothing kept */
+                tu_exec_cancel(exec, 0), stopped = 1;
+            failed = tu_exec_drive(exec, PREFETCH_POLL_MS) < 0;
+        }
         pf->ok = tu_fetch_end(fetch, failed, &pf->live, &err) == 0;
         tu_exec_stats_get(exec, &pf->stats);
     }
     tu_exec_free(exec);
+    __atomic_store_n(&pf->finished, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -144,10 +161,26 @@ static void join(tu_prefetch *pf)
     pf->running = 0;
 }
 
-int tu_prefetch_take(tu_prefetch *pf, tu_recordset *live,
-                     tu_exec_stats *stats)
+/* Wait for the thread, passing on a cancel of the run (the flag a signal
+ * handler sets) as it comes: every 10 ms until the thread ends. */
+static void wait_for(tu_prefetch *pf, volatile sig_atomic_t *cancel)
 {
+    struct timespec tick = {0, 10 * 1000 * 1000};
+
+    while (pf->running && !__atomic_load_n(&pf->finished, __ATOMIC_ACQUIRE)) {
+        if (cancel && *cancel)
+            pf->stop = 1;
+        nanosleep(&tick, NULL);
+    }
     join(pf);
+}
+
+int tu_prefetch_take(tu_prefetch *pf, volatile sig_atomic_t *cancel,
+                     tu_recordset *live, tu_exec_stats *stats)
+{
+    wait_for(pf, cancel);
+    if (pf->stop) /* cancelled: the run says so, as it would have */
+        return 0;
     if (!pf->ok || pf->taken)
         return 0;
     pf->taken = 1;
@@ -161,6 +194,7 @@ void tu_prefetch_free(tu_prefetch *pf)
 {
     if (!pf)
         return;
+    pf->stop = 1; /* not needed any more: no waiting for the rest of it */
     join(pf);
     tu_recordset_free(&pf->live);
     tu_target_free(&pf->d.target);

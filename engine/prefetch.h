@@ -17,6 +17,7 @@
 #ifndef TU_ENGINE_PREFETCH_H
 #define TU_ENGINE_PREFETCH_H
 
+#include <signal.h>
 #include "executor.h"
 #include "state/desired.h"
 #include "state/record.h"
@@ -33,13 +34,15 @@ tu_prefetch *tu_prefetch_start(const char *const *paths, size_t npaths);
  * the same target and settings. */
 int tu_prefetch_check(const tu_prefetch *pf, const tu_doc *doc);
 
-/* Wait for the thread; when it read every live record, move them into
- * *live, its executor's figures into *stats, and return 1. 0 when it
- * failed or was taken before (the run then reads the records itself). */
-int tu_prefetch_take(tu_prefetch *pf, tu_recordset *live,
-                     tu_exec_stats *stats);
+/* Wait for the thread, stopping it when *cancel (may be NULL) becomes
+ * set; when it read every live record, move them into *live, its
+ * executor's figures into *stats, and return 1. 0 when it failed, was
+ * cancelled or was taken before (the run then reads the records itself,
+ * or finds itself cancelled). */
+int tu_prefetch_take(tu_prefetch *pf, volatile sig_atomic_t *cancel,
+                     tu_recordset *live, tu_exec_stats *stats);
 
-/* Wait for the thread (if still running) and free everything. */
+/* Stop the thread (if still running), wait for it, free everything. */
 void tu_prefetch_free(tu_prefetch *pf);
 
 #endif

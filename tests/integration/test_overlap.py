@@ -12,8 +12,11 @@ is nothing to read early: no list GET at all."""
 
 import os
 import sys
+import signal
+import subprocess
 import tempfile
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -113,6 +116,50 @@ class OverlapTest(unittest.TestCase):
         records = self.write("records.yaml", records_text())
         self.check_apply([fifo, records], 1 + CHANGED)
         writer.join(5)
+        self.assertEqual(len(self.list_gets()), 1)
+
+    def test_interrupted_while_the_list_is_read_early(self):
+        # Ctrl-C while the list is still being read beside the load. Once
+        # the records are loaded (a few tenths of a second here) trueup
+        # waits for that read, and must stop it rather than wait: nothing
+        # pushed, exit 1, "interrupted while reading the live records", as
+        # without the overlap. (A signal during the load itself ends
+        # trueup at once, before its handlers are set: also nothing
+        # pushed; a slow machine may take that path, which passes too.)
+        release = threading.Event()
+        self.addCleanup(release.set)
+
+        def slow_list(req):
+            if req.method == "GET" and req.path == "/records":
+                release.wait(60)
+                return 200, [live(i) for i in range(1, N + 1)]
+            return 500, {}
+        self.server.respond = slow_list
+        target = self.write("target.yaml", target_yaml(self.server.url))
+        records = self.write("records.yaml", records_text())
+        proc = subprocess.Popen([trueup_binary(), "apply", target, records],
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(400):  # the GET arrives: the list is being read
+                if self.list_gets():
+                    break
+                time.sleep(0.05)
+            self.assertEqual(len(self.list_gets()), 1)
+            time.sleep(2)  # the load is over: trueup waits for the list
+            proc.send_signal(signal.SIGINT)
+            # the list is held for 60 s: waiting for it would time out here
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertIn(proc.returncode, (1, -signal.SIGINT), err)
+        if proc.returncode == 1:
+            self.assertIn("interrupted while reading the live records", err)
+        self.assertEqual(self.server.writes(), [])
+        # the run did not wait for the list nor read it again
+        self.assertFalse(release.is_set())
         self.assertEqual(len(self.list_gets()), 1)
 
     def test_records_read_one_by_one_wait_for_the_load(self):
