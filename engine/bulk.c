@@ -98,11 +98,9 @@ static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
 static void put_key_fields(json_t *fields, const tu_record *l,
                            const tu_keyspec *key)
 {
-    json_t *have = tu_record_json(l);
     for (size_t k = 0; k < key->count; k++)
-        json_object_set(fields, key->fields[k],
-                        json_object_get(have, key->fields[k]));
-    json_decref(have);
+        json_object_set_new(fields, key->fields[k],
+                            tu_record_value(l, key->fields[k]));
 }
 
 /* The merged set in the provider's canonical form: laid over the live

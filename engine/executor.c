@@ -120,6 +120,7 @@
 #include "executor_conn.h"
 #include "executor_ev.h"
 #include "executor_policy.h"
+#include "state/arena.h"
 #include "state/buffer.h"
 #include "state/clock.h"
 #include "state/error.h"
@@ -388,14 +389,10 @@ static int heap_push(tu_exec *exec, exec_request *req)
     exec_request **heap = exec->retry_heap;
     size_t i;
 
-    if (exec->retry_len == exec->retry_cap) {
-        size_t cap = exec->retry_cap ? exec->retry_cap * 2 : 64;
-        heap = realloc(heap, cap * sizeof *heap);
-        if (!heap)
-            return -1;
-        exec->retry_heap = heap;
-        exec->retry_cap = cap;
-    }
+    if (tu_array_grow(&exec->retry_heap, &exec->retry_cap,
+                      exec->retry_len + 1, sizeof *heap, 64) != 0)
+        return -1;
+    heap = exec->retry_heap;
     i = exec->retry_len++;
     heap[i] = req;
     while (i > 0 && heap[(i - 1) / 2]->due_ms > heap[i]->due_ms) {
@@ -506,14 +503,9 @@ static size_t on_body(char *bytes, size_t size, size_t nmemb, void *userp)
 
 static int add_header_span(exec_transfer *xfer, size_t name, size_t value)
 {
-    if (xfer->nspans == xfer->spans_cap) {
-        size_t cap = xfer->spans_cap ? xfer->spans_cap * 2 : 16;
-        exec_header_span *spans = realloc(xfer->spans, cap * sizeof *spans);
-        if (!spans)
-            return -1;
-        xfer->spans = spans;
-        xfer->spans_cap = cap;
-    }
+    if (tu_array_grow(&xfer->spans, &xfer->spans_cap, xfer->nspans + 1,
+                      sizeof *xfer->spans, 16) != 0)
+        return -1;
     xfer->spans[xfer->nspans].name = name;
     xfer->spans[xfer->nspans].value = value;
     xfer->nspans++;

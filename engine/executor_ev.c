@@ -18,6 +18,7 @@
  * curl_multi_socket_action with the events epoll saw.
  */
 #include "executor_ev.h"
+#include "state/arena.h"
 #include "state/clock.h"
 
 #include <errno.h>
@@ -84,14 +85,9 @@ static int watch_interest(int what)
 /* Add a socket to the watched array; its socketp is its index + 1. */
 static int remember_watched(tu_exec_ev *ev, curl_socket_t s)
 {
-    if (ev->nwatched == ev->watched_cap) {
-        size_t cap = ev->watched_cap ? ev->watched_cap * 2 : 16;
-        int *more = realloc(ev->watched, cap * sizeof *more);
-        if (!more)
-            return -1;
-        ev->watched = more;
-        ev->watched_cap = cap;
-    }
+    if (tu_array_grow(&ev->watched, &ev->watched_cap, ev->nwatched + 1,
+                      sizeof *ev->watched, 16) != 0)
+        return -1;
     ev->watched[ev->nwatched++] = s;
     curl_multi_assign(ev->multi, s, (void *)(uintptr_t)ev->nwatched);
     return 0;

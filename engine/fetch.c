@@ -11,6 +11,7 @@
  * in page order (when pages arrived out of order) and the set is indexed.
  */
 #include "fetch.h"
+#include "state/arena.h"
 #include "state/error.h"
 #include "state/listpage.h"
 
@@ -185,14 +186,9 @@ static page_range *range_for(tu_fetch *f, size_t order)
 
     if (r && r->order == order && r->start + r->count == f->live.count)
         return r;
-    if (f->npages == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        page_range *pages = realloc(f->pages, cap * sizeof *pages);
-        if (!pages)
-            return NULL;
-        f->pages = pages;
-        f->cap = cap;
-    }
+    if (tu_array_grow(&f->pages, &f->cap, f->npages + 1, sizeof *f->pages,
+                      16) != 0)
+        return NULL;
     r = &f->pages[f->npages++];
     r->order = order;
     r->start = f->live.count;

@@ -80,16 +80,16 @@ static int add_change(json_t **changes, const char *field, json_t *before,
     return 0;
 }
 
-/* One declared field against the live record (NULL: a create): 0 when it
- * does not change, 1 with *before and *after set when it does (new
+/* One declared field against the live record's value of it (`have`,
+ * NULL when the field is absent; `live` NULL: a create): 0 when it does
+ * not change, 1 with *before and *after set when it does (new
  * references), -1 when out of memory. */
 static int diff_field(const char *field, const json_t *want,
-                      const tu_record *live, const json_t *live_fields,
+                      const tu_record *live, json_t *have,
                       const tu_plan_options *o, json_t **before,
                       json_t **after)
 {
     const tu_field_rule *rule = tu_field_rule_get(o->rules, field);
-    json_t *have = live ? json_object_get(live_fields, field) : NULL;
     /* a field the live record lacks counts as null, so a declared
      * null converges instead of being "updated" on every run */
     if (live && !have)
@@ -115,7 +115,8 @@ static int diff_packed_field(const tu_pfield *f, const tu_record *live,
                              const tu_plan_options *o, json_t **before,
                              json_t **after)
 {
-    const tu_pfield *have;
+    const tu_pfield *have = live ? tu_packed_get(live->packed, f->name)
+                                 : NULL;
     json_t *want, *lj;
     int rc;
 
@@ -123,7 +124,6 @@ static int diff_packed_field(const tu_pfield *f, const tu_record *live,
         !tu_field_server_owned(o->rules, f->name)) {
         if (live && !compared(f->name, o))
             return 0;
-        have = live ? tu_packed_get(live->packed, f->name) : NULL;
         if (live && (have ? tu_pfield_equal(f, have) : f->type == TU_PV_NULL))
             return 0;
         *before = have ? tu_pfield_json(have) : live ? json_null() : NULL;
@@ -134,9 +134,10 @@ static int diff_packed_field(const tu_pfield *f, const tu_record *live,
         json_decref(*after);
         return -1;
     }
+    /* a rule: its field's two values alone in jansson form */
     want = tu_pfield_json(f);
-    lj = live ? tu_record_json(live) : NULL;
-    rc = want && (lj || !live) ? diff_field(f->name, want, live, lj, o,
+    lj = have ? tu_pfield_json(have) : NULL;
+    rc = want && (lj || !have) ? diff_field(f->name, want, live, lj, o,
                                             before, after) : -1;
     json_decref(want);
     json_decref(lj);
@@ -168,7 +169,8 @@ static int diff_fields(const tu_record *desired, const tu_record *live,
     if (!df || (live && !lf))
         return -1;
     json_object_foreach(df, field, want) {
-        rc = diff_field(field, want, live, lf, o, &before, &after);
+        rc = diff_field(field, want, live, json_object_get(lf, field), o,
+                        &before, &after);
         if (rc > 0)
             rc = add_change(changes, field, before, after);
         if (rc < 0)

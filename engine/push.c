@@ -14,6 +14,7 @@
  * for the next push to send its create.
  */
 #include "push.h"
+#include "state/arena.h"
 #include "state/listpage.h"
 
 #include <stdio.h>
@@ -258,16 +259,10 @@ static void start_waiting(tu_push *p)
 static int hold(tu_push *p, push_request *req, int front)
 {
     queue *q = front ? &p->halves : &p->waiting;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 16;
-        push_request **w = realloc(q->items, cap * sizeof *w);
-        if (!w) {
-            fail_all(req->covered, req->ncovered, "out of memory");
-            request_free(req);
-            return -1;
-        }
-        q->items = w;
-        q->cap = cap;
+    if (tu_array_grow(&q->items, &q->cap, q->n + 1, sizeof *q->items, 16)) {
+        fail_all(req->covered, req->ncovered, "out of memory");
+        request_free(req);
+        return -1;
     }
     q->items[q->n++] = req;
     return 0;

@@ -109,6 +109,30 @@ char *tu_arena_strndup(tu_arena *a, const char *s, size_t n)
     return p;
 }
 
+int tu_array_grow(void *items, size_t *cap, size_t need, size_t size,
+                  size_t first)
+{
+    size_t n = *cap ? *cap : first;
+    void *old, *grown;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return -1;
+        n *= 2;
+    }
+    if (n > SIZE_MAX / size)
+        return -1;
+    memcpy(&old, items, sizeof old);
+    if (!(grown = realloc(old, n * size)))
+        return -1;
+    tu_advise_huge(grown, n * size);
+    memcpy(items, &grown, sizeof grown);
+    *cap = n;
+    return 0;
+}
+
 void tu_advise_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE

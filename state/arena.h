@@ -1,4 +1,5 @@
-/* arena.h -- a bump allocator for data that lives as long as its owner.
+/* arena.h -- a bump allocator for data that lives as long as its owner,
+ * and the project's growing array (tu_array_grow).
  *
  * Millions of small pieces (packed records, their strings, record keys)
  * that are all freed at once: an arena hands them out from large blocks,
@@ -31,6 +32,15 @@ void *tu_arena_alloc(tu_arena *a, size_t n);
 /* A copy of `n` bytes of `s` with a NUL after them; NULL when out of
  * memory. */
 char *tu_arena_strndup(tu_arena *a, const char *s, size_t n);
+
+/* Room for `need` elements of `size` bytes in an array of capacity *cap:
+ * the capacity doubles (from `first`, for an empty array) until it is
+ * enough, and a large array is offered to huge pages (tu_advise_huge).
+ * `items` is the address of the array's pointer. 0, or -1 when out of
+ * memory or too large (the array and *cap are then unchanged). The one
+ * growing array of the project: lists of records, requests, sockets... */
+int tu_array_grow(void *items, size_t *cap, size_t need, size_t size,
+                  size_t first);
 
 /* Offer the whole 2 MiB pages inside [p, p + n) to transparent huge
  * pages, for a large array that is about to be filled (record arrays,

@@ -131,15 +131,9 @@ static int keep_item(const tu_yaml_item *item, void *data)
     uint32_t *at = NULL;
     size_t n = 2 * item->nmembers;
 
-    if (doc->nrecords == doc->records_cap) {
-        size_t cap = doc->records_cap ? doc->records_cap * 2 : 64;
-        tu_doc_record *grown = realloc(doc->records, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        tu_advise_huge(grown, cap * sizeof *grown);
-        doc->records = grown;
-        doc->records_cap = cap;
-    }
+    if (tu_array_grow(&doc->records, &doc->records_cap, doc->nrecords + 1,
+                      sizeof *doc->records, 64) != 0)
+        return -1;
     r = &doc->records[doc->nrecords];
     memset(r, 0, sizeof *r);
     r->origin.pos = item->pos;

@@ -457,16 +457,22 @@ static int fingerprint_items(tu_page *page)
     return 0;
 }
 
+/* A page that says nothing yet. */
+static void page_init(tu_page *page)
+{
+    memset(page, 0, sizeof *page);
+    page->more = TU_MORE_UNKNOWN;
+    page->count = page->count_seen = -1;
+    page->total_pages = page->pages_seen = -1;
+}
+
 int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
                   const char *url, tu_page *page, tu_error *err)
 {
     json_t *root;
     int rc = -1;
 
-    memset(page, 0, sizeof *page);
-    page->more = TU_MORE_UNKNOWN;
-    page->count = page->count_seen = -1;
-    page->total_pages = page->pages_seen = -1;
+    page_init(page);
     root = load_body(body, len, url, err);
     if (!root)
         return -1;
@@ -545,13 +551,9 @@ int tu_page_parse_each(const char *body, size_t len,
                        tu_page_item_fn each, void *data, tu_page *page,
                        tu_error *err)
 {
-    int rc = is_array_body(body, len, paths) ? -3 : 0;
-
-    if (rc == -3) {
-        memset(page, 0, sizeof *page);
-        page->more = TU_MORE_UNKNOWN;
-        page->count = page->count_seen = -1;
-        page->total_pages = page->pages_seen = -1;
+    if (is_array_body(body, len, paths)) {
+        int rc;
+        page_init(page);
         rc = stream_array(body, len, each, data, page);
         if (rc != -1)
             return rc == 0 ? 0 : -1;

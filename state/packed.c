@@ -54,14 +54,9 @@ static const char *intern(tu_pack_store *s, const char *name, size_t i)
 
 static int hold(tu_pack_store *s, json_t *value)
 {
-    if (s->nrefs == s->refs_cap) {
-        size_t cap = s->refs_cap ? s->refs_cap * 2 : 16;
-        json_t **refs = realloc(s->refs, cap * sizeof *refs);
-        if (!refs)
-            return -1;
-        s->refs = refs;
-        s->refs_cap = cap;
-    }
+    if (tu_array_grow(&s->refs, &s->refs_cap, s->nrefs + 1, sizeof *s->refs,
+                      16) != 0)
+        return -1;
     s->refs[s->nrefs++] = json_incref(value);
     return 0;
 }

@@ -202,6 +202,16 @@ void tu_record_set_fields(tu_record *record, json_t *fields)
     record->packed = NULL;
 }
 
+json_t *tu_record_value(const tu_record *record, const char *name)
+{
+    const tu_pfield *f;
+
+    if (record->json || !record->packed)
+        return json_incref(json_object_get(record->json, name));
+    f = tu_packed_get(record->packed, name);
+    return f ? tu_pfield_json(f) : NULL;
+}
+
 const char *tu_record_string(const tu_record *record, const char *name)
 {
     if (record->json || !record->packed)
@@ -299,19 +309,8 @@ void tu_recordset_free(tu_recordset *set)
 /* Room for `want` records in items. 0 or -1. */
 static int grow_items(tu_recordset *set, size_t want)
 {
-    if (want > set->cap) {
-        size_t cap = set->cap ? set->cap : 64;
-        tu_record *items;
-        while (cap < want)
-            cap *= 2;
-        items = realloc(set->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        tu_advise_huge(items, cap * sizeof *items);
-        set->items = items;
-        set->cap = cap;
-    }
-    return 0;
+    return tu_array_grow(&set->items, &set->cap, want, sizeof *set->items,
+                         64);
 }
 
 int tu_recordset_reserve(tu_recordset *set, size_t n)

@@ -83,6 +83,11 @@ void tu_record_set_fields(tu_record *record, json_t *fields);
 /* The value of a string field, or NULL (absent, not a string). */
 const char *tu_record_string(const tu_record *record, const char *name);
 
+/* A new reference to the value of one field, made from the packed form
+ * when the record has no jansson form (the rest of the record is not
+ * made); NULL when the field is absent or out of memory. */
+json_t *tu_record_value(const tu_record *record, const char *name);
+
 /* Compute key and label of `fields`. Returns 0, or -1 with *missing set to
  * the first key field that is absent or not a scalar (then nothing is
  * allocated), or -1 with *missing NULL when out of memory. */

@@ -29,6 +29,7 @@
  * valid until the map is freed.
  */
 #include "srcmap.h"
+#include "arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -80,7 +81,6 @@ static uint32_t srcmap_file_index(tu_srcmap *map, const char *name,
                                   int *failed)
 {
     uint32_t idx;
-    char **grown;
     if (!name)
         return 0;
     idx = srcmap_file_find(map, name);
@@ -88,14 +88,9 @@ static uint32_t srcmap_file_index(tu_srcmap *map, const char *name,
         return idx;
     if (map->nfiles >= (size_t)INT32_MAX)
         goto fail;
-    if (map->nfiles == map->files_cap) {
-        size_t cap = map->files_cap ? map->files_cap * 2 : 4;
-        grown = realloc(map->files, cap * sizeof *grown);
-        if (!grown)
-            goto fail;
-        map->files = grown;
-        map->files_cap = cap;
-    }
+    if (tu_array_grow(&map->files, &map->files_cap, map->nfiles + 1,
+                      sizeof *map->files, 4) != 0)
+        goto fail;
     map->files[map->nfiles] = strdup(name);
     if (!map->files[map->nfiles])
         goto fail;

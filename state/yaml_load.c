@@ -230,14 +230,9 @@ static int yl_anchor_put(yl_anchors *a, const char *name, json_t *value,
     yl_anchor *slot;
     size_t i;
     if (!tu_strmap_get(&a->index, name, &i)) {
-        if (a->count == a->cap) {
-            size_t cap = a->cap ? a->cap * 2 : 16;
-            yl_anchor *items = realloc(a->items, cap * sizeof *items);
-            if (!items)
-                return -1;
-            a->items = items;
-            a->cap = cap;
-        }
+        if (tu_array_grow(&a->items, &a->cap, a->count + 1,
+                          sizeof *a->items, 16) != 0)
+            return -1;
         i = a->count;
         a->items[i].name = strdup(name);
         a->items[i].value = NULL;
@@ -605,14 +600,9 @@ static int yl_note_member(yl_loader *l, yl_frame *f, tu_srcpos pos)
 {
     if (!f->is_item)
         return tu_srcmap_add_member(l->map, f->value, pos) < 0 ? -1 : 0;
-    if (l->item_n + 2 > l->item_cap) {
-        size_t cap = l->item_cap ? l->item_cap * 2 : 32;
-        uint32_t *at = realloc(l->item_at, cap * sizeof *at);
-        if (!at)
-            return -1;
-        l->item_at = at;
-        l->item_cap = cap;
-    }
+    if (tu_array_grow(&l->item_at, &l->item_cap, l->item_n + 2,
+                      sizeof *l->item_at, 32) != 0)
+        return -1;
     l->item_at[l->item_n++] = pos.line;
     l->item_at[l->item_n++] = pos.column;
     return 0;

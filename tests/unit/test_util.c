@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state/arena.h"
 #include "state/base64.h"
 #include "state/buffer.h"
 #include "state/clock.h"
@@ -68,6 +69,32 @@ static void test_buffer_reuse(void **state)
     tu_buffer_free(&b);
 }
 
+/* tu_array_grow: from `first`, doubling, contents kept, and a size that
+ * cannot be allocated leaves the array as it was. */
+static void test_array_grow(void **state)
+{
+    int *a = NULL;
+    size_t cap = 0;
+    (void)state;
+
+    assert_int_equal(tu_array_grow(&a, &cap, 1, sizeof *a, 16), 0);
+    assert_non_null(a);
+    assert_int_equal(cap, 16);
+    for (int i = 0; i < 16; i++)
+        a[i] = i;
+    assert_int_equal(tu_array_grow(&a, &cap, 16, sizeof *a, 16), 0);
+    assert_int_equal(cap, 16);
+    assert_int_equal(tu_array_grow(&a, &cap, 40, sizeof *a, 16), 0);
+    assert_int_equal(cap, 64);
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(a[i], i);
+    assert_int_equal(tu_array_grow(&a, &cap, SIZE_MAX / 2, sizeof *a, 16),
+                     -1);
+    assert_int_equal(cap, 64);
+    assert_int_equal(a[15], 15);
+    free(a);
+}
+
 static void test_clock(void **state)
 {
     long long ms = tu_clock_ms();
@@ -96,6 +123,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_buffer_reuse),
+        cmocka_unit_test(test_array_grow),
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_suggest_case_and_swaps),
     };
