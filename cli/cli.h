@@ -2,7 +2,8 @@
  *
  * main.c runs a command; args.c parses the command line; text.c renders a
  * report for people; output.c writes the report where it should go;
- * progress.c draws a progress line on a terminal. Every part uses only the
+ * progress.c draws a progress line on a terminal; memory.c sets how the
+ * process gets its memory. Every part uses only the
  * public API of libtrueup.
  */
 #ifndef TU_CLI_H
@@ -93,6 +94,10 @@ void tu_cli_progress_clear(tu_cli_progress *p);
 /* Catch SIGINT and SIGTERM: the returned flag goes to tu_options.cancel
  * (the only global state of the command, as a signal handler needs). */
 volatile sig_atomic_t *tu_cli_signals_install(void);
+
+/* Sets the process's malloc and huge-page policy, once, first thing in
+ * main (memory.c). */
+void tu_cli_tune_memory(void);
 
 /* Print "trueup: error: MESSAGE" to stderr. */
 void tu_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

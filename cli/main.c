@@ -229,6 +229,7 @@ int main(int argc, char **argv)
     tu_cli_args args;
     int status;
 
+    tu_cli_tune_memory();
     if (tu_cli_parse(argc, argv, &args) != 0) {
         tu_cli_args_free(&args);
         return TU_EXIT_ERROR;

@@ -1,0 +1,80 @@
+/* memory.c -- how the trueup command asks for memory: few page faults.
+ *
+ * Every page a process touches for the first time costs a page fault. On
+ * the virtual machines trueup is measured on (docs/performance.md), one
+ * 4 KiB fault costs about 12 us, and a plan of 10,000 changed records
+ * touched about 7,400 pages: 90 ms of a run whose own work (everything but
+ * the requests' latency) took 170 ms. A 2 MiB transparent huge page is
+ * one fault for 512 pages. Debian's kernels give huge pages where they are
+ * asked for (`madvise` mode), and glibc's malloc never asks by itself
+ * (its `glibc.malloc.hugetlb` tunable does, but only from the
+ * environment, before the program starts).
+ *
+ * So, once, before anything is loaded, the command:
+ *   - keeps blocks up to 4 MiB in the heap (M_MMAP_THRESHOLD; glibc's
+ *     default moves from 128 KiB up to 32 MiB as blocks are freed): a
+ *     fresh mmap per block is fresh pages each time, a heap block is
+ *     reused. Larger blocks (the files, the big arrays) stay mmaps, which
+ *     tu_advise_huge() offers for huge pages and realloc moves without a
+ *     copy;
+ *   - never gives the heap back (M_TRIM_THRESHOLD): a trimmed heap that
+ *     grows again does so without huge pages (the kernel does not merge
+ *     the new range into the advised one), and a run is short;
+ *   - grows the heap by HEAP_RESERVE at once (M_TOP_PAD, one malloc),
+ *     which reserves address space and no memory, and asks for huge pages
+ *     on that range (MADV_HUGEPAGE); pages become memory as they are used.
+ * Threads keep their own malloc arenas: making the thread that reads the
+ * live records during the load share the heap's lock made a million-record
+ * plan 30% slower.
+ *
+ * This is a policy of the whole process, so it is the command's and not
+ * the library's: a program that embeds libtrueup keeps its own malloc
+ * settings (docs/library.md says how to get the same effect). Nothing is
+ * done when GLIBC_TUNABLES already sets malloc tunables, nor where the
+ * heap does not move (valgrind, AddressSanitizer, another malloc): the
+ * run is then as fast as it would be without this file. When the kernel
+ * refuses (THP disabled, or no brk reservation allowed), pages are simply
+ * 4 KiB ones.
+ */
+#define _DEFAULT_SOURCE 1 /* sbrk, madvise, MADV_HUGEPAGE */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GLIBC__)
+#include <limits.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+#define HEAP_RESERVE (1 << 30)   /* address space; memory as it is used */
+#define HEAP_STEP (64 << 20)     /* each later growth of the heap */
+
+void tu_cli_tune_memory(void)
+{
+#if defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    uintptr_t start, end;
+    char *before, *after;
+    void *p;
+
+    if (tunables && strstr(tunables, "glibc.malloc."))
+        return;                          /* the user's settings win */
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+    mallopt(M_TOP_PAD, HEAP_RESERVE);
+    before = sbrk(0);
+    p = malloc(HUGE_PAGE);               /* grows the heap by the reserve */
+    after = sbrk(0);
+    mallopt(M_TOP_PAD, HEAP_STEP);
+    start = ((uintptr_t)before + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    end = (uintptr_t)after & ~(HUGE_PAGE - 1);
+    if (p && before != (char *)-1 && after != (char *)-1 && end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+    free(p);
+#endif
+}
