@@ -346,10 +346,11 @@ static int start_fetch(tu_job *job, job_phase phase, tu_error *err)
 {
     int first = phase == JOB_FETCH;
 
-    /* read while the records loaded: the first step plans at once */
+    /* read while the records loaded: the first step plans at once (or
+     * fails as that read did) */
     if (first && job->d->prefetch &&
         tu_prefetch_take(job->d->prefetch, job->o.cancel, &job->live,
-                         &job->prefetched)) {
+                         &job->prefetched, &job->prefetch_error) != 0) {
         job->fetch = NULL;
         job->phase = phase;
         return 0;
@@ -375,6 +376,12 @@ static void fetch_step(tu_job *job)
     tu_fetch *fetch = job->fetch;
 
     job->fetch = NULL;
+    if (job->prefetch_error.code) {
+        err = job->prefetch_error;
+        job->prefetch_error.code = TU_OK;
+        job_fail(job, &err);
+        return;
+    }
     if (fetch && tu_fetch_end(fetch, job->exec_failed, &job->live, &err)) {
         if (err.code == TU_ERR_CANCELLED) {
             char why[TU_ERROR_MAX];

@@ -42,6 +42,8 @@ struct tu_job {
     size_t requests_before;     /* the executor's count when a push began */
     tu_exec_stats prefetched;   /* what reading the live records during the
                                    load took (engine/prefetch.c) */
+    tu_error prefetch_error;    /* code set: that read failed, and so does
+                                   the run, at its first step */
     tu_recordset live;
     tu_recordset own_desired;   /* the desired records, bulk rules applied */
     tu_recordset shard_desired; /* --shard: the shard's desired records */

@@ -15,7 +15,9 @@
  * stopped at once rather than waited for, and
  * a run cancelled while it waits for the prefetch (Ctrl-C during a long
  * load) passes the cancel on and then reads nothing itself but the
- * cancel: as quick to stop as without the overlap.
+ * cancel: as quick to stop as without the overlap. A read that failed
+ * (an error status, a page trueup will not plan from) is the run's
+ * failure: reading again would only make the same requests twice.
  */
 #include "prefetch.h"
 #include "desired.h"
@@ -29,7 +31,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define PREFETCH_MIN_BYTES (1024L * 1024L)
+#define PREFETCH_MIN_BYTES (64L * 1024L)
 #define PREFETCH_POLL_MS 20   /* how often the thread looks at `stop` */
 
 struct tu_prefetch {
@@ -40,6 +42,8 @@ struct tu_prefetch {
                                    it has in flight (its options' cancel) */
     int finished;             /* set by the thread as it ends (atomic) */
     int ok;                   /* it read every live record */
+    int read_failed;          /* the read itself failed: `err` says why */
+    tu_error err;
     int taken;
     tu_recordset live;
     tu_exec_stats stats;
@@ -86,7 +90,8 @@ static void *prefetch_main(void *arg)
                 tu_exec_cancel(exec, 0), stopped = 1;
             failed = tu_exec_drive(exec, PREFETCH_POLL_MS) < 0;
         }
-        pf->ok = tu_fetch_end(fetch, failed, &pf->live, &err) == 0;
+        pf->ok = tu_fetch_end(fetch, failed, &pf->live, &pf->err) == 0;
+        pf->read_failed = !pf->ok && !pf->stop;
         tu_exec_stats_get(exec, &pf->stats);
     }
     tu_exec_free(exec);
@@ -176,14 +181,19 @@ static void wait_for(tu_prefetch *pf, volatile sig_atomic_t *cancel)
 }
 
 int tu_prefetch_take(tu_prefetch *pf, volatile sig_atomic_t *cancel,
-                     tu_recordset *live, tu_exec_stats *stats)
+                     tu_recordset *live, tu_exec_stats *stats,
+                     tu_error *err)
 {
     wait_for(pf, cancel);
-    if (pf->stop) /* cancelled: the run says so, as it would have */
-        return 0;
-    if (!pf->ok || pf->taken)
+    if (pf->stop || pf->taken) /* cancelled: the run says so, as it would */
         return 0;
     pf->taken = 1;
+    if (pf->read_failed) { /* as the run's own read would have */
+        *err = pf->err;
+        return -1;
+    }
+    if (!pf->ok)
+        return 0;
     *live = pf->live; /* moved */
     tu_recordset_init(&pf->live);
     *stats = pf->stats;

@@ -25,7 +25,7 @@
 typedef struct tu_prefetch tu_prefetch;
 
 /* Start reading the live records of `paths` but the largest file, when
- * that is worth a thread (two files or more, the largest at least 1 MiB,
+ * that is worth a thread (two files or more, the largest at least 64 KiB,
  * the others naming a complete target whose provider lists its records);
  * NULL otherwise, and on any error (the load proper reports errors). */
 tu_prefetch *tu_prefetch_start(const char *const *paths, size_t npaths);
@@ -36,11 +36,13 @@ int tu_prefetch_check(const tu_prefetch *pf, const tu_doc *doc);
 
 /* Wait for the thread, stopping it when *cancel (may be NULL) becomes
  * set; when it read every live record, move them into *live, its
- * executor's figures into *stats, and return 1. 0 when it failed, was
- * cancelled or was taken before (the run then reads the records itself,
- * or finds itself cancelled). */
+ * executor's figures into *stats, and return 1. -1 with *err when the
+ * read failed (the run fails so, as its own read would have). 0 when it
+ * could not start reading, was cancelled or was taken before (the run
+ * then reads the records itself, or finds itself cancelled). */
 int tu_prefetch_take(tu_prefetch *pf, volatile sig_atomic_t *cancel,
-                     tu_recordset *live, tu_exec_stats *stats);
+                     tu_recordset *live, tu_exec_stats *stats,
+                     tu_error *err);
 
 /* Stop the thread (if still running), wait for it, free everything. */
 void tu_prefetch_free(tu_prefetch *pf);

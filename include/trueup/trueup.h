@@ -124,11 +124,12 @@ TU_API tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
 
 /* tu_desired_load, overlapped with reading the live records: when the
  * target and settings are in files of their own and the records in a
- * large one (1 MiB or more), the live records are read on a second thread
+ * large one (64 KiB or more), the live records are read on a second thread
  * while the records load, and the first run of the result uses them
  * instead of reading them again (its report counts those requests too).
  * If the large file turns out to change the target or settings, what was
- * read is dropped and the run reads the live records itself. For the
+ * read is dropped and the run reads the live records itself; a read that
+ * failed is the run's error (it is not made twice). For the
  * command line, where loading and reading both take seconds at scale.
  * Ownership and errors as tu_desired_load. Threads: it starts one and
  * joins it at the latest in the first run or in tu_desired_free. */

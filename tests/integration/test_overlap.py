@@ -6,7 +6,8 @@ on a free loopback port (harness.RecordingServer, which logs every request).
 What the overlap must keep: the same plan and writes as a run without it,
 one GET of the list when the large file leaves the target and settings to
 the other files, and a fresh read of the list when it does not (then the
-read made during the load is dropped: two GETs in all). A target that reads
+read made during the load is dropped: two GETs in all). A read that fails
+is the run's failure, not read again. A target that reads
 records one by one (resource.get) needs the desired records first, so there
 is nothing to read early: no list GET at all."""
 
@@ -24,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (RecordingServer, run_trueup, target_yaml,  # noqa: E402
                      trueup_available, trueup_binary, write_yaml)
 
-N = 15000          # records: the file is over 1 MiB, worth a thread
+N = 15000          # records: the file is over 64 KiB, worth a thread
 CHANGED = 1500     # every tenth record gets a new ttl
 
 
@@ -161,6 +162,23 @@ class OverlapTest(unittest.TestCase):
         # the run did not wait for the list nor read it again
         self.assertFalse(release.is_set())
         self.assertEqual(len(self.list_gets()), 1)
+
+    def test_failed_early_read_is_the_runs_error(self):
+        # the list answers 500 with retries 0: the read made during the
+        # load fails, and the run fails so, without reading the list again
+        def broken_list(req):
+            return 500, {"detail": "database unavailable"}
+        self.server.respond = broken_list
+        target = self.write("target.yaml", target_yaml(self.server.url) +
+                            "settings: {retries: 0}\n")
+        records = self.write("records.yaml", records_text())
+        run = run_trueup(["apply", target, records])
+        self.assertEqual(run.code, 1, run.describe())
+        self.assertIn("GET %s/records" % self.server.url, run.stderr)
+        self.assertIn("500", run.stderr)
+        self.assertIn("nothing was pushed", run.stderr)
+        self.assertEqual(len(self.list_gets()), 1)
+        self.assertEqual(self.server.writes(), [])
 
     def test_records_read_one_by_one_wait_for_the_load(self):
         target = target_yaml(self.server.url, resource={
