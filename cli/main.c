@@ -5,7 +5,7 @@
  *
  * The whole job is three calls into libtrueup: tu_desired_load_overlapped
  * (which reads the live records while a large records file loads), tu_run
- * and tu_report_json (for a plan file: tu_plan_file_load,
+ * and tu_report_dumpf (for a plan file: tu_plan_file_load,
  * tu_plan_file_run).
  * This file maps their outcome to an exit status (docs/cli.md) and keeps
  * diagnostics on stderr, the report on stdout.
@@ -44,16 +44,23 @@ static int export_records(const tu_cli_args *args, const tu_desired *d,
     return status;
 }
 
-/* What the command line's own options would change, said in its words. */
-static void print_hints(const json_t *json)
+/* What the command line's own options would change, said in its words.
+ * A refusal is a failure: the results are looked at only after one. */
+static void print_hints(const tu_report *report)
 {
+    const json_t *summary = tu_report_summary(report);
     size_t i, refused = 0;
+    tu_counts counts;
     json_t *r;
 
-    if (json_is_true(json_object_get(json, "threshold_exceeded")))
+    if (json_is_true(json_object_get(summary, "threshold_exceeded")))
         fputs("trueup: hint: --force goes past the safety thresholds\n",
               stderr);
-    json_array_foreach(json_object_get(json, "results"), i, r) {
+    tu_report_counts(report, &counts);
+    if (!counts.failed)
+        return;
+    json_array_foreach(json_object_get(tu_report_json(report), "results"),
+                       i, r) {
         const char *why = json_string_value(json_object_get(r, "refused"));
         refused += why && strcmp(why, "protected") == 0;
     }
@@ -67,7 +74,7 @@ static void print_hints(const json_t *json)
 /* The report's warnings, and an interruption, said on stderr too. */
 static void print_warnings(const tu_cli_args *args, const tu_report *report)
 {
-    const json_t *json = tu_report_json(report);
+    const json_t *json = tu_report_summary(report);
     size_t i;
     json_t *w;
     tu_counts counts;
@@ -76,7 +83,7 @@ static void print_warnings(const tu_cli_args *args, const tu_report *report)
         return;
     json_array_foreach(json_object_get(json, "warnings"), i, w)
         fprintf(stderr, "trueup: warning: %s\n", json_string_value(w));
-    print_hints(json);
+    print_hints(report);
     if (json_is_true(json_object_get(json, "cancelled"))) {
         tu_report_counts(report, &counts);
         fprintf(stderr, "trueup: interrupted: %zu record%s not done (see "

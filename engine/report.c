@@ -4,9 +4,20 @@
  * and deleted are what would be done; in apply mode what was done. The
  * results list holds every action other than a skip; left_alone lists the
  * records protection or another owner's mark kept from a change.
+ *
+ * A report of 10,000 results as jansson values took longer to build,
+ * write and free than the rest of the run's own work (docs/performance.md).
+ * So the results are kept as small structs (tu_result) with their texts
+ * in an arena, and the report's text is written straight from them in the
+ * lines layout (json_util.h), the other members from the summary. The
+ * whole report as jansson values is made only when tu_report_json asks,
+ * once: a first call from two threads makes it twice and keeps one.
  */
 #include "report.h"
 
+#include "state/json_util.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,32 +76,76 @@ static json_t *cached_integer(int_cache *c, json_int_t value)
     return json_incref(c->json);
 }
 
-static json_t *result_json(const tu_action *a, int_cache *ints)
+/* The result of an action, its texts borrowed from the action. */
+static void result_of(const tu_action *a, tu_result *r)
 {
-    json_t *r = json_object();
-    const char *action = a->kind == TU_ACTION_FAIL
-                             ? "none" : tu_action_kind_name(a->kind);
-    if (!r)
+    r->key = tu_action_label(a);
+    r->action = a->kind == TU_ACTION_FAIL ? "none"
+                                          : tu_action_kind_name(a->kind);
+    r->status = status_name(a);
+    r->http_status = a->http_status;
+    r->attempts = a->attempts;
+    r->changes = a->changes && json_object_size(a->changes) ? a->changes
+                                                             : NULL;
+    r->error = a->error;
+    r->refused = a->refused;
+    r->note = a->note;
+}
+
+static json_t *result_json(const tu_result *r, int_cache *ints)
+{
+    json_t *j = json_object();
+
+    if (!j)
         return NULL;
-    json_object_set_new(r, "key", json_string(tu_action_label(a)));
-    json_object_set_new(r, "action", json_string(action));
-    json_object_set_new(r, "status", json_string(status_name(a)));
-    if (a->attempts) {
-        json_object_set_new(r, "http_status",
-                            cached_integer(ints, a->http_status));
-        json_object_set_new(r, "attempts",
+    json_object_set_new(j, "key", json_string(r->key));
+    json_object_set_new(j, "action", json_string(r->action));
+    json_object_set_new(j, "status", json_string(r->status));
+    if (r->attempts) {
+        json_object_set_new(j, "http_status",
+                            cached_integer(ints, r->http_status));
+        json_object_set_new(j, "attempts",
                             cached_integer(ints ? ints + 1 : NULL,
-                                           a->attempts));
+                                           r->attempts));
     }
-    if (a->changes && json_object_size(a->changes))
-        json_object_set(r, "changes", a->changes);
-    if (a->error)
-        json_object_set_new(r, "error", json_string(a->error));
-    if (a->refused)
-        json_object_set_new(r, "refused", json_string(a->refused));
-    if (a->note)
-        json_object_set_new(r, "note", json_string(a->note));
-    return r;
+    if (r->changes)
+        json_object_set(j, "changes", r->changes);
+    if (r->error)
+        json_object_set_new(j, "error", json_string(r->error));
+    if (r->refused)
+        json_object_set_new(j, "refused", json_string(r->refused));
+    if (r->note)
+        json_object_set_new(j, "note", json_string(r->note));
+    return j;
+}
+
+/* The same text as result_json's, compact, appended to `b`. 0 or -1. */
+static int result_write(const tu_result *r, tu_buffer *b)
+{
+    char num[64];
+    const struct { const char *name, *text; } texts[] = {
+        {",\"error\":", r->error}, {",\"refused\":", r->refused},
+        {",\"note\":", r->note}};
+
+    if (tu_buffer_puts(b, "{\"key\":") < 0 ||
+        tu_json_strb(r->key, strlen(r->key), b) < 0 ||
+        tu_buffer_puts(b, ",\"action\":\"") < 0 ||
+        tu_buffer_puts(b, r->action) < 0 ||
+        tu_buffer_puts(b, "\",\"status\":\"") < 0 ||
+        tu_buffer_puts(b, r->status) < 0 || tu_buffer_puts(b, "\"") < 0)
+        return -1;
+    snprintf(num, sizeof num, ",\"http_status\":%ld,\"attempts\":%u",
+             r->http_status, r->attempts);
+    if ((r->attempts && tu_buffer_puts(b, num) < 0) ||
+        (r->changes && (tu_buffer_puts(b, ",\"changes\":") < 0 ||
+                        tu_json_dumpb(r->changes, JSON_COMPACT, b) < 0)))
+        return -1;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i].text &&
+            (tu_buffer_puts(b, texts[i].name) < 0 ||
+             tu_json_strb(texts[i].text, strlen(texts[i].text), b) < 0))
+            return -1;
+    return tu_buffer_puts(b, "}");
 }
 
 const char *tu_report_record_status(const tu_action *a)
@@ -100,22 +155,54 @@ const char *tu_report_record_status(const tu_action *a)
 
 json_t *tu_report_record_json(const tu_action *a)
 {
-    if (a->kind != TU_ACTION_SKIP)
-        return result_json(a, NULL);
-    return json_pack("{s:s, s:s, s:s}", "key", tu_action_label(a),
-                     "action", "skip", "status", "skipped");
+    tu_result r;
+
+    if (a->kind == TU_ACTION_SKIP)
+        return json_pack("{s:s, s:s, s:s}", "key", tu_action_label(a),
+                         "action", "skip", "status", "skipped");
+    result_of(a, &r);
+    return result_json(&r, NULL);
 }
 
-static json_t *results_json(const tu_plan *plan)
+/* A copy of `s` in the report's arena (NULL stays NULL). 0 or -1. */
+static int keep_text(tu_report *rep, const char **s)
+{
+    if (*s && !(*s = tu_arena_strndup(&rep->texts, *s, strlen(*s))))
+        return -1;
+    return 0;
+}
+
+/* Every action but the skips, as results that outlive the plan. 0 or -1. */
+static int keep_results(tu_report *rep, const tu_plan *plan)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < plan->count; i++)
+        n += plan->actions[i].kind != TU_ACTION_SKIP;
+    if (n && !(rep->results = malloc(n * sizeof *rep->results)))
+        return -1;
+    for (size_t i = 0; i < plan->count; i++) {
+        tu_result *r = &rep->results[rep->nresults];
+        if (plan->actions[i].kind == TU_ACTION_SKIP)
+            continue;
+        result_of(&plan->actions[i], r);
+        json_incref(r->changes);
+        rep->nresults++;
+        if (keep_text(rep, &r->key) || keep_text(rep, &r->error) ||
+            keep_text(rep, &r->note))
+            return -1;
+    }
+    return 0;
+}
+
+static json_t *results_json(const tu_report *rep)
 {
     json_t *results = json_array();
     int_cache ints[2] = {{0, NULL}, {0, NULL}};  /* http_status, attempts */
 
-    for (size_t i = 0; results && i < plan->count; i++) {
-        const tu_action *a = &plan->actions[i];
-        if (a->kind == TU_ACTION_SKIP)
-            continue;
-        if (json_array_append_new(results, result_json(a, ints)) != 0) {
+    for (size_t i = 0; results && i < rep->nresults; i++) {
+        if (json_array_append_new(results,
+                                  result_json(&rep->results[i], ints))) {
             json_decref(results);
             results = NULL;
         }
@@ -219,25 +306,24 @@ static int add_connections(json_t *out, const tu_report_facts *f)
                                json_integer((json_int_t)f->connections));
 }
 
-static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
-                           const tu_plan *plan)
+/* Where the results go among the members (docs/report.md's order). */
+#define RESULTS_AFTER "elapsed_ms"
+
+/* Every member but results. */
+static json_t *summary_json(const tu_report *rep, const tu_report_facts *f,
+                            const tu_plan *plan)
 {
     const tu_counts *c = &rep->counts;
-    json_t *results = results_json(plan);
-
     json_t *warnings = json_array();
     json_t *out;
 
     for (size_t i = 0; warnings && i < 4 && f->warnings[i]; i++)
         json_array_append_new(warnings, json_string(f->warnings[i]));
-    if (!results || !warnings) {
-        json_decref(results);
-        json_decref(warnings);
+    if (!warnings)
         return NULL;
-    }
     out = json_pack(
         "{s:i, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-        "s:I, s:I, s:I, s:I, s:b, s:I, s:o}",
+        "s:I, s:I, s:I, s:I, s:b, s:I}",
         "schema_version", TU_REPORT_SCHEMA_VERSION,
         "mode", f->mode == TU_MODE_PLAN ? "plan" : "apply",
         "changed", rep->changed,
@@ -256,8 +342,7 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         "concurrency_min", (json_int_t)f->concurrency_min,
         "concurrency_end", (json_int_t)f->concurrency_end,
         "cancelled", f->cancelled,
-        "elapsed_ms", (json_int_t)f->elapsed_ms,
-        "results", results);
+        RESULTS_AFTER, (json_int_t)f->elapsed_ms);
     if (out && json_object_set_new(out, "warnings", warnings) == 0 &&
         (!f->provider || add_target(out, f) == 0) &&
         add_scope_facts(out, f, plan) == 0 &&
@@ -265,6 +350,23 @@ static json_t *report_json(const tu_report *rep, const tu_report_facts *f,
         return out;
     json_decref(out);
     return NULL;
+}
+
+/* The summary's members with the results among them. */
+static json_t *whole_json(const tu_report *rep)
+{
+    json_t *out = json_object(), *value;
+    const char *key;
+
+    json_object_foreach(rep->summary, key, value) {
+        if (!out || json_object_set(out, key, value) != 0 ||
+            (strcmp(key, RESULTS_AFTER) == 0 &&
+             json_object_set_new(out, "results", results_json(rep)) != 0)) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
 }
 
 tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f)
@@ -277,9 +379,9 @@ tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f)
     rep->counts.requests = f->requests;
     rep->changed = rep->counts.created + rep->counts.updated +
                        rep->counts.deleted + rep->counts.replaced > 0;
-    rep->json = report_json(rep, f, plan);
-    if (!rep->json) {
-        free(rep);
+    if (keep_results(rep, plan) != 0 ||
+        !(rep->summary = summary_json(rep, f, plan))) {
+        tu_report_free(rep);
         return NULL;
     }
     return rep;
@@ -295,9 +397,85 @@ int tu_report_changed(const tu_report *rep)
     return rep->changed;
 }
 
+const json_t *tu_report_summary(const tu_report *rep)
+{
+    return rep->summary;
+}
+
 const json_t *tu_report_json(const tu_report *rep)
 {
-    return rep->json;
+    tu_report *r = (tu_report *)rep;  /* the JSON is a cache: made once */
+    json_t *json = __atomic_load_n(&r->json, __ATOMIC_ACQUIRE);
+    json_t *none = NULL;
+
+    if (json || !(json = whole_json(rep)))
+        return json;
+    if (!__atomic_compare_exchange_n(&r->json, &none, json, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        json_decref(json);   /* another thread made it first */
+        return none;
+    }
+    return json;
+}
+
+/* ---- the report's text ------------------------------------------------- */
+
+/* The results member, one result a line. 0 or -1. */
+static int write_results(const tu_report *rep, tu_lines *w)
+{
+    if (tu_buffer_puts(&w->buf, rep->nresults ? "  \"results\": [\n"
+                                              : "  \"results\": [],\n") < 0)
+        return -1;
+    for (size_t i = 0; i < rep->nresults; i++)
+        if (tu_buffer_puts(&w->buf, "    ") < 0 ||
+            result_write(&rep->results[i], &w->buf) < 0 ||
+            tu_buffer_puts(&w->buf, i + 1 < rep->nresults ? ",\n" : "\n")
+                < 0 || tu_lines_flush(w, TU_LINES_CHUNK) < 0)
+            return -1;
+    return rep->nresults ? tu_buffer_puts(&w->buf, "  ],\n") : 0;
+}
+
+static int report_write(const tu_report *rep, tu_lines *w)
+{
+    size_t n = 0, size = json_object_size(rep->summary);
+    const char *key;
+    json_t *value;
+
+    if (tu_buffer_puts(&w->buf, "{\n") < 0)
+        return -1;
+    json_object_foreach(rep->summary, key, value) {
+        if (tu_lines_member(w, key, value, ++n == size) < 0 ||
+            (strcmp(key, RESULTS_AFTER) == 0 && write_results(rep, w) < 0))
+            return -1;
+    }
+    if (tu_buffer_puts(&w->buf, "}\n") < 0)
+        return -1;
+    return tu_lines_flush(w, 0);
+}
+
+static int emit_file(const char *bytes, size_t n, void *data)
+{
+    return fwrite(bytes, 1, n, data) == n ? 0 : -1;
+}
+
+int tu_report_dumpf(const tu_report *rep, FILE *out)
+{
+    tu_lines w = {TU_BUFFER_INIT, emit_file, out};
+    int rc = report_write(rep, &w);
+
+    tu_buffer_free(&w.buf);
+    return rc == 0 && !ferror(out) ? 0 : -1;
+}
+
+char *tu_report_dumps(const tu_report *rep)
+{
+    tu_lines w = {TU_BUFFER_INIT, NULL, NULL};
+
+    if (report_write(rep, &w) != 0) {
+        tu_buffer_free(&w.buf);
+        return NULL;
+    }
+    return tu_buffer_take(&w.buf);
 }
 
 const json_t *tu_report_plan_file(const tu_report *rep)
@@ -309,6 +487,11 @@ void tu_report_free(tu_report *rep)
 {
     if (!rep)
         return;
+    for (size_t i = 0; i < rep->nresults; i++)
+        json_decref(rep->results[i].changes);
+    free(rep->results);
+    tu_arena_free(&rep->texts);
+    json_decref(rep->summary);
     json_decref(rep->json);
     json_decref(rep->plan_file);
     free(rep);

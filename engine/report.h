@@ -1,7 +1,9 @@
 /* report.h -- the outcome of a run, as counts and as JSON.
  *
  * Built once from the plan after it was (or was not) pushed; every field
- * is documented in docs/report.md.
+ * is documented in docs/report.md. The members other than results are
+ * JSON from the start (the summary); the results stay compact until the
+ * report is written (tu_report_dumpf) or asked for as JSON.
  */
 #ifndef TU_ENGINE_REPORT_H
 #define TU_ENGINE_REPORT_H
@@ -9,10 +11,31 @@
 #include "trueup/trueup.h"
 #include "executor.h"
 #include "plan.h"
+#include "state/arena.h"
+
+/* One entry of the report's results (an action other than a skip), kept
+ * as it is rather than as JSON: a long report is written straight from
+ * these (tu_report_dumpf), and made JSON only when tu_report_json asks. */
+typedef struct tu_result {
+    const char *key;         /* the report's copy */
+    const char *action;      /* static: "create", ..., "none" */
+    const char *status;      /* static: "planned", "ok", "failed" */
+    long http_status;        /* with attempts */
+    unsigned attempts;       /* 0: no request was made */
+    json_t *changes;         /* a reference, or NULL (none, or empty) */
+    const char *error;       /* the report's copy, or NULL */
+    const char *refused;     /* static, or NULL */
+    const char *note;        /* the report's copy, or NULL */
+} tu_result;
 
 struct tu_report {
-    json_t *json;       /* owned */
-    json_t *plan_file;  /* owned; NULL unless options.plan_file */
+    json_t *summary;     /* owned: every member but results */
+    tu_result *results;  /* nresults of them, in the plan's order */
+    size_t nresults;
+    tu_arena texts;      /* the results' strings */
+    json_t *json;        /* owned: the whole report, made by the first
+                            tu_report_json (set atomically) */
+    json_t *plan_file;   /* owned; NULL unless options.plan_file */
     tu_counts counts;
     int changed;
 };

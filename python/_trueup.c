@@ -356,7 +356,7 @@ static int ctx_raised(run_ctx *ctx)
 
 static PyObject *report_text(const tu_report *report)
 {
-    char *text = json_dumps(tu_report_json(report), JSON_COMPACT);
+    char *text = tu_report_dumps(report);
     PyObject *out;
 
     if (!text)

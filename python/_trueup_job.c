@@ -232,7 +232,7 @@ static PyObject *job_report_json(PyObject *op, PyObject *unused)
         return NULL;
     if (!(report = tu_job_report(self->job)))
         Py_RETURN_NONE;
-    if (!(text = json_dumps(tu_report_json(report), JSON_COMPACT)))
+    if (!(text = tu_report_dumps(report)))
         return PyErr_NoMemory();
     out = PyUnicode_FromString(text);
     free(text);

@@ -207,7 +207,7 @@ static int append_chunk(const char *bytes, size_t n, void *data)
 
 static int write_compact(const json_t *v, tu_buffer *out, int depth);
 
-static int write_string(const char *s, size_t len, tu_buffer *out)
+int tu_json_strb(const char *s, size_t len, tu_buffer *out)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t run = 0;
@@ -249,7 +249,7 @@ static int write_object(const json_t *v, tu_buffer *out, int depth)
         return -1;
     json_object_foreach((json_t *)v, key, member) {
         if ((!first && tu_buffer_add(out, ",", 1) < 0) ||
-            write_string(key, strlen(key), out) < 0 ||
+            tu_json_strb(key, strlen(key), out) < 0 ||
             tu_buffer_add(out, ":", 1) < 0 ||
             write_compact(member, out, depth + 1) < 0)
             return -1;
@@ -283,7 +283,7 @@ static int write_compact(const json_t *v, tu_buffer *out, int depth)
     case JSON_OBJECT: return write_object(v, out, depth);
     case JSON_ARRAY:  return write_array(v, out, depth);
     case JSON_STRING:
-        return write_string(json_string_value(v), json_string_length(v), out);
+        return tu_json_strb(json_string_value(v), json_string_length(v), out);
     case JSON_INTEGER:
         snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
                  json_integer_value(v));
@@ -327,10 +327,28 @@ fail:
     return -1;
 }
 
+/* The lines layout into `out` (no emit: all of it stays there). */
+static int dump_lines(const json_t *value, tu_buffer *out)
+{
+    tu_lines w = {*out, NULL, NULL};
+    size_t start = out->len;
+    int rc = tu_lines_object(&w, value);
+
+    *out = w.buf;
+    if (rc < 0) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    return rc;
+}
+
 int tu_json_dumpb(const json_t *value, size_t flags, tu_buffer *out)
 {
     size_t start = out->len;
 
+    if (flags & TU_JSON_LINES)
+        return dump_lines(value, out);
     if ((flags & ~(size_t)JSON_ENCODE_ANY) != JSON_COMPACT || !value)
         return dump_with_jansson(value, flags, out);
     if ((!(flags & JSON_ENCODE_ANY) && !json_is_object(value) &&
@@ -360,6 +378,73 @@ int tu_json_dumpf(const json_t *value, FILE *out, size_t flags)
     int rc = text && fputs(text, out) != EOF ? 0 : -1;
     free(text);
     return rc;
+}
+
+/* ---- the lines layout (json_util.h) -------------------------------------- */
+
+#define LINES_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
+
+int tu_lines_flush(tu_lines *w, size_t at_least)
+{
+    int rc = 0;
+
+    if (!w->emit || w->buf.len == 0 || w->buf.len < at_least)
+        return 0;
+    rc = w->emit(w->buf.data, w->buf.len, w->data);
+    w->buf.len = 0;
+    return rc;
+}
+
+static int lines_list(tu_lines *w, const json_t *list)
+{
+    size_t i, n = json_array_size(list);
+    json_t *item;
+
+    if (tu_buffer_puts(&w->buf, "[\n") < 0)
+        return -1;
+    json_array_foreach(list, i, item) {
+        if (tu_buffer_puts(&w->buf, "    ") < 0 ||
+            tu_json_dumpb(item, LINES_FLAGS, &w->buf) < 0 ||
+            tu_buffer_puts(&w->buf, i + 1 < n ? ",\n" : "\n") < 0 ||
+            tu_lines_flush(w, TU_LINES_CHUNK) < 0)
+            return -1;
+    }
+    return tu_buffer_puts(&w->buf, "  ]");
+}
+
+int tu_lines_member(tu_lines *w, const char *key, const json_t *value,
+                    int last)
+{
+    if (tu_buffer_puts(&w->buf, "  ") < 0 ||
+        tu_json_strb(key, strlen(key), &w->buf) < 0 ||
+        tu_buffer_puts(&w->buf, ": ") < 0)
+        return -1;
+    if (json_is_array(value) && json_array_size(value) > 0) {
+        if (lines_list(w, value) < 0)
+            return -1;
+    } else if (tu_json_dumpb(value, LINES_FLAGS, &w->buf) < 0) {
+        return -1;
+    }
+    if (tu_buffer_puts(&w->buf, last ? "\n" : ",\n") < 0)
+        return -1;
+    return tu_lines_flush(w, TU_LINES_CHUNK);
+}
+
+int tu_lines_object(tu_lines *w, const json_t *object)
+{
+    size_t n = 0, size = json_object_size(object);
+    const char *key;
+    json_t *value;
+
+    if (!json_is_object(object) || tu_buffer_puts(&w->buf, "{\n") < 0)
+        return -1;
+    json_object_foreach((json_t *)object, key, value) {
+        if (tu_lines_member(w, key, value, ++n == size) < 0)
+            return -1;
+    }
+    if (tu_buffer_puts(&w->buf, "}\n") < 0)
+        return -1;
+    return tu_lines_flush(w, 0);
 }
 
 char *tu_json_text(const json_t *value)

@@ -31,6 +31,37 @@ char *tu_json_text(const json_t *value);
  * value jansson cannot encode with these flags) with `out` as it was. */
 int tu_json_dumpb(const json_t *value, size_t flags, tu_buffer *out);
 
+/* `len` bytes of UTF-8 at `s` as a JSON string, quotes and escapes as
+ * jansson writes them, appended to `out`: 0, or -1 (out of memory). */
+int tu_json_strb(const char *s, size_t len, tu_buffer *out);
+
+/* The lines layout, in which trueup writes reports and plan files: "{",
+ * the object's members one a line (indented by two spaces), the items of
+ * a non-empty list one a line (by four), every value compact, "}". Long
+ * reports stay readable and greppable. The text goes to `buf`, and to
+ * `emit` (when not NULL) in pieces of about TU_LINES_CHUNK bytes, so that
+ * a long one is never held whole. */
+#define TU_LINES_CHUNK (64 * 1024)
+
+typedef struct tu_lines {
+    tu_buffer buf;
+    int (*emit)(const char *bytes, size_t n, void *data);  /* 0 or -1 */
+    void *data;
+} tu_lines;
+
+/* Hand what is in `buf` to `emit` once it holds `at_least` bytes (0: any
+ * at all). 0, or -1 (emit failed). */
+int tu_lines_flush(tu_lines *w, size_t at_least);
+
+/* One member's line ("  KEY: VALUE", then "," unless `last`, then a
+ * newline), a non-empty list one item a line. 0, or -1 (out of memory, or
+ * emit failed). */
+int tu_lines_member(tu_lines *w, const char *key, const json_t *value,
+                    int last);
+
+/* An object's members, between "{" and "}" lines, everything flushed. */
+int tu_lines_object(tu_lines *w, const json_t *object);
+
 /* The name of a value's type for messages: "a string", "an integer"... */
 const char *tu_json_type_name(const json_t *value);
 

@@ -453,11 +453,29 @@ TU_API void tu_report_counts(const tu_report *report, tu_counts *counts);
  * Threads: reads `report`. */
 TU_API int tu_report_changed(const tu_report *report);
 
-/* The report as a JSON object (docs/report.md). Ownership: borrowed,
- * valid until tu_report_free; json_incref it to keep it longer, json_deep_copy
- * it to change it. Threads: reads `report` (jansson's reference counts are
- * atomic, its reads take no lock). */
+/* The report as a JSON object (docs/report.md). Made by the first call:
+ * a report of many results is much quicker to write with tu_report_dumpf,
+ * which makes no jansson value per result. NULL only when out of memory.
+ * Ownership: borrowed, valid until tu_report_free; json_incref it to keep
+ * it longer, json_deep_copy it to change it. Threads: reads `report` (the
+ * first call is safe from several threads at once; jansson's reference
+ * counts are atomic, its reads take no lock). */
 TU_API const json_t *tu_report_json(const tu_report *report);
+
+/* Every member of the report but "results": the counts, warnings,
+ * target... (docs/report.md). Made with the report, so it costs nothing.
+ * Ownership and threads: as tu_report_json. */
+TU_API const json_t *tu_report_summary(const tu_report *report);
+
+/* The report as JSON text in the layout the trueup command writes: one
+ * member a line, one result (and one item of every other list) a line
+ * (TU_JSON_LINES). Written straight from the run's outcome, in pieces of
+ * about 64 KiB. 0, or -1 (out of memory, write error). Threads: reads
+ * `report`. */
+TU_API int tu_report_dumpf(const tu_report *report, FILE *out);
+
+/* The same text as a new string (free); NULL when out of memory. */
+TU_API char *tu_report_dumps(const tu_report *report);
 
 /* Free a report and its JSON (unless incref'd); NULL is ignored.
  * Threads: changes `report`. */
@@ -471,6 +489,13 @@ TU_API char *tu_json_dumps(const json_t *value, size_t flags);
 
 /* The same, written to `out`. 0, or -1 (out of memory, write error). */
 TU_API int tu_json_dumpf(const json_t *value, FILE *out, size_t flags);
+
+/* A flag of tu_json_dumps and tu_json_dumpf (alone: other flags are
+ * ignored with it): an object in the layout trueup writes reports and
+ * plan files in, one member a line and one item of a list a line, every
+ * value compact (docs/report.md). -1 / NULL for a value that is not an
+ * object. */
+#define TU_JSON_LINES ((size_t)0x1000000)
 
 /* ---- plan files (docs/plan-file.md) -------------------------------------- */
 

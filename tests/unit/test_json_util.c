@@ -428,9 +428,47 @@ static void test_dumpf(void **state)
     json_decref(v);
 }
 
+/* TU_JSON_LINES: one member a line, the items of a non-empty list one a
+ * line, empty lists and other values compact; in pieces through emit. */
+static int collect(const char *bytes, size_t n, void *data)
+{
+    return tu_buffer_add(data, bytes, n);
+}
+
+static void test_lines_layout(void **state)
+{
+    json_error_t jerr;
+    json_t *v = json_loads("{\"a\":1,\"list\":[{\"x\":0.1},2],"
+                           "\"empty\":[],\"o\":{\"k\":\"q\\\"\"}}", 0,
+                           &jerr);
+    const char *want = "{\n  \"a\": 1,\n  \"list\": [\n    {\"x\":0.1},\n"
+                       "    2\n  ],\n  \"empty\": [],\n"
+                       "  \"o\": {\"k\":\"q\\\"\"}\n}\n";
+    tu_buffer got = TU_BUFFER_INIT;
+    tu_lines w = {TU_BUFFER_INIT, collect, &got};
+    char *text;
+
+    (void)state;
+    assert_non_null(v);
+    text = tu_json_dumps(v, TU_JSON_LINES);
+    assert_non_null(text);
+    assert_string_equal(text, want);
+    assert_int_equal(tu_lines_object(&w, v), 0);
+    assert_int_equal(w.buf.len, 0);       /* everything handed to emit */
+    assert_string_equal(got.data, want);
+    json_decref(v);
+    v = json_integer(1);                  /* not an object */
+    assert_null(tu_json_dumps(v, TU_JSON_LINES));
+    free(text);
+    tu_buffer_free(&w.buf);
+    tu_buffer_free(&got);
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines_layout),
         cmocka_unit_test(test_equal_numbers),
         cmocka_unit_test(test_equal_types_differ),
         cmocka_unit_test(test_equal_literals),

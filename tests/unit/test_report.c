@@ -1,7 +1,8 @@
 /* test_report.c -- engine/report.h and the public report accessors: counts
  * from hand-made plans in plan and apply mode, `changed`, the JSON (results
  * without skips; http_status and attempts only when a request was made;
- * changes and errors), tu_report_counts/changed/json/free.
+ * changes and errors), tu_report_counts/changed/json/summary/free, and
+ * the text tu_report_dumps and tu_report_dumpf write.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +108,7 @@ static const char *const ambiguous =
 
 static void test_plan_mode(void **state)
 {
+    const json_t *json;
     fixture *f = *state;
     tu_report *rep;
     tu_counts c;
@@ -134,8 +137,10 @@ static void test_plan_mode(void **state)
     assert_int_equal(c.deleted, 2);
     assert_int_equal(c.requests, 12);
     assert_int_equal(tu_report_changed(rep), 1);
-    assert_ptr_equal(tu_report_json(rep), rep->json);
-    assert_json(tu_report_json(rep),
+    json = tu_report_json(rep);
+    assert_non_null(json);
+    assert_ptr_equal(tu_report_json(rep), json);  /* made once */
+    assert_json(json,
         "{\"cancelled\":false,\"changed\":true,\"concurrency\":16,\"concurrency_end\":8,\"concurrency_min\":4,\"connections\":3,\"created\":1,\"deleted\":2,"
         "\"elapsed_ms\":1234,\"failed\":1,\"left_alone\":[],\"mode\":\"plan\",\"not_owned\":0,\"out_of_scope\":0,\"protocols\":{\"HTTP/1.1\":1,\"HTTP/2\":11},\"replaced\":0,\"requests\":12,"
         "\"results\":["
@@ -385,6 +390,67 @@ static void test_free_null(void **state)
     tu_report_free(NULL);
 }
 
+/* ---- the report's text ------------------------------------------------- */
+
+/* tu_report_dumps and tu_report_dumpf write, straight from the results,
+ * exactly the lines layout of tu_report_json (TU_JSON_LINES), escapes and
+ * shortened reals included; the summary is the JSON without results. */
+static void test_text_is_the_json(void **state)
+{
+    fixture *f = *state;
+    tu_report *rep;
+    const json_t *json;
+    json_t *summary_expected, *parsed;
+    char *text, *lines, *from_file;
+    size_t len;
+    FILE *tmp;
+    tu_action *a;
+
+    a = act(f, TU_ACTION_UPDATE, TU_STATUS_OK, "q\"uo\\te\n|A",
+            "{\"ttl\":{\"before\":0.1,\"after\":558.8}}", 0);
+    sent(a, 200, 1, NULL);
+    a = act(f, TU_ACTION_CREATE, TU_STATUS_FAILED, "new|A", NULL, 0);
+    sent(a, 503, 4, "HTTP 503: \u00e9t\u00e9 \x01");
+    a->note = strdup("may have been created");
+    a = act(f, TU_ACTION_UPDATE, TU_STATUS_FAILED, "z.|SOA", NULL, 0);
+    a->error = strdup("protected");
+    a->refused = "protected";
+    act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", NULL, 0);
+    rep = build(f, TU_MODE_APPLY);
+    text = tu_report_dumps(rep);
+    assert_non_null(text);
+    json = tu_report_json(rep);
+    lines = tu_json_dumps(json, TU_JSON_LINES);
+    assert_non_null(lines);
+    assert_string_equal(text, lines);
+    assert_non_null(strstr(text, "\n    {\"key\":\"q\\\"uo\\\\te\\n|A\","
+                                 "\"action\":\"update\",\"status\":\"ok\","
+                                 "\"http_status\":200,\"attempts\":1,"
+                                 "\"changes\":{\"ttl\":{\"before\":0.1,"
+                                 "\"after\":558.8}}},\n"));
+    assert_non_null(strstr(text, "\\u0001"));
+    parsed = json_loads(text, 0, NULL);
+    assert_true(json_equal(parsed, json));
+    summary_expected = json_deep_copy(json);
+    json_object_del(summary_expected, "results");
+    assert_true(json_equal(tu_report_summary(rep), summary_expected));
+    tmp = tmpfile();
+    assert_non_null(tmp);
+    assert_int_equal(tu_report_dumpf(rep, tmp), 0);
+    len = (size_t)ftell(tmp);
+    rewind(tmp);
+    from_file = calloc(1, len + 1);
+    assert_int_equal(fread(from_file, 1, len, tmp), len);
+    assert_string_equal(from_file, text);
+    fclose(tmp);
+    free(from_file);
+    json_decref(summary_expected);
+    json_decref(parsed);
+    free(lines);
+    free(text);
+    tu_report_free(rep);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -400,6 +466,7 @@ int main(void)
         T(test_plan_mode_counts_planned_only),
         T(test_empty_changes_left_out),
         T(test_target_and_shard),
+        T(test_text_is_the_json),
         cmocka_unit_test(test_free_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
