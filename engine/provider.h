@@ -76,6 +76,11 @@ typedef struct tu_provider_ops {
      * Every action must be covered by exactly one request, or failed. */
     int (*push)(const tu_target *target, tu_push *push, tu_action **actions,
                 size_t n);
+    /* 1 when push makes each action's request alone, so that it may be
+     * called again and again with the next actions as earlier requests
+     * are answered (engine/push.c); NULL or 0: once with every action
+     * (PowerDNS groups them in batches). */
+    int (*push_per_action)(const void *cfg);
 } tu_provider_ops;
 
 /* The provider called `name`, or NULL. */

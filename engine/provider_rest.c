@@ -525,6 +525,12 @@ static void push_one(const tu_target *t, tu_push *p, tu_action *a,
                       s->body.len, strcmp(op->method, "POST") != 0, &a, 1);
 }
 
+static int rest_push_per_action(const void *cfg)
+{
+    (void)cfg;
+    return 1;
+}
+
 static int rest_push(const tu_target *t, tu_push *p, tu_action **actions,
                      size_t n)
 {
@@ -551,4 +557,5 @@ const tu_provider_ops tu_provider_rest = {
     .fetch = tu_rest_fetch,
     .fetch_uses_desired = tu_rest_fetch_uses_desired,
     .push = rest_push,
+    .push_per_action = rest_push_per_action,
 };

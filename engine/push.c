@@ -12,6 +12,15 @@
  * answer comes (or as the provider fails it unsent), so that a job can report records
  * as they happen. A replace's delete leaves it planned, with `deleted` set,
  * for the next push to send its create.
+ *
+ * A provider that makes one request per action (push_per_action) is
+ * handed the actions a window at a time: the next ones once fewer than
+ * half a window of its writes are in flight. So the first writes go out
+ * at once, the rest are built while earlier ones are answered, and a
+ * push of a million records never holds a million requests. The window
+ * is twice the run's concurrency (the executor then always has the next
+ * writes queued). A provider that batches (PowerDNS) gets every action at
+ * once.
  */
 #include "push.h"
 #include "state/arena.h"
@@ -61,7 +70,12 @@ struct tu_push {
     void *progress_data;
     tu_push_outcome_fn outcome;  /* NULL: none */
     void *outcome_data;
+    tu_action **todo;        /* owned: the actions to push, in plan order */
+    size_t ntodo, next;      /* todo[next..] not handed to the provider */
+    size_t window;           /* 0: every action at once */
 };
+
+static void feed(tu_push *p);
 
 static int submit(tu_push *p, push_request *req);
 static void start_waiting(tu_push *p);
@@ -192,7 +206,8 @@ static void push_done(const tu_http_response *r, void *data)
     p->in_flight--;
     set_lane(p, req->lane, 0);
     if (p->progress) {
-        tu_progress prog = {"apply", p->done, p->submitted};
+        tu_progress prog = {"apply", p->done,
+                            p->submitted + p->ntodo - p->next};
         p->progress(&prog, p->progress_data);
     }
     if (split)
@@ -200,6 +215,7 @@ static void push_done(const tu_http_response *r, void *data)
                    req->lane);
     request_free(req);
     start_waiting(p);
+    feed(p);
 }
 
 static void fail_all(tu_action **covered, size_t n, const char *why)
@@ -403,6 +419,35 @@ static void report_unsent(tu_push *p, tu_action **todo, size_t n)
     }
 }
 
+/* Hand the provider the actions it has not had yet: all of them, or
+ * (windowed) up to a window of writes in flight once half of it is free. */
+static void feed(tu_push *p)
+{
+    while (p->next < p->ntodo &&
+           (!p->window || p->in_flight <= p->window / 2)) {
+        size_t n = p->ntodo - p->next;
+        tu_action **slice = p->todo + p->next;
+        if (p->window && n > p->window - p->in_flight)
+            n = p->window - p->in_flight;
+        p->next += n;
+        p->target->ops->push(p->target, p, slice, n);
+        report_unsent(p, slice, n);
+    }
+}
+
+/* Twice the run's concurrency, for a provider that writes per action. */
+static size_t window_of(const tu_target *target, tu_exec *exec)
+{
+    tu_exec_stats stats;
+
+    if (!target->ops->push_per_action ||
+        !target->ops->push_per_action(target->cfg))
+        return 0;
+    tu_exec_stats_get(exec, &stats);
+    return 2 * (size_t)(stats.concurrency_now > 0 ? stats.concurrency_now
+                                                  : 1);
+}
+
 tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
                        tu_plan *plan, const tu_push_hooks *hooks)
 {
@@ -425,12 +470,12 @@ tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
     p->outcome_data = hooks->outcome_data;
     p->max_writes = target->ops->max_writes
                         ? target->ops->max_writes(target->cfg) : 0;
-    if (n)
-        target->ops->push(target, p, todo, n);
-    report_unsent(p, todo, n);
-    free(todo);
+    p->todo = todo;
+    p->ntodo = n;
+    p->window = window_of(target, exec);
+    feed(p);
     if (p->progress && p->submitted) {
-        tu_progress prog = {"apply", 0, p->submitted};
+        tu_progress prog = {"apply", 0, p->submitted + p->ntodo - p->next};
         p->progress(&prog, p->progress_data);
     }
     return p;
@@ -440,6 +485,7 @@ void tu_push_end(tu_push *p)
 {
     drop_queue(p, &p->halves);
     drop_queue(p, &p->waiting);
+    free(p->todo);
     free(p->busy);
     free(p);
 }
