@@ -1,8 +1,10 @@
 /* arena.c -- a bump allocator (see arena.h).
  *
  * Blocks are malloc'd with a small header linking them; the first is
- * 64 KiB and each next one doubles up to 2 MiB, so a small arena stays
- * small and a large one makes few allocations. Blocks of 2 MiB are
+ * 64 KiB, then 128 KiB and 256 KiB, then 2 MiB each, so a small arena
+ * stays small and a large one makes few allocations and few page faults
+ * (the 512 KiB and 1 MiB steps were 384 faults of 4 KiB for an arena that
+ * was about to pass 2 MiB anyway; docs/performance.md). Blocks of 2 MiB are
  * aligned to 2 MiB and offered to the kernel for transparent huge pages
  * (madvise MADV_HUGEPAGE; Debian's default is to use them where asked):
  * filling a million records' arena touched 4 KiB pages one fault at a
@@ -85,7 +87,7 @@ void *tu_arena_alloc(tu_arena *a, size_t n)
         return p;
     }
     size = a->head ? a->head->size * 2 : ARENA_FIRST;
-    if (size > ARENA_MAX)
+    if (size >= ARENA_MAX / 4)
         size = ARENA_MAX;
     a->used += n;
     if (n > size / 4)
