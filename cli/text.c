@@ -87,6 +87,25 @@ static long long count(const json_t *report, const char *name)
     return (long long)json_integer_value(json_object_get(report, name));
 }
 
+/* ", HTTP/2 over 2 connections" (", HTTP/1.1 and HTTP/2 over ..." when
+ * both answered), or nothing when no answer came. */
+static void write_transport(FILE *out, const json_t *report)
+{
+    const json_t *protocols = json_object_get(report, "protocols");
+    long long connections = count(report, "connections");
+    const char *name;
+    json_t *answers;
+    int first = 1;
+
+    json_object_foreach((json_t *)protocols, name, answers) {
+        fprintf(out, "%s%s", first ? ", " : " and ", name);
+        first = 0;
+    }
+    if (!first)
+        fprintf(out, " over %lld connection%s", connections,
+                connections == 1 ? "" : "s");
+}
+
 /* The records left alone, and what prune left out. */
 static void write_left_alone(FILE *out, const json_t *report)
 {
@@ -122,13 +141,16 @@ void tu_cli_write_text(FILE *out, const json_t *report)
     if (replaced)   /* named only when there are any */
         fprintf(out, plan ? "%lld to replace, " : "%lld replaced, ",
                 replaced);
-    if (plan)
-        fprintf(out, "%lld unchanged, %lld failed.\n",
-                count(report, "skipped"), count(report, "failed"));
-    else
-        fprintf(out, "%lld unchanged, %lld failed (%lld requests, %.1f s).\n",
-                count(report, "skipped"),
-                count(report, "failed"), count(report, "requests"),
+    fprintf(out, "%lld unchanged, %lld failed", count(report, "skipped"),
+            count(report, "failed"));
+    if (plan) {
+        fputs(".\n", out);
+    } else {
+        fprintf(out, " (%lld request%s", count(report, "requests"),
+                count(report, "requests") == 1 ? "" : "s");
+        write_transport(out, report);
+        fprintf(out, ", %.1f s).\n",
                 (double)count(report, "elapsed_ms") / 1000.0);
+    }
     write_left_alone(out, report);
 }

@@ -53,7 +53,8 @@ class Examples(unittest.TestCase):
         self.assertIn("Apply: 0 created, 4000 updated, 0 deleted, "
                       "0 unchanged, 0 failed (5 requests,", run.stdout)
         self.assertIn("Apply: 0 created, 0 updated, 0 deleted, "
-                      "4000 unchanged, 0 failed (1 requests,", run.stdout)
+                      "4000 unchanged, 0 failed (1 request, HTTP/1.1 over 1 "
+                      "connection,", run.stdout)
         self.assertIn("('A', 600): 4000", run.stderr)
 
 
