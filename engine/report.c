@@ -182,9 +182,10 @@ static int keep_results(tu_report *rep, const tu_plan *plan)
     if (n && !(rep->results = malloc(n * sizeof *rep->results)))
         return -1;
     for (size_t i = 0; i < plan->count; i++) {
-        tu_result *r = &rep->results[rep->nresults];
+        tu_result *r;
         if (plan->actions[i].kind == TU_ACTION_SKIP)
-            continue;
+            continue;  /* (results is NULL when every action is a skip) */
+        r = &rep->results[rep->nresults];
         result_of(&plan->actions[i], r);
         json_incref(r->changes);
         rep->nresults++;
