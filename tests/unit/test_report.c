@@ -42,6 +42,7 @@ static int teardown(void **state)
     for (size_t i = 0; i < f->plan.count; i++) {
         json_decref(f->act[i].changes);
         free(f->act[i].error);
+        free(f->act[i].note);
         free(f->act[i].left_alone);
     }
     free(f);
