@@ -120,9 +120,19 @@ static json_t *result_json(const tu_result *r, int_cache *ints)
 }
 
 /* The same text as result_json's, compact, appended to `b`. 0 or -1. */
+/* ,"http_status":N,"attempts":N appended to `b`. 0 or -1. */
+static int request_write(const tu_result *r, tu_buffer *b)
+{
+    char num[TU_INT_TEXT_MAX];
+
+    return tu_buffer_puts(b, ",\"http_status\":") < 0 ||
+           tu_buffer_add(b, num, tu_int_text(r->http_status, num)) < 0 ||
+           tu_buffer_puts(b, ",\"attempts\":") < 0 ||
+           tu_buffer_add(b, num, tu_int_text(r->attempts, num)) < 0 ? -1 : 0;
+}
+
 static int result_write(const tu_result *r, tu_buffer *b)
 {
-    char num[64];
     const struct { const char *name, *text; } texts[] = {
         {",\"error\":", r->error}, {",\"refused\":", r->refused},
         {",\"note\":", r->note}};
@@ -134,9 +144,7 @@ static int result_write(const tu_result *r, tu_buffer *b)
         tu_buffer_puts(b, "\",\"status\":\"") < 0 ||
         tu_buffer_puts(b, r->status) < 0 || tu_buffer_puts(b, "\"") < 0)
         return -1;
-    snprintf(num, sizeof num, ",\"http_status\":%ld,\"attempts\":%u",
-             r->http_status, r->attempts);
-    if ((r->attempts && tu_buffer_puts(b, num) < 0) ||
+    if ((r->attempts && request_write(r, b) < 0) ||
         (r->changes && (tu_buffer_puts(b, ",\"changes\":") < 0 ||
                         tu_json_dumpb(r->changes, JSON_COMPACT, b) < 0)))
         return -1;

@@ -128,10 +128,9 @@ static int encode_append(tu_buffer *out, const char *s, size_t len)
 
 static int append_integer(tu_buffer *out, json_int_t i)
 {
-    char num[32];
+    char num[TU_INT_TEXT_MAX];
 
-    snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, i);
-    return encode_append(out, num, strlen(num));
+    return encode_append(out, num, tu_int_text(i, num));
 }
 
 /* Append a usable value, encoded: strings and integers without an

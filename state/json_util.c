@@ -285,9 +285,8 @@ static int write_compact(const json_t *v, tu_buffer *out, int depth)
     case JSON_STRING:
         return tu_json_strb(json_string_value(v), json_string_length(v), out);
     case JSON_INTEGER:
-        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-                 json_integer_value(v));
-        return tu_buffer_puts(out, num);
+        return tu_buffer_add(out, num, tu_int_text(json_integer_value(v),
+                                                   num));
     case JSON_REAL:
         return tu_json_dumpb(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_NO_FAST,
                              out);
@@ -380,6 +379,24 @@ int tu_json_dumpf(const json_t *value, FILE *out, size_t flags)
     return rc;
 }
 
+size_t tu_int_text(json_int_t v, char *buf)
+{
+    char rev[TU_INT_TEXT_MAX];
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+    size_t n = 0, len = 0;
+
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = rev[--n];
+    return len;
+}
+
 /* ---- the lines layout (json_util.h) -------------------------------------- */
 
 #define LINES_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
@@ -455,9 +472,7 @@ char *tu_json_text(const json_t *value)
     case JSON_STRING:
         return strndup(json_string_value(value), json_string_length(value));
     case JSON_INTEGER:
-        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
-                 json_integer_value(value));
-        return strdup(buf);
+        return strndup(buf, tu_int_text(json_integer_value(value), buf));
     case JSON_REAL:
         return real_text(json_real_value(value));
     case JSON_TRUE:

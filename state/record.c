@@ -129,8 +129,8 @@ static int add_packed_part(tu_buffer *key, tu_buffer *label,
     case TU_PV_STR:
         return add_key_text(key, label, 's', f->u.s, f->len, i);
     case TU_PV_INT:
-        rc = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, f->u.i);
-        return add_key_text(key, label, 'n', num, (size_t)rc, i);
+        return add_key_text(key, label, 'n', num, tu_int_text(f->u.i, num),
+                            i);
     case TU_PV_TRUE:
     case TU_PV_FALSE:
         return add_key_text(key, label, 'b', f->type == TU_PV_TRUE ? "true"

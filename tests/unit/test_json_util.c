@@ -465,10 +465,27 @@ static void test_lines_layout(void **state)
     json_decref(v);
 }
 
+/* tu_int_text writes what snprintf's JSON_INTEGER_FORMAT writes. */
+static void test_int_text(void **state)
+{
+    const json_int_t cases[] = {0, 7, -7, 10, 600, -600, 1234567890,
+                                INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    char got[TU_INT_TEXT_MAX + 1], want[32];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = tu_int_text(cases[i], got);
+        got[n] = '\0';
+        snprintf(want, sizeof want, "%" JSON_INTEGER_FORMAT, cases[i]);
+        assert_string_equal(got, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_layout),
+        cmocka_unit_test(test_int_text),
         cmocka_unit_test(test_equal_numbers),
         cmocka_unit_test(test_equal_types_differ),
         cmocka_unit_test(test_equal_literals),
