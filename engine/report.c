@@ -307,8 +307,10 @@ static int add_connections(json_t *out, const tu_report_facts *f)
     for (int i = 0; protocols && i < TU_EXEC_VERSIONS; i++)
         if (f->by_version[i] &&
             json_object_set_new(protocols, tu_exec_version_names[i],
-                                json_integer((json_int_t)f->by_version[i])))
+                                json_integer((json_int_t)f->by_version[i]))) {
+            json_decref(protocols);
             return -1;
+        }
     if (!protocols || json_object_set_new(out, "protocols", protocols) != 0)
         return -1;
     return json_object_set_new(out, "connections",
@@ -352,7 +354,11 @@ static json_t *summary_json(const tu_report *rep, const tu_report_facts *f,
         "concurrency_end", (json_int_t)f->concurrency_end,
         "cancelled", f->cancelled,
         RESULTS_AFTER, (json_int_t)f->elapsed_ms);
-    if (out && json_object_set_new(out, "warnings", warnings) == 0 &&
+    if (!out) {
+        json_decref(warnings);
+        return NULL;
+    }
+    if (json_object_set_new(out, "warnings", warnings) == 0 &&
         (!f->provider || add_target(out, f) == 0) &&
         add_scope_facts(out, f, plan) == 0 &&
         add_connections(out, f) == 0)
