@@ -63,6 +63,19 @@ void tu_cli_write_text(FILE *out, const json_t *report);
  * when out of memory. */
 int tu_cli_write_markdown(FILE *out, const json_t *report);
 
+/* How a result's changes are written: "NAME: BEFORE → AFTER, ..." in a
+ * format's own words (text.c, markdown.c). */
+typedef struct tu_cli_change_style {
+    const char *first;                               /* before the first */
+    void (*name)(FILE *out, const char *field);      /* and what follows */
+    void (*value)(FILE *out, const json_t *value);
+} tu_cli_change_style;
+
+/* A report result's "changes" ({field: {before?, after}}), one after the
+ * other, ", " between them (text.c). */
+void tu_cli_write_changes(FILE *out, const json_t *changes,
+                          const tu_cli_change_style *style);
+
 /* Write a plan file to args->out (atomically), and remove the marker of
  * an earlier plan applied from that path. 0, or -1 (said on stderr). */
 int tu_cli_write_plan_file(const tu_cli_args *args, const json_t *plan);

@@ -221,25 +221,13 @@ static void free_items(md_item *items, size_t n)
 
 /* ---- one line per group or record -------------------------------------- */
 
-static void write_changes(FILE *out, const json_t *changes)
+static void code_name(FILE *out, const char *field)
 {
-    const char *field;
-    json_t *change;
-    int first = 1;
-
-    json_object_foreach((json_t *)changes, field, change) {
-        const json_t *before = json_object_get(change, "before");
-        fputs(first ? "" : ", ", out);
-        code_text(out, field);
-        fputc(' ', out);
-        if (before) {
-            code_value(out, before);
-            fputs(" \u2192 ", out);
-        }
-        code_value(out, json_object_get(change, "after"));
-        first = 0;
-    }
+    code_text(out, field);
+    fputc(' ', out);
 }
+
+static const tu_cli_change_style code_style = {"", code_name, code_value};
 
 /* The value of key field `index` in a label "a|b|c" of `nkey` fields, when
  * the label splits that way; else NULL. Into buf. */
@@ -318,7 +306,7 @@ static void write_group(FILE *out, const md_group *g, const json_t *report)
             g->first->order == MD_REPLACE ? "(delete, then create) " : "");
     if (g->count > 1) {
         if (changes && json_object_size(changes)) {
-            write_changes(out, changes);
+            tu_cli_write_changes(out, changes, &code_style);
             fputs(" on ", out);
         }
         write_count(out, g, report);
@@ -330,7 +318,7 @@ static void write_group(FILE *out, const md_group *g, const json_t *report)
             plain(out, str(r, "error"));
         } else if (changes && json_object_size(changes)) {
             fputs(": ", out);
-            write_changes(out, changes);
+            tu_cli_write_changes(out, changes, &code_style);
         }
     }
     fputc('\n', out);

@@ -32,7 +32,8 @@ static void write_value(FILE *out, const json_t *v)
     free(text);
 }
 
-static void write_changes(FILE *out, const json_t *changes)
+void tu_cli_write_changes(FILE *out, const json_t *changes,
+                          const tu_cli_change_style *style)
 {
     const char *field;
     json_t *change;
@@ -40,15 +41,24 @@ static void write_changes(FILE *out, const json_t *changes)
 
     json_object_foreach((json_t *)changes, field, change) {
         const json_t *before = json_object_get(change, "before");
-        fprintf(out, "%s%s: ", first ? "  " : ", ", field);
+        fputs(first ? style->first : ", ", out);
+        style->name(out, field);
         if (before) {
-            write_value(out, before);
+            style->value(out, before);
             fputs(" \u2192 ", out);
         }
-        write_value(out, json_object_get(change, "after"));
+        style->value(out, json_object_get(change, "after"));
         first = 0;
     }
 }
+
+static void write_name(FILE *out, const char *field)
+{
+    fprintf(out, "%s: ", field);
+}
+
+static const tu_cli_change_style text_style = {"  ", write_name,
+                                               write_value};
 
 static const char *action_sign(const char *action, const char *status)
 {
@@ -78,7 +88,8 @@ static void write_result(FILE *out, const json_t *r)
     else if (error)
         fprintf(out, "  %s failed: %s", action, json_string_value(error));
     else if (json_object_get(r, "changes"))
-        write_changes(out, json_object_get(r, "changes"));
+        tu_cli_write_changes(out, json_object_get(r, "changes"),
+                             &text_style);
     fputc('\n', out);
 }
 
