@@ -319,6 +319,18 @@ RecordedRequest = collections.namedtuple(
     "RecordedRequest", "method path headers body json")
 
 
+def temp_dir(test, prefix):
+    """A new temporary directory, removed with everything in it when `test`
+    ends: a unittest.TestCase, or its class (from setUpClass: removed after
+    the class's tests)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    if isinstance(test, type):
+        test.addClassCleanup(shutil.rmtree, path, True)
+    else:
+        test.addCleanup(shutil.rmtree, path, True)
+    return path
+
+
 class RecordingServer:
     """An in-process HTTP/1.1 server on a free loopback port that records
     every request (method, path, headers with lower-case names, raw body,

@@ -15,14 +15,13 @@ every request, so a test can show that nothing was written.
 import http.server
 import os
 import sys
-import tempfile
 import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (run_trueup, target_yaml, trueup_available,  # noqa: E402
-                     trueup_binary, write_yaml)
+from harness import (run_trueup, target_yaml, temp_dir,  # noqa: E402
+                     trueup_available, trueup_binary, write_yaml)
 
 
 def setUpModule():
@@ -81,7 +80,7 @@ class DesiredStateTest(unittest.TestCase):
     """Errors in the files: exit 1, the exact message, no request at all."""
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tu-bad-")
+        self.tmp = temp_dir(self, "tu-bad-")
         self.server = RawServer({"/records": (200, {}, b"[]")})
         self.addCleanup(self.server.stop)
         self.target = target_yaml(self.server.url)
@@ -174,7 +173,7 @@ class LiveStateTest(unittest.TestCase):
     def run_against(self, routes, resource=None, settings=None):
         server = RawServer(routes)
         self.addCleanup(server.stop)
-        tmp = tempfile.mkdtemp(prefix="tu-badlive-")
+        tmp = temp_dir(self, "tu-badlive-")
         text = target_yaml(server.url, resource=resource)
         text += "settings: {retries: 0%s}\n" % (
             "".join(", %s: %s" % kv for kv in (settings or {}).items()))

@@ -9,13 +9,12 @@ its request log proves which writes were (not) made.
 
 import os
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (JsonServer, by_key, run_trueup, target_yaml,  # noqa: E402
-                     trueup_available, trueup_binary, write_yaml)
+                     temp_dir, trueup_available, trueup_binary, write_yaml)
 
 
 def setUpModule():
@@ -37,7 +36,7 @@ def live_records():
 
 class BulkTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tu-bulk-")
+        self.tmp = temp_dir(self, "tu-bulk-")
         self.server = JsonServer(live_records())
         self.server.start()
         self.addCleanup(self.server.cleanup)
@@ -150,7 +149,7 @@ class BulkTest(unittest.TestCase):
 
 class ExportTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tu-export-")
+        self.tmp = temp_dir(self, "tu-export-")
         records = live_records()
         # values that need quoting to read back as the same type
         records.append({"id": 41, "name": "odd.example.org.", "type": "TXT",

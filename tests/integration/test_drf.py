@@ -20,13 +20,12 @@ import json
 import os
 import re
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (SOURCE_DIR, records_yaml, run_trueup,  # noqa: E402
-                     trueup_available, trueup_binary, write_yaml)
+                     temp_dir, trueup_available, trueup_binary, write_yaml)
 from drf_server import TOKEN, DRFServer, drf_unavailable  # noqa: E402
 
 KIND_VRFS = ["k-offset", "k-page", "k-next", "k-cursor", "k-cf", "k-bare"]
@@ -108,7 +107,7 @@ KINDS = {
 
 class DRFTestCase(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tu-drf-test-")
+        self.tmp = temp_dir(self, "tu-drf-test-")
 
     def file(self, name, text):
         return write_yaml(os.path.join(self.tmp, name), text)

@@ -20,15 +20,14 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (JsonServer, RecordingServer, by_key, host,  # noqa: E402
-                     run_trueup, target_yaml, trueup_available, trueup_binary,
-                     write_yaml)
+                     run_trueup, target_yaml, temp_dir, trueup_available,
+                     trueup_binary, write_yaml)
 from nginx_server import (NginxServer, TlsFiles, make_self_signed,  # noqa
                           nginx_available, openssl_available)
 
@@ -104,7 +103,7 @@ def expected_state():
 
 class FaultCase(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tu-faults-")
+        self.tmp = temp_dir(self, "tu-faults-")
         self.api = JsonServer([host(i) for i in range(1, LIVE + 1)])
         self.api.start()
         self.addCleanup(self.api.cleanup)

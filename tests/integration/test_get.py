@@ -4,13 +4,12 @@ endpoint), against a real json-server 0.17.4 started on a free port."""
 
 import os
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (JsonServer, by_key, run_trueup, target_yaml,  # noqa: E402
-                     trueup_available, trueup_binary, write_yaml)
+                     temp_dir, trueup_available, trueup_binary, write_yaml)
 
 
 def setUpModule():
@@ -25,7 +24,7 @@ def live(i):
 
 class GetTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tu-get-")
+        self.tmp = temp_dir(self, "tu-get-")
         self.server = JsonServer([live(i) for i in range(1, 51)])
         self.server.start()
         self.addCleanup(self.server.cleanup)

@@ -15,7 +15,6 @@ import os
 import sys
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
@@ -23,7 +22,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (RecordingServer, run_trueup, target_yaml,  # noqa: E402
-                     trueup_available, trueup_binary, write_yaml)
+                     temp_dir, trueup_available, trueup_binary, write_yaml)
 
 N = 15000          # records: the file is over 64 KiB, worth a thread
 CHANGED = 1500     # every tenth record gets a new ttl
@@ -48,7 +47,7 @@ def records_text(extra=""):
 
 class OverlapTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tu-overlap-")
+        self.tmp = temp_dir(self, "tu-overlap-")
         self.server = RecordingServer([live(i) for i in range(1, N + 1)])
         self.server.start()
         self.addCleanup(self.server.stop)

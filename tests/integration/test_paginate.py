@@ -10,14 +10,13 @@ its path and query, with the headers a test wants. The real-API stories
 
 import os
 import sys
-import tempfile
 import unittest
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (RecordingServer, run_trueup, target_yaml,  # noqa: E402
-                     trueup_available, trueup_binary, write_yaml)
+                     temp_dir, trueup_available, trueup_binary, write_yaml)
 
 DOCS = "docs/desired-state.md, Pagination"
 
@@ -43,7 +42,7 @@ class PaginateTest(unittest.TestCase):
         return server
 
     def run_on(self, server, resource, records=None, args=("plan",)):
-        tmp = tempfile.mkdtemp(prefix="tu-page-")
+        tmp = temp_dir(self, "tu-page-")
         res = dict({"list": "/r", "key": ["name"]}, **resource)
         text = target_yaml(server.url, resource=res, key=res["key"])
         text += "settings: {prune: true, retries: 0}\nrecords:\n"
@@ -230,7 +229,7 @@ class PaginateTest(unittest.TestCase):
 
     def test_settings_checked_at_load(self):
         server = self.serve(lambda req: (500, {}))
-        tmp = tempfile.mkdtemp(prefix="tu-page-")
+        tmp = temp_dir(self, "tu-page-")
 
         def fails(resource, message):
             res = dict({"list": "/r", "key": ["name"]}, **resource)

@@ -11,12 +11,11 @@ shows no changes; a bulk rule in the file with a name glob works too.
 
 import os
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import run_trueup, trueup_available  # noqa: E402
+from harness import run_trueup, temp_dir, trueup_available  # noqa: E402
 from pdns_server import PowerDNS, pdns_unavailable  # noqa: E402
 
 N_A = 4000      # A rrsets in the zone
@@ -56,7 +55,7 @@ class BulkOnAZone(unittest.TestCase):
         cls.pdns = PowerDNS()
         cls.addClassCleanup(cls.pdns.cleanup)
         cls.pdns.start()
-        cls.tmp = tempfile.mkdtemp(prefix="tu-pdns-bulk-")
+        cls.tmp = temp_dir(cls, "tu-pdns-bulk-")
 
     def setUp(self):
         self.zone = "%s.test." % self._testMethodName[5:].replace("_", "-")

@@ -9,14 +9,14 @@ vhost at /queues/VHOST, written with PUT /queues/VHOST/NAME.
 
 import os
 import sys
-import tempfile
 import unittest
 from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (RecordingServer, records_yaml, run_trueup,  # noqa: E402
-                     target_yaml, trueup_available, trueup_binary, write_yaml)
+                     target_yaml, temp_dir, trueup_available, trueup_binary,
+                     write_yaml)
 
 LIVE = {
     "/": [{"vhost": "/", "name": "q1", "durable": True},
@@ -52,7 +52,7 @@ RESOURCE = {
 
 class TemplateTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tu-tmpl-")
+        self.tmp = temp_dir(self, "tu-tmpl-")
         self.server = RecordingServer([], respond=answer).start()
         self.addCleanup(self.server.stop)
 
