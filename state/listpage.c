@@ -23,6 +23,7 @@
 #include "listpage.h"
 #include "error.h"
 #include "json_util.h"
+#include "strmap.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -436,23 +437,13 @@ static int read_totals(const json_t *root, const tu_page_paths *paths,
     return 0;
 }
 
-/* FNV-1a, 64 bits, over bytes. */
-static uint64_t hash_bytes(uint64_t h, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * UINT64_C(0x100000001b3);
-    return h;
-}
-
-#define HASH_START UINT64_C(0xcbf29ce484222325)
-
 /* The items' fingerprint: the hash of their compact JSON text. */
 static int fingerprint_items(tu_page *page)
 {
     char *text = tu_json_dumps(page->items, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!text)
         return -1;
-    page->items_hash = hash_bytes(HASH_START, text, strlen(text));
+    page->items_hash = tu_hash_bytes(text, strlen(text));
     free(text);
     return 0;
 }
@@ -531,7 +522,7 @@ static int stream_array(const char *body, size_t len, tu_page_item_fn each,
     }
 done:
     page->nitems = i;
-    page->items_hash = hash_bytes(HASH_START, first, (size_t)(p - first));
+    page->items_hash = tu_hash_bytes(first, (size_t)(p - first));
     return skip_space(p + 1, end) == end ? 0 : -1;
 }
 

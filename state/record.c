@@ -223,18 +223,12 @@ const char *tu_record_string(const tu_record *record, const char *name)
 
 #define INDEX_MAX_RECORDS ((size_t)UINT32_MAX - 1)
 
-static size_t index_home(uint64_t hash, size_t cap)
-{
-    unsigned bits = (unsigned)__builtin_ctzll((unsigned long long)cap);
-    return (size_t)((hash * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
-}
-
 /* The slot of `key` (hash `h`), or the empty slot where it would go. */
 static uint64_t *index_slot(const tu_recordset *set, const char *key,
                             uint64_t h)
 {
     const tu_record_index *ix = &set->index;
-    size_t i = index_home(h, ix->cap), mask = ix->cap - 1;
+    size_t i = tu_strmap_slot(h, ix->cap), mask = ix->cap - 1;
     uint64_t tag = h >> 32;
 
     for (; ix->slots[i]; i = (i + 1) & mask) {
@@ -249,7 +243,7 @@ static uint64_t *index_slot(const tu_recordset *set, const char *key,
 /* Put an entry of a key known to be absent (rebuilding). */
 static void index_place(tu_record_index *ix, uint64_t slot, uint64_t h)
 {
-    size_t i = index_home(h, ix->cap), mask = ix->cap - 1;
+    size_t i = tu_strmap_slot(h, ix->cap), mask = ix->cap - 1;
     while (ix->slots[i])
         i = (i + 1) & mask;
     ix->slots[i] = slot;

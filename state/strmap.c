@@ -12,14 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t tu_strmap_hash(const char *s)
+uint64_t tu_hash_bytes(const void *p, size_t n)
 {
+    const unsigned char *s = p;
     uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
         h *= 1099511628211ULL;
     }
     return h;
+}
+
+uint64_t tu_strmap_hash(const char *s)
+{
+    return tu_hash_bytes(s, strlen(s));
 }
 
 void tu_strmap_init(tu_strmap *map)
@@ -35,7 +42,7 @@ void tu_strmap_free(tu_strmap *map)
     tu_strmap_init(map);
 }
 
-static size_t slot_of(uint64_t hash, size_t cap)
+size_t tu_strmap_slot(uint64_t hash, size_t cap)
 {
     unsigned bits = (unsigned)__builtin_ctzll((unsigned long long)cap);
     return bits ? (size_t)((hash * UINT64_C(0x9E3779B97F4A7C15)) >>
@@ -46,7 +53,7 @@ static size_t slot_of(uint64_t hash, size_t cap)
 static tu_strmap_entry *find_slot(tu_strmap_entry *slots, size_t cap,
                                   const char *key, uint64_t hash)
 {
-    size_t i = slot_of(hash, cap);
+    size_t i = tu_strmap_slot(hash, cap);
     while (slots[i].key) {
         if (slots[i].hash == hash && strcmp(slots[i].key, key) == 0)
             return &slots[i];

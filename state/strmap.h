@@ -27,6 +27,16 @@ typedef struct tu_strmap {
  * builds and machines (shards are assigned by it: engine/shard.c). */
 uint64_t tu_strmap_hash(const char *s);
 
+/* The same hash of `n` bytes (which may hold NULs): tu_strmap_hash(s) is
+ * tu_hash_bytes(s, strlen(s)). */
+uint64_t tu_hash_bytes(const void *p, size_t n);
+
+/* The home slot of `hash` in a table of `cap` slots (a power of two):
+ * its top bits after a multiplication by 2^64/phi (Fibonacci hashing),
+ * since FNV-1a's low bits alone cluster on keys that differ in a few
+ * digits. For every open-addressing table keyed by these hashes. */
+size_t tu_strmap_slot(uint64_t hash, size_t cap);
+
 void tu_strmap_init(tu_strmap *map);
 void tu_strmap_free(tu_strmap *map);   /* frees the table, not the keys */
 
