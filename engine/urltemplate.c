@@ -174,15 +174,9 @@ static int append_pfield(tu_buffer *out, const tu_pfield *f)
 static const tu_pfield *packed_field(const tu_packed *p, const char *name,
                                      size_t n, const char *id_field)
 {
-    char copy[256];
-
     if (id_field && n == 2 && memcmp(name, "id", 2) == 0)
         return tu_packed_get(p, id_field);
-    if (n >= sizeof copy)
-        return NULL;
-    memcpy(copy, name, n);
-    copy[n] = '\0';
-    return tu_packed_get(p, copy);
+    return tu_packed_getn(p, name, n);
 }
 
 /* Append the value of placeholder name[0..n): the record's field, else a

@@ -180,13 +180,20 @@ json_t *tu_packed_json(const tu_packed *p)
     return o;
 }
 
-const tu_pfield *tu_packed_get(const tu_packed *p, const char *name)
+const tu_pfield *tu_packed_getn(const tu_packed *p, const char *name,
+                                size_t n)
 {
     for (uint32_t i = 0; i < p->count; i++) {
-        if (strcmp(p->fields[i].name, name) == 0)
+        const char *have = p->fields[i].name;
+        if (strncmp(have, name, n) == 0 && have[n] == '\0')
             return &p->fields[i];
     }
     return NULL;
+}
+
+const tu_pfield *tu_packed_get(const tu_packed *p, const char *name)
+{
+    return tu_packed_getn(p, name, strlen(name));
 }
 
 const char *tu_packed_string(const tu_packed *p, const char *name)

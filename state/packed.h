@@ -77,6 +77,10 @@ json_t *tu_pfield_json(const tu_pfield *f);
 /* The field called `name`, or NULL. */
 const tu_pfield *tu_packed_get(const tu_packed *p, const char *name);
 
+/* The same for a name of `n` bytes (not NUL-terminated). */
+const tu_pfield *tu_packed_getn(const tu_packed *p, const char *name,
+                                size_t n);
+
 /* 1 when two fields' values are equal as tu_json_equal says (numbers by
  * value: 600 equals 600.0), else 0. NULL equals only NULL. */
 int tu_pfield_equal(const tu_pfield *a, const tu_pfield *b);

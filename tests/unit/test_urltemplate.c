@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -404,12 +405,48 @@ static void test_expand_packed_same_as_json(void **state)
     json_decref(vars);
 }
 
+/* Placeholder names are matched whole, however long: a prefix of a field
+ * name is no field, and a name of 300 characters is found in a packed
+ * record as in its jansson form. */
+static void test_expand_packed_names(void **state)
+{
+    char name[301], tmpl[310];
+    tu_pack_store store;
+    tu_buffer a = TU_BUFFER_INIT, b = TU_BUFFER_INIT;
+    json_t *fields = json_pack("{s:s}", "name", "n1");
+    const tu_packed *packed;
+    const char *ma = NULL, *mb = NULL;
+
+    (void)state;
+    memset(name, 'x', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    json_object_set_new(fields, name, json_string("long"));
+    snprintf(tmpl, sizeof tmpl, "/l/{%s}", name);
+    tu_pack_store_init(&store);
+    packed = tu_pack(&store, fields);
+    assert_non_null(packed);
+    assert_int_equal(tu_url_expand_into(&a, tmpl, fields, NULL, NULL, &ma), 0);
+    assert_int_equal(tu_url_expand_packed(&b, tmpl, packed, NULL, NULL, &mb),
+                     0);
+    assert_string_equal(a.data, "/l/long");
+    assert_string_equal(b.data, "/l/long");
+    b.len = 0;
+    assert_int_equal(tu_url_expand_packed(&b, "/p/{nam}", packed, NULL, NULL,
+                                          &mb), -1);
+    assert_string_equal(mb, "{nam}");
+    tu_buffer_free(&a);
+    tu_buffer_free(&b);
+    tu_pack_store_free(&store);
+    json_decref(fields);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_expand_into_reused_buffer),
         cmocka_unit_test(test_expand_packed_same_as_json),
+        cmocka_unit_test(test_expand_packed_names),
         cmocka_unit_test(test_id_field),
         cmocka_unit_test(test_numbers_and_booleans),
         cmocka_unit_test(test_encoding),
