@@ -467,7 +467,6 @@ static void transfer_free_buffers(exec_transfer *xfer)
     xfer->headers = NULL;
 }
 
-/* libcurl's write callback: append to the body, up to the cap. */
 /* A body's first bytes: room for all of it when the server said how much
  * (Content-Length), so that a list of 100 MB is not copied each time its
  * buffer doubles. A failure here is left to the appends to report. */
@@ -482,6 +481,7 @@ static void reserve_body(exec_transfer *xfer, size_t max)
         (void)tu_buffer_reserve(&xfer->body, (size_t)n);
 }
 
+/* libcurl's write callback: append to the body, up to the cap. */
 static size_t on_body(char *bytes, size_t size, size_t nmemb, void *userp)
 {
     exec_transfer *xfer = userp;

@@ -64,20 +64,15 @@ static int add_change(json_t **changes, const char *field, json_t *before,
                       json_t *after)
 {
     json_t *c = json_object();
+    int rc = !c || !after || (!*changes && !(*changes = json_object())) ||
+             (before && json_object_set(c, "before", before)) ||
+             json_object_set(c, "after", after) ||
+             json_object_set(*changes, field, c) ? -1 : 0;
 
-    if (!c || !after || (!*changes && !(*changes = json_object())) ||
-        (before && json_object_set(c, "before", before)) ||
-        json_object_set(c, "after", after) ||
-        json_object_set(*changes, field, c)) {
-        json_decref(c);
-        json_decref(before);
-        json_decref(after);
-        return -1;
-    }
     json_decref(c);
     json_decref(before);
     json_decref(after);
-    return 0;
+    return rc;
 }
 
 /* One declared field against the live record's value of it (`have`,

@@ -636,7 +636,7 @@ static int add_fields(const tu_doc *doc, json_t *item, tu_srcpos pos,
     const char *missing;
     size_t first = SIZE_MAX;
     int absent, takeover, rc = -1;
-    tu_record *r;
+    tu_record *r = NULL;
 
     if (record_state(doc, item, &absent, &takeover, err) != 0)
         return -1;
@@ -645,15 +645,17 @@ static int add_fields(const tu_doc *doc, json_t *item, tu_srcpos pos,
         return -1;
     }
     if (!normalize || normalize(fields, pos, data, err) == 0) {
-        if (tu_record_key_buf(fields, spec, &kb->key, &kb->label, &missing))
+        if (tu_record_key_buf(fields, spec, &kb->key, &kb->label,
+                              &missing)) {
             rc = key_error(spec, missing, pos, err);
-        else if ((r = tu_recordset_add_packed(out, fields, NULL, kb->key.data,
-                                              kb->label.data, &first)) &&
-                 (rc = placed(r, out, first, &rec->origin, err)) == 0) {
+        } else {
+            r = tu_recordset_add_packed(out, fields, NULL, kb->key.data,
+                                        kb->label.data, &first);
+            rc = placed(r, out, first, &rec->origin, err);
+        }
+        if (rc == 0) {
             r->absent = (unsigned)absent;
             r->takeover = (unsigned)takeover;
-        } else if (!r) {
-            rc = placed(r, out, first, &rec->origin, err);
         }
     }
     json_decref(fields);

@@ -457,14 +457,16 @@ json_t *tu_record_declared(const json_t *fields, const tu_keyspec *key,
 static tu_record *copy_record(tu_recordset *out, const tu_record *r)
 {
     const tu_packed *p = NULL;
+    tu_record *copy;
 
     if (!r->json && r->packed &&
         !(p = tu_pack_copy(&out->store, r->packed)))
         return NULL;
-    if (p)
-        return tu_recordset_add_packed(out, NULL, p, r->key, r->label, NULL);
-    return tu_recordset_add(out, json_incref(r->json), strdup(r->key),
-                            strdup(r->label), NULL);
+    if (!(copy = add_keyed(out, r->key, r->label, NULL)))
+        return NULL;
+    copy->packed = p;
+    copy->json = json_incref(r->json);
+    return copy;
 }
 
 int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
