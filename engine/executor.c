@@ -26,22 +26,25 @@
  * handle on each call, so adding everything and capping connections is
  * quadratic.
  *
- * The multi handle is driven with curl_multi_socket_action. Its event
- * backend, executor_ev.c, keeps libcurl's view of sockets and time apart
- * from this file's requests: it mirrors the sockets libcurl wants watched
- * in an epoll set of its own (tu_exec_fd) and records when libcurl's timer
- * is due (ev.curl_due_ms). One tu_exec_drive() call then:
+ * The executor's event backend, executor_ev.c, keeps libcurl's view of
+ * sockets and time apart from this file's requests: by default it waits in
+ * libcurl's own poll and runs curl_multi_perform; for a caller's loop it
+ * mirrors the sockets libcurl wants watched in an epoll set (tu_exec_fd)
+ * or hands them to a watch function, drives curl_multi_socket_action, and
+ * records when libcurl's timer is due (ev.curl_due_ms). One
+ * tu_exec_drive() call then:
  *
  *   1. settles: polls should_stop and the run's deadline; once stopped,
  *      finishes the unsent requests and, after the grace of a cancel,
  *      aborts those in flight; otherwise starts queued requests and due
  *      retries while transfers and rate-limit tokens allow;
- *   2. waits in epoll_wait for the earliest of: the caller's limit, the
- *      libcurl deadline, the time a request can next start (a due retry or
- *      the next token, only when a transfer is free), the run's deadline,
- *      the end of the cancel grace, and 100 ms when should_stop is set;
- *   3. hands each ready socket to curl_multi_socket_action, and the timer
- *      to it as CURL_SOCKET_TIMEOUT when the deadline has passed (both
+ *   2. waits for the sockets for at most the earliest of: the caller's
+ *      limit, the libcurl deadline, the time a request can next start (a
+ *      due retry or the next token, only when a transfer is free), the
+ *      run's deadline, the end of the cancel grace, and 100 ms when
+ *      should_stop is set;
+ *   3. runs libcurl: curl_multi_perform, or each ready socket and the due
+ *      timer (CURL_SOCKET_TIMEOUT) to curl_multi_socket_action (both
  *      through executor_ev.c);
  *   4. reads the finished transfers (CURLMSG_DONE), feeds AIMD, and either
  *      schedules a retry (executor_policy.h decides whether, and how long
@@ -1218,9 +1221,9 @@ int tu_exec_drive(tu_exec *exec, long timeout_ms)
     return 0;
 }
 
-void tu_exec_watch(tu_exec *exec, tu_exec_watch_fn watch, void *data)
+int tu_exec_watch(tu_exec *exec, tu_exec_watch_fn watch, void *data)
 {
-    tu_exec_ev_set_watch(&exec->ev, watch, data);
+    return tu_exec_ev_set_watch(&exec->ev, watch, data);
 }
 
 /* A drive without the wait: one ready socket (fd >= 0), and the timer. */
@@ -1256,7 +1259,7 @@ int tu_exec_run(tu_exec *exec)
     return 0;
 }
 
-int tu_exec_fd(const tu_exec *exec)
+int tu_exec_fd(tu_exec *exec)
 {
     return tu_exec_ev_fd(&exec->ev);
 }
@@ -1444,11 +1447,9 @@ static int setup_multi(tu_exec *exec)
     if (!multi)
         return -1;
     exec->multi = multi;
-    if (tu_exec_ev_init(&exec->ev, multi) < 0 ||
-        tu_exec_conn_setup_multi(&exec->conn, multi,
-                                 (long)exec->concurrency) < 0)
-        return -1;
-    return 0;
+    tu_exec_ev_init(&exec->ev, multi);
+    return tu_exec_conn_setup_multi(&exec->conn, multi,
+                                    (long)exec->concurrency);
 }
 
 tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
@@ -1480,11 +1481,7 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
     exec->headers_without_body = build_header_list(config->headers, 0);
     if (!exec->headers_with_body || !exec->headers_without_body ||
         setup_transfers(exec) < 0 || setup_multi(exec) < 0) {
-        /* the epoll set is the one thing that fails for another reason */
-        int no_epoll = exec->multi && exec->ev.epfd < 0;
-        tu_error_set(err, no_epoll ? TU_ERR_INTERNAL : TU_ERR_NOMEM,
-                     "executor: cannot set up (%s)",
-                     no_epoll ? strerror(errno) : "out of memory");
+        tu_error_set(err, TU_ERR_NOMEM, "executor: out of memory");
         tu_exec_free(exec);
         return NULL;
     }

@@ -12,13 +12,15 @@
  * refuses libcurl's silent re-send of a request that may have reached the
  * server (executor_conn.h, tu_send_guard).
  *
- * It is driven with curl_multi_socket_action over an epoll set of its own:
  * tu_exec_drive() waits at most a given time for socket events or timers,
- * handles them, and returns, so that a caller with its own event loop can
- * poll tu_exec_fd() and call tu_exec_drive(exec, 0) when it is readable or
- * when tu_exec_timeout_ms() has passed. tu_exec_run() is the blocking loop.
- * Or a caller's loop watches libcurl's sockets itself (tu_exec_watch) and
- * calls tu_exec_socket_ready and tu_exec_timer (the non-blocking face).
+ * handles them, and returns; tu_exec_run() is the blocking loop over it.
+ * By default it waits in libcurl's own poll and runs curl_multi_perform,
+ * as curl_easy_perform does (the cheapest way for our own loop). A caller
+ * with its own event loop either polls tu_exec_fd() (an epoll set driven
+ * with curl_multi_socket_action) and calls tu_exec_drive(exec, 0) when it
+ * is readable or when tu_exec_timeout_ms() has passed, or watches
+ * libcurl's sockets itself (tu_exec_watch) and calls tu_exec_socket_ready
+ * and tu_exec_timer (the non-blocking face). executor_ev.h has the three.
  *
  * Retries: connection-level failures and HTTP 408/429/500/502/503/504 are
  * retried up to max_attempts tries in all, after a full-jitter exponential
@@ -172,12 +174,13 @@ int tu_exec_run(tu_exec *exec);
 typedef int (*tu_exec_watch_fn)(int fd, int what, void *data);
 
 /* Let a caller's event loop watch the sockets: from now on `watch` is told
- * of every change of libcurl's interest in a socket, and the executor's
- * own epoll set (tu_exec_fd) is gone. Call before the first drive. The
- * caller then calls tu_exec_socket_ready for a ready socket and
- * tu_exec_timer when tu_exec_timeout_ms() has passed, instead of
- * tu_exec_drive; tu_exec_free unwatches every socket still watched. */
-void tu_exec_watch(tu_exec *exec, tu_exec_watch_fn watch, void *data);
+ * of every change of libcurl's interest in a socket. Call before the first
+ * drive, and not after tu_exec_fd. The caller then calls
+ * tu_exec_socket_ready for a ready socket and tu_exec_timer when
+ * tu_exec_timeout_ms() has passed, instead of tu_exec_drive; tu_exec_free
+ * unwatches every socket still watched. 0, or -1 when libcurl refuses the
+ * callbacks (out of memory). */
+int tu_exec_watch(tu_exec *exec, tu_exec_watch_fn watch, void *data);
 
 /* A watched socket is ready (TU_EXEC_EVENT_* bits): what tu_exec_drive
  * does, without waiting. 0, or -1 on an unrecoverable multi error. */
@@ -210,8 +213,11 @@ int tu_exec_timer(tu_exec *exec);
 void tu_exec_cancel(tu_exec *exec, long grace_ms);
 
 /* A file descriptor that becomes readable when tu_exec_drive has work, and
- * the time in ms until it has timer work (-1: none). For callers' loops. */
-int tu_exec_fd(const tu_exec *exec);
+ * the time in ms until it has timer work (-1: none). For callers' loops:
+ * the first tu_exec_fd call, before the first drive, moves the executor
+ * from libcurl's poll to an epoll set of its own. -1 with errno when the
+ * set cannot be made, or after tu_exec_watch. */
+int tu_exec_fd(tu_exec *exec);
 long tu_exec_timeout_ms(const tu_exec *exec);
 
 /* The HTTP versions counted in tu_exec_stats, and their names. */

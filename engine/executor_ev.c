@@ -1,21 +1,28 @@
 /* executor_ev.c -- the executor's event backend (see executor_ev.h).
  *
- * libcurl's socket callback (on_socket) tells us which sockets to watch
- * and for what. By default we mirror that in an epoll set of our own: ADD
- * on a new socket (marked with curl_multi_assign, so that socketp is
- * non-NULL the next time), MOD on a change, DEL on CURL_POLL_REMOVE. With
- * a watch function, each change goes to it instead, and the sockets it
- * watches are kept in an array (socketp: the index + 1; a removal moves
- * the last one into the hole), so that tu_exec_ev_detach can unwatch them
- * all in O(n) and each change costs O(1). libcurl's timer
- * callback (on_timer) only records when libcurl wants to be called again;
- * tu_exec_ev_timer() calls curl_multi_socket_action(CURL_SOCKET_TIMEOUT)
- * once that time has come, from the executor's drive, never from inside
- * the callback.
+ * libcurl's own poll (the default) needs nothing of ours: tu_exec_ev_wait
+ * calls curl_multi_poll for at most the time the executor allows (libcurl
+ * shortens it to its own timer), then curl_multi_perform, which runs every
+ * transfer that has work and fires libcurl's timers. No callback is
+ * installed, so that libcurl keeps no socket hash for us.
  *
- * tu_exec_ev_wait() is the one place that blocks: epoll_wait for at most
- * the time the executor allows, then each ready socket goes to
- * curl_multi_socket_action with the events epoll saw.
+ * The socket interface (an epoll set, or a watch function) installs
+ * libcurl's socket and timer callbacks when it is chosen. The socket
+ * callback (on_socket) tells us which sockets to watch and for what. With
+ * the epoll set we mirror that: ADD on a new socket (marked with
+ * curl_multi_assign, so that socketp is non-NULL the next time), MOD on a
+ * change, DEL on CURL_POLL_REMOVE. With a watch function, each change goes
+ * to it instead, and the sockets it watches are kept in an array (socketp:
+ * the index + 1; a removal moves the last one into the hole), so that
+ * tu_exec_ev_detach can unwatch them all in O(n) and each change costs
+ * O(1). libcurl's timer callback (on_timer) only records when libcurl
+ * wants to be called again; tu_exec_ev_timer() calls
+ * curl_multi_socket_action(CURL_SOCKET_TIMEOUT) once that time has come,
+ * from the executor's drive, never from inside the callback.
+ *
+ * tu_exec_ev_wait() is the one place that blocks: curl_multi_poll, or
+ * epoll_wait followed by curl_multi_socket_action for each ready socket
+ * with the events epoll saw.
  */
 #include "executor_ev.h"
 #include "state/arena.h"
@@ -146,31 +153,56 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- setting up ------------------------------------------------------ */
 
-int tu_exec_ev_init(tu_exec_ev *ev, CURLM *multi)
+void tu_exec_ev_init(tu_exec_ev *ev, CURLM *multi)
 {
     ev->multi = multi;
+    ev->mode = TU_EV_POLL;
+    ev->epfd = -1;
     ev->curl_due_ms = -1;
-    ev->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (ev->epfd < 0)
-        return -1;
-    if (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket) ||
-        curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, ev) ||
-        curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer) ||
-        curl_multi_setopt(multi, CURLMOPT_TIMERDATA, ev)) {
+}
+
+/* Leave libcurl's poll for the socket interface: install its callbacks. */
+static int use_socket_interface(tu_exec_ev *ev, tu_ev_mode mode)
+{
+    if (curl_multi_setopt(ev->multi, CURLMOPT_SOCKETFUNCTION, on_socket) ||
+        curl_multi_setopt(ev->multi, CURLMOPT_SOCKETDATA, ev) ||
+        curl_multi_setopt(ev->multi, CURLMOPT_TIMERFUNCTION, on_timer) ||
+        curl_multi_setopt(ev->multi, CURLMOPT_TIMERDATA, ev)) {
         errno = ENOMEM;
         return -1;
     }
+    ev->mode = mode;
     return 0;
 }
 
-void tu_exec_ev_set_watch(tu_exec_ev *ev, tu_exec_watch_fn watch,
-                          void *data)
+int tu_exec_ev_set_watch(tu_exec_ev *ev, tu_exec_watch_fn watch,
+                         void *data)
 {
     if (ev->epfd >= 0)
         close(ev->epfd);
     ev->epfd = -1;
     ev->watch = watch;
     ev->watch_data = data;
+    return use_socket_interface(ev, TU_EV_WATCH);
+}
+
+int tu_exec_ev_fd(tu_exec_ev *ev)
+{
+    if (ev->mode == TU_EV_WATCH) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (ev->mode == TU_EV_EPOLL)
+        return ev->epfd;
+    ev->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (ev->epfd < 0)
+        return -1;
+    if (use_socket_interface(ev, TU_EV_EPOLL) < 0) {
+        close(ev->epfd);
+        ev->epfd = -1;
+        return -1;
+    }
+    return ev->epfd;
 }
 
 void tu_exec_ev_detach(tu_exec_ev *ev)
@@ -192,11 +224,6 @@ void tu_exec_ev_free(tu_exec_ev *ev)
     ev->epfd = -1;
     free(ev->watched);
     ev->watched = NULL;
-}
-
-int tu_exec_ev_fd(const tu_exec_ev *ev)
-{
-    return ev->epfd;
 }
 
 /* ---- handing events to libcurl --------------------------------------- */
@@ -222,11 +249,27 @@ static int event_mask(uint32_t events)
     return mask;
 }
 
+/* libcurl's own poll, then its perform (which also fires its timers). */
+static int poll_wait(tu_exec_ev *ev, long wait_ms)
+{
+    int running;
+
+    if (wait_ms != 0 &&
+        curl_multi_poll(ev->multi, NULL, 0,
+                        wait_ms < 0 || wait_ms > INT_MAX ? INT_MAX
+                                                         : (int)wait_ms,
+                        NULL) != CURLM_OK)
+        return -1;
+    return curl_multi_perform(ev->multi, &running) == CURLM_OK ? 0 : -1;
+}
+
 int tu_exec_ev_wait(tu_exec_ev *ev, long wait_ms)
 {
     struct epoll_event events[EV_EPOLL_BATCH];
     int i, n;
 
+    if (ev->mode == TU_EV_POLL)
+        return poll_wait(ev, wait_ms);
     n = epoll_wait(ev->epfd, events, EV_EPOLL_BATCH,
                    wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
     if (n < 0)
@@ -253,7 +296,7 @@ int tu_exec_ev_socket(tu_exec_ev *ev, int fd, int events)
 
 int tu_exec_ev_timer(tu_exec_ev *ev, long long now_ms)
 {
-    if (ev->curl_due_ms < 0 || ev->curl_due_ms > now_ms)
+    if (ev->mode == TU_EV_POLL || ev->curl_due_ms < 0 || ev->curl_due_ms > now_ms)
         return 0;
     ev->curl_due_ms = -1;  /* the callback sets the next deadline */
     return socket_action(ev, CURL_SOCKET_TIMEOUT, 0);

@@ -1,8 +1,8 @@
 /* job_loop.c -- the two faces of a job: a caller's event loop, or a loop
  * of our own (tu_job_perform, behind tu_run and tu_export).
  *
- * A caller's loop: tu_job_attach switches the job's executor from its own
- * epoll set to the loop's watch function (tu_exec_watch) and sets the
+ * A caller's loop: tu_job_attach switches the job's executor from libcurl's
+ * own poll to the loop's watch function (tu_exec_watch) and sets the
  * loop's timer to 0. Every call in from the loop (tu_job_socket_ready,
  * tu_job_timeout) hands the event to the executor (tu_exec_socket_ready,
  * tu_exec_timer), which starts, finishes and retries requests and calls
@@ -127,9 +127,12 @@ int tu_job_attach(tu_job *job, const tu_job_events *events, tu_error *err)
                      "and events.timer are both needed");
         return -1;
     }
+    if (tu_exec_watch(job->exec, on_watch, job) < 0) {
+        tu_error_set(err, TU_ERR_NOMEM, "tu_job_attach: out of memory");
+        return -1;
+    }
     job->events = *events;
     job->attached = 1;
-    tu_exec_watch(job->exec, on_watch, job);
     job->timer_due_ms = tu_clock_ms();
     job->events.timer(job, 0, job->events.data);
     return 0;
