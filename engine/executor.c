@@ -1425,6 +1425,14 @@ static void copy_pacing_and_stopping(tu_exec *exec,
     exec->cancel_grace_ms = config->cancel_grace_ms;
 }
 
+void tu_exec_stop_like(tu_exec *exec, const tu_exec *model)
+{
+    exec->deadline_at_ms = model->deadline_at_ms;
+    exec->should_stop = model->should_stop;
+    exec->stop_data = model->stop_data;
+    exec->cancel_grace_ms = model->cancel_grace_ms;
+}
+
 static int setup_transfers(tu_exec *exec)
 {
     size_t i;

@@ -212,6 +212,11 @@ int tu_exec_timer(tu_exec *exec);
  * finishes at once with its last response. */
 void tu_exec_cancel(tu_exec *exec, long grace_ms);
 
+/* Stop as `model` would: its deadline (the same moment, not the same
+ * length), should_stop and cancel grace. For an executor handed from one
+ * use to another while idle (engine/prefetch.h). */
+void tu_exec_stop_like(tu_exec *exec, const tu_exec *model);
+
 /* A file descriptor that becomes readable when tu_exec_drive has work, and
  * the time in ms until it has timer work (-1: none). For callers' loops:
  * the first tu_exec_fd call, before the first drive, moves the executor

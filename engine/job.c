@@ -345,12 +345,15 @@ static void plan_step(tu_job *job)
 static int start_fetch(tu_job *job, job_phase phase, tu_error *err)
 {
     int first = phase == JOB_FETCH;
+    int taken;
 
     /* read while the records loaded: the first step plans at once (or
      * fails as that read did) */
     if (first && job->d->prefetch &&
-        tu_prefetch_take(job->d->prefetch, job->o.cancel, &job->live,
-                         &job->prefetched, &job->prefetch_error) != 0) {
+        (taken = tu_prefetch_take(job->d->prefetch, job->o.cancel,
+                                  &job->live, &job->prefetched,
+                                  &job->prefetch_error)) != 0) {
+        job->prefetch_taken = taken > 0;
         job->fetch = NULL;
         job->phase = phase;
         return 0;

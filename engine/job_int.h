@@ -42,6 +42,7 @@ struct tu_job {
     size_t requests_before;     /* the executor's count when a push began */
     tu_exec_stats prefetched;   /* what reading the live records during the
                                    load took (engine/prefetch.c) */
+    int prefetch_taken;         /* this job took the records read so */
     tu_error prefetch_error;    /* code set: that read failed, and so does
                                    the run, at its first step */
     tu_recordset live;

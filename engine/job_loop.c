@@ -24,8 +24,9 @@
  * frees the executor, which unwatches the sockets it still watches.
  */
 #include "job_int.h"
-#include "shard.h"
 #include "job.h"
+#include "prefetch.h"
+#include "shard.h"
 #include "state/clock.h"
 #include "state/error.h"
 
@@ -185,9 +186,31 @@ void tu_job_cancel(tu_job *job)
 
 /* ---- our own loop ----------------------------------------------------- */
 
+/* Our own loop, and the job read nothing itself: the executor that read
+ * the live records during the load replaces the job's own, not yet used,
+ * when it was made alike, so that the push goes through its connections,
+ * TLS sessions and CA store. Its figures include the read, so
+ * job->prefetched is not added again. (A caller's loop keeps the job's
+ * own: libcurl's poll drove the other, and the two interfaces are not to
+ * be mixed on one multi handle.) */
+static void take_warm_exec(tu_job *job)
+{
+    tu_exec *warm;
+
+    if (!job->prefetch_taken || job->attached ||
+        !(warm = tu_prefetch_take_exec(job->d->prefetch,
+                                       job->facts.concurrency)))
+        return;
+    tu_exec_stop_like(warm, job->exec);
+    tu_exec_free(job->exec);
+    job->exec = warm;
+    memset(&job->prefetched, 0, sizeof job->prefetched);
+}
+
 void tu_job_perform(tu_job *job)
 {
     job->depth++;
+    take_warm_exec(job);
     tu_job_advance(job);
     while (job->phase != JOB_OVER) {
         if (tu_exec_drive(job->exec, -1) < 0)

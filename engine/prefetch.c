@@ -8,7 +8,10 @@
  * a run would (the same retries, TLS, headers). A provider whose fetch
  * reads records one by one (resource.get) needs the desired records, so
  * it is not prefetched. The records wait, packed, until the run takes
- * them; the thread's executor figures go into the run's report.
+ * them. The thread's executor is kept after a full read, with its idle
+ * connections, TLS sessions and parsed CA store, so that the run can push
+ * through it (tu_prefetch_take_exec) instead of connecting again; a run
+ * that does not take it gets its figures for the report.
  *
  * The thread looks at a stop flag every 20 ms and then cancels what its
  * executor has in flight, with no grace: a prefetch that is dropped is
@@ -51,6 +54,8 @@ struct tu_prefetch {
     int taken;
     tu_recordset live;
     tu_exec_stats stats;
+    tu_exec *exec;            /* the reader's executor, after a full read */
+    long concurrency;         /* ... and the concurrency it was made with */
 };
 
 /* The index of the largest file, or npaths when none is worth it or when
@@ -98,7 +103,12 @@ static void *prefetch_main(void *arg)
         pf->read_failed = !pf->ok && !pf->stop;
         tu_exec_stats_get(exec, &pf->stats);
     }
-    tu_exec_free(exec);
+    if (pf->ok) { /* warm: the run may push through it */
+        pf->exec = exec;
+        pf->concurrency = concurrency;
+    } else {
+        tu_exec_free(exec);
+    }
     pthread_mutex_lock(&pf->lock);
     pf->finished = 1;
     pthread_cond_signal(&pf->ended);
@@ -177,7 +187,8 @@ static void join(tu_prefetch *pf)
 
 /* Wait for the thread, passing on a cancel of the run (the flag a signal
  * handler sets) as it comes: woken as the thread ends, and every 10 ms to
- * look at the flag. */
+ * look at the flag. The thread no longer needs the lock once `finished`
+ * is seen set, so it is joined while the lock is held. */
 static void wait_for(tu_prefetch *pf, volatile sig_atomic_t *cancel)
 {
     struct timespec until;
@@ -194,18 +205,23 @@ static void wait_for(tu_prefetch *pf, volatile sig_atomic_t *cancel)
         }
         pthread_cond_timedwait(&pf->ended, &pf->lock, &until);
     }
+    join(pf); /* under the lock: runs of one tu_desired may race here */
     pthread_mutex_unlock(&pf->lock);
-    join(pf);
 }
 
 int tu_prefetch_take(tu_prefetch *pf, volatile sig_atomic_t *cancel,
                      tu_recordset *live, tu_exec_stats *stats,
                      tu_error *err)
 {
+    int first;
+
     wait_for(pf, cancel);
-    if (pf->stop || pf->taken) /* cancelled: the run says so, as it would */
-        return 0;
+    pthread_mutex_lock(&pf->lock); /* runs of one tu_desired may race */
+    first = !pf->taken;
     pf->taken = 1;
+    pthread_mutex_unlock(&pf->lock);
+    if (pf->stop || !first) /* cancelled: the run says so, as it would */
+        return 0;
     if (pf->read_failed) { /* as the run's own read would have */
         *err = pf->err;
         return -1;
@@ -218,12 +234,23 @@ int tu_prefetch_take(tu_prefetch *pf, volatile sig_atomic_t *cancel,
     return 1;
 }
 
+tu_exec *tu_prefetch_take_exec(tu_prefetch *pf, long concurrency)
+{
+    tu_exec *exec = pf->exec; /* only the run that took the records calls */
+
+    if (!exec || pf->concurrency != concurrency)
+        return NULL;
+    pf->exec = NULL;
+    return exec;
+}
+
 void tu_prefetch_free(tu_prefetch *pf)
 {
     if (!pf)
         return;
     pf->stop = 1; /* not needed any more: no waiting for the rest of it */
     join(pf);
+    tu_exec_free(pf->exec);
     tu_recordset_free(&pf->live);
     tu_target_free(&pf->d.target);
     tu_doc_free(&pf->d.doc);

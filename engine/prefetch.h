@@ -12,7 +12,9 @@
  * itself); the first run then takes the records with tu_prefetch_take.
  *
  * The thread has its own executor, target and record set, and shares
- * nothing with the caller until tu_prefetch_take joins it.
+ * nothing with the caller until tu_prefetch_take joins it. After a full
+ * read its executor is kept, so that the run can take it with its
+ * connections, TLS sessions and CA store (tu_prefetch_take_exec).
  */
 #ifndef TU_ENGINE_PREFETCH_H
 #define TU_ENGINE_PREFETCH_H
@@ -43,6 +45,15 @@ int tu_prefetch_check(const tu_prefetch *pf, const tu_doc *doc);
 int tu_prefetch_take(tu_prefetch *pf, volatile sig_atomic_t *cancel,
                      tu_recordset *live, tu_exec_stats *stats,
                      tu_error *err);
+
+/* After tu_prefetch_take returned 1: the executor that read the records,
+ * if it was made with `concurrency` (from the same target and settings,
+ * as tu_prefetch_check made sure), for the run to push through; the
+ * caller owns it. Its figures include the read: the stats that
+ * tu_prefetch_take gave are then not to be added again. NULL when it was
+ * made otherwise or was taken before. Its deadline and cancel are the
+ * prefetch's (none): tu_exec_stop_like gives it the run's. */
+tu_exec *tu_prefetch_take_exec(tu_prefetch *pf, long concurrency);
 
 /* Stop the thread (if still running), wait for it, free everything. */
 void tu_prefetch_free(tu_prefetch *pf);

@@ -126,8 +126,10 @@ TU_API tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
  * target and settings are in files of their own and the records in a
  * large one (64 KiB or more), the live records are read on a second thread
  * while the records load, and the first run of the result uses them
- * instead of reading them again (its report counts those requests too).
- * If the large file turns out to change the target or settings, what was
+ * instead of reading them again (its report counts those requests too);
+ * a tu_run whose concurrency is the settings' also pushes through the
+ * connections that read them (TLS sessions and CA store included). If
+ * the large file turns out to change the target or settings, what was
  * read is dropped and the run reads the live records itself; a read that
  * failed is the run's error (it is not made twice). For the
  * command line, where loading and reading both take seconds at scale.

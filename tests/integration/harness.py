@@ -316,7 +316,7 @@ class JsonServer:
 # ---- a recording HTTP server (to see request headers and bodies) -------------
 
 RecordedRequest = collections.namedtuple(
-    "RecordedRequest", "method path headers body json")
+    "RecordedRequest", "method path headers body json peer")
 
 
 def temp_dir(test, prefix):
@@ -334,7 +334,7 @@ def temp_dir(test, prefix):
 class RecordingServer:
     """An in-process HTTP/1.1 server on a free loopback port that records
     every request (method, path, headers with lower-case names, raw body,
-    parsed JSON body or None).
+    parsed JSON body or None, and the client's port: one per connection).
 
     GET `list_path` answers `records` as a JSON array. Any other request is
     answered by `respond(req) -> (status, json_body[, headers])` if given,
@@ -366,7 +366,8 @@ class RecordingServer:
                     parsed = None
                 req = RecordedRequest(
                     self.command, self.path,
-                    {k.lower(): v for k, v in self.headers.items()}, raw, parsed)
+                    {k.lower(): v for k, v in self.headers.items()}, raw, parsed,
+                    self.client_address[1])
                 with outer._lock:
                     outer.log.append(req)
                 answer = outer._answer(req)

@@ -78,8 +78,33 @@ class OverlapTest(unittest.TestCase):
         records = self.write("records.yaml", records_text())
         self.assertGreater(os.path.getsize(records), 1024 * 1024)
         # the report counts the GET made during the load, once
-        self.check_apply([target, records], 1 + CHANGED)
+        rep = self.check_apply([target, records], 1 + CHANGED)
         self.assertEqual(len(self.list_gets()), 1)
+        # the executor that read the list during the load is handed to the
+        # run: its connection carries writes too, and the report counts
+        # every connection once
+        (reader,), writers = self.peers()
+        self.assertIn(reader, writers)
+        self.assertEqual(rep["connections"], len(writers))
+
+    def peers(self):
+        """The client ports (one per connection) of the list GETs and of
+        the writes."""
+        return ({r.peer for r in self.list_gets()},
+                {r.peer for r in self.server.writes()})
+
+    def test_concurrency_from_the_command_line_gets_its_own(self):
+        # --concurrency makes the run's executor unlike the prefetch's: the
+        # run connects anew, and the report counts the reader's connection
+        target = self.write("target.yaml", target_yaml(self.server.url))
+        records = self.write("records.yaml", records_text())
+        run = run_trueup(["apply", "--concurrency", "32", target, records])
+        self.assertEqual(run.code, 0, run.describe())
+        self.assertEqual((run.report["updated"], run.report["requests"]),
+                         (CHANGED, 1 + CHANGED))
+        (reader,), writers = self.peers()
+        self.assertNotIn(reader, writers)
+        self.assertEqual(run.report["connections"], 1 + len(writers))
 
     def test_plan_reads_the_list_once(self):
         target = self.write("target.yaml", target_yaml(self.server.url))
