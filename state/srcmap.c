@@ -4,8 +4,8 @@
  * ------------
  * The map is an open-addressing hash table (linear probing, power-of-two
  * capacity, at most 3/4 full) keyed by the address of a jansson object or
- * array. Pointers are spread with Fibonacci hashing (multiply by 2^64/phi,
- * keep the top bits). Recording a container again (its address reused
+ * array. Pointers are spread with Fibonacci hashing (tu_strmap_slot:
+ * multiply by 2^64/phi, keep the top bits). Recording a container again (its address reused
  * after the old one was freed) resets its entry; tu_srcmap_forget removes
  * one by backward-shift deletion (the entries after it in its probe run
  * move back into the hole when their home slot allows), so no tombstones.
@@ -30,6 +30,7 @@
  */
 #include "srcmap.h"
 #include "arena.h"
+#include "strmap.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,7 +50,6 @@ struct tu_srcmap {
     srcmap_entry *slots;
     size_t cap;          /* a power of two, or 0 */
     size_t count;
-    unsigned shift;      /* 64 - log2(cap) */
     srcmap_entry *last;  /* the entry last added to (members come in runs) */
     char **files;
     size_t nfiles;
@@ -117,10 +117,10 @@ const char *tu_srcmap_file(tu_srcmap *map, const char *name)
 
 /* ---- the table ---------------------------------------------------------- */
 
-static size_t srcmap_hash(const tu_srcmap *map, const json_t *key)
+/* The home slot of a container's address (strmap.h's Fibonacci slot). */
+static size_t srcmap_home(const tu_srcmap *map, const json_t *key)
 {
-    uint64_t h = (uint64_t)(uintptr_t)key * UINT64_C(0x9E3779B97F4A7C15);
-    return (size_t)(h >> map->shift);
+    return tu_strmap_slot((uint64_t)(uintptr_t)key, map->cap);
 }
 
 /* The slot holding `key`, or the empty slot where it would go. The table
@@ -128,7 +128,7 @@ static size_t srcmap_hash(const tu_srcmap *map, const json_t *key)
 static srcmap_entry *srcmap_slot(const tu_srcmap *map, const json_t *key)
 {
     size_t mask = map->cap - 1;
-    size_t i = srcmap_hash(map, key);
+    size_t i = srcmap_home(map, key);
     while (map->slots[i].key && map->slots[i].key != key)
         i = (i + 1) & mask;
     return &map->slots[i];
@@ -143,14 +143,6 @@ static srcmap_entry *srcmap_find(const tu_srcmap *map, const json_t *key)
     return e->key ? e : NULL;
 }
 
-static unsigned srcmap_shift_for(size_t cap)
-{
-    unsigned bits = 0;
-    while (((size_t)1 << bits) < cap)
-        bits++;
-    return 64 - bits;
-}
-
 /* Double the table (or create it) and rehash every entry. */
 static int srcmap_grow(tu_srcmap *map)
 {
@@ -162,7 +154,6 @@ static int srcmap_grow(tu_srcmap *map)
         return -1;
     map->slots = slots;
     map->cap = cap;
-    map->shift = srcmap_shift_for(cap);
     map->last = NULL;
     for (i = 0; i < old_cap; i++)
         if (old[i].key)
@@ -353,7 +344,7 @@ void tu_srcmap_forget(tu_srcmap *map, const json_t *container)
         j = (j + 1) & mask;
         if (!map->slots[j].key)
             break;
-        if (!srcmap_stays(srcmap_hash(map, map->slots[j].key), i, j)) {
+        if (!srcmap_stays(srcmap_home(map, map->slots[j].key), i, j)) {
             map->slots[i] = map->slots[j];
             i = j;
         }
