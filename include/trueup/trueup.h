@@ -385,7 +385,8 @@ TU_API tu_job *tu_job_new_export(const tu_desired *desired,
 
 /* Hand the job to an event loop (once; `events` is copied). The job calls
  * events->timer with 0 before this returns. 0, or -1 with `error` filled
- * (attached already, or the watch or timer function is missing).
+ * (attached already, or the watch or timer function is missing, or out
+ * of memory).
  * Threads: changes `job`. */
 TU_API int tu_job_attach(tu_job *job, const tu_job_events *events,
                          tu_error *error);
