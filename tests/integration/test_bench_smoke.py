@@ -248,5 +248,36 @@ class BenchSmokeTest(unittest.TestCase):
                                  r["report"]["write_requests"])
 
 
+class BenchPinTest(unittest.TestCase):
+    """`bench/run --pin`: the servers on one CPU, the tools on the others."""
+
+    def test_pinned_https_scenario(self):
+        why = missing_prerequisite()
+        if why:
+            raise unittest.SkipTest(why)
+        tmp = tempfile.mkdtemp(prefix="tu-bench-pin-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        json_path = os.path.join(tmp, "bench.json")
+        run = subprocess.run(
+            [sys.executable, BENCH, "--tiny", "--pin", "--scenarios", "6",
+             "--trueup", TRUEUP, "--json", json_path,
+             "--workdir", os.path.join(tmp, "work")],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            timeout=TIMEOUT_S)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        with open(json_path) as f:
+            doc = json.load(f)
+        self.assertTrue(doc["ok"])
+        if len(os.sched_getaffinity(0)) >= 2:
+            self.assertRegex(run.stdout, r"placement: servers on CPU \d+, "
+                             r"measured commands on CPU [\d,]+ \(--pin\)")
+        else:                           # one CPU: nothing to place apart
+            self.assertIn("placement: left to the kernel", run.stdout)
+        tools = {r["tool"] for r in doc["scenarios"]["6"]["runs"]
+                 if r["ok"]}
+        self.assertTrue(any(t.startswith("update: trueup") for t in tools),
+                        tools)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
