@@ -238,9 +238,11 @@ tu_exec *tu_prefetch_take_exec(tu_prefetch *pf, long concurrency)
 {
     tu_exec *exec = pf->exec; /* only the run that took the records calls */
 
-    if (!exec || pf->concurrency != concurrency)
-        return NULL;
     pf->exec = NULL;
+    if (exec && pf->concurrency != concurrency) {
+        tu_exec_free(exec); /* no other run may take it: close it now */
+        return NULL;
+    }
     return exec;
 }
 

@@ -51,7 +51,8 @@ int tu_prefetch_take(tu_prefetch *pf, volatile sig_atomic_t *cancel,
  * as tu_prefetch_check made sure), for the run to push through; the
  * caller owns it. Its figures include the read: the stats that
  * tu_prefetch_take gave are then not to be added again. NULL when it was
- * made otherwise or was taken before. Its deadline and cancel are the
+ * made otherwise (it is then freed, its connections closed) or was taken
+ * before. Its deadline and cancel are the
  * prefetch's (none): tu_exec_stop_like gives it the run's. */
 tu_exec *tu_prefetch_take_exec(tu_prefetch *pf, long concurrency);
 
