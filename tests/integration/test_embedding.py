@@ -55,6 +55,10 @@ def example(adapter):
 def setUpModule():
     global TMP
     TMP = tempfile.mkdtemp(prefix="tu-embedding-")
+    # module cleanups run even when this function fails half-way
+    # (tearDownModule does not): the servers started, then the directory
+    unittest.addModuleCleanup(shutil.rmtree, TMP, True)
+    unittest.addModuleCleanup(stop_servers)
     for _ in range(2):
         srv = JsonServer([], tmpdir=TMP)
         db = {"records": []}
@@ -68,11 +72,9 @@ def setUpModule():
         srv.start()
 
 
-def tearDownModule():
+def stop_servers():
     for srv in SERVERS:
         srv.cleanup()
-    if TMP:
-        shutil.rmtree(TMP, ignore_errors=True)
 
 
 def live_records():

@@ -82,16 +82,17 @@ class InstallTest(unittest.TestCase):
         if not BUILD or not os.path.isdir(BUILD):
             raise RuntimeError("TU_BUILD_DIR is not a build directory")
         cls.tmp = tempfile.mkdtemp(prefix="tu-install-")
+        # removed even when this method fails half-way (class cleanups run
+        # then; tearDownClass does not)
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
         cls.prefix = os.path.join(cls.tmp, "prefix")
         done = run(["cmake", "--install", BUILD, "--prefix", cls.prefix])
         if done.returncode != 0:
-            shutil.rmtree(cls.tmp)
             raise RuntimeError("cmake --install failed:\n" + done.stdout +
                                done.stderr)
         libs = glob.glob(os.path.join(cls.prefix, "lib*", "**",
                                       "libtrueup.so"), recursive=True)
         if len(libs) != 1:
-            shutil.rmtree(cls.tmp)
             raise RuntimeError("libtrueup.so installed %d times" % len(libs))
         cls.libdir = os.path.dirname(libs[0])
         cls.version = version()
@@ -106,7 +107,6 @@ class InstallTest(unittest.TestCase):
             cls.server.start()
         except Exception:
             cls.server.cleanup()
-            shutil.rmtree(cls.tmp)
             raise
         cls.desired = write_yaml(
             os.path.join(cls.tmp, "desired.yaml"),
@@ -122,10 +122,7 @@ class InstallTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            cls.server.cleanup()
-        finally:
-            shutil.rmtree(cls.tmp)
+        cls.server.cleanup()
 
     def env(self):
         env = dict(os.environ)
