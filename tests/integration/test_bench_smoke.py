@@ -146,6 +146,24 @@ class BenchSmokeTest(unittest.TestCase):
             self.assertFalse(alive(s["pid"]), "%s (pid %d) still runs"
                              % (s["name"], s["pid"]))
 
+    def test_cpu_speeds_in_header(self):
+        """Every CPU is probed at the start and at the end; a spread
+        beyond a quarter is said in a warning, and only then."""
+        self.assertIsNotNone(self.doc, self.describe())
+        cpus = {str(c) for c in os.sched_getaffinity(0)}
+        probes = self.doc["cpu_speeds_ms"]
+        for when in ("start", "end"):
+            self.assertEqual(set(probes[when]), cpus, probes)
+            self.assertTrue(all(v > 0 for v in probes[when].values()), probes)
+        text = self.doc["machine"]["cpu speed (one loop, lower is faster)"]
+        self.assertEqual(len(re.findall(r"CPU \d+ [\d.]+ ms", text)),
+                         2 * len(cpus), text)
+        spread = max(max(p.values()) / min(p.values())
+                     for p in probes.values())
+        self.assertEqual("warning" in self.doc["machine"],
+                         len(cpus) > 1 and spread > 1.25,
+                         "%s; spread %.3f" % (self.doc["machine"], spread))
+
     # -- trueup's runs in each scenario
     def test_latency_bound(self):
         n = self.size(1)
