@@ -139,6 +139,65 @@ static int diff_packed_field(const tu_pfield *f, const tu_record *live,
     return rc;
 }
 
+static int diff_fields(const tu_record *desired, const tu_record *live,
+                       const tu_plan_options *o, json_t **changes);
+
+/* What a field the live record lacks is before a change: null. */
+static const tu_pfield absent_field = {NULL, {NULL}, 0, TU_PV_NULL};
+
+/* The compact diff of packed records (desired, and live unless a create):
+ * 1 with the changes in found[] (*n of them) when no declared field has a
+ * rule and at most TU_PLAN_COMPACT_MAX differ, else 0 (the jansson form
+ * is made instead). Equal to diff_packed_field's no-rule case. */
+#define TU_PLAN_COMPACT_MAX 16
+static int diff_compact(const tu_record *desired, const tu_record *live,
+                        const tu_plan_options *o, tu_change *found, size_t *n)
+{
+    *n = 0;
+    if (desired->json || (live && live->json) || !desired->packed)
+        return 0;
+    for (size_t i = 0; i < desired->packed->count; i++) {
+        const tu_pfield *f = &desired->packed->fields[i], *have;
+        if (tu_field_rule_get(o->rules, f->name) ||
+            tu_field_server_owned(o->rules, f->name))
+            return 0;
+        if (live && !compared(f->name, o))
+            continue;
+        have = live ? tu_packed_get(live->packed, f->name) : NULL;
+        if (live && (have ? tu_pfield_equal(f, have)
+                          : f->type == TU_PV_NULL))
+            continue;
+        if (*n == TU_PLAN_COMPACT_MAX)
+            return 0;
+        found[*n].field = f->name;
+        found[*n].before = have ? have : live ? &absent_field : NULL;
+        found[*n].after = f;
+        (*n)++;
+    }
+    return 1;
+}
+
+/* The changes of one action in the compact form when diff_compact says
+ * it applies (a copy in the plan's arena), else in the jansson form. 0,
+ * or -1 when out of memory. */
+static int diff_record(tu_plan *plan, tu_action *a, const tu_plan_options *o)
+{
+    tu_change found[TU_PLAN_COMPACT_MAX];
+    tu_change *kept;
+    size_t n;
+
+    if (!diff_compact(a->desired, a->live, o, found, &n))
+        return diff_fields(a->desired, a->live, o, &a->changes);
+    if (n == 0)
+        return 0;
+    if (!(kept = tu_arena_alloc(&plan->arena, n * sizeof *kept)))
+        return -1;
+    memcpy(kept, found, n * sizeof *kept);
+    a->clist = kept;
+    a->nchanges = n;
+    return 0;
+}
+
 /* *changes: {field: {before, after}} for each declared field that
  * differs, or NULL when none does. 0, or -1 when out of memory. */
 static int diff_fields(const tu_record *desired, const tu_record *live,
@@ -229,6 +288,8 @@ static int leave_alone(tu_action *a, const char *fmt, ...)
     va_end(ap);
     json_decref(a->changes);
     a->changes = NULL;
+    a->clist = NULL;
+    a->nchanges = 0;
     a->kind = TU_ACTION_SKIP;
     a->left_alone = strdup(msg);
     return a->left_alone ? 0 : -1;
@@ -295,7 +356,7 @@ static int replace_if_immutable(tu_action *a, const tu_plan_options *o)
     return a->note ? 0 : -1;
 }
 
-static int plan_desired(tu_action *a, const tu_record *d,
+static int plan_desired(tu_plan *plan, tu_action *a, const tu_record *d,
                         const tu_recordset *live, const tu_plan_options *o)
 {
     const tu_record *l = tu_recordset_find(live, d->key);
@@ -310,12 +371,13 @@ static int plan_desired(tu_action *a, const tu_record *d,
     if (d->absent) {
         a->kind = l ? TU_ACTION_DELETE : TU_ACTION_SKIP;
     } else {
-        if (diff_fields(d, l, o, &a->changes) != 0)
+        if (diff_record(plan, a, o) != 0)
             return -1;
         if (!l)
             a->kind = TU_ACTION_CREATE;
         else
-            a->kind = a->changes ? TU_ACTION_UPDATE : TU_ACTION_SKIP;
+            a->kind = tu_action_has_changes(a) ? TU_ACTION_UPDATE
+                                               : TU_ACTION_SKIP;
         if (a->kind == TU_ACTION_UPDATE && replace_if_immutable(a, o) != 0)
             return -1;
     }
@@ -410,6 +472,7 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
     size_t n;
 
     plan->count = plan->out_of_scope = plan->not_owned = 0;
+    memset(&plan->arena, 0, sizeof plan->arena);
     n = desired->count + (o->prune ? count_prunable(plan, desired, live, o)
                                    : 0);
     plan->actions = calloc(n ? n : 1, sizeof *plan->actions);
@@ -417,8 +480,8 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
         goto oom;
     tu_advise_huge(plan->actions, n * sizeof *plan->actions);
     for (size_t i = 0; i < desired->count; i++) {
-        if (plan_desired(&plan->actions[plan->count++], &desired->items[i],
-                         live, o) != 0)
+        if (plan_desired(plan, &plan->actions[plan->count++],
+                         &desired->items[i], live, o) != 0)
             goto oom;
     }
     if (o->prune && plan_prune(plan, desired, live, o) != 0)
@@ -439,6 +502,99 @@ void tu_plan_free(tu_plan *plan)
         free(plan->actions[i].left_alone);
     }
     free(plan->actions);
+    tu_arena_free(&plan->arena);
     plan->actions = NULL;
     plan->count = 0;
+}
+
+/* ---- an action's changes, in either form --------------------------------- */
+
+int tu_action_has_changes(const tu_action *a)
+{
+    return a->clist ? a->nchanges > 0
+                    : a->changes && json_object_size(a->changes) > 0;
+}
+
+size_t tu_action_changed_fields(const tu_action *a, const char **names,
+                                size_t cap)
+{
+    const char *name;
+    json_t *change;
+    size_t n = 0;
+
+    if (a->clist) {
+        for (; n < a->nchanges; n++)
+            if (n < cap)
+                names[n] = a->clist[n].field;
+        return n;
+    }
+    json_object_foreach(a->changes, name, change) {
+        if (n < cap)
+            names[n] = name;
+        n++;
+    }
+    return n;
+}
+
+/* {before?, after} of one compact change: a new object, or NULL. */
+static json_t *change_json(const tu_change *c)
+{
+    json_t *o = json_object();
+
+    if (o && ((c->before && json_object_set_new(o, "before",
+                                                tu_pfield_json(c->before))) ||
+              json_object_set_new(o, "after", tu_pfield_json(c->after)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+int tu_action_changes_json(const tu_action *a, json_t **out)
+{
+    json_t *all;
+
+    *out = NULL;
+    if (!a->clist) {
+        *out = a->changes ? json_incref(a->changes) : NULL;
+        return 0;
+    }
+    if (!(all = json_object()))
+        return -1;
+    for (size_t i = 0; i < a->nchanges; i++) {
+        if (json_object_set_new(all, a->clist[i].field,
+                                change_json(&a->clist[i])) != 0) {
+            json_decref(all);
+            return -1;
+        }
+    }
+    *out = all;
+    return 0;
+}
+
+int tu_action_changes_dumpb(const tu_action *a, tu_buffer *b)
+{
+    size_t len = b->len;
+    int rc = 0;
+
+    if (!a->clist)
+        return a->changes ? tu_json_dumpb(a->changes, JSON_COMPACT, b)
+                          : tu_buffer_puts(b, "{}");
+    rc |= tu_buffer_puts(b, "{");
+    for (size_t i = 0; i < a->nchanges && rc == 0; i++) {
+        const tu_change *c = &a->clist[i];
+        rc |= (i && tu_buffer_puts(b, ",") < 0) ||
+              tu_json_strb(c->field, strlen(c->field), b) < 0 ||
+              tu_buffer_puts(b, ":{") < 0;
+        if (rc == 0 && c->before)
+            rc |= tu_buffer_puts(b, "\"before\":") < 0 ||
+                  tu_pfield_dumpb(c->before, b) < 0 ||
+                  tu_buffer_puts(b, ",") < 0;
+        rc |= rc || tu_buffer_puts(b, "\"after\":") < 0 ||
+              tu_pfield_dumpb(c->after, b) < 0 || tu_buffer_puts(b, "}") < 0;
+    }
+    rc |= rc || tu_buffer_puts(b, "}") < 0;
+    if (rc)
+        tu_buffer_truncate(b, len);
+    return rc ? -1 : 0;
 }

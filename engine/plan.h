@@ -57,13 +57,29 @@ typedef enum tu_action_status {
     TU_STATUS_FAILED    /* the API refused it, or it could not be planned */
 } tu_action_status;
 
+/* One declared field that differs, as the plan keeps it for packed
+ * records whose changed fields have no rule: the two values are fields of
+ * the records themselves, which outlive the plan. */
+typedef struct tu_change {
+    const char *field;
+    const tu_pfield *before;   /* NULL: none (a create); a field the live
+                                  record lacks is a null */
+    const tu_pfield *after;
+} tu_change;
+
+/* A create's or an update's changes are in one of two forms: `clist`
+ * (compact: nothing to build, write or free per change), or `changes`,
+ * {field: {before?, after}} in jansson form (a field with a rule, records
+ * without a packed form, plans read from a file). tu_action_changes_json
+ * and tu_action_changes_dumpb give either as the same JSON. */
 typedef struct tu_action {
     tu_action_kind kind;
     tu_action_status status;
     const tu_record *desired;  /* NULL: a prune delete */
     const tu_record *live;     /* NULL: no live match */
-    json_t *changes;           /* owned; create/update: {field: {before?, after}};
-                                  NULL when no field changes */
+    json_t *changes;           /* owned, or NULL (none, or clist has them) */
+    const tu_change *clist;    /* in the plan's arena, or NULL */
+    size_t nchanges;           /* of clist */
     long http_status;          /* of the request that carried it; 0: none */
     unsigned attempts;
     char *error;               /* owned; why it failed */
@@ -81,6 +97,7 @@ typedef struct tu_action {
 typedef struct tu_plan {
     tu_action *actions;
     size_t count;
+    tu_arena arena;            /* the actions' compact changes */
     size_t out_of_scope;       /* unnamed live records prune_scope leaves out */
     size_t not_owned;          /* unnamed live records without this owner's
                                   mark (with an owner) */
@@ -110,6 +127,22 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
                   tu_error *err);
 
 void tu_plan_free(tu_plan *plan);
+
+/* Does the action change any field? */
+int tu_action_has_changes(const tu_action *action);
+
+/* The names of the fields an action changes, in order: the count, of
+ * which the first `cap` are stored in names[]. */
+size_t tu_action_changed_fields(const tu_action *action, const char **names,
+                                size_t cap);
+
+/* The changes as {field: {before?, after}}: 0 with *out a new reference
+ * (NULL when none), or -1 when out of memory. */
+int tu_action_changes_json(const tu_action *action, json_t **out);
+
+/* The same as compact JSON text appended to `b` ("{}" when none). 0 or
+ * -1 (out of memory). */
+int tu_action_changes_dumpb(const tu_action *action, tu_buffer *b);
 
 /* The label of the record an action is about. */
 const char *tu_action_label(const tu_action *action);

@@ -29,7 +29,7 @@ static json_t *change_json(const tu_action *a)
     const char *action = a->status == TU_STATUS_FAILED
                              ? "fail" : tu_action_kind_name(a->kind);
     json_t *c = json_pack("{s:s, s:s}", "key", tu_action_label(a),
-                          "action", action);
+                          "action", action), *changes;
 
     if (!c)
         return NULL;
@@ -42,8 +42,12 @@ static json_t *change_json(const tu_action *a)
         json_object_set(c, "desired", tu_record_fields(a->desired));
     if (a->kind != TU_ACTION_CREATE && a->live)
         json_object_set(c, "live", tu_record_fields(a->live));
-    if (a->changes && a->kind != TU_ACTION_DELETE)
-        json_object_set(c, "changes", a->changes);
+    if ((a->clist || a->changes) && a->kind != TU_ACTION_DELETE &&
+        (tu_action_changes_json(a, &changes) != 0 ||
+         json_object_set_new(c, "changes", changes) != 0)) {
+        json_decref(c);
+        return NULL;
+    }
     return c;
 }
 

@@ -382,22 +382,35 @@ static json_t *fields_of(const tu_record *r)
 /* For an update that sends the changed fields: only those of the desired
  * record, taken from its packed form (a new object; NULL: none or out of
  * memory). */
-static json_t *changed_desired(const tu_action *a)
+static json_t *changed_desired(const tu_action *a, const char *const *names,
+                               size_t n)
 {
     const tu_packed *p = a->desired->packed;
     json_t *out = json_object(), *v;
-    const char *name;
-    json_t *change;
 
-    json_object_foreach(a->changes, name, change) {
-        const tu_pfield *f = out ? tu_packed_get(p, name) : NULL;
+    for (size_t i = 0; out && i < n; i++) {
+        const tu_pfield *f = tu_packed_get(p, names[i]);
         if (f && (!(v = tu_pfield_json(f)) ||
-                  json_object_set_new(out, name, v) != 0)) {
+                  json_object_set_new(out, names[i], v) != 0)) {
             json_decref(out);
             out = NULL;
         }
     }
     return out;
+}
+
+/* The names of the fields `a` changes: `stack` when they fit in `cap`,
+ * else a malloc'd array (the caller frees what is not `stack`); NULL
+ * when out of memory. */
+static const char **changed_names(const tu_action *a, const char **stack,
+                                  size_t cap, size_t *n)
+{
+    const char **names = stack;
+
+    *n = tu_action_changed_fields(a, stack, cap);
+    if (*n > cap && (names = malloc(*n * sizeof *names)) != NULL)
+        tu_action_changed_fields(a, names, *n);
+    return names;
 }
 
 /* The body of an update, made as resource.update_body says. The changed
@@ -409,18 +422,24 @@ static json_t *update_body(const tu_target *t, const tu_action *a)
     tu_keyspec key = {c->key, c->nkey};
     int changed = c->update_body == TU_BODY_CHANGED;
     int need_live = !changed || tu_field_rules_stored(&t->fields);
-    json_t *desired = changed && !a->desired->json && a->desired->packed
-                          ? changed_desired(a) : fields_of(a->desired);
-    json_t *live = need_live ? fields_of(a->live) : NULL;
-    json_t *body = NULL;
+    const char *stack[16], **names;
+    size_t n;
+    json_t *desired = NULL, *live = NULL, *body = NULL;
 
+    if (!(names = changed_names(a, stack, 16, &n)))
+        return NULL;
+    desired = changed && !a->desired->json && a->desired->packed
+                  ? changed_desired(a, names, n) : fields_of(a->desired);
+    live = need_live ? fields_of(a->live) : NULL;
     if (desired && (live || !need_live || !a->live)) {
-        tu_update_input in = {desired, live, a->changes, &key, c->id};
+        tu_update_input in = {desired, live, names, n, &key, c->id};
         body = tu_field_update_body(&t->fields,
                                     (tu_update_body)c->update_body, &in);
     }
     json_decref(desired);
     json_decref(live);
+    if (names != stack)
+        free(names);
     return body;
 }
 

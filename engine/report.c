@@ -8,10 +8,12 @@
  * A report of 10,000 results as jansson values took longer to build,
  * write and free than the rest of the run's own work (docs/performance.md).
  * So the results are kept as small structs (tu_result) with their texts
- * in an arena, and the report's text is written straight from them in the
- * lines layout (json_util.h), the other members from the summary. The
- * whole report as jansson values is made only when tu_report_json asks,
- * once: a first call from two threads makes it twice and keeps one.
+ * in an arena (the changes too, as JSON text, which the plan's compact
+ * form writes without jansson), and the report's text is written straight
+ * from them in the lines layout (json_util.h), the other members from the
+ * summary. The whole report as jansson values is made only when
+ * tu_report_json asks, once: a first call from two threads makes it twice
+ * and keeps one.
  */
 #include "report.h"
 
@@ -85,8 +87,7 @@ static void result_of(const tu_action *a, tu_result *r)
     r->status = status_name(a);
     r->http_status = a->http_status;
     r->attempts = a->attempts;
-    r->changes = a->changes && json_object_size(a->changes) ? a->changes
-                                                             : NULL;
+    r->changes = NULL;  /* text the report makes (keep_changes) */
     r->error = a->error;
     r->refused = a->refused;
     r->note = a->note;
@@ -109,7 +110,7 @@ static json_t *result_json(const tu_result *r, int_cache *ints)
                                            r->attempts));
     }
     if (r->changes)
-        json_object_set(j, "changes", r->changes);
+        json_object_set_new(j, "changes", json_loads(r->changes, 0, NULL));
     if (r->error)
         json_object_set_new(j, "error", json_string(r->error));
     if (r->refused)
@@ -146,7 +147,7 @@ static int result_write(const tu_result *r, tu_buffer *b)
         return -1;
     if ((r->attempts && request_write(r, b) < 0) ||
         (r->changes && (tu_buffer_puts(b, ",\"changes\":") < 0 ||
-                        tu_json_dumpb(r->changes, JSON_COMPACT, b) < 0)))
+                        tu_buffer_puts(b, r->changes) < 0)))
         return -1;
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (texts[i].text &&
@@ -164,12 +165,20 @@ const char *tu_report_record_status(const tu_action *a)
 json_t *tu_report_record_json(const tu_action *a)
 {
     tu_result r;
+    json_t *j, *changes;
 
     if (a->kind == TU_ACTION_SKIP)
         return json_pack("{s:s, s:s, s:s}", "key", tu_action_label(a),
                          "action", "skip", "status", "skipped");
     result_of(a, &r);
-    return result_json(&r, NULL);
+    j = result_json(&r, NULL);
+    if (j && tu_action_has_changes(a) &&
+        (tu_action_changes_json(a, &changes) != 0 ||
+         json_object_set_new(j, "changes", changes) != 0)) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 /* A copy of `s` in the report's arena (NULL stays NULL). 0 or -1. */
@@ -180,28 +189,44 @@ static int keep_text(tu_report *rep, const char **s)
     return 0;
 }
 
+/* An action's changes as JSON text in the report's arena (written with
+ * the result, parsed only for tu_report_json). 0 or -1. */
+static int keep_changes(tu_report *rep, const tu_action *a, tu_result *r,
+                        tu_buffer *scratch)
+{
+    if (!tu_action_has_changes(a))
+        return 0;
+    tu_buffer_truncate(scratch, 0);
+    if (tu_action_changes_dumpb(a, scratch) != 0)
+        return -1;
+    r->changes = tu_arena_strndup(&rep->texts, scratch->data, scratch->len);
+    return r->changes ? 0 : -1;
+}
+
 /* Every action but the skips, as results that outlive the plan. 0 or -1. */
 static int keep_results(tu_report *rep, const tu_plan *plan)
 {
-    size_t n = 0;
+    tu_buffer scratch = TU_BUFFER_INIT;
+    size_t n = 0, i;
 
-    for (size_t i = 0; i < plan->count; i++)
+    for (i = 0; i < plan->count; i++)
         n += plan->actions[i].kind != TU_ACTION_SKIP;
     if (n && !(rep->results = malloc(n * sizeof *rep->results)))
         return -1;
-    for (size_t i = 0; i < plan->count; i++) {
+    for (i = 0; i < plan->count; i++) {
         tu_result *r;
         if (plan->actions[i].kind == TU_ACTION_SKIP)
             continue;  /* (results is NULL when every action is a skip) */
         r = &rep->results[rep->nresults];
         result_of(&plan->actions[i], r);
-        json_incref(r->changes);
         rep->nresults++;
         if (keep_text(rep, &r->key) || keep_text(rep, &r->error) ||
-            keep_text(rep, &r->note))
-            return -1;
+            keep_text(rep, &r->note) ||
+            keep_changes(rep, &plan->actions[i], r, &scratch))
+            break;
     }
-    return 0;
+    tu_buffer_free(&scratch);
+    return i < plan->count ? -1 : 0;
 }
 
 static json_t *results_json(const tu_report *rep)
@@ -502,8 +527,6 @@ void tu_report_free(tu_report *rep)
 {
     if (!rep)
         return;
-    for (size_t i = 0; i < rep->nresults; i++)
-        json_decref(rep->results[i].changes);
     free(rep->results);
     tu_arena_free(&rep->texts);
     json_decref(rep->summary);

@@ -22,7 +22,8 @@ typedef struct tu_result {
     const char *status;      /* static: "planned", "ok", "failed" */
     long http_status;        /* with attempts */
     unsigned attempts;       /* 0: no request was made */
-    json_t *changes;         /* a reference, or NULL (none, or empty) */
+    const char *changes;     /* the report's copy, as compact JSON text;
+                                NULL: none */
     const char *error;       /* the report's copy, or NULL */
     const char *refused;     /* static, or NULL */
     const char *note;        /* the report's copy, or NULL */

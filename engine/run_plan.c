@@ -294,6 +294,7 @@ int tu_plan_file_plan(const tu_plan_file *p, const tu_recordset *live,
 
     fields_of(p, &f);
     plan->count = 0;
+    memset(&plan->arena, 0, sizeof plan->arena);
     plan->actions = calloc(p->pf.count + 1, sizeof *plan->actions);
     if (!plan->actions) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");

@@ -58,6 +58,13 @@ char *tu_buffer_take(tu_buffer *b)
     return data;
 }
 
+void tu_buffer_truncate(tu_buffer *b, size_t len)
+{
+    b->len = len;
+    if (b->data)
+        b->data[len] = '\0';
+}
+
 void tu_buffer_clear(tu_buffer *b, size_t keep)
 {
     if (b->cap > keep) {

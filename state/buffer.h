@@ -35,6 +35,10 @@ int tu_buffer_puts(tu_buffer *b, const char *s);
  * on; the buffer is left empty. NULL when out of memory. */
 char *tu_buffer_take(tu_buffer *b);
 
+/* Cut the buffer back to its first `len` bytes (len <= b->len), as it
+ * was before a failed append. */
+void tu_buffer_truncate(tu_buffer *b, size_t len);
+
 /* Empty the buffer for reuse: its memory is kept unless its capacity is
  * over `keep` bytes (then freed, so that one huge response does not stay
  * allocated). */

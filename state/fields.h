@@ -133,7 +133,8 @@ json_t *tu_field_create_body(const tu_field_rules *rules,
 typedef struct tu_update_input {
     const json_t *desired;  /* the desired record's fields */
     const json_t *live;     /* the live record's fields */
-    const json_t *changes;  /* the plan's {field: {before, after}} */
+    const char *const *changed; /* the fields the plan changes */
+    size_t nchanged;
     const tu_keyspec *key;
     const char *id;         /* the server's id field; NULL: none */
 } tu_update_input;

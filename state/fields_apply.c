@@ -331,10 +331,8 @@ static int declared_body(json_t *body, const tu_field_rules *rules,
 static int changed_body(json_t *body, const tu_field_rules *rules,
                         const tu_update_input *in)
 {
-    const char *name;
-    json_t *change;
-
-    json_object_foreach((json_t *)in->changes, name, change) {
+    for (size_t i = 0; i < in->nchanged; i++) {
+        const char *name = in->changed[i];
         json_t *v = json_object_get(in->desired, name);
         if (v && sent_on_update(rules, name) &&
             json_object_set(body, name, v) != 0)

@@ -320,9 +320,7 @@ static int dump_with_jansson(const json_t *value, size_t flags,
     if (rc == 0)
         return 0;
 fail:
-    out->len = start;
-    if (out->data)
-        out->data[start] = '\0';
+    tu_buffer_truncate(out, start);
     return -1;
 }
 
@@ -335,9 +333,7 @@ static int dump_lines(const json_t *value, tu_buffer *out)
 
     *out = w.buf;
     if (rc < 0) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
+        tu_buffer_truncate(out, start);
     }
     return rc;
 }
@@ -352,9 +348,7 @@ int tu_json_dumpb(const json_t *value, size_t flags, tu_buffer *out)
         return dump_with_jansson(value, flags, out);
     if ((!(flags & JSON_ENCODE_ANY) && !json_is_object(value) &&
          !json_is_array(value)) || write_compact(value, out, 0) < 0) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
+        tu_buffer_truncate(out, start);
         return -1;
     }
     return 0;

@@ -166,6 +166,32 @@ json_t *tu_pfield_json(const tu_pfield *f)
     }
 }
 
+int tu_pfield_dumpb(const tu_pfield *f, tu_buffer *b)
+{
+    char num[TU_INT_TEXT_MAX];
+    json_t *v;
+    int rc;
+
+    switch (f->type) {
+    case TU_PV_STR:
+        return tu_json_strb(f->u.s, f->len, b);
+    case TU_PV_INT:
+        return tu_buffer_add(b, num, tu_int_text(f->u.i, num));
+    case TU_PV_TRUE:
+        return tu_buffer_puts(b, "true");
+    case TU_PV_FALSE:
+        return tu_buffer_puts(b, "false");
+    case TU_PV_NULL:
+        return tu_buffer_puts(b, "null");
+    default: /* a real's digits and nested values: as jansson writes them */
+        if (!(v = tu_pfield_json(f)))
+            return -1;
+        rc = tu_json_dumpb(v, JSON_COMPACT | JSON_ENCODE_ANY, b);
+        json_decref(v);
+        return rc;
+    }
+}
+
 json_t *tu_packed_json(const tu_packed *p)
 {
     json_t *o = json_object();

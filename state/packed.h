@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "arena.h"
+#include "buffer.h"
 #include "strmap.h"
 
 enum {
@@ -73,6 +74,10 @@ json_t *tu_packed_json(const tu_packed *p);
 
 /* A new jansson value for one field, or NULL when out of memory. */
 json_t *tu_pfield_json(const tu_pfield *f);
+
+/* One field's value as compact JSON text (what tu_pfield_json's value
+ * dumps to), appended to `b`. 0 or -1 (out of memory). */
+int tu_pfield_dumpb(const tu_pfield *f, tu_buffer *b);
 
 /* The field called `name`, or NULL. */
 const tu_pfield *tu_packed_get(const tu_packed *p, const char *name);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine/plan.h"
+#include "state/json_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -660,6 +661,103 @@ static void test_helpers(void **state)
     free(a.error);
 }
 
+/* ---- the compact form of packed records' changes ------------------------ */
+
+/* Add a record kept packed, as loaded files and read lists are. */
+static void add_packed(tu_recordset *set, const char *text)
+{
+    json_t *fields = json_loads(text, 0, NULL);
+    char *key, *label;
+    const char *missing;
+
+    assert_non_null(fields);
+    assert_int_equal(tu_record_key(fields, &spec, &key, &label, &missing), 0);
+    assert_non_null(tu_recordset_add_packed(set, fields, NULL, key, label,
+                                            NULL));
+    free(key);
+    free(label);
+    json_decref(fields);
+}
+
+static char *changes_text(const tu_action *a)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    assert_int_equal(tu_action_changes_dumpb(a, &b), 0);
+    return tu_buffer_take(&b);
+}
+
+/* The same desired and live records, once as jansson values and once
+ * packed: both plans' changes are the same JSON, in the same order, as
+ * text and as values; `compact` says whether the packed plan kept them
+ * in the compact form. */
+static void same_changes(const char *desired, const char *live, int compact)
+{
+    fixture *j = NULL, *p = NULL;
+    tu_buffer want = TU_BUFFER_INIT;
+    json_t *value;
+    char *got, *dumped, *want_dumped;
+    const char *names[32];
+
+    setup((void **)&j);
+    setup((void **)&p);
+    add(&j->desired, desired);
+    add_packed(&p->desired, desired);
+    if (live) {
+        add(&j->live, live);
+        add_packed(&p->live, live);
+    }
+    build(j);
+    build(p);
+    assert_int_equal(p->plan.actions[0].kind, j->plan.actions[0].kind);
+    assert_int_equal(!!p->plan.actions[0].clist, compact);
+    assert_int_equal(tu_json_dumpb(j->plan.actions[0].changes, JSON_COMPACT,
+                                   &want), 0);
+    got = changes_text(&p->plan.actions[0]);
+    assert_string_equal(got, want.data);
+    assert_int_equal(tu_action_changes_json(&p->plan.actions[0], &value), 0);
+    dumped = json_dumps(value, JSON_COMPACT);
+    want_dumped = json_dumps(j->plan.actions[0].changes, JSON_COMPACT);
+    assert_non_null(dumped);
+    assert_non_null(want_dumped);
+    assert_string_equal(dumped, want_dumped);
+    assert_true(json_equal(value, j->plan.actions[0].changes));
+    free(want_dumped);
+    assert_int_equal(tu_action_changed_fields(&p->plan.actions[0], names, 32),
+                     json_object_size(j->plan.actions[0].changes));
+    free(dumped);
+    json_decref(value);
+    free(got);
+    tu_buffer_free(&want);
+    teardown((void **)&j);
+    teardown((void **)&p);
+}
+
+static void test_compact_changes(void **state)
+{
+    (void)state;
+    /* every kind of value, a field the live record lacks (before: null),
+     * a declared null against an absent field (no change), text that
+     * needs escapes, and a number equal by value (no change) */
+    same_changes("{\"name\":\"a\",\"type\":\"A\",\"ttl\":600,"
+                 "\"content\":\"q\\\"b\\\\s\\n\\u00fc\\u20ac\","
+                 "\"on\":true,\"w\":1.5,\"n\":null,\"same\":2,"
+                 "\"tags\":[\"p\",\"q\"],\"meta\":{\"k\":\"v\"},"
+                 "\"extra\":-7}",
+                 "{\"name\":\"a\",\"type\":\"A\",\"ttl\":300,"
+                 "\"content\":\"old\",\"on\":false,\"w\":2.25,"
+                 "\"same\":2.0,\"tags\":[\"p\"],"
+                 "\"meta\":{\"k\":\"w\"}}", 1);
+    /* a create: every declared field, "after" only */
+    same_changes("{\"name\":\"b\",\"type\":\"A\",\"ttl\":60,"
+                 "\"x\":false}", NULL, 1);
+    /* more changed fields than the compact form holds: the jansson form */
+    same_changes("{\"name\":\"c\",\"type\":\"A\",\"f1\":1,\"f2\":2,"
+                 "\"f3\":3,\"f4\":4,\"f5\":5,\"f6\":6,\"f7\":7,\"f8\":8,"
+                 "\"f9\":9,\"f10\":10,\"f11\":11,\"f12\":12,\"f13\":13,"
+                 "\"f14\":14,\"f15\":15,\"f16\":16,\"f17\":17}",
+                 "{\"name\":\"c\",\"type\":\"A\"}", 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 /* ---- per-field rules (target.fields) ------------------------------------ */
@@ -779,6 +877,7 @@ int main(void)
         T(test_rules_server_owned_and_compare),
         T(test_rules_immutable_replace),
         cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_compact_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
