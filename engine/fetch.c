@@ -135,8 +135,10 @@ static void fetch_done(const tu_http_response *r, void *data)
         if (r->curl_code != CURLE_OK ||
             ((r->status < 200 || r->status > 299) && !missing))
             fail_response(f, r, req->url);
-        else
+        else {
+            tu_recordset_expect(&f->live, r->body_len);
             req->on_page(f, r, req->url, req->data);
+        }
     }
     free(req->url);
     free(req);

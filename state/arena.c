@@ -4,7 +4,9 @@
  * 64 KiB, then 128 KiB and 256 KiB, then 2 MiB each, so a small arena
  * stays small and a large one makes few allocations and few page faults
  * (the 512 KiB and 1 MiB steps were 384 faults of 4 KiB for an arena that
- * was about to pass 2 MiB anyway; docs/performance.md). Blocks of 2 MiB are
+ * was about to pass 2 MiB anyway; docs/performance.md), and a caller that
+ * knows that much is coming (tu_arena_expect: a list page about to be
+ * packed) skips the small steps. Blocks of 2 MiB are
  * aligned to 2 MiB and offered to the kernel for transparent huge pages
  * (madvise MADV_HUGEPAGE; Debian's default is to use them where asked):
  * filling a million records' arena touched 4 KiB pages one fault at a
@@ -34,19 +36,31 @@ struct tu_arena_block {
 
 /* A block with `size` bytes of data; a 2 MiB one when huge (size is
  * then what is left after the header). */
+void *tu_alloc_huge(size_t n, size_t *cap)
+{
+    void *p = NULL;
+
+    if (n > SIZE_MAX - ARENA_MAX)
+        return NULL;
+    n = (n + ARENA_MAX - 1) & ~(ARENA_MAX - 1);
+    if (posix_memalign(&p, ARENA_MAX, n ? n : ARENA_MAX) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, n ? n : ARENA_MAX, MADV_HUGEPAGE); /* may be refused */
+#endif
+    *cap = n ? n : ARENA_MAX;
+    return p;
+}
+
 static tu_arena_block *block_new(size_t size, int huge)
 {
     tu_arena_block *b;
-    void *p = NULL;
+    size_t cap;
 
     if (huge) {
-        size = ARENA_MAX - sizeof *b;
-        if (posix_memalign(&p, ARENA_MAX, ARENA_MAX) != 0)
+        if (!(b = tu_alloc_huge(ARENA_MAX, &cap)))
             return NULL;
-#ifdef MADV_HUGEPAGE
-        (void)madvise(p, ARENA_MAX, MADV_HUGEPAGE); /* may be refused */
-#endif
-        b = p;
+        size = cap - sizeof *b;
     } else if (!(b = malloc(sizeof *b + size))) {
         return NULL;
     }
@@ -87,8 +101,9 @@ void *tu_arena_alloc(tu_arena *a, size_t n)
         return p;
     }
     size = a->head ? a->head->size * 2 : ARENA_FIRST;
-    if (size >= ARENA_MAX / 4)
+    if (size >= ARENA_MAX / 4 || a->expect >= ARENA_MAX / 4)
         size = ARENA_MAX;
+    a->expect = 0;
     a->used += n;
     if (n > size / 4)
         return alloc_large(a, n);
@@ -133,6 +148,12 @@ int tu_array_grow(void *items, size_t *cap, size_t need, size_t size,
     memcpy(items, &grown, sizeof grown);
     *cap = n;
     return 0;
+}
+
+void tu_arena_expect(tu_arena *a, size_t n)
+{
+    if (!a->head || (size_t)(a->end - a->next) < n)
+        a->expect = n;
 }
 
 void tu_advise_huge(void *p, size_t n)

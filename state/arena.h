@@ -21,9 +21,10 @@ typedef struct tu_arena {
     char *next;            /* first free byte of head */
     char *end;             /* one past head's last byte */
     size_t used;           /* bytes handed out, for statistics */
+    size_t expect;         /* bytes said to be coming (tu_arena_expect) */
 } tu_arena;
 
-#define TU_ARENA_INIT {NULL, NULL, NULL, 0}
+#define TU_ARENA_INIT {NULL, NULL, NULL, 0, 0}
 
 /* `n` bytes, 8-byte aligned, uninitialised; NULL when out of memory (or
  * n is 0). They live until tu_arena_free. */
@@ -41,6 +42,18 @@ char *tu_arena_strndup(tu_arena *a, const char *s, size_t n);
  * growing array of the project: lists of records, requests, sockets... */
 int tu_array_grow(void *items, size_t *cap, size_t need, size_t size,
                   size_t first);
+
+/* Say that about `n` more bytes are coming (a list page of that size is
+ * about to be packed): when that is a quarter of a huge block or more, the
+ * next block is a huge one at once instead of the next of the 64, 128,
+ * 256 KiB steps, whose every 4 KiB page is a fault of its own. */
+void tu_arena_expect(tu_arena *a, size_t n);
+
+/* At least `n` bytes aligned to 2 MiB and offered for huge pages, their
+ * size in *cap (n rounded up to 2 MiB); free() or realloc() them as any
+ * block. NULL when out of memory. For a large buffer about to be filled
+ * at once: one fault per 2 MiB instead of one per 4 KiB. */
+void *tu_alloc_huge(size_t n, size_t *cap);
 
 /* Offer the whole 2 MiB pages inside [p, p + n) to transparent huge
  * pages, for a large array that is about to be filled (record arrays,

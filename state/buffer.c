@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An empty buffer reserved for this much at once (a response body of a
+ * known length) gets memory of its own in huge pages: a list page of
+ * 800 KB was 200 faults of 4 KiB, one per page its bytes were copied to. */
+#define BUFFER_HUGE_MIN ((size_t)512 * 1024)
+
 /* Room for n more bytes and the NUL; doubling unless `exact`. */
 static int grow(tu_buffer *b, size_t n, int exact)
 {
@@ -18,6 +23,11 @@ static int grow(tu_buffer *b, size_t n, int exact)
     need = b->len + n + 1;
     if (need <= b->cap)
         return 0;
+    if (exact && !b->data && need >= BUFFER_HUGE_MIN) {
+        if (!(b->data = tu_alloc_huge(need, &b->cap)))
+            return -1;
+        return 0;
+    }
     cap = exact ? need : b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;

@@ -362,6 +362,11 @@ static tu_record *add_keyed(tu_recordset *set, const char *key,
     return r;
 }
 
+void tu_recordset_expect(tu_recordset *set, size_t n)
+{
+    tu_arena_expect(&set->store.arena, n);
+}
+
 tu_record *tu_recordset_append_packed(tu_recordset *set,
                                       const json_t *fields, const char *key,
                                       const char *label)

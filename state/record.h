@@ -134,6 +134,11 @@ tu_record *tu_recordset_append_packed(tu_recordset *set,
                                       const json_t *fields, const char *key,
                                       const char *label);
 
+/* Say that about `n` bytes of records are about to be appended (a list
+ * page of that size): the set's store then grows in large steps at once
+ * (tu_arena_expect). */
+void tu_recordset_expect(tu_recordset *set, size_t n);
+
 /* Index every record of the set by key, anew: records sharing a key are
  * marked ambiguous. 0, or -1 when out of memory. */
 int tu_recordset_index(tu_recordset *set);
