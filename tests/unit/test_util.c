@@ -1,7 +1,8 @@
 /* test_util.c -- the helpers of trueup-util that have no test file of their
  * own: tu_base64 (state/base64.h) on RFC 4648's test vectors and on bytes
  * that are not text, tu_buffer (state/buffer.h) as the executor reuses it
- * for response bodies, the monotonic clock (state/clock.h), and what the one
+ * for response bodies (a large one in memory of its own), the arena's
+ * large steps when told what is coming (state/arena.h), the monotonic clock (state/clock.h), and what the one
  * suggester (state/suggest.h) adds to the cases test_schema.c and
  * test_module_args.c keep: case and swapped neighbours. */
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +71,54 @@ static void test_buffer_reuse(void **state)
     tu_buffer_free(&b);
 }
 
+/* A buffer reserved empty for a large body gets memory of its own,
+ * aligned for huge pages, that realloc and free still take; one that
+ * already holds bytes grows as before. */
+static void test_buffer_large_reserve(void **state)
+{
+    const size_t mib2 = (size_t)2 << 20;
+    tu_buffer b = TU_BUFFER_INIT;
+    (void)state;
+    assert_int_equal(tu_buffer_reserve(&b, 600 * 1024), 0);
+    assert_int_equal((uintptr_t)b.data % mib2, 0);
+    assert_int_equal(b.cap, mib2);
+    assert_int_equal(tu_buffer_add(&b, "abc", 3), 0);
+    assert_string_equal(b.data, "abc");
+    for (int i = 0; i < 300000; i++)          /* past 2 MiB: realloc */
+        assert_int_equal(tu_buffer_puts(&b, "0123456789"), 0);
+    assert_int_equal(b.len, 3 + 3000000);
+    assert_memory_equal(b.data, "abc0123456789", 13);
+    tu_buffer_clear(&b, 1024);
+    assert_null(b.data);
+    assert_int_equal(tu_buffer_reserve(&b, 1000), 0);   /* small: exact */
+    assert_int_equal(b.cap, 1001);
+    tu_buffer_free(&b);
+}
+
+/* An arena told that a lot is coming fills one huge block at once;
+ * without, its first block is 64 KiB. */
+static void test_arena_expect(void **state)
+{
+    tu_arena told = TU_ARENA_INIT, plain = TU_ARENA_INIT;
+    char *first, *p, *q = NULL;
+    int breaks = 0;
+    (void)state;
+    tu_arena_expect(&told, (size_t)1 << 20);
+    first = tu_arena_alloc(&told, 1000);
+    for (int i = 1; i < 1500; i++) {           /* 1.5 MB, one block */
+        p = tu_arena_alloc(&told, 1000);
+        assert_ptr_equal(p, first + (size_t)i * 1000);
+    }
+    for (int i = 0; i < 1500; i++) {
+        p = tu_arena_alloc(&plain, 1000);
+        breaks += q && p != q + 1000;
+        q = p;
+    }
+    assert_true(breaks >= 2);                  /* 64, 128, 256 KiB, ... */
+    tu_arena_free(&told);
+    tu_arena_free(&plain);
+}
+
 /* tu_array_grow: from `first`, doubling, contents kept, and a size that
  * cannot be allocated leaves the array as it was. */
 static void test_array_grow(void **state)
@@ -123,6 +173,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_buffer_reuse),
+        cmocka_unit_test(test_buffer_large_reserve),
+        cmocka_unit_test(test_arena_expect),
         cmocka_unit_test(test_array_grow),
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_suggest_case_and_swaps),
