@@ -70,7 +70,10 @@ static void report_action(tu_job *job, const tu_action *a)
 
 static void on_outcome(tu_action *a, void *data)
 {
-    report_action(data, a);
+    tu_job *job = data;
+
+    (void)tu_report_texts_keep(&job->texts, &job->plan, a);
+    report_action(job, a);
 }
 
 static void on_progress(const tu_progress *p, void *data)
@@ -129,6 +132,7 @@ void tu_job_free_steps(tu_job *job)
         tu_push_end(job->push);
     job->fetch = NULL;
     job->push = NULL;
+    tu_report_texts_free(&job->texts);
     tu_plan_free(&job->plan);
     tu_recordset_free(&job->own_desired);
     tu_recordset_free(&job->shard_desired);
@@ -214,7 +218,7 @@ static void finish_report(tu_job *job)
     facts->elapsed_ms = tu_clock_ms() - job->start_ms;
     facts->out_of_scope = job->plan.out_of_scope;
     facts->not_owned = job->plan.not_owned;
-    job->report = tu_report_build(&job->plan, facts);
+    job->report = tu_report_build(&job->plan, facts, &job->texts);
     if (!job->report) {
         fail_text(job, TU_ERR_NOMEM, "out of memory while writing the report");
         return;
@@ -417,6 +421,7 @@ static void start_push(tu_job *job)
     tu_exec_stats_get(job->exec, &stats);
     job->requests_before = stats.requests;
     job->phase = JOB_PUSH;
+    (void)tu_report_texts_init(&job->texts, job->plan.count);
     job->push = tu_push_begin(&job->d->target, job->exec, &job->plan, &hooks);
     if (!job->push)  /* out of memory: every planned action failed */
         for (size_t i = 0; i < job->plan.count; i++)

@@ -189,22 +189,78 @@ static int keep_text(tu_report *rep, const char **s)
     return 0;
 }
 
-/* An action's changes as JSON text in the report's arena (written with
- * the result, parsed only for tu_report_json). 0 or -1. */
-static int keep_changes(tu_report *rep, const tu_action *a, tu_result *r,
-                        tu_buffer *scratch)
+/* An action's changes as JSON text in `arena` (written with the result,
+ * parsed only for tu_report_json), or NULL for none. 0 or -1. */
+static int changes_text(tu_arena *arena, const tu_action *a,
+                        tu_buffer *scratch, const char **out)
 {
+    *out = NULL;
     if (!tu_action_has_changes(a))
         return 0;
     tu_buffer_truncate(scratch, 0);
     if (tu_action_changes_dumpb(a, scratch) != 0)
         return -1;
-    r->changes = tu_arena_strndup(&rep->texts, scratch->data, scratch->len);
-    return r->changes ? 0 : -1;
+    *out = tu_arena_strndup(arena, scratch->data, scratch->len);
+    return *out ? 0 : -1;
+}
+
+int tu_report_texts_init(tu_report_texts *t, size_t nactions)
+{
+    memset(t, 0, sizeof *t);
+    t->kept = calloc(nactions ? nactions : 1, sizeof *t->kept);
+    t->count = t->kept ? nactions : 0;
+    return t->kept ? 0 : -1;
+}
+
+int tu_report_texts_keep(tu_report_texts *t, const tu_plan *plan,
+                         const tu_action *a)
+{
+    size_t i = (size_t)(a - plan->actions);
+    tu_report_text *k = i < t->count ? &t->kept[i] : NULL;
+    const char *key;
+
+    if (!k || k->key || a->kind == TU_ACTION_SKIP)
+        return 0;
+    key = tu_action_label(a);
+    if (changes_text(&t->arena, a, &t->scratch, &k->changes) != 0 ||
+        !(k->key = tu_arena_strndup(&t->arena, key, strlen(key)))) {
+        k->changes = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void tu_report_texts_free(tu_report_texts *t)
+{
+    tu_arena_free(&t->arena);
+    free(t->kept);
+    tu_buffer_free(&t->scratch);
+    memset(t, 0, sizeof *t);
+}
+
+/* The texts of results[at], from `texts` when they were made during the
+ * push, else made now. 0 or -1. */
+static int keep_texts(tu_report *rep, const tu_report_texts *texts,
+                      size_t at, const tu_action *a, tu_buffer *scratch)
+{
+    tu_result *r = &rep->results[rep->nresults - 1];
+    const tu_report_text *k = texts && at < texts->count ? &texts->kept[at]
+                                                         : NULL;
+
+    if (keep_text(rep, &r->error) || keep_text(rep, &r->note))
+        return -1;
+    if (k && k->key) {
+        r->key = k->key;           /* in texts' arena, now the report's */
+        r->changes = k->changes;
+        return 0;
+    }
+    return keep_text(rep, &r->key) ||
+           changes_text(&rep->texts, a, scratch, &r->changes) ? -1 : 0;
 }
 
 /* Every action but the skips, as results that outlive the plan. 0 or -1. */
-static int keep_results(tu_report *rep, const tu_plan *plan)
+static int keep_results(tu_report *rep, const tu_plan *plan,
+                        const tu_report_texts *texts)
 {
     tu_buffer scratch = TU_BUFFER_INIT;
     size_t n = 0, i;
@@ -220,9 +276,7 @@ static int keep_results(tu_report *rep, const tu_plan *plan)
         r = &rep->results[rep->nresults];
         result_of(&plan->actions[i], r);
         rep->nresults++;
-        if (keep_text(rep, &r->key) || keep_text(rep, &r->error) ||
-            keep_text(rep, &r->note) ||
-            keep_changes(rep, &plan->actions[i], r, &scratch))
+        if (keep_texts(rep, texts, i, &plan->actions[i], &scratch) != 0)
             break;
     }
     tu_buffer_free(&scratch);
@@ -409,21 +463,29 @@ static json_t *whole_json(const tu_report *rep)
     return out;
 }
 
-tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f)
+tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f,
+                           tu_report_texts *texts)
 {
     tu_report *rep = calloc(1, sizeof *rep);
-    if (!rep)
+    if (!rep) {
+        if (texts)
+            tu_report_texts_free(texts);
         return NULL;
+    }
+    if (texts) {                     /* its arena is the report's texts */
+        rep->texts = texts->arena;
+        memset(&texts->arena, 0, sizeof texts->arena);
+    }
     for (size_t i = 0; i < plan->count; i++)
         count_action(&rep->counts, &plan->actions[i], f->mode);
     rep->counts.requests = f->requests;
     rep->changed = rep->counts.created + rep->counts.updated +
                        rep->counts.deleted + rep->counts.replaced > 0;
-    if (keep_results(rep, plan) != 0 ||
-        !(rep->summary = summary_json(rep, f, plan))) {
-        tu_report_free(rep);
-        return NULL;
-    }
+    if (keep_results(rep, plan, texts) != 0 ||
+        !(rep->summary = summary_json(rep, f, plan)))
+        tu_report_free(rep), rep = NULL;
+    if (texts)
+        tu_report_texts_free(texts);
     return rep;
 }
 

@@ -77,7 +77,38 @@ json_t *tu_report_record_json(const tu_action *action);
 /* "planned", "ok", "failed", or "skipped" for a skip. Static. */
 const char *tu_report_record_status(const tu_action *action);
 
-/* Count the plan's actions and build the JSON. NULL when out of memory. */
-tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *facts);
+/* The texts of the results that do not change once planned (the record's
+ * label, the changes), made while the plan is pushed, as each action's
+ * outcome comes: its records are then in the cache. Made after the push,
+ * at 10,000 results, they were 7-12 ms of cache misses after the last
+ * response, against 2 ms in a plan that had just read the records. */
+typedef struct tu_report_text {
+    const char *key;       /* NULL: not made yet */
+    const char *changes;   /* NULL: none */
+} tu_report_text;
+
+typedef struct tu_report_texts {
+    tu_arena arena;        /* moves into the report that takes them */
+    tu_report_text *kept;  /* one per action of the plan; NULL: none */
+    size_t count;
+    tu_buffer scratch;
+} tu_report_texts;
+
+/* Room for the texts of a plan of `nactions` actions. 0, or -1 when out
+ * of memory (then nothing is kept: the report makes them all). */
+int tu_report_texts_init(tu_report_texts *texts, size_t nactions);
+
+/* Make the texts of one action of `plan`, once. 0 or -1 (out of memory:
+ * the report makes them). */
+int tu_report_texts_keep(tu_report_texts *texts, const tu_plan *plan,
+                         const tu_action *action);
+
+void tu_report_texts_free(tu_report_texts *texts);
+
+/* Count the plan's actions and build the JSON. `texts` (NULL: none) is
+ * taken: the report uses the texts made and frees the rest. NULL when out
+ * of memory. */
+tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *facts,
+                           tu_report_texts *texts);
 
 #endif

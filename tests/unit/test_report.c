@@ -96,7 +96,7 @@ static tu_report *build(fixture *f, tu_mode mode)
                              .concurrency = 16, .concurrency_min = 4,
                              .concurrency_end = 8, .elapsed_ms = 1234,
                              .connections = 3, .by_version = {0, 1, 11, 0}};
-    tu_report *rep = tu_report_build(&f->plan, &facts);
+    tu_report *rep = tu_report_build(&f->plan, &facts, NULL);
     assert_non_null(rep);
     return rep;
 }
@@ -220,7 +220,7 @@ static void test_left_alone(void **state)
     a = act(f, TU_ACTION_UPDATE, TU_STATUS_FAILED, "z.|SOA", NULL, 0);
     a->error = strdup("protected: ...");
     a->refused = "protected";
-    rep = tu_report_build(&f->plan, &facts);
+    rep = tu_report_build(&f->plan, &facts, NULL);
     assert_non_null(rep);
     tu_report_counts(rep, &c);
     assert_int_equal(c.total, 1);
@@ -363,7 +363,7 @@ static void test_target_and_shard(void **state)
                              .key = &key, .shard_index = 2,
                              .shard_count = 5};
     fixture *f = *state;
-    tu_report *rep = tu_report_build(&f->plan, &facts);
+    tu_report *rep = tu_report_build(&f->plan, &facts, NULL);
     const json_t *json;
 
     assert_non_null(rep);
@@ -376,7 +376,7 @@ static void test_target_and_shard(void **state)
     tu_report_free(rep);
     facts.base_url = "http://h:1/records";
     facts.shard_count = 0;
-    rep = tu_report_build(&f->plan, &facts);
+    rep = tu_report_build(&f->plan, &facts, NULL);
     assert_non_null(rep);
     assert_json(json_object_get(json_object_get(tu_report_json(rep),
                                                 "target"), "base_url"),
@@ -452,6 +452,54 @@ static void test_text_is_the_json(void **state)
     tu_report_free(rep);
 }
 
+/* Texts made during the push (some actions, one twice, a skip) give the
+ * same report as texts made at the end, and are the ones used. */
+static void test_texts_kept_during_push(void **state)
+{
+    fixture *f = *state;
+    tu_report_facts facts = {.mode = TU_MODE_APPLY, .requests = 3};
+    tu_report_texts texts;
+    tu_report *plain, *kept;
+    const char *kept_key;
+    char *a_text, *b_text;
+    tu_action *a;
+
+    a = act(f, TU_ACTION_UPDATE, TU_STATUS_OK, "q\"uo\\te\n|A",
+            "{\"ttl\":{\"before\":0.1,\"after\":558.8}}", 0);
+    sent(a, 200, 1, NULL);
+    act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", NULL, 0);
+    a = act(f, TU_ACTION_CREATE, TU_STATUS_FAILED, "new|A",
+            "{\"ttl\":{\"after\":60}}", 0);
+    sent(a, 503, 4, "HTTP 503");
+    a = act(f, TU_ACTION_DELETE, TU_STATUS_OK, "old|A", NULL, 1);
+    sent(a, 204, 1, NULL);
+    plain = tu_report_build(&f->plan, &facts, NULL);
+    assert_non_null(plain);
+    assert_int_equal(tu_report_texts_init(&texts, f->plan.count), 0);
+    assert_int_equal(tu_report_texts_keep(&texts, &f->plan, &f->act[2]), 0);
+    kept_key = texts.kept[2].key;
+    assert_string_equal(kept_key, "new|A");
+    assert_string_equal(texts.kept[2].changes, "{\"ttl\":{\"after\":60}}");
+    assert_int_equal(tu_report_texts_keep(&texts, &f->plan, &f->act[2]), 0);
+    assert_ptr_equal(texts.kept[2].key, kept_key);      /* made once */
+    assert_int_equal(tu_report_texts_keep(&texts, &f->plan, &f->act[1]), 0);
+    assert_null(texts.kept[1].key);                     /* a skip: none */
+    assert_int_equal(tu_report_texts_keep(&texts, &f->plan, &f->act[0]), 0);
+    kept = tu_report_build(&f->plan, &facts, &texts);
+    assert_non_null(kept);
+    assert_null(texts.kept);                            /* taken */
+    assert_ptr_equal(kept->results[1].key, kept_key);   /* the one made */
+    a_text = tu_report_dumps(plain);
+    b_text = tu_report_dumps(kept);
+    assert_non_null(a_text);
+    assert_non_null(b_text);
+    assert_string_equal(b_text, a_text);
+    free(a_text);
+    free(b_text);
+    tu_report_free(plain);
+    tu_report_free(kept);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -468,6 +516,7 @@ int main(void)
         T(test_empty_changes_left_out),
         T(test_target_and_shard),
         T(test_text_is_the_json),
+        T(test_texts_kept_during_push),
         cmocka_unit_test(test_free_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
