@@ -421,7 +421,8 @@ static void start_push(tu_job *job)
     tu_exec_stats_get(job->exec, &stats);
     job->requests_before = stats.requests;
     job->phase = JOB_PUSH;
-    (void)tu_report_texts_init(&job->texts, job->plan.count);
+    if (!job->texts.kept)  /* a later round (uncertain creates) keeps them */
+        (void)tu_report_texts_init(&job->texts, job->plan.count);
     job->push = tu_push_begin(&job->d->target, job->exec, &job->plan, &hooks);
     if (!job->push)  /* out of memory: every planned action failed */
         for (size_t i = 0; i < job->plan.count; i++)
