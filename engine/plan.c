@@ -194,7 +194,7 @@ static int diff_record(tu_plan *plan, tu_action *a, const tu_plan_options *o)
         return -1;
     memcpy(kept, found, n * sizeof *kept);
     a->clist = kept;
-    a->nchanges = n;
+    a->nchanges = (unsigned)n;
     return 0;
 }
 

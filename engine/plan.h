@@ -79,20 +79,21 @@ typedef struct tu_action {
     const tu_record *live;     /* NULL: no live match */
     json_t *changes;           /* owned, or NULL (none, or clist has them) */
     const tu_change *clist;    /* in the plan's arena, or NULL */
-    size_t nchanges;           /* of clist */
-    long http_status;          /* of the request that carried it; 0: none */
-    unsigned attempts;
     char *error;               /* owned; why it failed */
     char *note;                /* owned; what a person should know */
     char *left_alone;          /* owned; skip: why the record was left
                                   alone (the rule, the provider, an owner) */
     const char *refused;       /* failed as "protected" or "owned" (static) */
+    int http_status;           /* of the request that carried it; 0: none */
+    unsigned attempts;
+    unsigned nchanges;         /* of clist (at most TU_PLAN_COMPACT_MAX) */
     unsigned uncertain : 1;    /* failed, but may have taken effect (a
                                   create that may have reached the server):
                                   to be checked by re-reading */
     unsigned deleted : 1;      /* replace: the delete is done, the create
                                   is next */
-} tu_action;
+} tu_action;   /* 88 bytes on LP64, as before clist: a million-record plan
+                  holds a million of them */
 
 typedef struct tu_plan {
     tu_action *actions;

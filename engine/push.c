@@ -182,7 +182,7 @@ static void push_done(const tu_http_response *r, void *data)
     error[0] = '\0';
     for (size_t i = 0; !split && i < req->ncovered; i++) {
         tu_action *a = req->covered[i];
-        a->http_status = r->status;
+        a->http_status = (int)r->status;   /* 100-599 */
         a->attempts = r->attempts;
         if (r->curl_code == CURLE_OK && accepted(a, r->status)) {
             succeeded(a);
