@@ -104,22 +104,42 @@ static int diff_field(const char *field, const json_t *want,
     return 1;
 }
 
+/* A field with no rule and not owned by the server: compared as it is. */
+static int plain_field(const char *name, const tu_plan_options *o)
+{
+    return !tu_field_rule_get(o->rules, name) &&
+           !tu_field_server_owned(o->rules, name);
+}
+
+/* 1 when a plain packed field differs from the live record's value of it
+ * (*have: that value, NULL when the record lacks it or it was not looked
+ * up), else 0. Every field of a create (`live` NULL) differs; a declared
+ * null equals an absent field. */
+static int plain_field_differs(const tu_pfield *f, const tu_record *live,
+                               const tu_plan_options *o,
+                               const tu_pfield **have)
+{
+    *have = NULL;
+    if (!live)
+        return 1;
+    if (!compared(f->name, o))
+        return 0;
+    *have = tu_packed_get(live->packed, f->name);
+    return *have ? !tu_pfield_equal(f, *have) : f->type != TU_PV_NULL;
+}
+
 /* The same for packed records, without their jansson form: only a field
  * with a rule, or one that differs, is turned into jansson values. */
 static int diff_packed_field(const tu_pfield *f, const tu_record *live,
                              const tu_plan_options *o, json_t **before,
                              json_t **after)
 {
-    const tu_pfield *have = live ? tu_packed_get(live->packed, f->name)
-                                 : NULL;
+    const tu_pfield *have;
     json_t *want, *lj;
     int rc;
 
-    if (!tu_field_rule_get(o->rules, f->name) &&
-        !tu_field_server_owned(o->rules, f->name)) {
-        if (live && !compared(f->name, o))
-            return 0;
-        if (live && (have ? tu_pfield_equal(f, have) : f->type == TU_PV_NULL))
+    if (plain_field(f->name, o)) {
+        if (!plain_field_differs(f, live, o, &have))
             return 0;
         *before = have ? tu_pfield_json(have) : live ? json_null() : NULL;
         *after = tu_pfield_json(f);
@@ -130,6 +150,7 @@ static int diff_packed_field(const tu_pfield *f, const tu_record *live,
         return -1;
     }
     /* a rule: its field's two values alone in jansson form */
+    have = live ? tu_packed_get(live->packed, f->name) : NULL;
     want = tu_pfield_json(f);
     lj = have ? tu_pfield_json(have) : NULL;
     rc = want && (lj || !have) ? diff_field(f->name, want, live, lj, o,
@@ -146,9 +167,9 @@ static int diff_fields(const tu_record *desired, const tu_record *live,
 static const tu_pfield absent_field = {NULL, {NULL}, 0, TU_PV_NULL};
 
 /* The compact diff of packed records (desired, and live unless a create):
- * 1 with the changes in found[] (*n of them) when no declared field has a
- * rule and at most TU_PLAN_COMPACT_MAX differ, else 0 (the jansson form
- * is made instead). Equal to diff_packed_field's no-rule case. */
+ * 1 with the changes in found[] (*n of them) when every declared field is
+ * plain and at most TU_PLAN_COMPACT_MAX differ, else 0 (the jansson form
+ * is made instead). The same comparison as diff_packed_field's. */
 #define TU_PLAN_COMPACT_MAX 16
 static int diff_compact(const tu_record *desired, const tu_record *live,
                         const tu_plan_options *o, tu_change *found, size_t *n)
@@ -158,14 +179,9 @@ static int diff_compact(const tu_record *desired, const tu_record *live,
         return 0;
     for (size_t i = 0; i < desired->packed->count; i++) {
         const tu_pfield *f = &desired->packed->fields[i], *have;
-        if (tu_field_rule_get(o->rules, f->name) ||
-            tu_field_server_owned(o->rules, f->name))
+        if (!plain_field(f->name, o))
             return 0;
-        if (live && !compared(f->name, o))
-            continue;
-        have = live ? tu_packed_get(live->packed, f->name) : NULL;
-        if (live && (have ? tu_pfield_equal(f, have)
-                          : f->type == TU_PV_NULL))
+        if (!plain_field_differs(f, live, o, &have))
             continue;
         if (*n == TU_PLAN_COMPACT_MAX)
             return 0;
@@ -572,29 +588,34 @@ int tu_action_changes_json(const tu_action *a, json_t **out)
     return 0;
 }
 
+/* One compact change as "field":{"before":...,"after":...}. 0 or -1. */
+static int change_dumpb(const tu_change *c, tu_buffer *b)
+{
+    return tu_json_strb(c->field, strlen(c->field), b) < 0 ||
+           tu_buffer_puts(b, c->before ? ":{\"before\":" : ":{") < 0 ||
+           (c->before && (tu_pfield_dumpb(c->before, b) < 0 ||
+                          tu_buffer_puts(b, ",") < 0)) ||
+           tu_buffer_puts(b, "\"after\":") < 0 ||
+           tu_pfield_dumpb(c->after, b) < 0 ||
+           tu_buffer_puts(b, "}") < 0 ? -1 : 0;
+}
+
 int tu_action_changes_dumpb(const tu_action *a, tu_buffer *b)
 {
     size_t len = b->len;
-    int rc = 0;
 
     if (!a->clist)
         return a->changes ? tu_json_dumpb(a->changes, JSON_COMPACT, b)
                           : tu_buffer_puts(b, "{}");
-    rc |= tu_buffer_puts(b, "{");
-    for (size_t i = 0; i < a->nchanges && rc == 0; i++) {
-        const tu_change *c = &a->clist[i];
-        rc |= (i && tu_buffer_puts(b, ",") < 0) ||
-              tu_json_strb(c->field, strlen(c->field), b) < 0 ||
-              tu_buffer_puts(b, ":{") < 0;
-        if (rc == 0 && c->before)
-            rc |= tu_buffer_puts(b, "\"before\":") < 0 ||
-                  tu_pfield_dumpb(c->before, b) < 0 ||
-                  tu_buffer_puts(b, ",") < 0;
-        rc |= rc || tu_buffer_puts(b, "\"after\":") < 0 ||
-              tu_pfield_dumpb(c->after, b) < 0 || tu_buffer_puts(b, "}") < 0;
-    }
-    rc |= rc || tu_buffer_puts(b, "}") < 0;
-    if (rc)
-        tu_buffer_truncate(b, len);
-    return rc ? -1 : 0;
+    if (tu_buffer_puts(b, "{") < 0)
+        goto fail;
+    for (size_t i = 0; i < a->nchanges; i++)
+        if ((i && tu_buffer_puts(b, ",") < 0) ||
+            change_dumpb(&a->clist[i], b) != 0)
+            goto fail;
+    if (tu_buffer_puts(b, "}") == 0)
+        return 0;
+fail:
+    tu_buffer_truncate(b, len);
+    return -1;
 }
