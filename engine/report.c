@@ -87,7 +87,7 @@ static void result_of(const tu_action *a, tu_result *r)
     r->status = status_name(a);
     r->http_status = a->http_status;
     r->attempts = a->attempts;
-    r->changes = NULL;  /* text the report makes (keep_changes) */
+    r->changes = NULL;  /* text the report makes (keep_texts) */
     r->error = a->error;
     r->refused = a->refused;
     r->note = a->note;
@@ -482,8 +482,10 @@ tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f,
     rep->changed = rep->counts.created + rep->counts.updated +
                        rep->counts.deleted + rep->counts.replaced > 0;
     if (keep_results(rep, plan, texts) != 0 ||
-        !(rep->summary = summary_json(rep, f, plan)))
-        tu_report_free(rep), rep = NULL;
+        !(rep->summary = summary_json(rep, f, plan))) {
+        tu_report_free(rep);
+        rep = NULL;
+    }
     if (texts)
         tu_report_texts_free(texts);
     return rep;

@@ -34,8 +34,6 @@ struct tu_arena_block {
 #define ARENA_FIRST ((size_t)64 * 1024)
 #define ARENA_MAX ((size_t)2 * 1024 * 1024)
 
-/* A block with `size` bytes of data; a 2 MiB one when huge (size is
- * then what is left after the header). */
 void *tu_alloc_huge(size_t n, size_t *cap)
 {
     void *p = NULL;
@@ -43,15 +41,19 @@ void *tu_alloc_huge(size_t n, size_t *cap)
     if (n > SIZE_MAX - ARENA_MAX)
         return NULL;
     n = (n + ARENA_MAX - 1) & ~(ARENA_MAX - 1);
-    if (posix_memalign(&p, ARENA_MAX, n ? n : ARENA_MAX) != 0)
+    if (n == 0)
+        n = ARENA_MAX;
+    if (posix_memalign(&p, ARENA_MAX, n) != 0)
         return NULL;
 #ifdef MADV_HUGEPAGE
-    (void)madvise(p, n ? n : ARENA_MAX, MADV_HUGEPAGE); /* may be refused */
+    (void)madvise(p, n, MADV_HUGEPAGE); /* may be refused */
 #endif
-    *cap = n ? n : ARENA_MAX;
+    *cap = n;
     return p;
 }
 
+/* A block with `size` bytes of data; a 2 MiB one when huge (size is
+ * then what is left after the header). */
 static tu_arena_block *block_new(size_t size, int huge)
 {
     tu_arena_block *b;

@@ -332,9 +332,8 @@ static int dump_lines(const json_t *value, tu_buffer *out)
     int rc = tu_lines_object(&w, value);
 
     *out = w.buf;
-    if (rc < 0) {
+    if (rc < 0)
         tu_buffer_truncate(out, start);
-    }
     return rc;
 }
 

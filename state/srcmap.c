@@ -5,10 +5,11 @@
  * The map is an open-addressing hash table (linear probing, power-of-two
  * capacity, at most 3/4 full) keyed by the address of a jansson object or
  * array. Pointers are spread with Fibonacci hashing (tu_strmap_slot:
- * multiply by 2^64/phi, keep the top bits). Recording a container again (its address reused
- * after the old one was freed) resets its entry; tu_srcmap_forget removes
- * one by backward-shift deletion (the entries after it in its probe run
- * move back into the hole when their home slot allows), so no tombstones.
+ * multiply by 2^64/phi, keep the top bits). Recording a container again
+ * (its address reused after the old one was freed) resets its entry;
+ * tu_srcmap_forget removes one by backward-shift deletion (the entries
+ * after it in its probe run move back into the hole when their home slot
+ * allows), so no tombstones.
  *
  * An entry holds the container's own position and, for objects, the
  * positions of its keys in insertion order, as a malloc'd array of uint32
