@@ -24,7 +24,7 @@
  * returns unless a redraw is due.
  */
 #include "cli.h"
-#include "state/clock.h"
+#include "util/clock.h"
 
 #include <string.h>
 #include <unistd.h>

@@ -9,7 +9,7 @@
  */
 #include "bulk.h"
 #include "state/error.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -123,9 +123,9 @@
 #include "executor_conn.h"
 #include "executor_ev.h"
 #include "executor_policy.h"
-#include "state/arena.h"
-#include "state/buffer.h"
-#include "state/clock.h"
+#include "util/arena.h"
+#include "util/buffer.h"
+#include "util/clock.h"
 #include "state/error.h"
 
 #include <errno.h>

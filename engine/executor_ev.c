@@ -25,8 +25,8 @@
  * with the events epoll saw.
  */
 #include "executor_ev.h"
-#include "state/arena.h"
-#include "state/clock.h"
+#include "util/arena.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <limits.h>

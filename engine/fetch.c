@@ -11,7 +11,7 @@
  * in page order (when pages arrived out of order) and the set is indexed.
  */
 #include "fetch.h"
-#include "state/arena.h"
+#include "util/arena.h"
 #include "state/error.h"
 #include "state/listpage.h"
 

@@ -31,7 +31,7 @@
 #include "prefetch.h"
 #include "safety.h"
 #include "shard.h"
-#include "state/clock.h"
+#include "util/clock.h"
 #include "state/error.h"
 
 #include <stdio.h>

@@ -27,7 +27,7 @@
 #include "job.h"
 #include "prefetch.h"
 #include "shard.h"
-#include "state/clock.h"
+#include "util/clock.h"
 #include "state/error.h"
 
 #include <stdlib.h>

@@ -8,9 +8,9 @@
  * are linear in the number of records (times the rules).
  */
 #include "plan.h"
-#include "state/arena.h"
+#include "util/arena.h"
 #include "state/error.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 
 #include <stdarg.h>
 #include <stdio.h>

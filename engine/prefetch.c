@@ -27,7 +27,7 @@
 #include "prefetch.h"
 #include "desired.h"
 #include "fetch.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 
 #include <pthread.h>
 #include <signal.h>

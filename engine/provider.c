@@ -1,19 +1,31 @@
 /* provider.c -- the table of providers (see provider.h).
  *
- * Adding a provider: write provider_NAME.c with a tu_provider_ops, declare
- * it below, and add it to both tables.
+ * The providers are listed once, in providers/providers.def, by the name
+ * of their file; the tables and the names users write both come from that
+ * list. Adding a provider: write providers/NAME.c with a tu_provider_ops
+ * called tu_provider_NAME, and add a line to the list.
  */
 #include "provider.h"
 
 #include <string.h>
 
-extern const tu_provider_ops tu_provider_rest;
-extern const tu_provider_ops tu_provider_powerdns;
+#define TU_PROVIDER(name) extern const tu_provider_ops tu_provider_##name;
+#include "providers/providers.def"
+#undef TU_PROVIDER
 
-static const tu_provider_ops *const providers[] = {&tu_provider_rest,
-                                                  &tu_provider_powerdns, NULL};
-static const char *const provider_names[] = {"rest", "powerdns",
-                                              NULL};
+#define TU_PROVIDER(name) &tu_provider_##name,
+static const tu_provider_ops *const providers[] = {
+#include "providers/providers.def"
+    NULL};
+#undef TU_PROVIDER
+
+/* The names users write: each file's NAME, which is also its table's
+ * .name (test_rest_config checks that they agree). */
+#define TU_PROVIDER(name) #name,
+static const char *const provider_names[] = {
+#include "providers/providers.def"
+    NULL};
+#undef TU_PROVIDER
 
 const tu_provider_ops *tu_provider_find(const char *name)
 {

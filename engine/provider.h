@@ -2,8 +2,8 @@
  *
  * A provider turns records into requests and responses into records. All
  * that differs between APIs lives behind this table of functions, one file
- * per provider (provider_rest.c, ...), registered in provider.c. The engine
- * calls them in order:
+ * per provider in providers/ (providers/rest.c, ...), listed in
+ * providers/providers.def. The engine calls them in order:
  *
  *   parse      target mapping -> the provider's config (its own keys)
  *   describe   which fields make the key, which are never compared

@@ -23,7 +23,7 @@
  * once.
  */
 #include "push.h"
-#include "state/arena.h"
+#include "util/arena.h"
 #include "state/listpage.h"
 
 #include <stdio.h>

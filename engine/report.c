@@ -17,7 +17,7 @@
  */
 #include "report.h"
 
-#include "state/json_util.h"
+#include "util/json_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

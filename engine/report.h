@@ -11,7 +11,7 @@
 #include "trueup/trueup.h"
 #include "executor.h"
 #include "plan.h"
-#include "state/arena.h"
+#include "util/arena.h"
 
 /* One entry of the report's results (an action other than a skip), kept
  * as it is rather than as JSON: a long report is written straight from

@@ -27,9 +27,9 @@
 #include "job.h"
 #include "job_int.h"
 #include "plan_file.h"
-#include "state/buffer.h"
+#include "util/buffer.h"
 #include "state/error.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* shard.c -- a stable split of the records between N runs (see shard.h). */
 #include "shard.h"
 #include "state/error.h"
-#include "state/strmap.h"
+#include "util/strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,9 +13,9 @@
  * list of values; each is kept as an array of strings.
  */
 #include "target.h"
-#include "state/base64.h"
+#include "util/base64.h"
 #include "state/error.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 #include "state/schema.h"
 
 #include <stdio.h>

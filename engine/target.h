@@ -14,7 +14,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include "trueup/trueup.h"
-#include "state/buffer.h"
+#include "util/buffer.h"
 #include "state/fields.h"
 #include "state/srcmap.h"
 #include "provider.h"

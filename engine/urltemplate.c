@@ -10,7 +10,7 @@
  * fills a record's placeholder only when it has exactly one value.
  */
 #include "urltemplate.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 
 #include <stdio.h>
 

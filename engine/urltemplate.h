@@ -15,7 +15,7 @@
 #define TU_ENGINE_URLTEMPLATE_H
 
 #include <jansson.h>
-#include "state/buffer.h"
+#include "util/buffer.h"
 #include "state/packed.h"
 
 /* Check a template's braces. NULL when fine, else what is wrong. */

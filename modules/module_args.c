@@ -21,8 +21,8 @@
  * exactly as it checks a file.
  */
 #include "module.h"
-#include "state/json_util.h"
-#include "state/suggest.h"
+#include "util/json_util.h"
+#include "util/suggest.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -20,7 +20,7 @@
  * VALUE_SPECIFIED_IN_NO_LOG_PARAMETER, as Ansible's own modules show it.
  */
 #include "module.h"
-#include "state/base64.h"
+#include "util/base64.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -25,7 +25,6 @@
  * turns it into its exception classes (trueup.Error and subclasses).
  */
 #include "_trueup.h"
-#include "state/clock.h"
 
 #include <curl/curl.h>
 #include <string.h>
@@ -250,7 +249,7 @@ typedef struct run_ctx {
     PyObject *exc_type;     /* the first exception a callback raised */
     PyObject *exc_value;
     PyObject *exc_tb;
-    long long last_signal_check;   /* tu_clock_ms */
+    long long last_signal_check;   /* now_ms() */
 } run_ctx;
 
 /* A callback failed (exception set): keep the exception, stop the run. */
@@ -265,11 +264,21 @@ static void ctx_fail(run_ctx *ctx)
         tu_job_cancel(ctx->job);
 }
 
+/* The monotonic clock, in milliseconds (the module includes only the
+ * public API, so it reads the clock itself). */
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Signal handlers (Ctrl-C) run at most every 100 ms, so that a run with
  * thousands of requests does not take the GIL back for each one. */
 static int signal_check_due(run_ctx *ctx)
 {
-    long long now = tu_clock_ms();
+    long long now = now_ms();
 
     if (now - ctx->last_signal_check < 100)
         return 0;
@@ -340,7 +349,7 @@ static int run_setup(PyObject *args, tu_options *options, run_ctx *ctx,
     ctx->cancel = cancel == Py_None ? own_flag
                                     : &((CancelObject *)cancel)->flag;
     options->cancel = ctx->cancel;
-    ctx->last_signal_check = tu_clock_ms();
+    ctx->last_signal_check = now_ms();
     return 0;
 }
 

@@ -7,7 +7,7 @@
  */
 #include "bulk.h"
 #include "error.h"
-#include "json_util.h"
+#include "util/json_util.h"
 #include "rules.h"
 #include "schema.h"
 #include "yaml_load.h"

@@ -10,7 +10,7 @@
  */
 #include "desired.h"
 #include "error.h"
-#include "json_util.h"
+#include "util/json_util.h"
 #include "schema.h"
 #include "yaml_load.h"
 

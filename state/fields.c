@@ -9,7 +9,7 @@
  */
 #include "fields.h"
 #include "error.h"
-#include "json_util.h"
+#include "util/json_util.h"
 #include "schema.h"
 
 #include <ctype.h>

@@ -47,7 +47,7 @@
 #include "trueup/trueup.h"
 #include "record.h"
 #include "srcmap.h"
-#include "strmap.h"
+#include "util/strmap.h"
 
 /* What a write-only field is shown as in plans, reports and diffs. */
 #define TU_FIELD_HIDDEN "***"

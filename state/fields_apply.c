@@ -8,7 +8,7 @@
  */
 #include "fields.h"
 #include "error.h"
-#include "json_util.h"
+#include "util/json_util.h"
 
 #include <ctype.h>
 #include <stdio.h>

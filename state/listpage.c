@@ -22,8 +22,8 @@
  */
 #include "listpage.h"
 #include "error.h"
-#include "json_util.h"
-#include "strmap.h"
+#include "util/json_util.h"
+#include "util/strmap.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
  * freed. Lookups by name are a linear scan: records have few fields.
  */
 #include "packed.h"
-#include "json_util.h"
+#include "util/json_util.h"
 
 #include <stdlib.h>
 #include <string.h>

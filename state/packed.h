@@ -2,7 +2,7 @@
  *
  * A record is parsed once (by libyaml or jansson) into a jansson object,
  * and then packed: an array of fields, each a name and a typed value,
- * in an arena (state/arena.h). A jansson object of five short fields
+ * in an arena (util/arena.h). A jansson object of five short fields
  * costs about 950 bytes and 20 allocations; packed, about 170 bytes and
  * none of its own. Field names are interned per store. Scalars are held
  * as they are (strings with their length, integers, reals, booleans,
@@ -22,9 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
-#include "arena.h"
-#include "buffer.h"
-#include "strmap.h"
+#include "util/arena.h"
+#include "util/buffer.h"
+#include "util/strmap.h"
 
 enum {
     TU_PV_NULL, TU_PV_TRUE, TU_PV_FALSE, TU_PV_INT, TU_PV_REAL, TU_PV_STR,

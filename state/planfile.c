@@ -10,7 +10,7 @@
  */
 #include "planfile.h"
 #include "error.h"
-#include "json_util.h"
+#include "util/json_util.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -9,7 +9,7 @@
  * 600.0 share a key, as tu_json_equal says they are equal.
  */
 #include "record.h"
-#include "json_util.h"
+#include "util/json_util.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -25,10 +25,10 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "trueup/trueup.h"
-#include "buffer.h"
+#include "util/buffer.h"
 #include "packed.h"
 #include "srcmap.h"
-#include "strmap.h"
+#include "util/strmap.h"
 
 typedef struct tu_keyspec {
     const char **fields;   /* borrowed field names */

@@ -6,7 +6,7 @@
  */
 #include "rules.h"
 #include "error.h"
-#include "json_util.h"
+#include "util/json_util.h"
 #include "schema.h"
 
 #include <fnmatch.h>

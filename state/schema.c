@@ -5,8 +5,8 @@
  */
 #include "schema.h"
 #include "error.h"
-#include "json_util.h"
-#include "suggest.h"
+#include "util/json_util.h"
+#include "util/suggest.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -30,8 +30,8 @@
  * valid until the map is freed.
  */
 #include "srcmap.h"
-#include "arena.h"
-#include "strmap.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 #include <stdint.h>
 #include <stdlib.h>

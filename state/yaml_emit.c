@@ -7,9 +7,9 @@
  * whatever else plain YAML cannot hold. Output goes to a growing buffer.
  */
 #include "yaml_emit.h"
-#include "buffer.h"
+#include "util/buffer.h"
 #include "error.h"
-#include "json_util.h"
+#include "util/json_util.h"
 #include "yaml_load.h"
 
 #include <stdlib.h>

@@ -41,7 +41,7 @@
  * parser is deleted.
  */
 #include "yaml_load.h"
-#include "arena.h"
+#include "util/arena.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +55,7 @@
 #include <yaml.h>
 
 #include "error.h"
-#include "strmap.h"
+#include "util/strmap.h"
 
 #define YL_TAG_PREFIX "tag:yaml.org,2002:"
 #define YL_TAG_PREFIX_LEN (sizeof YL_TAG_PREFIX - 1)

@@ -13,7 +13,7 @@
  * Everything is freed, so LeakSanitizer sees leaks in error paths too.
  */
 #include "fuzz_target.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 #include "state/srcmap.h"
 #include "state/yaml_emit.h"
 #include "state/yaml_load.h"

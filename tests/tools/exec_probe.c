@@ -53,7 +53,7 @@
  * server had in progress at once ("max_in_flight").
  */
 #include "engine/executor.h"
-#include "state/clock.h"
+#include "util/clock.h"
 
 #include <jansson.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* test_json_util.c -- state/json_util.h: value equality (numbers by value,
+/* test_json_util.c -- util/json_util.h: value equality (numbers by value,
  * objects regardless of key order, arrays in order), dotted paths, the text
  * of values for keys and messages, and type names for messages.
  */
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/json_util.h"
+#include "util/json_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "modules/module.h"
-#include "state/suggest.h"
+#include "util/suggest.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "engine/plan.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -1,4 +1,4 @@
-/* test_powerdns_provider.c -- the pure parts of engine/provider_powerdns.c:
+/* test_powerdns_provider.c -- the pure parts of engine/providers/powerdns.c:
  * target parsing, names made absolute (relative, "@", the `zone` field,
  * longest zone), record normalisation (contents as a sorted set, AAAA as
  * PowerDNS prints it, shorthands, located errors), protection, export, the
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "engine/provider_powerdns.c"
+#include "engine/providers/powerdns.c"
 
 /* ---- helpers ------------------------------------------------------------ */
 

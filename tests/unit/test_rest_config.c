@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/provider_rest.h"
+#include "engine/providers/rest.h"
 #include "state/srcmap.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -178,6 +178,25 @@ static void test_paging_errors(void **state)
           "target.resource.per_page: 0 is out of range (1 to 1000000)");
 }
 
+/* ---- the provider list -------------------------------------------------- */
+
+/* Each name users write finds the table of that name: the list in
+ * engine/providers/providers.def and the tables' own names agree. */
+static void test_provider_names(void **state)
+{
+    const char *const *names = tu_provider_names();
+    size_t n = 0;
+
+    (void)state;
+    for (; names[n]; n++) {
+        const tu_provider_ops *ops = tu_provider_find(names[n]);
+        assert_non_null(ops);
+        assert_string_equal(ops->name, names[n]);
+    }
+    assert_int_equal(n, 2);
+    assert_null(tu_provider_find("nosuch"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_placeholders_unknown),
         cmocka_unit_test(test_paging_defaults),
         cmocka_unit_test(test_paging_errors),
+        cmocka_unit_test(test_provider_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "state/schema.h"
-#include "state/suggest.h"
+#include "util/suggest.h"
 #include "state/yaml_load.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -55,7 +55,7 @@ static const char *S(const char *s)
 static const char *const settings_keys[] = {
     "concurrency", "timeout", "connect_timeout", "retries", "prune", NULL};
 
-/* ---- tu_suggest (state/suggest.h), as schema.c uses it ------------------ */
+/* ---- tu_suggest (util/suggest.h), as schema.c uses it ------------------ */
 
 static void test_suggest(void **state)
 {

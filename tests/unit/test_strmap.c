@@ -1,4 +1,4 @@
-/* test_strmap.c -- state/strmap.h: put and get, duplicate keys keeping the
+/* test_strmap.c -- util/strmap.h: put and get, duplicate keys keeping the
  * first value, lookups on an empty map, reserve, and growth to many
  * thousands of keys (every key still found with its own value).
  */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/strmap.h"
+#include "util/strmap.h"
 
 static void test_empty_map(void **state)
 {

@@ -1,9 +1,9 @@
 /* test_util.c -- the helpers of trueup-util that have no test file of their
- * own: tu_base64 (state/base64.h) on RFC 4648's test vectors and on bytes
- * that are not text, tu_buffer (state/buffer.h) as the executor reuses it
+ * own: tu_base64 (util/base64.h) on RFC 4648's test vectors and on bytes
+ * that are not text, tu_buffer (util/buffer.h) as the executor reuses it
  * for response bodies (a large one in memory of its own), the arena's
- * large steps when told what is coming (state/arena.h), the monotonic clock (state/clock.h), and what the one
- * suggester (state/suggest.h) adds to the cases test_schema.c and
+ * large steps when told what is coming (util/arena.h), the monotonic clock (util/clock.h), and what the one
+ * suggester (util/suggest.h) adds to the cases test_schema.c and
  * test_module_args.c keep: case and swapped neighbours. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/arena.h"
-#include "state/base64.h"
-#include "state/buffer.h"
-#include "state/clock.h"
-#include "state/suggest.h"
+#include "util/arena.h"
+#include "util/base64.h"
+#include "util/buffer.h"
+#include "util/clock.h"
+#include "util/suggest.h"
 
 static void check_base64(const void *in, size_t len, const char *want)
 {

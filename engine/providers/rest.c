@@ -1,4 +1,4 @@
-/* provider_rest.c -- the generic REST provider.
+/* rest.c -- the generic REST provider.
  *
  * For any API that lists records with a GET and changes them one request
  * per record. `target.resource` says how:
@@ -9,7 +9,7 @@
  *   items     dotted path to the array in the list response (to the record
  *             in a get response)
  *   paginate  none | link | page | offset | next | cursor, with the keys
- *             that go with them (provider_rest_fetch.c reads the list)
+ *             that go with them (rest_fetch.c reads the list)
  *   key, id, ignore    the key fields, the server's id field, fields never
  *                      compared
  *   create, update, delete   "METHOD /path/{placeholders}"
@@ -24,17 +24,17 @@
  * fields laid over it (PUT's and POST's default); target.fields decides
  * which fields never go (server-owned, write-only) -- state/fields.h.
  */
-#include "provider_rest.h"
-#include "fetch.h"
-#include "push.h"
-#include "target.h"
-#include "urltemplate.h"
+#include "rest.h"
+#include "engine/fetch.h"
+#include "engine/push.h"
+#include "engine/target.h"
+#include "engine/urltemplate.h"
 #include "state/error.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 #include "state/listpage.h"
 #include "state/schema.h"
-#include "state/suggest.h"
-#include "state/strmap.h"
+#include "util/suggest.h"
+#include "util/strmap.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -9,8 +9,8 @@
  * gets a block of its own. Not thread-safe: one owner, one thread at a
  * time.
  */
-#ifndef TU_STATE_ARENA_H
-#define TU_STATE_ARENA_H
+#ifndef TU_UTIL_ARENA_H
+#define TU_UTIL_ARENA_H
 
 #include <stddef.h>
 

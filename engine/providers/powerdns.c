@@ -1,4 +1,4 @@
-/* provider_powerdns.c -- the PowerDNS Authoritative HTTP API (4.x).
+/* powerdns.c -- the PowerDNS Authoritative HTTP API (4.x).
  *
  * A record is an rrset: {name, type, ttl, records: [content, ...]}, keyed by
  * [name, type]. `target` names the API (base_url ".../api/v1"), the
@@ -40,17 +40,17 @@
  *              changes with every write).
  *   shard_key  the record's zone: --shard splits by zone.
  */
-#include "provider.h"
-#include "fetch.h"
-#include "push.h"
-#include "target.h"
-#include "urltemplate.h"
-#include "state/buffer.h"
+#include "engine/provider.h"
+#include "engine/fetch.h"
+#include "engine/push.h"
+#include "engine/target.h"
+#include "engine/urltemplate.h"
+#include "util/buffer.h"
 #include "state/error.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 #include "state/listpage.h"
 #include "state/schema.h"
-#include "state/suggest.h"
+#include "util/suggest.h"
 
 #include <arpa/inet.h>
 #include <idn2.h>

@@ -6,8 +6,8 @@
  * wall clock, and its zero is arbitrary, so only differences mean
  * anything. Part of trueup-util, which front ends may link.
  */
-#ifndef TU_STATE_CLOCK_H
-#define TU_STATE_CLOCK_H
+#ifndef TU_UTIL_CLOCK_H
+#define TU_UTIL_CLOCK_H
 
 #include <stdint.h>
 

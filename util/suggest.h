@@ -5,8 +5,8 @@
  * (modules/module_args.c), so that a typo gets the same hint in a file and
  * in a task. Part of trueup-util, which front ends may link.
  */
-#ifndef TU_STATE_SUGGEST_H
-#define TU_STATE_SUGGEST_H
+#ifndef TU_UTIL_SUGGEST_H
+#define TU_UTIL_SUGGEST_H
 
 /* The candidate closest to `word`, if close enough to be a plausible
  * typo; NULL otherwise. `candidates` ends with NULL; the first of equally

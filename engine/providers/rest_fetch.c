@@ -1,4 +1,4 @@
-/* provider_rest_fetch.c -- how the REST provider reads the live records:
+/* rest_fetch.c -- how the REST provider reads the live records:
  * a list, paged as target.resource.paginate says, or one GET per record.
  *
  *   none    one GET; if the body or headers say there is more (a next URL,
@@ -29,14 +29,14 @@
  * paged on its own. A request's data is its tag, list * LIST_SPAN + page
  * number, which is also the order of its records.
  */
-#include "provider_rest.h"
-#include "fetch.h"
-#include "target.h"
-#include "urltemplate.h"
+#include "rest.h"
+#include "engine/fetch.h"
+#include "engine/target.h"
+#include "engine/urltemplate.h"
 #include "state/error.h"
-#include "state/json_util.h"
+#include "util/json_util.h"
 #include "state/schema.h"
-#include "state/strmap.h"
+#include "util/strmap.h"
 
 #include <stdarg.h>
 #include <stdint.h>

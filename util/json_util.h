@@ -4,8 +4,8 @@
  * strings compare exactly, objects and arrays deeply (object key order
  * does not matter, array order does).
  */
-#ifndef TU_STATE_JSON_UTIL_H
-#define TU_STATE_JSON_UTIL_H
+#ifndef TU_UTIL_JSON_UTIL_H
+#define TU_UTIL_JSON_UTIL_H
 
 #include <jansson.h>
 #include "trueup/trueup.h"   /* tu_json_dumps, tu_json_dumpf */

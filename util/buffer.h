@@ -6,8 +6,8 @@
  * tu_buffer_take hands it over. Part of trueup-util, which front ends may
  * link. A buffer is used by one thread at a time.
  */
-#ifndef TU_STATE_BUFFER_H
-#define TU_STATE_BUFFER_H
+#ifndef TU_UTIL_BUFFER_H
+#define TU_UTIL_BUFFER_H
 
 #include <stddef.h>
 

@@ -5,8 +5,8 @@
  * index records by key, where there may be millions of them, so an entry is
  * two words and a hash.
  */
-#ifndef TU_STATE_STRMAP_H
-#define TU_STATE_STRMAP_H
+#ifndef TU_UTIL_STRMAP_H
+#define TU_UTIL_STRMAP_H
 
 #include <stddef.h>
 #include <stdint.h>

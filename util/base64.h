@@ -5,8 +5,8 @@
  * to scrub it from its output (modules/module_secrets.c). Part of
  * trueup-util, which front ends may link.
  */
-#ifndef TU_STATE_BASE64_H
-#define TU_STATE_BASE64_H
+#ifndef TU_UTIL_BASE64_H
+#define TU_UTIL_BASE64_H
 
 #include <stddef.h>
 

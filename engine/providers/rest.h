@@ -1,14 +1,14 @@
-/* provider_rest.h -- the generic REST provider's configuration, shared by
- * its two files: provider_rest.c (reading target.resource, pushing) and
- * provider_rest_fetch.c (listing and paging, reading records one by one).
+/* rest.h -- the generic REST provider's configuration, shared by
+ * its two files: rest.c (reading target.resource, pushing) and
+ * rest_fetch.c (listing and paging, reading records one by one).
  * Internal to the provider; nothing else includes it.
  */
-#ifndef TU_ENGINE_PROVIDER_REST_H
-#define TU_ENGINE_PROVIDER_REST_H
+#ifndef TU_ENGINE_PROVIDERS_REST_H
+#define TU_ENGINE_PROVIDERS_REST_H
 
 #include <stddef.h>
 #include <jansson.h>
-#include "provider.h"
+#include "engine/provider.h"
 #include "state/listpage.h"
 #include "state/srcmap.h"
 
