@@ -518,6 +518,71 @@ PyTypeObject TuDesiredType = {
     .tp_getset = desired_getset,
 };
 
+/* ---- plan files ---------------------------------------------------------- */
+
+/* The secrets a plan file's target read (at least 4 bytes: the ones the
+ * library scrubs), as a tuple of str, for the Python side's scrub(). */
+static PyObject *plan_secrets(const tu_plan_file *plan)
+{
+    const tu_desired *desired = tu_plan_file_desired(plan);
+    const char *secret;
+    PyObject *list = PyList_New(0), *s;
+
+    for (size_t i = 0; list && (secret = tu_desired_secret(desired, i)); i++) {
+        if (strlen(secret) < 4)
+            continue;
+        s = PyUnicode_DecodeUTF8(secret, (Py_ssize_t)strlen(secret),
+                                 "replace");
+        if (!s || PyList_Append(list, s) != 0)
+            Py_CLEAR(list);
+        Py_XDECREF(s);
+    }
+    return list;
+}
+
+/* plan_file_run(path, key, options, progress, cancel): load, check and
+ * run a plan file (tu_plan_file_load, tu_plan_file_run) with the GIL
+ * released. (report text, [secrets]); CError when the file is refused. */
+static PyObject *mod_plan_file_run(PyObject *module, PyObject *args)
+{
+    volatile sig_atomic_t own_flag = 0;
+    const char *path, *key;
+    tu_error err = {0};
+    tu_options options;
+    tu_plan_file *plan;
+    tu_report *report = NULL;
+    PyObject *opts, *progress, *cancel, *rest, *out = NULL, *text, *secrets;
+    run_ctx ctx;
+    int rc;
+
+    (void)module;
+    if (!PyArg_ParseTuple(args, "szOOO", &path, &key, &opts, &progress,
+                          &cancel) ||
+        !(rest = Py_BuildValue("(OOO)", opts, progress, cancel)))
+        return NULL;
+    rc = run_setup(rest, &options, &ctx, &own_flag);
+    Py_DECREF(rest);
+    if (rc != 0)
+        return NULL;
+    ctx.thread = PyEval_SaveThread();
+    plan = tu_plan_file_load(path, key, &err);
+    if (plan)
+        report = tu_plan_file_run(plan, &options, &err);
+    PyEval_RestoreThread(ctx.thread);
+    if (ctx_raised(&ctx) || !report) {
+        if (!PyErr_Occurred())
+            tu_py_raise(&err);
+    } else if ((text = report_text(report)) != NULL) {
+        secrets = plan_secrets(plan);
+        out = secrets ? Py_BuildValue("(NN)", text, secrets) : NULL;
+        if (!secrets)
+            Py_DECREF(text);
+    }
+    tu_report_free(report);
+    tu_plan_file_free(plan);
+    return out;
+}
+
 /* ---- the module --------------------------------------------------------- */
 
 static PyObject *mod_error_code_name(PyObject *module, PyObject *arg)
@@ -536,6 +601,9 @@ static PyMethodDef module_methods[] = {
     {"load_json", mod_load_json, METH_VARARGS,
      "load_json(text, name): a Desired from a JSON document in the file's "
      "shape (tu_desired_load_json)."},
+    {"plan_file_run", mod_plan_file_run, METH_VARARGS,
+     "plan_file_run(path, key, options, progress, cancel): run a plan file "
+     "(tu_plan_file_load, tu_plan_file_run); (report text, secrets)."},
     {"error_code_name", mod_error_code_name, METH_O,
      "error_code_name(code): tu_error_code_name, e.g. 'bad_input'."},
     {NULL, NULL, 0, NULL}

@@ -122,7 +122,7 @@ static int bad(const pf_ctx *c, const char *member, const char *what)
 {
     tu_error_set(c->err, TU_ERR_PLAN,
                  "%s: %s %s; the plan file is damaged or was not "
-                 "written by trueup plan --out: make a new plan", c->name,
+                 "written by trueup: make a new plan", c->name,
                  member, what);
     return -1;
 }
@@ -181,8 +181,8 @@ static int check_format(const pf_ctx *c, const json_t *root)
         strcmp(json_string_value(format), TU_PLANFILE_FORMAT) != 0) {
         tu_error_set(c->err, TU_ERR_PLAN,
                      "%s is not a trueup plan file (it has no "
-                     "\"format\": \"%s\"); write one with trueup plan --out "
-                     "FILE", c->name, TU_PLANFILE_FORMAT);
+                     "\"format\": \"%s\"); make one with a plan that saves "
+                     "its plan file", c->name, TU_PLANFILE_FORMAT);
         return -1;
     }
     if (get_long(c, root, "format_version", 1, 1000000, &version) != 0)

@@ -16,6 +16,7 @@ from ._errors import (BadInput, Cancelled, Error, ErrorKind, FetchFailed,
                       FileError, InternalError, OutOfMemory, PlanRefused,
                       ThresholdExceeded)
 from ._async import AsyncReconciler, Run
+from ._planfile import apply_plan, check_plan
 from ._report import Report, Result
 from ._sync import Reconciler
 
@@ -31,4 +32,4 @@ del _cls
 __all__ = ["Reconciler", "AsyncReconciler", "Run", "Report", "Result", "Error", "ErrorKind",
            "BadInput", "FileError", "FetchFailed", "ThresholdExceeded",
            "Cancelled", "OutOfMemory", "InternalError", "PlanRefused",
-           "__version__"]
+           "apply_plan", "check_plan", "__version__"]

@@ -319,6 +319,65 @@ def tenant_document(base_url, tenant, records, **kw):
     return doc
 
 
+class PlanFileTest(Base):
+    """trueup.apply_plan and check_plan on a plan file the command made."""
+
+    def make_plan(self, srv, desired, key=None):
+        path = os.path.join(self.tmp.name, "d.json")
+        with open(path, "w") as f:
+            json.dump(document(srv.url, desired), f)
+        yml = os.path.join(self.tmp.name, "d.yaml")
+        os.rename(path, yml)           # JSON is YAML: the command reads it
+        plan = os.path.join(self.tmp.name, "plan.json")
+        env = dict(os.environ)
+        env.pop("TRUEUP_PLAN_KEY", None)
+        if key:
+            env["TRUEUP_PLAN_KEY"] = key
+        env.pop("LD_PRELOAD", None)
+        if PRELOAD:
+            env["LD_PRELOAD"] = PRELOAD
+        run = subprocess.run([os.environ.get("TRUEUP") or os.path.join(
+            SOURCE_DIR, "build", "trueup"), "plan", "-q", "--out", plan, yml],
+            env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        return plan
+
+    def test_apply_plan_once(self):
+        srv = self.json_server(live(5))
+        desired = [want(i) for i in range(1, 6)]
+        desired[0]["content"] = "198.51.100.1"          # an update
+        desired.append(want(7))                         # a create
+        plan = self.make_plan(srv, desired)
+        self.assertEqual(srv.writes(), [])
+
+        checked = trueup.check_plan(plan, key=None)
+        self.assertEqual((checked.mode, checked.updated, checked.created),
+                         ("plan", 1, 1))
+        self.assertEqual(srv.writes(), [])
+
+        report = trueup.apply_plan(plan, key=None)
+        self.assertEqual((report.mode, report.succeeded, report.failed,
+                          report.total), ("apply", 2, 0, 2))
+        self.assertEqual(len(srv.writes()), 2)
+        self.assertNoSecret(repr(report) + report.json)
+
+        with self.assertRaises(trueup.PlanRefused) as cm:
+            trueup.apply_plan(plan, key=None)
+        self.assertIn("applied", str(cm.exception))
+        self.assertEqual(len(srv.writes()), 2)
+
+    def test_sealed_plan_needs_its_key(self):
+        srv = self.json_server(live(2))
+        plan = self.make_plan(srv, [want(1, content="198.51.100.9"),
+                                    want(2)], key="tu-plan-key-0123")
+        with self.assertRaises(trueup.PlanRefused):
+            trueup.apply_plan(plan, key="another-key-4567")
+        self.assertEqual(srv.writes(), [])
+        os.environ["TRUEUP_PLAN_KEY"] = "tu-plan-key-0123"
+        self.addCleanup(os.environ.pop, "TRUEUP_PLAN_KEY", None)
+        self.assertEqual(trueup.apply_plan(plan).succeeded, 1)
+
+
 class AsyncReconcilerTest(Base):
     def run_async(self, coro):
         return asyncio.run(asyncio.wait_for(coro, 120))
