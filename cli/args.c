@@ -14,6 +14,7 @@ void tu_cli_usage(FILE *out)
 "       trueup plan   --out PLANFILE [options] FILE...\n"
 "       trueup apply  [options] FILE...\n"
 "       trueup apply  [options] PLANFILE\n"
+"       trueup plan   [options] PLANFILE\n"
 "       trueup export [options] FILE...\n"
 "       trueup --help | --version\n"
 "\n"
@@ -21,6 +22,8 @@ void tu_cli_usage(FILE *out)
 "(YAML; several files merge). `plan` shows what would change and never\n"
 "writes; `apply` pushes only the records that differ; `export` writes the\n"
 "live records of the target as a desired-state document, to adopt them.\n"
+"With a PLANFILE (written by plan --out), `apply` pushes exactly its\n"
+"changes, once, and `plan` checks that they still hold.\n"
 "\n"
 "Options:\n"
 "  -c, --concurrency N     requests in flight at most (default: the file's\n"
@@ -65,7 +68,8 @@ void tu_cli_usage(FILE *out)
 "\n"
 "Secrets are read from environment variables named in the file (*_env);\n"
 "TRUEUP_PLAN_KEY, when set, seals plan files with HMAC-SHA256.\n"
-"Docs: docs/desired-state.md, docs/report.md, docs/cli.md,\n"
+"\n"
+"Docs: trueup(1), docs/desired-state.md, docs/report.md, docs/cli.md,\n"
 "docs/plan-file.md.\n", out);
 }
 

@@ -2,6 +2,8 @@
 # (docs/library.md):
 #
 #   bin/trueup                                  the command
+#   share/man/man1/trueup.1                     its manual page
+#   share/bash-completion/completions/trueup    its bash completion
 #   lib/libtrueup.so.VERSION, .so.SOVERSION, .so  the shared library
 #   include/trueup/*.h                          its public headers
 #   lib/pkgconfig/trueup.pc                     for pkg-config
@@ -15,6 +17,11 @@ include(CMakePackageConfigHelpers)
 set(TU_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/trueup)
 
 install(TARGETS trueup-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(FILES ${CMAKE_BINARY_DIR}/trueup.1
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_BINARY_DIR}/trueup.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+        RENAME trueup)
 install(TARGETS trueup EXPORT trueupTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

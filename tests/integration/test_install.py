@@ -164,7 +164,11 @@ class InstallTest(unittest.TestCase):
         dyn = run(["readelf", "-d", so]).stdout
         self.assertIn("Library soname: [libtrueup.so.%s.%s]" % (major, minor),
                       dyn)
-        for rel in ["include/trueup/trueup.h", "bin/trueup"]:
+        for rel in ["include/trueup/trueup.h", "bin/trueup",
+                    "include/trueup/adapters/poll.h",
+                    "include/trueup/adapters/slots.h",
+                    "share/man/man1/trueup.1",
+                    "share/bash-completion/completions/trueup"]:
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, rel)),
                             rel)
         cmake_dir = os.path.join(self.libdir, "cmake", "trueup")
