@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/python_tenants.py -- the Python package against the command, and
 several AsyncReconciler runs in one loop against the same runs one after
-another (docs/performance.md, "Python").
+another (bench/LOG.md, "Python").
 
     /usr/bin/python3 bench/python_tenants.py [--build BUILD] [--records N]
         [--tenants T] [--concurrency C] [--latency S] [--reps R]

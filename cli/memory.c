@@ -1,7 +1,7 @@
 /* memory.c -- how the trueup command asks for memory: few page faults.
  *
  * Every page a process touches for the first time costs a page fault. On
- * the virtual machines trueup is measured on (docs/performance.md), one
+ * the virtual machines trueup is measured on (bench/LOG.md), one
  * 4 KiB fault costs about 12 us, and a plan of 10,000 changed records
  * touched about 7,400 pages: 90 ms of a run whose own work (everything but
  * the requests' latency) took 170 ms. A 2 MiB transparent huge page is

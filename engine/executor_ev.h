@@ -13,7 +13,7 @@
  *     multi handle, then curl_multi_perform runs the transfers, as
  *     curl_easy_perform and curl's --parallel do. It costs libcurl about
  *     6k fewer instructions a request than the socket interface, and no
- *     system call of our own (docs/performance.md, "libcurl's own poll");
+ *     system call of our own (bench/LOG.md, "libcurl's own poll");
  *   - an epoll set of our own (tu_exec_ev_fd, for a caller that polls one
  *     fd and then calls tu_exec_drive): libcurl's sockets are mirrored in
  *     it through the socket callback, and each ready one goes to

@@ -6,7 +6,7 @@
  * records protection or another owner's mark kept from a change.
  *
  * A report of 10,000 results as jansson values took longer to build,
- * write and free than the rest of the run's own work (docs/performance.md).
+ * write and free than the rest of the run's own work (bench/LOG.md).
  * So the results are kept as small structs (tu_result) with their texts
  * in an arena (the changes too, as JSON text, which the plan's compact
  * form writes without jansson), and the report's text is written straight

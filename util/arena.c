@@ -4,7 +4,7 @@
  * 64 KiB, then 128 KiB and 256 KiB, then 2 MiB each, so a small arena
  * stays small and a large one makes few allocations and few page faults
  * (the 512 KiB and 1 MiB steps were 384 faults of 4 KiB for an arena that
- * was about to pass 2 MiB anyway; docs/performance.md), and a caller that
+ * was about to pass 2 MiB anyway; bench/LOG.md), and a caller that
  * knows that much is coming (tu_arena_expect: a list page about to be
  * packed) skips the small steps. Blocks of 2 MiB are
  * aligned to 2 MiB and offered to the kernel for transparent huge pages

@@ -62,7 +62,7 @@
 
 /* PowerDNS re-rectifies the whole zone after every PATCH, so fewer, larger
  * batches are faster (10,000 TTL changes: 2.15-2.34 s at 500, 0.80-1.41 s
- * at 2,000; docs/performance.md); a refused batch fails all its records. */
+ * at 2,000; bench/LOG.md); a refused batch fails all its records. */
 #define PDNS_DEFAULT_BATCH 2000
 #define PDNS_MAX_BATCH 100000
 /* Below PowerDNS's default webserver-max-bodysize (2 MB): a larger body is
