@@ -5,7 +5,7 @@
  *    "counts": {"total", "succeeded", "skipped", "failed", "created",
  *               "updated", "deleted", "replaced"},
  *    "stats": {"requests", "write_requests", "retries", "concurrency",
- *              "elapsed_ms"},
+ *              "connections", "protocols", "elapsed_ms"},
  *    "results": [...], "diff": [...], "invocation": {"module_args": {...}}}
  *
  * The counts live under `counts`, never at the top: Ansible fails a task
@@ -115,6 +115,7 @@ static json_t *stats_json(const json_t *report)
 {
     static const char *const keys[] = {"requests", "write_requests",
                                        "retries", "concurrency",
+                                       "connections", "protocols",
                                        "elapsed_ms"};
     json_t *stats = json_object();
     for (size_t i = 0; stats && i < sizeof keys / sizeof keys[0]; i++) {

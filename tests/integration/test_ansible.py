@@ -373,6 +373,9 @@ class TestPlaybook(AnsibleTestCase):
         self.assertEqual(r["mode"], "apply")
         self.assertEqual(r["stats"]["concurrency"], 4)
         self.assertEqual(r["stats"]["write_requests"], 15)
+        self.assertGreaterEqual(r["stats"]["connections"], 1)
+        self.assertEqual(r["stats"]["protocols"],
+                         {"HTTP/1.1": r["stats"]["requests"]})
         self.assertNotIn("diff", r, "diff without --diff")
         results = results_by_key(r)
         self.assertEqual(len(results), 15)
