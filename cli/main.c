@@ -40,7 +40,7 @@ static int export_records(const tu_cli_args *args, const tu_desired *d,
     }
     if (tu_cli_write_text_out(args, yaml) != 0)
         status = TU_EXIT_ERROR;
-    free(yaml);
+    tu_free(yaml);
     return status;
 }
 

@@ -88,7 +88,7 @@ static void code_value(FILE *out, const json_t *v)
     }
     text = tu_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
     code_span(out, text ? text : "?", text ? strlen(text) : 1);
-    free(text);
+    tu_free(text);
 }
 
 static void code_text(FILE *out, const char *s)
@@ -154,7 +154,7 @@ static char *signature(const json_t *r, int order)
     sig = malloc(len);
     if (sig)
         snprintf(sig, len, "%d:%s", order, changes ? changes : "");
-    free(changes);
+    tu_free(changes);
     return sig;
 }
 

@@ -29,7 +29,7 @@ static void write_value(FILE *out, const json_t *v)
     }
     text = tu_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     fputs(text ? text : "?", out);
-    free(text);
+    tu_free(text);
 }
 
 void tu_cli_write_changes(FILE *out, const json_t *changes,

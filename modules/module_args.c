@@ -167,7 +167,7 @@ static int arg_bool(const char *name, const json_t *v, int *out, char *msg,
     set_msg(msg, size, "argument '%s' is of type %s (%.60s) and cannot be "
             "converted to a boolean: use true or false (also yes/no, on/off, "
             "1/0)", name, tu_json_type_name(v), text ? text : "?");
-    free(text);
+    tu_free(text);
     return -1;
 }
 
@@ -180,7 +180,7 @@ static int arg_concurrency(const json_t *v, long *out, char *msg,
     text = tu_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     set_msg(msg, size, "argument 'concurrency' is %s (%.60s): it must be a "
             "whole number from 1 to 10000", tu_json_type_name(v), text ? text : "?");
-    free(text);
+    tu_free(text);
     return -1;
 }
 

@@ -371,7 +371,7 @@ static PyObject *report_text(const tu_report *report)
     if (!text)
         return PyErr_NoMemory();
     out = PyUnicode_FromString(text);
-    free(text);
+    tu_free(text);
     return out;
 }
 
@@ -466,13 +466,13 @@ static PyObject *desired_export(PyObject *self, PyObject *args)
     yaml = tu_export(desired, &options, &err);
     PyEval_RestoreThread(ctx.thread);
     if (ctx_raised(&ctx)) {
-        free(yaml);
+        tu_free(yaml);
         return NULL;
     }
     if (!yaml)
         return tu_py_raise(&err);
     out = PyUnicode_FromString(yaml);
-    free(yaml);
+    tu_free(yaml);
     return out;
 }
 

@@ -235,7 +235,7 @@ static PyObject *job_report_json(PyObject *op, PyObject *unused)
     if (!(text = tu_report_dumps(report)))
         return PyErr_NoMemory();
     out = PyUnicode_FromString(text);
-    free(text);
+    tu_free(text);
     return out;
 }
 
@@ -265,7 +265,7 @@ static PyObject *job_take_export(PyObject *op, PyObject *unused)
     if (!(text = tu_job_take_export(self->job)))
         Py_RETURN_NONE;
     out = PyUnicode_FromString(text);
-    free(text);
+    tu_free(text);
     return out;
 }
 

@@ -106,6 +106,15 @@ typedef struct tu_error {
  * value that is none of them. A static string. Threads: any thread. */
 TU_API const char *tu_error_code_name(tu_error_code code);
 
+/* ---- memory -------------------------------------------------------------- */
+
+/* Free text the library handed over (tu_export, tu_job_take_export,
+ * tu_report_dumps, tu_json_dumps); NULL is ignored. It is free() of the
+ * library's own C runtime: use it rather than free(), so that a program
+ * with its own allocator (or a runtime of its own, as a language binding
+ * may have) frees the text where it was allocated. Threads: any thread. */
+TU_API void tu_free(void *text);
+
 /* ---- desired state ----------------------------------------------------- */
 
 /* A loaded, validated desired state: target, settings, defaults, records. */
@@ -265,7 +274,7 @@ TU_API tu_report *tu_run(const tu_desired *desired, const tu_options *options,
 /* Fetch the live records and write them as a desired-state YAML document
  * (a `records` list, docs/desired-state.md), so that an existing API or
  * zone can be adopted: planning the target with the exported records shows
- * no changes. Returns malloc'd text (free it), or NULL with `error` filled
+ * no changes. Returns the text (the caller's: tu_free), or NULL with `error` filled
  * when the records could not be fetched. Only the options' concurrency,
  * progress and cancel are used. Blocks until done. Threads: as tu_run. */
 TU_API char *tu_export(const tu_desired *desired, const tu_options *options,
@@ -377,7 +386,8 @@ TU_API tu_job *tu_job_new(const tu_desired *desired,
                           const tu_job_callbacks *callbacks, tu_error *error);
 
 /* An export (tu_export) as a job; its text is tu_job_take_export's.
- * Ownership and threads: as tu_job_new. */
+ * Ownership and threads: as tu_job_new (Threads: any thread; the job is
+ * then driven from one thread at a time). */
 TU_API tu_job *tu_job_new_export(const tu_desired *desired,
                                  const tu_options *options,
                                  const tu_job_callbacks *callbacks,
@@ -426,7 +436,7 @@ TU_API tu_report *tu_job_take_report(tu_job *job);
  * running or when it succeeded. Threads: reads `job`. */
 TU_API const tu_error *tu_job_error(const tu_job *job);
 
-/* The text of a finished export (malloc'd: free it), handed over; NULL
+/* The text of a finished export (the caller's: tu_free), handed over; NULL
  * otherwise. Threads: changes `job`. */
 TU_API char *tu_job_take_export(tu_job *job);
 
@@ -467,7 +477,7 @@ TU_API const json_t *tu_report_json(const tu_report *report);
 
 /* Every member of the report but "results": the counts, warnings,
  * target... (docs/report.md). Made with the report, so it costs nothing.
- * Ownership and threads: as tu_report_json. */
+ * Ownership: as tu_report_json. Threads: reads `report`. */
 TU_API const json_t *tu_report_summary(const tu_report *report);
 
 /* The report as JSON text in the layout the trueup command writes: one
@@ -477,7 +487,8 @@ TU_API const json_t *tu_report_summary(const tu_report *report);
  * `report`. */
 TU_API int tu_report_dumpf(const tu_report *report, FILE *out);
 
-/* The same text as a new string (free); NULL when out of memory. */
+/* The same text as a new string (the caller's: tu_free); NULL when out of
+ * memory. Threads: reads `report`. */
 TU_API char *tu_report_dumps(const tu_report *report);
 
 /* Free a report and its JSON (unless incref'd); NULL is ignored.
@@ -487,10 +498,12 @@ TU_API void tu_report_free(tu_report *report);
 /* json_dumps, with every real number written in the shortest text that
  * reads back as the same double (558.8, where jansson writes
  * 558.79999999999995), still a real (600.0). trueup writes all its JSON
- * this way. A new string (free), or NULL when out of memory. */
+ * this way. A new string (the caller's: tu_free), or NULL when out of
+ * memory. Threads: reads `value` (jansson's reads take no lock). */
 TU_API char *tu_json_dumps(const json_t *value, size_t flags);
 
-/* The same, written to `out`. 0, or -1 (out of memory, write error). */
+/* The same, written to `out`. 0, or -1 (out of memory, write error).
+ * Threads: reads `value`; writes `out` (one writer of a FILE at a time). */
 TU_API int tu_json_dumpf(const json_t *value, FILE *out, size_t flags);
 
 /* A flag of tu_json_dumps and tu_json_dumpf (alone: other flags are
@@ -504,7 +517,7 @@ TU_API int tu_json_dumpf(const json_t *value, FILE *out, size_t flags);
 
 /* The plan file of a plan-mode run made with options.plan_file: a JSON
  * object to write to a file as it is (jansson's json_dump_file), or NULL.
- * Borrowed: valid until tu_report_free. */
+ * Borrowed: valid until tu_report_free. Threads: reads `report`. */
 TU_API const json_t *tu_report_plan_file(const tu_report *report);
 
 /* Beside a plan file PATH, PATH TU_PLAN_FILE_USED_SUFFIX records that it
@@ -516,18 +529,22 @@ TU_API const json_t *tu_report_plan_file(const tu_report *report);
 typedef struct tu_plan_file tu_plan_file;
 
 /* 1 when `path` holds a JSON object that says it is a plan file, else 0
- * (a desired-state YAML file, unreadable, anything else). */
+ * (a desired-state YAML file, unreadable, anything else). Threads: any
+ * thread (it only reads the file). */
 TU_API int tu_plan_file_detect(const char *path);
 
 /* Read a plan file and check it: its format version, its checksum (with
  * `key`, as the plan was made: NULL for SHA-256), every member. Reads the
  * target's secrets from the environment, as tu_desired_load does. NULL
- * with `error` filled when anything is wrong. */
+ * with `error` filled when anything is wrong. Ownership: the result is the
+ * caller's (tu_plan_file_free). Threads: any thread (it reads the
+ * environment: not while another thread calls setenv). */
 TU_API tu_plan_file *tu_plan_file_load(const char *path, const char *key,
                                        tu_error *error);
 
 /* The desired state the plan file names (its target and settings; no
- * records): for tu_desired_secret. Borrowed. */
+ * records): for tu_desired_secret. Borrowed: valid until
+ * tu_plan_file_free. Threads: reads `plan`. */
 TU_API const tu_desired *tu_plan_file_desired(const tu_plan_file *plan);
 
 /* Re-read the live records the plan file changes and compare them with the
@@ -537,11 +554,14 @@ TU_API const tu_desired *tu_plan_file_desired(const tu_plan_file *plan);
  * planned changes; in apply mode, the plan is recorded as applied, then
  * exactly its changes are pushed (nothing new is planned), and the report
  * says what happened. Of the options, mode, concurrency, force (the safety
- * thresholds only), progress and cancel are used. */
+ * thresholds only), progress and cancel are used. Blocks until done.
+ * Ownership: the report is the caller's (tu_report_free). Threads: one
+ * run of a plan file at a time (it marks the file applied). */
 TU_API tu_report *tu_plan_file_run(tu_plan_file *plan,
                                    const tu_options *options,
                                    tu_error *error);
 
+/* Free a plan file; NULL is ignored. Threads: changes `plan`. */
 TU_API void tu_plan_file_free(tu_plan_file *plan);
 
 #ifdef __cplusplus

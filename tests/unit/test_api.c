@@ -1,5 +1,5 @@
 /* test_api.c -- the public API (include/trueup/trueup.h), one test per
- * function that needs no server: tu_version, tu_options_init,
+ * function that needs no server: tu_version, tu_free, tu_options_init,
  * tu_desired_load (success, merge, and located errors),
  * tu_desired_load_json, tu_desired_secret,
  * tu_desired_record_count, tu_desired_free, and tu_run's refusal when the API cannot be reached
@@ -38,6 +38,21 @@ static void test_version(void **state)
 {
     (void)state;
     assert_string_equal(tu_version(), TU_VERSION);
+}
+
+/* tu_free frees what tu_json_dumps hands over (the sanitizer and
+ * valgrind builds see a leak or a mismatched free), and takes NULL. */
+static void test_tu_free(void **state)
+{
+    json_t *v = json_pack("{s:f}", "ttl", 558.8);
+    char *text = tu_json_dumps(v, JSON_COMPACT);
+
+    (void)state;
+    assert_non_null(text);
+    assert_string_equal(text, "{\"ttl\":558.8}");
+    tu_free(text);
+    tu_free(NULL);
+    json_decref(v);
 }
 
 static void test_options_init(void **state)
@@ -222,6 +237,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_tu_free),
         cmocka_unit_test(test_options_init),
         cmocka_unit_test(test_desired_load_and_count),
         cmocka_unit_test(test_desired_load_errors),
