@@ -70,6 +70,7 @@ import collections
 import http.server
 import json
 import re
+import sys
 import threading
 import time
 import urllib.parse
@@ -465,3 +466,43 @@ class SolidServer:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
         return Handler
+
+
+def main(argv=None):
+    """Serve from the command line, for examples/solidserver-ttl/: prints
+    the port on the first line of stdout, then serves until SIGTERM or
+    SIGINT."""
+    import argparse
+    import signal
+
+    p = argparse.ArgumentParser(description="SOLIDserver dns_rr_* simulator")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--records", type=int, default=300,
+                   help="A records host1..N of --zone (default 300)")
+    p.add_argument("--zone", default="example.org")
+    p.add_argument("--ttl", default="300")
+    p.add_argument("--user", default="ipmadmin")
+    p.add_argument("--password", default="admin")
+    args = p.parse_args(argv)
+    sds = SolidServer(make_zone(args.records, args.zone, args.ttl),
+                      user=args.user, password=args.password,
+                      zones=(args.zone,))
+    if args.port:
+        sds.httpd.server_close()
+        sds.httpd = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", args.port), sds._handler_class())
+        sds.httpd.daemon_threads = True
+        sds.port = args.port
+    print(sds.port, flush=True)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    sds.start()
+    try:
+        signal.pause()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        sds.stop()
+
+
+if __name__ == "__main__":
+    main()
