@@ -26,7 +26,8 @@
 
 #include <stddef.h>
 #include <curl/curl.h>
-#include "executor.h"
+#include "trueup/trueup.h"
+#include "executor_config.h"
 
 typedef struct tu_exec_conn {
     int http2;                /* TU_HTTP2_AUTO, TU_HTTP2_ON, TU_HTTP2_OFF */

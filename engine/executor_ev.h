@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <curl/curl.h>
-#include "executor.h"
+#include "executor_config.h"
 
 /* How the multi handle is driven (see above). */
 typedef enum {
