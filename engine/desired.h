@@ -1,5 +1,7 @@
-/* desired.h -- the inside of a tu_desired, shared by the engine's public
- * entry points (run.c, export.c) and the job (job.c).
+/* desired.h -- the inside of a tu_desired, shared by the desired-state API
+ * (desired.c, which defines the functions below), what sets a run up
+ * (run_config.h) and the steps of a run (job.c, export.c, prefetch.c,
+ * plan_file.c).
  *
  * A tu_desired holds everything that comes from the files: the merged
  * document (settings, bulk rules), the parsed target (provider, URL,
@@ -9,7 +11,6 @@
 #define TU_ENGINE_DESIRED_H
 
 #include "trueup/trueup.h"
-#include "executor.h"
 #include "target.h"
 #include "state/desired.h"
 #include "state/record.h"
@@ -24,11 +25,6 @@ struct tu_desired {
                                      (tu_desired_load_overlapped), for the
                                      first run; NULL: none */
 };
-
-/* An executor set up from the settings, with the options' overrides;
- * *concurrency receives the concurrency chosen. NULL with err set. */
-tu_exec *tu_desired_exec(const tu_desired *desired, const tu_options *options,
-                         long *concurrency, tu_error *err);
 
 /* A desired record's write-only values (target.fields) read from the
  * environment and kept as the target's secrets, then the provider's

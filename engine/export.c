@@ -6,11 +6,11 @@
  * ignored ones, key fields first; then without the fields target.fields
  * says the server owns or are write-only. Planning the target with the
  * exported records shows no changes, which is how an existing zone or API
- * is adopted. tu_export is the blocking face of that job.
+ * is adopted. tu_export (easy.c) is the blocking face of that job.
  */
 #include "trueup/trueup.h"
 #include "desired.h"
-#include "job.h"
+#include "export.h"
 #include "state/error.h"
 #include "state/yaml_emit.h"
 
@@ -94,25 +94,9 @@ char *tu_export_text(const tu_desired *d, const tu_recordset *live,
     char comment[600], *yaml = NULL;
 
     snprintf(comment, sizeof comment, "trueup %s export: %zu records of %s",
-             tu_version(), json_array_size(records), d->target.base_url);
+             TU_VERSION, json_array_size(records), d->target.base_url);
     if (records)
         yaml = tu_yaml_emit_records(records, comment, err);
     json_decref(records);
-    return yaml;
-}
-
-/* The blocking face: an export job, turned to its end. */
-char *tu_export(const tu_desired *d, const tu_options *o, tu_error *err)
-{
-    tu_job *job = tu_job_new_export(d, o, NULL, err);
-    char *yaml;
-
-    if (!job)
-        return NULL;
-    tu_job_perform(job);
-    yaml = tu_job_take_export(job);
-    if (!yaml && err)
-        *err = *tu_job_error(job);
-    tu_job_free(job);
     return yaml;
 }

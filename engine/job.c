@@ -19,14 +19,16 @@
  *
  * An export is fetch, then the YAML, then done. tu_job_advance() takes
  * every step whose requests are all finished; job_loop.c calls it after
- * each call into the executor. Each record's outcome goes to the record
+ * each call into the executor. The steps call down (fetch.c, plan.c,
+ * push.c, report.c, export.c, plan_file.c, run_plan.c), never up to the
+ * job API (job_loop.c) nor to a face (easy.c). Each record's outcome goes to the record
  * callback once it is known: after the plan (plan mode; skips and records
  * that cannot be planned in apply mode), as each write's answer comes
  * (push.c's outcome hook), or once re-reading settles an uncertain create.
  */
 #include "job_int.h"
 #include "bulk.h"
-#include "job.h"
+#include "export.h"
 #include "plan_file.h"
 #include "prefetch.h"
 #include "safety.h"

@@ -4,9 +4,12 @@
  *               uncertain creates -> push again ... -> report (or: fetch ->
  *               export). Each step starts requests and returns; the next
  *               one starts once the executor has nothing pending.
- *   job_loop.c  the faces: the public tu_job_* entry points, the events of
- *               a caller's loop (watch, the one timer), and tu_job_perform,
- *               the blocking loop behind tu_run and tu_export.
+ *   job_loop.c  the job API: the public tu_job_* entry points, the events
+ *               of a caller's loop (watch, the one timer), and
+ *               tu_job_perform, the loop of our own behind the blocking
+ *               faces (easy.c).
+ *
+ * job_loop.c calls job.c, never the other way.
  */
 #ifndef TU_ENGINE_JOB_INT_H
 #define TU_ENGINE_JOB_INT_H
@@ -48,7 +51,7 @@ struct tu_job {
     tu_recordset live;
     tu_recordset own_desired;   /* the desired records, bulk rules applied */
     tu_recordset shard_desired; /* --shard: the shard's desired records */
-    /* A plan file's run (run_plan.c): the plan comes from it, checked
+    /* A plan file's run (tu_job_new_plan): the plan comes from it, checked
      * against the live records, and it is marked used before the push. */
     const struct tu_plan_file *plan_source;
     tu_plan plan;

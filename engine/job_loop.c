@@ -1,5 +1,7 @@
-/* job_loop.c -- the two faces of a job: a caller's event loop, or a loop
- * of our own (tu_job_perform, behind tu_run and tu_export).
+/* job_loop.c -- the job API: making a job (a run, an export, the run of a
+ * plan file) and driving it, in a caller's event loop or in a loop of our
+ * own (tu_job_perform, behind the blocking faces of easy.c). It calls the
+ * steps (job.c) and is called by the faces, never by a step.
  *
  * A caller's loop: tu_job_attach switches the job's executor from libcurl's
  * own poll to the loop's watch function (tu_exec_watch) and sets the
@@ -24,8 +26,10 @@
  * frees the executor, which unwatches the sockets it still watches.
  */
 #include "job_int.h"
-#include "job.h"
+#include "job_loop.h"
+#include "plan_file.h"
 #include "prefetch.h"
+#include "run_config.h"
 #include "shard.h"
 #include "util/clock.h"
 #include "state/error.h"
@@ -35,9 +39,11 @@
 
 /* ---- making a job ----------------------------------------------------- */
 
+/* A job of `d`, started (its first step, the fetch, is under way): a
+ * run, an export, or the run of the plan file `plan` (NULL: none). */
 static tu_job *job_new(const tu_desired *d, const tu_options *o,
                        const tu_job_callbacks *cb, int is_export,
-                       tu_error *err)
+                       const tu_plan_file *plan, tu_error *err)
 {
     tu_exec_config defaults;
     tu_job *job = calloc(1, sizeof *job);
@@ -55,6 +61,7 @@ static tu_job *job_new(const tu_desired *d, const tu_options *o,
     if (cb)
         job->cb = *cb;
     job->is_export = is_export;
+    job->plan_source = plan;
     job->timer_due_ms = -1;
     job->start_ms = tu_clock_ms();
     tu_exec_config_init(&defaults);
@@ -67,7 +74,8 @@ static tu_job *job_new(const tu_desired *d, const tu_options *o,
         return NULL;
     }
     tu_job_init_facts(job);
-    job->exec = tu_desired_exec(d, &job->o, &job->facts.concurrency, err);
+    job->exec = tu_run_exec(&d->doc, &d->target, &job->o,
+                            &job->facts.concurrency, err);
     if (!job->exec || tu_job_start(job, err) != 0) {
         tu_exec_free(job->exec);
         free(job);
@@ -79,13 +87,29 @@ static tu_job *job_new(const tu_desired *d, const tu_options *o,
 tu_job *tu_job_new(const tu_desired *d, const tu_options *o,
                    const tu_job_callbacks *cb, tu_error *err)
 {
-    return job_new(d, o, cb, 0, err);
+    return job_new(d, o, cb, 0, NULL, err);
 }
 
 tu_job *tu_job_new_export(const tu_desired *d, const tu_options *o,
                           const tu_job_callbacks *cb, tu_error *err)
 {
-    return job_new(d, o, cb, 1, err);
+    return job_new(d, o, cb, 1, NULL, err);
+}
+
+/* The plan file's shard and force are the run's; it writes no plan file. */
+tu_job *tu_job_new_plan(const tu_plan_file *p, const tu_options *o,
+                        tu_error *err)
+{
+    tu_options opts = *o;
+
+    tu_error_clear(err);
+    if (tu_plan_file_used(p, err))
+        return NULL;
+    opts.shard_index = p->pf.shard_index;
+    opts.shard_count = p->pf.shard_count;
+    opts.force = o->force || p->pf.force;
+    opts.plan_file = 0;
+    return job_new(p->desired, &opts, NULL, 0, p, err);
 }
 
 /* ---- the caller's loop ------------------------------------------------ */

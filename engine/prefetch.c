@@ -25,8 +25,8 @@
  * failure: reading again would only make the same requests twice.
  */
 #include "prefetch.h"
-#include "desired.h"
 #include "fetch.h"
+#include "run_config.h"
 #include "util/json_util.h"
 
 #include <pthread.h>
@@ -40,7 +40,9 @@
 #define PREFETCH_POLL_MS 20   /* how often the thread looks at `stop` */
 
 struct tu_prefetch {
-    tu_desired d;             /* the other files: doc, target, no records */
+    tu_doc doc;               /* the other files */
+    tu_target target;         /* ... their target */
+    tu_recordset none;        /* no desired records: the fetch lists all */
     pthread_t thread;
     int running;              /* the thread was started and not joined */
     volatile sig_atomic_t stop; /* set: the thread's executor cancels what
@@ -89,8 +91,8 @@ static void *prefetch_main(void *arg)
     int failed = 0, stopped = 0;
 
     tu_options_init(&o);
-    exec = tu_desired_exec(&pf->d, &o, &concurrency, &err);
-    fetch = exec ? tu_fetch_begin(&pf->d.target, &pf->d.records, exec, NULL,
+    exec = tu_run_exec(&pf->doc, &pf->target, &o, &concurrency, &err);
+    fetch = exec ? tu_fetch_begin(&pf->target, &pf->none, exec, NULL,
                                   NULL)
                  : NULL;
     if (fetch) {
@@ -130,12 +132,11 @@ static int load_others(tu_prefetch *pf, const char *const *paths,
     for (size_t i = 0; i < npaths; i++)
         if (i != skip)
             others[n++] = paths[i];
-    if (tu_doc_load(&pf->d.doc, others, n, &err) == 0) {
-        if (tu_target_parse(&pf->d.target, pf->d.doc.target, pf->d.doc.map,
-                            &err) == 0)
+    if (tu_doc_load(&pf->doc, others, n, &err) == 0) {
+        if (tu_run_target(&pf->target, &pf->doc, &err) == 0)
             rc = 0;
         else
-            tu_doc_free(&pf->d.doc);
+            tu_doc_free(&pf->doc);
     }
     free(others);
     return rc;
@@ -148,7 +149,7 @@ tu_prefetch *tu_prefetch_start(const char *const *paths, size_t npaths)
 
     if (skip == npaths || !(pf = calloc(1, sizeof *pf)))
         return NULL;
-    tu_recordset_init(&pf->d.records);
+    tu_recordset_init(&pf->none);
     tu_recordset_init(&pf->live);
     if (load_others(pf, paths, npaths, skip) != 0) {
         free(pf);
@@ -156,8 +157,8 @@ tu_prefetch *tu_prefetch_start(const char *const *paths, size_t npaths)
     }
     pthread_mutex_init(&pf->lock, NULL);
     pthread_cond_init(&pf->ended, NULL);
-    if (!(pf->d.target.ops->fetch_uses_desired &&
-          pf->d.target.ops->fetch_uses_desired(pf->d.target.cfg)) &&
+    if (!(pf->target.ops->fetch_uses_desired &&
+          pf->target.ops->fetch_uses_desired(pf->target.cfg)) &&
         pthread_create(&pf->thread, NULL, prefetch_main, pf) == 0) {
         pf->running = 1;
         return pf;
@@ -174,8 +175,8 @@ static int same_member(const tu_doc *a, const tu_doc *b, const char *name)
 
 int tu_prefetch_check(const tu_prefetch *pf, const tu_doc *doc)
 {
-    return same_member(&pf->d.doc, doc, "target") &&
-           same_member(&pf->d.doc, doc, "settings");
+    return same_member(&pf->doc, doc, "target") &&
+           same_member(&pf->doc, doc, "settings");
 }
 
 static void join(tu_prefetch *pf)
@@ -254,8 +255,8 @@ void tu_prefetch_free(tu_prefetch *pf)
     join(pf);
     tu_exec_free(pf->exec);
     tu_recordset_free(&pf->live);
-    tu_target_free(&pf->d.target);
-    tu_doc_free(&pf->d.doc);
+    tu_target_free(&pf->target);
+    tu_doc_free(&pf->doc);
     pthread_cond_destroy(&pf->ended);
     pthread_mutex_destroy(&pf->lock);
     free(pf);

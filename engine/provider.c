@@ -4,8 +4,15 @@
  * of their file; the tables and the names users write both come from that
  * list. Adding a provider: write providers/NAME.c with a tu_provider_ops
  * called tu_provider_NAME, and add a line to the list.
+ *
+ * The registry sits above the providers: the code that loads a target
+ * (engine/run_config.c) finds its provider here (tu_provider_of) and hands
+ * it to tu_target_parse, so that target.c, whose helpers the providers
+ * call, never refers back to the list of providers.
  */
 #include "provider.h"
+#include "state/error.h"
+#include "state/schema.h"
 
 #include <string.h>
 
@@ -39,4 +46,20 @@ const tu_provider_ops *tu_provider_find(const char *name)
 const char *const *tu_provider_names(void)
 {
     return provider_names;
+}
+
+const tu_provider_ops *tu_provider_of(const json_t *target,
+                                      const tu_srcmap *map, tu_error *err)
+{
+    int index = 0;
+
+    if (!json_object_get(target, "provider")) {
+        tu_error_at(err, tu_srcmap_get(map, target), "target: missing "
+                    "'provider' (for a generic REST API: provider: rest)");
+        return NULL;
+    }
+    if (tu_schema_enum(target, "provider", provider_names, map, "target",
+                       &index, err) < 0)
+        return NULL;
+    return tu_provider_find(provider_names[index]);
 }

@@ -89,4 +89,10 @@ const tu_provider_ops *tu_provider_find(const char *name);
 /* The names of all providers, NULL-ended (for messages). */
 const char *const *tu_provider_names(void);
 
+/* The provider a target mapping names in its `provider` key (the document
+ * at `map`). NULL with err set (file:line:col) when it names none or an
+ * unknown one. */
+const tu_provider_ops *tu_provider_of(const json_t *target,
+                                      const tu_srcmap *map, tu_error *err);
+
 #endif

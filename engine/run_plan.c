@@ -1,7 +1,9 @@
-/* run_plan.c -- applying a plan file exactly (tu_plan_file_run).
+/* run_plan.c -- the steps of applying a plan file exactly: its records,
+ * its check against the live records, its used marker.
  *
- * A plan file's run is a job (job.c) whose plan step is
- * tu_plan_file_plan instead of a diff:
+ * A plan file's run (tu_plan_file_run in easy.c, tu_job_new_plan in
+ * job_loop.c) is a job (job.c) whose plan step is tu_plan_file_plan
+ * instead of a diff:
  *
  *   1. refuse a plan already applied: PATH.applied exists;
  *   2. re-read the live records (the provider's fetch, as a run does, for
@@ -23,9 +25,6 @@
  */
 #include "trueup/trueup.h"
 #include "desired.h"
-#include "fetch.h"
-#include "job.h"
-#include "job_int.h"
 #include "plan_file.h"
 #include "util/buffer.h"
 #include "state/error.h"
@@ -342,30 +341,4 @@ int tu_plan_file_used(const tu_plan_file *p, tu_error *err)
     used = already_applied(p->path, marker, err);
     free(marker);
     return used;
-}
-
-tu_report *tu_plan_file_run(tu_plan_file *p, const tu_options *o,
-                            tu_error *err)
-{
-    tu_options opts = *o;
-    tu_report *report;
-    tu_job *job;
-
-    tu_error_clear(err);
-    if (tu_plan_file_used(p, err))
-        return NULL;
-    opts.shard_index = p->pf.shard_index;
-    opts.shard_count = p->pf.shard_count;
-    opts.force = o->force || p->pf.force;
-    opts.plan_file = 0;
-    job = tu_job_new(p->desired, &opts, NULL, err);
-    if (!job)
-        return NULL;
-    job->plan_source = p;
-    tu_job_perform(job);
-    report = tu_job_take_report(job);
-    if (!report && err)
-        *err = *tu_job_error(job);
-    tu_job_free(job);
-    return report;
 }

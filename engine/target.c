@@ -349,24 +349,6 @@ static int parse_vars(tu_target *t, const json_t *obj, const tu_srcmap *map,
     return 0;
 }
 
-static int parse_provider(tu_target *t, const json_t *obj,
-                          const tu_srcmap *map, tu_error *err)
-{
-    const char *const *names = tu_provider_names();
-    int index = 0;
-
-    if (!json_object_get(obj, "provider")) {
-        tu_error_at(err, tu_srcmap_get(map, obj), "target: missing "
-                    "'provider' (for a generic REST API: provider: rest)");
-        return -1;
-    }
-    if (tu_schema_enum(obj, "provider", names, map, "target", &index,
-                       err) < 0)
-        return -1;
-    t->ops = tu_provider_find(names[index]);
-    return 0;
-}
-
 static int check_target_keys(const tu_target *t, const json_t *obj,
                              const tu_srcmap *map, tu_error *err)
 {
@@ -452,12 +434,12 @@ static int parse_records_keys(tu_target *t, const json_t *obj,
     return tu_field_rules_parse(&t->fields, fields, &key, map, err);
 }
 
-int tu_target_parse(tu_target *t, const json_t *obj, const tu_srcmap *map,
-                    tu_error *err)
+int tu_target_parse(tu_target *t, const tu_provider_ops *ops,
+                    const json_t *obj, const tu_srcmap *map, tu_error *err)
 {
     memset(t, 0, sizeof *t);
-    if (parse_provider(t, obj, map, err) != 0 ||
-        check_target_keys(t, obj, map, err) != 0 ||
+    t->ops = ops;
+    if (check_target_keys(t, obj, map, err) != 0 ||
         parse_base_url(t, obj, map, err) != 0 ||
         parse_headers(t, obj, map, err) != 0 ||
         parse_auth(t, obj, map, err) != 0 ||

@@ -42,8 +42,11 @@ struct tu_target {
                                     (target.meta_prefix; "") */
 };
 
-int tu_target_parse(tu_target *target, const json_t *obj,
-                    const tu_srcmap *map, tu_error *err);
+/* Read `obj` (the document's target) for the provider `ops`, which the
+ * caller found from its `provider` key (tu_provider_of). 0, or -1 with err
+ * set. */
+int tu_target_parse(tu_target *target, const tu_provider_ops *ops,
+                    const json_t *obj, const tu_srcmap *map, tu_error *err);
 void tu_target_free(tu_target *target);
 
 /* base_url joined with `path` ("/records"), or `path` itself when it is an

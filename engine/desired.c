@@ -1,36 +1,25 @@
-/* run.c -- the public API: load, then run (fetch -> plan -> push -> report).
+/* desired.c -- the desired-state API: tu_desired_load and its kin build a
+ * tu_desired (desired.h) from files or a JSON value.
  *
- * tu_desired_load() builds a tu_desired (desired.h) from files or a JSON
- * value, and tu_desired_exec() the executor a run uses. tu_run() is the
- * blocking face: a job (job.c: fetch, plan, push in apply mode, report)
- * turned to its end by tu_job_perform. Anything that stops the run before
- * the push returns NULL with an error, and nothing has been written to the
- * API.
+ * Loading reads the document (state/desired.c), the target (its provider
+ * and the provider's own keys, run_config.c), and the desired records, each
+ * normalized (write-only values kept as secrets, then the provider's
+ * normalize) and, with settings.owner, marked as the owner's.
+ * tu_desired_load_overlapped also starts reading the live records while
+ * the records load (prefetch.c), for the first run to take. The runs
+ * themselves are the job's (job.c) and the blocking faces' (easy.c).
  */
 #include "trueup/trueup.h"
 #include "bulk.h"
 #include "desired.h"
 #include "prefetch.h"
-#include "executor.h"
-#include "job.h"
+#include "run_config.h"
 #include "target.h"
 #include "state/desired.h"
 #include "state/error.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-const char *tu_version(void)
-{
-    return TU_VERSION;
-}
-
-void tu_options_init(tu_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->mode = TU_MODE_PLAN;
-    o->prune = -1;
-}
 
 static int add_secret(const char *value, void *target)
 {
@@ -104,7 +93,7 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
     const char **ignore;
     size_t nignore;
 
-    if (tu_target_parse(&d->target, d->doc.target, d->doc.map, err) != 0) {
+    if (tu_run_target(&d->target, &d->doc, err) != 0) {
         tu_doc_free(&d->doc);
         free(d);
         return NULL;
@@ -120,16 +109,24 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
     return d;
 }
 
-tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
-                            tu_error *err)
+/* An empty tu_desired, err cleared; NULL with err set. */
+static tu_desired *desired_new(tu_error *err)
 {
     tu_desired *d = calloc(1, sizeof *d);
 
     tu_error_clear(err);
-    if (!d) {
+    if (!d)
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+    return d;
+}
+
+tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
+                            tu_error *err)
+{
+    tu_desired *d = desired_new(err);
+
+    if (!d)
         return NULL;
-    }
     if (tu_doc_load(&d->doc, paths, npaths, err) != 0) {
         free(d);
         return NULL;
@@ -140,13 +137,10 @@ tu_desired *tu_desired_load(const char *const *paths, size_t npaths,
 tu_desired *tu_desired_load_json(const json_t *document, const char *name,
                                  tu_error *err)
 {
-    tu_desired *d = calloc(1, sizeof *d);
+    tu_desired *d = desired_new(err);
 
-    tu_error_clear(err);
-    if (!d) {
-        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+    if (!d)
         return NULL;
-    }
     if (tu_doc_load_value(&d->doc, document, name ? name : "<inline>",
                           err) != 0) {
         free(d);
@@ -189,45 +183,6 @@ void tu_desired_free(tu_desired *d)
     free(d);
 }
 
-static int cancel_requested(void *flag)
-{
-    return *(volatile sig_atomic_t *)flag != 0;
-}
-
-tu_exec *tu_desired_exec(const tu_desired *d, const tu_options *o,
-                         long *concurrency, tu_error *err)
-{
-    const tu_settings *s = &d->doc.settings;
-    tu_exec_config cfg;
-
-    tu_exec_config_init(&cfg);
-    cfg.concurrency = o->concurrency > 0 ? o->concurrency : s->concurrency;
-    cfg.timeout_ms = (long)(s->timeout * 1000);
-    cfg.connect_timeout_ms = (long)(s->connect_timeout * 1000);
-    cfg.max_attempts = (unsigned)s->retries + 1;
-    cfg.retry_base_ms = (long)(s->retry_delay * 1000);
-    cfg.retry_max_ms = (long)(s->retry_max_delay * 1000);
-    cfg.rate_limit = s->rate_limit;
-    cfg.adaptive = s->adaptive;
-    cfg.deadline_ms = (long)(s->deadline * 1000);
-    cfg.max_body_bytes = (size_t)s->max_response_mb * 1024 * 1024;
-    cfg.headers = d->target.headers;
-    cfg.ca_file = d->target.tls.ca_file;
-    cfg.client_cert = d->target.tls.client_cert;
-    cfg.client_key = d->target.tls.client_key;
-    cfg.insecure = d->target.tls.insecure;
-    cfg.http2 = s->http2 == TU_SETTINGS_HTTP2_ON    ? TU_HTTP2_ON
-                : s->http2 == TU_SETTINGS_HTTP2_OFF ? TU_HTTP2_OFF
-                                                    : TU_HTTP2_AUTO;
-    cfg.max_connections = s->max_connections;
-    if (o->cancel) {
-        cfg.should_stop = cancel_requested;
-        cfg.stop_data = (void *)o->cancel;
-    }
-    *concurrency = cfg.concurrency;
-    return tu_exec_new(&cfg, err);
-}
-
 int tu_desired_add_bulk(tu_desired *d, const char *const *match,
                         size_t nmatch, const char *const *set, size_t nset,
                         const tu_bulk_names *names, tu_error *err)
@@ -235,20 +190,4 @@ int tu_desired_add_bulk(tu_desired *d, const char *const *match,
     tu_error_clear(err);
     return tu_bulk_add_args(&d->doc.bulk, match, nmatch, set, nset, names,
                             err);
-}
-
-/* The blocking face: a job, turned to its end in a loop of our own. */
-tu_report *tu_run(const tu_desired *d, const tu_options *o, tu_error *err)
-{
-    tu_job *job = tu_job_new(d, o, NULL, err);
-    tu_report *report;
-
-    if (!job)
-        return NULL;
-    tu_job_perform(job);
-    report = tu_job_take_report(job);
-    if (!report && err)
-        *err = *tu_job_error(job);
-    tu_job_free(job);
-    return report;
 }

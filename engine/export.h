@@ -1,0 +1,16 @@
+/* export.h -- the step that ends an export job (export.c): the live
+ * records as a desired-state document.
+ */
+#ifndef TU_ENGINE_EXPORT_H
+#define TU_ENGINE_EXPORT_H
+
+#include "trueup/trueup.h"
+#include "desired.h"
+#include "state/record.h"
+
+/* The live records as a desired-state YAML document: malloc'd, or NULL
+ * with err set. */
+char *tu_export_text(const tu_desired *desired, const tu_recordset *live,
+                     tu_error *err);
+
+#endif
