@@ -10,7 +10,7 @@ problem) when:
      state/ -> util/ (docs/internals/layers.md); front ends may also
      include util/, python/ only the public API;
   2. the files of one layer include each other in a circle: a file and its
-     header are one unit ("engine/job" is job.c with job.h), and unit A
+     header are one unit ("engine/plan" is plan.c with plan.h), and unit A
      depends on unit B when A includes B's header;
   3. the files of the library call each other in a circle: file A depends
      on file B when A's object uses a symbol (a function or a variable)
