@@ -176,7 +176,8 @@ void tu_exec_stop_like(tu_exec *exec, const tu_exec *model);
  * the time in ms until it has timer work (-1: none). For callers' loops:
  * the first tu_exec_fd call, before the first drive, moves the executor
  * from libcurl's poll to an epoll set of its own. -1 with errno when the
- * set cannot be made, or after tu_exec_watch. */
+ * set cannot be made, or after tu_exec_watch; ENOSYS in a build without
+ * the tests (the epoll set is the tests' way in: TU_EXEC_EPOLL). */
 int tu_exec_fd(tu_exec *exec);
 long tu_exec_timeout_ms(const tu_exec *exec);
 

@@ -23,6 +23,12 @@
  * tu_exec_ev_wait() is the one place that blocks: curl_multi_poll, or
  * epoll_wait followed by curl_multi_socket_action for each ready socket
  * with the events epoll saw.
+ *
+ * The epoll set is a test-only way (tests/tools/exec_probe.c and the
+ * executor's unit tests poll one fd): it is compiled only with
+ * TU_EXEC_EPOLL, which CMake defines when the tests are built, as curl
+ * builds curl_easy_perform_ev only in debug builds. Without it the library
+ * needs nothing of Linux's, and tu_exec_ev_fd() fails with ENOSYS.
  */
 #include "executor_ev.h"
 #include "util/arena.h"
@@ -32,13 +38,16 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef TU_EXEC_EPOLL
 #include <sys/epoll.h>
+#endif
 #include <unistd.h>
 
 #define EV_EPOLL_BATCH 256
 
 /* ---- libcurl's callbacks -------------------------------------------- */
 
+#ifdef TU_EXEC_EPOLL
 static uint32_t epoll_interest(int what)
 {
     uint32_t events = 0;
@@ -77,6 +86,7 @@ static int epoll_socket(tu_exec_ev *ev, curl_socket_t s, int what,
         curl_multi_assign(ev->multi, s, ev);
     return 0;
 }
+#endif
 
 static int watch_interest(int what)
 {
@@ -138,7 +148,11 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
     (void)easy;
     if (ev->watch)
         return watch_socket(ev, s, what, socketp);
+#ifdef TU_EXEC_EPOLL
     return epoll_socket(ev, s, what, socketp);
+#else
+    return -1;  /* no other interface without the epoll set */
+#endif
 }
 
 /* Only record the deadline: libcurl is called from tu_exec_ev_timer. */
@@ -188,6 +202,11 @@ int tu_exec_ev_set_watch(tu_exec_ev *ev, tu_exec_watch_fn watch,
 
 int tu_exec_ev_fd(tu_exec_ev *ev)
 {
+#ifndef TU_EXEC_EPOLL
+    (void)ev;
+    errno = ENOSYS;  /* the epoll set is built for the tests only */
+    return -1;
+#else
     if (ev->mode == TU_EV_WATCH) {
         errno = EINVAL;
         return -1;
@@ -203,6 +222,7 @@ int tu_exec_ev_fd(tu_exec_ev *ev)
         return -1;
     }
     return ev->epfd;
+#endif
 }
 
 void tu_exec_ev_detach(tu_exec_ev *ev)
@@ -236,6 +256,7 @@ static int socket_action(tu_exec_ev *ev, curl_socket_t s, int mask)
     return mc == CURLM_OK || mc == CURLM_BAD_SOCKET ? 0 : -1;
 }
 
+#ifdef TU_EXEC_EPOLL
 static int event_mask(uint32_t events)
 {
     int mask = 0;
@@ -248,6 +269,7 @@ static int event_mask(uint32_t events)
         mask |= CURL_CSELECT_IN | CURL_CSELECT_OUT | CURL_CSELECT_ERR;
     return mask;
 }
+#endif
 
 /* libcurl's own poll, then its perform (which also fires its timers). */
 static int poll_wait(tu_exec_ev *ev, long wait_ms)
@@ -265,6 +287,7 @@ static int poll_wait(tu_exec_ev *ev, long wait_ms)
 
 int tu_exec_ev_wait(tu_exec_ev *ev, long wait_ms)
 {
+#ifdef TU_EXEC_EPOLL
     struct epoll_event events[EV_EPOLL_BATCH];
     int i, n;
 
@@ -279,6 +302,9 @@ int tu_exec_ev_wait(tu_exec_ev *ev, long wait_ms)
                           event_mask(events[i].events)) < 0)
             return -1;
     return 0;
+#else
+    return poll_wait(ev, wait_ms);
+#endif
 }
 
 int tu_exec_ev_socket(tu_exec_ev *ev, int fd, int events)

@@ -15,9 +15,9 @@
  *     6k fewer instructions a request than the socket interface, and no
  *     system call of our own (bench/LOG.md, "libcurl's own poll");
  *   - an epoll set of our own (tu_exec_ev_fd, for a caller that polls one
- *     fd and then calls tu_exec_drive): libcurl's sockets are mirrored in
- *     it through the socket callback, and each ready one goes to
- *     curl_multi_socket_action;
+ *     fd and then calls tu_exec_drive; built only with the tests,
+ *     TU_EXEC_EPOLL): libcurl's sockets are mirrored in it through the
+ *     socket callback, and each ready one goes to curl_multi_socket_action;
  *   - a watch function (tu_exec_ev_set_watch): every change of libcurl's
  *     interest in a socket is passed on to it, so that a caller's event
  *     loop watches the sockets and hands the ready ones back through
@@ -91,9 +91,10 @@ int tu_exec_ev_socket(tu_exec_ev *ev, int fd, int events);
  * curl_multi_perform fires it. 0, or -1 on a multi-handle error. */
 int tu_exec_ev_timer(tu_exec_ev *ev, long long now_ms);
 
-/* The epoll set's fd: the first call switches from libcurl's poll to the
- * epoll set (only before the first transfer starts). -1 with errno set
- * when it cannot be made, or with a watch function (EINVAL). */
+/* The epoll set's fd (test builds only: else -1 with errno ENOSYS): the
+ * first call switches from libcurl's poll to the epoll set (only before
+ * the first transfer starts). -1 with errno set when it cannot be made,
+ * or with a watch function (EINVAL). */
 int tu_exec_ev_fd(tu_exec_ev *ev);
 
 #endif
