@@ -124,12 +124,13 @@ static bulk_words words_for(const tu_bulk_names *names)
 }
 
 /* A value given by a program: a YAML flow list or mapping when it starts
- * with '[' or '{' (records=[a, b]), else a scalar typed by the core
- * schema. `list` names it in messages. */
+ * with '[' or '{' (records=[a, b]), a quoted scalar (a string: '"600"'
+ * is the string 600) when it starts with a quote, else a plain scalar
+ * typed by the core schema. `list` names it in messages. */
 static json_t *flow_or_scalar(const char *text, const char *list,
                               tu_error *err)
 {
-    if (*text == '[' || *text == '{')
+    if (*text && strchr("[{\"'", *text))
         return tu_yaml_load_string(text, strlen(text), list, NULL, err);
     return tu_yaml_scalar(text, strlen(text), list, err);
 }
