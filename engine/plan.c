@@ -96,7 +96,8 @@ static int diff_field(const char *field, const json_t *want,
         want = NULL;
     } else if (tu_field_server_owned(o->rules, field) ||
                (live && (!compared(field, o) ||
-                         tu_field_equal(rule, want, have)))) {
+                         tu_field_equal(o->rules, field, want,
+                                        have)))) {
         return 0;
     }
     *before = have ? json_incref(have) : NULL;

@@ -431,7 +431,7 @@ static int parse_records_keys(tu_target *t, const json_t *obj,
                     "than 64 bytes", clash ? clash : t->meta_prefix);
         return -1;
     }
-    return tu_field_rules_parse(&t->fields, fields, &key, map, err);
+    return tu_target_fields(t, fields, obj, map, err);
 }
 
 int tu_target_parse(tu_target *t, const tu_provider_ops *ops,

@@ -47,6 +47,13 @@ struct tu_target {
  * set. */
 int tu_target_parse(tu_target *target, const tu_provider_ops *ops,
                     const json_t *obj, const tu_srcmap *map, tu_error *err);
+
+/* target.fields (`fields`, NULL: none) of the target `obj` read into
+ * target->fields once the provider is parsed: the rules, the dotted paths
+ * of its ignore list (target.resource.ignore), each strip_suffix filled
+ * from target.vars. 0, or -1 with err set (target_fields.c). */
+int tu_target_fields(tu_target *target, const json_t *fields,
+                     const json_t *obj, const tu_srcmap *map, tu_error *err);
 void tu_target_free(tu_target *target);
 
 /* base_url joined with `path` ("/records"), or `path` itself when it is an

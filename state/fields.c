@@ -19,11 +19,11 @@
 
 static const char *const rule_keys[] = {
     "compare", "split", "read", "read_only", "write_only", "update",
-    "value_env", "stored_as", "immutable", NULL};
+    "value_env", "stored_as", "immutable", "write_as", "strip_suffix", NULL};
 static const char *const shorthands[] = {"read_only", "write_only",
                                          "immutable", NULL};
 static const char *const compare_names[] = {"exact", "set", "caseless",
-                                            NULL};
+                                            "number", "declared", NULL};
 static const char *const update_names[] = {"on_create", "always", NULL};
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -36,12 +36,15 @@ static int parse_compare_one(tu_field_rule *r, const json_t *v,
         if (strcmp(s, compare_names[i]) == 0) {
             r->set |= i == 1;
             r->caseless |= i == 2;
+            r->number |= i == 3;
+            r->declared |= i == 4;
             return 0;
         }
     }
-    tu_error_at(err, pos, "target.fields.%s.compare: expected exact, set or "
-                "caseless (or a list of them), got %s%s%s", r->name,
-                s ? "'" : tu_json_type_name(v), s ? s : "", s ? "'" : "");
+    tu_error_at(err, pos, "target.fields.%s.compare: expected exact, set, "
+                "caseless, number or declared (or a list of them), got "
+                "%s%s%s", r->name, s ? "'" : tu_json_type_name(v),
+                s ? s : "", s ? "'" : "");
     return -1;
 }
 
@@ -61,6 +64,12 @@ static int parse_compare(tu_field_rule *r, const json_t *rule,
         if (parse_compare_one(r, item, pos, err) != 0)
             return -1;
     }
+    if (r->declared && r->set) {
+        tu_error_at(err, pos, "target.fields.%s.compare: declared compares "
+                    "lists item by item, so it does not go with set",
+                    r->name);
+        return -1;
+    }
     return 0;
 }
 
@@ -79,7 +88,11 @@ static int parse_flags(tu_field_rule *r, const json_t *rule,
         tu_schema_string(rule, "value_env", 0, map, ctx, &r->value_env,
                          err) < 0 ||
         tu_schema_string(rule, "stored_as", 0, map, ctx, &r->stored_as,
-                         err) < 0)
+                         err) < 0 ||
+        tu_schema_string(rule, "write_as", 0, map, ctx, &r->write_as,
+                         err) < 0 ||
+        tu_schema_string(rule, "strip_suffix", 0, map, ctx,
+                         &r->strip_suffix, err) < 0)
         return -1;
     r->read_only = ro != 0;
     r->write_only = wo != 0;
@@ -92,11 +105,12 @@ static int parse_flags(tu_field_rule *r, const json_t *rule,
 static const char *conflict(const tu_field_rule *r, const json_t *rule)
 {
     static const char *const compared[] = {"compare", "split", "read",
-                                           "immutable"};
+                                           "immutable", "write_as",
+                                           "strip_suffix"};
     static const char *const secret[] = {"update", "value_env", "stored_as"};
 
-    for (size_t i = 0; i < 4; i++) {
-        if ((r->read_only || r->write_only) &&
+    for (size_t i = 0; i < 6; i++) {
+        if ((r->read_only || (r->write_only && i < 4)) &&
             json_object_get(rule, compared[i]))
             return compared[i];
     }
@@ -107,12 +121,29 @@ static const char *conflict(const tu_field_rule *r, const json_t *rule)
     return r->read_only && r->write_only ? "write_only" : NULL;
 }
 
+/* The rule a path inside a field cannot have, or NULL. */
+static const char *whole_field_only(const tu_field_rule *r)
+{
+    return r->write_only ? "write_only" : r->immutable ? "immutable"
+         : r->write_as ? "write_as" : r->strip_suffix ? "strip_suffix"
+         : r->read ? "read" : NULL;
+}
+
+static int is_key(const tu_keyspec *key, const char *name, size_t len)
+{
+    for (size_t i = 0; key && i < key->count; i++) {
+        if (strlen(key->fields[i]) == len &&
+            strncmp(key->fields[i], name, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int check_rule(const tu_field_rule *r, const json_t *rule,
                       const tu_keyspec *key, const tu_srcmap *map,
                       tu_error *err)
 {
     const char *bad = conflict(r, rule);
-    int is_key = 0;
 
     if (bad) {
         tu_error_at(err, tu_srcmap_member(map, rule, bad), "target.fields.%s:"
@@ -126,12 +157,17 @@ static int check_rule(const tu_field_rule *r, const json_t *rule,
                                                    "write_only");
         return -1;
     }
-    for (size_t i = 0; key && i < key->count; i++)
-        is_key |= strcmp(key->fields[i], r->name) == 0;
-    if (is_key && (r->write_only || r->set || r->caseless || r->split ||
-                   r->read || r->immutable)) {
+    if (r->path && (bad = whole_field_only(r)) != NULL) {
+        tu_error_at(err, r->pos, "target.fields.%s: '%s' goes on a whole "
+                    "field, not on a path inside one", r->name, bad);
+        return -1;
+    }
+    if (is_key(key, r->name, strlen(r->name)) &&
+        (r->write_only || r->set || r->caseless || r->number ||
+         r->declared || r->split || r->read || r->immutable)) {
         tu_error_at(err, r->pos, "target.fields.%s: a key field matches "
-                    "records exactly; it can only be read_only", r->name);
+                    "records exactly; it can only be read_only, or have "
+                    "write_as or strip_suffix", r->name);
         return -1;
     }
     return 0;
@@ -170,39 +206,212 @@ static int parse_rule(tu_field_rule *r, const json_t *rule,
     return check_rule(r, rule, key, map, err);
 }
 
+/* A new rule named `name` (borrowed), at the end: its index, or -1 with
+ * err set (out of memory). */
+static long add_rule(tu_field_rules *rules, const char *name, tu_srcpos pos,
+                     tu_error *err)
+{
+    tu_field_rule *items = realloc(rules->items,
+                                   (rules->count + 1) * sizeof *items);
+
+    if (!items || tu_strmap_put(&rules->index, name, rules->count,
+                                NULL) < 0) {
+        if (items)
+            rules->items = items;
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    rules->items = items;
+    memset(&items[rules->count], 0, sizeof *items);
+    items[rules->count].name = name;
+    items[rules->count].path = strchr(name, '.') != NULL;
+    items[rules->count].pos = pos;
+    return (long)rules->count++;
+}
+
+/* Two fields sent under one name: the second rule's write_as. */
+static int check_write_names(const tu_field_rules *rules, tu_error *err)
+{
+    for (size_t i = 0; i < rules->count; i++) {
+        const tu_field_rule *r = &rules->items[i], *o;
+        for (size_t j = 0; r->write_as && j < rules->count; j++) {
+            o = &rules->items[j];
+            if (j == i || o->path ||
+                strcmp(o->write_as ? o->write_as : o->name, r->write_as))
+                continue;
+            tu_error_at(err, r->pos, "target.fields.%s.write_as: '%s' is "
+                        "also the name %s is sent under; two fields cannot "
+                        "be sent under one name", r->name, r->write_as,
+                        o->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+/* ---- paths ------------------------------------------------------------- */
+
+/* Why the field or path `name` (its first `len` bytes) has nothing inside
+ * it compared: "read_only", "write_only", "ignored", or NULL. */
+static const char *whole(const tu_field_rules *rules, const char *name,
+                         size_t len, const char *const *ignore,
+                         size_t nignore)
+{
+    char buf[512];
+    size_t i;
+    const tu_field_rule *r;
+
+    if (len >= sizeof buf)
+        return NULL;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    r = tu_strmap_get(&rules->index, buf, &i) ? &rules->items[i] : NULL;
+    if (r && (r->read_only || r->write_only || r->ignored))
+        return r->read_only ? "read_only"
+             : r->write_only ? "write_only" : "ignored";
+    for (i = 0; i < nignore; i++) {
+        if (strlen(ignore[i]) == len && strncmp(ignore[i], name, len) == 0)
+            return "ignored";
+    }
+    return NULL;
+}
+
+/* A path that can take effect: steps not empty, not inside a key field
+ * nor inside something compared not at all. 0, or -1 with err set. */
+static int check_path(const tu_field_rules *rules, const tu_field_rule *r,
+                      const tu_keyspec *key, const char *const *ignore,
+                      size_t nignore, const char *what, tu_error *err)
+{
+    const char *name = r->name, *dot = strchr(name, '.'), *why = NULL;
+    char where[600];
+    size_t len = strlen(name);
+
+    if (r->ignored)
+        snprintf(where, sizeof where, "%s: '%s'", what, name);
+    else
+        snprintf(where, sizeof where, "target.fields.%s", name);
+    if (*name == '.' || name[len - 1] == '.' || strstr(name, "..")) {
+        tu_error_at(err, r->pos, "%s: not a path (a step is empty); write "
+                    "field.key, as query.time_range", where);
+        return -1;
+    }
+    if (is_key(key, name, (size_t)(dot - name))) {
+        tu_error_at(err, r->pos, "%s: %.*s is a key field, matched exactly "
+                    "as a whole, so a path inside it never takes effect; "
+                    "drop the path", where, (int)(dot - name), name);
+        return -1;
+    }
+    while (dot && !(why = whole(rules, name, (size_t)(dot - name), ignore,
+                                nignore)))
+        dot = strchr(dot + 1, '.');
+    if (why) {
+        tu_error_at(err, r->pos, "%s: %.*s is %s as a whole, so a path "
+                    "inside it never takes effect; drop the path", where,
+                    (int)(dot - name), name, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The field a path starts in: its rule marked nested (a new rule when it
+ * has none). 0, or -1 with err set. */
+static int mark_nested(tu_field_rules *rules, size_t i, tu_error *err)
+{
+    const char *name = rules->items[i].name;
+    char *field = strndup(name, (size_t)(strchr(name, '.') - name));
+    size_t at;
+    long added;
+
+    if (!field) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    if (tu_strmap_get(&rules->index, field, &at)) {
+        rules->items[at].nested = 1;
+        free(field);
+        return 0;
+    }
+    if ((added = add_rule(rules, field, rules->items[i].pos, err)) < 0) {
+        free(field);
+        return -1;
+    }
+    rules->items[added].own_name = field;
+    rules->items[added].nested = 1;
+    return 0;
+}
+
+static int link_paths(tu_field_rules *rules, const tu_keyspec *key,
+                      const char *const *ignore, size_t nignore,
+                      const char *what, tu_error *err)
+{
+    size_t n = rules->count;    /* the rules added are fields, not paths */
+
+    for (size_t i = 0; i < n; i++) {
+        if (rules->items[i].path &&
+            (check_path(rules, &rules->items[i], key, ignore, nignore, what,
+                        err) != 0 ||
+             mark_nested(rules, i, err) != 0))
+            return -1;
+    }
+    return 0;
+}
+
 int tu_field_rules_parse(tu_field_rules *rules, const json_t *fields,
                          const tu_keyspec *key, const tu_srcmap *map,
                          tu_error *err)
 {
-    size_t n = json_object_size(fields);
     const char *name;
     json_t *rule;
+    long i;
 
     memset(rules, 0, sizeof *rules);
     tu_strmap_init(&rules->index);
-    if (!fields)
-        return 0;
-    rules->items = calloc(n ? n : 1, sizeof *rules->items);
-    if (!rules->items || tu_strmap_reserve(&rules->index, n) != 0) {
-        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
     json_object_foreach((json_t *)fields, name, rule) {
-        tu_field_rule *r = &rules->items[rules->count];
-        r->name = name;
-        r->pos = tu_srcmap_member(map, fields, name);
-        if (parse_rule(r, rule, key, map, err) != 0)
+        i = add_rule(rules, name, tu_srcmap_member(map, fields, name), err);
+        if (i < 0 || parse_rule(&rules->items[i], rule, key, map, err) != 0)
             goto fail;
-        tu_strmap_put(&rules->index, name, rules->count++, NULL);
     }
-    return 0;
+    if (check_write_names(rules, err) == 0 &&
+        link_paths(rules, key, NULL, 0, NULL, err) == 0)
+        return 0;
 fail:
     tu_field_rules_free(rules);
     return -1;
 }
 
+int tu_field_rules_ignore(tu_field_rules *rules, const char *const *ignore,
+                          size_t nignore, const tu_keyspec *key,
+                          const char *what, tu_srcpos pos, tu_error *err)
+{
+    size_t at;
+    long i;
+
+    for (size_t k = 0; k < nignore; k++) {
+        if (!strchr(ignore[k], '.'))
+            continue;
+        if (tu_strmap_get(&rules->index, ignore[k], &at)) {
+            rules->items[at].ignored = 1;
+            continue;
+        }
+        if ((i = add_rule(rules, ignore[k], pos, err)) < 0)
+            return -1;
+        rules->items[i].ignored = 1;
+    }
+    return link_paths(rules, key, ignore, nignore, what, err);
+}
+
+void tu_field_rule_set_suffix(tu_field_rule *r, char *suffix)
+{
+    free(r->own_suffix);
+    r->own_suffix = suffix;
+    r->strip_suffix = suffix;
+}
+
 void tu_field_rules_free(tu_field_rules *rules)
 {
+    for (size_t i = 0; i < rules->count; i++) {
+        free(rules->items[i].own_name);
+        free(rules->items[i].own_suffix);
+    }
     free(rules->items);
     tu_strmap_free(&rules->index);
     memset(rules, 0, sizeof *rules);
@@ -214,7 +423,18 @@ const tu_field_rule *tu_field_rule_get(const tu_field_rules *rules,
                                        const char *name)
 {
     size_t i;
-    if (!rules || !rules->count || !tu_strmap_get(&rules->index, name, &i))
+    if (!rules || !rules->count || !tu_strmap_get(&rules->index, name, &i) ||
+        rules->items[i].path)
+        return NULL;
+    return &rules->items[i];
+}
+
+const tu_field_rule *tu_field_path_rule(const tu_field_rules *rules,
+                                        const char *path)
+{
+    size_t i;
+    if (!rules || !rules->count || !tu_strmap_get(&rules->index, path, &i) ||
+        !rules->items[i].path)
         return NULL;
     return &rules->items[i];
 }

@@ -10,12 +10,19 @@
  *                   stored_as: password_hash}
  *       tenant:    {read: id}                   # live {id: 2, ...} reads 2
  *       arguments: immutable                    # a change is a replace
+ *       ttl:       {write_as: rr_ttl, compare: number}
+ *       name:      {strip_suffix: ".{domain}"}  # www.example.com -> www
+ *       threshold: {compare: declared}          # only the keys declared
+ *       query.time_range: read_only             # a path inside a field
  *
  * A field with no rule compares exactly (numbers by value, lists in order)
  * and is sent as declared. Rules:
  *   compare    exact (default), set (a list's order and repeats do not
- *              matter), caseless (strings compare ignoring ASCII case); a
- *              list of them combines set and caseless
+ *              matter), caseless (strings compare ignoring ASCII case),
+ *              number (a string that is a JSON number equals that number,
+ *              at any depth), declared (a mapping compares only the keys
+ *              the desired value has, at any depth; lists of them item by
+ *              item); a list of them combines them (declared but with set)
  *   split      a string value is a list of its parts between this separator
  *              (each trimmed of spaces, empty parts dropped) for comparing:
  *              for servers that store "a,b" as ["a","b"]
@@ -35,6 +42,23 @@
  *              secret, left out of one that does
  *   immutable  the server cannot change it in place: a change is planned as
  *              a replace (delete, then create)
+ *   write_as   the name the field is sent under in create and update
+ *              bodies (it is read and compared under its own); a key
+ *              field may have it; two fields sent under one name is an
+ *              error
+ *   strip_suffix  sent without this suffix; the suffix without its first
+ *              character (the apex) is sent as ""; a template of
+ *              target.vars that the engine resolves once at load
+ *              (tu_field_rule_set_suffix)
+ *
+ * A dotted name (`query.time_range`) is a path into a field's value at any
+ * depth, a step over a list applying to each item; it may have compare,
+ * split and read_only (not compared, not sent). The ignore list's dotted
+ * paths (tu_field_rules_ignore) are paths too, neither compared nor
+ * changed. A path that can never take effect is an error: its first step
+ * a key field, or a field (or a shorter path) ignored, read_only or
+ * write_only as a whole. The field a path starts in has a rule (made when
+ * it has none) marked `nested`, so it is never compared as a plain field.
  *
  * Nothing here does I/O but getenv(); rules borrow their strings from the
  * target mapping, which must outlive them.
@@ -53,13 +77,22 @@
 #define TU_FIELD_HIDDEN "***"
 
 typedef struct tu_field_rule {
-    const char *name;       /* borrowed */
+    const char *name;       /* borrowed (or own_name): a field or a path */
     const char *split;      /* NULL: no splitting */
     const char *read;       /* NULL: the whole live value */
     const char *value_env;  /* write_only: variable for every record */
     const char *stored_as;  /* write_only: the server's stored form */
+    const char *write_as;   /* NULL: sent under its own name */
+    const char *strip_suffix; /* NULL: none; borrowed, or own_suffix */
+    char *own_name;         /* owned: a path's field made for it */
+    char *own_suffix;       /* owned: strip_suffix resolved */
     unsigned set : 1;
     unsigned caseless : 1;
+    unsigned number : 1;
+    unsigned declared : 1;
+    unsigned path : 1;      /* a dotted path into a field's value */
+    unsigned nested : 1;    /* a field with paths inside it */
+    unsigned ignored : 1;   /* a path of the ignore list */
     unsigned read_only : 1;
     unsigned write_only : 1;
     unsigned always : 1;    /* write_only: also sent on every update */
@@ -88,9 +121,25 @@ int tu_field_rules_parse(tu_field_rules *rules, const json_t *fields,
                          tu_error *err);
 void tu_field_rules_free(tu_field_rules *rules);
 
-/* The rule of `name`, or NULL (also when rules is NULL). */
+/* The ignore list (`what` names it in messages, `pos` is where it is):
+ * each dotted path becomes a path rule, never compared; then every path
+ * is checked against the key and the whole fields the list ignores. 0,
+ * or -1 with err set at `pos` (or at the offending rule). */
+int tu_field_rules_ignore(tu_field_rules *rules, const char *const *ignore,
+                          size_t nignore, const tu_keyspec *key,
+                          const char *what, tu_srcpos pos, tu_error *err);
+
+/* Give `r` its resolved strip_suffix (taken over: malloc'd). */
+void tu_field_rule_set_suffix(tu_field_rule *r, char *suffix);
+
+/* The rule of the field `name`, or NULL (also when rules is NULL); paths
+ * are not fields: tu_field_path_rule finds them. */
 const tu_field_rule *tu_field_rule_get(const tu_field_rules *rules,
                                        const char *name);
+
+/* The rule of the dotted path `path`, or NULL. */
+const tu_field_rule *tu_field_path_rule(const tu_field_rules *rules,
+                                        const char *path);
 
 /* 1 when the server owns `name`: read_only, or some secret's stored_as. */
 int tu_field_server_owned(const tu_field_rules *rules, const char *name);
@@ -102,9 +151,10 @@ int tu_field_rules_stored(const tu_field_rules *rules);
 /* 1 when `name` is compared and exported: not server-owned, not write-only. */
 int tu_field_readable(const tu_field_rules *rules, const char *name);
 
-/* Desired `want` equals live `have` under `rule` (NULL: exactly). */
-int tu_field_equal(const tu_field_rule *rule, const json_t *want,
-                   const json_t *have);
+/* Desired `want` equals live `have` as the rules compare the field
+ * `name` (and the paths inside it); exactly when it has no rule. */
+int tu_field_equal(const tu_field_rules *rules, const char *name,
+                   const json_t *want, const json_t *have);
 
 /* A live record as read: each `read` field replaced by its part (null when
  * the part is missing). 0, or -1 when out of memory. */
@@ -125,8 +175,9 @@ int tu_field_rules_resolve(const tu_field_rules *rules, json_t *fields,
 const char *tu_field_immutable_change(const tu_field_rules *rules,
                                       const json_t *changes);
 
-/* The body of a create: the desired fields but the server-owned ones. A
- * new object, or NULL when out of memory. */
+/* The body of a create: the desired fields but the server-owned ones,
+ * in their written form (write_as, strip_suffix, read_only paths left
+ * out). A new object, or NULL when out of memory. */
 json_t *tu_field_create_body(const tu_field_rules *rules,
                              const json_t *desired);
 
@@ -141,7 +192,8 @@ typedef struct tu_update_input {
 
 /* The body of an update made the `how` way, server-owned fields left out,
  * write-only ones only when `update: always`, a secret's stored_as sent
- * back when the secret is not sent. A new object, or NULL (out of memory). */
+ * back when the secret is not sent, each field in its written form (as
+ * a create's). A new object, or NULL (out of memory). */
 json_t *tu_field_update_body(const tu_field_rules *rules, tu_update_body how,
                              const tu_update_input *in);
 

@@ -1,10 +1,6 @@
-/* fields_apply.c -- per-field rules applied to values and records: the
- * comparison, the live record as read, write-only values from the
- * environment, and request bodies (see fields.h).
- *
- * A comparison under a normalising rule builds the normal form of both
- * values (split, lower-case, sorted and de-duplicated by canonical text)
- * and compares those with tu_json_equal, so 600 still equals 600.0.
+/* fields_apply.c -- per-field rules applied to records: the live record
+ * as read, write-only values from the environment, and request bodies in
+ * their written form (see fields.h; fields_compare.c compares).
  */
 #include "fields.h"
 #include "error.h"
@@ -14,127 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- comparing ---------------------------------------------------------- */
-
-static json_t *split_text(const char *s, const char *sep)
-{
-    json_t *out = json_array();
-    size_t seplen = strlen(sep);
-
-    while (out && s) {
-        const char *end = strstr(s, sep);
-        size_t len = end ? (size_t)(end - s) : strlen(s);
-        while (len && isspace((unsigned char)*s)) {
-            s++;
-            len--;
-        }
-        while (len && isspace((unsigned char)s[len - 1]))
-            len--;
-        if (len && json_array_append_new(out, json_stringn(s, len)) != 0) {
-            json_decref(out);
-            return NULL;
-        }
-        s = end ? end + seplen : NULL;
-    }
-    return out;
-}
-
-static json_t *lower(const json_t *v)
-{
-    char *s = strndup(json_string_value(v), json_string_length(v));
-    json_t *out;
-    if (!s)
-        return NULL;
-    for (char *p = s; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    out = json_string(s);
-    free(s);
-    return out;
-}
-
-typedef struct keyed {
-    char *text;
-    json_t *value;
-} keyed;
-
-static int by_text(const void *a, const void *b)
-{
-    return strcmp(((const keyed *)a)->text, ((const keyed *)b)->text);
-}
-
-/* A list sorted by canonical text, repeats dropped; takes `list`. */
-static json_t *as_set(json_t *list)
-{
-    size_t n = json_array_size(list), i;
-    keyed *k = calloc(n ? n : 1, sizeof *k);
-    json_t *out = k ? json_array() : NULL, *item;
-
-    json_array_foreach(list, i, item) {
-        k[i].value = item;
-        k[i].text = out ? tu_json_text(item) : NULL;
-        if (!k[i].text) {
-            json_decref(out);
-            out = NULL;
-        }
-    }
-    if (out)
-        qsort(k, n, sizeof *k, by_text);
-    for (i = 0; out && i < n; i++) {
-        if ((i == 0 || strcmp(k[i].text, k[i - 1].text) != 0) &&
-            json_array_append(out, k[i].value) != 0) {
-            json_decref(out);
-            out = NULL;
-        }
-    }
-    for (i = 0; k && i < n; i++)
-        free(k[i].text);
-    free(k);
-    json_decref(list);
-    return out;
-}
-
-/* The value as the rule compares it (a new reference), or NULL. */
-static json_t *normal_form(const tu_field_rule *r, const json_t *v)
-{
-    json_t *out;
-    size_t i;
-    json_t *item;
-
-    if (r->split && json_is_string(v))
-        out = split_text(json_string_value(v), r->split);
-    else if (r->caseless && json_is_string(v))
-        return lower(v);
-    else if (json_is_array(v))
-        out = json_array();
-    else
-        return json_incref((json_t *)v);
-    if (out && json_is_array(v)) {
-        json_array_foreach(v, i, item)
-            json_array_append_new(out, r->caseless && json_is_string(item)
-                                           ? lower(item) : json_incref(item));
-    } else if (out && r->caseless) {
-        json_array_foreach(out, i, item)
-            json_array_set_new(out, i, lower(item));
-    }
-    return out && r->set ? as_set(out) : out;
-}
-
-int tu_field_equal(const tu_field_rule *r, const json_t *want,
-                   const json_t *have)
-{
-    json_t *a, *b;
-    int eq;
-
-    if (!r || !(r->split || r->caseless || r->set))
-        return tu_json_equal(want, have);
-    a = normal_form(r, want);
-    b = normal_form(r, have);
-    eq = a && b && tu_json_equal(a, b);
-    json_decref(a);
-    json_decref(b);
-    return eq;
-}
 
 /* ---- reading and resolving ---------------------------------------------- */
 
@@ -253,6 +128,101 @@ int tu_field_rules_resolve(const tu_field_rules *rules, json_t *fields,
 
 /* ---- bodies ------------------------------------------------------------- */
 
+/* Take `rest` (a dotted path) out of `v` (a copy of its own), each item
+ * of a list on the way. */
+static void drop_path(json_t *v, const char *rest)
+{
+    const char *dot = strchr(rest, '.');
+    char step[512];
+    size_t i, len = dot ? (size_t)(dot - rest) : strlen(rest);
+    json_t *item;
+
+    json_array_foreach(v, i, item)
+        drop_path(item, rest);
+    if (!json_is_object(v) || len >= sizeof step)
+        return;
+    memcpy(step, rest, len);
+    step[len] = '\0';
+    if (!dot)
+        json_object_del(v, step);
+    else
+        drop_path(json_object_get(v, step), dot + 1);
+}
+
+/* A string without the rule's suffix (the apex, the suffix without its
+ * first character, as ""): a new reference. */
+static json_t *stripped(const char *suffix, json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v), m = strlen(suffix);
+
+    if (n >= m && memcmp(s + n - m, suffix, m) == 0)
+        return json_stringn(s, n - m);
+    if (n == m - 1 && memcmp(s, suffix + 1, n) == 0)
+        return json_string("");
+    return json_incref(v);
+}
+
+/* The value of the field `r` as it is sent: a new reference, or NULL. */
+static json_t *written_value(const tu_field_rules *rules,
+                             const tu_field_rule *r, json_t *v)
+{
+    size_t len = strlen(r->name);
+    json_t *copy;
+
+    if (r->strip_suffix && json_is_string(v))
+        return stripped(r->strip_suffix, v);
+    if (!r->nested)
+        return json_incref(v);
+    if (!(copy = json_deep_copy(v)))
+        return NULL;
+    for (size_t i = 0; i < rules->count; i++) {
+        const tu_field_rule *p = &rules->items[i];
+        if (p->path && p->read_only && strncmp(p->name, r->name, len) == 0 &&
+            p->name[len] == '.')
+            drop_path(copy, p->name + len + 1);
+    }
+    return copy;
+}
+
+/* 1 when some field is sent otherwise than as it is read. */
+static int rewrites(const tu_field_rules *rules)
+{
+    for (size_t i = 0; rules && i < rules->count; i++) {
+        const tu_field_rule *r = &rules->items[i];
+        if (r->write_as || r->strip_suffix || (r->path && r->read_only))
+            return 1;
+    }
+    return 0;
+}
+
+/* `body` in its written form: each field under its write_as, its value
+ * as written_value makes it. Takes `body`; a new object, or NULL. */
+static json_t *written(const tu_field_rules *rules, json_t *body)
+{
+    json_t *out, *v;
+    const char *name;
+
+    if (!body || !rewrites(rules))
+        return body;
+    if (!(out = json_object())) {
+        json_decref(body);
+        return NULL;
+    }
+    json_object_foreach(body, name, v) {
+        const tu_field_rule *r = tu_field_rule_get(rules, name);
+        json_t *w = r ? written_value(rules, r, v) : json_incref(v);
+        if (!w || json_object_set_new(out, r && r->write_as ? r->write_as
+                                                            : name, w) != 0) {
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+    }
+    json_decref(body);
+    return out;
+}
+
 /* Whether a field of the desired record goes into an update's body. */
 static int sent_on_update(const tu_field_rules *rules, const char *name)
 {
@@ -276,7 +246,7 @@ json_t *tu_field_create_body(const tu_field_rules *rules,
             body = NULL;
         }
     }
-    return body;
+    return written(rules, body);
 }
 
 /* A secret's stored form goes back exactly when the secret does not. */
@@ -367,5 +337,5 @@ json_t *tu_field_update_body(const tu_field_rules *rules, tu_update_body how,
         json_decref(body);
         return NULL;
     }
-    return body;
+    return written(rules, body);
 }

@@ -87,7 +87,7 @@ static int equal_under(const tu_field_rules *rules, const char *field,
                        const char *want, const char *have)
 {
     json_t *a = js(want), *b = js(have);
-    int eq = tu_field_equal(tu_field_rule_get(rules, field), a, b);
+    int eq = tu_field_equal(rules, field, a, b);
     json_decref(a);
     json_decref(b);
     return eq;
@@ -147,8 +147,9 @@ static void test_parse_errors(void **state)
 {
     (void)state;
     parse_fails("fields:\n  a: {compare: sorted}\n",
-                "t.yaml:2:7: target.fields.a.compare: expected exact, set "
-                "or caseless (or a list of them), got 'sorted'");
+                "t.yaml:2:7: target.fields.a.compare: expected exact, set, "
+                "caseless, number or declared (or a list of them), got "
+                "'sorted'");
     parse_fails("fields:\n  a: readonly\n",
                 "t.yaml:2:3: target.fields.a: 'readonly' is not a rule; write "
                 "read_only, write_only, immutable or a mapping of rules");
@@ -166,7 +167,8 @@ static void test_parse_errors(void **state)
                 "with read_only");
     parse_fails("fields:\n  name: {compare: caseless}\n",
                 "t.yaml:2:3: target.fields.name: a key field matches "
-                "records exactly; it can only be read_only");
+                "records exactly; it can only be read_only, or have "
+                "write_as or strip_suffix");
     parse_fails("fields:\n  a: {split: ''}\n",
                 "t.yaml:2:7: target.fields.a.split: expected a non-empty "
                 "string, got an empty one");
@@ -434,6 +436,254 @@ static void test_update_body_secret_sent(void **state)
     parsed_free(&p);
 }
 
+/* ---- write_as, strip_suffix, number, declared, paths -------------------- */
+
+static void test_parse_new_rules(void **state)
+{
+    parsed p;
+    const tu_field_rule *r;
+    (void)state;
+    parse_ok(&p, "fields:\n"
+                 "  ttl: {write_as: rr_ttl, compare: [number, set]}\n"
+                 "  name: {write_as: rr_name, strip_suffix: .example.com}\n"
+                 "  threshold: {compare: declared}\n"
+                 "  query.time_range: read_only\n"
+                 "  query.breakdowns: {compare: set}\n");
+    r = tu_field_rule_get(&p.rules, "ttl");
+    assert_true(r->number && r->set && !r->declared);
+    assert_string_equal(r->write_as, "rr_ttl");
+    r = tu_field_rule_get(&p.rules, "name");
+    assert_string_equal(r->strip_suffix, ".example.com");
+    assert_true(tu_field_rule_get(&p.rules, "threshold")->declared);
+    /* a path is no field; the field it starts in gets a rule, nested */
+    assert_null(tu_field_rule_get(&p.rules, "query.time_range"));
+    assert_true(tu_field_path_rule(&p.rules, "query.time_range")->read_only);
+    r = tu_field_rule_get(&p.rules, "query");
+    assert_true(r->nested && !r->read_only && !r->set);
+    assert_int_equal(p.rules.count, 6);
+    assert_true(tu_field_readable(&p.rules, "query"));
+    parsed_free(&p);
+}
+
+static void test_parse_path_errors(void **state)
+{
+    (void)state;
+    parse_fails("fields:\n  a: {compare: [declared, set]}\n",
+                "t.yaml:2:7: target.fields.a.compare: declared compares "
+                "lists item by item, so it does not go with set");
+    parse_fails("fields:\n  q.a: {write_as: b}\n",
+                "t.yaml:2:3: target.fields.q.a: 'write_as' goes on a whole "
+                "field, not on a path inside one");
+    parse_fails("fields:\n  q.a: write_only\n",
+                "t.yaml:2:3: target.fields.q.a: 'write_only' goes on a "
+                "whole field, not on a path inside one");
+    parse_fails("fields:\n  q.a: immutable\n",
+                "t.yaml:2:3: target.fields.q.a: 'immutable' goes on a whole "
+                "field, not on a path inside one");
+    parse_fails("fields:\n  name.x: read_only\n",
+                "t.yaml:2:3: target.fields.name.x: name is a key field, "
+                "matched exactly as a whole, so a path inside it never takes "
+                "effect; drop the path");
+    parse_fails("fields:\n  q.a.b: {compare: set}\n  q: read_only\n",
+                "t.yaml:2:3: target.fields.q.a.b: q is read_only as a "
+                "whole, so a path inside it never takes effect; drop the "
+                "path");
+    parse_fails("fields:\n  q.a: read_only\n  q.a.b: {compare: set}\n",
+                "t.yaml:3:3: target.fields.q.a.b: q.a is read_only as a "
+                "whole, so a path inside it never takes effect; drop the "
+                "path");
+    parse_fails("fields:\n  q..a: read_only\n",
+                "t.yaml:2:3: target.fields.q..a: not a path (a step is "
+                "empty); write field.key, as query.time_range");
+    parse_fails("fields:\n  a: {write_as: x}\n  b: {write_as: x}\n",
+                "t.yaml:2:3: target.fields.a.write_as: 'x' is also the name "
+                "b is sent under; two fields cannot be sent under one name");
+    parse_fails("fields:\n  a: {write_as: b}\n  b: {compare: set}\n",
+                "t.yaml:2:3: target.fields.a.write_as: 'b' is also the name "
+                "b is sent under; two fields cannot be sent under one name");
+    parse_fails("fields:\n  a: {read_only: true, write_as: b}\n",
+                "t.yaml:2:24: target.fields.a: 'write_as' does not go with "
+                "read_only (never compared nor sent)");
+}
+
+/* The ignore list's dotted paths: added as paths, checked like them. */
+static void test_ignore_paths(void **state)
+{
+    static const tu_srcpos at = {"t.yaml", 9, 3};
+    const char *ok[] = {"extra", "query.time_range", "recipients.id"};
+    const char *keyed[] = {"name.x"}, *whole[] = {"query", "query.x"};
+    parsed p;
+    tu_error err = {0};
+    (void)state;
+
+    parse_ok(&p, "fields:\n  recipients: {compare: declared}\n");
+    assert_int_equal(tu_field_rules_ignore(&p.rules, ok, 3, &key, "ignore",
+                                           at, &err), 0);
+    assert_true(tu_field_path_rule(&p.rules, "query.time_range")->ignored);
+    assert_true(tu_field_rule_get(&p.rules, "query")->nested);
+    assert_true(tu_field_rule_get(&p.rules, "recipients")->declared);
+    assert_true(tu_field_rule_get(&p.rules, "recipients")->nested);
+    assert_null(tu_field_rule_get(&p.rules, "extra"));
+    assert_int_equal(tu_field_rules_ignore(&p.rules, keyed, 1, &key,
+                                           "ignore", at, &err), -1);
+    assert_string_equal(err.message, "t.yaml:9:3: ignore: 'name.x': name is "
+                        "a key field, matched exactly as a whole, so a path "
+                        "inside it never takes effect; drop the path");
+    parsed_free(&p);
+
+    parse_ok(&p, "fields:\n  query.y: {compare: set}\n");
+    assert_int_equal(tu_field_rules_ignore(&p.rules, whole, 2, &key,
+                                           "ignore", at, &err), -1);
+    assert_string_equal(err.message, "t.yaml:2:3: target.fields.query.y: "
+                        "query is ignored as a whole, so a path inside it "
+                        "never takes effect; drop the path");
+    parsed_free(&p);
+}
+
+static void test_compare_number_declared(void **state)
+{
+    parsed p;
+    (void)state;
+    parse_ok(&p, "fields:\n"
+                 "  ttl: {compare: number}\n"
+                 "  ttls: {compare: [number, set]}\n"
+                 "  threshold: {compare: declared}\n"
+                 "  recipients: {compare: declared}\n"
+                 "  deep: {compare: [declared, number]}\n");
+    assert_true(equal_under(&p.rules, "ttl", "3600", "\"3600\""));
+    assert_true(equal_under(&p.rules, "ttl", "\"3600\"", "3600.0"));
+    assert_true(equal_under(&p.rules, "ttl", "-1.5", "\"-1.5\""));
+    assert_true(equal_under(&p.rules, "ttl", "1000", "\"1e3\""));
+    assert_false(equal_under(&p.rules, "ttl", "600", "\"3600\""));
+    assert_false(equal_under(&p.rules, "ttl", "600", "\"600s\""));
+    assert_false(equal_under(&p.rules, "ttl", "600", "\" 600\""));
+    assert_false(equal_under(&p.rules, "ttl", "600", "\"0600\""));
+    assert_true(equal_under(&p.rules, "ttls", "[\"2\", 1]", "[1, 2, \"1\"]"));
+    /* no rule: a string is no number */
+    assert_false(equal_under(&p.rules, "other", "3600", "\"3600\""));
+    /* declared: only the keys the desired value has, at any depth */
+    assert_true(equal_under(&p.rules, "threshold",
+                            "{\"op\":\">\",\"value\":10}",
+                            "{\"op\":\">\",\"value\":10,"
+                            "\"exceeded_limit\":1}"));
+    assert_false(equal_under(&p.rules, "threshold",
+                             "{\"op\":\">\",\"value\":10}",
+                             "{\"op\":\"<\",\"value\":10}"));
+    assert_false(equal_under(&p.rules, "threshold", "{\"op\":\">\"}",
+                             "{\"value\":10}"));
+    assert_true(equal_under(&p.rules, "recipients",
+                            "[{\"type\":\"email\",\"target\":\"a@b\"}]",
+                            "[{\"id\":\"x\",\"type\":\"email\","
+                            "\"target\":\"a@b\"}]"));
+    assert_false(equal_under(&p.rules, "recipients",
+                             "[{\"type\":\"email\"}]",
+                             "[{\"type\":\"email\"},{\"type\":\"slack\"}]"));
+    assert_false(equal_under(&p.rules, "recipients",
+                             "[{\"type\":\"email\"},{\"type\":\"slack\"}]",
+                             "[{\"type\":\"slack\"},{\"type\":\"email\"}]"));
+    assert_true(equal_under(&p.rules, "deep", "{\"a\":{\"b\":[{\"c\":1}]}}",
+                            "{\"a\":{\"b\":[{\"c\":\"1\",\"d\":2}],\"e\":3},"
+                            "\"f\":4}"));
+    parsed_free(&p);
+}
+
+static void test_compare_paths(void **state)
+{
+    static const tu_srcpos at = {"t.yaml", 9, 3};
+    const char *ignore[] = {"recipients.id", "query.time_range"};
+    tu_error err = {0};
+    parsed p;
+    (void)state;
+    parse_ok(&p, "fields:\n"
+                 "  query.calculations.op: {compare: caseless}\n"
+                 "  query.breakdowns: {compare: set}\n"
+                 "  labels.created: read_only\n");
+    assert_int_equal(tu_field_rules_ignore(&p.rules, ignore, 2, &key,
+                                           "ignore", at, &err), 0);
+    assert_true(equal_under(&p.rules, "recipients",
+                            "[{\"type\":\"email\"},{\"type\":\"slack\"}]",
+                            "[{\"id\":\"x\",\"type\":\"email\"},"
+                            "{\"id\":\"y\",\"type\":\"slack\"}]"));
+    assert_false(equal_under(&p.rules, "recipients",
+                             "[{\"type\":\"email\"}]",
+                             "[{\"id\":\"x\",\"type\":\"slack\"}]"));
+    assert_true(equal_under(&p.rules, "query",
+                            "{\"time_range\":600,\"breakdowns\":[\"b\",\"a\"],"
+                            "\"calculations\":[{\"op\":\"COUNT\"}]}",
+                            "{\"time_range\":7200,\"breakdowns\":[\"a\",\"b\"],"
+                            "\"calculations\":[{\"op\":\"count\"}]}"));
+    /* what is not declared is still compared without declared */
+    assert_false(equal_under(&p.rules, "query", "{\"breakdowns\":[]}",
+                             "{\"breakdowns\":[],\"limit\":5}"));
+    assert_true(equal_under(&p.rules, "labels", "{\"a\":1}",
+                            "{\"a\":1,\"created\":\"now\"}"));
+    parsed_free(&p);
+}
+
+static void test_written_bodies(void **state)
+{
+    parsed p;
+    json_t *d = js("{\"name\":\"www.example.com\",\"ttl\":\"600\","
+                   "\"email\":\"a@b\",\"labels\":{\"a\":1,\"created\":2},"
+                   "\"list\":[{\"id\":1,\"v\":2}]}");
+    json_t *apex = js("{\"name\":\"example.com\",\"email\":1}");
+    json_t *l = js("{\"name\":\"www.example.com\",\"ttl\":\"3600\","
+                   "\"id\":7,\"other\":\"o\"}");
+    const char *changed[] = {"ttl"};
+    tu_update_input in = {d, l, changed, 1, &key, "id"};
+    json_t *body;
+    (void)state;
+    parse_ok(&p, "fields:\n"
+                 "  ttl: {write_as: rr_ttl, compare: number}\n"
+                 "  name: {strip_suffix: .example.com, write_as: sub}\n"
+                 "  email: {write_as: subscriber}\n"
+                 "  labels.created: read_only\n"
+                 "  list.id: read_only\n");
+    body = tu_field_create_body(&p.rules, d);
+    assert_json(body, "{\"labels\":{\"a\":1},\"list\":[{\"v\":2}],"
+                      "\"rr_ttl\":\"600\",\"sub\":\"www\","
+                      "\"subscriber\":\"a@b\"}");
+    json_decref(body);
+    /* the desired record itself is not changed */
+    assert_json(json_object_get(d, "labels"), "{\"a\":1,\"created\":2}");
+    body = tu_field_create_body(&p.rules, apex);
+    assert_json(body, "{\"sub\":\"\",\"subscriber\":1}");
+    json_decref(body);
+    body = tu_field_update_body(&p.rules, TU_BODY_CHANGED, &in);
+    assert_json(body, "{\"rr_ttl\":\"600\"}");
+    json_decref(body);
+    body = tu_field_update_body(&p.rules, TU_BODY_MERGED, &in);
+    assert_json(body, "{\"id\":7,\"labels\":{\"a\":1},\"list\":[{\"v\":2}],"
+                      "\"other\":\"o\",\"rr_ttl\":\"600\",\"sub\":\"www\","
+                      "\"subscriber\":\"a@b\"}");
+    json_decref(body);
+    json_decref(apex);
+    json_decref(l);
+    json_decref(d);
+    parsed_free(&p);
+}
+
+static void test_strip_suffix_values(void **state)
+{
+    parsed p;
+    json_t *d = js("{\"a\":\"x.example.com\",\"b\":\"example.org\","
+                   "\"c\":5,\"d\":\".example.com\"}");
+    json_t *body;
+    (void)state;
+    parse_ok(&p, "fields:\n"
+                 "  a: {strip_suffix: .example.com}\n"
+                 "  b: {strip_suffix: .example.com}\n"
+                 "  c: {strip_suffix: .example.com}\n"
+                 "  d: {strip_suffix: .example.com}\n");
+    body = tu_field_create_body(&p.rules, d);
+    /* not ending in the suffix, or no string: sent as it is */
+    assert_json(body, "{\"a\":\"x\",\"b\":\"example.org\",\"c\":5,"
+                      "\"d\":\"\"}");
+    json_decref(body);
+    json_decref(d);
+    parsed_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +698,13 @@ int main(void)
         cmocka_unit_test(test_create_body),
         cmocka_unit_test(test_update_bodies),
         cmocka_unit_test(test_update_body_secret_sent),
+        cmocka_unit_test(test_parse_new_rules),
+        cmocka_unit_test(test_parse_path_errors),
+        cmocka_unit_test(test_ignore_paths),
+        cmocka_unit_test(test_compare_number_declared),
+        cmocka_unit_test(test_compare_paths),
+        cmocka_unit_test(test_written_bodies),
+        cmocka_unit_test(test_strip_suffix_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
