@@ -2,7 +2,8 @@
  * partial ownership (only declared fields compared), ignored and key fields
  * never compared, numbers by value, the exact changes JSON, prune,
  * ambiguous live keys failing alone, and per-field rules (write-only,
- * server-owned, set/caseless compare, immutable fields making replaces).
+ * server-owned, set/caseless/number/declared compare, dotted ignore paths,
+ * immutable fields making replaces).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -846,6 +847,70 @@ static void test_rules_immutable_replace(void **state)
     rules_of(f, "{}");
 }
 
+/* compare: number and declared, and a dotted ignore path, on records kept
+ * as jansson values and on packed ones (whose fast path compares plain
+ * fields without jansson: a field with a rule, or a path inside it, is
+ * never plain). */
+static void rules_compare(fixture *f, int packed)
+{
+    static const char *const desired[] = {
+        "{\"name\":\"a\",\"type\":\"A\",\"ttl\":600}",
+        "{\"name\":\"b\",\"type\":\"A\",\"ttl\":600}",
+        "{\"name\":\"t\",\"type\":\"T\",\"threshold\":{\"op\":\">\","
+        "\"value\":10},\"query\":{\"time_range\":600,\"limit\":5},"
+        "\"recipients\":[{\"type\":\"email\"}]}",
+        "{\"name\":\"u\",\"type\":\"T\",\"query\":{\"time_range\":600,"
+        "\"limit\":5}}"};
+    static const char *const live[] = {
+        "{\"name\":\"a\",\"type\":\"A\",\"ttl\":\"600\"}",
+        "{\"name\":\"b\",\"type\":\"A\",\"ttl\":\"3600\"}",
+        "{\"name\":\"t\",\"type\":\"T\",\"threshold\":{\"op\":\">\","
+        "\"value\":\"10\",\"exceeded_limit\":1},\"query\":{\"time_range\":"
+        "7200,\"limit\":5},\"recipients\":[{\"id\":\"r\",\"type\":"
+        "\"email\"}]}",
+        "{\"name\":\"u\",\"type\":\"T\",\"query\":{\"time_range\":600,"
+        "\"limit\":6}}"};
+    const char *ignore[] = {"query.time_range", "recipients.id"};
+    tu_field_rules *rules = rules_of(f, "{\"ttl\":{\"compare\":\"number\"},"
+                                        "\"threshold\":{\"compare\":"
+                                        "[\"declared\",\"number\"]}}");
+    tu_srcpos nowhere = {NULL, 0, 0};
+    tu_error err = {0};
+    char *text;
+
+    assert_int_equal(tu_field_rules_ignore(rules, ignore, 2, &spec,
+                                           "ignore", nowhere, &err), 0);
+    for (size_t i = 0; i < 4; i++) {
+        if (packed) {
+            add_packed(&f->desired, desired[i]);
+            add_packed(&f->live, live[i]);
+        } else {
+            add(&f->desired, desired[i]);
+            add(&f->live, live[i]);
+        }
+    }
+    build(f);
+    assert_int_equal(f->plan.actions[0].kind, TU_ACTION_SKIP);
+    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_UPDATE);
+    assert_int_equal(f->plan.actions[2].kind, TU_ACTION_SKIP);
+    assert_int_equal(f->plan.actions[3].kind, TU_ACTION_UPDATE);
+    text = changes_text(&f->plan.actions[1]);
+    assert_string_equal(text,
+                        "{\"ttl\":{\"before\":\"3600\",\"after\":600}}");
+    free(text);
+    rules_of(f, "{}");
+}
+
+static void test_rules_number_declared_paths(void **state)
+{
+    rules_compare(*state, 0);
+}
+
+static void test_rules_number_declared_paths_packed(void **state)
+{
+    rules_compare(*state, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -876,6 +941,8 @@ int main(void)
         T(test_rules_write_only),
         T(test_rules_server_owned_and_compare),
         T(test_rules_immutable_replace),
+        T(test_rules_number_declared_paths),
+        T(test_rules_number_declared_paths_packed),
         cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_compact_changes),
     };
