@@ -1,0 +1,163 @@
+"""Honeycomb triggers declared with only the keys their author cares about,
+end to end: the trueup binary against honeycomb_sim.py, which answers
+every trigger with keys nobody sent (query.time_range, threshold.
+exceeded_limit, recipients[].id, query_id, ...) and whose PUT replaces the
+whole trigger and refuses `query` with `query_id`.
+
+Two ways to say what matters: `compare: declared` on query, threshold and
+recipients (only the declared keys are compared, at any depth), or
+`ignore: [query.time_range, ...]` (dotted paths into the values). Either
+way: plan from empty, apply, a re-run writes nothing, drift made on the
+server is corrected, prune deletes an undeclared trigger, and export then
+plan shows no changes.
+"""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import results_by_key, run_trueup, trueup_available  # noqa: E402
+from honeycomb_sim import Honeycomb  # noqa: E402
+
+KEY = "hcaik_test_key_0123456789"
+READ_ONLY = ["id", "created_at", "updated_at", "query_id", "triggered",
+             "dataset_slug"]
+
+TRIGGERS = [
+    {"name": "errors", "frequency": 900,
+     "query": {"calculations": [{"op": "COUNT"}],
+               "filters": [{"column": "status", "op": ">=", "value": 500}]},
+     "threshold": {"op": ">", "value": 10},
+     "recipients": [{"type": "email", "target": "oncall@example.com"}]},
+    {"name": "slow", "frequency": 300,
+     "query": {"calculations": [{"op": "P99", "column": "duration_ms"}]},
+     "threshold": {"op": ">=", "value": 1000}},
+]
+
+
+def flow(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+class Base:
+    """The tests; a subclass says how the extra keys are left alone."""
+    fields = {}
+    ignore = []
+
+    @classmethod
+    def setUpClass(cls):
+        if not trueup_available():
+            raise unittest.SkipTest("the trueup binary is not built")
+        cls.tmp = tempfile.TemporaryDirectory(prefix="trueup-honeycomb-")
+        cls.addClassCleanup(cls.tmp.cleanup)
+
+    def setUp(self):
+        self.hc = Honeycomb(api_key=KEY, datasets=["web"], seed=7)
+        self.hc.start()
+        self.addCleanup(self.hc.stop)
+
+    def write(self, records, name="triggers.yaml"):
+        fields = {f: "read_only" for f in READ_ONLY}
+        fields.update(self.fields)
+        res = {"list": "/1/triggers/{dataset}", "key": ["name"], "id": "id",
+               "create": "POST /1/triggers/{dataset}",
+               "update": "PUT /1/triggers/{dataset}/{id}",
+               "delete": "DELETE /1/triggers/{dataset}/{id}",
+               "update_body": "merged"}
+        if self.ignore:
+            res["ignore"] = self.ignore
+        lines = ["target:", "  provider: rest",
+                 "  base_url: " + flow(self.hc.url),
+                 "  auth: {type: header, name: X-Honeycomb-Team, "
+                 "value_env: HONEYCOMB_API_KEY}",
+                 "  vars: {dataset: web}",
+                 "  fields: " + flow(fields),
+                 "  resource: " + flow(res),
+                 "records:" if records else "records: []"]
+        lines += ["  - " + flow(r) for r in records]
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def trueup(self, *args, expect=0):
+        run = run_trueup(list(args), env={"HONEYCOMB_API_KEY": KEY})
+        self.assertEqual(run.code, expect, run.describe())
+        return run
+
+    def plan(self, path, *args):
+        """{key: action} of the records a plan changes (only those are
+        listed in a report)."""
+        run = self.trueup("plan", "-f", "json", *args, path)
+        results = results_by_key(json.loads(run.stdout))
+        return {k: r["action"] for k, r in results.items()}
+
+    def applied(self, path):
+        self.trueup("apply", path)
+        self.assertEqual(self.plan(path), {})
+
+    def test_converge_drift_prune_export(self):
+        path = self.write(TRIGGERS)
+        self.assertEqual(self.plan(path),
+                         {"errors": "create", "slow": "create"})
+        self.applied(path)
+        live = {t["name"]: t for t in self.hc.triggers("web")}
+        self.assertEqual(live["errors"]["threshold"]["exceeded_limit"], 1)
+        self.assertIn("id", live["errors"]["recipients"][0])
+        self.assertEqual(live["slow"]["query"]["time_range"], 300)
+
+        # a re-run sends no write
+        before = len(self.hc.writes())
+        self.trueup("apply", path)
+        self.assertEqual(len(self.hc.writes()), before)
+
+        # drift on the server is corrected, by a PUT that does not carry
+        # query_id beside query
+        self.hc.modify_trigger("web", live["errors"]["id"],
+                               threshold={"value": 5})
+        self.assertEqual(self.plan(path), {"errors": "update"})
+        self.applied(path)
+        put = [w for w in self.hc.writes() if w.method == "PUT"][-1]
+        body = json.loads(put.body)
+        self.assertNotIn("query_id", body)
+        self.assertEqual(body["threshold"]["value"], 10)
+        self.assertEqual(len(self.hc.writes()), before + 1)
+
+        # prune deletes an undeclared trigger
+        extra = self.hc.add_trigger(
+            "web", name="extra", query={"calculations": [{"op": "COUNT"}]},
+            threshold={"op": ">", "value": 1})
+        self.assertEqual(self.plan(path, "--prune"), {"extra": "delete"})
+        self.assertEqual(extra["name"], "extra")
+        self.trueup("apply", "--prune", path)
+        self.assertEqual(sorted(t["name"] for t in self.hc.triggers("web")),
+                         ["errors", "slow"])
+
+        # export, then plan the export (under the same target): no changes
+        run = self.trueup("export", path)
+        self.assertEqual(run.stdout.count("\n- {name: "), 2, run.stdout)
+        with open(path) as f:
+            target = f.read().split("records:")[0]
+        exported = os.path.join(self.tmp.name, "exported.yaml")
+        with open(exported, "w") as f:
+            f.write(target + run.stdout[run.stdout.index("records:"):])
+        self.assertEqual(self.plan(exported), {})
+
+
+class TestDeclared(Base, unittest.TestCase):
+    fields = {"query": {"compare": "declared"},
+              "threshold": {"compare": "declared"},
+              "recipients": {"compare": "declared"}}
+
+
+class TestIgnorePaths(Base, unittest.TestCase):
+    ignore = ["query.time_range", "threshold.exceeded_limit",
+              "recipients.id"]
+
+
+if __name__ == "__main__":
+    unittest.main()
