@@ -253,5 +253,96 @@ class TestReplace(Case):
         self.assertIn("HTTP 409", results_by_key(rep)["q"]["error"])
 
 
+class StringsServer:
+    """A store that lists every number as a string and takes some fields
+    under other names (as SOLIDserver and Porkbun): it lists ttl and name
+    (the full name), takes rr_ttl and subdomain (the name without the
+    domain, "" for the apex)."""
+
+    def __init__(self, records, domain):
+        self.records = [dict(r) for r in records]
+        self.domain = domain
+        self.ids = iter(range(100, 1000))
+
+    def _stored(self, body, record):
+        if "rr_ttl" in body:
+            record["ttl"] = str(body["rr_ttl"])
+        if "subdomain" in body:
+            sub = body["subdomain"]
+            record["name"] = sub + "." + self.domain if sub else self.domain
+        for k, v in body.items():
+            if k not in ("rr_ttl", "subdomain", "ttl", "name"):
+                record[k] = v
+
+    def __call__(self, req):
+        if req.method == "GET":
+            return 200, self.records
+        if req.method == "POST":
+            record = {"id": str(next(self.ids))}
+            self._stored(req.json, record)
+            self.records.append(record)
+            return 201, record
+        rid = req.path.rsplit("/", 1)[1]
+        record = next(r for r in self.records if r["id"] == rid)
+        self._stored(req.json, record)
+        return 200, record
+
+
+class TestWrittenAs(Case):
+    """write_as, strip_suffix with a var, compare: number, and --set."""
+
+    FIELDS = {"ttl": {"write_as": "rr_ttl", "compare": "number"},
+              "name": {"write_as": "subdomain",
+                       "strip_suffix": ".{domain}"},
+              "id": "read_only"}
+    LIVE = [{"id": "1", "name": "a.example.com", "type": "A", "ttl": "3600"},
+            {"id": "2", "name": "b.example.com", "type": "A", "ttl": "600"},
+            {"id": "3", "name": "example.com", "type": "MX", "ttl": "3600"}]
+
+    def target(self, url, records):
+        path = self.write(url, records, fields=self.FIELDS,
+                          resource={"key": ["name", "type"]})
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("target:\n", "target:\n  vars: "
+                                 "{domain: example.com}\n", 1))
+        return path
+
+    def test_bulk_set_on_numbers_as_strings(self):
+        server = StringsServer(self.LIVE, "example.com")
+        with RecordingServer([], respond=server) as rs:
+            path = self.target(rs.url, [])
+            args = ("apply", "--match", "type=A", "--set", "ttl=600", path)
+            self.trueup(*args)
+            writes = [(w.method, w.path, w.json) for w in rs.writes()]
+            self.assertEqual(writes, [("PATCH", "/records/1",
+                                       {"rr_ttl": 600})])
+            self.trueup(*args)
+            self.assertEqual(len(rs.writes()), 1)
+            # a quoted value is the string: "600" equals "600" as it is
+            self.trueup("apply", "--match", "type=MX", "--set",
+                        "ttl=\"600\"", path)
+            self.assertEqual(rs.writes()[-1].json, {"rr_ttl": "600"})
+        self.assertEqual([r["ttl"] for r in server.records],
+                         ["600", "600", "600"])
+
+    def test_create_and_update_written_forms(self):
+        server = StringsServer(self.LIVE, "example.com")
+        with RecordingServer([], respond=server) as rs:
+            path = self.target(rs.url, [
+                {"name": "www.example.com", "type": "A", "ttl": 300},
+                {"name": "example.com", "type": "A", "ttl": 300},
+                {"name": "a.example.com", "type": "A", "ttl": 3600}])
+            self.trueup("apply", path)
+            posts = sorted(json.dumps(w.json, sort_keys=True)
+                           for w in rs.writes())
+            self.assertEqual(posts, [
+                '{"rr_ttl": 300, "subdomain": "", "type": "A"}',
+                '{"rr_ttl": 300, "subdomain": "www", "type": "A"}'])
+            run = self.trueup("plan", "-f", "json", path)
+            self.assertEqual(json.loads(run.stdout)["results"], [])
+
+
 if __name__ == "__main__":
     unittest.main()
