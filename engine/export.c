@@ -33,9 +33,10 @@ static json_t *default_export(const tu_target *t, const tu_record *live)
     return out;
 }
 
-/* Leave out the fields the server owns and the write-only ones
- * (target.fields). 0, or -1 with err set when a field left has the name of
- * the records' state key: the file would not load as it was meant. */
+/* Leave out the fields the server owns and the write-only ones, and the
+ * paths inside values that are read_only or ignored (target.fields). 0,
+ * or -1 with err set when a field left has the name of the records' state
+ * key: the file would not load as it was meant. */
 static int export_fields(const tu_target *t, json_t *item, tu_error *err)
 {
     const char *name;
@@ -44,6 +45,10 @@ static int export_fields(const tu_target *t, json_t *item, tu_error *err)
     json_object_foreach_safe(item, tmp, name, v) {
         if (!tu_field_readable(&t->fields, name))
             json_object_del(item, name);
+    }
+    if (tu_field_rules_export(&t->fields, item) != 0) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
     }
     for (size_t i = 0; i < 2; i++) {
         static const char *const own[] = {"state", "takeover"};

@@ -160,6 +160,11 @@ int tu_field_equal(const tu_field_rules *rules, const char *name,
  * the part is missing). 0, or -1 when out of memory. */
 int tu_field_rules_read(const tu_field_rules *rules, json_t *live);
 
+/* A live record as exported: the paths read_only or ignored taken out
+ * of its fields' values (each such value replaced by a copy). 0, or -1
+ * when out of memory. */
+int tu_field_rules_export(const tu_field_rules *rules, json_t *record);
+
 /* Called for each write-only value of a desired record (to scrub it). */
 typedef int (*tu_secret_fn)(const char *value, void *data);
 

@@ -163,26 +163,56 @@ static json_t *stripped(const char *suffix, json_t *v)
     return json_incref(v);
 }
 
-/* The value of the field `r` as it is sent: a new reference, or NULL. */
-static json_t *written_value(const tu_field_rules *rules,
-                             const tu_field_rule *r, json_t *v)
+/* A copy of `v`, the value of the field `r`, without the paths inside it
+ * whose rule `drop` says so: a new reference, or NULL. */
+static json_t *without_paths(const tu_field_rules *rules,
+                             const tu_field_rule *r, const json_t *v,
+                             int (*drop)(const tu_field_rule *))
 {
     size_t len = strlen(r->name);
-    json_t *copy;
+    json_t *copy = json_deep_copy(v);
 
-    if (r->strip_suffix && json_is_string(v))
-        return stripped(r->strip_suffix, v);
-    if (!r->nested)
-        return json_incref(v);
-    if (!(copy = json_deep_copy(v)))
-        return NULL;
-    for (size_t i = 0; i < rules->count; i++) {
+    for (size_t i = 0; copy && i < rules->count; i++) {
         const tu_field_rule *p = &rules->items[i];
-        if (p->path && p->read_only && strncmp(p->name, r->name, len) == 0 &&
+        if (p->path && drop(p) && strncmp(p->name, r->name, len) == 0 &&
             p->name[len] == '.')
             drop_path(copy, p->name + len + 1);
     }
     return copy;
+}
+
+static int not_sent(const tu_field_rule *p)
+{
+    return p->read_only;
+}
+
+static int not_exported(const tu_field_rule *p)
+{
+    return p->read_only || p->ignored;
+}
+
+int tu_field_rules_export(const tu_field_rules *rules, json_t *record)
+{
+    const char *name;
+    json_t *v;
+
+    json_object_foreach(record, name, v) {
+        const tu_field_rule *r = tu_field_rule_get(rules, name);
+        if (r && r->nested &&
+            json_object_set_new(record, name, without_paths(rules, r, v,
+                                                            not_exported)))
+            return -1;
+    }
+    return 0;
+}
+
+/* The value of the field `r` as it is sent: a new reference, or NULL. */
+static json_t *written_value(const tu_field_rules *rules,
+                             const tu_field_rule *r, json_t *v)
+{
+    if (r->strip_suffix && json_is_string(v))
+        return stripped(r->strip_suffix, v);
+    return r->nested ? without_paths(rules, r, v, not_sent) : json_incref(v);
 }
 
 /* 1 when some field is sent otherwise than as it is read. */

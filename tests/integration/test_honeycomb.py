@@ -140,6 +140,9 @@ class Base:
         # export, then plan the export (under the same target): no changes
         run = self.trueup("export", path)
         self.assertEqual(run.stdout.count("\n- {name: "), 2, run.stdout)
+        for path_ignored in self.ignore:    # left out of the export too
+            self.assertNotRegex(run.stdout, r"[{ ]%s:" %
+                                path_ignored.split(".")[1])
         with open(path) as f:
             target = f.read().split("records:")[0]
         exported = os.path.join(self.tmp.name, "exported.yaml")

@@ -663,6 +663,31 @@ static void test_written_bodies(void **state)
     parsed_free(&p);
 }
 
+/* Export leaves out the paths read_only or ignored, from copies. */
+static void test_export_paths(void **state)
+{
+    static const tu_srcpos at = {"t.yaml", 9, 3};
+    const char *ignore[] = {"recipients.id"};
+    tu_error err = {0};
+    parsed p;
+    json_t *inner = js("{\"time_range\":600,\"limit\":5}");
+    json_t *live = js("{\"name\":\"t\",\"recipients\":[{\"id\":\"x\","
+                      "\"type\":\"email\"}],\"other\":{\"time_range\":1}}");
+    (void)state;
+    json_object_set(live, "query", inner);
+    parse_ok(&p, "fields:\n  query.time_range: read_only\n");
+    assert_int_equal(tu_field_rules_ignore(&p.rules, ignore, 1, &key,
+                                           "ignore", at, &err), 0);
+    assert_int_equal(tu_field_rules_export(&p.rules, live), 0);
+    assert_json(live, "{\"name\":\"t\",\"other\":{\"time_range\":1},"
+                      "\"query\":{\"limit\":5},"
+                      "\"recipients\":[{\"type\":\"email\"}]}");
+    assert_json(inner, "{\"limit\":5,\"time_range\":600}");
+    json_decref(inner);
+    json_decref(live);
+    parsed_free(&p);
+}
+
 static void test_strip_suffix_values(void **state)
 {
     parsed p;
@@ -705,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_compare_paths),
         cmocka_unit_test(test_written_bodies),
         cmocka_unit_test(test_strip_suffix_values),
+        cmocka_unit_test(test_export_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
