@@ -22,7 +22,7 @@
  *              number (a string that is a JSON number equals that number,
  *              at any depth), declared (a mapping compares only the keys
  *              the desired value has, at any depth; lists of them item by
- *              item); a list of them combines them (declared but with set)
+ *              item); a list of them combines them (but declared with set)
  *   split      a string value is a list of its parts between this separator
  *              (each trimmed of spaces, empty parts dropped) for comparing:
  *              for servers that store "a,b" as ["a","b"]

@@ -9,7 +9,7 @@ recipients (only the declared keys are compared, at any depth), or
 `ignore: [query.time_range, ...]` (dotted paths into the values). Either
 way: plan from empty, apply, a re-run writes nothing, drift made on the
 server is corrected, prune deletes an undeclared trigger, and export then
-plan shows no changes.
+plan shows no changes. SLOs (/1/slos/{dataset}) the same way.
 """
 
 import json
@@ -47,6 +47,8 @@ class Base:
     """The tests; a subclass says how the extra keys are left alone."""
     fields = {}
     ignore = []
+    kind = "triggers"
+    read_only = READ_ONLY
 
     @classmethod
     def setUpClass(cls):
@@ -60,14 +62,13 @@ class Base:
         self.hc.start()
         self.addCleanup(self.hc.stop)
 
-    def write(self, records, name="triggers.yaml"):
-        fields = {f: "read_only" for f in READ_ONLY}
+    def write(self, records, name="records.yaml"):
+        fields = {f: "read_only" for f in self.read_only}
         fields.update(self.fields)
-        res = {"list": "/1/triggers/{dataset}", "key": ["name"], "id": "id",
-               "create": "POST /1/triggers/{dataset}",
-               "update": "PUT /1/triggers/{dataset}/{id}",
-               "delete": "DELETE /1/triggers/{dataset}/{id}",
-               "update_body": "merged"}
+        at = "/1/%s/{dataset}" % self.kind
+        res = {"list": at, "key": ["name"], "id": "id",
+               "create": "POST " + at, "update": "PUT %s/{id}" % at,
+               "delete": "DELETE %s/{id}" % at, "update_body": "merged"}
         if self.ignore:
             res["ignore"] = self.ignore
         lines = ["target:", "  provider: rest",
@@ -100,6 +101,18 @@ class Base:
         self.trueup("apply", path)
         self.assertEqual(self.plan(path), {})
 
+    def exported(self, path):
+        """A file of the target of `path` with the records export writes."""
+        run = self.trueup("export", path)
+        with open(path) as f:
+            target = f.read().split("records:")[0]
+        exported = os.path.join(self.tmp.name, "exported.yaml")
+        with open(exported, "w") as f:
+            f.write(target + run.stdout[run.stdout.index("records:"):])
+        return exported, run.stdout
+
+
+class Triggers(Base):
     def test_converge_drift_prune_export(self):
         path = self.write(TRIGGERS)
         self.assertEqual(self.plan(path),
@@ -138,28 +151,63 @@ class Base:
                          ["errors", "slow"])
 
         # export, then plan the export (under the same target): no changes
-        run = self.trueup("export", path)
-        self.assertEqual(run.stdout.count("\n- {name: "), 2, run.stdout)
+        exported, text = self.exported(path)
+        self.assertEqual(text.count("\n- {name: "), 2, text)
         for path_ignored in self.ignore:    # left out of the export too
-            self.assertNotRegex(run.stdout, r"[{ ]%s:" %
-                                path_ignored.split(".")[1])
-        with open(path) as f:
-            target = f.read().split("records:")[0]
-        exported = os.path.join(self.tmp.name, "exported.yaml")
-        with open(exported, "w") as f:
-            f.write(target + run.stdout[run.stdout.index("records:"):])
+            self.assertNotRegex(text, r"[{ ]%s:" % path_ignored.split(".")[1])
         self.assertEqual(self.plan(exported), {})
 
 
-class TestDeclared(Base, unittest.TestCase):
+class TestDeclared(Triggers, unittest.TestCase):
     fields = {"query": {"compare": "declared"},
               "threshold": {"compare": "declared"},
               "recipients": {"compare": "declared"}}
 
 
-class TestIgnorePaths(Base, unittest.TestCase):
+class TestIgnorePaths(Triggers, unittest.TestCase):
     ignore = ["query.time_range", "threshold.exceeded_limit",
               "recipients.id"]
+
+
+
+class TestSLOs(Base, unittest.TestCase):
+    """SLOs: a PUT that is not partial (merged sends every field back),
+    dataset_slugs the server's."""
+    kind = "slos"
+    read_only = ["id", "created_at", "updated_at", "reset_at",
+                 "dataset_slugs"]
+    SLOS = [{"name": "availability", "sli": {"alias": "ok_requests"},
+             "time_period_days": 30, "target_per_million": 999000},
+            {"name": "latency", "sli": {"alias": "fast_requests"},
+             "time_period_days": 7, "target_per_million": 990000,
+             "tags": [{"key": "team", "value": "web"}]}]
+
+    def test_converge_drift_prune_export(self):
+        path = self.write(self.SLOS)
+        self.assertEqual(self.plan(path), {"availability": "create",
+                                           "latency": "create"})
+        self.applied(path)
+        writes = len(self.hc.writes())
+        self.trueup("apply", path)
+        self.assertEqual(len(self.hc.writes()), writes)
+        live = {s["name"]: s for s in self.hc.slos("web")}
+        self.hc.modify_slo("web", live["latency"]["id"],
+                           target_per_million=900000)
+        self.assertEqual(self.plan(path), {"latency": "update"})
+        self.applied(path)
+        put = json.loads(self.hc.writes()[-1].body)
+        self.assertEqual(put["target_per_million"], 990000)
+        self.assertEqual(put["tags"], [{"key": "team", "value": "web"}])
+        self.assertNotIn("dataset_slugs", put)
+        self.hc.add_slo("web", name="old", sli={"alias": "x"},
+                        time_period_days=1, target_per_million=1)
+        self.assertEqual(self.plan(path, "--prune"), {"old": "delete"})
+        self.trueup("apply", "--prune", path)
+        self.assertEqual(sorted(s["name"] for s in self.hc.slos("web")),
+                         ["availability", "latency"])
+        exported, text = self.exported(path)
+        self.assertEqual(text.count("\n- {name: "), 2, text)
+        self.assertEqual(self.plan(exported), {})
 
 
 if __name__ == "__main__":
