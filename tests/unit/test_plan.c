@@ -856,20 +856,20 @@ static void rules_compare(fixture *f, int packed)
     static const char *const desired[] = {
         "{\"name\":\"a\",\"type\":\"A\",\"ttl\":600}",
         "{\"name\":\"b\",\"type\":\"A\",\"ttl\":600}",
-        "{\"name\":\"t\",\"type\":\"T\",\"threshold\":{\"op\":\">\","
-        "\"value\":10},\"query\":{\"time_range\":600,\"limit\":5},"
-        "\"recipients\":[{\"type\":\"email\"}]}",
-        "{\"name\":\"u\",\"type\":\"T\",\"query\":{\"time_range\":600,"
-        "\"limit\":5}}"};
+        ("{\"name\":\"t\",\"type\":\"T\",\"threshold\":{\"op\":\">\","
+         "\"value\":10},\"query\":{\"time_range\":600,\"limit\":5},"
+         "\"recipients\":[{\"type\":\"email\"}]}"),
+        ("{\"name\":\"u\",\"type\":\"T\",\"query\":{\"time_range\":600,"
+         "\"limit\":5}}")};
     static const char *const live[] = {
         "{\"name\":\"a\",\"type\":\"A\",\"ttl\":\"600\"}",
         "{\"name\":\"b\",\"type\":\"A\",\"ttl\":\"3600\"}",
-        "{\"name\":\"t\",\"type\":\"T\",\"threshold\":{\"op\":\">\","
-        "\"value\":\"10\",\"exceeded_limit\":1},\"query\":{\"time_range\":"
-        "7200,\"limit\":5},\"recipients\":[{\"id\":\"r\",\"type\":"
-        "\"email\"}]}",
-        "{\"name\":\"u\",\"type\":\"T\",\"query\":{\"time_range\":600,"
-        "\"limit\":6}}"};
+        ("{\"name\":\"t\",\"type\":\"T\",\"threshold\":{\"op\":\">\","
+         "\"value\":\"10\",\"exceeded_limit\":1},\"query\":{\"time_range\":"
+         "7200,\"limit\":5},\"recipients\":[{\"id\":\"r\",\"type\":"
+         "\"email\"}]}"),
+        ("{\"name\":\"u\",\"type\":\"T\",\"query\":{\"time_range\":600,"
+         "\"limit\":6}}")};
     const char *ignore[] = {"query.time_range", "recipients.id"};
     tu_field_rules *rules = rules_of(f, "{\"ttl\":{\"compare\":\"number\"},"
                                         "\"threshold\":{\"compare\":"
