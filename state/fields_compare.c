@@ -148,7 +148,7 @@ typedef struct walk {
     size_t over;    /* steps taken past what `path` holds (no rules there) */
 } walk;
 
-#define TU_WALK_OVER ((size_t)-1)
+#define TU_WALK_OVER ((size_t)-1)   /* a `saved` of a step past the end */
 
 /* Step into `key`: the path's rule (NULL: none); `saved` keeps what
  * leave() goes back to. */
@@ -189,6 +189,8 @@ static json_t *normal(walk *w, const tu_field_rule *r, int number,
                       const json_t *v);
 static json_t *descend(walk *w, int number, const json_t *v);
 
+/* A mapping's normal form (a new object, or NULL): each key's value under
+ * the rule of its path, the paths read_only or ignored left out. */
 static json_t *normal_object(walk *w, int number, const json_t *v)
 {
     json_t *out = json_object(), *child;

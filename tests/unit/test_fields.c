@@ -1,8 +1,12 @@
 /* test_fields.c -- state/fields.h: parsing target.fields (every rule, the
- * shorthands, located errors for rules that do not go together), comparing
- * under compare/split rules, the live record read through `read`,
- * write-only values from the environment, and the bodies of creates and of
- * updates made each update_body way.
+ * shorthands, located errors for rules that do not go together, paths that
+ * can never take effect, two fields sent under one name), comparing under
+ * compare (set, caseless, number, declared) and split rules and with paths
+ * inside values (the ignore list's too), the live record read through
+ * `read`, write-only values from the environment, export without the
+ * paths read_only or ignored, and the bodies of creates and of updates
+ * made each update_body way, in their written form (write_as,
+ * strip_suffix, read_only paths left out).
  */
 #include <stdarg.h>
 #include <stddef.h>
