@@ -16,6 +16,9 @@
 #include "engine/target.h"
 #include "state/yaml_load.h"
 
+/* the REST provider, as target documents here name it */
+extern const tu_provider_ops tu_provider_rest;
+
 /* Parse the target of YAML text: 0 (the target freed again), or -1 with
  * err set. */
 static int parse(const char *yaml, tu_target *t, tu_error *err)
@@ -27,7 +30,8 @@ static int parse(const char *yaml, tu_target *t, tu_error *err)
     memset(t, 0, sizeof *t);
     root = tu_yaml_load_string(yaml, strlen(yaml), "t.yaml", map, err);
     if (root)
-        rc = tu_target_parse(t, json_object_get(root, "target"), map, err);
+        rc = tu_target_parse(t, &tu_provider_rest,
+                             json_object_get(root, "target"), map, err);
     if (rc == 0)
         tu_target_free(t);
     json_decref(root);
@@ -65,7 +69,9 @@ static void test_loaded(void **state)
     (void)state;
 
     assert_non_null(root);
-    if (tu_target_parse(&t, json_object_get(root, "target"), map, &err))
+    if (tu_target_parse(&t, &tu_provider_rest, json_object_get(root,
+                                                               "target"),
+                        map, &err))
         fail_msg("%s", err.message);
     assert_string_equal(tu_field_rule_get(&t.fields, "name")->strip_suffix,
                         ".example.com");
