@@ -56,7 +56,8 @@
  *
  * Every request sends the configured headers plus an empty "Expect:" (so
  * libcurl never waits for a 100-continue on bodies over 1 MiB); one with a
- * body also sends "Content-Type: application/json". The two header lists
+ * body also sends "Content-Type: application/json", or a form's type when
+ * the request says its body is a form. The three header lists
  * are built once by tu_exec_new. Bodies go out with CURLOPT_POSTFIELDS,
  * which does not copy: the executor owns each body until done is called,
  * across retries. Redirects are not followed: a 3xx is a response. No
@@ -170,6 +171,7 @@ typedef struct exec_request {
     unsigned attempts;          /* tries handed to libcurl so far */
     int idempotent;
     int want_headers;
+    int form;                   /* the body's Content-Type is a form's */
     int borrowed;               /* url, method and body are the caller's */
     const char *url;            /* the caller's, or in owned */
     const char *method;         /* the caller's, or in owned */
@@ -203,6 +205,7 @@ typedef struct exec_shape {
     char method[12];
     unsigned char has_body;
     unsigned char want_headers;
+    unsigned char form;
     unsigned char https;
     unsigned char valid;
 } exec_shape;
@@ -253,6 +256,7 @@ struct tu_exec {
     exec_request *spare;          /* the unused ones */
 
     struct curl_slist *headers_with_body;
+    struct curl_slist *headers_with_form;
     struct curl_slist *headers_without_body;
 
     size_t concurrency;
@@ -353,6 +357,7 @@ static exec_request *request_new(tu_exec *exec, const tu_http_request *in)
     req->data = in->data;
     req->idempotent = in->idempotent != 0;
     req->want_headers = in->want_headers != 0;
+    req->form = in->form != 0;
     return req;
 }
 
@@ -683,9 +688,10 @@ static CURLcode set_handle_options(const tu_exec *exec, exec_transfer *xfer)
 static CURLcode set_shape_options(const tu_exec *exec, exec_transfer *xfer)
 {
     const exec_request *req = xfer->req;
-    struct curl_slist *headers = request_has_body(req)
-                                     ? exec->headers_with_body
-                                     : exec->headers_without_body;
+    struct curl_slist *headers = !request_has_body(req)
+                                     ? exec->headers_without_body
+                                 : req->form ? exec->headers_with_form
+                                             : exec->headers_with_body;
     CURLcode rc = curl_easy_setopt(xfer->easy, CURLOPT_HTTPHEADER, headers);
 
     if (rc == CURLE_OK)
@@ -739,6 +745,7 @@ static void shape_of(const exec_request *req, exec_shape *shape)
     memcpy(shape->method, req->method, len);
     shape->has_body = (unsigned char)request_has_body(req);
     shape->want_headers = (unsigned char)req->want_headers;
+    shape->form = (unsigned char)req->form;
     shape->https = strncasecmp(req->url, "https://", 8) == 0;
     shape->valid = 1;
 }
@@ -1405,9 +1412,9 @@ static struct curl_slist *append_or_free(struct curl_slist *list,
 }
 
 /* The configured headers, plus an empty Expect: and, for requests with a
- * body, a JSON Content-Type (unless configured otherwise). */
+ * body, `content_type` (NULL: none) unless configured otherwise. */
 static struct curl_slist *build_header_list(const struct curl_slist *config,
-                                            int with_body)
+                                            const char *content_type)
 {
     struct curl_slist *list = NULL;
     const struct curl_slist *h;
@@ -1417,8 +1424,8 @@ static struct curl_slist *build_header_list(const struct curl_slist *config,
             return NULL;
     if (!header_named(config, "Expect") && !(list = append_or_free(list, "Expect:")))
         return NULL;
-    if (with_body && !header_named(config, "Content-Type"))
-        list = append_or_free(list, "Content-Type: application/json");
+    if (content_type && !header_named(config, "Content-Type"))
+        list = append_or_free(list, content_type);
     return list;
 }
 
@@ -1508,9 +1515,13 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
     exec->rng = tu_rng_seed(exec);
     copy_limits(exec, config);
     copy_pacing_and_stopping(exec, config);
-    exec->headers_with_body = build_header_list(config->headers, 1);
-    exec->headers_without_body = build_header_list(config->headers, 0);
+    exec->headers_with_body = build_header_list(
+        config->headers, "Content-Type: application/json");
+    exec->headers_with_form = build_header_list(
+        config->headers, "Content-Type: application/x-www-form-urlencoded");
+    exec->headers_without_body = build_header_list(config->headers, NULL);
     if (!exec->headers_with_body || !exec->headers_without_body ||
+        !exec->headers_with_form ||
         setup_transfers(exec) < 0 || setup_multi(exec) < 0) {
         tu_error_set(err, TU_ERR_NOMEM, "executor: out of memory");
         tu_exec_free(exec);
@@ -1571,6 +1582,7 @@ void tu_exec_free(tu_exec *exec)
     free(exec->retry_heap);
     free_slabs(exec);
     curl_slist_free_all(exec->headers_with_body);
+    curl_slist_free_all(exec->headers_with_form);
     curl_slist_free_all(exec->headers_without_body);
     tu_exec_conn_free(&exec->conn);  /* after the handles that use it */
     tu_exec_ev_free(&exec->ev);

@@ -95,6 +95,8 @@ typedef struct tu_http_request {
     int borrowed;            /* method, url and body are the caller's: not
                                 copied, not freed, and they must stay valid
                                 and unchanged until done has returned */
+    int form;                /* the body is a form (application/x-www-form-
+                                urlencoded), not JSON */
 } tu_http_request;
 
 /* How an executor is set up: tu_exec_config (executor_config.h). */

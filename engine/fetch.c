@@ -45,6 +45,7 @@ struct tu_fetch {
 
 typedef struct fetch_request {
     tu_fetch *fetch;
+    const char *method;      /* for messages */
     char *url;
     unsigned flags;
     tu_fetch_page_fn on_page;
@@ -95,28 +96,30 @@ static tu_error_code response_error_code(const tu_http_response *r)
 }
 
 static void fail_response(tu_fetch *f, const tu_http_response *r,
-                          const char *url)
+                          const fetch_request *req)
 {
     tu_error_code code = response_error_code(r);
+    const char *m = req->method, *url = req->url;
     char *ex;
     if (r->curl_code != CURLE_OK && r->attempts == 0) {
-        tu_fetch_fail(f, code, "GET %s: %s", url, r->error);
+        tu_fetch_fail(f, code, "%s %s: %s", m, url, r->error);
         return;
     }
     if (r->curl_code != CURLE_OK && !r->body_truncated) {
-        tu_fetch_fail(f, code, "GET %s: %s (after %u attempt%s)", url,
+        tu_fetch_fail(f, code, "%s %s: %s (after %u attempt%s)", m, url,
                       r->error, r->attempts, r->attempts == 1 ? "" : "s");
         return;
     }
     if (r->body_truncated) {
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: the response is larger than "
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: the response is larger than "
                       "settings.max_response_mb allows; page the list "
-                      "(target.resource.paginate) or raise the limit", url);
+                      "(target.resource.paginate) or raise the limit", m,
+                      url);
         return;
     }
     ex = tu_excerpt(r->body, r->body_len, 200);
     tu_fetch_fail(f, TU_ERR_FETCH,
-                  "GET %s: HTTP %ld%s%s (after %u attempt%s)", url,
+                  "%s %s: HTTP %ld%s%s (after %u attempt%s)", m, url,
                   r->status, ex && *ex ? ": " : "", ex ? ex : "", r->attempts,
                   r->attempts == 1 ? "" : "s");
     free(ex);
@@ -134,7 +137,7 @@ static void fetch_done(const tu_http_response *r, void *data)
                       (r->status == 404 || r->status == 410);
         if (r->curl_code != CURLE_OK ||
             ((r->status < 200 || r->status > 299) && !missing))
-            fail_response(f, r, req->url);
+            fail_response(f, r, req);
         else {
             tu_recordset_expect(&f->live, r->body_len);
             req->on_page(f, r, req->url, req->data);
@@ -152,19 +155,48 @@ const tu_recordset *tu_fetch_desired(const tu_fetch *f)
 int tu_fetch_get(tu_fetch *f, const char *url, unsigned flags,
                  tu_fetch_page_fn on_page, void *data)
 {
+    return tu_fetch_request(f, url, NULL, flags, on_page, data);
+}
+
+/* A malloc'd copy of how's body (NUL-ended), or NULL: none, or *oom. */
+static char *body_copy(const tu_fetch_how *how, int *oom)
+{
+    char *body;
+
+    *oom = 0;
+    if (!how || !how->body)
+        return NULL;
+    if ((body = malloc(how->body_len + 1)) == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    memcpy(body, how->body, how->body_len);
+    body[how->body_len] = '\0';
+    return body;
+}
+
+int tu_fetch_request(tu_fetch *f, const char *url, const tu_fetch_how *how,
+                     unsigned flags, tu_fetch_page_fn on_page, void *data)
+{
     fetch_request *req = calloc(1, sizeof *req);
     tu_http_request http = {0};
+    int oom;
 
-    if (!req || !(req->url = strdup(url))) {
+    http.body = body_copy(how, &oom);
+    if (oom || !req || !(req->url = strdup(url))) {
         free(req);
+        free(http.body);
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     req->fetch = f;
+    req->method = how && how->method ? how->method : "GET";
     req->flags = flags;
     req->on_page = on_page;
     req->data = data;
-    http.method = "GET";
+    http.method = req->method;
+    http.body_len = http.body ? how->body_len : 0;
+    http.form = how ? how->form : 0;
     http.url = url;
     http.idempotent = 1;
     http.want_headers = (flags & TU_FETCH_HEADERS) != 0;

@@ -2,7 +2,8 @@
  *
  * A run starts a fetch (tu_fetch_begin), drives the executor until nothing
  * is pending, and ends it (tu_fetch_end). The provider's fetch() submits
- * GETs with tu_fetch_get() and, as pages arrive, hands their records to
+ * GETs with tu_fetch_get() (or another method, with a body:
+ * tu_fetch_request) and, as pages arrive, hands their records to
  * tu_fetch_add_records() and submits further pages. A request that fails
  * (transport error, non-2xx status) fails the whole fetch: without the full
  * live state no plan can be trusted, so nothing will be pushed.
@@ -32,6 +33,20 @@ typedef void (*tu_fetch_page_fn)(tu_fetch *fetch, const tu_http_response *resp,
 /* Submit a GET of `url` (absolute). 0, or -1 (the fetch is failed). */
 int tu_fetch_get(tu_fetch *fetch, const char *url, unsigned flags,
                  tu_fetch_page_fn on_page, void *data);
+
+/* How a read goes when it is not a bare GET: another method, a body
+ * (Porkbun lists with a POST whose JSON body holds the API keys). */
+typedef struct tu_fetch_how {
+    const char *method;   /* NULL: GET; must outlive the fetch */
+    const char *body;     /* NULL: none; copied */
+    size_t body_len;
+    int form;             /* the body is a form, not JSON */
+} tu_fetch_how;
+
+/* tu_fetch_get sent as `how` says (NULL: a GET). The read is idempotent
+ * whatever its method: it is retried as a GET is. 0, or -1. */
+int tu_fetch_request(tu_fetch *fetch, const char *url, const tu_fetch_how *how,
+                     unsigned flags, tu_fetch_page_fn on_page, void *data);
 
 /* The desired records of the run, for providers that read live records
  * one by one (resource.get) instead of listing them. */

@@ -43,6 +43,7 @@ typedef struct push_request {
     size_t body_len;
     int owns_body;
     int idempotent;
+    int form;                /* the body is a form, not JSON */
     tu_action **covered;     /* = slots */
     size_t ncovered;
     long lane;               /* -1: none */
@@ -236,6 +237,7 @@ static int submit(tu_push *p, push_request *req)
     http.body = req->body;
     http.body_len = req->body_len;
     http.idempotent = req->idempotent;
+    http.form = req->form;
     http.done = push_done;
     http.data = req;
     http.borrowed = 1;
@@ -371,7 +373,7 @@ int tu_push_send_in(tu_push *p, const tu_push_lane *lane, const char *method,
 
 int tu_push_send_copy(tu_push *p, const char *method, const char *url,
                       const char *body, size_t body_len, int idempotent,
-                      tu_action **covered, size_t ncovered)
+                      int form, tu_action **covered, size_t ncovered)
 {
     tu_push_lane lane = {-1, NULL, 0};
     push_request *req = request_new(p, method, url, (char *)body, body_len,
@@ -381,6 +383,7 @@ int tu_push_send_copy(tu_push *p, const char *method, const char *url,
         fail_all(covered, ncovered, "out of memory");
         return -1;
     }
+    req->form = form;
     return send_request(p, &lane, req, idempotent);
 }
 

@@ -27,10 +27,12 @@ int tu_push_send(tu_push *push, const char *method, const char *url,
                  tu_action **covered, size_t ncovered);
 
 /* tu_push_send, with `body` (NULL: none) copied: a provider may build every
- * body in one buffer it reuses. 0, or -1 as tu_push_send. */
+ * body in one buffer it reuses. `form`: the body is a form
+ * (application/x-www-form-urlencoded), not JSON. 0, or -1 as
+ * tu_push_send. */
 int tu_push_send_copy(tu_push *push, const char *method, const char *url,
                       const char *body, size_t body_len, int idempotent,
-                      tu_action **covered, size_t ncovered);
+                      int form, tu_action **covered, size_t ncovered);
 
 /* A batch of several actions the API refused whole with HTTP 422, handed
  * back to its provider instead of failing (a PowerDNS PATCH is all or

@@ -11,12 +11,20 @@
  * and key, or turns verification off (insecure, which is warned about).
  * `vars` maps names to a value (string, number or boolean) or a non-empty
  * list of values; each is kept as an array of strings.
+ *
+ * Header values are templates (engine/urltemplate.h) of variables and of
+ * the environment: every {env.NAME} in target.headers and in the
+ * provider's own keys (its request templates) is read here, once, into
+ * the variable "env.NAME"; unset or empty is an error; each value and its
+ * base64 are secrets, scrubbed from every output.
  */
 #include "target.h"
 #include "util/base64.h"
 #include "state/error.h"
 #include "util/json_util.h"
 #include "state/schema.h"
+#include "engine/urltemplate.h"
+#include "util/suggest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +228,176 @@ static int parse_auth(tu_target *t, const json_t *obj, const tu_srcmap *map,
     }
 }
 
+/* ---- {env.NAME}: the environment, read at load ---------------------- */
+
+/* Variable "env.NAME" (name[0..len)) from the environment: its value is a
+ * secret, and so is its base64 (a header may send it so). */
+static int add_env(tu_target *t, const char *name, size_t len, tu_srcpos pos,
+                   const char *where, tu_error *err)
+{
+    char var[256];
+    const char *value;
+    char *enc;
+    json_t *values;
+    int rc;
+
+    if (json_object_getn(t->vars, name, len))
+        return 0;
+    snprintf(var, sizeof var, "%.*s", (int)(len - 4), name + 4);
+    value = getenv(var);
+    if (!value || !*value) {
+        tu_error_at(err, pos, "%s: {env.%s}: the environment variable %s is "
+                    "%s; export it before running trueup", where, var, var,
+                    value ? "empty" : "not set");
+        return -1;
+    }
+    enc = tu_base64(value, strlen(value));
+    values = json_pack("[s]", value);
+    rc = !enc || !values || tu_target_add_secret(t, value) != 0 ||
+         tu_target_add_secret(t, enc) != 0 ||
+         json_object_setn_new(t->vars, name, len, json_incref(values)) != 0;
+    json_decref(values);
+    free(enc);
+    if (rc)
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+    return rc ? -1 : 0;
+}
+
+/* What env_of_string needs besides the string. */
+typedef struct env_scan {
+    tu_target *t;
+    const char *where;
+    tu_error *err;
+} env_scan;
+
+/* Every {env.NAME} of one template string (at pos). Brace errors are the
+ * reader's of the template to report. */
+static int env_of_string(const char *s, tu_srcpos pos, void *data)
+{
+    env_scan *scan = data;
+    const char *p = s, *next, *text;
+    size_t len;
+    tu_placeholder ph;
+
+    if (tu_url_template_check(s))
+        return 0;
+    while ((next = tu_url_placeholder(p, &text, &len)) != NULL) {
+        if (tu_placeholder_parse(text, len, &ph) == 0 && ph.len > 4 &&
+            memcmp(ph.name, "env.", 4) == 0 &&
+            add_env(scan->t, ph.name, ph.len, pos, scan->where,
+                    scan->err) != 0)
+            return -1;
+        p = next;
+    }
+    return 0;
+}
+
+/* The environment named by target.headers and the provider's keys (its
+ * request templates), at any depth, into t->vars; vars must be read. */
+static int read_env(tu_target *t, const json_t *obj, const tu_srcmap *map,
+                    tu_error *err)
+{
+    const char *const *keys = t->ops->target_keys;
+    char where[64];
+    env_scan scan = {t, "target.headers", err};
+
+    if (tu_schema_each_string(json_object_get(obj, "headers"),
+                              tu_srcmap_member(map, obj, "headers"), map,
+                              env_of_string, &scan) != 0)
+        return -1;
+    scan.where = where;
+    for (size_t i = 0; keys[i]; i++) {
+        snprintf(where, sizeof where, "target.%s", keys[i]);
+        if (tu_schema_each_string(json_object_get(obj, keys[i]),
+                                  tu_srcmap_member(map, obj, keys[i]), map,
+                                  env_of_string, &scan) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- headers ------------------------------------------------------------ */
+
+static void unknown_header_placeholder(const tu_target *t, const char *name,
+                                       const tu_placeholder *ph,
+                                       tu_srcpos pos, tu_error *err)
+{
+    const char *known[64], *var, *hint;
+    char word[128];
+    json_t *values;
+    size_t n = 0;
+
+    json_object_foreach(t->vars, var, values) {
+        if (n < 63 && json_array_size(values) == 1)
+            known[n++] = var;
+    }
+    known[n] = NULL;
+    snprintf(word, sizeof word, "%.*s", (int)ph->len, ph->name);
+    hint = tu_suggest(word, known);
+    tu_error_at(err, pos, "target.headers.%s: unknown placeholder {%s}: a "
+                "header takes {env.NAME} or a variable of target.vars with "
+                "one value%s%s%s", name, word, hint ? "; did you mean {" : "",
+                hint ? hint : "", hint ? "}?" : "");
+}
+
+/* Every placeholder of header NAME's value must be a variable with one
+ * value (the environment's included), with a filter trueup knows. */
+static int check_header_placeholders(const tu_target *t, const char *name,
+                                     const char *value, tu_srcpos pos,
+                                     tu_error *err)
+{
+    const char *p = value, *next, *text, *problem;
+    size_t len;
+    tu_placeholder ph;
+
+    if ((problem = tu_url_template_check(value)) != NULL) {
+        tu_error_at(err, pos, "target.headers.%s: the value has %s", name,
+                    problem);
+        return -1;
+    }
+    while ((next = tu_url_placeholder(p, &text, &len)) != NULL) {
+        if (tu_placeholder_parse(text, len, &ph) != 0) {
+            tu_error_at(err, pos, "target.headers.%s: {%.*s}: trueup knows "
+                        "one filter, '| base64'", name, (int)len, text);
+            return -1;
+        }
+        if (json_array_size(json_object_getn(t->vars, ph.name,
+                                             ph.len)) != 1) {
+            unknown_header_placeholder(t, name, &ph, pos, err);
+            return -1;
+        }
+        p = next;
+    }
+    return 0;
+}
+
+/* One header: its value expanded ({env.NAME}, variables), then added. */
+static int add_header_template(tu_target *t, const char *name,
+                               const char *value, tu_srcpos pos,
+                               tu_error *err)
+{
+    tu_tmpl_src src = {NULL, NULL, NULL, t->vars, NULL};
+    tu_buffer b = TU_BUFFER_INIT;
+    const char *missing;
+    int rc;
+
+    if (check_header_placeholders(t, name, value, pos, err) != 0)
+        return -1;
+    rc = tu_template_text_into(&b, value, &src, &missing) == 0 &&
+                 tu_buffer_add(&b, "", 1) == 0 ? 0 : -1;
+    if (rc == 0 && !safe_header_text(b.data)) {
+        tu_error_at(err, pos, "target.headers.%s: the value holds a line "
+                    "break once its placeholders are filled", name);
+        rc = -2;
+    } else if (rc == 0 && add_header(t, name, b.data) != 0) {
+        rc = -1;
+    }
+    if (rc == -1)
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+    tu_buffer_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
 static int parse_headers(tu_target *t, const json_t *obj,
                          const tu_srcmap *map, tu_error *err)
 {
@@ -243,10 +421,9 @@ static int parse_headers(tu_target *t, const json_t *obj,
                         name);
             return -1;
         }
-        if (add_header(t, name, json_string_value(value)) != 0) {
-            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        if (add_header_template(t, name, json_string_value(value), pos,
+                                err) != 0)
             return -1;
-        }
     }
     return 0;
 }
@@ -441,10 +618,11 @@ int tu_target_parse(tu_target *t, const tu_provider_ops *ops,
     t->ops = ops;
     if (check_target_keys(t, obj, map, err) != 0 ||
         parse_base_url(t, obj, map, err) != 0 ||
+        parse_vars(t, obj, map, err) != 0 ||
+        read_env(t, obj, map, err) != 0 ||
         parse_headers(t, obj, map, err) != 0 ||
         parse_auth(t, obj, map, err) != 0 ||
         parse_tls(t, obj, map, err) != 0 ||
-        parse_vars(t, obj, map, err) != 0 ||
         t->ops->parse(obj, map, &t->cfg, err) != 0 ||
         parse_records_keys(t, obj, map, err) != 0) {
         tu_target_free(t);

@@ -10,6 +10,7 @@
  * fills a record's placeholder only when it has exactly one value.
  */
 #include "urltemplate.h"
+#include "util/base64.h"
 #include "util/json_util.h"
 
 #include <stdio.h>
@@ -96,11 +97,49 @@ char *tu_percent_encode(const char *s, size_t len)
 }
 
 /* Where placeholders find their values: a jansson object, or a packed
- * record (read as it is, without building its jansson form). */
+ * record (read as it is, without building its jansson form), then the
+ * variables. */
 typedef struct url_source {
     const json_t *json;
     const tu_packed *packed;
+    const char *id_field;
+    const json_t *vars;
 } url_source;
+
+/* Fill placeholder text ph[0..n) into `out`: 1, 0 when there is no
+ * usable value, -1 when out of memory. */
+typedef int (*fill_fn)(tu_buffer *out, const char *ph, size_t n,
+                       const void *ctx);
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+int tu_placeholder_parse(const char *ph, size_t len, tu_placeholder *out)
+{
+    const char *bar = memchr(ph, '|', len), *filter;
+    size_t flen;
+
+    out->name = ph;
+    out->len = bar ? (size_t)(bar - ph) : len;
+    out->base64 = 0;
+    if (!bar)   /* a name as it is: {name } is not {name} */
+        return 0;
+    trim(&out->name, &out->len);
+    if (!out->len)
+        return -1;
+    filter = bar + 1;
+    flen = len - (size_t)(filter - ph);
+    trim(&filter, &flen);
+    out->base64 = flen == 6 && memcmp(filter, "base64", 6) == 0;
+    return out->base64 ? 0 : -1;
+}
 
 /* A usable value: a scalar that is not null nor an empty string (an empty
  * value would name the collection). */
@@ -108,6 +147,38 @@ static int usable(const json_t *v)
 {
     return v && !json_is_object(v) && !json_is_array(v) && !json_is_null(v) &&
            !(json_is_string(v) && json_string_length(v) == 0);
+}
+
+/* The record's field name[0..n) ({id}: id_field), borrowed, or NULL. */
+static const json_t *record_field(const json_t *fields, const char *name,
+                                  size_t n, const char *id_field)
+{
+    if (id_field && n == 2 && memcmp(name, "id", 2) == 0)
+        return json_object_get(fields, id_field);
+    return json_object_getn(fields, name, n);
+}
+
+/* The one value of variable name[0..n), borrowed, or NULL. */
+static const json_t *one_var(const json_t *vars, const char *name, size_t n)
+{
+    const json_t *v = json_object_getn(vars, name, n);
+    return json_array_size(v) == 1 ? json_array_get(v, 0) : NULL;
+}
+
+/* The base64 of a scalar's text: 1 with *out malloc'd, 0 when `v` is
+ * null, a container or missing, -1 when out of memory. */
+static int base64_of(const json_t *v, char **out)
+{
+    char *text;
+
+    *out = NULL;
+    if (!v || json_is_null(v) || json_is_object(v) || json_is_array(v))
+        return 0;
+    if (!(text = tu_json_text(v)))
+        return -1;
+    *out = tu_base64(text, strlen(text));
+    free(text);
+    return *out ? 1 : -1;
 }
 
 /* Append s[0..len) percent-encoded, a chunk at a time. 0 or -1. */
@@ -124,6 +195,11 @@ static int encode_append(tu_buffer *out, const char *s, size_t len)
         len -= n;
     }
     return 0;
+}
+
+int tu_percent_encode_into(tu_buffer *out, const char *s, size_t len)
+{
+    return encode_append(out, s, len);
 }
 
 static int append_integer(tu_buffer *out, json_int_t i)
@@ -179,35 +255,69 @@ static const tu_pfield *packed_field(const tu_packed *p, const char *name,
     return tu_packed_getn(p, name, n);
 }
 
-/* Append the value of placeholder name[0..n): the record's field, else a
- * variable with one value. 1, 0 when there is no usable value, -1. */
-static int fill(tu_buffer *out, const char *name, size_t n,
-                const url_source *src, const char *id_field,
-                const json_t *vars)
+/* The value of `ph` as a new reference, or NULL. */
+static json_t *source_value(const url_source *src, const tu_placeholder *ph)
 {
     const json_t *v = NULL;
 
     if (src->packed) {
-        const tu_pfield *f = packed_field(src->packed, name, n, id_field);
+        const tu_pfield *f = packed_field(src->packed, ph->name, ph->len,
+                                          src->id_field);
+        if (f)
+            return tu_pfield_json(f);
+    } else {
+        v = record_field(src->json, ph->name, ph->len, src->id_field);
+    }
+    if (!v)
+        v = one_var(src->vars, ph->name, ph->len);
+    return json_incref((json_t *)v);
+}
+
+/* {NAME | base64} in a path: the base64 of the value, encoded. */
+static int fill_base64(tu_buffer *out, const url_source *src,
+                       const tu_placeholder *ph)
+{
+    json_t *v = source_value(src, ph);
+    char *enc = NULL;
+    int rc = usable(v) ? base64_of(v, &enc) : 0;
+
+    if (rc > 0 && encode_append(out, enc, strlen(enc)) < 0)
+        rc = -1;
+    free(enc);
+    json_decref(v);
+    return rc;
+}
+
+/* Append the value of a path's placeholder: the record's field, else a
+ * variable with one value. 1, 0 when there is no usable value, -1. */
+static int fill_path(tu_buffer *out, const char *text, size_t n,
+                     const void *ctx)
+{
+    const url_source *src = ctx;
+    const json_t *v = NULL;
+    tu_placeholder ph;
+
+    if (tu_placeholder_parse(text, n, &ph) != 0)
+        return 0;
+    if (ph.base64)
+        return fill_base64(out, src, &ph);
+    if (src->packed) {
+        const tu_pfield *f = packed_field(src->packed, ph.name, ph.len,
+                                          src->id_field);
         if (f)
             return append_pfield(out, f);
-    } else if (id_field && n == 2 && memcmp(name, "id", 2) == 0) {
-        v = json_object_get(src->json, id_field);
     } else {
-        v = json_object_getn(src->json, name, n);
+        v = record_field(src->json, ph.name, ph.len, src->id_field);
     }
-    if (!v && vars) {
-        v = json_object_getn(vars, name, n);
-        v = json_array_size(v) == 1 ? json_array_get(v, 0) : NULL;
-    }
+    if (!v)
+        v = one_var(src->vars, ph.name, ph.len);
     if (!usable(v))
         return 0;
     return append_value(out, v) < 0 ? -1 : 1;
 }
 
-static int expand(tu_buffer *out, const char *tmpl, const url_source *src,
-                  const char *id_field, const json_t *vars,
-                  const char **missing)
+static int expand(tu_buffer *out, const char *tmpl, fill_fn fill,
+                  const void *ctx, const char **missing)
 {
     const char *p = tmpl;
 
@@ -223,8 +333,7 @@ static int expand(tu_buffer *out, const char *tmpl, const url_source *src,
             continue;
         }
         close = strchr(p, '}');
-        rc = close ? fill(out, p + 1, (size_t)(close - p - 1), src, id_field,
-                          vars) : 0;
+        rc = close ? fill(out, p + 1, (size_t)(close - p - 1), ctx) : 0;
         if (rc == 0)
             *missing = p;
         if (rc <= 0)
@@ -238,18 +347,18 @@ int tu_url_expand_into(tu_buffer *out, const char *tmpl, const json_t *fields,
                        const char *id_field, const json_t *vars,
                        const char **missing)
 {
-    url_source src = {fields, NULL};
+    url_source src = {fields, NULL, id_field, vars};
 
-    return expand(out, tmpl, &src, id_field, vars, missing);
+    return expand(out, tmpl, fill_path, &src, missing);
 }
 
 int tu_url_expand_packed(tu_buffer *out, const char *tmpl,
                          const tu_packed *record, const char *id_field,
                          const json_t *vars, const char **missing)
 {
-    url_source src = {NULL, record};
+    url_source src = {NULL, record, id_field, vars};
 
-    return expand(out, tmpl, &src, id_field, vars, missing);
+    return expand(out, tmpl, fill_path, &src, missing);
 }
 
 char *tu_url_expand(const char *tmpl, const json_t *fields,
@@ -265,6 +374,134 @@ char *tu_url_expand(const char *tmpl, const json_t *fields,
     return tu_buffer_take(&b);
 }
 
+/* ---- bodies and headers ------------------------------------------------- */
+
+/* The value of `ph` for a body or header, borrowed, or NULL. */
+static const json_t *tmpl_lookup(const tu_tmpl_src *s,
+                                 const tu_placeholder *ph)
+{
+    const char *id_field = s->id_field ? s->id_field : "id";
+    const json_t *v;
+
+    if (s->record && ph->len == 6 && memcmp(ph->name, "fields", 6) == 0)
+        return s->record;
+    v = record_field(s->fields, ph->name, ph->len, id_field);
+    if (!v)
+        v = record_field(s->fallback, ph->name, ph->len, id_field);
+    return v ? v : one_var(s->vars, ph->name, ph->len);
+}
+
+/* Append a scalar's text (in base64 when asked), not encoded: 1, 0 for
+ * a value text cannot hold (missing, null, a container), -1. */
+static int append_text(tu_buffer *out, const json_t *v, int base64)
+{
+    char *text = NULL;
+    int rc;
+
+    if (base64)
+        rc = base64_of(v, &text);
+    else if (json_is_string(v))
+        return tu_buffer_add(out, json_string_value(v),
+                             json_string_length(v)) < 0 ? -1 : 1;
+    else if (!v || json_is_null(v) || json_is_object(v) || json_is_array(v))
+        return 0;
+    else
+        rc = (text = tu_json_text(v)) != NULL ? 1 : -1;
+    if (rc > 0 && tu_buffer_puts(out, text) < 0)
+        rc = -1;
+    free(text);
+    return rc;
+}
+
+static int fill_text(tu_buffer *out, const char *text, size_t n,
+                     const void *ctx)
+{
+    tu_placeholder ph;
+
+    if (tu_placeholder_parse(text, n, &ph) != 0)
+        return 0;
+    return append_text(out, tmpl_lookup(ctx, &ph), ph.base64);
+}
+
+int tu_template_text_into(tu_buffer *out, const char *tmpl,
+                          const tu_tmpl_src *src, const char **missing)
+{
+    return expand(out, tmpl, fill_text, src, missing);
+}
+
+int tu_template_is_whole(const char *s)
+{
+    size_t len = strlen(s);
+
+    return len > 2 && s[0] == '{' && strcspn(s + 1, "{}") == len - 2 &&
+           s[len - 1] == '}';
+}
+
+/* One string of a JSON template, expanded: a new reference or NULL. */
+static json_t *template_string(const json_t *tmpl, const tu_tmpl_src *src,
+                               const char **missing)
+{
+    const char *s = json_string_value(tmpl);
+    tu_buffer b = TU_BUFFER_INIT;
+    tu_placeholder ph;
+    json_t *out = NULL;
+    int rc;
+
+    if (!strchr(s, '{'))
+        return json_copy((json_t *)tmpl);
+    if (tu_template_is_whole(s) &&
+        tu_placeholder_parse(s + 1, strlen(s) - 2, &ph) == 0 && !ph.base64) {
+        const json_t *v = tmpl_lookup(src, &ph);
+        if (!v)
+            *missing = s;
+        return v ? json_deep_copy(v) : NULL;
+    }
+    rc = tu_template_text_into(&b, s, src, missing);
+    if (rc == 0)
+        out = json_stringn(b.data ? b.data : "", b.len);
+    tu_buffer_free(&b);
+    return out;
+}
+
+/* A copy of a mapping or list template, each value expanded: a new
+ * reference or NULL. */
+static json_t *template_container(const json_t *tmpl, const tu_tmpl_src *src,
+                                  const char **missing)
+{
+    json_t *out = json_is_object(tmpl) ? json_object() : json_array();
+    json_t *v, *item;
+    const char *key;
+    size_t i;
+    int rc = out ? 0 : -1;
+
+    json_object_foreach((json_t *)tmpl, key, v) {
+        item = rc == 0 ? tu_template_json(v, src, missing) : NULL;
+        if (rc == 0 && (!item || json_object_set_new(out, key, item) != 0))
+            rc = -1;
+    }
+    json_array_foreach(tmpl, i, v) {
+        item = rc == 0 ? tu_template_json(v, src, missing) : NULL;
+        if (rc == 0 && (!item || json_array_append_new(out, item) != 0))
+            rc = -1;
+    }
+    if (rc != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+json_t *tu_template_json(const json_t *tmpl, const tu_tmpl_src *src,
+                         const char **missing)
+{
+    *missing = NULL;
+    if (json_is_string(tmpl))
+        return template_string(tmpl, src, missing);
+    if (json_is_object(tmpl) || json_is_array(tmpl))
+        return template_container(tmpl, src, missing);
+    return json_copy((json_t *)tmpl);
+}
+
 /* The variables `tmpl` names (name -> their values, in order of first
  * use) and the number of combinations; NULL with *missing set when a
  * placeholder names no variable, or there are more than `max`. */
@@ -277,8 +514,11 @@ static json_t *used_vars(const char *tmpl, const json_t *vars, size_t max,
 
     *combos = 1;
     while (used && (next = tu_url_placeholder(p, &name, &len)) != NULL) {
-        json_t *values = json_object_getn(vars, name, len);
-        if (!json_object_getn(used, name, len))
+        tu_placeholder ph = {name, len, 0};
+        json_t *values;
+        tu_placeholder_parse(name, len, &ph);   /* the name, no filter */
+        values = json_object_getn(vars, ph.name, ph.len);
+        if (!json_object_getn(used, ph.name, ph.len))
             *combos *= json_array_size(values);
         if (!json_array_size(values) || *combos > max ||
             json_object_size(used) >= 64) {
@@ -286,7 +526,7 @@ static json_t *used_vars(const char *tmpl, const json_t *vars, size_t max,
             json_decref(used);
             return NULL;
         }
-        json_object_setn(used, name, len, values);
+        json_object_setn(used, ph.name, ph.len, values);
         p = next;
     }
     return used;

@@ -243,3 +243,26 @@ int tu_schema_string_list(const json_t *obj, const char *key, int required,
     *count = n;
     return 1;
 }
+
+int tu_schema_each_string(const json_t *value, tu_srcpos pos,
+                          const tu_srcmap *map, tu_schema_string_fn fn,
+                          void *data)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+
+    if (json_is_string(value))
+        return fn(json_string_value(value), pos, data);
+    json_object_foreach((json_t *)value, key, item) {
+        if (tu_schema_each_string(item, tu_srcmap_member(map, value, key),
+                                  map, fn, data) != 0)
+            return -1;
+    }
+    json_array_foreach(value, i, item) {
+        if (tu_schema_each_string(item, tu_srcmap_get(map, value), map, fn,
+                                  data) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -55,4 +55,13 @@ int tu_schema_string_list(const json_t *obj, const char *key, int required,
                           const tu_srcmap *map, const char *ctx,
                           const char ***out, size_t *count, tu_error *err);
 
+/* Call fn(string, its position, data) for every string of `value` (the
+ * value itself, or the strings at any depth of a mapping or list), in
+ * order, each placed at its member's position (a list item: the list's);
+ * `pos` is the place of `value` itself. 0, or the first -1 fn returns. */
+typedef int (*tu_schema_string_fn)(const char *s, tu_srcpos pos, void *data);
+int tu_schema_each_string(const json_t *value, tu_srcpos pos,
+                          const tu_srcmap *map, tu_schema_string_fn fn,
+                          void *data);
+
 #endif

@@ -50,6 +50,11 @@ static const char *const update_body_names[] = {"changed", "declared",
                                                 "merged", NULL};
 static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
                                       "DELETE", NULL};
+static const char *const op_keys[] = {"request", "send", "body", NULL};
+static const char *const create_keys[] = {"request", "send", "body", "id",
+                                          NULL};
+static const char *const send_names[] = {"json", "form", "query", "none",
+                                         NULL};
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -64,18 +69,14 @@ static void rest_free(void *p)
     free(c);
 }
 
-/* "PATCH /records/{id}" -> method and path. A lone path takes `deflt`. */
-static int parse_op(const json_t *res, const char *name, const char *deflt,
-                    const tu_srcmap *map, rest_op *op, tu_error *err)
+/* "PATCH /records/{id}" (at pos) -> method and path. A lone path takes
+ * `deflt`. 0 or -1. */
+static int parse_request(const char *text, const char *name,
+                         const char *deflt, tu_srcpos pos, rest_op *op,
+                         tu_error *err)
 {
-    const char *text = NULL, *space;
-    tu_srcpos pos = tu_srcmap_member(map, res, name);
-    int rc = tu_schema_string(res, name, 0, map, "target.resource", &text,
-                              err);
+    const char *space = strchr(text, ' ');
 
-    if (rc <= 0)
-        return rc;
-    space = strchr(text, ' ');
     op->method = deflt;
     op->path = text;
     if (space) {
@@ -93,12 +94,59 @@ static int parse_op(const json_t *res, const char *name, const char *deflt,
                     (int)(space - text), text);
         return -1;
     }
-    if ((strcmp(name, "get") == 0) != (strcmp(op->method, "GET") == 0)) {
-        tu_error_at(err, pos, "target.resource.%s: %s cannot %s records",
-                    name, op->method, name);
+    return 0;
+}
+
+/* The mapping form {request, send, body, id}. 0 or -1. */
+static int parse_op_mapping(const json_t *spec, const char *name,
+                            const char *deflt, const tu_srcmap *map,
+                            rest_op *op, tu_error *err)
+{
+    const char *text = NULL;
+    char ctx[48];
+
+    snprintf(ctx, sizeof ctx, "target.resource.%s", name);
+    if (tu_schema_keys(spec, strcmp(name, "create") == 0 ? create_keys
+                                                         : op_keys,
+                       map, ctx, err) != 0 ||
+        tu_schema_string(spec, "request", 1, map, ctx, &text, err) < 0 ||
+        parse_request(text, name, deflt,
+                      tu_srcmap_member(map, spec, "request"), op, err) != 0 ||
+        tu_schema_string(spec, "id", 0, map, ctx, &op->id_path, err) < 0 ||
+        tu_schema_object(spec, "body", 0, map, ctx, &op->body, err) < 0)
+        return -1;
+    if (op->body)
+        op->send = REST_SEND_JSON;
+    if (tu_schema_enum(spec, "send", send_names, map, ctx, &op->send,
+                       err) < 0)
+        return -1;
+    if (op->send == REST_SEND_NONE && op->body) {
+        tu_error_at(err, tu_srcmap_member(map, spec, "send"), "%s: body is "
+                    "set but send is none; say where its values go (json, "
+                    "form or query)", ctx);
         return -1;
     }
-    return 1;
+    return 0;
+}
+
+/* resource.NAME: "PATCH /records/{id}" or the mapping form. Create and
+ * update send JSON unless told otherwise, the others nothing. */
+static int parse_op(const json_t *res, const char *name, const char *deflt,
+                    const tu_srcmap *map, rest_op *op, tu_error *err)
+{
+    const json_t *spec = json_object_get(res, name);
+    const char *text = NULL;
+    int rc;
+
+    op->send = strcmp(name, "create") == 0 || strcmp(name, "update") == 0
+                   ? REST_SEND_JSON : REST_SEND_NONE;
+    if (json_is_object(spec))
+        return parse_op_mapping(spec, name, deflt, map, op, err) ? -1 : 1;
+    rc = tu_schema_string(res, name, 0, map, "target.resource", &text, err);
+    if (rc <= 0)
+        return rc;
+    return parse_request(text, name, deflt, tu_srcmap_member(map, res, name),
+                         op, err) ? -1 : 1;
 }
 
 /* A known name for resource.NAME's placeholders, or NULL: in `list`, a
@@ -171,6 +219,24 @@ static void unknown_placeholder(const rest_cfg *c, const char *key,
                     word, path, c->id);
 }
 
+/* {env.NAME}: read by engine/target.c at load, which fails when unset. */
+static int is_env(const tu_placeholder *ph)
+{
+    return ph->len > 4 && memcmp(ph->name, "env.", 4) == 0;
+}
+
+/* The placeholder text ph[0..len) of resource.KEY split into its name and
+ * filter; -1 (err set) when the filter is not one trueup knows. */
+static int check_filter(const char *key, const char *ph, size_t len,
+                        tu_placeholder *out, tu_srcpos pos, tu_error *err)
+{
+    if (tu_placeholder_parse(ph, len, out) == 0)
+        return 0;
+    tu_error_at(err, pos, "target.resource.%s: {%.*s}: trueup knows one "
+                "filter, '| base64'", key, (int)len, ph);
+    return -1;
+}
+
 /* Every placeholder of resource.KEY's path must be one trueup can fill. */
 static int check_placeholders(const rest_cfg *c, const char *key,
                               const char *path, const json_t *vars,
@@ -181,9 +247,18 @@ static int check_placeholders(const rest_cfg *c, const char *key,
     int record = strcmp(key, "list") != 0, several;
 
     while ((next = tu_url_placeholder(p, &ph, &len)) != NULL) {
-        const char *name = known_name(c, record, vars, ph, len, &several);
+        tu_placeholder parts;
+        const char *name;
+        if (check_filter(key, ph, len, &parts, pos, err) != 0)
+            return -1;
+        if (is_env(&parts)) {
+            p = next;
+            continue;
+        }
+        name = known_name(c, record, vars, parts.name, parts.len, &several);
         if (!name) {
-            unknown_placeholder(c, key, path, vars, ph, len, pos, err);
+            unknown_placeholder(c, key, path, vars, parts.name, parts.len,
+                                pos, err);
             return -1;
         }
         if (record && several) {
@@ -206,7 +281,7 @@ static int check_paths(const rest_cfg *c, const json_t *target,
 {
     const json_t *vars = json_object_get(target, "vars");
     const char *keys[] = {"list", "get", "create", "update", "delete"};
-    const char *paths[] = {c->list, c->get.path, c->create.path,
+    const char *paths[] = {c->list.path, c->get.path, c->create.path,
                            c->update.path, c->del.path};
     const char *problem;
 
@@ -220,6 +295,78 @@ static int check_paths(const rest_cfg *c, const json_t *target,
             return -1;
         }
         if (check_placeholders(c, keys[i], paths[i], vars, pos, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* What check_body_string needs besides the string. */
+typedef struct body_check {
+    const rest_cfg *c;
+    const char *key;       /* the action */
+    rest_op *op;
+    const json_t *vars;
+    tu_error *err;
+} body_check;
+
+/* One string of resource.KEY.body: braces; filters; {fields} only as a
+ * whole value of a create's or update's body; in a list's (which has no
+ * record) only variables. Any other name is a field of the record, which
+ * only the record can say it has. */
+static int check_body_string(const char *s, tu_srcpos pos, void *data)
+{
+    body_check *b = data;
+    const char *p = s, *next, *ph, *problem;
+    size_t len;
+    int several, writes = b->op == &b->c->create || b->op == &b->c->update;
+    tu_placeholder parts;
+
+    if ((problem = tu_url_template_check(s)) != NULL) {
+        tu_error_at(b->err, pos, "target.resource.%s.body: '%s' has %s",
+                    b->key, s, problem);
+        return -1;
+    }
+    while ((next = tu_url_placeholder(p, &ph, &len)) != NULL) {
+        if (check_filter(b->key, ph, len, &parts, pos, b->err) != 0)
+            return -1;
+        if (parts.len == 6 && memcmp(parts.name, "fields", 6) == 0) {
+            if (!writes || !tu_template_is_whole(s) || parts.base64) {
+                tu_error_at(b->err, pos, "target.resource.%s.body: {fields} "
+                            "is the record's values: only create and update "
+                            "send them, as a whole value (data: "
+                            "\"{fields}\")", b->key);
+                return -1;
+            }
+            b->op->wraps = 1;
+        } else if (!is_env(&parts) && b->op == &b->c->list &&
+                   !known_name(b->c, 0, b->vars, parts.name, parts.len,
+                               &several)) {
+            unknown_placeholder(b->c, b->key, s, b->vars, parts.name,
+                                parts.len, pos, b->err);
+            return -1;
+        }
+        p = next;
+    }
+    return 0;
+}
+
+/* Every action's body template. */
+static int check_bodies(rest_cfg *c, const json_t *target, const json_t *res,
+                        const tu_srcmap *map, tu_error *err)
+{
+    const char *keys[] = {"list", "get", "create", "update", "delete"};
+    rest_op *ops[] = {&c->list, &c->get, &c->create, &c->update, &c->del};
+    body_check b = {c, NULL, NULL, json_object_get(target, "vars"), err};
+
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const json_t *spec = json_object_get(res, keys[i]);
+        if (!ops[i]->body)
+            continue;
+        b.key = keys[i];
+        b.op = ops[i];
+        if (tu_schema_each_string(ops[i]->body,
+                                  tu_srcmap_member(map, spec, "body"), map,
+                                  check_body_string, &b) != 0)
             return -1;
     }
     return 0;
@@ -258,11 +405,11 @@ static int parse_update_body(rest_cfg *c, const json_t *res,
 static int check_list_or_get(const rest_cfg *c, const json_t *res,
                              const tu_srcmap *map, tu_error *err)
 {
-    if (!c->list == !c->get.method) {
+    if (!c->list.method == !c->get.method) {
         tu_error_at(err, tu_srcmap_get(map, res), "target.resource: set %s "
                     "of 'list' (GET of all records) and 'get' (GET of one "
                     "record, for APIs without a list)",
-                    c->list ? "only one" : "one");
+                    c->list.method ? "only one" : "one");
         return -1;
     }
     return 0;
@@ -290,7 +437,7 @@ static int parse_resource(rest_cfg *c, const json_t *target,
     const char *ctx = "target.resource";
     c->id = "id";
     if (check_resource_keys(res, map, err) != 0 ||
-        tu_schema_string(res, "list", 0, map, ctx, &c->list, err) < 0 ||
+        parse_op(res, "list", "GET", map, &c->list, err) < 0 ||
         parse_op(res, "get", "GET", map, &c->get, err) < 0 ||
         check_list_or_get(c, res, map, err) != 0 ||
         tu_schema_string(res, "items", 0, map, ctx, &c->items, err) < 0 ||
@@ -303,6 +450,7 @@ static int parse_resource(rest_cfg *c, const json_t *target,
         parse_op(res, "update", "PATCH", map, &c->update, err) < 0 ||
         parse_op(res, "delete", "DELETE", map, &c->del, err) < 0 ||
         check_paths(c, target, res, map, err) != 0 ||
+        check_bodies(c, target, res, map, err) != 0 ||
         parse_update_body(c, res, map, err) != 0)
         return -1;
     return 0;
@@ -369,198 +517,10 @@ static json_t *rest_export(const void *p, const tu_record *live)
     return out;
 }
 
-/* ---- pushing ------------------------------------------------------------ */
-
-/* The jansson form of a record's fields for one request: a new reference,
- * made from the packed form and dropped after (not kept on the record:
- * the push visits every changed record once). */
-static json_t *fields_of(const tu_record *r)
-{
-    return r ? tu_record_json(r) : NULL;
-}
-
-/* For an update that sends the changed fields: only those of the desired
- * record, taken from its packed form (a new object; NULL: none or out of
- * memory). */
-static json_t *changed_desired(const tu_action *a, const char *const *names,
-                               size_t n)
-{
-    const tu_packed *p = a->desired->packed;
-    json_t *out = json_object(), *v;
-
-    for (size_t i = 0; out && i < n; i++) {
-        const tu_pfield *f = tu_packed_get(p, names[i]);
-        if (f && (!(v = tu_pfield_json(f)) ||
-                  json_object_set_new(out, names[i], v) != 0)) {
-            json_decref(out);
-            out = NULL;
-        }
-    }
-    return out;
-}
-
-/* The names of the fields `a` changes: `stack` when they fit in `cap`,
- * else a malloc'd array (the caller frees what is not `stack`); NULL
- * when out of memory. */
-static const char **changed_names(const tu_action *a, const char **stack,
-                                  size_t cap, size_t *n)
-{
-    const char **names = stack;
-
-    *n = tu_action_changed_fields(a, stack, cap);
-    if (*n > cap && (names = malloc(*n * sizeof *names)) != NULL)
-        tu_action_changed_fields(a, names, *n);
-    return names;
-}
-
-/* The body of an update, made as resource.update_body says. The changed
- * fields (PATCH's default) need only the desired values of the changed
- * fields, and the live record only for a write-only field's stored form. */
-static json_t *update_body(const tu_target *t, const tu_action *a)
-{
-    const rest_cfg *c = t->cfg;
-    tu_keyspec key = {c->key, c->nkey};
-    int changed = c->update_body == TU_BODY_CHANGED;
-    int need_live = !changed || tu_field_rules_stored(&t->fields);
-    const char *stack[16], **names;
-    size_t n;
-    json_t *desired = NULL, *live = NULL, *body = NULL;
-
-    if (!(names = changed_names(a, stack, 16, &n)))
-        return NULL;
-    desired = changed && !a->desired->json && a->desired->packed
-                  ? changed_desired(a, names, n) : fields_of(a->desired);
-    live = need_live ? fields_of(a->live) : NULL;
-    if (desired && (live || !need_live || !a->live)) {
-        tu_update_input in = {desired, live, names, n, &key, c->id};
-        body = tu_field_update_body(&t->fields,
-                                    (tu_update_body)c->update_body, &in);
-    }
-    json_decref(desired);
-    json_decref(live);
-    if (names != stack)
-        free(names);
-    return body;
-}
-
-static const rest_op *op_for(const rest_cfg *c, const tu_action *a,
-                             const char **name)
-{
-    switch (tu_action_request(a)) {
-    case TU_ACTION_CREATE: *name = "create"; return &c->create;
-    case TU_ACTION_UPDATE: *name = "update"; return &c->update;
-    default:               *name = "delete"; return &c->del;
-    }
-}
-
-/* The buffers a push reuses for every request's path, URL and body: no
- * allocation per request once they have grown (tu_push_send_copy copies
- * the URL and body into the write's one block). */
-typedef struct rest_scratch {
-    tu_buffer path;
-    tu_buffer url;
-    tu_buffer body;
-} rest_scratch;
-
-/* The URL of a's request into s->url. 0, or -1 with a failed. */
-static int request_url(const tu_target *t, const rest_op *op,
-                       const char *name, tu_action *a, rest_scratch *s)
-{
-    const rest_cfg *c = t->cfg;
-    const tu_record *r = a->live && tu_action_request(a) != TU_ACTION_CREATE
-                             ? a->live : a->desired;
-    const char *missing = NULL;
-    char msg[512];
-    int rc;
-
-    s->path.len = 0;
-    s->url.len = 0;
-    if (!r->json && r->packed)
-        rc = tu_url_expand_packed(&s->path, op->path, r->packed, c->id,
-                                  t->vars, &missing);
-    else
-        rc = tu_url_expand_into(&s->path, op->path, tu_record_fields(r),
-                                c->id, t->vars, &missing);
-    if (rc < 0) {
-        snprintf(msg, sizeof msg, "target.resource.%s: the record has no "
-                 "value for %.*s", name,
-                 missing ? (int)strcspn(missing, "}") + 1 : 0,
-                 missing ? missing : "");
-        tu_action_fail(a, missing ? msg : "out of memory");
-        return -1;
-    }
-    if (tu_target_url_into(t, s->path.data ? s->path.data : "", &s->url) < 0) {
-        tu_action_fail(a, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-/* The body of a's request into s->body (none for a delete). 0, or -1
- * with a failed. */
-static int request_body(const tu_target *t, tu_action *a, rest_scratch *s)
-{
-    tu_action_kind kind = tu_action_request(a);
-    json_t *body_json = NULL;
-    int rc = 0;
-
-    s->body.len = 0;
-    if (kind == TU_ACTION_CREATE) {
-        json_t *desired = fields_of(a->desired);
-        body_json = desired ? tu_field_create_body(&t->fields, desired)
-                            : NULL;
-        json_decref(desired);
-    } else if (kind == TU_ACTION_UPDATE)
-        body_json = update_body(t, a);
-    else
-        return 0;
-    if (!body_json || tu_json_dumpb(body_json, JSON_COMPACT, &s->body) < 0)
-        rc = -1;
-    json_decref(body_json);
-    if (rc < 0)
-        tu_action_fail(a, "out of memory");
-    return rc;
-}
-
-static void push_one(const tu_target *t, tu_push *p, tu_action *a,
-                     rest_scratch *s)
-{
-    const rest_cfg *c = t->cfg;
-    const char *name;
-    const rest_op *op = op_for(c, a, &name);
-    char msg[512];
-
-    if (!op->method) {
-        snprintf(msg, sizeof msg, "target.resource.%s is not set, so trueup "
-                 "cannot %s records", name, name);
-        tu_action_fail(a, msg);
-        return;
-    }
-    if (request_url(t, op, name, a, s) < 0 || request_body(t, a, s) < 0)
-        return;
-    tu_push_send_copy(p, op->method, s->url.data,
-                      tu_action_request(a) == TU_ACTION_DELETE
-                          ? NULL : s->body.data,
-                      s->body.len, strcmp(op->method, "POST") != 0, &a, 1);
-}
-
 static int rest_push_per_action(const void *cfg)
 {
     (void)cfg;
     return 1;
-}
-
-static int rest_push(const tu_target *t, tu_push *p, tu_action **actions,
-                     size_t n)
-{
-    rest_scratch s = {TU_BUFFER_INIT, TU_BUFFER_INIT, TU_BUFFER_INIT};
-
-    for (size_t i = 0; i < n; i++)
-        push_one(t, p, actions[i], &s);
-    tu_buffer_free(&s.path);
-    tu_buffer_free(&s.url);
-    tu_buffer_free(&s.body);
-    return 0;
 }
 
 const tu_provider_ops tu_provider_rest = {
@@ -575,6 +535,6 @@ const tu_provider_ops tu_provider_rest = {
     .export_record = rest_export,
     .fetch = tu_rest_fetch,
     .fetch_uses_desired = tu_rest_fetch_uses_desired,
-    .push = rest_push,
+    .push = tu_rest_push,
     .push_per_action = rest_push_per_action,
 };

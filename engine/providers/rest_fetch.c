@@ -71,6 +71,8 @@ typedef struct rest_fetch {
     size_t nurls;
     rest_list *lists;
     size_t nlists;
+    tu_buffer list_body;   /* what every page of the lists sends */
+    tu_fetch_how list_how; /* resource.list's method and body */
 } rest_fetch;
 
 static const char *const kind_names[] = {"none", "link", "page", "offset",
@@ -233,6 +235,7 @@ static void rest_fetch_free(void *p)
         free(rf->lists[i].url);
     }
     free(rf->lists);
+    tu_buffer_free(&rf->list_body);
     tu_strmap_free(&rf->visited);
     free(rf);
 }
@@ -381,6 +384,8 @@ static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
 static void submit(tu_fetch *f, const char *url, unsigned flags, size_t list,
                    long long page)
 {
+    rest_fetch *rf = tu_fetch_state(f);
+
     if (!url)
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     else if (page > REST_MAX_PAGES)
@@ -388,8 +393,8 @@ static void submit(tu_fetch *f, const char *url, unsigned flags, size_t list,
                       "(raise target.resource.per_page)", url,
                       REST_MAX_PAGES);
     else
-        tu_fetch_get(f, url, TU_FETCH_HEADERS | flags, on_page,
-                     tag(list, page));
+        tu_fetch_request(f, url, &rf->list_how, TU_FETCH_HEADERS | flags,
+                         on_page, tag(list, page));
 }
 
 static void get_numbered(tu_fetch *f, rest_fetch *rf, size_t list,
@@ -698,40 +703,96 @@ static void on_one_record(tu_fetch *f, const tu_http_response *r,
     json_decref(root);
 }
 
+/* The request of resource.get for desired record `d`: its URL into
+ * `url` and its body into `body`. 0, or -1 with the fetch failed. */
+static int get_request(tu_fetch *f, const tu_target *t, const tu_record *d,
+                       tu_buffer *url, tu_buffer *body)
+{
+    const rest_cfg *c = t->cfg;
+    const char *missing;
+    char *path = tu_url_expand(c->get.path, tu_record_fields(d), c->id,
+                               t->vars, &missing);
+    char why[512];
+    int rc = -1;
+
+    url->len = 0;
+    body->len = 0;
+    if (!path && missing)
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s:%u: record '%s' has no value for %.*s, so "
+                      "it cannot be read with target.resource.get; "
+                      "give every record its %s", d->pos.file ?
+                      d->pos.file : "?", d->pos.line, d->label,
+                      (int)strcspn(missing, "}") + 1, missing, c->id);
+    else if (!path || tu_target_url_into(t, path, url) < 0)
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
+    else if (tu_rest_read_request(t, &c->get, tu_record_fields(d), url, body,
+                                  why, sizeof why) < 0)
+        tu_fetch_fail(f, TU_ERR_BAD_INPUT, "%s:%u: record '%s': %s",
+                      d->pos.file ? d->pos.file : "?", d->pos.line,
+                      d->label, why);
+    else
+        rc = 0;
+    free(path);
+    return rc;
+}
+
 /* Read each desired record by its id, concurrently. */
 static void get_each(tu_fetch *f, const tu_target *t, const rest_cfg *c)
 {
     const tu_recordset *desired = tu_fetch_desired(f);
+    tu_buffer url = TU_BUFFER_INIT, body = TU_BUFFER_INIT;
+    tu_fetch_how how = {c->get.method, NULL, 0,
+                        c->get.send == REST_SEND_FORM};
 
     for (size_t i = 0; i < desired->count && !tu_fetch_failed(f); i++) {
-        const tu_record *d = &desired->items[i];
-        const char *missing;
-        char *path = tu_url_expand(c->get.path, tu_record_fields(d), c->id,
-                                   t->vars, &missing);
-        char *url = path ? tu_target_url(t, path) : NULL;
-        if (!path && missing)
-            tu_fetch_fail(f, TU_ERR_FETCH, "%s:%u: record '%s' has no value for %.*s, so "
-                          "it cannot be read with target.resource.get; "
-                          "give every record its %s", d->pos.file ?
-                          d->pos.file : "?", d->pos.line, d->label,
-                          (int)strcspn(missing, "}") + 1, missing, c->id);
-        else if (!url)
-            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-        else
-            tu_fetch_get(f, url, TU_FETCH_MISSING_OK, on_one_record,
-                         (void *)(uintptr_t)i);
-        free(path);
-        free(url);
+        if (get_request(f, t, &desired->items[i], &url, &body) != 0)
+            break;
+        how.body = c->get.send == REST_SEND_JSON ||
+                           c->get.send == REST_SEND_FORM
+                       ? body.data ? body.data : "" : NULL;
+        how.body_len = body.len;
+        tu_fetch_request(f, url.data, &how, TU_FETCH_MISSING_OK,
+                         on_one_record, (void *)(uintptr_t)i);
     }
+    tu_buffer_free(&url);
+    tu_buffer_free(&body);
 }
 
 /* ---- starting ----------------------------------------------------------- */
+
+/* The URL of one list at `path` (its query, when resource.list sends one,
+ * added); its body, the same for every list, into rf->list_body.
+ * Malloc'd, or NULL with the fetch failed. */
+static char *list_url(tu_fetch *f, rest_fetch *rf, const char *path)
+{
+    const rest_op *op = &rf->cfg->list;
+    tu_buffer url = TU_BUFFER_INIT;
+    char why[512];
+    int body = op->send == REST_SEND_JSON || op->send == REST_SEND_FORM;
+
+    rf->list_body.len = 0;
+    if (tu_target_url_into(rf->target, path, &url) < 0) {
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
+    } else if (tu_rest_read_request(rf->target, op, NULL, &url,
+                                    &rf->list_body, why, sizeof why) < 0) {
+        tu_fetch_fail(f, TU_ERR_BAD_INPUT, "target.resource.list: %s", why);
+    } else {
+        rf->list_how.method = op->method;
+        rf->list_how.body = body ? rf->list_body.data ? rf->list_body.data
+                                                      : "" : NULL;
+        rf->list_how.body_len = rf->list_body.len;
+        rf->list_how.form = op->send == REST_SEND_FORM;
+        return tu_buffer_take(&url);
+    }
+    tu_buffer_free(&url);
+    return NULL;
+}
 
 /* resource.list expanded once per combination of its variables' values. */
 static int make_lists(tu_fetch *f, rest_fetch *rf)
 {
     const char *missing;
-    json_t *paths = tu_url_expand_each(rf->cfg->list, rf->target->vars,
+    json_t *paths = tu_url_expand_each(rf->cfg->list.path, rf->target->vars,
                                        REST_MAX_LISTS, &missing);
 
     if (!paths) {
@@ -746,8 +807,7 @@ static int make_lists(tu_fetch *f, rest_fetch *rf)
     rf->lists = calloc(json_array_size(paths), sizeof *rf->lists);
     for (size_t i = 0; rf->lists && i < json_array_size(paths); i++) {
         rest_list *l = &rf->lists[rf->nlists];
-        l->url = tu_target_url(rf->target,
-                               json_string_value(json_array_get(paths, i)));
+        l->url = list_url(f, rf, json_string_value(json_array_get(paths, i)));
         l->count = -1;
         if (!l->url)
             break;
