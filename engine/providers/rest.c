@@ -1,9 +1,9 @@
-/* rest.c -- the generic REST provider.
+/* rest.c -- the generic REST provider: reading target.resource.
  *
- * For any API that lists records with a GET and changes them one request
- * per record. `target.resource` says how:
+ * For any API that lists records (or reads them one by one) and changes
+ * them one request per record. `target.resource` says how:
  *
- *   list      GET path of the list (a JSON array, or an object holding it)
+ *   list      path of the list (GET), a JSON array or an object holding it
  *   get       or, for APIs without a list: "GET /path/{id}", one record
  *             at a time, for the desired records (which carry their id)
  *   items     dotted path to the array in the list response (to the record
@@ -14,10 +14,17 @@
  *                      compared
  *   create, update, delete   "METHOD /path/{placeholders}"
  *
+ * Each action may also be a mapping {request: "METHOD /path", send, body}
+ * (create: and id, the new id's path in its answer): any method for any
+ * action, and a body template whose values go as `send` says (json, form,
+ * query or none); rest_request.c builds the requests.
+ *
  * Placeholders are checked at load time: in `list` each must name a
  * variable of target.vars (a variable with several values makes one list
  * per value, each paged on its own); elsewhere {id}, the id field, a key
- * field or a variable.
+ * field or a variable; {env.NAME} anywhere (engine/target.c reads it). In
+ * a body, {fields} (create and update, a whole value) and, but in a list's,
+ * any field of the record.
  *
  * update_body says what an update sends: the changed fields (PATCH's
  * default), the declared record, or the live record with the desired
@@ -69,13 +76,19 @@ static void rest_free(void *p)
     free(c);
 }
 
-/* "PATCH /records/{id}" (at pos) -> method and path. A lone path takes
+/* "PATCH /records/{id}" (at pos) -> method and path. A lone path (its
+ * first word is not a word of letters: "/r/{id | base64}") takes
  * `deflt`. 0 or -1. */
 static int parse_request(const char *text, const char *name,
                          const char *deflt, tu_srcpos pos, rest_op *op,
                          tu_error *err)
 {
     const char *space = strchr(text, ' ');
+    size_t word = strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+                               "tuvwxyz");
+
+    if (space && (size_t)(space - text) != word)
+        space = NULL;
 
     op->method = deflt;
     op->path = text;
@@ -338,11 +351,17 @@ static int check_body_string(const char *s, tu_srcpos pos, void *data)
                 return -1;
             }
             b->op->wraps = 1;
-        } else if (!is_env(&parts) && b->op == &b->c->list &&
-                   !known_name(b->c, 0, b->vars, parts.name, parts.len,
+        } else if (is_env(&parts) || b->op != &b->c->list) {
+            ;   /* the environment; a field of the record */
+        } else if (!known_name(b->c, 0, b->vars, parts.name, parts.len,
                                &several)) {
             unknown_placeholder(b->c, b->key, s, b->vars, parts.name,
                                 parts.len, pos, b->err);
+            return -1;
+        } else if (several) {
+            tu_error_at(b->err, pos, "target.resource.list.body: {%.*s} is a "
+                        "variable with several values; a body takes one "
+                        "value", (int)parts.len, parts.name);
             return -1;
         }
         p = next;

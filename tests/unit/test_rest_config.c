@@ -2,8 +2,11 @@
  * time: placeholders of every path (variables in `list`; the id, key fields
  * or variables elsewhere; a variable of several values only in `list`),
  * with the closest name suggested; paginate kinds and the keys that go with
- * them, and their defaults. Messages are exact (no positions: the map is
- * empty).
+ * them, and their defaults; actions in the mapping form ({request, send,
+ * body, id}): their defaults, unknown keys, send: none with a body, body
+ * placeholders ({fields} only whole, in create and update; {env.NAME};
+ * filters), any method for any action. Messages are exact (no positions:
+ * the map is empty).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "engine/providers/rest.h"
+#include "state/fields.h"
 #include "state/srcmap.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -24,7 +28,7 @@
 static int parse(const char *vars, const char *resource, void **cfg,
                  tu_error *err)
 {
-    char text[1024];
+    char text[2048];
     json_error_t jerr;
     json_t *target;
     tu_srcmap *map = tu_srcmap_new();
@@ -119,6 +123,109 @@ static void test_placeholders_unknown(void **state)
           "target.resource.list: the path has a '{' without its '}'");
 }
 
+/* ---- actions as mappings ----------------------------------------------- */
+
+static void test_action_mappings(void **state)
+{
+    rest_cfg *c;
+    (void)state;
+    c = parse_ok("{\"domain\": \"example.com\"}",
+                 "\"list\": {\"request\": \"POST /dns/retrieve/{domain}\","
+                 " \"body\": {\"apikey\": \"{env.PB_KEY}\"}}, "
+                 "\"create\": {\"request\": \"POST /c\", \"id\": \"id\", "
+                 "\"body\": {\"data\": \"{fields}\"}}, "
+                 "\"update\": {\"request\": \"PUT /u?rr_id={id}\", "
+                 "\"send\": \"query\", \"body\": {\"t\": \"{ttl}\"}}, "
+                 "\"delete\": {\"request\": \"POST /d/{id}\"}");
+    assert_string_equal(c->list.method, "POST");
+    assert_string_equal(c->list.path, "/dns/retrieve/{domain}");
+    assert_int_equal(c->list.send, REST_SEND_JSON);   /* it has a body */
+    assert_non_null(c->list.body);
+    assert_int_equal(c->create.send, REST_SEND_JSON);
+    assert_true(c->create.wraps);
+    assert_string_equal(c->create.id_path, "id");
+    assert_int_equal(c->update.send, REST_SEND_QUERY);
+    assert_false(c->update.wraps);
+    assert_int_equal(c->update_body, TU_BODY_MERGED);  /* PUT's default */
+    assert_string_equal(c->del.method, "POST");
+    assert_int_equal(c->del.send, REST_SEND_NONE);
+    free_cfg(c);
+    /* the string forms keep their defaults; any method for any action */
+    c = parse_ok("{}", "\"list\": \"/r\", \"create\": \"PUT /r/{name}\", "
+                 "\"delete\": \"GET /r/{id}?delete=1\"");
+    assert_string_equal(c->list.method, "GET");
+    assert_int_equal(c->list.send, REST_SEND_NONE);
+    assert_int_equal(c->create.send, REST_SEND_JSON);
+    assert_null(c->create.body);
+    assert_string_equal(c->del.method, "GET");
+    free_cfg(c);
+}
+
+static void test_action_mapping_errors(void **state)
+{
+    (void)state;
+    fails("{}", "\"list\": \"/r\", \"update\": {\"request\": \"PUT /r\", "
+          "\"sned\": \"query\"}",
+          "target.resource.update: unknown key 'sned' (did you mean "
+          "'send'?)");
+    fails("{}", "\"list\": \"/r\", \"update\": {\"request\": \"PUT /r\", "
+          "\"id\": \"id\"}",
+          "target.resource.update: unknown key 'id'");
+    fails("{}", "\"list\": \"/r\", \"update\": {\"send\": \"query\"}",
+          "target.resource.update: missing required key 'request'");
+    fails("{}", "\"list\": {\"request\": \"FETCH /r\"}",
+          "target.resource.list: 'FETCH' is not a method trueup sends "
+          "(GET, POST, PUT, PATCH, DELETE)");
+    fails("{}", "\"list\": \"/r\", \"delete\": {\"request\": \"DELETE /r\", "
+          "\"send\": \"none\", \"body\": {\"a\": 1}}",
+          "target.resource.delete: body is set but send is none; say where "
+          "its values go (json, form or query)");
+    fails("{}", "\"list\": \"/r\", \"create\": {\"request\": \"POST /r\", "
+          "\"send\": \"xml\"}",
+          "target.resource.create.send: 'xml' is not one of: json, form, "
+          "query, none");
+    fails("{}", "\"list\": \"/r\", \"create\": {\"request\": \"POST /r\", "
+          "\"body\": [1]}",
+          "target.resource.create.body: expected a mapping, got a list");
+}
+
+static void test_body_placeholders(void **state)
+{
+    (void)state;
+    fails("{}", "\"list\": \"/r\", \"delete\": {\"request\": \"POST /r\", "
+          "\"body\": {\"r\": \"{fields}\"}}",
+          "target.resource.delete.body: {fields} is the record's values: "
+          "only create and update send them, as a whole value (data: "
+          "\"{fields}\")");
+    fails("{}", "\"list\": \"/r\", \"create\": {\"request\": \"POST /r\", "
+          "\"body\": {\"r\": \"x{fields}\"}}",
+          "target.resource.create.body: {fields} is the record's values: "
+          "only create and update send them, as a whole value (data: "
+          "\"{fields}\")");
+    fails("{\"domain\": \"d\"}", "\"list\": {\"request\": \"POST /r\", "
+          "\"body\": {\"a\": {\"b\": [\"{domian}\"]}}}",
+          "target.resource.list: unknown placeholder {domian} in "
+          "'{domian}': did you mean {domain}?");
+    fails("{\"zone\": [\"a\", \"b\"]}", "\"list\": {\"request\": "
+          "\"POST /r/{zone}\", \"body\": {\"z\": \"{zone}\"}}",
+          "target.resource.list.body: {zone} is a variable with several "
+          "values; a body takes one value");
+    fails("{}", "\"list\": \"/r\", \"update\": {\"request\": \"PUT /r\", "
+          "\"body\": {\"u\": \"{env.USER | base32}\"}}",
+          "target.resource.update: {env.USER | base32}: trueup knows one "
+          "filter, '| base64'");
+    fails("{}", "\"list\": \"/r\", \"update\": {\"request\": \"PUT /r\", "
+          "\"body\": {\"u\": \"{ttl\"}}",
+          "target.resource.update.body: '{ttl' has a '{' without its '}'");
+    fails("{}", "\"list\": \"/r/{env.X | hex}\"",
+          "target.resource.list: {env.X | hex}: trueup knows one filter, "
+          "'| base64'");
+    /* a record's field, the environment, filters: fine */
+    free_cfg(parse_ok("{}", "\"list\": \"/r/{env.TENANT}\", \"update\": "
+                      "{\"request\": \"PUT /r/{id | base64}\", \"body\": "
+                      "{\"ttl\": \"{ttl}\", \"k\": \"{env.K | base64}\"}}"));
+}
+
 /* ---- paging ------------------------------------------------------------- */
 
 static void test_paging_defaults(void **state)
@@ -202,6 +309,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_placeholders_known),
         cmocka_unit_test(test_placeholders_unknown),
+        cmocka_unit_test(test_action_mappings),
+        cmocka_unit_test(test_action_mapping_errors),
+        cmocka_unit_test(test_body_placeholders),
         cmocka_unit_test(test_paging_defaults),
         cmocka_unit_test(test_paging_errors),
         cmocka_unit_test(test_provider_names),

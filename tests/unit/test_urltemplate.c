@@ -4,7 +4,11 @@
  * encoded strings), numbers and booleans in paths, unfillable
  * placeholders reported at their '{', placeholders listed one by one,
  * variables (target.vars) filling what a record does not, and a list path
- * expanded once per combination of its variables' values.
+ * expanded once per combination of its variables' values; placeholders
+ * with filters (| base64) in paths; body and header templates: a whole
+ * placeholder keeps its value's type, {fields}, {env.NAME} (a variable),
+ * interpolation as text without encoding, at any depth, and what has no
+ * value reported at its '{'.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -440,6 +444,150 @@ static void test_expand_packed_names(void **state)
     json_decref(fields);
 }
 
+/* ---- filters, bodies and headers --------------------------------------- */
+
+static void test_placeholder_parse(void **state)
+{
+    tu_placeholder ph;
+    (void)state;
+    assert_int_equal(tu_placeholder_parse("env.U | base64", 14, &ph), 0);
+    assert_int_equal(ph.len, 5);
+    assert_memory_equal(ph.name, "env.U", 5);
+    assert_true(ph.base64);
+    assert_int_equal(tu_placeholder_parse("x|base64", 8, &ph), 0);
+    assert_int_equal(ph.len, 1);
+    assert_true(ph.base64);
+    assert_int_equal(tu_placeholder_parse("name ", 5, &ph), 0);
+    assert_int_equal(ph.len, 5);   /* without a filter: as it is */
+    assert_false(ph.base64);
+    assert_int_equal(tu_placeholder_parse("x | hex", 7, &ph), -1);
+    assert_int_equal(tu_placeholder_parse(" | base64", 9, &ph), -1);
+}
+
+static void test_path_base64(void **state)
+{
+    json_t *vars = json_pack("{s:[s]}", "env.U", "ipm admin");
+    (void)state;
+    assert_expands("/r/{name | base64}", "{\"name\": \"ab?\"}", NULL,
+                   "/r/YWI%2F");
+    assert_expands("/r/{n|base64}", "{\"n\": 600}", NULL, "/r/NjAw");
+    {
+        const char *missing;
+        char *got = tu_url_expand("/u/{env.U | base64}", NULL, NULL, vars,
+                                  &missing);
+        assert_string_equal(got, "/u/aXBtIGFkbWlu");
+        free(got);
+        assert_null(tu_url_expand("/u/{v | base64}", NULL, NULL, vars,
+                                  &missing));
+        assert_string_equal(missing, "{v | base64}");
+    }
+    json_decref(vars);
+}
+
+/* The template `tmpl_json` expanded with fields, live and vars, as compact
+ * JSON (sorted keys), compared with `expected`. */
+static void assert_template(const char *tmpl_json, const char *expected)
+{
+    json_t *tmpl = json_loads(tmpl_json, JSON_DECODE_ANY, NULL);
+    json_t *fields = json_pack("{s:s, s:i, s:b, s:n, s:{s:i}}", "name",
+                               "www", "ttl", 600, "on", 1, "gone", "nest",
+                               "a", 1);
+    json_t *live = json_pack("{s:s, s:s}", "rr_id", "42", "name", "old");
+    json_t *vars = json_pack("{s:[s], s:[s,s]}", "env.KEY", "pk1_x", "many",
+                             "a", "b");
+    json_t *record = json_pack("{s:s}", "content", "192.0.2.1");
+    tu_tmpl_src src = {fields, live, "rr_id", vars, record};
+    const char *missing = "unset";
+    json_t *got;
+    char *text;
+
+    assert_non_null(tmpl);
+    got = tu_template_json(tmpl, &src, &missing);
+    if (!got)
+        fail_msg("%s: NULL (missing at %s)", tmpl_json,
+                 missing ? missing : "NULL");
+    assert_null(missing);
+    text = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    assert_string_equal(text, expected);
+    free(text);
+    json_decref(got);
+    json_decref(tmpl);
+    json_decref(fields);
+    json_decref(live);
+    json_decref(vars);
+    json_decref(record);
+}
+
+static void test_template_json(void **state)
+{
+    (void)state;
+    assert_template("{\"t\": \"{ttl}\", \"n\": \"{name}\", \"o\": \"{on}\"}",
+                    "{\"n\":\"www\",\"o\":true,\"t\":600}");
+    assert_template("\"{gone}\"", "null");
+    assert_template("\"{nest}\"", "{\"a\":1}");
+    assert_template("\"{ttl | base64}\"", "\"NjAw\"");
+    assert_template("\"ttl={ttl}s, {name}/{id}\"", "\"ttl=600s, www/42\"");
+    assert_template("{\"data\": \"{fields}\", \"k\": [\"{env.KEY}\", 3]}",
+                    "{\"data\":{\"content\":\"192.0.2.1\"},\"k\":"
+                    "[\"pk1_x\",3]}");
+    assert_template("{\"a\": {\"b\": {\"c\": \"key {env.KEY | base64}\"}}}",
+                    "{\"a\":{\"b\":{\"c\":\"key cGsxX3g=\"}}}");
+    assert_template("{\"id\": \"{id}\", \"name\": \"{name}\"}",
+                    "{\"id\":\"42\",\"name\":\"www\"}");  /* desired first */
+    assert_template("[1, true, null, \"plain\"]", "[1,true,null,\"plain\"]");
+}
+
+/* The placeholder of `tmpl_json` that has no value starts at `at`. */
+static void assert_template_missing(const char *tmpl_json, const char *at)
+{
+    json_t *tmpl = json_loads(tmpl_json, JSON_DECODE_ANY, NULL);
+    json_t *fields = json_pack("{s:n, s:[i]}", "gone", "list", 1);
+    json_t *vars = json_pack("{s:[s,s]}", "many", "a", "b");
+    tu_tmpl_src src = {fields, NULL, NULL, vars, NULL};
+    const char *missing = NULL;
+
+    assert_null(tu_template_json(tmpl, &src, &missing));
+    assert_non_null(missing);
+    assert_string_equal(missing, at);
+    json_decref(tmpl);
+    json_decref(fields);
+    json_decref(vars);
+}
+
+static void test_template_missing(void **state)
+{
+    (void)state;
+    assert_template_missing("{\"a\": [\"{nothing}\"]}", "{nothing}");
+    assert_template_missing("\"x {gone}\"", "{gone}");       /* null: text */
+    assert_template_missing("\"x {list}\"", "{list}");       /* a list */
+    assert_template_missing("\"{many}\"", "{many}");   /* several values */
+    assert_template_missing("\"{fields}\"", "{fields}");  /* no record */
+    assert_template_missing("\"{gone | base64}\"", "{gone | base64}");
+}
+
+static void test_template_text(void **state)
+{
+    json_t *vars = json_pack("{s:[s]}", "env.SDS_USER", "ipmadmin");
+    tu_tmpl_src src = {NULL, NULL, NULL, vars, NULL};
+    tu_buffer b = TU_BUFFER_INIT;
+    const char *missing;
+    (void)state;
+    assert_int_equal(tu_template_text_into(&b, "{env.SDS_USER | base64}",
+                                           &src, &missing), 0);
+    assert_string_equal(b.data, "aXBtYWRtaW4=");
+    b.len = 0;
+    assert_int_equal(tu_template_text_into(&b, "u={env.SDS_USER}/ a?b",
+                                           &src, &missing), 0);
+    assert_string_equal(b.data, "u=ipmadmin/ a?b");   /* not encoded */
+    assert_true(tu_template_is_whole("{fields}"));
+    assert_true(tu_template_is_whole("{a | base64}"));
+    assert_false(tu_template_is_whole("{a}{b}"));
+    assert_false(tu_template_is_whole("x{a}"));
+    assert_false(tu_template_is_whole("{}"));
+    tu_buffer_free(&b);
+    json_decref(vars);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +605,11 @@ int main(void)
         cmocka_unit_test(test_placeholder_walk),
         cmocka_unit_test(test_vars_fill),
         cmocka_unit_test(test_expand_each),
+        cmocka_unit_test(test_placeholder_parse),
+        cmocka_unit_test(test_path_base64),
+        cmocka_unit_test(test_template_json),
+        cmocka_unit_test(test_template_missing),
+        cmocka_unit_test(test_template_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
