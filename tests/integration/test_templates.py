@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """URL templates: {placeholders} in every path, filled from records and from
 target.vars, percent-encoded; unknown placeholders refused at load time.
+Requests of any shape: a body template sent as a form (its Content-Type
+too), header values filled from variables and the environment.
 
 Runs trueup against an in-process recording server on a free loopback port
 (harness.RecordingServer) that answers a RabbitMQ-like API: queues listed per
@@ -56,9 +58,9 @@ class TemplateTest(unittest.TestCase):
         self.server = RecordingServer([], respond=answer).start()
         self.addCleanup(self.server.stop)
 
-    def write(self, resource, records, vars):
+    def write(self, resource, records, vars, headers=None):
         text = target_yaml(self.server.url, resource=resource, vars=vars,
-                           key=resource["key"])
+                           key=resource["key"], headers=headers)
         text += "settings: {prune: true, retries: 0}\n"
         text += records_yaml(records)
         return write_yaml(os.path.join(self.tmp, "d.yaml"), text)
@@ -89,6 +91,28 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(writes, [("DELETE", "/queues/%2F/old"),
                                   ("PUT", "/queues/%2F/fresh"),
                                   ("PUT", "/queues/%2F/q1")])
+
+    def test_form_body_and_header_templates(self):
+        res = dict(RESOURCE, key=["name"], create={
+            "request": "PUT /queues/{vhost}/{name}", "send": "form",
+            "body": {"token": "{env.TU_TEST_TOKEN}", "tags": ["a b", 2]}})
+        f = self.write(res, [{"name": "q1", "durable": True},
+                             {"name": "n", "durable": False}],
+                       {"vhost": "/", "tenant": "t 1"},
+                       headers={"X-Tenant": "{tenant}",
+                                "X-Auth": "k={env.TU_TEST_TOKEN | base64}"})
+        run = run_trueup(["apply", f], env={"TU_TEST_TOKEN": "tok&en"})
+        self.assertEqual(run.code, 0, run.describe())
+        puts = [r for r in self.server.writes() if r.method == "PUT"]
+        self.assertEqual(len(puts), 1, run.describe())
+        self.assertEqual(puts[0].headers["content-type"],
+                         "application/x-www-form-urlencoded")
+        self.assertEqual(puts[0].body, b"name=n&durable=false&token=tok%26en"
+                                       b"&tags=a%20b&tags=2")
+        for r in self.server.requests():
+            self.assertEqual(r.headers["x-tenant"], "t 1")
+            self.assertEqual(r.headers["x-auth"], "k=dG9rJmVu")
+        self.assertNotIn("tok&en", run.stdout + run.stderr)
 
     def fails(self, resource, vars, message):
         f = self.write(resource, [{"vhost": "/", "name": "q1"}], vars)
@@ -125,6 +149,23 @@ class TemplateTest(unittest.TestCase):
         self.fails(dict(RESOURCE, list="/queues/{vhost"), {"vhost": "/"},
                    "6:5: target.resource.list: the path has a '{' without "
                    "its '}'")
+
+    def test_bad_header_and_body_templates(self):
+        f = self.write(RESOURCE, [{"vhost": "/", "name": "q1"}],
+                       {"vhost": "/"}, headers={"X-T": "{tenant}"})
+        run = run_trueup(["plan", f])
+        self.assertEqual(run.code, 1, run.describe())
+        self.assertEqual(run.stderr, "trueup: error: %s:4:13: "
+                         "target.headers.X-T: unknown placeholder {tenant}: "
+                         "a header takes {env.NAME} or a variable of "
+                         "target.vars with one value\n" % f)
+        self.fails(dict(RESOURCE, create={"request": "PUT /q/{vhost}/{name}",
+                                          "body": {"t": "{env.TU_NOPE}"}}),
+                   {"vhost": "/"},
+                   "9:59: target.resource: {env.TU_NOPE}: the environment "
+                   "variable TU_NOPE is not set; export it before running "
+                   "trueup")
+        self.assertEqual(self.server.requests(), [])
 
     def test_bad_vars(self):
         self.fails(RESOURCE, {"vhost": []},
