@@ -322,16 +322,48 @@ typedef struct body_check {
     tu_error *err;
 } body_check;
 
-/* One string of resource.KEY.body: braces; filters; {fields} only as a
+/* One placeholder of resource.KEY.body (in string s): {fields} only as a
  * whole value of a create's or update's body; in a list's (which has no
- * record) only variables. Any other name is a field of the record, which
- * only the record can say it has. */
+ * record) only variables of one value. Any other name is a field of the
+ * record, which only the record can say it has. 0 or -1. */
+static int check_body_placeholder(body_check *b, const char *s,
+                                  const tu_placeholder *ph, tu_srcpos pos)
+{
+    int several, writes = b->op == &b->c->create || b->op == &b->c->update;
+
+    if (ph->len == 6 && memcmp(ph->name, "fields", 6) == 0) {
+        if (!writes || !tu_template_is_whole(s) || ph->base64) {
+            tu_error_at(b->err, pos, "target.resource.%s.body: {fields} is "
+                        "the record's values: only create and update send "
+                        "them, as a whole value (data: \"{fields}\")",
+                        b->key);
+            return -1;
+        }
+        b->op->wraps = 1;
+        return 0;
+    }
+    if (is_env(ph) || b->op != &b->c->list)
+        return 0;   /* the environment; a field of the record */
+    if (!known_name(b->c, 0, b->vars, ph->name, ph->len, &several)) {
+        unknown_placeholder(b->c, b->key, s, b->vars, ph->name, ph->len, pos,
+                            b->err);
+        return -1;
+    }
+    if (several) {
+        tu_error_at(b->err, pos, "target.resource.list.body: {%.*s} is a "
+                    "variable with several values; a body takes one value",
+                    (int)ph->len, ph->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* One string of resource.KEY.body: its braces, filters and placeholders. */
 static int check_body_string(const char *s, tu_srcpos pos, void *data)
 {
     body_check *b = data;
     const char *p = s, *next, *ph, *problem;
     size_t len;
-    int several, writes = b->op == &b->c->create || b->op == &b->c->update;
     tu_placeholder parts;
 
     if ((problem = tu_url_template_check(s)) != NULL) {
@@ -340,30 +372,9 @@ static int check_body_string(const char *s, tu_srcpos pos, void *data)
         return -1;
     }
     while ((next = tu_url_placeholder(p, &ph, &len)) != NULL) {
-        if (check_filter(b->key, ph, len, &parts, pos, b->err) != 0)
+        if (check_filter(b->key, ph, len, &parts, pos, b->err) != 0 ||
+            check_body_placeholder(b, s, &parts, pos) != 0)
             return -1;
-        if (parts.len == 6 && memcmp(parts.name, "fields", 6) == 0) {
-            if (!writes || !tu_template_is_whole(s) || parts.base64) {
-                tu_error_at(b->err, pos, "target.resource.%s.body: {fields} "
-                            "is the record's values: only create and update "
-                            "send them, as a whole value (data: "
-                            "\"{fields}\")", b->key);
-                return -1;
-            }
-            b->op->wraps = 1;
-        } else if (is_env(&parts) || b->op != &b->c->list) {
-            ;   /* the environment; a field of the record */
-        } else if (!known_name(b->c, 0, b->vars, parts.name, parts.len,
-                               &several)) {
-            unknown_placeholder(b->c, b->key, s, b->vars, parts.name,
-                                parts.len, pos, b->err);
-            return -1;
-        } else if (several) {
-            tu_error_at(b->err, pos, "target.resource.list.body: {%.*s} is a "
-                        "variable with several values; a body takes one "
-                        "value", (int)parts.len, parts.name);
-            return -1;
-        }
         p = next;
     }
     return 0;

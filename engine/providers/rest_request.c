@@ -106,7 +106,7 @@ static int encode_pairs(const json_t *values, tu_buffer *out, int first,
 int tu_rest_encode(int send, const json_t *values, tu_buffer *out,
                    const char **bad)
 {
-    const char *q;
+    int first;
 
     *bad = NULL;
     if (send == REST_SEND_NONE)
@@ -115,12 +115,14 @@ int tu_rest_encode(int send, const json_t *values, tu_buffer *out,
         return tu_json_dumpb(values, JSON_COMPACT, out);
     if (send == REST_SEND_FORM || json_object_size(values) == 0)
         return encode_pairs(values, out, 1, bad);
-    q = out->data ? strchr(out->data, '?') : NULL;
-    if (!q && tu_buffer_add(out, "?", 1) < 0)
-        return -1;
-    return encode_pairs(values, out, !q || strchr("?&", out->data[out->len -
-                                                                   1]) != NULL,
-                        bad);
+    /* a query: after '?', or '&' when the URL has one (unless it ends
+     * the URL, as '&' may) */
+    if (!out->data || !strchr(out->data, '?')) {
+        if (tu_buffer_add(out, "?", 1) < 0)
+            return -1;
+    }
+    first = out->data[out->len - 1] == '?' || out->data[out->len - 1] == '&';
+    return encode_pairs(values, out, first, bad);
 }
 
 /* Why `values` could not be encoded, into why[0..size). */
