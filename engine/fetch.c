@@ -1,6 +1,7 @@
 /* fetch.c -- reading the live records (see fetch.h).
  *
- * Each GET carries a small fetch_request naming the page callback. When it
+ * Each read (a GET, or another method with a body: tu_fetch_request)
+ * carries a small fetch_request naming the page callback. When it
  * completes, a failure fails the fetch; a success goes to the provider's
  * callback, which parses the page and may submit more GETs. Each record
  * of a page is read through target.fields (a field's `read` part) and the
