@@ -11,6 +11,9 @@
  * Stripe's has_more, Cloudflare's result_info.total_pages, ...) are read as
  * evidence only: a field of another type is no evidence at all.
  *
+ * An empty answer (a 204, a body of white space) is an empty page, and
+ * so is an object without the records that counts none ({"count": 0}).
+ *
  * tu_page_parse_each hands the records over one by one. A body that is a
  * JSON array is read item by item with jansson's JSON_DISABLE_EOF_CHECK
  * (each parse stops at the end of its value and says where), so only one
@@ -53,37 +56,118 @@ char *tu_excerpt(const char *text, size_t len, size_t max)
     return out;
 }
 
+static const char *const usual_next[] = {"next", "links.next", "paging.next",
+                                         "_links.next.href", NULL};
+static const char *const usual_more[] = {"has_more", "hasMore", NULL};
+static const char *const usual_count[] = {"count", "total_count",
+                                          "totalCount", "total", "total_size",
+                                          NULL};
+static const char *const usual_pages[] = {"total_pages", "totalPages",
+                                          "page_count",
+                                          "result_info.total_pages", NULL};
+
+/* A count: an integer >= 0, or a string of digits. -1 when not one. */
+static long long count_value(const json_t *v)
+{
+    if (json_is_integer(v))
+        return json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+    if (json_is_string(v))
+        return tu_parse_count(json_string_value(v));
+    return -1;
+}
+
+/* The first usual field that is a count (its name in *name), or -1. */
+static long long usual_count_of(const json_t *root, const char *const *names,
+                                const char **name)
+{
+    for (size_t i = 0; json_is_object(root) && names[i]; i++) {
+        long long n = count_value(tu_json_path(root, names[i]));
+        if (n >= 0) {
+            *name = names[i];
+            return n;
+        }
+    }
+    return -1;
+}
+
+/* An object without its list of records that counts none: its count
+ * (at count_path, else a usual count field) is 0. Else the count, or -1. */
+static long long count_without_items(const json_t *root,
+                                     const char *count_path)
+{
+    const char *name;
+
+    if (!json_is_object(root))
+        return -1;
+    if (count_path && *count_path)
+        return count_value(tu_json_path(root, count_path));
+    return usual_count_of(root, usual_count, &name);
+}
+
+/* No records where they should be: an empty page when the answer counts
+ * 0 of them (a new empty array), else NULL with err set. */
+static json_t *no_items(const json_t *root, const char *items_path,
+                        const char *count_path, const char *url,
+                        tu_error *err)
+{
+    long long count = count_without_items(root, count_path);
+
+    if (count == 0)
+        return json_array();
+    if (count > 0)
+        tu_error_set(err, TU_ERR_FETCH,
+                     "GET %s: the response has nothing at items path '%s', "
+                     "but counts %lld records: check target.resource.items",
+                     url, items_path, count);
+    else
+        tu_error_set(err, TU_ERR_FETCH,
+                     "GET %s: the response has nothing at items path "
+                     "'%s' (got %s): check target.resource.items", url,
+                     items_path, tu_json_type_name(root));
+    return NULL;
+}
+
+/* The records of a parsed answer: a new reference to an array, or NULL
+ * with err set. */
 static json_t *find_items(json_t *root, const char *items_path,
-                          const char *url, tu_error *err)
+                          const char *count_path, const char *url,
+                          tu_error *err)
 {
     json_t *items;
+    int path_set = items_path && *items_path;
 
-    if (items_path && *items_path) {
+    if (path_set) {
         items = tu_json_path(root, items_path);
-        if (!items) {
-            tu_error_set(err, TU_ERR_FETCH,
-                         "GET %s: the response has nothing at items "
-                         "path '%s' (got %s): check target.resource.items",
-                         url, items_path, tu_json_type_name(root));
-            return NULL;
-        }
+        if (!items)
+            return no_items(root, items_path, count_path, url, err);
     } else if (json_is_object(root) && json_object_get(root, "items")) {
         items = json_object_get(root, "items");
+    } else if (count_without_items(root, count_path) == 0) {
+        return json_array();  /* {"count": 0}: no "items" at all */
     } else {
         items = root;
     }
     if (!json_is_array(items)) {
         tu_error_set(err, TU_ERR_FETCH,
                      "GET %s: expected a list of records%s%s, got %s%s",
-                     url, items_path && *items_path ? " at " : "",
-                     items_path && *items_path ? items_path : "",
+                     url, path_set ? " at " : "", path_set ? items_path : "",
                      tu_json_type_name(items),
-                     json_is_object(items) && !(items_path && *items_path)
+                     json_is_object(items) && !path_set
                          ? ": set target.resource.items to the path of the "
                            "list" : "");
         return NULL;
     }
     return json_incref(items);
+}
+
+/* An empty answer (a 204, or nothing but white space): an empty page. */
+static int is_blank(const char *body, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (body[i] != ' ' && body[i] != '\t' && body[i] != '\n' &&
+            body[i] != '\r')
+            return 0;
+    return 1;
 }
 
 /* The body as JSON, or NULL with err saying where it is not. */
@@ -108,11 +192,13 @@ json_t *tu_list_page_items(const char *body, size_t len,
                            const char *items_path, const char *url,
                            tu_error *err)
 {
-    json_t *root = load_body(body, len, url, err), *items;
+    json_t *root, *items;
 
-    if (!root)
+    if (is_blank(body, len))
+        return json_array();
+    if (!(root = load_body(body, len, url, err)))
         return NULL;
-    items = find_items(root, items_path, url, err);
+    items = find_items(root, items_path, NULL, url, err);
     json_decref(root);
     return items;
 }
@@ -232,25 +318,6 @@ long long tu_parse_count(const char *value)
 
 /* ---- what a page's body says about the next page ------------------------ */
 
-static const char *const usual_next[] = {"next", "links.next", "paging.next",
-                                         "_links.next.href", NULL};
-static const char *const usual_more[] = {"has_more", "hasMore", NULL};
-static const char *const usual_count[] = {"count", "total_count",
-                                          "totalCount", "total", NULL};
-static const char *const usual_pages[] = {"total_pages", "totalPages",
-                                          "page_count",
-                                          "result_info.total_pages", NULL};
-
-/* A count: an integer >= 0, or a string of digits. -1 when not one. */
-static long long count_value(const json_t *v)
-{
-    if (json_is_integer(v))
-        return json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
-    if (json_is_string(v))
-        return tu_parse_count(json_string_value(v));
-    return -1;
-}
-
 /* paths[key] at `path`: its count, -1 when absent; -2 (err set) when it is
  * there but not a count. */
 static long long set_count(const json_t *root, const char *path,
@@ -265,20 +332,6 @@ static long long set_count(const json_t *root, const char *path,
                  "check target.resource.%s", url, key, path,
                  tu_json_type_name(v), key);
     return -2;
-}
-
-/* The first usual field that is a count (its name in *name), or -1. */
-static long long usual_count_of(const json_t *root, const char *const *names,
-                                const char **name)
-{
-    for (size_t i = 0; json_is_object(root) && names[i]; i++) {
-        long long n = count_value(tu_json_path(root, names[i]));
-        if (n >= 0) {
-            *name = names[i];
-            return n;
-        }
-    }
-    return -1;
 }
 
 /* A link value: a non-empty string, or {"href": string} (HAL). */
@@ -464,10 +517,18 @@ int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
     int rc = -1;
 
     page_init(page);
+    if (is_blank(body, len)) {
+        page->items = json_array();
+        if (page->items && fingerprint_items(page) == 0)
+            return 0;
+        tu_page_free(page);
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
     root = load_body(body, len, url, err);
     if (!root)
         return -1;
-    page->items = find_items(root, paths->items, url, err);
+    page->items = find_items(root, paths->items, paths->count, url, err);
     page->nitems = json_array_size(page->items);
     if (page->items && fingerprint_items(page) == 0 &&
         read_more(root, paths, page, url, err) == 0 &&

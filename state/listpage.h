@@ -17,7 +17,10 @@
 
 /* The records of one page: a new reference to a JSON array, or NULL with
  * err set ("GET URL: ..."). With no items path, the body must be an array,
- * or an object with an array at "items". */
+ * or an object with an array at "items". An empty body (a 204, or white
+ * space only) is an empty page, and so is an object without the records
+ * whose usual count field says 0 ({"count": 0}, see tu_page_parse); without
+ * them and with a count above 0, or none, it is an error. */
 json_t *tu_list_page_items(const char *body, size_t len,
                            const char *items_path, const char *url,
                            tu_error *err);
@@ -67,10 +70,12 @@ typedef struct tu_page {
  * the rest from `paths`, and, where a path is not set and the body is an
  * object, from the usual fields: next URL "next", "links.next",
  * "paging.next", "_links.next.href"; flag "has_more", "hasMore"; count
- * "count", "total_count", "totalCount", "total"; pages "total_pages",
- * "totalPages", "page_count", "result_info.total_pages". A set path whose
+ * "count", "total_count", "totalCount", "total", "total_size"; pages
+ * "total_pages", "totalPages", "page_count", "result_info.total_pages". A set path whose
  * value has the wrong type is an error; a usual field of the wrong type is
- * not evidence. 0, or -1 with err set ("GET URL: ..."). Free with
+ * not evidence. An object without the records is an empty page when its
+ * count (at paths->count, else a usual count field) is 0, as
+ * tu_list_page_items. 0, or -1 with err set ("GET URL: ..."). Free with
  * tu_page_free. */
 int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
                   const char *url, tu_page *page, tu_error *err);

@@ -84,6 +84,22 @@ int tu_json_equal(const json_t *a, const json_t *b)
     }
 }
 
+/* The item of `array` a path step names: a decimal index ("0"), or NULL
+ * when the step is not one or the array is shorter. */
+static json_t *array_step(json_t *array, const char *step, size_t len)
+{
+    size_t index = 0;
+
+    if (len == 0 || len > 9)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (step[i] < '0' || step[i] > '9')
+            return NULL;
+        index = index * 10 + (size_t)(step[i] - '0');
+    }
+    return json_array_get(array, index);
+}
+
 json_t *tu_json_path(const json_t *root, const char *path)
 {
     json_t *node = (json_t *)root;
@@ -94,9 +110,12 @@ json_t *tu_json_path(const json_t *root, const char *path)
     while (node && *p) {
         const char *dot = strchr(p, '.');
         size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (!json_is_object(node))
+        if (json_is_array(node))
+            node = array_step(node, p, len);
+        else if (json_is_object(node))
+            node = json_object_getn(node, p, len);
+        else
             return NULL;
-        node = json_object_getn(node, p, len);
         p += len;
         if (*p == '.' && !*++p)
             return NULL; /* "data." is a typo, not "data" */

@@ -15,8 +15,10 @@
 int tu_json_equal(const json_t *a, const json_t *b);
 
 /* The value at a dotted path ("data.items") under root; root itself for an
- * empty path or NULL; NULL when a step is missing or not an object, or the
- * path ends with a dot. */
+ * empty path or NULL. A step over an array is a decimal index ("0.ret_oid":
+ * the first item's ret_oid). NULL when a step is missing, not an object or
+ * an array, not an index of an array, or the path ends with a dot.
+ * Borrowed. */
 json_t *tu_json_path(const json_t *root, const char *path);
 
 /* Text of a scalar for keys and messages: strings as they are (up to an

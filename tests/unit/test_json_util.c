@@ -185,7 +185,10 @@ static void test_path(void **state)
     assert_null(tu_json_path(root, "nope"));
     assert_null(tu_json_path(root, "data.nope"));
     assert_null(tu_json_path(root, "data.nope.items"));
-    assert_null(tu_json_path(root, "data.items.x"));  /* step into an array */
+    assert_null(tu_json_path(root, "data.items.x"));  /* not an index */
+    assert_null(tu_json_path(root, "data.items.2"));  /* past the end */
+    assert_null(tu_json_path(root, "data.items.-1"));
+    assert_null(tu_json_path(root, "data.items.1x"));
     assert_null(tu_json_path(root, "data.n.x"));      /* step into a number */
     assert_null(tu_json_path(root, "top.x"));
     assert_null(tu_json_path(root, "data.deep.x.y.z")); /* into a string */
@@ -194,6 +197,25 @@ static void test_path(void **state)
     /* a prefix of a key is not the key */
     assert_null(tu_json_path(root, "dat"));
     assert_null(tu_json_path(root, "data.item"));
+    json_decref(root);
+}
+
+/* A step over an array is an index: SOLIDserver's [{"ret_oid": "17"}]. */
+static void test_path_index(void **state)
+{
+    json_t *root = J("[{\"ret_oid\":\"17\"},{\"ret_oid\":\"18\","
+                     "\"deep\":[[5]]}]");
+    (void)state;
+    assert_string_equal(json_string_value(tu_json_path(root, "0.ret_oid")),
+                        "17");
+    assert_string_equal(json_string_value(tu_json_path(root, "1.ret_oid")),
+                        "18");
+    assert_int_equal(json_integer_value(tu_json_path(root, "1.deep.0.0")), 5);
+    assert_ptr_equal(tu_json_path(root, "0"), json_array_get(root, 0));
+    assert_null(tu_json_path(root, "2.ret_oid"));
+    assert_null(tu_json_path(root, "0."));
+    assert_null(tu_json_path(root, "ret_oid"));
+    assert_null(tu_json_path(root, "99999999999999999999"));
     json_decref(root);
 }
 
@@ -495,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_equal_big_integers),
         cmocka_unit_test(test_equal_null_pointers),
         cmocka_unit_test(test_path),
+        cmocka_unit_test(test_path_index),
         cmocka_unit_test(test_path_non_object_root),
         cmocka_unit_test(test_path_odd_dots),
         cmocka_unit_test(test_text_numbers),

@@ -140,14 +140,41 @@ static void test_items_not_json(void **state)
                        "(invalid token near '<' at line 1, column 1); it "
                        "begins: <!DOCTYPE html><html><head><title>502 Bad "
                        "Gateway</title></head><body><h1>502 Ba...");
-    assert_items_error("", 0, NULL,
-                       "GET " URL ": the response is not valid JSON "
-                       "(unexpected token near end of file at line 1, "
-                       "column 0); it begins: ");
     assert_items_error("{\"items\":[1,]}", 14, NULL,
                        "GET " URL ": the response is not valid JSON "
                        "(unexpected token near ']' at line 1, column 13); "
                        "it begins: {\"items\":[1,]}");
+}
+
+/* A 204, or a body of white space: an empty page (SOLIDserver answers
+ * 204 past its last row). */
+static void test_items_empty_answer(void **state)
+{
+    (void)state;
+    assert_items("", NULL, "[]");
+    assert_items(" \r\n\t", "data", "[]");
+}
+
+/* An object without its records that counts 0 is an empty page; with a
+ * count above 0, or none, an error that says so. */
+static void test_items_absent_count(void **state)
+{
+    (void)state;
+    assert_items("{\"count\":0}", "data", "[]");
+    assert_items("{\"total_size\":\"0\"}", "data.records", "[]");
+    assert_items("{\"total\":0,\"next\":null}", NULL, "[]");
+    assert_items_error("{\"count\":3}", 11, "data",
+                       "GET " URL ": the response has nothing at items path "
+                       "'data', but counts 3 records: check "
+                       "target.resource.items");
+    assert_items_error("{\"total_size\":2}", 16, NULL,
+                       "GET " URL ": expected a list of records, got a "
+                       "mapping: set target.resource.items to the path of "
+                       "the list");
+    /* a count of another type is no count */
+    assert_items_error("{\"count\":false}", 15, "data",
+                       "GET " URL ": the response has nothing at items path "
+                       "'data' (got a mapping): check target.resource.items");
 }
 
 static void test_items_wrong_shape(void **state)
@@ -307,6 +334,8 @@ int main(void)
         cmocka_unit_test(test_items_path),
         cmocka_unit_test(test_items_len_respected),
         cmocka_unit_test(test_items_missing_path),
+        cmocka_unit_test(test_items_empty_answer),
+        cmocka_unit_test(test_items_absent_count),
         cmocka_unit_test(test_items_not_json),
         cmocka_unit_test(test_items_wrong_shape),
         cmocka_unit_test(test_link_github),

@@ -329,6 +329,63 @@ static void test_bad_bodies(void **state)
                 "'results' (got a mapping): check target.resource.items");
 }
 
+/* A 204 (no body), or white space: an empty page that says nothing more,
+ * with either parse. */
+static int count_calls(json_t *item, size_t index, void *data)
+{
+    (void)item;
+    (void)index;
+    ++*(int *)data;
+    return 0;
+}
+
+static void test_empty_answer(void **state)
+{
+    tu_page_paths paths = items_at("results");
+    tu_error err = {0};
+    tu_page page;
+    int calls = 0;
+    (void)state;
+    parse_ok("", &paths, &page);
+    assert_int_equal(page.nitems, 0);
+    assert_int_equal(page.more, TU_MORE_UNKNOWN);
+    assert_int_equal(page.count_seen, -1);
+    tu_page_free(&page);
+    paths = items_at(NULL);
+    assert_int_equal(tu_page_parse_each(" \n", 2, &paths, URL, count_calls,
+                                        &calls, &page, &err), 0);
+    assert_int_equal(page.nitems, 0);
+    assert_int_equal(calls, 0);
+    tu_page_free(&page);
+}
+
+/* An object without the items path: an empty page when the count (the set
+ * count_path, else a usual field, total_size too) says 0. */
+static void test_absent_items_count(void **state)
+{
+    tu_page_paths paths = items_at("results");
+    tu_page page;
+    (void)state;
+    parse_ok("{\"total_size\": 0}", &paths, &page);
+    assert_int_equal(page.nitems, 0);
+    assert_int_equal(page.count_seen, 0);
+    assert_string_equal(page.count_name, "total_size");
+    tu_page_free(&page);
+    paths.count = "meta.n";
+    parse_ok("{\"meta\": {\"n\": \"0\"}, \"count\": 5}", &paths, &page);
+    assert_int_equal(page.nitems, 0);
+    assert_int_equal(page.count, 0);
+    tu_page_free(&page);
+    parse_fails("{\"meta\": {\"n\": 2}}", &paths,
+                "GET " URL ": the response has nothing at items path "
+                "'results', but counts 2 records: check "
+                "target.resource.items");
+    /* the set count_path is believed over a usual field */
+    parse_fails("{\"count\": 0}", &paths,
+                "GET " URL ": the response has nothing at items path "
+                "'results' (got a mapping): check target.resource.items");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +400,8 @@ int main(void)
         cmocka_unit_test(test_bare_array),
         cmocka_unit_test(test_long_next_excerpt),
         cmocka_unit_test(test_bad_bodies),
+        cmocka_unit_test(test_empty_answer),
+        cmocka_unit_test(test_absent_items_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
