@@ -83,6 +83,9 @@ static void write_result(FILE *out, const json_t *r)
         return;
     fprintf(out, "%s %s", action_sign(action, status),
             json_string_value(json_object_get(r, "key")));
+    if (json_is_string(json_object_get(r, "id")))  /* a created record's */
+        fprintf(out, " (id %s)",
+                json_string_value(json_object_get(r, "id")));
     if (error && strcmp(action, "none") == 0)
         fprintf(out, "  failed: %s", json_string_value(error));
     else if (error)

@@ -3,7 +3,8 @@
  * Each read (a GET, or another method with a body: tu_fetch_request)
  * carries a small fetch_request naming the page callback. When it
  * completes, a failure fails the fetch; a success goes to the provider's
- * callback, which parses the page and may submit more GETs. Each record
+ * callback, which parses the page and may submit more GETs (a 2xx
+ * answer that fails the provider's success rule is a failure too). Each record
  * of a page is read through target.fields (a field's `read` part) and the
  * provider's normalize, keyed and packed (state/packed.h) as soon as its
  * page is parsed, and its jansson form dropped: the live set grows by a
@@ -126,6 +127,23 @@ static void fail_response(tu_fetch *f, const tu_http_response *r,
     free(ex);
 }
 
+/* A 2xx answer must pass the provider's success rule (state/answer.h):
+ * one that does not fails the fetch, as a 500 does. 1 when it passes. */
+static int passes_rule(tu_fetch *f, const tu_http_response *r,
+                       const fetch_request *req)
+{
+    const tu_target *t = f->target;
+    const tu_answer_rules *rules = tu_target_answers(t);
+    char why[TU_ERROR_MAX];
+
+    if (!rules || r->status < 200 || r->status > 299 ||
+        tu_answer_check(&rules->success, r->status, r->body, r->body_len,
+                        why, sizeof why))
+        return 1;
+    tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: %s", req->method, req->url, why);
+    return 0;
+}
+
 static void fetch_done(const tu_http_response *r, void *data)
 {
     fetch_request *req = data;
@@ -139,7 +157,7 @@ static void fetch_done(const tu_http_response *r, void *data)
         if (r->curl_code != CURLE_OK ||
             ((r->status < 200 || r->status > 299) && !missing))
             fail_response(f, r, req);
-        else {
+        else if (passes_rule(f, r, req)) {
             tu_recordset_expect(&f->live, r->body_len);
             req->on_page(f, r, req->url, req->data);
         }

@@ -517,6 +517,7 @@ void tu_plan_free(tu_plan *plan)
         free(plan->actions[i].error);
         free(plan->actions[i].note);
         free(plan->actions[i].left_alone);
+        free(plan->actions[i].new_id);
     }
     free(plan->actions);
     tu_arena_free(&plan->arena);

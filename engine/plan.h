@@ -84,6 +84,8 @@ typedef struct tu_action {
     char *left_alone;          /* owned; skip: why the record was left
                                   alone (the rule, the provider, an owner) */
     const char *refused;       /* failed as "protected" or "owned" (static) */
+    char *new_id;              /* owned; a create's: the id the server gave
+                                  the record (state/answer.h), or NULL */
     int http_status;           /* of the request that carried it; 0: none */
     unsigned attempts;
     unsigned nchanges;         /* of clist (at most TU_PLAN_COMPACT_MAX) */
@@ -92,8 +94,10 @@ typedef struct tu_action {
                                   to be checked by re-reading */
     unsigned deleted : 1;      /* replace: the delete is done, the create
                                   is next */
-} tu_action;   /* 88 bytes on LP64, as before clist: a million-record plan
-                  holds a million of them */
+    unsigned resent : 1;       /* a create re-sent after re-reading found
+                                  it absent: its attempts add up */
+} tu_action;   /* 96 bytes on LP64 (88 before new_id): a million-record
+                  plan holds a million of them */
 
 typedef struct tu_plan {
     tu_action *actions;

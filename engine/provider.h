@@ -10,6 +10,7 @@
  *   protect    which records the provider always keeps (optional)
  *   owner_field  where a record's ownership mark lives (optional)
  *   normalize  put a record's fields in canonical form (optional)
+ *   answers    what the API's answers say beyond their status (optional)
  *   fetch      submit the GETs that list the live records (fetch.h)
  *   push       submit the writes that carry the planned actions (push.h)
  *   export_record  a live record as a desired-state file declares it
@@ -24,6 +25,7 @@
 #include <jansson.h>
 #include "trueup/trueup.h"
 #include "state/record.h"
+#include "state/answer.h"
 #include "state/srcmap.h"
 #include "plan.h"
 
@@ -52,6 +54,11 @@ typedef struct tu_provider_ops {
      * can hold (PowerDNS: an rrset comment). NULL, or a NULL op: this
      * target cannot hold marks. */
     const char *(*owner_field)(const void *cfg);
+    /* What the API's answers say beyond their status (state/answer.h):
+     * the success rule every 2xx answer must pass (list pages, gets and
+     * writes alike), and where a create's answer names the new record's
+     * id. Borrowed from cfg. NULL, or a NULL op: no rule, no new ids. */
+    const tu_answer_rules *(*answers)(const void *cfg);
     /* Canonical form of a record's fields, desired or live; may be NULL. */
     int (*normalize)(json_t *fields, tu_srcpos pos, void *cfg, tu_error *err);
     /* A live record as a desired-state file would declare it (trueup

@@ -13,6 +13,13 @@
  * as they happen. A replace's delete leaves it planned, with `deleted` set,
  * for the next push to send its create.
  *
+ * The provider's answer rules (provider.h's `answers`, state/answer.h)
+ * apply to every write: a 2xx answer that fails the success rule fails
+ * its actions with the server's message, and a create's answer gives the
+ * new record's id (its body, else the Location header, which is kept for
+ * creates). A create re-sent after re-reading found it absent (job.c)
+ * adds its attempts to those before.
+ *
  * A provider that makes one request per action (push_per_action) is
  * handed the actions a window at a time: the next ones once fewer than
  * half a window of its writes are in flight. So the first writes go out
@@ -24,6 +31,7 @@
  */
 #include "push.h"
 #include "util/arena.h"
+#include "state/answer.h"
 #include "state/listpage.h"
 
 #include <stdio.h>
@@ -130,6 +138,42 @@ static int accepted(const tu_action *a, long status)
            (status == 404 || status == 410);
 }
 
+/* A 2xx answer the provider's success rule refuses (Porkbun's 200
+ * {"status": "ERROR"}): `error` says why, scrubbed. 1 when refused. */
+static int refused_inside(const push_request *req, const tu_http_response *r,
+                          char *error, size_t size)
+{
+    const tu_target *t = req->push->target;
+    const tu_answer_rules *rules = tu_target_answers(t);
+    char why[TU_ERROR_BODY_MAX + 400];
+
+    if (!rules || r->curl_code != CURLE_OK || r->status < 200 ||
+        r->status > 299 ||
+        tu_answer_check(&rules->success, r->status, r->body, r->body_len,
+                        why, sizeof why))
+        return 0;
+    snprintf(error, size, "%s %s: %s", req->method, req->url, why);
+    tu_target_scrub(t, error);
+    return 1;
+}
+
+/* A create's answer names the new record's id: kept for the report. */
+static void keep_new_id(const tu_push *p, tu_action *a,
+                        const tu_http_response *r)
+{
+    const tu_answer_rules *rules = tu_target_answers(p->target);
+
+    if (!rules || !rules->id_field ||
+        tu_action_request(a) != TU_ACTION_CREATE)
+        return;
+    free(a->new_id);
+    a->new_id = tu_answer_new_id(r->body, r->body_len, rules->id_path,
+                                 rules->id_field,
+                                 tu_http_response_header(r, "Location"));
+    if (a->new_id)
+        tu_target_scrub(p->target, a->new_id);
+}
+
 /* The request for `a` succeeded: done, or for a replace whose delete this
  * was, ready for its create (in the next push). */
 static void succeeded(tu_action *a)
@@ -179,17 +223,21 @@ static void push_done(const tu_http_response *r, void *data)
     tu_push *p = req->push;
     char error[1024];
     int split = split_refused(req, r);
+    int inside;
 
     error[0] = '\0';
+    inside = !split && refused_inside(req, r, error, sizeof error);
     for (size_t i = 0; !split && i < req->ncovered; i++) {
         tu_action *a = req->covered[i];
         a->http_status = (int)r->status;   /* 100-599 */
-        a->attempts = r->attempts;
-        if (r->curl_code == CURLE_OK && accepted(a, r->status)) {
+        /* a create re-sent counts every POST */
+        a->attempts = (a->resent ? a->attempts : 0) + r->attempts;
+        if (r->curl_code == CURLE_OK && accepted(a, r->status) && !inside) {
+            keep_new_id(p, a, r);
             succeeded(a);
             continue;
         }
-        a->uncertain = r->may_have_arrived &&
+        a->uncertain = !inside && r->may_have_arrived &&
                        tu_action_request(a) == TU_ACTION_CREATE;
         if (!error[0]) {
             failure_text(req, r, error, sizeof error);
@@ -226,6 +274,14 @@ static void fail_all(tu_action **covered, size_t n, const char *why)
 }
 
 
+static int carries_create(const push_request *req)
+{
+    for (size_t i = 0; i < req->ncovered; i++)
+        if (tu_action_request(req->covered[i]) == TU_ACTION_CREATE)
+            return 1;
+    return 0;
+}
+
 /* Hand a write to the executor, which borrows its method, URL and body
  * until push_done. */
 static int submit(tu_push *p, push_request *req)
@@ -238,6 +294,7 @@ static int submit(tu_push *p, push_request *req)
     http.body_len = req->body_len;
     http.idempotent = req->idempotent;
     http.form = req->form;
+    http.want_headers = carries_create(req);  /* the new id's Location */
     http.done = push_done;
     http.data = req;
     http.borrowed = 1;

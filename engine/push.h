@@ -3,8 +3,9 @@
  * The provider's push() turns actions into requests with tu_push_send();
  * one request may carry one action (REST) or many (a batch). When the
  * request completes, every action it carries gets its outcome: a 2xx
- * status is success, and so is 404 or 410 for a delete (the record is
- * already gone, which is what was wanted); anything else fails each of
+ * status is success (unless the answer fails the provider's success rule),
+ * and so is 404 or 410 for a delete (the record is already gone, which is
+ * what was wanted); anything else fails each of
  * them, with the status and an excerpt of the server's answer, scrubbed of
  * secrets. A replace is two requests, one push after the other: its delete
  * first (with everything else), then, once that is done, its create in the

@@ -91,6 +91,7 @@ static void result_of(const tu_action *a, tu_result *r)
     r->error = a->error;
     r->refused = a->refused;
     r->note = a->note;
+    r->id = a->new_id;
 }
 
 static json_t *result_json(const tu_result *r, int_cache *ints)
@@ -109,6 +110,8 @@ static json_t *result_json(const tu_result *r, int_cache *ints)
                             cached_integer(ints ? ints + 1 : NULL,
                                            r->attempts));
     }
+    if (r->id)
+        json_object_set_new(j, "id", json_string(r->id));
     if (r->changes)
         json_object_set_new(j, "changes", json_loads(r->changes, 0, NULL));
     if (r->error)
@@ -146,6 +149,8 @@ static int result_write(const tu_result *r, tu_buffer *b)
         tu_buffer_puts(b, r->status) < 0 || tu_buffer_puts(b, "\"") < 0)
         return -1;
     if ((r->attempts && request_write(r, b) < 0) ||
+        (r->id && (tu_buffer_puts(b, ",\"id\":") < 0 ||
+                   tu_json_strb(r->id, strlen(r->id), b) < 0)) ||
         (r->changes && (tu_buffer_puts(b, ",\"changes\":") < 0 ||
                         tu_buffer_puts(b, r->changes) < 0)))
         return -1;
@@ -247,7 +252,8 @@ static int keep_texts(tu_report *rep, const tu_report_texts *texts,
     const tu_report_text *k = texts && at < texts->count ? &texts->kept[at]
                                                          : NULL;
 
-    if (keep_text(rep, &r->error) || keep_text(rep, &r->note))
+    if (keep_text(rep, &r->error) || keep_text(rep, &r->note) ||
+        keep_text(rep, &r->id))
         return -1;
     if (k && k->key) {
         r->key = k->key;           /* in texts' arena, now the report's */

@@ -27,6 +27,8 @@ typedef struct tu_result {
     const char *error;       /* the report's copy, or NULL */
     const char *refused;     /* static, or NULL */
     const char *note;        /* the report's copy, or NULL */
+    const char *id;          /* the report's copy: the id the server gave
+                                a created record, or NULL */
 } tu_result;
 
 struct tu_report {

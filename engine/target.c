@@ -680,3 +680,8 @@ void tu_target_scrub(const tu_target *t, char *text)
         }
     }
 }
+
+const tu_answer_rules *tu_target_answers(const tu_target *t)
+{
+    return t->ops->answers ? t->ops->answers(t->cfg) : NULL;
+}

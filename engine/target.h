@@ -71,4 +71,8 @@ int tu_target_add_secret(tu_target *target, const char *value);
 /* Replace every secret value in `text` by "***", in place. */
 void tu_target_scrub(const tu_target *target, char *text);
 
+/* What the target's provider says of its answers (its `answers` op:
+ * state/answer.h), borrowed; NULL when it says nothing. */
+const tu_answer_rules *tu_target_answers(const tu_target *target);
+
 #endif

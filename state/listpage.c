@@ -35,6 +35,15 @@
 #include <string.h>
 #include <strings.h>
 
+int tu_body_is_empty(const char *body, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (body[i] != ' ' && body[i] != '\t' && body[i] != '\n' &&
+            body[i] != '\r')
+            return 0;
+    return 1;
+}
+
 char *tu_excerpt(const char *text, size_t len, size_t max)
 {
     size_t n = len < max ? len : max;
@@ -160,16 +169,6 @@ static json_t *find_items(json_t *root, const char *items_path,
     return json_incref(items);
 }
 
-/* An empty answer (a 204, or nothing but white space): an empty page. */
-static int is_blank(const char *body, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (body[i] != ' ' && body[i] != '\t' && body[i] != '\n' &&
-            body[i] != '\r')
-            return 0;
-    return 1;
-}
-
 /* The body as JSON, or NULL with err saying where it is not. */
 static json_t *load_body(const char *body, size_t len, const char *url,
                          tu_error *err)
@@ -194,7 +193,7 @@ json_t *tu_list_page_items(const char *body, size_t len,
 {
     json_t *root, *items;
 
-    if (is_blank(body, len))
+    if (tu_body_is_empty(body, len))
         return json_array();
     if (!(root = load_body(body, len, url, err)))
         return NULL;
@@ -517,7 +516,7 @@ int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
     int rc = -1;
 
     page_init(page);
-    if (is_blank(body, len)) {
+    if (tu_body_is_empty(body, len)) {
         page->items = json_array();
         if (page->items && fingerprint_items(page) == 0)
             return 0;

@@ -105,6 +105,9 @@ char *tu_link_next(const char *link_header);
 /* A non-negative decimal count (X-Total-Count), or -1 if not one. */
 long long tu_parse_count(const char *value);
 
+/* 1 when a body is empty or white space only (a 204's), else 0. */
+int tu_body_is_empty(const char *body, size_t len);
+
 /* Copy up to `max` bytes of `text` for an error message, replacing control
  * characters by spaces and marking a cut with "..."; a cut never splits a
  * UTF-8 character. Returns a malloc'd string. */

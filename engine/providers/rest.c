@@ -13,6 +13,7 @@
  *   key, id, ignore    the key fields, the server's id field, fields never
  *                      compared
  *   create, update, delete   "METHOD /path/{placeholders}"
+ *   success   {path, equals, message}: what every 2xx answer must hold
  *
  * Each action may also be a mapping {request: "METHOD /path", send, body}
  * (create: and id, the new id's path in its answer): any method for any
@@ -52,7 +53,7 @@
 static const char *const target_keys[] = {"resource", NULL};
 static const char *const resource_keys[] = {
     "list", "get", "items", "key", "id", "create", "update", "delete",
-    "ignore", "owner_field", "update_body", NULL};
+    "ignore", "owner_field", "update_body", "success", NULL};
 static const char *const update_body_names[] = {"changed", "declared",
                                                 "merged", NULL};
 static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
@@ -460,6 +461,49 @@ static int check_resource_keys(const json_t *res, const tu_srcmap *map,
     return tu_schema_keys(res, all, map, "target.resource", err);
 }
 
+/* resource.success, {path, equals, message}: what every 2xx answer must
+ * hold to be a success (state/answer.h); and where a create's answer
+ * names the new record's id: the id field. 0, or -1 with err set. */
+static int parse_answers(rest_cfg *c, const json_t *res,
+                         const tu_srcmap *map, tu_error *err)
+{
+    static const char *const keys[] = {"path", "equals", "message", NULL};
+    const char *ctx = "target.resource.success";
+    tu_success_rule *rule = &c->answers.success;
+    const json_t *success = NULL, *equals;
+    int rc = tu_schema_object(res, "success", 0, map, "target.resource",
+                              &success, err);
+
+    c->answers.id_field = c->id;
+    c->answers.id_path = c->create.id_path;  /* create: {..., id: PATH} */
+    if (rc <= 0)
+        return rc;
+    if (tu_schema_keys(success, keys, map, ctx, err) != 0 ||
+        tu_schema_string(success, "path", 1, map, ctx, &rule->path,
+                         err) < 0 ||
+        tu_schema_string(success, "message", 0, map, ctx, &rule->message,
+                         err) < 0)
+        return -1;
+    equals = json_object_get(success, "equals");
+    if (!equals || json_is_object(equals) || json_is_array(equals)) {
+        tu_error_at(err, tu_srcmap_member(map, equals ? success : res,
+                                          equals ? "equals" : "success"),
+                    "%s.equals: %s: the value the answer holds at '%s' "
+                    "when it is a success (a string, a number, true, false "
+                    "or null)", ctx, equals ? "expected one value, got "
+                    "a list or a mapping" : "missing", rule->path);
+        return -1;
+    }
+    rule->equals = equals;
+    return 0;
+}
+
+static const tu_answer_rules *rest_answers(const void *p)
+{
+    const rest_cfg *c = p;
+    return &c->answers;
+}
+
 static int parse_resource(rest_cfg *c, const json_t *target,
                           const json_t *res, const tu_srcmap *map,
                           tu_error *err)
@@ -481,7 +525,8 @@ static int parse_resource(rest_cfg *c, const json_t *target,
         parse_op(res, "delete", "DELETE", map, &c->del, err) < 0 ||
         check_paths(c, target, res, map, err) != 0 ||
         check_bodies(c, target, res, map, err) != 0 ||
-        parse_update_body(c, res, map, err) != 0)
+        parse_update_body(c, res, map, err) != 0 ||
+        parse_answers(c, res, map, err) != 0)
         return -1;
     return 0;
 }
@@ -561,6 +606,7 @@ const tu_provider_ops tu_provider_rest = {
     .describe = rest_describe,
     .protect = NULL,
     .owner_field = rest_owner_field,
+    .answers = rest_answers,
     .normalize = NULL,
     .export_record = rest_export,
     .fetch = tu_rest_fetch,

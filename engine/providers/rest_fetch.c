@@ -15,8 +15,9 @@
  * after another, believing the body (a next URL, has_more) over a guess,
  * and guessing only that a page smaller than the largest one before is the
  * last (so a server that caps the page size below per_page is read to the
- * end); an empty page, or a 404 for a page after the first (DRF's "Invalid
- * page."), ends the list.
+ * end); an empty page (an empty answer too: SOLIDserver's 204 past its
+ * last row), or a 404 for a page after the first (DRF's "Invalid page."),
+ * ends the list.
  *
  * Protections for every kind: a next URL or cursor already fetched is a
  * loop (an error), so is a page holding the same records as the one before
@@ -676,7 +677,8 @@ static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
 
 /* ---- resource.get: one record at a time --------------------------------- */
 
-/* One record, or 404/410 when it does not exist. */
+/* One record, or none: 404/410 or an empty answer (SOLIDserver's 204)
+ * say it does not exist. */
 static void on_one_record(tu_fetch *f, const tu_http_response *r,
                           const char *url, void *data)
 {
@@ -685,7 +687,8 @@ static void on_one_record(tu_fetch *f, const tu_http_response *r,
     json_t *root, *record, *items;
     char *ex;
 
-    if (r->status == 404 || r->status == 410)
+    if (r->status == 404 || r->status == 410 ||
+        tu_body_is_empty(r->body, r->body_len))
         return;
     root = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, &jerr);
     record = tu_json_path(root, rf->cfg->items);

@@ -337,7 +337,8 @@ class RecordingServer:
     parsed JSON body or None, and the client's port: one per connection).
 
     GET `list_path` answers `records` as a JSON array. Any other request is
-    answered by `respond(req) -> (status, json_body[, headers])` if given,
+    answered by `respond(req) -> (status, json_body[, headers])` if given
+    (a body of bytes goes as it is: b"" sends none),
     else: POST 201
     with the request body plus {"id": next id}; PUT/PATCH 200 with the request
     body; DELETE 200 {}; anything else 404 {}."""
@@ -372,7 +373,10 @@ class RecordingServer:
                     outer.log.append(req)
                 answer = outer._answer(req)
                 status, body = answer[:2]
-                data = json.dumps(body).encode()
+                # bytes go as they are (b"": no body, as a 204 or a bare
+                # 201 + Location); anything else as JSON
+                data = body if isinstance(body, bytes) else \
+                    json.dumps(body).encode()
                 self.send_response(status)
                 for name, value in (answer[2] if len(answer) > 2
                                     else {}).items():
