@@ -209,7 +209,9 @@ static void finish_report(tu_job *job)
     report_uncertain(job);
     tu_exec_stats_get(job->exec, &stats);
     facts->requests = stats.requests + job->prefetched.requests;
-    facts->retries = stats.retries + job->prefetched.retries;
+    /* a create re-sent after re-reading is a retry the executor did not
+     * count (it never re-sends a POST that may have arrived) */
+    facts->retries = stats.retries + job->prefetched.retries + job->resends;
     facts->concurrency_min = stats.concurrency_min;
     facts->concurrency_end = stats.concurrency_now;
     facts->connections = stats.connections + job->prefetched.connections;
@@ -520,6 +522,8 @@ static int settle_known(tu_job *job, tu_action *a, const tu_recordset *now,
         free(a->error);
         a->error = NULL;
         a->status = TU_STATUS_PLANNED;
+        a->resent = 1;  /* its attempts add up (push.c) */
+        job->resends++;
         return 1;
     }
     snprintf(note, sizeof note, "created, although the request failed "

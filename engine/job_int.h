@@ -56,6 +56,8 @@ struct tu_job {
     const struct tu_plan_file *plan_source;
     tu_plan plan;
     long round;                 /* push rounds done after the first */
+    size_t resends;             /* creates re-sent after re-reading found
+                                   them absent: retries in the report */
     tu_report_facts facts;
     tu_keyspec key;             /* the target's key fields, for the facts */
     char threshold[512];
