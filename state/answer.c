@@ -129,5 +129,9 @@ char *tu_answer_new_id(const char *body, size_t len, const char *id_path,
     if (is_text_like(v))
         id = tu_json_text(v);
     json_decref(root);
+    if (id && !*id) {  /* "" names no record */
+        free(id);
+        id = NULL;
+    }
     return id ? id : location_id(location);
 }

@@ -40,7 +40,7 @@ int tu_answer_check(const tu_success_rule *rule, long status,
  * set; else the answer's own `id_field` when the answer is an object; else
  * the last segment of the `location` header (NULL: none). A malloc'd
  * string, or NULL when the answer says none. A value that is not a string
- * or a number is no id. */
+ * or a number, or is "", is no id. */
 char *tu_answer_new_id(const char *body, size_t len, const char *id_path,
                        const char *id_field, const char *location);
 

@@ -486,12 +486,13 @@ static int parse_answers(rest_cfg *c, const json_t *res,
         return -1;
     equals = json_object_get(success, "equals");
     if (!equals || json_is_object(equals) || json_is_array(equals)) {
-        tu_error_at(err, tu_srcmap_member(map, equals ? success : res,
-                                          equals ? "equals" : "success"),
-                    "%s.equals: %s: the value the answer holds at '%s' "
-                    "when it is a success (a string, a number, true, false "
-                    "or null)", ctx, equals ? "expected one value, got "
-                    "a list or a mapping" : "missing", rule->path);
+        tu_error_at(err, equals ? tu_srcmap_member(map, success, "equals")
+                                : tu_srcmap_get(map, success),
+                    "%s%s: the value the answer holds at '%s' when it is "
+                    "a success (a string, a number, true, false or null)",
+                    ctx, equals ? ".equals: expected one value, got a list "
+                    "or a mapping" : ": missing required key 'equals'",
+                    rule->path);
         return -1;
     }
     rule->equals = equals;

@@ -6,6 +6,11 @@
  *   with a line of at most 64 bytes, that line as the items path over the
  *   rest (so the fuzzer can pair paths with bodies); a result is an array,
  *   a failure says why;
+ * - as any answer (state/answer.h): tu_answer_check with Porkbun's success
+ *   rule, which passes or says "the server answered ..."; tu_answer_new_id
+ *   at no path, "id" and "0.ret_oid", with the input as the Location too,
+ *   an id being NULL or non-empty text; with the first line as the path,
+ *   as above;
  * - as a Link header value: tu_link_next, whose answer must be a part of
  *   the header;
  * - as an X-Total-Count value: tu_parse_count, -1 or a count;
@@ -13,6 +18,7 @@
  *   "...", with no control characters.
  */
 #include "fuzz_target.h"
+#include "state/answer.h"
 #include "state/listpage.h"
 
 #include <string.h>
@@ -33,6 +39,26 @@ static void check_items(const char *body, size_t len, const char *path)
         FUZZ_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
         FUZZ_CHECK(strncmp(err.message, "GET ", 4) == 0);
     }
+}
+
+/* What an answer says: the success rule's verdict, the new id. */
+static void check_answer(const char *body, size_t len, const char *path,
+                         const char *location)
+{
+    json_t *equals = json_string("SUCCESS");
+    tu_success_rule rule = {path, equals, "message"};
+    char why[512], *id;
+
+    FUZZ_CHECK(equals != NULL);
+    why[0] = '\0';
+    if (!tu_answer_check(&rule, 200, body, len, why, sizeof why))
+        FUZZ_CHECK(strncmp(why, "the server answered 200 ", 24) == 0);
+    else
+        FUZZ_CHECK(why[0] == '\0');
+    json_decref(equals);
+    id = tu_answer_new_id(body, len, path, "id", location);
+    FUZZ_CHECK(!id || id[0] != '\0');
+    free(id);
 }
 
 static void check_excerpt(const char *text, size_t len, size_t max)
@@ -59,6 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_items(body, size, "");
     check_items(body, size, "data");
     check_items(body, size, "result.items");
+    check_answer(body, size, "status", NULL);
+    check_answer(body, size, "0.ret_oid", NULL);
 
     nl = memchr(body, '\n', size < 65 ? size : 65);
     if (nl && !memchr(body, '\0', (size_t)(nl - body))) {
@@ -68,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(path, body, plen);
         path[plen] = '\0';
         check_items(nl + 1, size - plen - 1, path);
+        check_answer(nl + 1, size - plen - 1, path, path);
         free(path);
     }
 

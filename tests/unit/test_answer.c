@@ -134,6 +134,7 @@ static void test_new_id(void **state)
     assert_id("{}", NULL, "id", "/records/77/?x=1#f", "77");
     assert_id("[{\"x\":1}]", "0.ret_oid", "id", "/r/5", "5");
     assert_id("{\"id\":{\"a\":1}}", NULL, "id", "/r/6", "6");
+    assert_id("{\"id\":\"\"}", NULL, "id", "/r/7", "7");
     /* none at all */
     assert_id("", NULL, "id", NULL, NULL);
     assert_id("{\"id\":null}", NULL, "id", "https://api.test", NULL);

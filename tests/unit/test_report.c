@@ -44,6 +44,7 @@ static int teardown(void **state)
         free(f->act[i].error);
         free(f->act[i].note);
         free(f->act[i].left_alone);
+        free(f->act[i].new_id);
     }
     free(f);
     return 0;
@@ -417,6 +418,10 @@ static void test_text_is_the_json(void **state)
     a->error = strdup("protected");
     a->refused = "protected";
     act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", NULL, 0);
+    /* a create re-sent once, with the id the server gave it */
+    a = act(f, TU_ACTION_CREATE, TU_STATUS_OK, "made|A", NULL, 0);
+    sent(a, 201, 2, NULL);
+    a->new_id = strdup("17\"");
     rep = build(f, TU_MODE_APPLY);
     text = tu_report_dumps(rep);
     assert_non_null(text);
@@ -429,6 +434,10 @@ static void test_text_is_the_json(void **state)
                                  "\"http_status\":200,\"attempts\":1,"
                                  "\"changes\":{\"ttl\":{\"before\":0.1,"
                                  "\"after\":558.8}}},\n"));
+    assert_non_null(strstr(text, "\n    {\"key\":\"made|A\",\"action\":"
+                                 "\"create\",\"status\":\"ok\","
+                                 "\"http_status\":201,\"attempts\":2,"
+                                 "\"id\":\"17\\\"\"}\n"));
     assert_non_null(strstr(text, "\\u0001"));
     parsed = json_loads(text, 0, NULL);
     assert_true(json_equal(parsed, json));

@@ -285,6 +285,60 @@ static void test_paging_errors(void **state)
           "target.resource.per_page: 0 is out of range (1 to 1000000)");
 }
 
+/* ---- what answers say --------------------------------------------------- */
+
+/* resource.success and the new id's places, through the provider's
+ * answers op. */
+static void test_answers(void **state)
+{
+    const tu_provider_ops *ops = tu_provider_find("rest");
+    const tu_answer_rules *rules;
+    rest_cfg *c;
+    (void)state;
+    c = parse_ok("{}", "\"list\": \"/r\", \"id\": \"uuid\"");
+    rules = ops->answers(c);
+    assert_null(rules->success.path);
+    assert_string_equal(rules->id_field, "uuid");
+    assert_null(rules->id_path);
+    free_cfg(c);
+    c = parse_ok("{}", "\"list\": \"/r\", \"success\": {\"path\": "
+                 "\"status\", \"equals\": \"SUCCESS\", \"message\": "
+                 "\"message\"}");
+    rules = ops->answers(c);
+    assert_string_equal(rules->success.path, "status");
+    assert_string_equal(json_string_value(rules->success.equals), "SUCCESS");
+    assert_string_equal(rules->success.message, "message");
+    assert_string_equal(rules->id_field, "id");
+    free_cfg(c);
+    c = parse_ok("{}", "\"list\": \"/r\", \"success\": {\"path\": "
+                 "\"0.errno\", \"equals\": null}");
+    assert_true(json_is_null(ops->answers(c)->success.equals));
+    assert_null(ops->answers(c)->success.message);
+    free_cfg(c);
+}
+
+static void test_answers_errors(void **state)
+{
+    (void)state;
+    fails("{}", "\"list\": \"/r\", \"success\": \"ok\"",
+          "target.resource.success: expected a mapping, got a string");
+    fails("{}", "\"list\": \"/r\", \"success\": {\"equals\": 1}",
+          "target.resource.success: missing required key 'path'");
+    fails("{}", "\"list\": \"/r\", \"success\": {\"path\": \"s\"}",
+          "target.resource.success: missing required key 'equals': the "
+          "value the answer holds at 's' when it is a success (a string, a "
+          "number, true, false or null)");
+    fails("{}", "\"list\": \"/r\", \"success\": {\"path\": \"s\", "
+          "\"equals\": {\"a\": 1}}",
+          "target.resource.success.equals: expected one value, got a list "
+          "or a mapping: the value the answer holds at 's' when it is a "
+          "success (a string, a number, true, false or null)");
+    fails("{}", "\"list\": \"/r\", \"success\": {\"path\": \"s\", "
+          "\"equals\": 1, \"mesage\": \"m\"}",
+          "target.resource.success: unknown key 'mesage' (did you mean "
+          "'message'?)");
+}
+
 /* ---- the provider list -------------------------------------------------- */
 
 /* Each name users write finds the table of that name: the list in
@@ -314,6 +368,8 @@ int main(void)
         cmocka_unit_test(test_body_placeholders),
         cmocka_unit_test(test_paging_defaults),
         cmocka_unit_test(test_paging_errors),
+        cmocka_unit_test(test_answers),
+        cmocka_unit_test(test_answers_errors),
         cmocka_unit_test(test_provider_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
