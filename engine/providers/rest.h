@@ -56,7 +56,8 @@ typedef struct rest_cfg {
     size_t nkey, nignore;
     rest_op get, create, update, del;
     int update_body;      /* tu_update_body (state/fields.h) */
-    tu_answer_rules answers;  /* resource.success, the new id's places */
+    tu_answer_rules answers;  /* resource.success, the new id's places
+                                 (id_path: create's `id`, NULL until set) */
 } rest_cfg;
 
 /* The resource keys of paging (NULL-ended), for the list of known keys. */

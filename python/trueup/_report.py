@@ -23,8 +23,9 @@ class Result:
     """One record's outcome: key, action (create | update | delete | none;
     skip as a per-record result of a run), status (planned | ok | failed;
     skipped), http_status and attempts (None when no request was made),
-    changes ({field: {"before", "after"}}), note, refused, error; any
-    field by name: result["field"]."""
+    changes ({field: {"before", "after"}}), note, refused, error, id (the
+    id the server gave a created record, or None); any field by name:
+    result["field"]."""
 
     __slots__ = ("_data", "_scrub")
 
@@ -41,6 +42,7 @@ class Result:
     note = property(lambda self: self._data.get("note"))
     refused = property(lambda self: self._data.get("refused"))
     error = property(lambda self: self._data.get("error"))
+    id = property(lambda self: self._data.get("id"))
 
     def __getitem__(self, field):
         """Any field of the result as docs/report.md names it."""
