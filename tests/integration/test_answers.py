@@ -157,8 +157,7 @@ class NewId(unittest.TestCase):
         self.assertNotIn("id", results_by_key(run.report)["a|A"])
 
     def test_solidserver_ret_oid(self):
-        # create.id (section 1's mapping form) names where the id is; until
-        # trueup reads that form, this test says so and is skipped
+        # create.id (the action's mapping form) names where the id is
         ret = [{"ret_oid": "17"}]
         resource = {"create": {"request": "POST /records",
                                "id": "0.ret_oid"}}
@@ -168,10 +167,6 @@ class NewId(unittest.TestCase):
                 rs.url, resource=resource) + records_yaml(
                     [{"name": "a", "type": "A"}]))
             run = run_trueup(["apply", path])
-        if run.code == 1 and "target.resource.create: expected a" in \
-                run.stderr:
-            self.skipTest("create: {request, id} is not read yet: "
-                          + run.stderr.strip())
         self.assertEqual(run.code, 0, run.describe())
         self.assertEqual(results_by_key(run.report)["a|A"]["id"], "17")
 
