@@ -196,7 +196,7 @@ static tu_record *add_copy(tu_recordset *out, json_t *fields,
 static tu_record *add_packed_copy(tu_recordset *out, const tu_record *d,
                                   tu_error *err)
 {
-    const tu_packed *p = tu_pack_copy(&out->store, d->packed);
+    const tu_packed *p = tu_pack_copy(&out->store, tu_record_packed(d));
     tu_record *r = p ? tu_recordset_add_packed(out, NULL, p, d->key,
                                                d->label, NULL)
                      : NULL;
@@ -249,14 +249,14 @@ static int copy_desired(const tu_recordset *desired, const tu_recordset *live,
         if (ls && ls->fields) {
             ls->used = 1;
             fields = agree(d, ls, err);
-        } else if (!d->json && d->packed) {
+        } else if (tu_record_packed(d)) {
             if (!(r = add_packed_copy(out, d, err)))
                 return -1;
             r->absent = d->absent;
             r->takeover = d->takeover;
             continue;
         } else {
-            fields = json_incref(d->json);
+            fields = json_incref(tu_record_fields(d));
         }
         if (!fields || !(r = add_copy(out, fields, d, d->pos, err)))
             return -1;

@@ -125,7 +125,7 @@ static int plain_field_differs(const tu_pfield *f, const tu_record *live,
         return 1;
     if (!compared(f->name, o))
         return 0;
-    *have = tu_packed_get(live->packed, f->name);
+    *have = tu_record_pfield(live, f->name);
     return *have ? !tu_pfield_equal(f, *have) : f->type != TU_PV_NULL;
 }
 
@@ -151,7 +151,7 @@ static int diff_packed_field(const tu_pfield *f, const tu_record *live,
         return -1;
     }
     /* a rule: its field's two values alone in jansson form */
-    have = live ? tu_packed_get(live->packed, f->name) : NULL;
+    have = live ? tu_record_pfield(live, f->name) : NULL;
     want = tu_pfield_json(f);
     lj = have ? tu_pfield_json(have) : NULL;
     rc = want && (lj || !have) ? diff_field(f->name, want, live, lj, o,
@@ -175,11 +175,13 @@ static const tu_pfield absent_field = {NULL, {NULL}, 0, TU_PV_NULL};
 static int diff_compact(const tu_record *desired, const tu_record *live,
                         const tu_plan_options *o, tu_change *found, size_t *n)
 {
+    const tu_packed *p = tu_record_packed(desired);
+
     *n = 0;
-    if (desired->json || (live && live->json) || !desired->packed)
+    if (!p || (live && !tu_record_packed(live)))
         return 0;
-    for (size_t i = 0; i < desired->packed->count; i++) {
-        const tu_pfield *f = &desired->packed->fields[i], *have;
+    for (size_t i = 0; i < p->count; i++) {
+        const tu_pfield *f = &p->fields[i], *have;
         if (!plain_field(f->name, o))
             return 0;
         if (!plain_field_differs(f, live, o, &have))
@@ -220,15 +222,16 @@ static int diff_record(tu_plan *plan, tu_action *a, const tu_plan_options *o)
 static int diff_fields(const tu_record *desired, const tu_record *live,
                        const tu_plan_options *o, json_t **changes)
 {
-    int packed = !desired->json && (!live || !live->json);
-    size_t n = packed ? desired->packed->count : 0;
+    const tu_packed *p = tu_record_packed(desired);
+    int packed = p && (!live || tu_record_packed(live));
+    size_t n = packed ? p->count : 0;
     const char *field;
     json_t *want, *before = NULL, *after = NULL, *df, *lf;
     int rc = 0;
 
     *changes = NULL;
     for (size_t i = 0; i < n && rc >= 0; i++) {
-        const tu_pfield *f = &desired->packed->fields[i];
+        const tu_pfield *f = &p->fields[i];
         rc = diff_packed_field(f, live, o, &before, &after);
         if (rc > 0)
             rc = add_change(changes, f->name, before, after);

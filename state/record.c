@@ -212,6 +212,18 @@ json_t *tu_record_value(const tu_record *record, const char *name)
     return f ? tu_pfield_json(f) : NULL;
 }
 
+const tu_packed *tu_record_packed(const tu_record *r)
+{
+    return r->json ? NULL : r->packed;
+}
+
+const tu_pfield *tu_record_pfield(const tu_record *r, const char *name)
+{
+    const tu_packed *p = tu_record_packed(r);
+
+    return p ? tu_packed_get(p, name) : NULL;
+}
+
 const char *tu_record_string(const tu_record *record, const char *name)
 {
     if (record->json || !record->packed)

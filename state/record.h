@@ -35,6 +35,13 @@ typedef struct tu_keyspec {
     size_t count;
 } tu_keyspec;
 
+/* The two encodings of a record's fields, packed and jansson, are this
+ * file's business, as Redis's t_zset.c keeps a sorted set's two encodings
+ * behind one API: code elsewhere reads fields through tu_record_fields,
+ * tu_record_json, tu_record_value and tu_record_string (the jansson form),
+ * or, on a fast path, tu_record_packed and tu_record_pfield (the packed
+ * form, when the record is read from it alone). Never through `json` or
+ * `packed` below. */
 typedef struct tu_record {
     json_t *json;          /* owned reference, or NULL: the jansson form,
                               made when first asked for (tu_record_fields) */
@@ -79,6 +86,16 @@ json_t *tu_record_json(const tu_record *record);
 /* Replace a record's fields by `fields` (a reference taken over); the
  * packed form is dropped. */
 void tu_record_set_fields(tu_record *record, json_t *fields);
+
+/* The packed form of a record whose fields are read from it alone (no
+ * jansson form was made or given), for the fast paths that compare or
+ * copy packed fields without jansson values; NULL: read the record through
+ * tu_record_fields. Borrowed from the record's set. */
+const tu_packed *tu_record_packed(const tu_record *record);
+
+/* One field of a record tu_record_packed gives, or NULL (absent, or the
+ * record is not read packed). Borrowed. */
+const tu_pfield *tu_record_pfield(const tu_record *record, const char *name);
 
 /* The value of a string field, or NULL (absent, not a string). */
 const char *tu_record_string(const tu_record *record, const char *name);

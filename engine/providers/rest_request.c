@@ -200,11 +200,10 @@ static json_t *fields_of(const tu_record *r)
 static json_t *changed_desired(const tu_action *a, const char *const *names,
                                size_t n)
 {
-    const tu_packed *p = a->desired->packed;
     json_t *out = json_object(), *v;
 
     for (size_t i = 0; out && i < n; i++) {
-        const tu_pfield *f = tu_packed_get(p, names[i]);
+        const tu_pfield *f = tu_record_pfield(a->desired, names[i]);
         if (f && (!(v = tu_pfield_json(f)) ||
                   json_object_set_new(out, names[i], v) != 0)) {
             json_decref(out);
@@ -243,7 +242,7 @@ static json_t *update_body(const tu_target *t, const tu_action *a)
 
     if (!(names = changed_names(a, stack, 16, &n)))
         return NULL;
-    desired = changed && !a->desired->json && a->desired->packed
+    desired = changed && tu_record_packed(a->desired)
                   ? changed_desired(a, names, n) : fields_of(a->desired);
     live = need_live ? fields_of(a->live) : NULL;
     if (desired && (live || !need_live || !a->live)) {
@@ -290,9 +289,9 @@ static int request_url(const tu_target *t, const rest_op *op,
 
     s->path.len = 0;
     s->url.len = 0;
-    if (!r->json && r->packed)
-        rc = tu_url_expand_packed(&s->path, op->path, r->packed, c->id,
-                                  t->vars, &missing);
+    if (tu_record_packed(r))
+        rc = tu_url_expand_packed(&s->path, op->path, tu_record_packed(r),
+                                  c->id, t->vars, &missing);
     else
         rc = tu_url_expand_into(&s->path, op->path, tu_record_fields(r),
                                 c->id, t->vars, &missing);
