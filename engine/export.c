@@ -92,6 +92,22 @@ static json_t *exported_records(const tu_target *t, const tu_recordset *live,
     return records;
 }
 
+int tu_export_check(const tu_desired *d, tu_error *err)
+{
+    const tu_provider_ops *ops = d->target.ops;
+
+    if (d->records.count > 0 || !ops->fetch_uses_desired ||
+        !ops->fetch_uses_desired(d->target.cfg))
+        return 0;
+    tu_error_set(err, TU_ERR_BAD_INPUT, "export: the target reads records "
+                 "one by one (target.resource.get), so it reads only the "
+                 "records the desired state declares, and it declares none: "
+                 "nothing would be exported. Declare the records to read "
+                 "(each with the fields its get path names), or give the "
+                 "target a list (target.resource.list)");
+    return -1;
+}
+
 char *tu_export_text(const tu_desired *d, const tu_recordset *live,
                      tu_error *err)
 {

@@ -8,6 +8,11 @@
 #include "desired.h"
 #include "state/record.h"
 
+/* Whether `desired` can be exported: a target that reads records one by
+ * one (REST's resource.get) reads only the desired records, so with none
+ * declared there would be nothing to export. 0, or -1 with err set. */
+int tu_export_check(const tu_desired *desired, tu_error *err);
+
 /* The live records as a desired-state YAML document: malloc'd, or NULL
  * with err set. */
 char *tu_export_text(const tu_desired *desired, const tu_recordset *live,

@@ -27,6 +27,7 @@
  */
 #include "job_int.h"
 #include "job_loop.h"
+#include "export.h"
 #include "plan_file.h"
 #include "prefetch.h"
 #include "run_config.h"
@@ -93,6 +94,9 @@ tu_job *tu_job_new(const tu_desired *d, const tu_options *o,
 tu_job *tu_job_new_export(const tu_desired *d, const tu_options *o,
                           const tu_job_callbacks *cb, tu_error *err)
 {
+    tu_error_clear(err);
+    if (tu_export_check(d, err) != 0)
+        return NULL;
     return job_new(d, o, cb, 1, NULL, err);
 }
 

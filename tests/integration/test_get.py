@@ -67,6 +67,27 @@ class GetTest(unittest.TestCase):
         self.assertEqual((run.code, run.report["changed"]), (0, False))
         self.assertEqual(self.server.writes(mark), [])
 
+    def test_export_without_records_says_why(self):
+        # a get target reads only the declared records: with none, export
+        # would print an empty list; it refuses and says what to do
+        mark = self.server.mark()
+        run = run_trueup(["export", self.target])
+        self.assertEqual(run.code, 1, run.describe())
+        self.assertEqual(run.stdout, "")
+        self.assertIn("reads records one by one (target.resource.get)",
+                      run.stderr)
+        self.assertIn("target.resource.list", run.stderr)
+        self.assertEqual(self.server.requests(mark), [])
+
+    def test_export_of_the_declared_records(self):
+        recs = self.desired(["{id: 4, name: host4, type: A}",
+                             "{id: 5, name: host5, type: A}"])
+        run = run_trueup(["export", self.target, recs])
+        self.assertEqual(run.code, 0, run.describe())
+        self.assertIn("name: host4", run.stdout)
+        self.assertIn("name: host5", run.stdout)
+        self.assertNotIn("host6", run.stdout)
+
     def test_a_record_without_its_id_stops_the_run(self):
         recs = self.desired(["{id: 1, name: host1, type: A, ttl: 600}",
                              "{name: noid, type: A}"])
