@@ -9,9 +9,11 @@
  *   2. re-read the live records (the provider's fetch, as a run does, for
  *      the records of the changes; of the plan's shard);
  *   3. compare each planned record with the live value it was planned
- *      against (every field but the ignored ones): a create needs the
- *      record still absent, an update or delete the record unchanged. Any
- *      difference refuses the whole plan, naming the records;
+ *      against (every field but the ignored ones, each as its field rules
+ *      compare it: a path ignored inside it does not count): a create
+ *      needs the record still absent, an update or delete the record
+ *      unchanged. Any difference refuses the whole plan, naming the
+ *      records;
  *   4. rebuild the plan's actions from the file, on the records just read:
  *      nothing is planned anew, nothing else is touched;
  *   5. apply mode: create PATH.applied (O_EXCL, synced) BEFORE the first
@@ -41,17 +43,19 @@
 
 #define STALE_SHOWN 10    /* stale records named in the error at most */
 
-/* The target's key and ignored fields. */
+/* The target's key and ignored fields, and its field rules. */
 typedef struct pf_fields {
     tu_keyspec key;
     const char **ignore;
     size_t nignore;
+    const tu_field_rules *rules;
 } pf_fields;
 
 static void fields_of(const tu_plan_file *p, pf_fields *f)
 {
     const tu_target *t = &p->desired->target;
     t->ops->describe(t->cfg, &f->key, &f->ignore, &f->nignore);
+    f->rules = &t->fields;
 }
 
 /* ---- the used marker ---------------------------------------------------- */
@@ -186,21 +190,26 @@ int tu_plan_file_records(tu_plan_file *p, tu_error *err)
     return rc ? -1 : 0;
 }
 
-/* The first field, not an ignored one, in which the two records differ
- * (present in one only, or with another value); NULL when they are equal. */
-static const char *difference(const pf_fields *r, const json_t *a,
-                              const json_t *b)
+/* The first field, not an ignored one, in which the live record `now`
+ * differs from the one the plan was made against, `then` (present in one
+ * only, or with another value as the field's rules compare it: a path
+ * ignored inside the field does not count); NULL when they are equal. */
+static const char *difference(const pf_fields *r, const json_t *now,
+                              const json_t *then)
 {
     const char *field;
     json_t *v;
 
     for (int pass = 0; pass < 2; pass++) {
-        json_object_foreach((json_t *)(pass ? b : a), field, v) {
-            const json_t *other = json_object_get(pass ? a : b, field);
+        json_object_foreach((json_t *)(pass ? then : now), field, v) {
+            const json_t *other = json_object_get(pass ? now : then, field);
             int ignored = 0;
             for (size_t k = 0; k < r->nignore && !ignored; k++)
                 ignored = strcmp(field, r->ignore[k]) == 0;
-            if (!ignored && (!other || !tu_json_equal(v, other)))
+            if (!ignored && (!other ||
+                             !tu_field_equal(r->rules, field,
+                                             pass ? v : other,
+                                             pass ? other : v)))
                 return field;
         }
     }

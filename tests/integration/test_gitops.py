@@ -457,6 +457,34 @@ def result_set(report):
             for r in report["results"]}
 
 
+class PlanFileIgnoredPathTest(GitOpsCase):
+    """A change the target ignores (a path inside a field) does not make a
+    plan file stale; a change of what it compares does."""
+
+    def setUp(self):
+        super().setUp()
+        self.start([host(1, meta={"seen": 1, "team": "dns"})])
+        self.t = self.target(resource={"ignore": ["meta.seen"]})
+        self.recs = self.records([{"name": name(1), "type": "A",
+                                   "ttl": 600}])
+        self.plan = self.path("plan.json")
+        self.trueup("plan", "--out", self.plan, self.t, self.recs, expect=0)
+
+    def test_an_ignored_path_changed_since(self):
+        self.srv.request("PATCH", "/records/1",
+                         {"meta": {"seen": 2, "team": "dns"}})
+        self.trueup("apply", self.plan, expect=0)
+        self.assertEqual(self.live()["%s|A" % name(1)]["ttl"], 600)
+
+    def test_a_compared_path_changed_since(self):
+        self.srv.request("PATCH", "/records/1",
+                         {"meta": {"seen": 1, "team": "web"}})
+        run = self.trueup("apply", self.plan, expect=1)
+        self.assertIn("the plan is stale", run.stderr)
+        self.assertIn("meta is now", run.stderr)
+        self.assertEqual(self.live()["%s|A" % name(1)]["ttl"], 3600)
+
+
 class ShardTest(GitOpsCase):
     N = 4
 
