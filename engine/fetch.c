@@ -43,6 +43,8 @@ struct tu_fetch {
     void (*free_state)(void *state);
     tu_progress_fn progress;
     void *progress_data;
+    const char *answering;   /* the method of the request whose answer
+                                on_page handles (for messages), else NULL */
 };
 
 typedef struct fetch_request {
@@ -159,7 +161,9 @@ static void fetch_done(const tu_http_response *r, void *data)
             fail_response(f, r, req);
         else if (passes_rule(f, r, req)) {
             tu_recordset_expect(&f->live, r->body_len);
+            f->answering = req->method;
             req->on_page(f, r, req->url, req->data);
+            f->answering = NULL;
         }
     }
     free(req->url);
@@ -254,12 +258,12 @@ static int prepare_item(tu_fetch *f, json_t *item, const char *url, size_t i)
 {
     tu_error err = {0};
     const tu_provider_ops *ops = f->target->ops;
-    const char *missing;
+    const char *missing, *m = f->answering ? f->answering : "GET";
 
     if (!json_is_object(item)) {
         tu_fetch_fail(f, TU_ERR_FETCH,
-                      "GET %s: item %zu of the list is %s, not a record "
-                      "(check target.resource.items)", url, i,
+                      "%s %s: item %zu of the list is %s, not a record "
+                      "(check target.resource.items)", m, url, i,
                       json_is_string(item) ? "a string" : "not a mapping");
         return -1;
     }
@@ -273,15 +277,15 @@ static int prepare_item(tu_fetch *f, json_t *item, const char *url, size_t i)
             /* the provider rejects a live item: the API's fault */
             tu_fetch_fail(f, err.code == TU_ERR_NOMEM ? err.code
                                                       : TU_ERR_FETCH,
-                          "GET %s: item %zu: %s", url, i, err.message);
+                          "%s %s: item %zu: %s", m, url, i, err.message);
             return -1;
         }
     }
     if (tu_record_key_buf(item, &f->spec, &f->key, &f->label, &missing) == 0)
         return 0;
     if (missing)
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: item %zu has no usable key "
-                      "field '%s' (check target.resource.key)", url, i,
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: item %zu has no usable key "
+                      "field '%s' (check target.resource.key)", m, url, i,
                       missing);
     else
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");

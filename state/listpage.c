@@ -116,7 +116,7 @@ static long long count_without_items(const json_t *root,
 /* No records where they should be: an empty page when the answer counts
  * 0 of them (a new empty array), else NULL with err set. */
 static json_t *no_items(const json_t *root, const char *items_path,
-                        const char *count_path, const char *url,
+                        const char *count_path, const char *req,
                         tu_error *err)
 {
     long long count = count_without_items(root, count_path);
@@ -125,13 +125,13 @@ static json_t *no_items(const json_t *root, const char *items_path,
         return json_array();
     if (count > 0)
         tu_error_set(err, TU_ERR_FETCH,
-                     "GET %s: the response has nothing at items path '%s', "
+                     "%s: the response has nothing at items path '%s', "
                      "but counts %lld records: check target.resource.items",
-                     url, items_path, count);
+                     req, items_path, count);
     else
         tu_error_set(err, TU_ERR_FETCH,
-                     "GET %s: the response has nothing at items path "
-                     "'%s' (got %s): check target.resource.items", url,
+                     "%s: the response has nothing at items path "
+                     "'%s' (got %s): check target.resource.items", req,
                      items_path, tu_json_type_name(root));
     return NULL;
 }
@@ -139,7 +139,7 @@ static json_t *no_items(const json_t *root, const char *items_path,
 /* The records of a parsed answer: a new reference to an array, or NULL
  * with err set. */
 static json_t *find_items(json_t *root, const char *items_path,
-                          const char *count_path, const char *url,
+                          const char *count_path, const char *req,
                           tu_error *err)
 {
     json_t *items;
@@ -148,7 +148,7 @@ static json_t *find_items(json_t *root, const char *items_path,
     if (path_set) {
         items = tu_json_path(root, items_path);
         if (!items)
-            return no_items(root, items_path, count_path, url, err);
+            return no_items(root, items_path, count_path, req, err);
     } else if (json_is_object(root) && json_object_get(root, "items")) {
         items = json_object_get(root, "items");
     } else if (count_without_items(root, count_path) == 0) {
@@ -158,8 +158,8 @@ static json_t *find_items(json_t *root, const char *items_path,
     }
     if (!json_is_array(items)) {
         tu_error_set(err, TU_ERR_FETCH,
-                     "GET %s: expected a list of records%s%s, got %s%s",
-                     url, path_set ? " at " : "", path_set ? items_path : "",
+                     "%s: expected a list of records%s%s, got %s%s",
+                     req, path_set ? " at " : "", path_set ? items_path : "",
                      tu_json_type_name(items),
                      json_is_object(items) && !path_set
                          ? ": set target.resource.items to the path of the "
@@ -170,7 +170,7 @@ static json_t *find_items(json_t *root, const char *items_path,
 }
 
 /* The body as JSON, or NULL with err saying where it is not. */
-static json_t *load_body(const char *body, size_t len, const char *url,
+static json_t *load_body(const char *body, size_t len, const char *req,
                          tu_error *err)
 {
     json_error_t jerr;
@@ -179,26 +179,46 @@ static json_t *load_body(const char *body, size_t len, const char *url,
     if (!root) {
         char *ex = tu_excerpt(body, len, 80);
         tu_error_set(err, TU_ERR_FETCH,
-                     "GET %s: the response is not valid JSON (%s at "
-                     "line %d, column %d); it begins: %s", url, jerr.text,
+                     "%s: the response is not valid JSON (%s at "
+                     "line %d, column %d); it begins: %s", req, jerr.text,
                      jerr.line, jerr.column, ex ? ex : "");
         free(ex);
     }
     return root;
 }
 
-json_t *tu_list_page_items(const char *body, size_t len,
-                           const char *items_path, const char *url,
-                           tu_error *err)
+/* "METHOD URL", as messages name a request (a NULL method is GET):
+ * malloc'd, or NULL with err set when out of memory. */
+static char *request_name(const char *method, const char *url, tu_error *err)
 {
-    json_t *root, *items;
+    size_t len;
+    char *name;
+
+    method = method ? method : "GET";
+    len = strlen(method) + strlen(url) + 2;
+    if (!(name = malloc(len))) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(name, len, "%s %s", method, url);
+    return name;
+}
+
+json_t *tu_list_page_items(const char *body, size_t len,
+                           const char *items_path, const char *method,
+                           const char *url, tu_error *err)
+{
+    json_t *root, *items = NULL;
+    char *req;
 
     if (tu_body_is_empty(body, len))
         return json_array();
-    if (!(root = load_body(body, len, url, err)))
+    if (!(req = request_name(method, url, err)))
         return NULL;
-    items = find_items(root, items_path, NULL, url, err);
+    if ((root = load_body(body, len, req, err)) != NULL)
+        items = find_items(root, items_path, NULL, req, err);
     json_decref(root);
+    free(req);
     return items;
 }
 
@@ -320,15 +340,15 @@ long long tu_parse_count(const char *value)
 /* paths[key] at `path`: its count, -1 when absent; -2 (err set) when it is
  * there but not a count. */
 static long long set_count(const json_t *root, const char *path,
-                           const char *key, const char *url, tu_error *err)
+                           const char *key, const char *req, tu_error *err)
 {
     const json_t *v = tu_json_path(root, path);
     long long n = count_value(v);
 
     if (!v || json_is_null(v) || n >= 0)
         return v && !json_is_null(v) ? n : -1;
-    tu_error_set(err, TU_ERR_FETCH, "GET %s: %s at '%s' is %s, not a count of at least 0: "
-                 "check target.resource.%s", url, key, path,
+    tu_error_set(err, TU_ERR_FETCH, "%s: %s at '%s' is %s, not a count of at least 0: "
+                 "check target.resource.%s", req, key, path,
                  tu_json_type_name(v), key);
     return -2;
 }
@@ -353,7 +373,7 @@ static void say_why(tu_page *page, const char *name, const char *value)
 /* A set path to a next URL or cursor: a string (or, for a cursor, an
  * integer); null, "" or absent end the list. 0, or -1 with err set. */
 static int set_link(const json_t *root, const char *path, const char *key,
-                    int cursor, char **out, tu_page *page, const char *url,
+                    int cursor, char **out, tu_page *page, const char *req,
                     tu_error *err)
 {
     const json_t *v = tu_json_path(root, path);
@@ -367,8 +387,8 @@ static int set_link(const json_t *root, const char *path, const char *key,
     if (cursor ? json_is_string(v) || json_is_integer(v) : !!link_text(v))
         text = cursor ? tu_json_text(v) : strdup(link_text(v));
     else {
-        tu_error_set(err, TU_ERR_FETCH, "GET %s: %s at '%s' is %s, not a %s: check "
-                     "target.resource.%s", url, key, path,
+        tu_error_set(err, TU_ERR_FETCH, "%s: %s at '%s' is %s, not a %s: check "
+                     "target.resource.%s", req, key, path,
                      tu_json_type_name(v), cursor ? "string" : "URL", key);
         return -1;
     }
@@ -385,15 +405,15 @@ static int set_link(const json_t *root, const char *path, const char *key,
 
 /* A set has_more path: true, false, or absent (no word). */
 static int set_flag(const json_t *root, const char *path, tu_page *page,
-                    const char *url, tu_error *err)
+                    const char *req, tu_error *err)
 {
     const json_t *v = tu_json_path(root, path);
 
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_boolean(v)) {
-        tu_error_set(err, TU_ERR_FETCH, "GET %s: has_more_path at '%s' is %s, not true or "
-                     "false: check target.resource.has_more_path", url, path,
+        tu_error_set(err, TU_ERR_FETCH, "%s: has_more_path at '%s' is %s, not true or "
+                     "false: check target.resource.has_more_path", req, path,
                      tu_json_type_name(v));
         return -1;
     }
@@ -441,15 +461,15 @@ static int usual_more_of(const json_t *root, tu_page *page)
 }
 
 static int read_more(const json_t *root, const tu_page_paths *paths,
-                     tu_page *page, const char *url, tu_error *err)
+                     tu_page *page, const char *req, tu_error *err)
 {
     if (paths->next && set_link(root, paths->next, "next_path", 0,
-                                &page->next, page, url, err) != 0)
+                                &page->next, page, req, err) != 0)
         return -1;
     if (paths->cursor && set_link(root, paths->cursor, "cursor_path", 1,
-                                  &page->cursor, page, url, err) != 0)
+                                  &page->cursor, page, req, err) != 0)
         return -1;
-    if (paths->has_more && set_flag(root, paths->has_more, page, url,
+    if (paths->has_more && set_flag(root, paths->has_more, page, req,
                                     err) != 0)
         return -1;
     if (paths->next || paths->cursor || paths->has_more)
@@ -462,15 +482,15 @@ static int read_more(const json_t *root, const tu_page_paths *paths,
 }
 
 static int read_totals(const json_t *root, const tu_page_paths *paths,
-                       tu_page *page, const char *url, tu_error *err)
+                       tu_page *page, const char *req, tu_error *err)
 {
     if (paths->count &&
-        (page->count = set_count(root, paths->count, "count_path", url,
+        (page->count = set_count(root, paths->count, "count_path", req,
                                  err)) == -2)
         return -1;
     if (paths->total_pages &&
         (page->total_pages = set_count(root, paths->total_pages,
-                                       "total_pages_path", url, err)) == -2)
+                                       "total_pages_path", req, err)) == -2)
         return -1;
     page->count_name = paths->count;
     page->count_seen = paths->count
@@ -509,8 +529,9 @@ static void page_init(tu_page *page)
     page->total_pages = page->pages_seen = -1;
 }
 
-int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
-                  const char *url, tu_page *page, tu_error *err)
+/* tu_page_parse with the request named ("METHOD URL") for messages. */
+static int page_parse(const char *body, size_t len, const tu_page_paths *paths,
+                      const char *req, tu_page *page, tu_error *err)
 {
     json_t *root;
     int rc = -1;
@@ -524,18 +545,34 @@ int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
-    root = load_body(body, len, url, err);
+    root = load_body(body, len, req, err);
     if (!root)
         return -1;
-    page->items = find_items(root, paths->items, paths->count, url, err);
+    page->items = find_items(root, paths->items, paths->count, req, err);
     page->nitems = json_array_size(page->items);
     if (page->items && fingerprint_items(page) == 0 &&
-        read_more(root, paths, page, url, err) == 0 &&
-        read_totals(root, paths, page, url, err) == 0)
+        read_more(root, paths, page, req, err) == 0 &&
+        read_totals(root, paths, page, req, err) == 0)
         rc = 0;
     json_decref(root);
     if (rc != 0)
         tu_page_free(page);
+    return rc;
+}
+
+int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
+                  const char *method, const char *url, tu_page *page,
+                  tu_error *err)
+{
+    char *req = request_name(method, url, err);
+    int rc;
+
+    if (!req) {
+        page_init(page);
+        return -1;
+    }
+    rc = page_parse(body, len, paths, req, page, err);
+    free(req);
     return rc;
 }
 
@@ -598,9 +635,9 @@ static int is_array_body(const char *body, size_t len,
 }
 
 int tu_page_parse_each(const char *body, size_t len,
-                       const tu_page_paths *paths, const char *url,
-                       tu_page_item_fn each, void *data, tu_page *page,
-                       tu_error *err)
+                       const tu_page_paths *paths, const char *method,
+                       const char *url, tu_page_item_fn each, void *data,
+                       tu_page *page, tu_error *err)
 {
     if (is_array_body(body, len, paths)) {
         int rc;
@@ -609,14 +646,15 @@ int tu_page_parse_each(const char *body, size_t len,
         if (rc != -1)
             return rc == 0 ? 0 : -1;
         /* not valid JSON: parsed whole for the message */
-        if (tu_page_parse(body, len, paths, url, page, err) == 0) {
+        if (tu_page_parse(body, len, paths, method, url, page, err) == 0) {
             tu_page_free(page);
-            tu_error_set(err, TU_ERR_FETCH, "GET %s: the list could not be "
-                         "read one record at a time", url);
+            tu_error_set(err, TU_ERR_FETCH, "%s %s: the list could not be "
+                         "read one record at a time", method ? method : "GET",
+                         url);
         }
         return -1;
     }
-    if (tu_page_parse(body, len, paths, url, page, err) != 0)
+    if (tu_page_parse(body, len, paths, method, url, page, err) != 0)
         return -1;
     for (size_t i = 0; i < page->nitems; i++) {
         if (each(json_array_get(page->items, i), i, data)) {

@@ -16,14 +16,15 @@
 #include "trueup/trueup.h"
 
 /* The records of one page: a new reference to a JSON array, or NULL with
- * err set ("GET URL: ..."). With no items path, the body must be an array,
+ * err set ("METHOD URL: ...": `method` and `url` name the request in
+ * messages; a NULL method is GET). With no items path, the body must be an array,
  * or an object with an array at "items". An empty body (a 204, or white
  * space only) is an empty page, and so is an object without the records
  * whose usual count field says 0 ({"count": 0}, see tu_page_parse); without
  * them and with a count above 0, or none, it is an error. */
 json_t *tu_list_page_items(const char *body, size_t len,
-                           const char *items_path, const char *url,
-                           tu_error *err);
+                           const char *items_path, const char *method,
+                           const char *url, tu_error *err);
 
 /* Where a page's body says what comes next: dotted paths set by the
  * target (NULL: not set). A path that is set is believed both ways (a null
@@ -75,10 +76,11 @@ typedef struct tu_page {
  * value has the wrong type is an error; a usual field of the wrong type is
  * not evidence. An object without the records is an empty page when its
  * count (at paths->count, else a usual count field) is 0, as
- * tu_list_page_items. 0, or -1 with err set ("GET URL: ..."). Free with
- * tu_page_free. */
+ * tu_list_page_items. 0, or -1 with err set ("METHOD URL: ..."). Free
+ * with tu_page_free. */
 int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
-                  const char *url, tu_page *page, tu_error *err);
+                  const char *method, const char *url, tu_page *page,
+                  tu_error *err);
 
 /* Called with each record of a page in order (`item` borrowed for the
  * call); nonzero stops the parse. */
@@ -93,9 +95,9 @@ typedef int (*tu_page_item_fn)(json_t *item, size_t index, void *data);
  * nonzero: then err is untouched and the caller knows why). Records before
  * a parse error may already have been handed over. */
 int tu_page_parse_each(const char *body, size_t len,
-                       const tu_page_paths *paths, const char *url,
-                       tu_page_item_fn each, void *data, tu_page *page,
-                       tu_error *err);
+                       const tu_page_paths *paths, const char *method,
+                       const char *url, tu_page_item_fn each, void *data,
+                       tu_page *page, tu_error *err);
 void tu_page_free(tu_page *page);
 
 /* The target of the first link with rel="next" in a Link header value, as

@@ -987,7 +987,8 @@ static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
         zone_missing(f, r, url, c->zones[zone]);
         return;
     }
-    items = tu_list_page_items(r->body, r->body_len, "rrsets", url, &err);
+    items = tu_list_page_items(r->body, r->body_len, "rrsets", "GET", url,
+                               &err);
     records = json_array();
     if (!items) {
         tu_fetch_fail(f, err.code,

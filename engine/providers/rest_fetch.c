@@ -314,6 +314,14 @@ static int remember_url(rest_fetch *rf, const char *url)
     return tu_strmap_put(&rf->visited, copy, 0, NULL);
 }
 
+/* The method the lists are read with (resource.list's: GET, or POST for
+ * Porkbun), for messages. */
+static const char *list_method(tu_fetch *f)
+{
+    const rest_fetch *rf = tu_fetch_state(f);
+    return rf->cfg->list.method ? rf->cfg->list.method : "GET";
+}
+
 /* ---- the end of a list -------------------------------------------------- */
 
 /* The list is read to its end by its pagination: fail if the server said
@@ -322,18 +330,19 @@ static void end_list(tu_fetch *f, rest_fetch *rf, rest_list *l,
                      const char *url, const tu_page *page)
 {
     if (page && page->more == TU_MORE_YES) {
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: paginate %s finds no next page here, but "
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: paginate %s finds no next page here, but "
                       "the response says there is more (%s): trueup will "
                       "not plan from part of a list; check "
-                      "target.resource.paginate (%s)", url,
+                      "target.resource.paginate (%s)", list_method(f), url,
                       kind_names[rf->pg->kind], page->why, DOCS);
     } else if (l->count >= 0 && l->seen < l->count) {
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: the list ended after %lld records, but "
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: the list ended after %lld records, but "
                       "the server counts %lld (%s): trueup will not plan "
                       "from part of a list. If records were added or "
                       "removed while it was read, run again; otherwise "
                       "check target.resource.paginate and per_page (%s)",
-                      url, l->seen, l->count, l->count_from, DOCS);
+                      list_method(f), url, l->seen, l->count, l->count_from,
+                      DOCS);
     }
 }
 
@@ -370,10 +379,10 @@ static void check_single(tu_fetch *f, rest_list *l, const char *url,
                  page->pages_seen), hint = "page";
     free(link);
     if (why[0])
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: the response holds %lld records and says "
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: the response holds %lld records and says "
                       "there are more (%s), but target.resource.paginate is "
                       "none: trueup will not plan from part of a list; set "
-                      "paginate: %s (%s)", url, n, why,
+                      "paginate: %s (%s)", list_method(f), url, n, why,
                       hint ? hint : "see the kinds", DOCS);
 }
 
@@ -390,8 +399,8 @@ static void submit(tu_fetch *f, const char *url, unsigned flags, size_t list,
     if (!url)
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     else if (page > REST_MAX_PAGES)
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: more than %d pages in one list; stopping "
-                      "(raise target.resource.per_page)", url,
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: more than %d pages in one list; stopping "
+                      "(raise target.resource.per_page)", list_method(f), url,
                       REST_MAX_PAGES);
     else
         tu_fetch_request(f, url, &rf->list_how, TU_FETCH_HEADERS | flags,
@@ -425,17 +434,18 @@ static void get_next_url(tu_fetch *f, rest_fetch *rf, size_t list,
     origin_of(abs ? abs : "", have, sizeof have);
     origin_of(rf->lists[list].url, want, sizeof want);
     if (!abs || !have[0])
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: %s names a next page that is not a valid "
-                      "URL: %s", url, what, next);
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: %s names a next page that is not a valid "
+                      "URL: %s", list_method(f), url, what, next);
     else if (strcmp(have, want) != 0)
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: %s names a next page on another server, "
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: %s names a next page on another server, "
                       "%s, not %s where the list is: trueup sends the "
                       "target's credentials nowhere else (a server behind a "
                       "proxy may need to be told its public scheme and "
-                      "host)", url, what, abs, want);
+                      "host)", list_method(f), url, what, abs, want);
     else if (tu_strmap_get(&rf->visited, abs, &seen))
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: %s points back to %s, which was already "
-                      "fetched: the pagination loops", url, what, abs);
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: %s points back to %s, which was already "
+                      "fetched: the pagination loops", list_method(f), url,
+                      what, abs);
     else if (remember_url(rf, abs) < 0)
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     else
@@ -454,10 +464,11 @@ static void get_cursor(tu_fetch *f, rest_fetch *rf, size_t list,
     size_t seen;
 
     if (!next)
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: the cursor is too long to send", url);
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: the cursor is too long to "
+                      "send", list_method(f), url);
     else if (tu_strmap_get(&rf->visited, next, &seen))
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: the response's cursor '%s' was already "
-                      "sent: the pagination loops", url, cursor);
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: the response's cursor '%s' was already "
+                      "sent: the pagination loops", list_method(f), url, cursor);
     else if (remember_url(rf, next) < 0)
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     else
@@ -504,8 +515,8 @@ static int fetch_all_at_once(tu_fetch *f, rest_fetch *rf, size_t list,
     else
         pages = n > 0 ? (total + n - 1) / n : 1;
     if (pages > REST_MAX_PAGES) {
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: %lld pages of %lld records are more than "
-                      "%d; raise target.resource.per_page", url, pages, n,
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: %lld pages of %lld records are more than "
+                      "%d; raise target.resource.per_page", list_method(f), url, pages, n,
                       REST_MAX_PAGES);
         return 1;
     }
@@ -613,10 +624,10 @@ static int note_page(tu_fetch *f, rest_fetch *rf, rest_list *l,
 
     if (numbered && l->pending == 0 && page->nitems > 0 && l->has_prev &&
         l->prev == page->items_hash) {
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: the server answered with the same records "
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: the server answered with the same records "
                       "as for the page before: it ignores target.resource."
                       "%s, or repeats the last page past the end, so trueup "
-                      "cannot tell where the list ends", url,
+                      "cannot tell where the list ends", list_method(f), url,
                       rf->pg->kind == PAGINATE_PAGE ? "page_param"
                                                     : "offset_param");
         return -1;
@@ -664,8 +675,9 @@ static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
     sink.fetch = f;
     sink.url = url;
     sink.order = (size_t)(uintptr_t)data;
-    if (tu_page_parse_each(r->body, r->body_len, &rf->pg->paths, url,
-                           add_item, &sink, &page, &err) != 0) {
+    if (tu_page_parse_each(r->body, r->body_len, &rf->pg->paths,
+                           list_method(f), url, add_item, &sink, &page,
+                           &err) != 0) {
         if (!tu_fetch_failed(f)) /* else add_item failed it, saying why */
             tu_fetch_fail(f, err.code, "%s", err.message);
         return;
@@ -694,8 +706,9 @@ static void on_one_record(tu_fetch *f, const tu_http_response *r,
     record = tu_json_path(root, rf->cfg->items);
     if (!json_is_object(record)) {
         ex = tu_excerpt(r->body, r->body_len, 80);
-        tu_fetch_fail(f, TU_ERR_FETCH, "GET %s: expected one record (a JSON object%s%s), "
-                      "got: %s", url, rf->cfg->items ? " at " : "",
+        tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: expected one record (a JSON object%s%s), "
+                      "got: %s", rf->cfg->get.method, url,
+                      rf->cfg->items ? " at " : "",
                       rf->cfg->items ? rf->cfg->items : "", ex ? ex : "");
         free(ex);
     } else if ((items = json_array()) != NULL) {

@@ -31,7 +31,7 @@ static void check_items(const char *body, size_t len, const char *path)
     json_t *items;
 
     err.message[0] = '\0';
-    items = tu_list_page_items(body, len, path, URL, &err);
+    items = tu_list_page_items(body, len, path, "GET", URL, &err);
     if (items) {
         FUZZ_CHECK(json_is_array(items));
         json_decref(items);

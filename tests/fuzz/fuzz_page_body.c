@@ -51,8 +51,8 @@ static void check_each(const char *body, size_t len,
     int rc;
 
     memset(&err, 0, sizeof err);
-    rc = tu_page_parse_each(body, len, paths, URL, count_item, &s, &page,
-                            &err);
+    rc = tu_page_parse_each(body, len, paths, "GET", URL, count_item, &s,
+                            &page, &err);
     FUZZ_CHECK(rc == 0 || !ok);
     if (rc != 0) {
         FUZZ_CHECK(strncmp(err.message, "GET ", 4) == 0 ||
@@ -70,7 +70,7 @@ static void check(const char *body, size_t len, const tu_page_paths *paths)
     tu_page page;
 
     memset(&err, 0, sizeof err);
-    if (tu_page_parse(body, len, paths, URL, &page, &err) != 0) {
+    if (tu_page_parse(body, len, paths, "GET", URL, &page, &err) != 0) {
         FUZZ_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
         FUZZ_CHECK(strncmp(err.message, "GET ", 4) == 0 ||
                    strcmp(err.message, "out of memory") == 0);

@@ -23,7 +23,8 @@ static void assert_items(const char *body, const char *path,
                          const char *expected)
 {
     tu_error err = {0};
-    json_t *items = tu_list_page_items(body, strlen(body), path, URL, &err);
+    json_t *items = tu_list_page_items(body, strlen(body), path, "GET", URL,
+                                       &err);
     char *got;
     if (!items)
         fail_msg("no items in <<%s>>: %s", body, err.message);
@@ -38,7 +39,7 @@ static void assert_items_error(const char *body, size_t len, const char *path,
                                const char *expected)
 {
     tu_error err = {0};
-    assert_null(tu_list_page_items(body, len, path, URL, &err));
+    assert_null(tu_list_page_items(body, len, path, "GET", URL, &err));
     assert_string_equal(err.message, expected);
 }
 
@@ -100,11 +101,31 @@ static void test_items_len_respected(void **state)
 {
     tu_error err = {0};
     const char *body = "[1,2]GARBAGE";
-    json_t *items = tu_list_page_items(body, 5, NULL, URL, &err);
+    json_t *items = tu_list_page_items(body, 5, NULL, "GET", URL, &err);
     (void)state;
     assert_non_null(items);
     assert_int_equal(json_array_size(items), 2);
     json_decref(items);
+}
+
+/* A list read by another method (Porkbun's POST) is named by it. */
+static void test_messages_name_the_method(void **state)
+{
+    tu_error err = {0};
+    tu_page page;
+    tu_page_paths paths = {"records", NULL, NULL, NULL, NULL, NULL};
+    (void)state;
+    assert_null(tu_list_page_items("{}", 2, "records", "POST", URL, &err));
+    assert_string_equal(err.message, "POST " URL ": the response has "
+                        "nothing at items path 'records' (got a mapping): "
+                        "check target.resource.items");
+    assert_int_equal(tu_page_parse("nope", 4, &paths, "POST", URL, &page,
+                                   &err), -1);
+    assert_true(strncmp(err.message, "POST " URL ": the response is not "
+                        "valid JSON", strlen("POST " URL ": the response "
+                                             "is not valid JSON")) == 0);
+    assert_null(tu_list_page_items("{}", 2, "records", NULL, URL, &err));
+    assert_true(strncmp(err.message, "GET " URL ": ", 6) == 0);
 }
 
 static void test_items_missing_path(void **state)
@@ -334,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_items_path),
         cmocka_unit_test(test_items_len_respected),
         cmocka_unit_test(test_items_missing_path),
+        cmocka_unit_test(test_messages_name_the_method),
         cmocka_unit_test(test_items_empty_answer),
         cmocka_unit_test(test_items_absent_count),
         cmocka_unit_test(test_items_not_json),

@@ -48,7 +48,7 @@ static void parse_ok(const char *body, const tu_page_paths *paths,
                      tu_page *page)
 {
     tu_error err = {0};
-    if (tu_page_parse(body, strlen(body), paths, URL, page, &err) != 0)
+    if (tu_page_parse(body, strlen(body), paths, "GET", URL, page, &err) != 0)
         fail_msg("<<%s>>: %s", body, err.message);
     assert_true(json_is_array(page->items));
 }
@@ -58,7 +58,7 @@ static void parse_fails(const char *body, const tu_page_paths *paths,
 {
     tu_error err = {0};
     tu_page page;
-    assert_int_equal(tu_page_parse(body, strlen(body), paths, URL, &page,
+    assert_int_equal(tu_page_parse(body, strlen(body), paths, "GET", URL, &page,
                                    &err), -1);
     assert_string_equal(err.message, expected);
     assert_null(page.items);
@@ -352,8 +352,9 @@ static void test_empty_answer(void **state)
     assert_int_equal(page.count_seen, -1);
     tu_page_free(&page);
     paths = items_at(NULL);
-    assert_int_equal(tu_page_parse_each(" \n", 2, &paths, URL, count_calls,
-                                        &calls, &page, &err), 0);
+    assert_int_equal(tu_page_parse_each(" \n", 2, &paths, "GET", URL,
+                                        count_calls, &calls, &page, &err),
+                     0);
     assert_int_equal(page.nitems, 0);
     assert_int_equal(calls, 0);
     tu_page_free(&page);
