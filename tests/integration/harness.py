@@ -505,6 +505,30 @@ def write_yaml(path, text):
     return path
 
 
+def recipe_text(name, base_url, edit=None):
+    """docs/recipes/NAME (a target file of a recipe) as it is written but
+    for its one base_url line, which points at `base_url`; `edit(text)`
+    applied after. AssertionError when the file has not exactly one
+    base_url line."""
+    with open(os.path.join(SOURCE_DIR, "docs", "recipes", name)) as f:
+        text = f.read()
+    text, n = re.subn(r"(?m)^  base_url: \S+$", "  base_url: " + base_url,
+                      text)
+    if n != 1:
+        raise AssertionError("%s: %d base_url lines" % (name, n))
+    return edit(text) if edit else text
+
+
+def recipe_files_not_shown(page, names):
+    """The target files docs/recipes/NAME of `names` that the recipe page
+    docs/recipes/PAGE does not show as they are, in a ```yaml block."""
+    def read(name):
+        with open(os.path.join(SOURCE_DIR, "docs", "recipes", name)) as f:
+            return f.read()
+    text = read(page)
+    return [n for n in names if "```yaml\n" + read(n) + "```" not in text]
+
+
 def _flow(value):
     # JSON is valid YAML flow style, and keeps 600 and 600.0 apart.
     return json.dumps(value, ensure_ascii=False)

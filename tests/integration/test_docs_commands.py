@@ -72,6 +72,41 @@ COVERED_ELSEWHERE = {
         "trueup apply docs/recipes/rabbitmq/users.yaml  my-users.yaml":
             "test_rabbitmq",
     },
+    "docs/recipes/solidserver.md": {
+        "trueup export docs/recipes/solidserver/records.yaml > dns.yaml":
+            "test_solidserver (the recipe's file, against the simulator)",
+        "trueup plan  docs/recipes/solidserver/records.yaml dns.yaml":
+            "test_solidserver",
+        "trueup apply docs/recipes/solidserver/records.yaml dns.yaml":
+            "test_solidserver",
+        "trueup apply docs/recipes/solidserver/records.yaml "
+        "--match rr_type=A --set ttl=600":
+            "test_examples (examples/solidserver-ttl/run.sh)",
+    },
+    "docs/recipes/porkbun.md": {
+        "trueup export docs/recipes/porkbun/records.yaml > example.com.yaml":
+            "test_porkbun (the recipe's file, against the simulator)",
+        "trueup plan  docs/recipes/porkbun/records.yaml example.com.yaml":
+            "test_porkbun",
+        "trueup apply docs/recipes/porkbun/records.yaml example.com.yaml":
+            "test_porkbun",
+    },
+    "docs/recipes/honeycomb.md": {
+        "trueup plan  docs/recipes/honeycomb/triggers.yaml my-triggers.yaml":
+            "test_honeycomb (the recipe's files, against the simulator)",
+        "trueup apply docs/recipes/honeycomb/triggers.yaml my-triggers.yaml":
+            "test_honeycomb",
+        "trueup apply docs/recipes/honeycomb/slos.yaml my-slos.yaml":
+            "test_honeycomb",
+        "trueup export docs/recipes/honeycomb/triggers.yaml > triggers.yaml":
+            "test_honeycomb",
+    },
+    "examples/solidserver-ttl/README.md": {
+        "trueup plan  target.yaml --match rr_type=A --set ttl=600":
+            "test_examples (examples/solidserver-ttl/run.sh, the simulator)",
+        "trueup apply target.yaml --match rr_type=A --set ttl=600":
+            "test_examples",
+    },
     "examples/bulk-ttl/README.md": {
         "trueup plan  target.yaml --match type=A --set ttl=600":
             "test_examples (examples/bulk-ttl/run.sh, PowerDNS)",

@@ -9,23 +9,28 @@ recipients (only the declared keys are compared, at any depth), or
 `ignore: [query.time_range, ...]` (dotted paths into the values). Either
 way: plan from empty, apply, a re-run writes nothing, drift made on the
 server is corrected, prune deletes an undeclared trigger, and export then
-plan shows no changes. SLOs (/1/slos/{dataset}) the same way.
+plan shows no changes. SLOs (/1/slos/{dataset}) the same way. The API
+key never shows in trueup's output.
+
+The targets are the recipe's own files, docs/recipes/honeycomb/*.yaml, run
+as they are written but for base_url (the simulator's port); the `ignore`
+way edits the triggers' file as docs/recipes/honeycomb.md says.
 """
 
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import results_by_key, run_trueup, trueup_available  # noqa: E402
+from harness import (recipe_files_not_shown, recipe_text,  # noqa: E402
+                     results_by_key, run_trueup, trueup_available)
 from honeycomb_sim import Honeycomb  # noqa: E402
 
 KEY = "hcaik_test_key_0123456789"
-READ_ONLY = ["id", "created_at", "updated_at", "query_id", "triggered",
-             "dataset_slug"]
 
 TRIGGERS = [
     {"name": "errors", "frequency": 900,
@@ -45,10 +50,8 @@ def flow(value):
 
 class Base:
     """The tests; a subclass says how the extra keys are left alone."""
-    fields = {}
     ignore = []
     kind = "triggers"
-    read_only = READ_ONLY
 
     @classmethod
     def setUpClass(cls):
@@ -63,31 +66,25 @@ class Base:
         self.addCleanup(self.hc.stop)
 
     def write(self, records, name="records.yaml"):
-        fields = {f: "read_only" for f in self.read_only}
-        fields.update(self.fields)
-        at = "/1/%s/{dataset}" % self.kind
-        res = {"list": at, "key": ["name"], "id": "id",
-               "create": "POST " + at, "update": "PUT %s/{id}" % at,
-               "delete": "DELETE %s/{id}" % at, "update_body": "merged"}
-        if self.ignore:
-            res["ignore"] = self.ignore
-        lines = ["target:", "  provider: rest",
-                 "  base_url: " + flow(self.hc.url),
-                 "  auth: {type: header, name: X-Honeycomb-Team, "
-                 "value_env: HONEYCOMB_API_KEY}",
-                 "  vars: {dataset: web}",
-                 "  fields: " + flow(fields),
-                 "  resource: " + flow(res),
-                 "records:" if records else "records: []"]
+        """The recipe's target (docs/recipes/honeycomb/KIND.yaml, as written
+        but for base_url, and `edit` applied) with `records`."""
+        text = recipe_text("honeycomb/%s.yaml" % self.kind, self.hc.url,
+                           self.edit)
+        lines = [text.rstrip("\n"), "records:" if records else "records: []"]
         lines += ["  - " + flow(r) for r in records]
         path = os.path.join(self.tmp.name, name)
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
         return path
 
+    @staticmethod
+    def edit(text):
+        return text
+
     def trueup(self, *args, expect=0):
         run = run_trueup(list(args), env={"HONEYCOMB_API_KEY": KEY})
         self.assertEqual(run.code, expect, run.describe())
+        self.assertNotIn(KEY, run.stdout + run.stderr)
         return run
 
     def plan(self, path, *args):
@@ -159,14 +156,21 @@ class Triggers(Base):
 
 
 class TestDeclared(Triggers, unittest.TestCase):
-    fields = {"query": {"compare": "declared"},
-              "threshold": {"compare": "declared"},
-              "recipients": {"compare": "declared"}}
+    """The recipe as written: compare: declared."""
 
 
 class TestIgnorePaths(Triggers, unittest.TestCase):
+    """The recipe's other way: ignore the paths the server adds."""
     ignore = ["query.time_range", "threshold.exceeded_limit",
               "recipients.id"]
+
+    @staticmethod
+    def edit(text):
+        text, n = re.subn(r"\n    (query|threshold|recipients): "
+                          r"\{compare: declared\}", "", text)
+        assert n == 3, "the recipe's compare: declared lines changed"
+        return text.replace("  resource:\n", "  resource:\n    ignore: " +
+                            flow(TestIgnorePaths.ignore) + "\n", 1)
 
 
 
@@ -174,8 +178,6 @@ class TestSLOs(Base, unittest.TestCase):
     """SLOs: a PUT that is not partial (merged sends every field back),
     dataset_slugs the server's."""
     kind = "slos"
-    read_only = ["id", "created_at", "updated_at", "reset_at",
-                 "dataset_slugs"]
     SLOS = [{"name": "availability", "sli": {"alias": "ok_requests"},
              "time_period_days": 30, "target_per_million": 999000},
             {"name": "latency", "sli": {"alias": "fast_requests"},
@@ -208,6 +210,13 @@ class TestSLOs(Base, unittest.TestCase):
         exported, text = self.exported(path)
         self.assertEqual(text.count("\n- {name: "), 2, text)
         self.assertEqual(self.plan(exported), {})
+
+
+class TestRecipeDoc(unittest.TestCase):
+    def test_page_shows_the_files_as_they_are(self):
+        self.assertEqual(recipe_files_not_shown(
+            "honeycomb.md", ["honeycomb/triggers.yaml", "honeycomb/slos.yaml"]),
+            [])
 
 
 if __name__ == "__main__":
