@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The examples a reader runs: examples/demo.sh (the README's first command,
-json-server) and examples/bulk-ttl/run.sh (PowerDNS). Each is run as a
+json-server), examples/bulk-ttl/run.sh (PowerDNS) and
+examples/solidserver-ttl/run.sh (the SOLIDserver simulator). Each is run as a
 reader would, with the trueup under test, and its output checked: the
 second apply changes nothing. They start and stop their own servers."""
 
@@ -56,6 +57,19 @@ class Examples(unittest.TestCase):
                       "4000 unchanged, 0 failed (1 request, HTTP/1.1 over 1 "
                       "connection,", run.stdout)
         self.assertIn("('A', 600): 4000", run.stderr)
+
+    def test_solidserver_ttl(self):
+        run = run_example("examples/solidserver-ttl/run.sh")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("Plan: 0 to create, 300 to update, 0 to delete, "
+                      "0 unchanged, 0 failed.", run.stdout)
+        # 300 PUTs and the two reads of the list (its rows, then the 204)
+        self.assertIn("Apply: 0 created, 300 updated, 0 deleted, "
+                      "0 unchanged, 0 failed (302 requests,", run.stdout)
+        # again: the two reads, no write
+        self.assertIn("Apply: 0 created, 0 updated, 0 deleted, "
+                      "300 unchanged, 0 failed (2 requests,", run.stdout)
+        self.assertIn("{('A', '600'): 300}", run.stderr)
 
 
 if __name__ == "__main__":
