@@ -689,8 +689,29 @@ static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
 
 /* ---- resource.get: one record at a time --------------------------------- */
 
-/* One record, or none: 404/410 or an empty answer (SOLIDserver's 204)
- * say it does not exist. */
+/* 1 when `path` ends in a list index (records.0, 0) and the list it
+ * indexes is there and empty: an answer that holds no record (Porkbun's
+ * {"records": []} for an unknown id), not one of another shape. */
+static int index_into_empty_list(const json_t *root, const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    const char *last = dot ? dot + 1 : path;
+    const json_t *list = root;
+    char *parent;
+
+    if (!last || !*last || last[strspn(last, "0123456789")] != '\0')
+        return 0;
+    if (dot) {
+        if (!(parent = strndup(path, (size_t)(dot - path))))
+            return 0;
+        list = tu_json_path(root, parent);
+        free(parent);
+    }
+    return json_is_array(list) && json_array_size(list) == 0;
+}
+
+/* One record, or none: 404/410, an empty answer (SOLIDserver's 204) or
+ * an empty list where the record would be say it does not exist. */
 static void on_one_record(tu_fetch *f, const tu_http_response *r,
                           const char *url, void *data)
 {
@@ -704,6 +725,10 @@ static void on_one_record(tu_fetch *f, const tu_http_response *r,
         return;
     root = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, &jerr);
     record = tu_json_path(root, rf->cfg->items);
+    if (!record && index_into_empty_list(root, rf->cfg->items)) {
+        json_decref(root);
+        return;
+    }
     if (!json_is_object(record)) {
         ex = tu_excerpt(r->body, r->body_len, 80);
         tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: expected one record (a JSON object%s%s), "

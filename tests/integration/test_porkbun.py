@@ -162,6 +162,31 @@ class TestListMessages(PorkbunCase):
                                       "key: [name, nosuch]"))
 
 
+class TestReadOneByOne(PorkbunCase):
+    """resource.get by POST /dns/retrieve/{domain}/{id}: an unknown id is
+    answered {"status": "SUCCESS", "records": []}, a record that does not
+    exist (items: records.0 indexes an empty list), not an error."""
+
+    def test_get_by_id_with_an_absent_record(self):
+        ids = {r["name"]: r["id"] for r in self.pb.records("example.com")}
+        target = self.target(lambda t: t.replace(
+            "    list:\n      request: POST /dns/retrieve/{domain}\n",
+            "    get:\n      request: POST /dns/retrieve/{domain}/{id}\n"
+        ).replace("items: records\n", "items: records.0\n"))
+        recs = self.records([
+            {"id": ids["www.example.com"], "name": "www.example.com",
+             "type": "A", "content": "192.0.2.2"},
+            {"id": "999", "name": "new.example.com", "type": "A",
+             "content": "192.0.2.3"}])
+        plan = results_by_key(self.trueup("plan", target, recs).report)
+        self.assertEqual({k: r["action"] for k, r in plan.items()},
+                         {"www.example.com|A": "update",
+                          "new.example.com|A": "create"})
+        self.assertEqual(sorted(r.path.rsplit("/", 1)[1]
+                                for r in self.pb.requests()),
+                         sorted([ids["www.example.com"], "999"]))
+
+
 class TestErrorsInside200(PorkbunCase):
     """Porkbun as oinker's tests model it: every error answered 200."""
     error_status = 200
