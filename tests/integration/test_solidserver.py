@@ -70,7 +70,7 @@ class SolidServerCase(unittest.TestCase):
         return run
 
     def assert_no_secret(self, run):
-        for secret in (PASSWORD, b64(PASSWORD), b64(USER)):
+        for secret in (USER, PASSWORD, b64(PASSWORD), b64(USER)):
             self.assertNotIn(secret, run.stdout + run.stderr, run.describe())
 
 
