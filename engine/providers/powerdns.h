@@ -1,0 +1,71 @@
+/* powerdns.h -- the PowerDNS provider's configuration and the functions
+ * its files share: powerdns.c (reading the target, normalising records,
+ * the provider's table), powerdns_zone.c (which zone holds a name, a
+ * zone's URL), powerdns_fetch.c (a GET per zone, live rrsets -> records)
+ * and powerdns_push.c (actions -> PATCHes of rrsets, in batches).
+ * Internal to the provider; nothing else includes it (but its tests).
+ */
+#ifndef TU_ENGINE_PROVIDERS_POWERDNS_H
+#define TU_ENGINE_PROVIDERS_POWERDNS_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "engine/fetch.h"
+#include "engine/provider.h"
+#include "engine/push.h"
+#include "engine/target.h"
+
+/* An ownership mark: an rrset comment of this account and content prefix
+ * (read by the fetch, written by the push). */
+#define PDNS_MARK_ACCOUNT "trueup"
+#define PDNS_MARK_PREFIX "heritage=trueup,trueup/owner="
+
+typedef struct pdns_cfg {
+    char *server;
+    char **zones;          /* lower case, with a trailing dot */
+    size_t nzones;
+    long batch_size;
+    long write_concurrency; /* PATCHes at once (SQLite: only 1 works) */
+} pdns_cfg;
+
+/* The zone (index into c->zones) an absolute name belongs to: the longest
+ * that holds it; -1 when none does (powerdns_zone.c). */
+long tu_pdns_zone_index(const pdns_cfg *c, const char *name);
+
+/* {base_url}/servers/{server}/zones/{zone}, percent-encoded; malloc'd, or
+ * NULL when out of memory (powerdns_zone.c). */
+char *tu_pdns_zone_url(const tu_target *t, const char *zone);
+
+/* The provider's fetch (powerdns_fetch.c): one GET per zone. */
+int tu_pdns_fetch(const tu_target *t, tu_fetch *f);
+
+/* An rrset as PowerDNS lists it (borrowed) -> a live record's fields,
+ * {name, type, ttl, records: [content], owner, comments, serial}, with the
+ * enabled records only; a new reference, or NULL when none is enabled (or
+ * out of memory). powerdns_fetch.c. */
+json_t *tu_pdns_live_rrset(const json_t *rrset);
+
+/* The provider's push (powerdns_push.c): each zone's actions in batched
+ * PATCHes, in the zone's lane. */
+int tu_pdns_push(const tu_target *t, tu_push *p, tu_action **actions,
+                 size_t n);
+
+/* One rrset of a PATCH body for action `a`, as compact JSON: a DELETE, or
+ * a REPLACE of the whole rrset; malloc'd, or NULL with *why set when the
+ * action cannot be sent (powerdns_push.c). */
+char *tu_pdns_rrset_json(const tu_action *a, const char **why);
+
+/* An action to push, with its zone; sorted by zone, deletes first (a
+ * PATCH applies its rrsets in order, so an A replaced by a CNAME goes out
+ * as DELETE, then REPLACE), then in plan order. */
+typedef struct pdns_pending {
+    long zone;
+    int del;
+    size_t order;
+    tu_action *action;
+} pdns_pending;
+
+/* qsort's comparison of two pdns_pending in that order. */
+int tu_pdns_pending_order(const void *x, const void *y);
+
+#endif
