@@ -57,11 +57,11 @@ void tu_cli_usage(FILE *out);
 int tu_cli_write_text_out(const tu_cli_args *args, const char *text);
 
 /* Render the report for people. */
-void tu_cli_write_text(FILE *out, const json_t *report);
+void tu_cli_write_text(FILE *out, const tu_report *report);
 
 /* Render the report as Markdown, for a pull-request comment. 0, or -1
  * when out of memory. */
-int tu_cli_write_markdown(FILE *out, const json_t *report);
+int tu_cli_write_markdown(FILE *out, const tu_report *report);
 
 /* How a result's changes are written: "NAME: BEFORE → AFTER, ..." in a
  * format's own words (text.c, markdown.c). */

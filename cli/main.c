@@ -49,9 +49,8 @@ static int export_records(const tu_cli_args *args, const tu_desired *d,
 static void print_hints(const tu_report *report)
 {
     const json_t *summary = tu_report_summary(report);
-    size_t i, refused = 0;
+    size_t refused = 0;
     tu_counts counts;
-    json_t *r;
 
     if (json_is_true(json_object_get(summary, "threshold_exceeded")))
         fputs("trueup: hint: --force goes past the safety thresholds\n",
@@ -59,9 +58,8 @@ static void print_hints(const tu_report *report)
     tu_report_counts(report, &counts);
     if (!counts.failed)
         return;
-    json_array_foreach(json_object_get(tu_report_json(report), "results"),
-                       i, r) {
-        const char *why = json_string_value(json_object_get(r, "refused"));
+    for (size_t i = 0; i < tu_report_result_count(report); i++) {
+        const char *why = tu_report_result(report, i)->refused;
         refused += why && strcmp(why, "protected") == 0;
     }
     if (refused)

@@ -23,7 +23,10 @@
  * says how many. Values from the server are put in code spans and cut at
  * MD_VALUE_MAX bytes, so they cannot inject Markdown or HTML.
  *
- * Like text.c, it reads only the report's JSON.
+ * Like text.c, it reads the report through the public API: the results
+ * typed (tu_report_result; a group's shared key field is read from the
+ * key's own fields, so a value holding '|' stays whole), the other
+ * members from the summary.
  */
 #include "cli.h"
 
@@ -35,10 +38,19 @@
 #define MD_NAMES_MAX 200      /* names listed in one group's details */
 
 typedef struct md_item {
-    const json_t *result;     /* borrowed from the report */
+    const tu_record_result *result;  /* borrowed from the report */
+    json_t *changes;          /* owned: the result's, parsed; NULL: none */
     int order;                /* action order */
     char *signature;          /* owned: action and changes, canonical */
 } md_item;
+
+/* The report being written: its summary (every member but the results)
+ * and counts. */
+typedef struct md_report {
+    const tu_report *report;
+    const json_t *summary;
+    tu_counts counts;
+} md_report;
 
 typedef struct md_group {
     md_item *first;           /* items[first .. first + count) */
@@ -128,32 +140,35 @@ static const char *str(const json_t *obj, const char *name)
 #define MD_REPLACE 2  /* the order of replaces */
 #define MD_FAILED 4   /* the order of failures: last */
 
-static int action_order(const json_t *r)
+static int action_order(const tu_record_result *r)
 {
     static const char *const order[] = {"create", "update", "replace",
                                         "delete"};
-    if (strcmp(str(r, "status"), "failed") == 0)
+    if (strcmp(r->status, "failed") == 0)
         return MD_FAILED;
     for (int i = 0; i < MD_FAILED; i++)
-        if (strcmp(str(r, "action"), order[i]) == 0)
+        if (strcmp(r->action, order[i]) == 0)
             return i;
     return MD_FAILED;
 }
 
-static char *signature(const json_t *r, int order)
+static char *signature(const md_item *item)
 {
     char *changes = NULL, *sig;
+    json_t *key;
     size_t len;
 
-    if (order == MD_FAILED)   /* failures are never grouped: unique key */
-        changes = tu_json_dumps(json_object_get(r, "key"), JSON_ENCODE_ANY);
-    else if (json_object_get(r, "changes"))
-        changes = tu_json_dumps(json_object_get(r, "changes"),
-                             JSON_COMPACT | JSON_SORT_KEYS);
+    if (item->order == MD_FAILED) {  /* never grouped: the key, unique */
+        key = json_string(item->result->key);
+        changes = key ? tu_json_dumps(key, JSON_ENCODE_ANY) : NULL;
+        json_decref(key);
+    } else if (item->changes) {
+        changes = tu_json_dumps(item->changes, JSON_COMPACT | JSON_SORT_KEYS);
+    }
     len = (changes ? strlen(changes) : 0) + 4;
     sig = malloc(len);
     if (sig)
-        snprintf(sig, len, "%d:%s", order, changes ? changes : "");
+        snprintf(sig, len, "%d:%s", item->order, changes ? changes : "");
     tu_free(changes);
     return sig;
 }
@@ -162,7 +177,7 @@ static int by_signature(const void *a, const void *b)
 {
     const md_item *x = a, *y = b;
     int c = strcmp(x->signature, y->signature);
-    return c ? c : strcmp(str(x->result, "key"), str(y->result, "key"));
+    return c ? c : strcmp(x->result->key, y->result->key);
 }
 
 /* Larger groups first within an action, then by signature (stable). */
@@ -174,17 +189,27 @@ static int by_group(const void *a, const void *b)
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
     if (x->count == 1)
-        return strcmp(str(x->first->result, "key"),
-                      str(y->first->result, "key"));
+        return strcmp(x->first->result->key, y->first->result->key);
     return strcmp(x->first->signature, y->first->signature);
 }
 
-/* The items of `results`, sorted so that equal signatures are adjacent,
- * and the groups they make, sorted for output. -1 when out of memory. */
-static int build_groups(const json_t *results, md_item **items_out,
+/* One item per result of the report. 0, or -1 when out of memory. */
+static int make_item(md_item *item, const tu_record_result *r)
+{
+    item->result = r;
+    item->order = action_order(r);
+    if (r->changes && !(item->changes = json_loads(r->changes, 0, NULL)))
+        return -1;
+    return (item->signature = signature(item)) ? 0 : -1;
+}
+
+/* The items of the report's results, sorted so that equal signatures are
+ * adjacent, and the groups they make, sorted for output. -1 when out of
+ * memory. */
+static int build_groups(const tu_report *report, md_item **items_out,
                         md_group **groups_out, size_t *ngroups)
 {
-    size_t n = json_array_size(results), g = 0;
+    size_t n = tu_report_result_count(report), g = 0;
     md_item *items = calloc(n ? n : 1, sizeof *items);
     md_group *groups = calloc(n ? n : 1, sizeof *groups);
 
@@ -192,13 +217,9 @@ static int build_groups(const json_t *results, md_item **items_out,
     *groups_out = groups;
     if (!items || !groups)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        items[i].result = json_array_get(results, i);
-        items[i].order = action_order(items[i].result);
-        if (!(items[i].signature = signature(items[i].result,
-                                             items[i].order)))
+    for (size_t i = 0; i < n; i++)
+        if (make_item(&items[i], tu_report_result(report, i)) != 0)
             return -1;
-    }
     qsort(items, n, sizeof *items, by_signature);
     for (size_t i = 0; i < n; i++) {
         if (g && strcmp(groups[g - 1].first->signature,
@@ -214,8 +235,10 @@ static int build_groups(const json_t *results, md_item **items_out,
 
 static void free_items(md_item *items, size_t n)
 {
-    for (size_t i = 0; items && i < n; i++)
+    for (size_t i = 0; items && i < n; i++) {
         free(items[i].signature);
+        json_decref(items[i].changes);
+    }
     free(items);
 }
 
@@ -229,50 +252,39 @@ static void code_name(FILE *out, const char *field)
 
 static const tu_cli_change_style code_style = {"", code_name, code_value};
 
-/* The value of key field `index` in a label "a|b|c" of `nkey` fields, when
- * the label splits that way; else NULL. Into buf. */
-static const char *key_part(const char *label, size_t nkey, size_t index,
-                            char *buf, size_t size)
+/* The value of key field `k` that every record of the group shares, or
+ * NULL (not shared, not known field by field, or empty). */
+static const char *shared_key_value(const md_group *g, size_t k)
 {
-    const char *p = label;
-    size_t parts = 1;
+    const tu_record_result *first = g->first->result;
+    const char *v = k < first->key_count ? first->key_values[k] : NULL;
 
-    for (const char *q = label; *q; q++)
-        parts += *q == '|';
-    if (parts != nkey)
-        return NULL;
-    for (size_t i = 0; i < index; i++)
-        p = strchr(p, '|') + 1;
-    snprintf(buf, size, "%.*s", (int)strcspn(p, "|"), p);
-    return buf;
+    for (size_t i = 1; v && i < g->count; i++) {
+        const tu_record_result *r = g->first[i].result;
+        if (r->key_count != first->key_count ||
+            strcmp(r->key_values[k], v) != 0)
+            return NULL;
+    }
+    return v && *v ? v : NULL;
 }
 
 /* "412 A records": a key field other than the first (type, ...) that
  * every record of the group shares, named in the count. */
-static void write_count(FILE *out, const md_group *g, const json_t *report)
+static void write_count(FILE *out, const md_group *g)
 {
-    const json_t *key = json_object_get(json_object_get(report, "target"),
-                                        "key");
-    size_t nkey = json_array_size(key);
-    char first[256], other[256];
+    const tu_record_result *first = g->first->result;
 
-    for (size_t k = 1; k < nkey; k++) {
-        const char *v = key_part(str(g->first->result, "key"), nkey, k,
-                                 first, sizeof first);
-        size_t i = 1;
-        while (v && i < g->count &&
-               (key_part(str(g->first[i].result, "key"), nkey, k, other,
-                         sizeof other)) && strcmp(v, other) == 0)
-            i++;
-        if (!v || i < g->count || !*v)
+    for (size_t k = 1; k < first->key_count; k++) {
+        const char *v = shared_key_value(g, k);
+        if (!v)
             continue;
-        if (strcmp(json_string_value(json_array_get(key, k)), "type") == 0) {
+        if (strcmp(first->key_names[k], "type") == 0) {
             fprintf(out, "%zu ", g->count);
             plain(out, v);
             fputs(" records", out);
         } else {
             fprintf(out, "%zu records with ", g->count);
-            code_text(out, json_string_value(json_array_get(key, k)));
+            code_text(out, first->key_names[k]);
             fputc(' ', out);
             code_text(out, v);
         }
@@ -290,17 +302,17 @@ static void write_names(FILE *out, const md_group *g)
             g->count);
     for (size_t i = 0; i < g->count && i < MD_NAMES_MAX; i++) {
         fputs(i ? ", " : "", out);
-        code_text(out, str(g->first[i].result, "key"));
+        code_text(out, g->first[i].result->key);
     }
     if (g->count > MD_NAMES_MAX)
         fprintf(out, " \u2026 and %zu more", g->count - MD_NAMES_MAX);
     fputs("\n  </details>", out);
 }
 
-static void write_group(FILE *out, const md_group *g, const json_t *report)
+static void write_group(FILE *out, const md_group *g)
 {
-    const json_t *r = g->first->result;
-    const json_t *changes = json_object_get(r, "changes");
+    const tu_record_result *r = g->first->result;
+    const json_t *changes = g->first->changes;
 
     fprintf(out, "- **%s** %s", action_words[g->first->order],
             g->first->order == MD_REPLACE ? "(delete, then create) " : "");
@@ -309,13 +321,13 @@ static void write_group(FILE *out, const md_group *g, const json_t *report)
             tu_cli_write_changes(out, changes, &code_style);
             fputs(" on ", out);
         }
-        write_count(out, g, report);
+        write_count(out, g);
         write_names(out, g);
     } else {
-        code_text(out, str(r, "key"));
-        if (json_object_get(r, "error")) {
+        code_text(out, r->key);
+        if (r->error) {
             fputs(": ", out);
-            plain(out, str(r, "error"));
+            plain(out, r->error);
         } else if (changes && json_object_size(changes)) {
             fputs(": ", out);
             tu_cli_write_changes(out, changes, &code_style);
@@ -326,34 +338,24 @@ static void write_group(FILE *out, const md_group *g, const json_t *report)
 
 /* ---- the whole text ----------------------------------------------------- */
 
-static int changed_or_failed(const json_t *report)
-{
-    return count(report, "created") + count(report, "updated") +
-           count(report, "deleted") + count(report, "replaced") +
-           count(report, "failed") > 0;
-}
-
 /* The counts; replaces named only when there are any. */
-static void write_heading(FILE *out, const json_t *report, int plan)
+static void write_heading(FILE *out, const tu_counts *c, int plan)
 {
-    long long replaced = count(report, "replaced");
-
-    fprintf(out, plan ? "### trueup plan: %lld to create, %lld to update, "
-            "%lld to delete, " : "### trueup apply: %lld created, %lld "
-            "updated, %lld deleted, ", count(report, "created"),
-            count(report, "updated"), count(report, "deleted"));
-    if (replaced)
-        fprintf(out, plan ? "%lld to replace, " : "%lld replaced, ",
-                replaced);
-    fprintf(out, "%lld failed\n\n", count(report, "failed"));
+    fprintf(out, plan ? "### trueup plan: %zu to create, %zu to update, "
+            "%zu to delete, " : "### trueup apply: %zu created, %zu "
+            "updated, %zu deleted, ", c->created, c->updated, c->deleted);
+    if (c->replaced)
+        fprintf(out, plan ? "%zu to replace, " : "%zu replaced, ",
+                c->replaced);
+    fprintf(out, "%zu failed\n\n", c->failed);
 }
 
 /* "; 2 left alone (protected or owned); 40 outside prune_scope", each
  * only when there are some. */
-static void write_left_alone(FILE *out, const json_t *report)
+static void write_left_alone(FILE *out, const json_t *summary)
 {
-    size_t left = json_array_size(json_object_get(report, "left_alone"));
-    long long scope = count(report, "out_of_scope");
+    size_t left = json_array_size(json_object_get(summary, "left_alone"));
+    long long scope = count(summary, "out_of_scope");
 
     if (left)
         fprintf(out, "; %zu left alone (protected or owned)", left);
@@ -363,15 +365,15 @@ static void write_left_alone(FILE *out, const json_t *report)
         code_text(out, "prune_scope");
 }
 
-static void write_summary(FILE *out, const json_t *report)
+static void write_summary(FILE *out, const md_report *m)
 {
-    const json_t *target = json_object_get(report, "target");
-    const json_t *shard = json_object_get(report, "shard");
-    int plan = strcmp(str(report, "mode"), "plan") == 0;
+    const json_t *target = json_object_get(m->summary, "target");
+    const json_t *shard = json_object_get(m->summary, "shard");
+    const tu_counts *c = &m->counts;
     size_t i;
     json_t *w;
 
-    write_heading(out, report, plan);
+    write_heading(out, c, strcmp(str(m->summary, "mode"), "plan") == 0);
     if (target) {
         fputs("Target: ", out);
         code_text(out, str(target, "provider"));
@@ -382,30 +384,29 @@ static void write_summary(FILE *out, const json_t *report)
     if (shard)
         fprintf(out, "shard %lld of %lld; ", count(shard, "index"),
                 count(shard, "count"));
-    fprintf(out, "%lld records, %lld unchanged", count(report, "total"),
-            count(report, "skipped"));
-    write_left_alone(out, report);
+    fprintf(out, "%zu records, %zu unchanged", c->total, c->skipped);
+    write_left_alone(out, m->summary);
     fputs(".\n", out);
-    json_array_foreach(json_object_get(report, "warnings"), i, w) {
+    json_array_foreach(json_object_get(m->summary, "warnings"), i, w) {
         fputs("\n> **Warning:** ", out);
         plain(out, json_string_value(w));
         fputc('\n', out);
     }
-    if (!changed_or_failed(report))
+    if (c->created + c->updated + c->deleted + c->replaced + c->failed == 0)
         fputs("\nNo changes.\n", out);
 }
 
 /* What one writer puts out, as a string (malloc'd; NULL: out of memory). */
-typedef void (*md_writer)(FILE *out, const void *a, const void *b);
+typedef void (*md_writer)(FILE *out, const void *what);
 
-static char *render(md_writer fn, const void *a, const void *b, size_t *len)
+static char *render(md_writer fn, const void *what, size_t *len)
 {
     char *text = NULL;
     FILE *mem = open_memstream(&text, len);
 
     if (!mem)
         return NULL;
-    fn(mem, a, b);
+    fn(mem, what);
     if (fclose(mem) != 0) {
         free(text);
         return NULL;
@@ -413,28 +414,27 @@ static char *render(md_writer fn, const void *a, const void *b, size_t *len)
     return text;
 }
 
-static void summary_writer(FILE *out, const void *report, const void *unused)
+static void summary_writer(FILE *out, const void *report)
 {
-    (void)unused;
     write_summary(out, report);
 }
 
-static void group_writer(FILE *out, const void *group, const void *report)
+static void group_writer(FILE *out, const void *group)
 {
-    write_group(out, group, report);
+    write_group(out, group);
 }
 
 /* The groups, as many as fit in `room` bytes; then how many did not. */
 static int write_groups(FILE *out, const md_group *groups, size_t n,
-                        const json_t *report, size_t room)
+                        size_t room)
 {
     size_t shown = 0, left_records = 0, len;
 
     if (n)
         fputc('\n', out);
     for (size_t i = 0; i < n; i++) {
-        char *line = shown == i ? render(group_writer, &groups[i], report,
-                                         &len) : NULL;
+        char *line = shown == i ? render(group_writer, &groups[i], &len)
+                                : NULL;
         if (shown == i && !line)
             return -1;
         if (line && len <= room) {
@@ -453,19 +453,21 @@ static int write_groups(FILE *out, const md_group *groups, size_t n,
     return 0;
 }
 
-int tu_cli_write_markdown(FILE *out, const json_t *report)
+int tu_cli_write_markdown(FILE *out, const tu_report *report)
 {
-    const json_t *results = json_object_get(report, "results");
-    size_t n = json_array_size(results), ngroups = 0, len;
+    md_report m = {report, tu_report_summary(report), {0}};
+    size_t n = tu_report_result_count(report), ngroups = 0, len;
     md_item *items = NULL;
     md_group *groups = NULL;
-    char *summary = render(summary_writer, report, NULL, &len);
+    char *summary;
     int rc = -1;
 
-    if (summary && build_groups(results, &items, &groups, &ngroups) == 0) {
+    tu_report_counts(report, &m.counts);
+    summary = render(summary_writer, &m, &len);
+    if (summary && build_groups(report, &items, &groups, &ngroups) == 0) {
         fputs(summary, out);
         /* room for the last line saying what was left out */
-        rc = write_groups(out, groups, ngroups, report,
+        rc = write_groups(out, groups, ngroups,
                           len + 200 < MD_LIMIT ? MD_LIMIT - len - 200 : 0);
     }
     free(summary);

@@ -14,19 +14,16 @@
 #include <unistd.h>
 
 /* The report in the format asked for; JSON in the lines layout, written
- * straight from the report (tu_report_dumpf). */
+ * straight from the report (tu_report_dumpf); text and Markdown from its
+ * typed results and summary (no jansson value per result). */
 static int write_to(FILE *out, const tu_cli_args *args,
                     const tu_report *report)
 {
-    const json_t *json;
-
     if (args->format == TU_FORMAT_JSON)
         return tu_report_dumpf(report, out) != 0 || ferror(out) ? -1 : 0;
-    if (!(json = tu_report_json(report)))
-        return -1;
     if (args->format == TU_FORMAT_TEXT)
-        tu_cli_write_text(out, json);
-    else if (tu_cli_write_markdown(out, json) != 0)
+        tu_cli_write_text(out, report);
+    else if (tu_cli_write_markdown(out, report) != 0)
         return -1;
     return ferror(out) ? -1 : 0;
 }

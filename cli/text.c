@@ -13,7 +13,8 @@
  * A replace (delete, then create: an immutable field changed) is marked
  * "-/+" and named in the summary only when there is one; write-only values
  * show as "***", as the report has them.
- * It reads only the report's JSON, as any consumer of the report would.
+ * It reads the report through the public API, as any program would: the
+ * results typed (tu_report_result), the other members from the summary.
  */
 #include "cli.h"
 
@@ -73,26 +74,22 @@ static const char *action_sign(const char *action, const char *status)
     return "~";
 }
 
-static void write_result(FILE *out, const json_t *r)
+static void write_result(FILE *out, const tu_record_result *r)
 {
-    const char *action = json_string_value(json_object_get(r, "action"));
-    const char *status = json_string_value(json_object_get(r, "status"));
-    const json_t *error = json_object_get(r, "error");
+    json_t *changes;
 
-    if (!action || !status)
-        return;
-    fprintf(out, "%s %s", action_sign(action, status),
-            json_string_value(json_object_get(r, "key")));
-    if (json_is_string(json_object_get(r, "id")))  /* a created record's */
-        fprintf(out, " (id %s)",
-                json_string_value(json_object_get(r, "id")));
-    if (error && strcmp(action, "none") == 0)
-        fprintf(out, "  failed: %s", json_string_value(error));
-    else if (error)
-        fprintf(out, "  %s failed: %s", action, json_string_value(error));
-    else if (json_object_get(r, "changes"))
-        tu_cli_write_changes(out, json_object_get(r, "changes"),
-                             &text_style);
+    fprintf(out, "%s %s", action_sign(r->action, r->status), r->key);
+    if (r->id)  /* a created record's */
+        fprintf(out, " (id %s)", r->id);
+    if (r->error && strcmp(r->action, "none") == 0) {
+        fprintf(out, "  failed: %s", r->error);
+    } else if (r->error) {
+        fprintf(out, "  %s failed: %s", r->action, r->error);
+    } else if (r->changes &&
+               (changes = json_loads(r->changes, 0, NULL)) != NULL) {
+        tu_cli_write_changes(out, changes, &text_style);
+        json_decref(changes);
+    }
     fputc('\n', out);
 }
 
@@ -138,33 +135,31 @@ static void write_left_alone(FILE *out, const json_t *report)
                 scope == 1 ? "" : "s", owned);
 }
 
-void tu_cli_write_text(FILE *out, const json_t *report)
+void tu_cli_write_text(FILE *out, const tu_report *report)
 {
-    size_t i;
-    json_t *r;
-    int plan = strcmp(json_string_value(json_object_get(report, "mode")),
+    const json_t *summary = tu_report_summary(report);
+    int plan = strcmp(json_string_value(json_object_get(summary, "mode")),
                       "plan") == 0;
-    long long replaced = count(report, "replaced");
+    tu_counts c;
 
-    json_array_foreach(json_object_get(report, "results"), i, r)
-        write_result(out, r);
-    fprintf(out, plan ? "Plan: %lld to create, %lld to update, %lld to "
-            "delete, " : "Apply: %lld created, %lld updated, %lld deleted, ",
-            count(report, "created"), count(report, "updated"),
-            count(report, "deleted"));
-    if (replaced)   /* named only when there are any */
-        fprintf(out, plan ? "%lld to replace, " : "%lld replaced, ",
-                replaced);
-    fprintf(out, "%lld unchanged, %lld failed", count(report, "skipped"),
-            count(report, "failed"));
+    tu_report_counts(report, &c);
+    for (size_t i = 0; i < tu_report_result_count(report); i++)
+        write_result(out, tu_report_result(report, i));
+    fprintf(out, plan ? "Plan: %zu to create, %zu to update, %zu to "
+            "delete, " : "Apply: %zu created, %zu updated, %zu deleted, ",
+            c.created, c.updated, c.deleted);
+    if (c.replaced)   /* named only when there are any */
+        fprintf(out, plan ? "%zu to replace, " : "%zu replaced, ",
+                c.replaced);
+    fprintf(out, "%zu unchanged, %zu failed", c.skipped, c.failed);
     if (plan) {
         fputs(".\n", out);
     } else {
-        fprintf(out, " (%lld request%s", count(report, "requests"),
-                count(report, "requests") == 1 ? "" : "s");
-        write_transport(out, report);
+        fprintf(out, " (%zu request%s", c.requests,
+                c.requests == 1 ? "" : "s");
+        write_transport(out, summary);
         fprintf(out, ", %.1f s).\n",
-                (double)count(report, "elapsed_ms") / 1000.0);
+                (double)count(summary, "elapsed_ms") / 1000.0);
     }
-    write_left_alone(out, report);
+    write_left_alone(out, summary);
 }

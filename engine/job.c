@@ -51,23 +51,23 @@ static void add_warning(tu_report_facts *facts, const char *text)
 
 /* ---- records' outcomes ------------------------------------------------ */
 
+/* One record's outcome to the job's record callback, then the options'
+ * (tu_run's). Out of memory, the callbacks get it without its changes and
+ * key values rather than not at all. */
 static void report_action(tu_job *job, const tu_action *a)
 {
     tu_record_result r;
-    json_t *json;
 
-    if (!job->cb.record || job->quiet)
+    if ((!job->cb.record && !job->o.record) || job->quiet)
         return;
-    json = tu_report_record_json(a);
-    r.key = tu_action_label(a);
-    r.action = a->kind == TU_ACTION_FAIL ? "none" : tu_action_kind_name(a->kind);
-    r.status = tu_report_record_status(a);
-    r.message = a->error ? a->error : a->note;
-    r.http_status = a->http_status;
-    r.attempts = a->attempts;
-    r.json = json;
-    job->cb.record(job, &r, job->cb.data);
-    json_decref(json);
+    if (tu_report_action_result(a, &job->key, &job->scratch, &r) != 0) {
+        r.changes = NULL;
+        r.key_count = 0;
+    }
+    if (job->cb.record)
+        job->cb.record(job, &r, job->cb.data);
+    if (job->o.record && !job->quiet)
+        job->o.record(&r, job->o.record_data);
 }
 
 static void on_outcome(tu_action *a, void *data)
@@ -135,6 +135,7 @@ void tu_job_free_steps(tu_job *job)
     job->fetch = NULL;
     job->push = NULL;
     tu_report_texts_free(&job->texts);
+    tu_result_scratch_free(&job->scratch);
     tu_plan_free(&job->plan);
     tu_recordset_free(&job->own_desired);
     tu_recordset_free(&job->shard_desired);

@@ -65,6 +65,7 @@ struct tu_job {
     long long timer_due_ms;     /* when the loop's timer fires; -1: unset */
     tu_report *report;
     tu_report_texts texts;     /* the results' texts, made as the push goes */
+    tu_result_scratch scratch; /* the record callbacks' results */
     char *export_text;
     tu_error error;
     int failed;

@@ -7,8 +7,8 @@
  *
  * A report of 10,000 results as jansson values took longer to build,
  * write and free than the rest of the run's own work (bench/LOG.md).
- * So the results are kept as small structs (tu_result) with their texts
- * in an arena (the changes too, as JSON text, which the plan's compact
+ * So the results are kept as small structs (tu_record_result, which
+ * tu_report_result hands out as they are) with their texts in an arena (the changes too, as JSON text, which the plan's compact
  * form writes without jansson), and the report's text is written straight
  * from them in the lines layout (json_util.h), the other members from the
  * summary. The whole report as jansson values is made only when
@@ -18,6 +18,7 @@
 #include "report.h"
 
 #include "util/json_util.h"
+#include "state/record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,23 +79,87 @@ static json_t *cached_integer(int_cache *c, json_int_t value)
     return json_incref(c->json);
 }
 
-/* The result of an action, its texts borrowed from the action. */
-static void result_of(const tu_action *a, tu_result *r)
+/* The result of an action, its texts borrowed from the action; no
+ * changes nor key values yet. */
+static void result_of(const tu_action *a, tu_record_result *r)
 {
+    memset(r, 0, sizeof *r);
     r->key = tu_action_label(a);
     r->action = a->kind == TU_ACTION_FAIL ? "none"
                                           : tu_action_kind_name(a->kind);
     r->status = status_name(a);
     r->http_status = a->http_status;
     r->attempts = a->attempts;
-    r->changes = NULL;  /* text the report makes (keep_texts) */
     r->error = a->error;
     r->refused = a->refused;
     r->note = a->note;
+    r->message = a->error ? a->error : a->note;
     r->id = a->new_id;
 }
 
-static json_t *result_json(const tu_result *r, int_cache *ints)
+/* Whether the n NUL-ended values of `text`, joined with '|', are
+ * `label`. */
+static int joins_to(const char *text, size_t n, const char *label)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(text);
+        if (strncmp(label, text, len) != 0)
+            return 0;
+        label += len;
+        if (i + 1 < n && *label++ != '|')
+            return 0;
+        text += len + 1;
+    }
+    return *label == '\0';
+}
+
+/* The key values of the record `a` is about, decoded into `b` (emptied):
+ * their number, or 0 when its key does not decode into values that join
+ * to its label (a plan file's failure keeps its label as its key), or
+ * when out of memory: the result then has none. */
+static size_t decode_key(const tu_action *a, tu_buffer *b)
+{
+    const tu_record *rec = a->desired ? a->desired : a->live;
+    long n;
+
+    tu_buffer_truncate(b, 0);
+    n = rec->key ? tu_key_values(rec->key, b) : -1;
+    return n > 0 && joins_to(b->data, (size_t)n, tu_action_label(a))
+               ? (size_t)n : 0;
+}
+
+/* Point values[0 .. n) at the n NUL-ended texts of `text`. */
+static void split_values(const char *text, size_t n, const char **values)
+{
+    for (size_t i = 0; i < n; i++) {
+        values[i] = text;
+        text += strlen(text) + 1;
+    }
+}
+
+/* The key values of `a` in `arena`: *values (NULL: none) and *count.
+ * 0, or -1 when out of memory. */
+static int key_values(tu_arena *arena, const tu_action *a, tu_buffer *b,
+                      const char ***values, size_t *count)
+{
+    size_t n = decode_key(a, b);
+    char *text = n ? tu_arena_alloc(arena, b->len) : NULL;
+    const char **v = n ? tu_arena_alloc(arena, n * sizeof *v) : NULL;
+
+    *values = NULL;
+    *count = 0;
+    if (!n)
+        return 0;
+    if (!text || !v)
+        return -1;
+    memcpy(text, b->data, b->len);
+    split_values(text, n, v);
+    *values = v;
+    *count = n;
+    return 0;
+}
+
+static json_t *result_json(const tu_record_result *r, int_cache *ints)
 {
     json_t *j = json_object();
 
@@ -123,9 +188,8 @@ static json_t *result_json(const tu_result *r, int_cache *ints)
     return j;
 }
 
-/* The same text as result_json's, compact, appended to `b`. 0 or -1. */
 /* ,"http_status":N,"attempts":N appended to `b`. 0 or -1. */
-static int request_write(const tu_result *r, tu_buffer *b)
+static int request_write(const tu_record_result *r, tu_buffer *b)
 {
     char num[TU_INT_TEXT_MAX];
 
@@ -135,7 +199,8 @@ static int request_write(const tu_result *r, tu_buffer *b)
            tu_buffer_add(b, num, tu_int_text(r->attempts, num)) < 0 ? -1 : 0;
 }
 
-static int result_write(const tu_result *r, tu_buffer *b)
+/* The same text as result_json's, compact, appended to `b`. 0 or -1. */
+static int result_write(const tu_record_result *r, tu_buffer *b)
 {
     const struct { const char *name, *text; } texts[] = {
         {",\"error\":", r->error}, {",\"refused\":", r->refused},
@@ -162,28 +227,40 @@ static int result_write(const tu_result *r, tu_buffer *b)
     return tu_buffer_puts(b, "}");
 }
 
-const char *tu_report_record_status(const tu_action *a)
+int tu_report_action_result(const tu_action *a, const tu_keyspec *key,
+                            tu_result_scratch *s, tu_record_result *out)
 {
-    return a->kind == TU_ACTION_SKIP ? "skipped" : status_name(a);
+    size_t n;
+
+    result_of(a, out);
+    if (a->kind == TU_ACTION_SKIP) {
+        out->action = "skip";
+        out->status = "skipped";
+    } else if (tu_action_has_changes(a)) {
+        tu_buffer_truncate(&s->changes, 0);
+        if (tu_action_changes_dumpb(a, &s->changes) != 0)
+            return -1;
+        out->changes = s->changes.data;
+    }
+    n = decode_key(a, &s->values);
+    if (!n || !key || n != key->count)
+        return 0;
+    if (n > s->cap && tu_array_grow(&s->ptrs, &s->cap, n, sizeof *s->ptrs,
+                                    8) != 0)
+        return -1;
+    split_values(s->values.data, n, s->ptrs);
+    out->key_count = n;
+    out->key_names = key->fields;
+    out->key_values = s->ptrs;
+    return 0;
 }
 
-json_t *tu_report_record_json(const tu_action *a)
+void tu_result_scratch_free(tu_result_scratch *s)
 {
-    tu_result r;
-    json_t *j, *changes;
-
-    if (a->kind == TU_ACTION_SKIP)
-        return json_pack("{s:s, s:s, s:s}", "key", tu_action_label(a),
-                         "action", "skip", "status", "skipped");
-    result_of(a, &r);
-    j = result_json(&r, NULL);
-    if (j && tu_action_has_changes(a) &&
-        (tu_action_changes_json(a, &changes) != 0 ||
-         json_object_set_new(j, "changes", changes) != 0)) {
-        json_decref(j);
-        return NULL;
-    }
-    return j;
+    tu_buffer_free(&s->changes);
+    tu_buffer_free(&s->values);
+    free(s->ptrs);
+    memset(s, 0, sizeof *s);
 }
 
 /* A copy of `s` in the report's arena (NULL stays NULL). 0 or -1. */
@@ -228,8 +305,11 @@ int tu_report_texts_keep(tu_report_texts *t, const tu_plan *plan,
         return 0;
     key = tu_action_label(a);
     if (changes_text(&t->arena, a, &t->scratch, &k->changes) != 0 ||
+        key_values(&t->arena, a, &t->scratch, &k->key_values,
+                   &k->key_count) != 0 ||
         !(k->key = tu_arena_strndup(&t->arena, key, strlen(key)))) {
         k->changes = NULL;
+        k->key_values = NULL;
         return -1;
     }
     return 0;
@@ -243,25 +323,44 @@ void tu_report_texts_free(tu_report_texts *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Name the key fields of `r` when its values are the target's. */
+static void name_key(const tu_report *rep, tu_record_result *r,
+                     const char **values, size_t count)
+{
+    if (count && count == rep->nkey) {
+        r->key_count = count;
+        r->key_names = rep->key_names;
+        r->key_values = values;
+    }
+}
+
 /* The texts of results[at], from `texts` when they were made during the
  * push, else made now. 0 or -1. */
 static int keep_texts(tu_report *rep, const tu_report_texts *texts,
                       size_t at, const tu_action *a, tu_buffer *scratch)
 {
-    tu_result *r = &rep->results[rep->nresults - 1];
+    tu_record_result *r = &rep->results[rep->nresults - 1];
     const tu_report_text *k = texts && at < texts->count ? &texts->kept[at]
                                                          : NULL;
+    const char **values;
+    size_t count;
 
     if (keep_text(rep, &r->error) || keep_text(rep, &r->note) ||
         keep_text(rep, &r->id))
         return -1;
+    r->message = r->error ? r->error : r->note;
     if (k && k->key) {
         r->key = k->key;           /* in texts' arena, now the report's */
         r->changes = k->changes;
+        name_key(rep, r, k->key_values, k->key_count);
         return 0;
     }
-    return keep_text(rep, &r->key) ||
-           changes_text(&rep->texts, a, scratch, &r->changes) ? -1 : 0;
+    if (keep_text(rep, &r->key) ||
+        changes_text(&rep->texts, a, scratch, &r->changes) ||
+        key_values(&rep->texts, a, scratch, &values, &count))
+        return -1;
+    name_key(rep, r, values, count);
+    return 0;
 }
 
 /* Every action but the skips, as results that outlive the plan. 0 or -1. */
@@ -276,7 +375,7 @@ static int keep_results(tu_report *rep, const tu_plan *plan,
     if (n && !(rep->results = malloc(n * sizeof *rep->results)))
         return -1;
     for (i = 0; i < plan->count; i++) {
-        tu_result *r;
+        tu_record_result *r;
         if (plan->actions[i].kind == TU_ACTION_SKIP)
             continue;  /* (results is NULL when every action is a skip) */
         r = &rep->results[rep->nresults];
@@ -469,6 +568,24 @@ static json_t *whole_json(const tu_report *rep)
     return out;
 }
 
+/* The target's key field names, copied for the results. 0 or -1. */
+static int keep_key_names(tu_report *rep, const tu_keyspec *key)
+{
+    size_t n = key ? key->count : 0;
+
+    if (!n)
+        return 0;
+    if (!(rep->key_names = tu_arena_alloc(&rep->texts,
+                                          n * sizeof *rep->key_names)))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!(rep->key_names[i] = tu_arena_strndup(
+                  &rep->texts, key->fields[i], strlen(key->fields[i]))))
+            return -1;
+    rep->nkey = n;
+    return 0;
+}
+
 tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f,
                            tu_report_texts *texts)
 {
@@ -487,7 +604,8 @@ tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f,
     rep->counts.requests = f->requests;
     rep->changed = rep->counts.created + rep->counts.updated +
                        rep->counts.deleted + rep->counts.replaced > 0;
-    if (keep_results(rep, plan, texts) != 0 ||
+    if (keep_key_names(rep, f->key) != 0 ||
+        keep_results(rep, plan, texts) != 0 ||
         !(rep->summary = summary_json(rep, f, plan))) {
         tu_report_free(rep);
         rep = NULL;
@@ -505,6 +623,16 @@ void tu_report_counts(const tu_report *rep, tu_counts *counts)
 int tu_report_changed(const tu_report *rep)
 {
     return rep->changed;
+}
+
+size_t tu_report_result_count(const tu_report *rep)
+{
+    return rep->nresults;
+}
+
+const tu_record_result *tu_report_result(const tu_report *rep, size_t i)
+{
+    return i < rep->nresults ? &rep->results[i] : NULL;
 }
 
 const json_t *tu_report_summary(const tu_report *rep)

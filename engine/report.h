@@ -1,4 +1,4 @@
-/* report.h -- the outcome of a run, as counts and as JSON.
+/* report.h -- the outcome of a run: counts, typed results, JSON.
  *
  * Built once from the plan after it was (or was not) pushed; every field
  * is documented in docs/report.md. The members other than results are
@@ -13,28 +13,17 @@
 #include "plan.h"
 #include "util/arena.h"
 
-/* One entry of the report's results (an action other than a skip), kept
- * as it is rather than as JSON: a long report is written straight from
- * these (tu_report_dumpf), and made JSON only when tu_report_json asks. */
-typedef struct tu_result {
-    const char *key;         /* the report's copy */
-    const char *action;      /* static: "create", ..., "none" */
-    const char *status;      /* static: "planned", "ok", "failed" */
-    long http_status;        /* with attempts */
-    unsigned attempts;       /* 0: no request was made */
-    const char *changes;     /* the report's copy, as compact JSON text;
-                                NULL: none */
-    const char *error;       /* the report's copy, or NULL */
-    const char *refused;     /* static, or NULL */
-    const char *note;        /* the report's copy, or NULL */
-    const char *id;          /* the report's copy: the id the server gave
-                                a created record, or NULL */
-} tu_result;
-
 struct tu_report {
     json_t *summary;     /* owned: every member but results */
-    tu_result *results;  /* nresults of them, in the plan's order */
+    /* nresults entries of the results (every action but the skips), in
+     * the plan's order, kept typed rather than as JSON: a long report is
+     * written straight from these (tu_report_dumpf), read by
+     * tu_report_result, and made JSON only when tu_report_json asks.
+     * Their strings are in `texts` (action and status static). */
+    tu_record_result *results;
     size_t nresults;
+    const char **key_names; /* nkey of them, in texts: the target's key */
+    size_t nkey;
     tu_arena texts;      /* the results' strings */
     json_t *json;        /* owned: the whole report, made by the first
                             tu_report_json (set atomically) */
@@ -71,22 +60,37 @@ typedef struct tu_report_facts {
  * changes meaning or goes away; new fields do not raise it. */
 #define TU_REPORT_SCHEMA_VERSION 1
 
-/* One action's entry in the report's results (a new reference; NULL when
- * out of memory); a skip, which the results leave out, as {key, action:
- * "skip", status: "skipped"}. For a job's record callback. */
-json_t *tu_report_record_json(const tu_action *action);
+/* Room a callback's result is made in (tu_report_action_result), reused
+ * from one call to the next. Zeroed to start; tu_result_scratch_free. */
+typedef struct tu_result_scratch {
+    tu_buffer changes;      /* the changes' JSON text */
+    tu_buffer values;       /* the key's values, NUL after each */
+    const char **ptrs;      /* into values */
+    size_t cap;
+} tu_result_scratch;
 
-/* "planned", "ok", "failed", or "skipped" for a skip. Static. */
-const char *tu_report_record_status(const tu_action *action);
+/* One action's result, as the record callbacks get it; a skip, which the
+ * results leave out, as action "skip", status "skipped". `key` names the
+ * key fields (borrowed). The strings point into the action, `key` and
+ * `scratch`: valid until the action changes or the next call with the
+ * same scratch. 0, or -1 when out of memory. */
+int tu_report_action_result(const tu_action *action, const tu_keyspec *key,
+                            tu_result_scratch *scratch,
+                            tu_record_result *out);
+
+void tu_result_scratch_free(tu_result_scratch *scratch);
 
 /* The texts of the results that do not change once planned (the record's
- * label, the changes), made while the plan is pushed, as each action's
- * outcome comes: its records are then in the cache. Made after the push,
+ * label and key values, the changes), made while the plan is pushed, as
+ * each action's outcome comes: its records are then in the cache. Made
+ * after the push,
  * at 10,000 results, they were 7-12 ms of cache misses after the last
  * response, against 2 ms in a plan that had just read the records. */
 typedef struct tu_report_text {
     const char *key;       /* NULL: not made yet */
     const char *changes;   /* NULL: none */
+    const char **key_values; /* key_count of them; NULL: not known */
+    size_t key_count;
 } tu_report_text;
 
 typedef struct tu_report_texts {

@@ -5,7 +5,8 @@
  * Python code (python/trueup/) builds the classes people use on it.
  *
  *   load(paths) / load_json(text, name)   -> Desired  (tu_desired_load*)
- *   Desired.run(options, ...)              -> the report as JSON text
+ *   Desired.run(options, ...)              -> the report: (JSON text,
+ *                                             result tuples, _trueup_result.c)
  *   Desired.export(options, ...)           -> the live records as YAML text
  *   Desired.job(options, ...)              -> Job, for an event loop (_trueup_job.c)
  *   Desired.add_bulk(match, set), .scrub(text), .record_count
@@ -14,9 +15,8 @@
  * Blocking calls release the GIL: other Python threads run meanwhile, and
  * several runs may go on at once in several threads (a tu_desired is only
  * read by tu_run). A run that reports each record's outcome as it is known
- * (run(..., on_result)) is a job on a poll() loop of its own
- * (trueup/adapters/poll.h), the same loop tu_run is, driven here with the
- * GIL released. Callbacks from the library (progress, record) take the
+ * (run(..., on_result)) gives tu_run a record callback (options.record).
+ * Callbacks from the library (progress, record) take the
  * GIL back for the time of the Python call. An exception raised by a
  * callback, or a signal's (Ctrl-C: KeyboardInterrupt), cancels the run the
  * way options.cancel does, and is raised when the run has stopped.
@@ -29,7 +29,6 @@
 #include <curl/curl.h>
 #include <string.h>
 #include <time.h>
-#include <trueup/adapters/poll.h>
 
 static PyObject *CError;
 
@@ -243,8 +242,7 @@ static PyObject *desired_record_count(PyObject *self, void *unused)
 typedef struct run_ctx {
     PyThreadState *thread;  /* saved while the GIL is released */
     PyObject *progress;     /* borrowed; NULL: none */
-    PyObject *on_result;    /* borrowed; NULL: none (then tu_run) */
-    tu_job *job;            /* the run's job, when on_result is given */
+    PyObject *on_result;    /* borrowed; NULL: none */
     volatile sig_atomic_t *cancel;
     PyObject *exc_type;     /* the first exception a callback raised */
     PyObject *exc_value;
@@ -260,8 +258,6 @@ static void ctx_fail(run_ctx *ctx)
     else
         PyErr_Clear();
     *ctx->cancel = 1;
-    if (ctx->job)
-        tu_job_cancel(ctx->job);
 }
 
 /* The monotonic clock, in milliseconds (the module includes only the
@@ -363,64 +359,24 @@ static int ctx_raised(run_ctx *ctx)
     return 1;
 }
 
-static PyObject *report_text(const tu_report *report)
-{
-    char *text = tu_report_dumps(report);
-    PyObject *out;
-
-    if (!text)
-        return PyErr_NoMemory();
-    out = PyUnicode_FromString(text);
-    tu_free(text);
-    return out;
-}
-
-static void on_record(tu_job *job, const tu_record_result *result,
-                      void *data)
+/* Each record's outcome, as it is known, to on_result (a result tuple). */
+static void on_record(const tu_record_result *result, void *data)
 {
     run_ctx *ctx = data;
-    char *text;
-    PyObject *r;
+    PyObject *r, *tuple;
 
-    (void)job;
     PyEval_RestoreThread(ctx->thread);
     if (!ctx->exc_type) {
-        text = json_dumps(result->json, JSON_COMPACT);
-        r = text ? PyObject_CallFunction(ctx->on_result, "s", text)
-                 : PyErr_NoMemory();
-        free(text);
+        tuple = tu_py_result(result);
+        r = tuple ? PyObject_CallFunctionObjArgs(ctx->on_result, tuple, NULL)
+                  : NULL;
+        Py_XDECREF(tuple);
         if (r)
             Py_DECREF(r);
         else
             ctx_fail(ctx);
     }
     ctx->thread = PyEval_SaveThread();
-}
-
-/* tu_run as a job on a poll() loop of this thread's own, so that each
- * record's outcome reaches ctx->on_result as it is known. Called with the
- * GIL released; returns the report, or NULL with `err` filled. */
-static tu_report *run_job(const tu_desired *desired,
-                          const tu_options *options, run_ctx *ctx,
-                          tu_error *err)
-{
-    tu_job_callbacks callbacks = {on_record, NULL, ctx};
-    tu_report *report = NULL;
-    tu_poll_loop loop;
-
-    tu_poll_loop_init(&loop);
-    ctx->job = tu_job_new(desired, options, &callbacks, err);
-    if (ctx->job && tu_poll_attach(ctx->job, &loop, err) == 0) {
-        if (tu_poll_loop_run(&loop) < 0)
-            tu_job_cancel(ctx->job);
-        report = tu_job_take_report(ctx->job);
-        if (!report && tu_job_error(ctx->job))
-            *err = *tu_job_error(ctx->job);
-    }
-    tu_job_free(ctx->job);
-    ctx->job = NULL;
-    tu_poll_loop_free(&loop);
-    return report;
 }
 
 static PyObject *desired_run(PyObject *self, PyObject *args)
@@ -435,9 +391,12 @@ static PyObject *desired_run(PyObject *self, PyObject *args)
 
     if (run_setup(args, &options, &ctx, &own_flag) != 0)
         return NULL;
+    if (ctx.on_result) {
+        options.record = on_record;
+        options.record_data = &ctx;
+    }
     ctx.thread = PyEval_SaveThread();
-    report = ctx.on_result ? run_job(desired, &options, &ctx, &err)
-                           : tu_run(desired, &options, &err);
+    report = tu_run(desired, &options, &err);
     PyEval_RestoreThread(ctx.thread);
     if (ctx_raised(&ctx)) {
         tu_report_free(report);
@@ -445,7 +404,7 @@ static PyObject *desired_run(PyObject *self, PyObject *args)
     }
     if (!report)
         return tu_py_raise(&err);
-    out = report_text(report);
+    out = tu_py_report(report);
     tu_report_free(report);
     return out;
 }
@@ -488,9 +447,9 @@ static PyMethodDef desired_methods[] = {
      "scrub(text): text with the target's secrets replaced by ***."},
     {"run", desired_run, METH_VARARGS,
      "run(options, progress, cancel[, on_result]): tu_run; the report as "
-     "JSON text. options: (mode, concurrency, prune, force, "
-     "change_protected); on_result: "
-     "called with each record's result (JSON text) as it is known."},
+     "(JSON text, [result tuples]). options: (mode, concurrency, prune, "
+     "force, change_protected); on_result: called with each record's "
+     "result tuple as it is known."},
     {"export", desired_export, METH_VARARGS,
      "export(options, progress, cancel): tu_export; YAML text."},
     {"job", (PyCFunction)(void (*)(void))desired_job,
@@ -542,7 +501,8 @@ static PyObject *plan_secrets(const tu_plan_file *plan)
 
 /* plan_file_run(path, key, options, progress, cancel): load, check and
  * run a plan file (tu_plan_file_load, tu_plan_file_run) with the GIL
- * released. (report text, [secrets]); CError when the file is refused. */
+ * released. ((report text, [result tuples]), [secrets]); CError when the
+ * file is refused. */
 static PyObject *mod_plan_file_run(PyObject *module, PyObject *args)
 {
     volatile sig_atomic_t own_flag = 0;
@@ -572,7 +532,7 @@ static PyObject *mod_plan_file_run(PyObject *module, PyObject *args)
     if (ctx_raised(&ctx) || !report) {
         if (!PyErr_Occurred())
             tu_py_raise(&err);
-    } else if ((text = report_text(report)) != NULL) {
+    } else if ((text = tu_py_report(report)) != NULL) {
         secrets = plan_secrets(plan);
         out = secrets ? Py_BuildValue("(NN)", text, secrets) : NULL;
         if (!secrets)
@@ -603,7 +563,8 @@ static PyMethodDef module_methods[] = {
      "shape (tu_desired_load_json)."},
     {"plan_file_run", mod_plan_file_run, METH_VARARGS,
      "plan_file_run(path, key, options, progress, cancel): run a plan file "
-     "(tu_plan_file_load, tu_plan_file_run); (report text, secrets)."},
+     "(tu_plan_file_load, tu_plan_file_run); ((report text, results), "
+     "secrets)."},
     {"error_code_name", mod_error_code_name, METH_O,
      "error_code_name(code): tu_error_code_name, e.g. 'bad_input'."},
     {NULL, NULL, 0, NULL}

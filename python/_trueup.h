@@ -23,6 +23,13 @@ PyObject *tu_py_raise(const tu_error *err);
  * change_protected): 0, or -1 with an exception set. */
 int tu_py_options(PyObject *tuple, tu_options *options);
 
+/* A result as the tuple Result._from_c reads (_trueup_result.c); NULL
+ * with an exception set. */
+PyObject *tu_py_result(const tu_record_result *result);
+
+/* A report as (JSON text, [result tuples]); NULL with an exception set. */
+PyObject *tu_py_report(const tu_report *report);
+
 /* Desired.job(...): a Job for the asyncio face (_trueup_job.c). */
 PyObject *tu_py_job_new(PyObject *desired, PyObject *args, PyObject *kw);
 

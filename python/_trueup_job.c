@@ -7,8 +7,9 @@
  *   watch(fd, what)    the job asks to watch fd (TU_WATCH_* bits; 0: stop)
  *                      -> loop.add_reader / add_writer / remove_*
  *   timer(ms)          the job's one timer (-1: none) -> loop.call_later
- *   record(json_text)  one record's outcome, as the report's results entry
- *   done()             the job is over: report_json() or raise_error()
+ *   record(result)     one record's outcome, a result tuple
+ *                      (_trueup_result.c)
+ *   done()             the job is over: report() or raise_error()
  *   progress(phase, done, total)   optional, as tu_options.progress
  *
  * and calls socket_ready(fd, events) and timeout() back when the loop says
@@ -74,19 +75,16 @@ static void on_record(tu_job *job, const tu_record_result *result,
                       void *data)
 {
     JobObject *self = data;
-    char *text;
+    PyObject *tuple;
 
     (void)job;
     if (!self->record || self->record == Py_None)
         return;
-    text = json_dumps(result->json, JSON_COMPACT);
-    if (!text) {
-        PyErr_NoMemory();
+    if (!(tuple = tu_py_result(result))) {
         job_call(self, NULL, NULL);
         return;
     }
-    job_call(self, self->record, Py_BuildValue("(s)", text));
-    free(text);
+    job_call(self, self->record, Py_BuildValue("(N)", tuple));
 }
 
 static void on_progress(const tu_progress *p, void *data)
@@ -219,24 +217,19 @@ static PyObject *job_finished(PyObject *op, void *unused)
     return PyBool_FromLong(!self->job || tu_job_finished(self->job));
 }
 
-/* The finished run's report as JSON text; None when there is none. */
-static PyObject *job_report_json(PyObject *op, PyObject *unused)
+/* The finished run's report as (JSON text, [result tuples]); None when
+ * there is none. */
+static PyObject *job_report(PyObject *op, PyObject *unused)
 {
     JobObject *self = (JobObject *)op;
     const tu_report *report;
-    PyObject *out;
-    char *text;
 
     (void)unused;
     if (!job_open(self))
         return NULL;
     if (!(report = tu_job_report(self->job)))
         Py_RETURN_NONE;
-    if (!(text = tu_report_dumps(report)))
-        return PyErr_NoMemory();
-    out = PyUnicode_FromString(text);
-    tu_free(text);
-    return out;
+    return tu_py_report(report);
 }
 
 /* Raise the finished job's error (CError); None when it has none. */
@@ -325,8 +318,8 @@ static PyMethodDef job_methods[] = {
      "socket_ready(fd, events): a watched socket is ready (TU_EVENT_*)."},
     {"timeout", job_timeout, METH_NOARGS, "The job's timer fired."},
     {"cancel", job_cancel, METH_NOARGS, "tu_job_cancel."},
-    {"report_json", job_report_json, METH_NOARGS,
-     "The finished run's report as JSON text, or None."},
+    {"report", job_report, METH_NOARGS,
+     "The finished run's report as (JSON text, [result tuples]), or None."},
     {"raise_error", job_raise_error, METH_NOARGS,
      "Raise the finished job's error (CError); None when it has none."},
     {"take_export", job_take_export, METH_NOARGS,

@@ -510,3 +510,48 @@ int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
     }
     return 0;
 }
+
+/* One escaped byte of a key part at *p (advanced): NUL and 0x01 come
+ * escaped as 0x01 '0' and 0x01 '1'. -1 at the key's end. */
+static int key_byte(const char **p)
+{
+    const char *s = *p;
+
+    if (!*s)
+        return -1;
+    *p = s + 1;
+    if (*s != '\x01')
+        return (unsigned char)*s;
+    if (s[1] != '0' && s[1] != '1')
+        return -1;
+    *p = s + 2;
+    return s[1] == '0' ? '\0' : '\x01';
+}
+
+long tu_key_values(const char *key, tu_buffer *out)
+{
+    const char *p = key;
+    long count = 0;
+
+    while (p && *p) {
+        size_t n = 0;
+        int c, cut = 0;
+        if (!strchr("snbz", *p++) || *p < '0' || *p > '9')
+            return -1;
+        while (*p >= '0' && *p <= '9')
+            n = n * 10 + (size_t)(*p++ - '0');
+        if (*p++ != ':')
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            if ((c = key_byte(&p)) < 0)
+                return -1;
+            cut |= c == 0;
+            if (!cut && tu_buffer_add(out, &(char){(char)c}, 1) != 0)
+                return -1;
+        }
+        if (tu_buffer_add(out, "", 1) != 0)
+            return -1;
+        count++;
+    }
+    return p ? count : -1;
+}

@@ -178,4 +178,11 @@ int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
 /* The first record with `key`, or NULL. */
 const tu_record *tu_recordset_find(const tu_recordset *set, const char *key);
 
+/* The values of a matching key (`key` of tu_record_key), in order, each
+ * appended to `out` as its text and a NUL: the label's parts, with any
+ * '|' inside a value kept (a value holding a NUL ends there, as in the
+ * label). Their number, or -1 when `key` is no such key (a label kept as
+ * a key) or out of memory. */
+long tu_key_values(const char *key, tu_buffer *out);
+
 #endif

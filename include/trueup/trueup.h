@@ -5,6 +5,7 @@
  *
  *     tu_desired_load()   YAML files -> validated desired state
  *     tu_run()            fetch live records -> plan -> (apply) -> report
+ *     tu_report_result()  each record's result, typed
  *     tu_report_json()    the report, as a jansson value
  *
  * Ownership: every tu_*_load / tu_run result is owned by the caller and
@@ -216,6 +217,45 @@ typedef struct tu_progress {
 
 typedef void (*tu_progress_fn)(const tu_progress *progress, void *data);
 
+/* One record's outcome: what a report's `results` entry holds
+ * (docs/report.md), typed. The same struct comes from a report
+ * (tu_report_result) and, as each record's outcome is known, to the record
+ * callbacks (tu_options.record, tu_job_callbacks.record). A skipped record
+ * reaches the callbacks only (a report's results leave skips out), as
+ * action "skip", status "skipped". Every pointer is borrowed: from a
+ * report, valid until tu_report_free; in a callback, during the call. */
+typedef struct tu_record_result {
+    const char *key;        /* the key's values joined with '|', as in the
+                               report: "www.example.org.|A" */
+    const char *action;     /* "create", "update", "delete", "replace",
+                               "skip", or "none" (the record could not be
+                               planned) */
+    const char *status;     /* "planned" (plan mode), "ok", "failed", or
+                               "skipped" (already as desired) */
+    const char *message;    /* error, else note; NULL: neither */
+    long http_status;       /* of the last answer; 0: none */
+    unsigned attempts;      /* requests sent for it; 0: none (then the
+                               report has no http_status nor attempts) */
+    const char *error;      /* why it failed; NULL: it did not */
+    const char *note;       /* what a person should know; NULL: none */
+    const char *refused;    /* "protected" or "owned": a declared change
+                               refused (docs/report.md); NULL: none */
+    const char *id;         /* a create's: the id the server gave the
+                               record; NULL: none */
+    const char *changes;    /* {field: {before?, after}} as compact JSON
+                               text (json_loads it for values); NULL: none */
+    /* The key field by field, in the target's key order (resource.key):
+     * names and values as the label writes them (a number as its digits),
+     * so a value holding '|' stays whole. key_count 0: not known (a
+     * failure read back from a plan file). */
+    size_t key_count;
+    const char *const *key_names;
+    const char *const *key_values;
+} tu_record_result;
+
+/* A record callback of tu_options: `result` is borrowed for the call. */
+typedef void (*tu_record_fn)(const tu_record_result *result, void *data);
+
 typedef struct tu_options {
     tu_mode mode;
     long concurrency;          /* > 0 overrides settings.concurrency */
@@ -245,6 +285,15 @@ typedef struct tu_options {
      * PowerDNS), so that N runs cover every record exactly once; prune
      * deletes only within the shard. tu_shard_parse reads "I/N". */
     long shard_index, shard_count;
+    /* NULL, or called with each record's outcome as it is known (as a
+     * job's record callback is: in plan mode every record once the plan is
+     * made; in apply mode skips and records that cannot be planned once
+     * the plan is made, each change once the API answered for it), once
+     * per record, from the thread that called tu_run (or
+     * tu_plan_file_run), during the call; in a job, after the job's own
+     * record callback. Not for tu_export. */
+    tu_record_fn record;
+    void *record_data;
 } tu_options;
 
 /* Read a shard "I/N" (0 <= I < N) into options' shard_index and
@@ -313,23 +362,6 @@ TU_API char *tu_export(const tu_desired *desired, const tu_options *options,
  * state and the options' cancel flag must outlive the job.
  */
 typedef struct tu_job tu_job;
-
-/* One record's outcome, given to the record callback as it is known. The
- * strings and the JSON are borrowed: valid during the call only. */
-typedef struct tu_record_result {
-    const char *key;        /* as in the report: "www.example.org.|A" */
-    const char *action;     /* "create", "update", "delete", "skip", or
-                               "none" (the record could not be planned) */
-    const char *status;     /* "planned" (plan mode), "ok", "failed", or
-                               "skipped" (already as desired) */
-    const char *message;    /* why it failed, or a note; NULL: none */
-    long http_status;       /* of the last answer; 0: none */
-    unsigned attempts;      /* requests sent for it; 0: none */
-    const json_t *json;     /* the record's entry as in the report's
-                               `results` (docs/report.md); a skipped record
-                               is {"key", "action": "skip", "status":
-                               "skipped"} */
-} tu_record_result;
 
 /* What the watch function is asked to watch a socket for: a combination
  * of these, or 0 to stop watching it (before it is closed). */
@@ -479,6 +511,18 @@ TU_API const json_t *tu_report_json(const tu_report *report);
  * target... (docs/report.md). Made with the report, so it costs nothing.
  * Ownership: as tu_report_json. Threads: reads `report`. */
 TU_API const json_t *tu_report_summary(const tu_report *report);
+
+/* The number of results of the report: the records that had an action
+ * (every record but the skips, as the JSON's `results`). Threads: reads
+ * `report`. */
+TU_API size_t tu_report_result_count(const tu_report *report);
+
+/* The index-th result (0 .. tu_report_result_count - 1), in the order of
+ * the JSON's `results`; NULL past the last. Made with the report, so it
+ * costs nothing and needs no JSON. Ownership: borrowed, as everything it
+ * points to, valid until tu_report_free. Threads: reads `report`. */
+TU_API const tu_record_result *tu_report_result(const tu_report *report,
+                                                size_t index);
 
 /* The report as JSON text in the layout the trueup command writes: one
  * member a line, one result (and one item of every other list) a line

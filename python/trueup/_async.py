@@ -146,8 +146,8 @@ class Run:
         self._driver = _Driver(self._loop, self._record, self._done)
         self._driver.start(desired, options, export, progress)
 
-    def _record(self, text):
-        result = Result.from_json(text, self._scrub)
+    def _record(self, values):
+        result = Result._from_c(values, self._scrub)
         self._results.put_nowait(result)
         if self._on_result is not None:
             self._on_result(result)
@@ -168,10 +168,10 @@ class Run:
             job.raise_error()
         except _trueup.CError as e:
             raise_from_c(e)
-        text = job.report_json()
-        if text is None:
+        report = job.report()
+        if report is None:
             return job.take_export()
-        self.report = Report(text, self._scrub)
+        self.report = Report._from_c(report, self._scrub)
         return self.report
 
     def cancel(self):

@@ -32,9 +32,9 @@ def _run(mode, path, key, concurrency, force, progress):
     if key is _KEY_FROM_ENV:
         key = os.environ.get("TRUEUP_PLAN_KEY") or None
     options = RunOptions(mode, concurrency, None, force)
-    text, secrets = call(_trueup.plan_file_run, os.fspath(path), key,
-                         options.c, progress, None)
-    return Report(text, _scrubber(secrets))
+    report, secrets = call(_trueup.plan_file_run, os.fspath(path), key,
+                           options.c, progress, None)
+    return Report._from_c(report, _scrubber(secrets))
 
 
 def apply_plan(path, *, key=_KEY_FROM_ENV, concurrency=None, force=False,

@@ -24,14 +24,16 @@ class Result:
     skip as a per-record result of a run), status (planned | ok | failed;
     skipped), http_status and attempts (None when no request was made),
     changes ({field: {"before", "after"}}), note, refused, error, id (the
-    id the server gave a created record, or None); any field by name:
-    result["field"]."""
+    id the server gave a created record, or None), key_fields (the key
+    field by field, {name: value}, so a value holding "|" stays whole;
+    empty when not known); any field by name: result["field"]."""
 
-    __slots__ = ("_data", "_scrub")
+    __slots__ = ("_data", "_scrub", "_key_fields")
 
-    def __init__(self, data, scrub=_no_scrub):
+    def __init__(self, data, scrub=_no_scrub, key_fields=()):
         self._data = data
         self._scrub = scrub
+        self._key_fields = key_fields
 
     key = property(lambda self: self._data.get("key"))
     action = property(lambda self: self._data.get("action"))
@@ -43,6 +45,24 @@ class Result:
     refused = property(lambda self: self._data.get("refused"))
     error = property(lambda self: self._data.get("error"))
     id = property(lambda self: self._data.get("id"))
+    key_fields = property(lambda self: dict(self._key_fields))
+
+    @classmethod
+    def _from_c(cls, values, scrub=_no_scrub):
+        """From the library's typed result (a tuple, _trueup_result.c):
+        the same dict as the report's JSON entry, members in its order."""
+        (key, action, status, http_status, attempts, id_, changes, error,
+         refused, note, key_fields) = values
+        data = {"key": key, "action": action, "status": status}
+        if attempts is not None:
+            data["http_status"] = http_status
+            data["attempts"] = attempts
+        for name, value in (("id", id_), ("changes", changes),
+                            ("error", error), ("refused", refused),
+                            ("note", note)):
+            if value is not None:
+                data[name] = json.loads(value) if name == "changes" else value
+        return cls(data, scrub, key_fields)
 
     def __getitem__(self, field):
         """Any field of the result as docs/report.md names it."""
@@ -79,12 +99,21 @@ class Report:
 
     __slots__ = ("_json", "_data", "_scrub", "results")
 
-    def __init__(self, json_text, scrub=_no_scrub):
+    def __init__(self, json_text, scrub=_no_scrub, results=None):
         self._json = json_text
         self._data = json.loads(json_text)
         self._scrub = scrub
-        self.results = tuple(Result(r, scrub)
-                             for r in self._data.get("results", []))
+        if results is None:
+            self.results = tuple(Result(r, scrub)
+                                 for r in self._data.get("results", []))
+        else:
+            self.results = tuple(Result._from_c(r, scrub) for r in results)
+
+    @classmethod
+    def _from_c(cls, report, scrub=_no_scrub):
+        """From the library's report: (JSON text, [result tuples])."""
+        text, results = report
+        return cls(text, scrub, results)
 
     mode = property(lambda self: self._data["mode"])
     changed = property(lambda self: bool(self._data["changed"]))

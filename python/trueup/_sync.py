@@ -54,11 +54,11 @@ class Reconciler(Reconciling):
         if on_result is not None:
             scrub = self._source.scrub
 
-            def record(text):
-                on_result(Result.from_json(text, scrub))
+            def record(values):
+                on_result(Result._from_c(values, scrub))
         with self._cancel_flag() as flag:
-            text = call(desired.run, options.c, progress, flag, record)
-        return Report(text, self._source.scrub)
+            report = call(desired.run, options.c, progress, flag, record)
+        return Report._from_c(report, self._source.scrub)
 
     def _cancel_flag(self):
         return _CancelScope(self)
