@@ -121,21 +121,32 @@ json_t *tu_mod_censor_args(const tu_mod_secrets *secrets, const json_t *args);
 
 /* ---- diff (module_diff.c) ----------------------------------------------- */
 
-/* The `diff` list for the report's `results`: one {before, after,
- * before_header, after_header} per record that changed (apply: status ok)
- * or would change (plan: status planned), at most `cap` of them, then one
- * {"prepared": "... and N more changed records ..."} when more changed.
- * NULL when out of memory. */
-json_t *tu_mod_diff(const json_t *results, size_t cap);
+/* The `diff` list for the report's results (`n` of them, typed): one
+ * {before, after, before_header, after_header} per record that changed
+ * (apply: status ok) or would change (plan: status planned), at most `cap`
+ * of them, then one {"prepared": "... and N more changed records ..."}
+ * when more changed. Not scrubbed. NULL when out of memory. */
+json_t *tu_mod_diff(const tu_record_result *results, size_t n, size_t cap);
 
 /* ---- output (module_output.c) ------------------------------------------- */
 
 /* "3 created, 120 updated, 0 deleted, 877 unchanged, 0 failed" (apply) or
  * "check mode: 3 to create, ..." (plan), with, when records failed, the
- * first failures before it. Scrubbed. */
+ * first failures among the `n` results before it. Scrubbed. */
 void tu_mod_summary(const tu_counts *counts, tu_mode mode,
-                    const json_t *results, const tu_mod_secrets *secrets,
-                    char *msg, size_t msgsize);
+                    const tu_record_result *results, size_t n,
+                    const tu_mod_secrets *secrets, char *msg, size_t msgsize);
+
+/* A run's outcome as the module reads it: the results typed, and the
+ * report's JSON for what the module passes on as JSON (its stats,
+ * warnings, and the results list, copied). All borrowed. */
+typedef struct tu_mod_report {
+    const json_t *json;               /* tu_report_json's */
+    const tu_record_result *results;  /* nresults of them */
+    size_t nresults;
+    tu_counts counts;
+    int changed;
+} tu_mod_report;
 
 /* The module's result for a run that produced `report`. `args` may not be
  * NULL. Everything in it is scrubbed of `secrets`. NULL when out of
@@ -143,10 +154,9 @@ void tu_mod_summary(const tu_counts *counts, tu_mode mode,
 json_t *tu_mod_result(const tu_report *report, const tu_mod_args *args,
                       const tu_mod_secrets *secrets);
 
-/* The same from the report's parts (for tests): its JSON, counts and
- * changed flag. */
-json_t *tu_mod_result_parts(const json_t *report_json, const tu_counts *counts,
-                            int changed, const tu_mod_args *args,
+/* The same from the report's parts (for tests). */
+json_t *tu_mod_result_parts(const tu_mod_report *report,
+                            const tu_mod_args *args,
                             const tu_mod_secrets *secrets);
 
 /* A failed result: {"changed": false, "failed": true, "msg": msg} (scrubbed,

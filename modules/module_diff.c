@@ -18,7 +18,8 @@
  * status planned); failed records are in `results` and `msg`. A run that
  * changes thousands of records would print thousands of sections, so the
  * list stops at a cap and ends with one entry saying how many more there
- * were ("prepared" text is shown as it is).
+ * were ("prepared" text is shown as it is). It reads the results typed
+ * (tu_record_result); the values of their changes stay JSON.
  */
 #include "module.h"
 
@@ -50,20 +51,22 @@ static json_t *side(const json_t *changes, const char *which)
     return out;
 }
 
-static json_t *entry(const json_t *result)
+static json_t *entry(const tu_record_result *r)
 {
-    const char *action = json_string_value(json_object_get(result, "action"));
-    const char *key = json_string_value(json_object_get(result, "key"));
-    const json_t *changes = json_object_get(result, "changes");
+    json_t *changes = r->changes ? json_loads(r->changes, 0, NULL) : NULL;
     json_t *before, *after;
 
-    if (!json_is_object(changes))
+    if (r->changes && !changes)
+        return NULL;
+    if (!json_is_object(changes)) {
+        json_decref(changes);
         changes = NULL;
-    if (strcmp(action, "create") == 0) {
+    }
+    if (strcmp(r->action, "create") == 0) {
         before = state_object("absent");
         after = changes ? side(changes, "after") : state_object("present");
-    } else if (strcmp(action, "update") == 0 ||
-               strcmp(action, "replace") == 0) {
+    } else if (strcmp(r->action, "update") == 0 ||
+               strcmp(r->action, "replace") == 0) {
         json_t *empty = json_object();
         before = side(changes ? changes : empty, "before");
         after = side(changes ? changes : empty, "after");
@@ -72,41 +75,38 @@ static json_t *entry(const json_t *result)
         before = state_object("present");
         after = state_object("absent");
     }
+    json_decref(changes);
     if (!before || !after) {
         json_decref(before);
         json_decref(after);
         return NULL;
     }
     return json_pack("{s:o, s:o, s:s, s:s}", "before", before, "after", after,
-                     "before_header", key ? key : "?",
-                     "after_header", key ? key : "?");
+                     "before_header", r->key, "after_header", r->key);
 }
 
-static int changed_record(const json_t *result)
+static int changed_record(const tu_record_result *r)
 {
-    const char *action = json_string_value(json_object_get(result, "action"));
-    const char *status = json_string_value(json_object_get(result, "status"));
-
-    if (!action || !status)
+    if (strcmp(r->status, "ok") != 0 && strcmp(r->status, "planned") != 0)
         return 0;
-    if (strcmp(status, "ok") != 0 && strcmp(status, "planned") != 0)
-        return 0;
-    return strcmp(action, "create") == 0 || strcmp(action, "update") == 0 ||
-           strcmp(action, "delete") == 0 || strcmp(action, "replace") == 0;
+    return strcmp(r->action, "create") == 0 ||
+           strcmp(r->action, "update") == 0 ||
+           strcmp(r->action, "delete") == 0 ||
+           strcmp(r->action, "replace") == 0;
 }
 
-json_t *tu_mod_diff(const json_t *results, size_t cap)
+json_t *tu_mod_diff(const tu_record_result *results, size_t n, size_t cap)
 {
-    json_t *list = json_array(), *item;
-    size_t i, changed = 0;
+    json_t *list = json_array();
+    size_t changed = 0;
 
     if (!list)
         return NULL;
-    json_array_foreach(results, i, item) {
-        if (!changed_record(item))
+    for (size_t i = 0; i < n; i++) {
+        if (!changed_record(&results[i]))
             continue;
         if (changed++ < cap &&
-            json_array_append_new(list, entry(item)) != 0) {
+            json_array_append_new(list, entry(&results[i])) != 0) {
             json_decref(list);
             return NULL;
         }

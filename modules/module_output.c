@@ -21,7 +21,9 @@
  *
  * With _ansible_no_log the result carries no record values: no diff, no
  * invocation, and results without their `changes`. Everything returned is
- * scrubbed of secrets (module_secrets.c) first.
+ * scrubbed of secrets (module_secrets.c) first. The results are read typed
+ * (tu_report_result); the report's JSON is only passed on (its results
+ * list, its stats and warnings).
  */
 #include "module.h"
 
@@ -35,27 +37,39 @@ static void append(char *msg, size_t size, const char *text)
         snprintf(msg + n, size - n, "%s", text);
 }
 
+/* "KEY: ERROR" of a failed result, each part scrubbed; "" when out of
+ * memory. */
+static void failure_text(const tu_record_result *r,
+                         const tu_mod_secrets *secrets, const char *sep,
+                         char *part, size_t size)
+{
+    char *key = tu_mod_scrub(secrets, r->key);
+    char *error = r->error ? tu_mod_scrub(secrets, r->error) : NULL;
+
+    if (key && (error || !r->error))
+        snprintf(part, size, "%s%s: %s", sep, key, error ? error : "failed");
+    else
+        part[0] = '\0';
+    free(key);
+    free(error);
+}
+
 /* "2 records failed: KEY: ERROR; KEY: ERROR; and 3 more. " */
-static void failures(size_t failed, const json_t *results, char *msg,
+static void failures(size_t failed, const tu_record_result *results,
+                     size_t n, const tu_mod_secrets *secrets, char *msg,
                      size_t size)
 {
-    size_t i, shown = 0;
-    const json_t *r;
+    size_t shown = 0;
     char part[1024];
 
     snprintf(part, sizeof part, "%zu record%s failed: ", failed,
              failed == 1 ? "" : "s");
     append(msg, size, part);
-    json_array_foreach(results, i, r) {
-        const char *status = json_string_value(json_object_get(r, "status"));
-        const char *key = json_string_value(json_object_get(r, "key"));
-        const char *error = json_string_value(json_object_get(r, "error"));
-        if (!status || strcmp(status, "failed") != 0)
+    for (size_t i = 0; i < n && shown < TU_MOD_MSG_FAILURES; i++) {
+        if (strcmp(results[i].status, "failed") != 0)
             continue;
-        if (shown == TU_MOD_MSG_FAILURES)
-            break;
-        snprintf(part, sizeof part, "%s%s: %s", shown ? "; " : "",
-                 key ? key : "?", error ? error : "failed");
+        failure_text(&results[i], secrets, shown ? "; " : "", part,
+                     sizeof part);
         append(msg, size, part);
         shown++;
     }
@@ -67,7 +81,8 @@ static void failures(size_t failed, const json_t *results, char *msg,
     append(msg, size, ". ");
 }
 
-void tu_mod_summary(const tu_counts *c, tu_mode mode, const json_t *results,
+void tu_mod_summary(const tu_counts *c, tu_mode mode,
+                    const tu_record_result *results, size_t n,
                     const tu_mod_secrets *secrets, char *msg, size_t size)
 {
     char counts[256], replaced[64] = "";
@@ -75,7 +90,7 @@ void tu_mod_summary(const tu_counts *c, tu_mode mode, const json_t *results,
 
     msg[0] = '\0';
     if (c->failed)
-        failures(c->failed, results, msg, size);
+        failures(c->failed, results, n, secrets, msg, size);
     if (c->replaced)    /* named only when there are any */
         snprintf(replaced, sizeof replaced, mode == TU_MODE_PLAN
                  ? "%zu to replace, " : "%zu replaced, ", c->replaced);
@@ -145,18 +160,17 @@ static json_t *results_copy(const json_t *report, int no_log)
 }
 
 /* What the module's own options would change, in a task's words. */
-static int add_hints(json_t *list, const json_t *report)
+static int add_hints(json_t *list, const tu_mod_report *report)
 {
-    size_t i, refused = 0;
-    const json_t *r;
+    size_t refused = 0;
     char text[256];
 
-    if (json_is_true(json_object_get(report, "threshold_exceeded")) &&
+    if (json_is_true(json_object_get(report->json, "threshold_exceeded")) &&
         json_array_append_new(list, json_string("set force: true to go past "
                                                 "the safety thresholds")))
         return -1;
-    json_array_foreach(json_object_get(report, "results"), i, r) {
-        const char *why = json_string_value(json_object_get(r, "refused"));
+    for (size_t i = 0; i < report->nresults; i++) {
+        const char *why = report->results[i].refused;
         refused += why && strcmp(why, "protected") == 0;
     }
     if (!refused)
@@ -171,10 +185,10 @@ static int add_hints(json_t *list, const json_t *report)
 /* The report's warnings (a safety threshold the plan passes) and the
  * module's hints become Ansible's: a list of strings, shown as [WARNING]
  * lines. */
-static int add_warnings(json_t *out, const json_t *report,
+static int add_warnings(json_t *out, const tu_mod_report *report,
                         const tu_mod_secrets *secrets)
 {
-    const json_t *warnings = json_object_get(report, "warnings");
+    const json_t *warnings = json_object_get(report->json, "warnings");
     json_t *list = json_array(), *item;
     size_t i;
 
@@ -211,37 +225,59 @@ static int add_invocation(json_t *out, const tu_mod_args *args,
                                json_pack("{s:o}", "module_args", censored));
 }
 
-json_t *tu_mod_result_parts(const json_t *report, const tu_counts *counts,
-                            int changed, const tu_mod_args *args,
+/* The diff of the results, scrubbed (the results list is scrubbed on its
+ * own), under "diff". 0 or -1. */
+static int add_diff(json_t *out, const tu_mod_report *report,
+                    const tu_mod_secrets *secrets)
+{
+    json_t *diff = tu_mod_diff(report->results, report->nresults,
+                               TU_MOD_DIFF_CAP);
+
+    if (!diff || tu_mod_scrub_json(secrets, diff) != 0) {
+        json_decref(diff);
+        return -1;
+    }
+    return json_object_set_new(out, "diff", diff);
+}
+
+/* {changed, msg, mode, counts, stats}, and failed when a record failed. */
+static json_t *result_head(const tu_mod_report *report, tu_mode mode,
+                           const tu_mod_secrets *secrets)
+{
+    char msg[TU_MOD_MSG_MAX];
+    json_t *out;
+
+    tu_mod_summary(&report->counts, mode, report->results, report->nresults,
+                   secrets, msg, sizeof msg);
+    out = json_pack("{s:b, s:s, s:s, s:o, s:o}",
+                    "changed", report->changed,
+                    "msg", msg,
+                    "mode", mode == TU_MODE_PLAN ? "plan" : "apply",
+                    "counts", counts_json(&report->counts),
+                    "stats", stats_json(report->json));
+    if (out && report->counts.failed &&
+        json_object_set_new(out, "failed", json_true()) != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+json_t *tu_mod_result_parts(const tu_mod_report *report,
+                            const tu_mod_args *args,
                             const tu_mod_secrets *secrets)
 {
     tu_mode mode = args->check_mode ? TU_MODE_PLAN : TU_MODE_APPLY;
-    char msg[TU_MOD_MSG_MAX];
     json_t *out, *results;
 
-    results = results_copy(report, args->no_log);
-    if (!results || tu_mod_scrub_json(secrets, results) != 0) {
+    results = results_copy(report->json, args->no_log);
+    if (!results || tu_mod_scrub_json(secrets, results) != 0 ||
+        !(out = result_head(report, mode, secrets))) {
         json_decref(results);
         return NULL;
     }
-    tu_mod_summary(counts, mode, results, secrets, msg, sizeof msg);
-    out = json_pack("{s:b, s:s, s:s, s:o, s:o}",
-                    "changed", changed,
-                    "msg", msg,
-                    "mode", mode == TU_MODE_PLAN ? "plan" : "apply",
-                    "counts", counts_json(counts),
-                    "stats", stats_json(report));
-    if (!out) {
-        json_decref(results);
-        return NULL;
-    }
-    if (counts->failed && json_object_set_new(out, "failed", json_true()))
-        goto fail;
-    if (add_warnings(out, report, secrets) != 0)
-        goto fail;
-    if (args->diff && !args->no_log &&
-        json_object_set_new(out, "diff",
-                            tu_mod_diff(results, TU_MOD_DIFF_CAP)) != 0)
+    if (add_warnings(out, report, secrets) != 0 ||
+        (args->diff && !args->no_log && add_diff(out, report, secrets) != 0))
         goto fail;
     if (json_object_set_new(out, "results", results) != 0) {
         results = NULL;
@@ -260,10 +296,22 @@ fail:
 json_t *tu_mod_result(const tu_report *report, const tu_mod_args *args,
                       const tu_mod_secrets *secrets)
 {
-    tu_counts counts;
-    tu_report_counts(report, &counts);
-    return tu_mod_result_parts(tu_report_json(report), &counts,
-                               tu_report_changed(report), args, secrets);
+    tu_mod_report parts = {tu_report_json(report), NULL,
+                           tu_report_result_count(report), {0},
+                           tu_report_changed(report)};
+    tu_record_result *results = malloc((parts.nresults ? parts.nresults : 1)
+                                       * sizeof *results);
+    json_t *out = NULL;
+
+    if (parts.json && results) {
+        for (size_t i = 0; i < parts.nresults; i++)
+            results[i] = *tu_report_result(report, i);
+        parts.results = results;
+        tu_report_counts(report, &parts.counts);
+        out = tu_mod_result_parts(&parts, args, secrets);
+    }
+    free(results);
+    return out;
 }
 
 json_t *tu_mod_failure(const char *msg, const tu_mod_args *args,

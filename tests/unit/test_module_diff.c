@@ -2,7 +2,8 @@
  * built from a report's results (update: the changed fields' before and
  * after; create: absent -> the fields sent; delete: present -> absent;
  * headers the record's key), only records that changed or would change,
- * and the cap with its closing "... and N more" entry.
+ * and the cap with its closing "... and N more" entry. The results are
+ * typed (tu_record_result), as tu_report_result gives them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,15 +36,19 @@ static void assert_json(const json_t *got, const char *want_text)
     json_decref(want);
 }
 
+/* A result with the members the diff reads. */
+#define RESULT(k, a, st, ch) {.key = k, .action = a, .status = st, \
+                              .changes = ch}
+
 static void test_update(void **state)
 {
-    json_t *results = parse(
-        "[{\"key\": \"www|A\", \"action\": \"update\", \"status\": \"ok\","
-        "  \"http_status\": 200, \"attempts\": 1,"
-        "  \"changes\": {\"ttl\": {\"before\": 300, \"after\": 600},"
-        "               \"comment\": {\"before\": null, \"after\": \"x\"},"
-        "               \"tags\": {\"after\": [1, 2]}}}]");
-    json_t *diff = tu_mod_diff(results, TU_MOD_DIFF_CAP);
+    const tu_record_result results[] = {
+        {.key = "www|A", .action = "update", .status = "ok",
+         .http_status = 200, .attempts = 1,
+         .changes = "{\"ttl\": {\"before\": 300, \"after\": 600},"
+                    " \"comment\": {\"before\": null, \"after\": \"x\"},"
+                    " \"tags\": {\"after\": [1, 2]}}"}};
+    json_t *diff = tu_mod_diff(results, 1, TU_MOD_DIFF_CAP);
     (void)state;
 
     assert_json(diff,
@@ -51,17 +56,15 @@ static void test_update(void **state)
         "  \"after\": {\"ttl\": 600, \"comment\": \"x\", \"tags\": [1, 2]},"
         "  \"before_header\": \"www|A\", \"after_header\": \"www|A\"}]");
     json_decref(diff);
-    json_decref(results);
 }
 
 static void test_create_delete(void **state)
 {
-    json_t *results = parse(
-        "[{\"key\": \"new|A\", \"action\": \"create\", \"status\": \"planned\","
-        "  \"changes\": {\"name\": {\"after\": \"new\"},"
-        "               \"ttl\": {\"after\": 60}}},"
-        " {\"key\": \"old|A\", \"action\": \"delete\", \"status\": \"planned\"}]");
-    json_t *diff = tu_mod_diff(results, TU_MOD_DIFF_CAP);
+    const tu_record_result results[] = {
+        RESULT("new|A", "create", "planned",
+               "{\"name\": {\"after\": \"new\"}, \"ttl\": {\"after\": 60}}"),
+        RESULT("old|A", "delete", "planned", NULL)};
+    json_t *diff = tu_mod_diff(results, 2, TU_MOD_DIFF_CAP);
     (void)state;
 
     assert_json(diff,
@@ -72,58 +75,57 @@ static void test_create_delete(void **state)
         "  \"after\": {\"state\": \"absent\"},"
         "  \"before_header\": \"old|A\", \"after_header\": \"old|A\"}]");
     json_decref(diff);
-    json_decref(results);
 }
 
 /* Failed records and records that could not be planned are not diffs. */
 static void test_only_changed(void **state)
 {
-    json_t *results = parse(
-        "[{\"key\": \"a\", \"action\": \"update\", \"status\": \"failed\","
-        "  \"error\": \"PATCH ... 500\","
-        "  \"changes\": {\"ttl\": {\"before\": 1, \"after\": 2}}},"
-        " {\"key\": \"b\", \"action\": \"none\", \"status\": \"failed\","
-        "  \"error\": \"ambiguous\"},"
-        " {\"key\": \"c\", \"action\": \"delete\", \"status\": \"ok\"},"
-        " {\"key\": \"d\", \"action\": \"create\", \"status\": \"failed\"}]");
-    json_t *diff = tu_mod_diff(results, TU_MOD_DIFF_CAP);
+    tu_record_result results[] = {
+        RESULT("a", "update", "failed",
+               "{\"ttl\": {\"before\": 1, \"after\": 2}}"),
+        RESULT("b", "none", "failed", NULL),
+        RESULT("c", "delete", "ok", NULL),
+        RESULT("d", "create", "failed", NULL)};
+    json_t *diff;
     (void)state;
 
+    results[0].error = "PATCH ... 500";
+    results[1].error = "ambiguous";
+    diff = tu_mod_diff(results, 4, TU_MOD_DIFF_CAP);
     assert_int_equal(json_array_size(diff), 1);
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(diff, 0), "before_header")), "c");
     json_decref(diff);
-    json_decref(results);
 }
 
 static void test_empty(void **state)
 {
-    json_t *results = json_array();
-    json_t *diff = tu_mod_diff(results, TU_MOD_DIFF_CAP);
+    json_t *diff = tu_mod_diff(NULL, 0, TU_MOD_DIFF_CAP);
     (void)state;
     assert_json(diff, "[]");
     json_decref(diff);
-    json_decref(results);
 }
 
-static json_t *many_updates(size_t n)
+/* n updates of ttl 300 -> 600, keyed host0|A, host1|A, ...; their keys
+ * in `keys` (n of 32 bytes). */
+static tu_record_result *many_updates(size_t n, char (*keys)[32])
 {
-    json_t *results = json_array();
+    tu_record_result *results = calloc(n, sizeof *results);
+    assert_non_null(results);
     for (size_t i = 0; i < n; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "host%zu|A", i);
-        json_array_append_new(results, json_pack(
-            "{s:s, s:s, s:s, s:{s:{s:i, s:i}}}", "key", key,
-            "action", "update", "status", "ok",
-            "changes", "ttl", "before", 300, "after", 600));
+        snprintf(keys[i], sizeof keys[i], "host%zu|A", i);
+        results[i] = (tu_record_result)RESULT(
+            keys[i], "update", "ok",
+            "{\"ttl\": {\"before\": 300, \"after\": 600}}");
     }
     return results;
 }
 
 static void test_cap(void **state)
 {
-    json_t *results = many_updates(150);
-    json_t *diff = tu_mod_diff(results, 100), *last;
+    static char keys[150][32];
+    tu_record_result *results = many_updates(150, keys);
+    json_t *diff = tu_mod_diff(results, 150, 100), *last;
     (void)state;
 
     assert_int_equal(json_array_size(diff), 101);
@@ -136,22 +138,18 @@ static void test_cap(void **state)
                         "... and 50 more changed records (not shown: see the "
                         "task's results)\n");
     json_decref(diff);
-    json_decref(results);
 
     /* exactly at the cap: no closing entry; one over: singular */
-    results = many_updates(100);
-    diff = tu_mod_diff(results, 100);
+    diff = tu_mod_diff(results, 100, 100);
     assert_int_equal(json_array_size(diff), 100);
     json_decref(diff);
-    json_decref(results);
-    results = many_updates(3);
-    diff = tu_mod_diff(results, 2);
+    diff = tu_mod_diff(results, 3, 2);
     assert_int_equal(json_array_size(diff), 3);
     assert_non_null(strstr(json_string_value(json_object_get(
                                json_array_get(diff, 2), "prepared")),
                            "and 1 more changed record "));
     json_decref(diff);
-    json_decref(results);
+    free(results);
 }
 
 int main(void)

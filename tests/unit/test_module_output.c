@@ -267,6 +267,30 @@ static const char *const REPORT =
     "  {\"key\": \"e|A\", \"action\": \"none\", \"status\": \"failed\","
     "   \"error\": \"ambiguous\"}]}";
 
+/* REPORT's results, typed, as tu_report_result gives them. */
+static const tu_record_result RESULTS[] = {
+    {.key = "a|A", .action = "update", .status = "ok", .http_status = 200,
+     .attempts = 1, .changes = "{\"ttl\":{\"before\":1,\"after\":2}}"},
+    {.key = "b|A", .action = "create", .status = "ok",
+     .changes = "{\"note\":{\"after\":\"" TOKEN "\"}}"},
+    {.key = "c|A", .action = "delete", .status = "ok"},
+    {.key = "d|A", .action = "update", .status = "failed",
+     .error = "PATCH http://h/d: HTTP 500: echo " TOKEN,
+     .message = "PATCH http://h/d: HTTP 500: echo " TOKEN,
+     .changes = "{\"ttl\":{\"before\":1,\"after\":2}}"},
+    {.key = "e|A", .action = "none", .status = "failed",
+     .error = "ambiguous", .message = "ambiguous"},
+};
+#define NRESULTS (sizeof RESULTS / sizeof RESULTS[0])
+
+/* The module's view of a report: its JSON, RESULTS, the counts. */
+static json_t *result_of(const json_t *report, const tu_counts *c,
+                         const tu_mod_args *args, const tu_mod_secrets *s)
+{
+    tu_mod_report parts = {report, RESULTS, NRESULTS, *c, 1};
+    return tu_mod_result_parts(&parts, args, s);
+}
+
 static void counts_of(tu_counts *c, size_t created, size_t updated,
                       size_t deleted, size_t skipped, size_t failed)
 {
@@ -285,35 +309,31 @@ static void test_summary(void **state)
     tu_mod_secrets s;
     tu_counts c;
     char msg[TU_MOD_MSG_MAX];
-    json_t *none = json_array();
-    json_t *report = parse(REPORT);
     (void)state;
 
     tu_mod_secrets_init(&s);
     counts_of(&c, 3, 120, 0, 877, 0);
-    tu_mod_summary(&c, TU_MODE_APPLY, none, &s, msg, sizeof msg);
+    tu_mod_summary(&c, TU_MODE_APPLY, NULL, 0, &s, msg, sizeof msg);
     assert_string_equal(msg, "3 created, 120 updated, 0 deleted, 877 "
                              "unchanged, 0 failed");
-    tu_mod_summary(&c, TU_MODE_PLAN, none, &s, msg, sizeof msg);
+    tu_mod_summary(&c, TU_MODE_PLAN, NULL, 0, &s, msg, sizeof msg);
     assert_string_equal(msg, "check mode: 3 to create, 120 to update, 0 to "
                              "delete, 877 unchanged, 0 failed");
 
     tu_mod_secrets_add(&s, TOKEN);
     counts_of(&c, 1, 1, 1, 1, 2);
-    tu_mod_summary(&c, TU_MODE_APPLY, json_object_get(report, "results"), &s,
-                   msg, sizeof msg);
+    tu_mod_summary(&c, TU_MODE_APPLY, RESULTS, NRESULTS, &s, msg,
+                   sizeof msg);
     assert_string_equal(msg, "2 records failed: d|A: PATCH http://h/d: HTTP "
                              "500: echo ***; e|A: ambiguous. 1 created, 1 "
                              "updated, 1 deleted, 1 unchanged, 2 failed");
 
     /* more failures than are named */
     counts_of(&c, 0, 0, 0, 0, 5);
-    tu_mod_summary(&c, TU_MODE_APPLY, json_object_get(report, "results"), &s,
-                   msg, sizeof msg);
+    tu_mod_summary(&c, TU_MODE_APPLY, RESULTS, NRESULTS, &s, msg,
+                   sizeof msg);
     assert_non_null(strstr(msg, "5 records failed: d|A: "));
     assert_non_null(strstr(msg, "; e|A: ambiguous; and 3 more. "));
-    json_decref(report);
-    json_decref(none);
     tu_mod_secrets_free(&s);
 }
 
@@ -331,7 +351,7 @@ static void test_result(void **state)
     tu_mod_secrets_init(&s);
     tu_mod_secrets_add(&s, TOKEN);
     counts_of(&c, 1, 1, 1, 1, 2);
-    out = tu_mod_result_parts(report, &c, 1, &args, &s);
+    out = result_of(report, &c, &args, &s);
     assert_non_null(out);
     assert_false(dumped_contains(out, TOKEN));
     assert_true(json_is_true(json_object_get(out, "changed")));
@@ -372,11 +392,11 @@ static void test_result(void **state)
         json_t *quiet = json_deep_copy(report);
         json_object_set_new(quiet, "warnings", json_array());
         json_object_del(quiet, "threshold_exceeded");
-        out = tu_mod_result_parts(quiet, &c, 1, &args, &s);
+        out = result_of(quiet, &c, &args, &s);
         assert_null(json_object_get(out, "warnings"));
         json_decref(out);
         json_object_del(quiet, "warnings");
-        out = tu_mod_result_parts(quiet, &c, 1, &args, &s);
+        out = result_of(quiet, &c, &args, &s);
         assert_null(json_object_get(out, "warnings"));
         json_decref(out);
         json_decref(quiet);
@@ -385,7 +405,7 @@ static void test_result(void **state)
     /* nothing failed: no `failed` key at all; no diff without diff mode */
     args.diff = 0;
     counts_of(&c, 1, 1, 1, 1, 0);
-    out = tu_mod_result_parts(report, &c, 1, &args, &s);
+    out = result_of(report, &c, &args, &s);
     assert_null(json_object_get(out, "failed"));
     assert_null(json_object_get(out, "diff"));
     json_decref(out);
@@ -393,7 +413,7 @@ static void test_result(void **state)
     /* no_log: no record values */
     args.diff = 1;
     args.no_log = 1;
-    out = tu_mod_result_parts(report, &c, 1, &args, &s);
+    out = result_of(report, &c, &args, &s);
     assert_null(json_object_get(out, "diff"));
     assert_null(json_object_get(out, "invocation"));
     assert_false(dumped_contains(out, "\"changes\""));
@@ -403,7 +423,7 @@ static void test_result(void **state)
     /* check mode */
     args.no_log = 0;
     args.check_mode = 1;
-    out = tu_mod_result_parts(report, &c, 1, &args, &s);
+    out = result_of(report, &c, &args, &s);
     assert_string_equal(json_string_value(json_object_get(out, "mode")),
                         "plan");
     assert_non_null(strstr(json_string_value(json_object_get(out, "msg")),
