@@ -236,6 +236,32 @@ class MarkdownTest(GitOpsCase):
 
 # ---- plan files ----------------------------------------------------------------
 
+class KeyValueWithPipeTest(GitOpsCase):
+    """A key value holding '|' (the label joins the key's values with it):
+    the group's shared key field is read from the key's own fields, not by
+    splitting the label, so the count still names the type."""
+
+    def test_shared_type_named(self):
+        live = [host(1, name="a|1.example.org."),
+                host(2, name="a|2.example.org."), host(3)]
+        self.start(live)
+        self.t = self.target()
+        recs = self.records([{"name": r["name"], "type": "A",
+                              "content": r["content"], "ttl": 600}
+                             for r in live])
+        md = self.trueup("plan", "--format", "markdown", self.t, recs,
+                         expect=0).stdout
+        self.assertIn("- **update** `ttl` `3600` \u2192 `600` on 3 A "
+                      "records\n", md)
+        self.assertIn("`a|1.example.org.|A`", md)
+        # the JSON report keeps the label as it was
+        report = json.loads(self.trueup("plan", self.t, recs,
+                                        expect=0).stdout)
+        self.assertEqual(sorted(r["key"] for r in report["results"]),
+                         ["a|1.example.org.|A", "a|2.example.org.|A",
+                          "host3.example.org.|A"])
+
+
 class PlanFileTest(GitOpsCase):
     def setUp(self):
         super().setUp()

@@ -139,6 +139,12 @@ class SyncReconcilerTest(Base):
                          {"content": {"before": "192.0.2.3",
                                       "after": "198.51.100.3"}})
         self.assertEqual(json.loads(report.json), report.dict)
+        # the Result objects, made from the typed results, are the JSON's
+        self.assertEqual([x.dict for x in report.results],
+                         report.dict["results"])
+        self.assertEqual(report.results[0].key_fields,
+                         {"name": report.results[0].key.split("|")[0],
+                          "type": "A"})
         self.assertEqual(report.target["base_url"], srv.url)
         self.assertEqual(report["schema_version"], 1)
         self.assertIsNone(report.get("no such field"))
@@ -234,6 +240,7 @@ class SyncReconcilerTest(Base):
 
         def on_result(res):
             seen.append((res.key, res.action, res.status))
+            self.assertEqual(res.key_fields["type"], "A")
             threads.add(threading.get_ident())
             if res.status == "ok":
                 # the write this result is about is done already

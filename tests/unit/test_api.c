@@ -66,6 +66,8 @@ static void test_options_init(void **state)
     assert_int_equal(o.prune, -1);
     assert_null(o.progress);
     assert_null(o.progress_data);
+    assert_null(o.record);         /* no record callback */
+    assert_null(o.record_data);
 }
 
 static void test_desired_load_and_count(void **state)

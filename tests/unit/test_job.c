@@ -9,6 +9,10 @@
  * stopped when the job is over, done is called exactly once (never after
  * tu_job_free), cleanup exactly once, and a job can be cancelled before it
  * starts or freed in the middle.
+ *
+ * The record callbacks (tu_options.record for tu_run, the job's record)
+ * are checked against a server of a few lines on a thread, which answers
+ * every request with the same list of live records.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +21,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -114,21 +121,20 @@ static int closed_port(void)
     return ntohs(addr.sin_port);
 }
 
-/* A desired state whose target nothing answers; no retries. */
-static tu_desired *unreachable(void)
+/* A desired state of a REST target on loopback `port`, keyed by `key` (a
+ * JSON list), with the document's other members `rest`. */
+static tu_desired *desired_at(int port, const char *key, const char *rest)
 {
-    char doc[512];
+    char doc[1024];
     json_t *value;
     tu_desired *d;
     tu_error err;
 
     snprintf(doc, sizeof doc, "{\"target\": {\"provider\": \"rest\", "
              "\"base_url\": \"http://127.0.0.1:%d\", \"resource\": {\"list\":"
-             " \"/records\", \"key\": [\"name\"], \"id\": \"id\", \"create\":"
+             " \"/records\", \"key\": %s, \"id\": \"id\", \"create\":"
              " \"POST /records\", \"update\": \"PATCH /records/{id}\", "
-             "\"delete\": \"DELETE /records/{id}\"}}, \"settings\": "
-             "{\"retries\": 0}, \"records\": [{\"name\": \"a\"}]}",
-             closed_port());
+             "\"delete\": \"DELETE /records/{id}\"}}, %s}", port, key, rest);
     value = json_loads(doc, 0, NULL);
     assert_non_null(value);
     d = tu_desired_load_json(value, "test", &err);
@@ -136,6 +142,13 @@ static tu_desired *unreachable(void)
     if (!d)
         fail_msg("%s", err.message);
     return d;
+}
+
+/* A desired state whose target nothing answers; no retries. */
+static tu_desired *unreachable(void)
+{
+    return desired_at(closed_port(), "[\"name\"]", "\"settings\": "
+                      "{\"retries\": 0}, \"records\": [{\"name\": \"a\"}]");
 }
 
 static tu_job *new_job(const tu_desired *d, recorder *r)
@@ -295,6 +308,177 @@ static void test_blocking_face(void **state)
     tu_desired_free(d);
 }
 
+/* ---- record callbacks ---------------------------------------------------- */
+
+/* A server that answers every request with LIVE, one per connection. */
+typedef struct mini_server {
+    int fd;
+    int port;
+    pthread_t thread;
+} mini_server;
+
+#define LIVE "[{\"id\": 1, \"name\": \"x|y\", \"type\": \"A\", \"ttl\": 300}]"
+
+static void *serve(void *data)
+{
+    mini_server *srv = data;
+    static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: "
+        "application/json\r\nConnection: close\r\nContent-Length: %zu"
+        "\r\n\r\n%s";
+    char buf[4096], out[512];
+    int c;
+
+    while ((c = accept(srv->fd, NULL, NULL)) >= 0) {
+        size_t got = 0;
+        ssize_t n;
+        buf[0] = '\0';
+        while (!strstr(buf, "\r\n\r\n") && got + 1 < sizeof buf &&
+               (n = read(c, buf + got, sizeof buf - 1 - got)) > 0) {
+            got += (size_t)n;
+            buf[got] = '\0';
+        }
+        n = snprintf(out, sizeof out, reply, strlen(LIVE), LIVE);
+        if (write(c, out, (size_t)n) != n)
+            fprintf(stderr, "mini server: short write\n");
+        close(c);
+    }
+    return NULL;
+}
+
+static void server_start(mini_server *srv)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+
+    srv->fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(srv->fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(listen(srv->fd, 16), 0);
+    assert_int_equal(getsockname(srv->fd, (struct sockaddr *)&addr, &len),
+                     0);
+    srv->port = ntohs(addr.sin_port);
+    assert_int_equal(pthread_create(&srv->thread, NULL, serve, srv), 0);
+}
+
+static void server_stop(mini_server *srv)
+{
+    shutdown(srv->fd, SHUT_RDWR);   /* accept() returns: the thread ends */
+    pthread_join(srv->thread, NULL);
+    close(srv->fd);
+}
+
+/* The server's target keyed by name and type; x|y|A gets ttl 600 and
+ * new|A is created. */
+static tu_desired *served(int port)
+{
+    return desired_at(port, "[\"name\", \"type\"]", "\"records\": "
+                      "[{\"name\": \"x|y\", \"type\": \"A\", \"ttl\": 600}, "
+                      "{\"name\": \"new\", \"type\": \"A\", \"ttl\": 60}]");
+}
+
+/* What the record callbacks saw. */
+typedef struct seen {
+    int records;        /* tu_options.record */
+    int job_records;    /* the job's record */
+    char keys[2][64];   /* "action key: value,value" */
+} seen;
+
+static void on_run_record(const tu_record_result *r, void *data)
+{
+    seen *s = data;
+
+    if (s->records < 2)
+        snprintf(s->keys[s->records], sizeof s->keys[0], "%s %s: %s,%s%s",
+                 r->action, r->key, r->key_count == 2 ? r->key_values[0] : "?",
+                 r->key_count == 2 ? r->key_values[1] : "?",
+                 r->changes && strstr(r->changes, "\"ttl\"") ? " ttl" : "");
+    s->records++;
+}
+
+static void on_job_record(tu_job *job, const tu_record_result *r, void *data)
+{
+    (void)job;
+    (void)r;
+    ((seen *)data)->job_records++;
+}
+
+static void assert_seen(const seen *s)
+{
+    assert_int_equal(s->records, 2);
+    assert_string_equal(s->keys[0], "update x|y|A: x|y,A ttl");
+    assert_string_equal(s->keys[1], "create new|A: new,A ttl");
+}
+
+/* The mini server started, its desired state, and options whose record
+ * callback fills `s`. */
+static tu_desired *start_served(mini_server *srv, tu_options *options,
+                                seen *s)
+{
+    server_start(srv);
+    tu_options_init(options);
+    options->record = on_run_record;
+    options->record_data = s;
+    return served(srv->port);
+}
+
+/* tu_run calls options.record once per record, as the plan is made, with
+ * the same typed result the report then holds. */
+static void test_run_record_callback(void **state)
+{
+    mini_server srv;
+    seen s = {0};
+    tu_options options;
+    tu_error err;
+    tu_report *rep;
+    tu_desired *d;
+    const tu_record_result *r;
+
+    (void)state;
+    d = start_served(&srv, &options, &s);
+    rep = tu_run(d, &options, &err);
+    if (!rep)
+        fail_msg("%s", err.message);
+    assert_seen(&s);
+    assert_int_equal(tu_report_result_count(rep), 2);
+    r = tu_report_result(rep, 0);
+    assert_string_equal(r->key, "x|y|A");
+    assert_string_equal(r->key_values[0], "x|y");
+    assert_string_equal(r->key_names[1], "type");
+    tu_report_free(rep);
+    tu_desired_free(d);
+    server_stop(&srv);
+}
+
+/* A job calls its own record callback, then the options'. */
+static void test_job_record_callbacks(void **state)
+{
+    mini_server srv;
+    seen s = {0};
+    tu_job_callbacks cb = {on_job_record, NULL, &s};
+    tu_options options;
+    tu_poll_loop loop;
+    tu_error err;
+    tu_desired *d;
+    tu_job *job;
+
+    (void)state;
+    d = start_served(&srv, &options, &s);
+    tu_poll_loop_init(&loop);
+    job = tu_job_new(d, &options, &cb, &err);
+    assert_non_null(job);
+    assert_int_equal(tu_poll_attach(job, &loop, &err), 0);
+    assert_true(tu_poll_loop_run(&loop) >= 0);
+    assert_non_null(tu_job_report(job));
+    assert_int_equal(s.job_records, 2);
+    assert_seen(&s);
+    tu_job_free(job);
+    tu_poll_loop_free(&loop);
+    tu_desired_free(d);
+    server_stop(&srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +488,8 @@ int main(void)
         cmocka_unit_test(test_attach_errors),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_blocking_face),
+        cmocka_unit_test(test_run_record_callback),
+        cmocka_unit_test(test_job_record_callbacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

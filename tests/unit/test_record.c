@@ -226,6 +226,42 @@ static void test_key_embedded_nul(void **state)
     json_decref(b);
 }
 
+/* tu_key_values gives back each key field's text, as the label has it:
+ * a '|' inside a value stays in it, a number is its digits, an escaped
+ * 0x01 is itself, a NUL ends its value; a label is no key. */
+static void test_key_values(void **state)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    char *key, *label;
+    const char *p;
+    (void)state;
+
+    key_of("{\"name\": \"a|b\", \"type\": 600}", &spec2, &key, &label);
+    assert_string_equal(label, "a|b|600");
+    assert_int_equal(tu_key_values(key, &b), 2);
+    assert_int_equal(b.len, 8);
+    assert_string_equal(b.data, "a|b");
+    assert_string_equal(b.data + 4, "600");
+    free(key);
+    free(label);
+
+    tu_buffer_truncate(&b, 0);
+    assert_int_equal(tu_key_values("s3:x\x01" "1ys3:a\x01" "0b", &b), 2);
+    assert_int_equal(b.len, 6);
+    p = b.data;
+    assert_string_equal(p, "x\x01y");
+    assert_string_equal(p + 4, "a");
+
+    tu_buffer_truncate(&b, 0);
+    assert_int_equal(tu_key_values("", &b), 0);
+    assert_int_equal(tu_key_values("a|b", &b), -1);        /* a label */
+    assert_int_equal(tu_key_values("s5:ab", &b), -1);      /* cut short */
+    assert_int_equal(tu_key_values("s1:a\x01" "9", &b), -1);
+    assert_int_equal(tu_key_values("q1:a", &b), -1);
+    assert_int_equal(tu_key_values(NULL, &b), -1);
+    tu_buffer_free(&b);
+}
+
 /* Keys agree with tu_json_equal on numbers: 0 and -0.0, the integer
  * 100000000000000000 and the real 1e17 are the same key. */
 static void test_key_number_text_disagrees_with_equal(void **state)
@@ -388,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_declared),
         cmocka_unit_test(test_key_separator_collision),
         cmocka_unit_test(test_key_embedded_nul),
+        cmocka_unit_test(test_key_values),
         cmocka_unit_test(test_key_number_text_disagrees_with_equal),
         cmocka_unit_test(test_set_empty),
         cmocka_unit_test(test_set_add_find),

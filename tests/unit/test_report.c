@@ -509,6 +509,143 @@ static void test_texts_kept_during_push(void **state)
     tu_report_free(kept);
 }
 
+/* ---- typed results ------------------------------------------------------ */
+
+static const char *name_type[] = {"name", "type"};
+static const tu_keyspec name_type_key = {name_type, 2};
+
+/* The results of a report, typed: what its JSON's results hold, in the
+ * same order, and the key field by field (names and values, a '|' inside
+ * a value kept); a key that does not decode into the label's values (a
+ * plan file's failure keeps its label as its key) has none. */
+static void assert_typed(const tu_report *rep)
+{
+    const json_t *results = json_object_get(tu_report_json(rep), "results");
+    const tu_record_result *r;
+
+    assert_int_equal(tu_report_result_count(rep), 4);
+    assert_int_equal(json_array_size(results), 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(tu_report_result(rep, i)->key,
+                            json_string_value(json_object_get(
+                                json_array_get(results, i), "key")));
+    assert_null(tu_report_result(rep, 4));
+    r = tu_report_result(rep, 0);
+    assert_string_equal(r->action, "create");
+    assert_string_equal(r->status, "planned");
+    assert_string_equal(r->changes, "{\"ttl\":{\"after\":600}}");
+    assert_int_equal(r->attempts, 0);
+    assert_null(r->error);
+    assert_null(r->message);
+    assert_int_equal(r->key_count, 2);
+    assert_string_equal(r->key_names[0], "name");
+    assert_string_equal(r->key_names[1], "type");
+    assert_string_equal(r->key_values[0], "x|y");
+    assert_string_equal(r->key_values[1], "A");
+    r = tu_report_result(rep, 1);
+    assert_string_equal(r->status, "ok");
+    assert_int_equal(r->http_status, 201);
+    assert_int_equal(r->attempts, 1);
+    assert_string_equal(r->id, "42");
+    assert_string_equal(r->note, "a note");
+    assert_string_equal(r->message, "a note");
+    assert_string_equal(r->key_values[0], "b");
+    r = tu_report_result(rep, 2);
+    assert_string_equal(r->action, "none");
+    assert_string_equal(r->error, ambiguous);
+    assert_string_equal(r->message, ambiguous);
+    assert_int_equal(r->key_count, 0);          /* its key is its label */
+    r = tu_report_result(rep, 3);
+    assert_string_equal(r->refused, "protected");
+    assert_null(r->changes);
+}
+
+static void typed_plan(fixture *f)
+{
+    tu_action *a;
+
+    a = act(f, TU_ACTION_CREATE, TU_STATUS_PLANNED, "x|y|A",
+            "{\"ttl\":{\"after\":600}}", 0);
+    f->rec[0].key = "s3:x|ys1:A";
+    a = act(f, TU_ACTION_CREATE, TU_STATUS_OK, "b|A", NULL, 0);
+    f->rec[1].key = "s1:bs1:A";
+    sent(a, 201, 1, NULL);
+    a->new_id = strdup("42");
+    a->note = strdup("a note");
+    act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", NULL, 0);
+    f->rec[2].key = "s4:sames1:A";
+    a = act(f, TU_ACTION_FAIL, TU_STATUS_FAILED, "dup|A", NULL, 0);
+    f->rec[3].key = "dup|A";
+    a->error = strdup(ambiguous);
+    a = act(f, TU_ACTION_UPDATE, TU_STATUS_FAILED, "p|SOA", NULL, 0);
+    f->rec[4].key = "s1:ps3:SOA";
+    a->error = strdup("protected");
+    a->refused = "protected";
+}
+
+static void test_typed_results(void **state)
+{
+    fixture *f = *state;
+    tu_report_facts facts = {.mode = TU_MODE_PLAN, .key = &name_type_key};
+    tu_report_texts texts;
+    tu_report *rep;
+
+    typed_plan(f);
+    rep = tu_report_build(&f->plan, &facts, NULL);
+    assert_non_null(rep);
+    assert_typed(rep);
+    tu_report_free(rep);
+    /* the same with the texts made during the push */
+    assert_int_equal(tu_report_texts_init(&texts, f->plan.count), 0);
+    for (size_t i = 0; i < f->plan.count; i++)
+        assert_int_equal(tu_report_texts_keep(&texts, &f->plan,
+                                              &f->act[i]), 0);
+    assert_int_equal(texts.kept[0].key_count, 2);
+    rep = tu_report_build(&f->plan, &facts, &texts);
+    assert_non_null(rep);
+    assert_typed(rep);
+    tu_report_free(rep);
+    /* without the target's key (or with another count): no key fields */
+    facts.key = NULL;
+    rep = tu_report_build(&f->plan, &facts, NULL);
+    assert_int_equal(tu_report_result(rep, 0)->key_count, 0);
+    tu_report_free(rep);
+}
+
+/* What a record callback gets: a skip as "skip"/"skipped", the changes and
+ * the key field by field, in scratch room reused from call to call. */
+static void test_action_result(void **state)
+{
+    fixture *f = *state;
+    tu_result_scratch scratch = {0};
+    tu_record_result r;
+
+    typed_plan(f);
+    assert_int_equal(tu_report_action_result(&f->act[0], &name_type_key,
+                                             &scratch, &r), 0);
+    assert_string_equal(r.key, "x|y|A");
+    assert_string_equal(r.changes, "{\"ttl\":{\"after\":600}}");
+    assert_int_equal(r.key_count, 2);
+    assert_ptr_equal(r.key_names, name_type);
+    assert_string_equal(r.key_values[0], "x|y");
+    assert_int_equal(tu_report_action_result(&f->act[2], &name_type_key,
+                                             &scratch, &r), 0);
+    assert_string_equal(r.action, "skip");
+    assert_string_equal(r.status, "skipped");
+    assert_null(r.changes);
+    assert_string_equal(r.key_values[0], "same");
+    assert_int_equal(tu_report_action_result(&f->act[3], &name_type_key,
+                                             &scratch, &r), 0);
+    assert_string_equal(r.action, "none");
+    assert_string_equal(r.message, ambiguous);
+    assert_int_equal(r.key_count, 0);
+    assert_int_equal(tu_report_action_result(&f->act[1], NULL, &scratch,
+                                             &r), 0);
+    assert_int_equal(r.key_count, 0);            /* no key names known */
+    assert_string_equal(r.id, "42");
+    tu_result_scratch_free(&scratch);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -526,6 +663,8 @@ int main(void)
         T(test_target_and_shard),
         T(test_text_is_the_json),
         T(test_texts_kept_during_push),
+        T(test_typed_results),
+        T(test_action_result),
         cmocka_unit_test(test_free_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
