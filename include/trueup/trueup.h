@@ -10,8 +10,8 @@
  *
  * Ownership: every tu_*_load / tu_run result is owned by the caller and
  * released with the matching tu_*_free. Values returned by accessors
- * (tu_report_json) are borrowed: they live as long as the object they came
- * from. Arguments are only read during the call and not kept, unless a
+ * (tu_report_json, tu_report_result) are borrowed: they live as long as
+ * the object they came from; what a callback is given, during the call. Arguments are only read during the call and not kept, unless a
  * function says otherwise. Every function that can fail takes a tu_error *
  * (which may be NULL) and fills it with a message that says what is wrong,
  * where (file:line) and, where it can, what to do, and with the kind of
@@ -376,10 +376,11 @@ typedef struct tu_job tu_job;
 
 /* What the caller wants to hear from a job. Every member may be NULL. */
 typedef struct tu_job_callbacks {
-    /* One record's outcome: in plan mode, every record once the plan is
-     * made; in apply mode, records already as desired (or that cannot be
-     * planned) once the plan is made, and each change once the API has
-     * answered for it. Called once per record. */
+    /* One record's outcome (tu_record_result, borrowed for the call): in
+     * plan mode, every record once the plan is made; in apply mode,
+     * records already as desired (or that cannot be planned) once the
+     * plan is made, and each change once the API has answered for it.
+     * Called once per record, before the options' record callback. */
     void (*record)(tu_job *job, const tu_record_result *result, void *data);
     /* The job is over. `report` (borrowed; NULL for an export or when the
      * run could not proceed) and `error` (borrowed; NULL when the job
