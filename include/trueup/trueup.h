@@ -103,8 +103,9 @@ typedef struct tu_error {
 } tu_error;
 
 /* A stable lower-case name for an error kind: "ok", "bad_input", "io",
- * "fetch", "threshold", "cancelled", "nomem", "internal"; "unknown" for a
- * value that is none of them. A static string. Threads: any thread. */
+ * "fetch", "threshold", "cancelled", "nomem", "internal", "plan";
+ * "unknown" for a value that is none of them. A static string. Threads:
+ * any thread. */
 TU_API const char *tu_error_code_name(tu_error_code code);
 
 /* ---- memory -------------------------------------------------------------- */
