@@ -7,6 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* After the options: an example, exit statuses, secrets, the docs (the
+ * manual page is made from this text: cli/gen_cli_docs.py). */
+static void usage_tail(FILE *out)
+{
+    fputs(
+"\n"
+"Example: set TTL 600 on every A record, in one command:\n"
+"  trueup apply target.yaml --match type=A --set ttl=600\n"
+"\n"
+"Exit status: 0 success (plan: also with changes pending, unless\n"
+"--detailed-exitcode); 1 the run could not proceed and nothing was pushed;\n"
+"2 plan --detailed-exitcode found changes; 3 apply ran and a record failed.\n"
+"\n"
+"Secrets are read from environment variables named in the file (*_env);\n"
+"TRUEUP_PLAN_KEY, when set, seals plan files with HMAC-SHA256.\n"
+"\n"
+"Docs: trueup(1), docs/desired-state.md, docs/report.md, docs/cli.md,\n"
+"docs/plan-file.md.\n", out);
+}
+
 void tu_cli_usage(FILE *out)
 {
     fputs(
@@ -57,21 +77,10 @@ void tu_cli_usage(FILE *out)
 "                          terminal it is drawn by default\n"
 "      --no-progress       no progress line, even on a terminal\n"
 "  -h, --help              show this help\n"
-"  -V, --version           show the version\n"
-"\n"
-"Example: set TTL 600 on every A record, in one command:\n"
-"  trueup apply target.yaml --match type=A --set ttl=600\n"
-"\n"
-"Exit status: 0 success (plan: also with changes pending, unless\n"
-"--detailed-exitcode); 1 the run could not proceed and nothing was pushed;\n"
-"2 plan --detailed-exitcode found changes; 3 apply ran and a record failed.\n"
-"\n"
-"Secrets are read from environment variables named in the file (*_env);\n"
-"TRUEUP_PLAN_KEY, when set, seals plan files with HMAC-SHA256.\n"
-"\n"
-"Docs: trueup(1), docs/desired-state.md, docs/report.md, docs/cli.md,\n"
-"docs/plan-file.md.\n", out);
+"  -V, --version           show the version\n", out);
+    usage_tail(out);
 }
+
 
 void tu_cli_error(const char *fmt, ...)
 {
