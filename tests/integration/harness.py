@@ -331,7 +331,46 @@ def temp_dir(test, prefix):
     return path
 
 
-class RecordingServer:
+class InProcessServer:
+    """The life cycle of an in-process HTTP/1.1 server on a loopback port,
+    served by a thread: RecordingServer and the API simulators
+    (*_sim.py) are made of it. `serve(handler_class, port=0)` binds it (0:
+    a free port); then start() / stop() or `with`, and `url`."""
+
+    def serve(self, handler_class, port=0):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                                     handler_class)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self._thread = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self):
+        self._thread = threading.Thread(target=self.httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread.join(5)
+            self._thread = None
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+class RecordingServer(InProcessServer):
     """An in-process HTTP/1.1 server on a free loopback port that records
     every request (method, path, headers with lower-case names, raw body,
     parsed JSON body or None, and the client's port: one per connection).
@@ -388,10 +427,7 @@ class RecordingServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self._thread = None
+        self.serve(Handler)
 
     def _answer(self, req):
         if self.respond is not None:
@@ -407,31 +443,6 @@ class RecordingServer:
         if req.method == "DELETE":
             return 200, {}
         return 404, {}
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        self._thread = threading.Thread(target=self.httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self.httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     def requests(self):
         with self._lock:

@@ -79,7 +79,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import WRITE_METHODS, RecordedRequest  # noqa: E402
+from harness import (WRITE_METHODS, InProcessServer,  # noqa: E402
+                     RecordedRequest)
 
 ALL = "__all__"
 THRESHOLD_OPS = (">", ">=", "<", "<=")
@@ -129,7 +130,7 @@ def _visible(obj, dataset):
     return obj["dataset_slug"] == dataset
 
 
-class Honeycomb:
+class Honeycomb(InProcessServer):
     """The simulator. Datasets not in `datasets` answer 404; `seed` makes the
     generated ids repeatable."""
 
@@ -143,38 +144,9 @@ class Honeycomb:
         self._store = {"Trigger": {}, "SLO": {}}   # id -> object as answered
         self._queries = {}                          # query_id -> query spec
         self._recipients = {}                       # id -> {type, target}
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                     self._handler_class())
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self._thread = None
+        self.serve(self._handler_class())
 
-    # ---- life cycle (as harness.RecordingServer) -------------------------
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        self._thread = threading.Thread(target=self.httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self.httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
+    # (life cycle: harness.InProcessServer)
     # ---- test hooks ------------------------------------------------------
     def requests(self):
         with self._lock:

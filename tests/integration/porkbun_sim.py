@@ -68,7 +68,7 @@ import http.server
 import json
 import threading
 
-from harness import RecordedRequest
+from harness import InProcessServer, RecordedRequest
 
 PREFIX = "/api/json/v3"
 TYPES = frozenset("A AAAA MX CNAME ALIAS TXT NS SRV TLSA CAA HTTPS SVCB SSHFP".split())
@@ -100,7 +100,7 @@ def _num(value, default="0"):
     return str(value).strip()
 
 
-class Porkbun:
+class Porkbun(InProcessServer):
     """The simulator: start()/stop() or `with`; see the module docstring."""
 
     def __init__(self, domains=None, apikey="pk1_test", secretapikey="sk1_test",
@@ -115,35 +115,12 @@ class Porkbun:
         for domain, recs in (domains or {}).items():
             for r in recs:
                 self.add(domain, **r)
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self._thread = None
+        self.serve(self._handler())
 
-    # ---- life cycle (as harness.RecordingServer)
+    # (life cycle: harness.InProcessServer; its url ends in the API's prefix)
     @property
     def url(self):
         return "http://127.0.0.1:%d%s" % (self.port, PREFIX)
-
-    def start(self):
-        self._thread = threading.Thread(target=self.httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self.httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     # ---- test hooks
     def records(self, domain):

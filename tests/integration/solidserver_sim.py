@@ -75,7 +75,7 @@ import threading
 import time
 import urllib.parse
 
-from harness import WRITE_METHODS
+from harness import WRITE_METHODS, InProcessServer
 
 SdsRequest = collections.namedtuple(
     "SdsRequest", "method path query headers body status")
@@ -176,7 +176,7 @@ def uint(q, name, default, service=None):
     return int(q[name])
 
 
-class SolidServer:
+class SolidServer(InProcessServer):
     """One DNS server (dns_name, dns_id, dns_addr) holding `zones` and every
     dnszone_name of `records` (dicts for add()). default_limit: rows a list
     answers without `limit` (None: all); max_limit caps every page."""
@@ -201,42 +201,13 @@ class SolidServer:
                 self._zones.setdefault(z.lower(), str(10 + len(self._zones)))
         for r in records:
             self.add(**r)
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                     self._handler_class())
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self._thread = None
+        self.serve(self._handler_class())
 
-    # -- life cycle, as harness.RecordingServer
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
+    # (life cycle: harness.InProcessServer)
     @property
     def headers(self):
         return {"X-IPM-Username": b64(self.user),
                 "X-IPM-Password": b64(self.password)}
-
-    def start(self):
-        self._thread = threading.Thread(target=self.httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self.httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     # -- test hooks
     def records(self):
@@ -489,10 +460,7 @@ def main(argv=None):
                       zones=(args.zone,))
     if args.port:
         sds.httpd.server_close()
-        sds.httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", args.port), sds._handler_class())
-        sds.httpd.daemon_threads = True
-        sds.port = args.port
+        sds.serve(sds._handler_class(), args.port)
     print(sds.port, flush=True)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     sds.start()
