@@ -86,6 +86,28 @@ static int mark_records(tu_desired *d, tu_error *err)
     return 0;
 }
 
+/* Every rule's match keys can select a record (tu_target_check_match). */
+static int check_rules(const tu_desired *d, tu_error *err)
+{
+    const tu_rules *lists[] = {&d->doc.protect, &d->doc.prune_scope};
+
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; i < lists[l]->count; i++) {
+            const tu_rule *r = &lists[l]->items[i];
+            if (tu_target_check_match(&d->target, r->match, r->where,
+                                      r->pos, err) != 0)
+                return -1;
+        }
+    }
+    for (size_t i = 0; i < d->doc.bulk.count; i++) {
+        const tu_bulk_rule *r = &d->doc.bulk.rules[i];
+        if (tu_target_check_match(&d->target, r->match, r->where, r->pos,
+                                  err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The document is loaded: read the target, build the desired records. */
 static tu_desired *desired_finish(tu_desired *d, tu_error *err)
 {
@@ -100,7 +122,8 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
     }
     d->target.ops->describe(d->target.cfg, &key, &ignore, &nignore);
     tu_doc_set_meta_prefix(&d->doc, d->target.meta_prefix);
-    if (tu_doc_records(&d->doc, &key, tu_desired_normalizer(&d->target),
+    if (check_rules(d, err) != 0 ||
+        tu_doc_records(&d->doc, &key, tu_desired_normalizer(&d->target),
                        &d->target, &d->records, err) != 0 ||
         mark_records(d, err) != 0) {
         tu_desired_free(d);
@@ -187,7 +210,16 @@ int tu_desired_add_bulk(tu_desired *d, const char *const *match,
                         size_t nmatch, const char *const *set, size_t nset,
                         const tu_bulk_names *names, tu_error *err)
 {
+    const tu_bulk_rule *r;
+
     tu_error_clear(err);
-    return tu_bulk_add_args(&d->doc.bulk, match, nmatch, set, nset, names,
-                            err);
+    if (tu_bulk_add_args(&d->doc.bulk, match, nmatch, set, nset, names,
+                         err) != 0)
+        return -1;
+    r = &d->doc.bulk.rules[d->doc.bulk.count - 1];
+    if (tu_target_check_match(&d->target, r->match, r->where, r->pos,
+                              err) == 0)
+        return 0;
+    tu_bulk_drop_last(&d->doc.bulk);    /* `desired` stays unchanged */
+    return -1;
 }

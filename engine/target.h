@@ -54,6 +54,14 @@ int tu_target_parse(tu_target *target, const tu_provider_ops *ops,
  * from target.vars. 0, or -1 with err set (target_fields.c). */
 int tu_target_fields(tu_target *target, const json_t *fields,
                      const json_t *obj, const tu_srcmap *map, tu_error *err);
+/* A rule's match (protect, prune_scope, bulk) checked against the target's
+ * field rules: a key that can never select a live record (a write-only
+ * field, a path into a field read as a part) is an error at `pos` naming
+ * `where` ("protect[0] (zone.yaml:12)"). 0, or -1 with err set
+ * (target_fields.c). */
+int tu_target_check_match(const tu_target *target, const json_t *match,
+                          const char *where, tu_srcpos pos, tu_error *err);
+
 void tu_target_free(tu_target *target);
 
 /* base_url joined with `path` ("/records"), or `path` itself when it is an

@@ -87,3 +87,49 @@ int tu_target_fields(tu_target *t, const json_t *fields, const json_t *obj,
     }
     return 0;
 }
+
+/* Why the match key `key` (a field, or a dotted path into one) can never
+ * select a live record under `t`'s rules, or NULL when it can. */
+static const char *never_matches(const tu_target *t, const char *key,
+                                 char *buf, size_t size)
+{
+    size_t head = strcspn(key, ".");
+    char field[256];
+    const tu_field_rule *r;
+
+    snprintf(field, sizeof field, "%.*s", (int)head, key);
+    if (!(r = tu_field_rule_get(&t->fields, field)))
+        return NULL;
+    if (r->write_only) {
+        snprintf(buf, size, "'%.100s' is write_only (target.fields."
+                 "%.100s): the server never returns it", field, field);
+        return buf;
+    }
+    if (key[head] && r->read) {
+        snprintf(buf, size, "'%.100s' is read as its '%.100s' part "
+                 "(target.fields.%.100s.read), so '%.200s' is not there to "
+                 "match", field, r->read, field, key);
+        return buf;
+    }
+    return NULL;
+}
+
+int tu_target_check_match(const tu_target *t, const json_t *match,
+                          const char *where, tu_srcpos pos, tu_error *err)
+{
+    const char *key, *why, *paren = strstr(where, " (");
+    /* the position is the error's own: "protect[0]", not "(zone.yaml:12)" */
+    int n = pos.file && paren ? (int)(paren - where) : (int)strlen(where);
+    json_t *v;
+    char buf[1024];
+
+    json_object_foreach((json_t *)match, key, v) {
+        if (!(why = never_matches(t, key, buf, sizeof buf)))
+            continue;
+        tu_error_at(err, pos, "%.*s: match key '%s' can never select a "
+                    "record: %s; match a field the API lists", n, where, key,
+                    why);
+        return -1;
+    }
+    return 0;
+}

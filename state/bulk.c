@@ -35,6 +35,18 @@ void tu_bulk_free(tu_bulk *bulk)
     tu_bulk_init(bulk);
 }
 
+void tu_bulk_drop_last(tu_bulk *bulk)
+{
+    tu_bulk_rule *r;
+
+    if (bulk->count == 0)
+        return;
+    r = &bulk->rules[--bulk->count];
+    json_decref(r->match);
+    json_decref(r->set);
+    free(r->where);
+}
+
 /* Takes match and set (references) and where (malloc'd) in every case. */
 static int add_rule(tu_bulk *bulk, json_t *match, json_t *set, tu_srcpos pos,
                     char *where, tu_error *err)

@@ -35,6 +35,9 @@ typedef struct tu_bulk {
 void tu_bulk_init(tu_bulk *bulk);
 void tu_bulk_free(tu_bulk *bulk);
 
+/* Take back the rule added last (one the target refuses). */
+void tu_bulk_drop_last(tu_bulk *bulk);
+
 /* Check one rule of the file's `bulk` list and add it (index: its place in
  * its file's list, for messages). 0, or -1 with err set. */
 int tu_bulk_add_item(tu_bulk *bulk, const json_t *item, tu_srcpos pos,

@@ -116,7 +116,10 @@ int tu_match_fields(const json_t *match, const json_t *fields)
     json_t *want;
 
     json_object_foreach((json_t *)match, key, want) {
-        if (!field_matches(want, json_object_get(fields, key)))
+        const json_t *have = json_object_get(fields, key);
+        if (!have && strchr(key, '.'))   /* a path into a field's value */
+            have = tu_json_path(fields, key);
+        if (!field_matches(want, have))
             return 0;
     }
     return 1;

@@ -42,7 +42,9 @@ int tu_rules_add_item(tu_rules *rules, const char *list, const json_t *item,
                       tu_srcpos pos, size_t index, const tu_srcmap *map,
                       tu_error *err);
 
-/* 1 when every field of `match` selects the record `fields`. */
+/* 1 when every field of `match` selects the record `fields`. A key with
+ * dots that is not itself a field is a path into a field's value
+ * (`query.time_range`; a step over a list is an index: tu_json_path). */
 int tu_match_fields(const json_t *match, const json_t *fields);
 
 /* The first rule that selects `fields`, or NULL. */

@@ -174,6 +174,50 @@ static void test_desired_secret(void **state)
     free(path);
 }
 
+/* A rule whose match key can never select a live record (a write-only
+ * field, a path into a field read as a part) is a located error at load;
+ * the same rule given by a program is refused and not kept. */
+static void test_match_keys_that_never_select(void **state)
+{
+    static const char head[] =
+        "target:\n  provider: rest\n  base_url: http://127.0.0.1:1\n"
+        "  resource: {list: /r, key: name}\n"
+        "  fields:\n    pw: {write_only: true, value_env: HOME}\n"
+        "    tenant: {read: id}\n";
+    char text[1024], *path;
+    const char *paths[1], *pw[] = {"pw=x"}, *tenant[] = {"tenant.name=a"},
+               *ok[] = {"tenant=3"}, *set[] = {"ttl=5"};
+    tu_error err = {0};
+    tu_desired *d;
+    (void)state;
+
+    snprintf(text, sizeof text, "%sprotect:\n  - match: {pw: x}\n", head);
+    paths[0] = path = write_temp(text);
+    assert_null(tu_desired_load(paths, 1, &err));
+    assert_non_null(strstr(err.message, ":9:5: protect[0]: match key 'pw' "
+                           "can never select a record: 'pw' is write_only"));
+    unlink(path);
+    free(path);
+    snprintf(text, sizeof text, "%sprune_scope:\n  - match: {tenant.name: "
+             "a}\n", head);
+    paths[0] = path = write_temp(text);
+    assert_null(tu_desired_load(paths, 1, &err));
+    assert_non_null(strstr(err.message, "'tenant' is read as its 'id' "
+                           "part"));
+    unlink(path);
+    free(path);
+    paths[0] = path = write_temp(head);
+    assert_non_null(d = tu_desired_load(paths, 1, &err));
+    assert_int_equal(tu_desired_add_bulk(d, pw, 1, set, 1, NULL, &err), -1);
+    assert_non_null(strstr(err.message, "match key 'pw'"));
+    assert_int_equal(tu_desired_add_bulk(d, tenant, 1, set, 1, NULL, &err),
+                     -1);
+    assert_int_equal(tu_desired_add_bulk(d, ok, 1, set, 1, NULL, &err), 0);
+    tu_desired_free(d);
+    unlink(path);
+    free(path);
+}
+
 /* tu_desired_add_bulk words its messages with the caller's names for the
  * two lists, or names them as settings: the library never speaks of the
  * CLI's flags on its own. */
@@ -246,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_desired_load_json),
         cmocka_unit_test(test_desired_secret),
         cmocka_unit_test(test_bulk_messages),
+        cmocka_unit_test(test_match_keys_that_never_select),
         cmocka_unit_test(test_run_cannot_reach_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

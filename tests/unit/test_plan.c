@@ -531,6 +531,36 @@ static void test_protect_rules(void **state)
     tu_rules_free(&rules);
 }
 
+/* A match key with dots is a path into a field's value (a step over a
+ * list is an index); a key that is itself a field wins. */
+static void test_rule_paths(void **state)
+{
+    fixture *f = *state;
+    tu_rules rules;
+    load_rules(&rules, "protect", "[{\"match\":{\"meta.team\":\"dns\"}},"
+               "{\"match\":{\"tags.0\":\"keep\"}}]");
+    f->opt.prune = 1;
+    f->opt.protect_rules = &rules;
+    add(&f->live, "{\"name\":\"a\",\"type\":\"A\",\"meta\":"
+                  "{\"team\":\"dns\"}}");
+    add(&f->live, "{\"name\":\"b\",\"type\":\"A\",\"meta\":"
+                  "{\"team\":\"web\"}}");
+    add(&f->live, "{\"name\":\"c\",\"type\":\"A\",\"tags\":"
+                  "[\"keep\",\"x\"]}");
+    add(&f->live, "{\"name\":\"d\",\"type\":\"A\",\"meta.team\":"
+                  "\"dns\",\"meta\":{\"team\":\"web\"}}");
+    build(f);
+    assert_int_equal(f->plan.count, 4);
+    assert_string_equal(f->plan.actions[0].left_alone,
+                        "protected by protect[0] (f.yaml:3)");
+    assert_int_equal(f->plan.actions[1].kind, TU_ACTION_DELETE);
+    assert_string_equal(f->plan.actions[2].left_alone,
+                        "protected by protect[1] (f.yaml:3)");
+    assert_string_equal(f->plan.actions[3].left_alone,
+                        "protected by protect[0] (f.yaml:3)");
+    tu_rules_free(&rules);
+}
+
 /* Outside prune_scope, unnamed records are counted, not deleted. */
 static void test_prune_scope(void **state)
 {
@@ -930,6 +960,7 @@ int main(void)
         T(test_protected),
         T(test_change_protected),
         T(test_protect_rules),
+        T(test_rule_paths),
         T(test_prune_scope),
         T(test_ownership),
         T(test_prune_nothing_live),
