@@ -319,6 +319,30 @@ RecordedRequest = collections.namedtuple(
     "RecordedRequest", "method path headers body json peer")
 
 
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """The base of the in-process servers' request handlers: HTTP/1.1
+    (connections kept), no log lines, and the request read whole."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def read_request(self):
+        """The request as a RecordedRequest: its body read (Content-Length)
+        and parsed when it is JSON (else json is None), header names in
+        lower case, and the client's port."""
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        return RecordedRequest(self.command, self.path,
+                               {k.lower(): v for k, v in self.headers.items()},
+                               raw, parsed, self.client_address[1])
+
+
 def temp_dir(test, prefix):
     """A new temporary directory, removed with everything in it when `test`
     ends: a unittest.TestCase, or its class (from setUpClass: removed after
@@ -391,23 +415,9 @@ class RecordingServer(InProcessServer):
         self._next_id = itertools.count(100000)
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def _handle(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(n) if n else b""
-                try:
-                    parsed = json.loads(raw) if raw else None
-                except ValueError:
-                    parsed = None
-                req = RecordedRequest(
-                    self.command, self.path,
-                    {k.lower(): v for k, v in self.headers.items()}, raw, parsed,
-                    self.client_address[1])
+                req = self.read_request()
                 with outer._lock:
                     outer.log.append(req)
                 answer = outer._answer(req)

@@ -68,7 +68,6 @@ its own dataset slug.
 """
 
 import copy
-import http.server
 import json
 import os
 import random
@@ -80,7 +79,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (WRITE_METHODS, InProcessServer,  # noqa: E402
-                     RecordedRequest)
+                     QuietHandler)
 
 ALL = "__all__"
 THRESHOLD_OPS = (">", ">=", "<", "<=")
@@ -468,23 +467,9 @@ class Honeycomb(InProcessServer):
     def _handler_class(self):
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def _handle(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(n) if n else b""
-                try:
-                    parsed = json.loads(raw) if raw else None
-                except ValueError:
-                    parsed = None
-                req = RecordedRequest(
-                    self.command, self.path,
-                    {k.lower(): v for k, v in self.headers.items()}, raw,
-                    parsed, self.client_address[1])
+                req = self.read_request()
                 with outer._lock:
                     outer.log.append(req)
                 status, body, headers = outer._answer(req)

@@ -64,11 +64,10 @@ Quirks reproduced, and where each comes from:
      matches; deleteByNameType of nothing succeeds.
 """
 
-import http.server
 import json
 import threading
 
-from harness import InProcessServer, RecordedRequest
+from harness import InProcessServer, QuietHandler
 
 PREFIX = "/api/json/v3"
 TYPES = frozenset("A AAAA MX CNAME ALIAS TXT NS SRV TLSA CAA HTTPS SVCB SSHFP".split())
@@ -169,22 +168,9 @@ class Porkbun(InProcessServer):
     def _handler(self):
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def _handle(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(n) if n else b""
-                try:
-                    parsed = json.loads(raw) if raw else None
-                except ValueError:
-                    parsed = None
-                req = RecordedRequest(self.command, self.path,
-                                      {k.lower(): v for k, v in self.headers.items()},
-                                      raw, parsed, self.client_address[1])
+                req = self.read_request()
                 status, body, headers = outer._serve(req)
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)

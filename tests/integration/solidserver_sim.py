@@ -67,7 +67,6 @@ default_limit); rr_glue, rr_all_value, rr_value_ip_addr; ORDERBY ignored.
 
 import base64
 import collections
-import http.server
 import json
 import re
 import sys
@@ -75,7 +74,7 @@ import threading
 import time
 import urllib.parse
 
-from harness import WRITE_METHODS, InProcessServer
+from harness import WRITE_METHODS, InProcessServer, QuietHandler
 
 SdsRequest = collections.namedtuple(
     "SdsRequest", "method path query headers body status")
@@ -408,22 +407,15 @@ class SolidServer(InProcessServer):
     def _handler_class(self):
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def _handle(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(n) if n else b""  # read, never used
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                status, body = outer.answer(self.command, self.path, headers)
+                req = self.read_request()   # the body is read, never used
+                status, body = outer.answer(req.method, req.path, req.headers)
                 query = dict(urllib.parse.parse_qsl(
-                    urllib.parse.urlsplit(self.path).query, True))
+                    urllib.parse.urlsplit(req.path).query, True))
                 with outer._lock:
-                    outer.log.append(SdsRequest(self.command, self.path, query,
-                                                headers, raw, status))
+                    outer.log.append(SdsRequest(req.method, req.path, query,
+                                                req.headers, req.body, status))
                 self.send_response(status)
                 if body is None:  # 204: no body, no Content-Type
                     return self.end_headers()
