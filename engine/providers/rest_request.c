@@ -284,7 +284,7 @@ static int request_url(const tu_target *t, const rest_op *op,
     const tu_record *r = a->live && tu_action_request(a) != TU_ACTION_CREATE
                              ? a->live : a->desired;
     const char *missing = NULL;
-    char msg[512];
+    char why[512];
     int rc;
 
     s->path.len = 0;
@@ -296,11 +296,8 @@ static int request_url(const tu_target *t, const rest_op *op,
         rc = tu_url_expand_into(&s->path, op->path, tu_record_fields(r),
                                 c->id, t->vars, &missing);
     if (rc < 0) {
-        snprintf(msg, sizeof msg, "target.resource.%s: the record has no "
-                 "value for %.*s", name,
-                 missing ? (int)strcspn(missing, "}") + 1 : 0,
-                 missing ? missing : "");
-        tu_action_fail(a, missing ? msg : "out of memory");
+        missing_value(name, missing, why, sizeof why);
+        tu_action_fail(a, why);
         return -1;
     }
     if (tu_target_url_into(t, s->path.data ? s->path.data : "", &s->url) < 0) {
