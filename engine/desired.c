@@ -14,6 +14,7 @@
 #include "desired.h"
 #include "prefetch.h"
 #include "run_config.h"
+#include "system.h"
 #include "target.h"
 #include "state/desired.h"
 #include "state/error.h"
@@ -108,13 +109,20 @@ static int check_rules(const tu_desired *d, tu_error *err)
     return 0;
 }
 
-/* The document is loaded: read the target, build the desired records. */
+/* The document is loaded: read the target, build the desired records (or,
+ * for a system, each resource's). */
 static tu_desired *desired_finish(tu_desired *d, tu_error *err)
 {
     tu_keyspec key;
     const char **ignore;
     size_t nignore;
 
+    if (d->doc.parts) {
+        if (tu_system_load(d, err) == 0)
+            return d;
+        tu_desired_free(d);
+        return NULL;
+    }
     if (tu_run_target(&d->target, &d->doc, err) != 0) {
         tu_doc_free(&d->doc);
         free(d);
@@ -172,14 +180,40 @@ tu_desired *tu_desired_load_json(const json_t *document, const char *name,
     return desired_finish(d, err);
 }
 
+tu_desired *tu_desired_part(const tu_desired *d, const char *name,
+                            tu_error *err)
+{
+    tu_desired *part = desired_new(err);
+
+    if (!part)
+        return NULL;
+    if (tu_doc_part(&d->doc, name, &part->doc, err) != 0) {
+        free(part);
+        return NULL;
+    }
+    return desired_finish(part, err);
+}
+
 const char *tu_desired_secret(const tu_desired *d, size_t index)
 {
-    return index < d->target.nsecrets ? d->target.secrets[index] : NULL;
+    if (!d->system)
+        return index < d->target.nsecrets ? d->target.secrets[index] : NULL;
+    for (size_t i = 0; i < d->system->nparts; i++) {
+        const tu_target *t = &d->system->parts[i]->target;
+        if (index < t->nsecrets)
+            return t->secrets[index];
+        index -= t->nsecrets;
+    }
+    return NULL;
 }
 
 size_t tu_desired_record_count(const tu_desired *d)
 {
-    return d->records.count;
+    size_t n = d->records.count;
+
+    for (size_t i = 0; d->system && i < d->system->nparts; i++)
+        n += d->system->parts[i]->records.count;
+    return n;
 }
 
 tu_desired *tu_desired_load_overlapped(const char *const *paths,
@@ -188,7 +222,7 @@ tu_desired *tu_desired_load_overlapped(const char *const *paths,
     tu_prefetch *pf = tu_prefetch_start(paths, npaths);
     tu_desired *d = tu_desired_load(paths, npaths, err);
 
-    if (d && pf && tu_prefetch_check(pf, &d->doc))
+    if (d && pf && !d->system && tu_prefetch_check(pf, &d->doc))
         d->prefetch = pf;
     else
         tu_prefetch_free(pf);
@@ -200,6 +234,7 @@ void tu_desired_free(tu_desired *d)
     if (!d)
         return;
     tu_prefetch_free(d->prefetch);
+    tu_system_free(d->system);
     tu_recordset_free(&d->records);
     tu_target_free(&d->target);
     tu_doc_free(&d->doc);
@@ -213,6 +248,13 @@ int tu_desired_add_bulk(tu_desired *d, const char *const *match,
     const tu_bulk_rule *r;
 
     tu_error_clear(err);
+    if (d->system) {
+        tu_error_set(err, TU_ERR_BAD_INPUT, "a bulk rule from %s applies to "
+                     "one resource, and this desired state has several "
+                     "(resources:): write it in the resource's own `bulk` "
+                     "list", names && names->match ? names->match : "--match");
+        return -1;
+    }
     if (tu_bulk_add_args(&d->doc.bulk, match, nmatch, set, nset, names,
                          err) != 0)
         return -1;

@@ -16,6 +16,7 @@
 #include "state/record.h"
 
 struct tu_prefetch;
+struct tu_system;
 
 struct tu_desired {
     tu_doc doc;
@@ -24,7 +25,16 @@ struct tu_desired {
     struct tu_prefetch *prefetch; /* live records read while loading
                                      (tu_desired_load_overlapped), for the
                                      first run; NULL: none */
+    struct tu_system *system;     /* several resources (system.h): the
+                                     document holds only the run's settings
+                                     and the target is not parsed; NULL:
+                                     one resource */
 };
+
+/* The tu_desired of the resource `name` of the system `d`; NULL with err
+ * set. It borrows d's source map: free it before d. */
+tu_desired *tu_desired_part(const tu_desired *d, const char *name,
+                            tu_error *err);
 
 /* A desired record's write-only values (target.fields) read from the
  * environment and kept as the target's secrets, then the provider's

@@ -11,6 +11,8 @@
 #include "trueup/trueup.h"
 #include "desired.h"
 #include "export.h"
+#include "system.h"
+#include "util/buffer.h"
 #include "state/error.h"
 #include "state/yaml_emit.h"
 
@@ -96,6 +98,11 @@ int tu_export_check(const tu_desired *d, tu_error *err)
 {
     const tu_provider_ops *ops = d->target.ops;
 
+    for (size_t i = 0; d->system && i < d->system->nparts; i++)
+        if (tu_export_check(d->system->parts[i], err) != 0)
+            return -1;
+    if (d->system)
+        return 0;
     if (d->records.count > 0 || !ops->fetch_uses_desired ||
         !ops->fetch_uses_desired(d->target.cfg))
         return 0;
@@ -106,6 +113,60 @@ int tu_export_check(const tu_desired *d, tu_error *err)
                  "(each with the fields its get path names), or give the "
                  "target a list (target.resource.list)");
     return -1;
+}
+
+json_t *tu_export_records(const tu_desired *d, const tu_recordset *live,
+                          tu_error *err)
+{
+    return exported_records(&d->target, live, err);
+}
+
+/* `text` (a records document) appended with every line indented. */
+static int indent_into(tu_buffer *b, const char *text, const char *pad)
+{
+    const char *p = text;
+
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (tu_buffer_puts(b, pad) < 0 || tu_buffer_add(b, p, n) < 0)
+            return -1;
+        p += n;
+    }
+    return 0;
+}
+
+char *tu_export_system_text(const char *const *names, json_t **records,
+                            size_t n, tu_error *err)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    char line[600];
+    size_t total = 0;
+
+    for (size_t i = 0; i < n; i++)
+        total += json_array_size(records[i]);
+    snprintf(line, sizeof line, "# trueup %s export: %zu records of %zu "
+             "resources\nresources:\n", TU_VERSION, total, n);
+    if (tu_buffer_puts(&b, line) < 0)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        char *yaml = tu_yaml_emit_records(records[i], NULL, err);
+        int rc = yaml ? 0 : -1;
+        snprintf(line, sizeof line, "  %s:\n", names[i]);
+        if (rc == 0 && (tu_buffer_puts(&b, line) < 0 ||
+                        indent_into(&b, yaml, "    ") != 0))
+            rc = -1, tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        free(yaml);
+        if (rc != 0) {
+            tu_buffer_free(&b);
+            return NULL;
+        }
+    }
+    return tu_buffer_take(&b);
+oom:
+    tu_buffer_free(&b);
+    tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+    return NULL;
 }
 
 char *tu_export_text(const tu_desired *d, const tu_recordset *live,

@@ -18,4 +18,14 @@ int tu_export_check(const tu_desired *desired, tu_error *err);
 char *tu_export_text(const tu_desired *desired, const tu_recordset *live,
                      tu_error *err);
 
+/* The live records of one resource as a file declares them: a new JSON
+ * array, or NULL with err set. */
+json_t *tu_export_records(const tu_desired *desired,
+                          const tu_recordset *live, tu_error *err);
+
+/* A system's export: `resources:`, each resource's `records` (the n
+ * arrays, borrowed). Malloc'd text, or NULL with err set. */
+char *tu_export_system_text(const char *const *names, json_t **records,
+                            size_t n, tu_error *err);
+
 #endif

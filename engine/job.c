@@ -70,12 +70,28 @@ static void report_action(tu_job *job, const tu_action *a)
         job->o.record(&r, job->o.record_data);
 }
 
+/* An action's outcome is known: the record callbacks, then a system's
+ * run (which sends what waited for it). */
+static void settled(tu_job *job, tu_action *a)
+{
+    report_action(job, a);
+    if (job->hooks.settled)
+        job->hooks.settled(job, a, job->hooks.data);
+}
+
+void tu_job_settle_failed(tu_job *job, tu_action *a, const char *why)
+{
+    tu_action_fail(a, why);
+    (void)tu_report_texts_keep(&job->texts, &job->plan, a);
+    settled(job, a);
+}
+
 static void on_outcome(tu_action *a, void *data)
 {
     tu_job *job = data;
 
     (void)tu_report_texts_keep(&job->texts, &job->plan, a);
-    report_action(job, a);
+    settled(job, a);
 }
 
 static void on_progress(const tu_progress *p, void *data)
@@ -143,12 +159,14 @@ void tu_job_free_steps(tu_job *job)
 }
 
 /* The job is over: free what the steps hold and the executor (which
- * unwatches its sockets), stop the timer, and call done. */
-static void job_over(tu_job *job)
+ * unwatches its sockets; a system's part leaves its system's alone), stop
+ * the timer, and call done. */
+void tu_job_over(tu_job *job)
 {
     job->phase = JOB_OVER;
     tu_job_free_steps(job);
-    tu_exec_free(job->exec);
+    if (!job->is_child)
+        tu_exec_free(job->exec);
     job->exec = NULL;
     if (job->attached && job->timer_due_ms >= 0 && !job->quiet)
         job->events.timer(job, -1, job->events.data);
@@ -158,14 +176,15 @@ static void job_over(tu_job *job)
                      job->cb.data);
 }
 
-static void job_fail(tu_job *job, const tu_error *err)
+void tu_job_fail(tu_job *job, const tu_error *err)
 {
     job->error = *err;
     if (!job->error.message[0])
         tu_error_set(&job->error, TU_ERR_INTERNAL, "the run failed");
-    tu_target_scrub(&job->d->target, job->error.message);
+    if (!job->sys)
+        tu_target_scrub(&job->d->target, job->error.message);
     job->failed = 1;
-    job_over(job);
+    tu_job_over(job);
 }
 
 static void fail_text(tu_job *job, tu_error_code code, const char *text)
@@ -173,7 +192,7 @@ static void fail_text(tu_job *job, tu_error_code code, const char *text)
     tu_error err;
 
     tu_error_set(&err, code, "%s", text);
-    job_fail(job, &err);
+    tu_job_fail(job, &err);
 }
 
 /* Creates still uncertain after the last round failed: say so. */
@@ -198,7 +217,7 @@ static int add_plan_file(tu_job *job)
         return 0;
     tu_report_free(job->report);
     job->report = NULL;
-    job_fail(job, &err);
+    tu_job_fail(job, &err);
     return -1;
 }
 
@@ -230,7 +249,7 @@ static void finish_report(tu_job *job)
     }
     if (add_plan_file(job) != 0)
         return;
-    job_over(job);
+    tu_job_over(job);
 }
 
 /* ---- planning --------------------------------------------------------- */
@@ -315,16 +334,13 @@ static int make_plan(tu_job *job, tu_error *err)
     return desired ? plan_run(job, desired, err) : -1;
 }
 
-/* The live records are in: plan (inline), then push or end. */
-static void plan_step(tu_job *job)
+int tu_job_plan(tu_job *job)
 {
     tu_error err = {0};
-    tu_progress planning = {"plan", 0, 0};
 
-    on_progress(&planning, job);
     if (make_plan(job, &err) != 0) {
-        job_fail(job, &err);
-        return;
+        tu_job_fail(job, &err);
+        return -1;
     }
     if (!job->o.force &&
         tu_safety_exceeded(&job->plan, job->live.count,
@@ -332,14 +348,21 @@ static void plan_step(tu_job *job)
                            sizeof job->threshold)) {
         if (job->o.mode == TU_MODE_APPLY) {
             fail_text(job, TU_ERR_THRESHOLD, job->threshold);
-            return;
+            return -1;
         }
         add_warning(&job->facts, job->threshold);
         job->facts.threshold_exceeded = 1;
     }
+    return 0;
+}
+
+void tu_job_after_plan(tu_job *job)
+{
+    tu_error err = {0};
+
     if (job->o.mode == TU_MODE_APPLY && job->plan_source &&
         tu_plan_file_mark(job->plan_source, &err) != 0) {
-        job_fail(job, &err);  /* before the first write: nothing pushed */
+        tu_job_fail(job, &err);  /* before the first write: nothing pushed */
         return;
     }
     report_planned(job);
@@ -347,6 +370,16 @@ static void plan_step(tu_job *job)
         start_push(job);
     else
         finish_report(job);
+}
+
+/* The live records are in: plan (inline), then push or end. */
+static void plan_step(tu_job *job)
+{
+    tu_progress planning = {"plan", 0, 0};
+
+    on_progress(&planning, job);
+    if (tu_job_plan(job) == 0)
+        tu_job_after_plan(job);
 }
 
 /* ---- fetching --------------------------------------------------------- */
@@ -391,7 +424,7 @@ static void fetch_step(tu_job *job)
     if (job->prefetch_error.code) {
         err = job->prefetch_error;
         job->prefetch_error.code = TU_OK;
-        job_fail(job, &err);
+        tu_job_fail(job, &err);
         return;
     }
     if (fetch && tu_fetch_end(fetch, job->exec_failed, &job->live, &err)) {
@@ -402,7 +435,11 @@ static void fetch_step(tu_job *job)
                          "cancelled while reading the live records "
                          "(%s): nothing was pushed", why);
         }
-        job_fail(job, &err);
+        tu_job_fail(job, &err);
+        return;
+    }
+    if (job->is_child) {    /* the system's run plans every part */
+        job->phase = JOB_FETCHED;
         return;
     }
     if (!job->is_export) {
@@ -411,16 +448,17 @@ static void fetch_step(tu_job *job)
     }
     job->export_text = tu_export_text(job->d, &job->live, &err);
     if (!job->export_text)
-        job_fail(job, &err);
+        tu_job_fail(job, &err);
     else
-        job_over(job);
+        tu_job_over(job);
 }
 
 /* ---- pushing, and settling uncertain creates --------------------------- */
 
 static void start_push(tu_job *job)
 {
-    tu_push_hooks hooks = {on_progress, job, on_outcome, job};
+    tu_push_hooks hooks = {on_progress, job, on_outcome, job,
+                           job->hooks.hold, job->hooks.data};
     tu_exec_stats stats;
 
     tu_exec_stats_get(job->exec, &stats);
@@ -442,7 +480,7 @@ static void fail_unfinished(tu_job *job)
         tu_action *a = &job->plan.actions[i];
         if (a->kind != TU_ACTION_SKIP && a->status == TU_STATUS_PLANNED) {
             tu_action_fail(a, "not completed: the HTTP executor failed");
-            report_action(job, a);
+            settled(job, a);
         }
     }
 }
@@ -502,7 +540,7 @@ static void settle_unknown(tu_job *job, tu_action *a, const tu_error *ferr)
     snprintf(note, sizeof note, "%s (it may have been created: re-reading "
              "to check failed: %s)", a->error, ferr->message);
     tu_action_fail(a, note);
-    report_action(job, a);
+    settled(job, a);
 }
 
 /* Re-reading found the record, or did not: then it is pushed again, or
@@ -516,7 +554,7 @@ static int settle_known(tu_job *job, tu_action *a, const tu_recordset *now,
         snprintf(note, sizeof note, "%s (re-reading found no such record: "
                  "it was not created)", a->error);
         tu_action_fail(a, note);
-        report_action(job, a);
+        settled(job, a);
         return 0;
     }
     if (!tu_recordset_find(now, a->desired->key)) {
@@ -534,7 +572,7 @@ static int settle_known(tu_job *job, tu_action *a, const tu_recordset *now,
     a->error = NULL;
     a->note = strdup(note);
     a->status = TU_STATUS_OK;
-    report_action(job, a);
+    settled(job, a);
     return 0;
 }
 
@@ -571,9 +609,17 @@ static void recheck_step(tu_job *job)
 
 /* ---- advancing -------------------------------------------------------- */
 
+/* A system's part whose push still holds writes back: not over yet. */
+static int push_waiting(const tu_job *job)
+{
+    return job->phase == JOB_PUSH && !job->exec_failed &&
+           job->hooks.waiting && job->hooks.waiting(job, job->hooks.data);
+}
+
 void tu_job_advance(tu_job *job)
 {
-    while (job->phase != JOB_OVER &&
+    while (job->phase != JOB_OVER && job->phase != JOB_FETCHED &&
+           !push_waiting(job) &&
            (job->exec_failed || tu_exec_pending(job->exec) == 0)) {
         if (job->phase == JOB_FETCH)
             fetch_step(job);

@@ -24,10 +24,25 @@
 
 typedef enum job_phase {
     JOB_FETCH,      /* reading the live records */
+    JOB_FETCHED,    /* a system's part: read, waiting for the system's plan */
     JOB_PUSH,       /* pushing the plan (a round of it) */
     JOB_RECHECK,    /* re-reading to settle uncertain creates */
     JOB_OVER        /* done was called (or is being called) */
 } job_phase;
+
+/* What a part of a system (a child job, one resource) tells the system's
+ * run, through pointers that system_run.c sets: the steps never call up. */
+typedef struct tu_job_hooks {
+    /* nonzero: a planned write not to send yet (tu_push_hooks.hold) */
+    int (*hold)(const tu_action *action, void *data);
+    /* an action's outcome is known (after the record callbacks) */
+    void (*settled)(tu_job *job, tu_action *action, void *data);
+    /* nonzero: writes are still held, so the push is not over */
+    int (*waiting)(const tu_job *job, void *data);
+    void *data;
+} tu_job_hooks;
+
+struct tu_sysrun;
 
 struct tu_job {
     const tu_desired *d;
@@ -73,6 +88,13 @@ struct tu_job {
     int quiet;                  /* being freed: no more user callbacks */
     int depth;                  /* calls into the job under way */
     int free_requested;         /* tu_job_free inside a callback */
+    /* A system (engine/system_run.c): its own job holds `sys`, and one
+     * child job per resource, which shares its executor (never frees it
+     * nor touches the loop) and stops at JOB_FETCHED for the system's
+     * plan. */
+    struct tu_sysrun *sys;
+    int is_child;
+    tu_job_hooks hooks;
 };
 
 /* job.c: the report's facts known before the run. */
@@ -80,6 +102,23 @@ void tu_job_init_facts(tu_job *job);
 
 /* job.c: start the first step (the fetch). 0, or -1 with err set. */
 int tu_job_start(tu_job *job, tu_error *err);
+
+/* job.c: the plan and its thresholds (a system's part: called by the
+ * system's run). 0, or -1 when the job failed (and is over). */
+int tu_job_plan(tu_job *job);
+
+/* job.c: after the plan: push it (apply) or report it. */
+void tu_job_after_plan(tu_job *job);
+
+/* job.c: a planned action fails unsent (`why` copied), its outcome
+ * known: the callbacks and the hooks hear of it. */
+void tu_job_settle_failed(tu_job *job, tu_action *action, const char *why);
+
+/* job.c: end the job: free the steps (and its own executor), call done. */
+void tu_job_over(tu_job *job);
+
+/* job.c: end the job failed with `err` (scrubbed of the target's secrets). */
+void tu_job_fail(tu_job *job, const tu_error *err);
 
 /* job.c: take every step that can be taken now (the executor has nothing
  * pending, or has broken); the last one calls done. */

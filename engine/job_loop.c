@@ -32,6 +32,8 @@
 #include "prefetch.h"
 #include "run_config.h"
 #include "shard.h"
+#include "system.h"
+#include "system_run.h"
 #include "util/clock.h"
 #include "state/error.h"
 
@@ -74,15 +76,29 @@ static tu_job *job_new(const tu_desired *d, const tu_options *o,
         free(job);
         return NULL;
     }
-    tu_job_init_facts(job);
-    job->exec = tu_run_exec(&d->doc, &d->target, &job->o,
-                            &job->facts.concurrency, err);
-    if (!job->exec || tu_job_start(job, err) != 0) {
+    if (!d->system)
+        tu_job_init_facts(job);
+    /* a system's resources share one connection setup (system.c) */
+    job->exec = tu_run_exec(&d->doc, d->system ? &d->system->parts[0]->target
+                                               : &d->target,
+                            &job->o, &job->facts.concurrency, err);
+    if (!job->exec || (d->system ? tu_sysrun_start(job, err)
+                                 : tu_job_start(job, err)) != 0) {
+        tu_sysrun_free(job);
         tu_exec_free(job->exec);
         free(job);
         return NULL;
     }
     return job;
+}
+
+/* Take the steps that can be taken now: a system's, or one resource's. */
+static void advance(tu_job *job)
+{
+    if (job->sys)
+        tu_sysrun_advance(job);
+    else
+        tu_job_advance(job);
 }
 
 tu_job *tu_job_new(const tu_desired *d, const tu_options *o,
@@ -186,7 +202,7 @@ void tu_job_socket_ready(tu_job *job, int fd, int events)
     job->depth++;
     if (tu_exec_socket_ready(job->exec, fd, events) < 0)
         job->exec_failed = 1;
-    tu_job_advance(job);
+    advance(job);
     leave(job);
 }
 
@@ -198,7 +214,7 @@ void tu_job_timeout(tu_job *job)
     job->depth++;
     if (tu_exec_timer(job->exec) < 0)
         job->exec_failed = 1;
-    tu_job_advance(job);
+    advance(job);
     leave(job);
 }
 
@@ -239,11 +255,11 @@ void tu_job_perform(tu_job *job)
 {
     job->depth++;
     take_warm_exec(job);
-    tu_job_advance(job);
+    advance(job);
     while (job->phase != JOB_OVER) {
         if (tu_exec_drive(job->exec, -1) < 0)
             job->exec_failed = 1;
-        tu_job_advance(job);
+        advance(job);
     }
     leave(job);
 }
@@ -299,6 +315,7 @@ static void job_destroy(tu_job *job)
             job->events.timer(job, -1, job->events.data);
         job->quiet = 1;
         drain(job);
+        tu_sysrun_free(job);
         tu_job_free_steps(job);
         tu_exec_free(job->exec);  /* unwatches: on_watch is quiet now */
     }

@@ -133,7 +133,8 @@ static int load_others(tu_prefetch *pf, const char *const *paths,
         if (i != skip)
             others[n++] = paths[i];
     if (tu_doc_load(&pf->doc, others, n, &err) == 0) {
-        if (tu_run_target(&pf->target, &pf->doc, &err) == 0)
+        if (!pf->doc.parts &&  /* a system reads nothing ahead */
+            tu_run_target(&pf->target, &pf->doc, &err) == 0)
             rc = 0;
         else
             tu_doc_free(&pf->doc);

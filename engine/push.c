@@ -451,15 +451,18 @@ static int needs_push(const tu_action *a)
             a->kind == TU_ACTION_DELETE || a->kind == TU_ACTION_REPLACE);
 }
 
-/* The planned actions to push, in plan order. NULL when out of memory
- * (then every one of them failed). */
-static tu_action **actions_to_push(tu_plan *plan, size_t *n)
+/* The planned actions to push now, in plan order (room for all of them,
+ * for those held back and released later). NULL when out of memory (then
+ * every one of them failed). */
+static tu_action **actions_to_push(tu_plan *plan, const tu_push_hooks *h,
+                                   size_t *n)
 {
     tu_action **todo = malloc((plan->count ? plan->count : 1) * sizeof *todo);
 
     *n = 0;
     for (size_t i = 0; i < plan->count; i++) {
-        if (!needs_push(&plan->actions[i]))
+        if (!needs_push(&plan->actions[i]) ||
+            (h->hold && h->hold(&plan->actions[i], h->hold_data)))
             continue;
         if (todo)
             todo[(*n)++] = &plan->actions[i];
@@ -513,7 +516,7 @@ tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
 {
     tu_push *p = calloc(1, sizeof *p);
     size_t n;
-    tu_action **todo = actions_to_push(plan, &n);
+    tu_action **todo = actions_to_push(plan, hooks, &n);
 
     if (!p || !todo) {
         for (size_t i = 0; todo && i < n; i++)
@@ -539,6 +542,12 @@ tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
         p->progress(&prog, p->progress_data);
     }
     return p;
+}
+
+void tu_push_release(tu_push *p, tu_action *action)
+{
+    p->todo[p->ntodo++] = action;
+    feed(p);
 }
 
 void tu_push_end(tu_push *p)

@@ -70,6 +70,11 @@ typedef struct tu_push_hooks {
     void *progress_data;
     tu_push_outcome_fn outcome;   /* NULL: none */
     void *outcome_data;
+    /* NULL, or nonzero for a planned action not to send yet: it waits for
+     * writes it depends on (a system's, engine/system_run.c) until
+     * tu_push_release hands it over. */
+    int (*hold)(const tu_action *action, void *data);
+    void *hold_data;
 } tu_push_hooks;
 
 /* Start pushing every planned create, update and delete of `plan`: the
@@ -79,6 +84,10 @@ typedef struct tu_push_hooks {
  * the plan must outlive the push; hooks are copied. */
 tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
                        tu_plan *plan, const tu_push_hooks *hooks);
+
+/* Send an action the hold hook held back, now that what it waited for is
+ * done; once per such action, before tu_push_end. */
+void tu_push_release(tu_push *push, tu_action *action);
 
 /* Once the executor has nothing pending (or has broken), free the push;
  * writes it never sent fail. */

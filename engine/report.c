@@ -166,6 +166,8 @@ static json_t *result_json(const tu_record_result *r, int_cache *ints)
     if (!j)
         return NULL;
     json_object_set_new(j, "key", json_string(r->key));
+    if (r->resource)
+        json_object_set_new(j, "resource", json_string(r->resource));
     json_object_set_new(j, "action", json_string(r->action));
     json_object_set_new(j, "status", json_string(r->status));
     if (r->attempts) {
@@ -208,6 +210,9 @@ static int result_write(const tu_record_result *r, tu_buffer *b)
 
     if (tu_buffer_puts(b, "{\"key\":") < 0 ||
         tu_json_strb(r->key, strlen(r->key), b) < 0 ||
+        (r->resource && (tu_buffer_puts(b, ",\"resource\":") < 0 ||
+                         tu_json_strb(r->resource, strlen(r->resource),
+                                      b) < 0)) ||
         tu_buffer_puts(b, ",\"action\":\"") < 0 ||
         tu_buffer_puts(b, r->action) < 0 ||
         tu_buffer_puts(b, "\",\"status\":\"") < 0 ||
@@ -454,7 +459,7 @@ static int add_target(json_t *out, const tu_report_facts *f)
 static json_t *left_alone_json(const tu_plan *plan)
 {
     json_t *list = json_array();
-    for (size_t i = 0; list && i < plan->count; i++) {
+    for (size_t i = 0; list && plan && i < plan->count; i++) {
         const tu_action *a = &plan->actions[i];
         if (a->left_alone &&
             json_array_append_new(list, json_pack(
@@ -504,9 +509,9 @@ static int add_connections(json_t *out, const tu_report_facts *f)
 /* Where the results go among the members (docs/report.md's order). */
 #define RESULTS_AFTER "elapsed_ms"
 
-/* Every member but results. */
-static json_t *summary_json(const tu_report *rep, const tu_report_facts *f,
-                            const tu_plan *plan)
+json_t *tu_report_summary_json(const tu_report *rep,
+                               const tu_report_facts *f,
+                               const tu_plan *plan)
 {
     const tu_counts *c = &rep->counts;
     json_t *warnings = json_array();
@@ -606,7 +611,7 @@ tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *f,
                        rep->counts.deleted + rep->counts.replaced > 0;
     if (keep_key_names(rep, f->key) != 0 ||
         keep_results(rep, plan, texts) != 0 ||
-        !(rep->summary = summary_json(rep, f, plan))) {
+        !(rep->summary = tu_report_summary_json(rep, f, plan))) {
         tu_report_free(rep);
         rep = NULL;
     }
@@ -725,6 +730,9 @@ void tu_report_free(tu_report *rep)
 {
     if (!rep)
         return;
+    for (size_t i = 0; i < rep->nparts; i++)
+        tu_report_free(rep->parts[i]);
+    free(rep->parts);
     free(rep->results);
     tu_arena_free(&rep->texts);
     json_decref(rep->summary);

@@ -30,6 +30,9 @@ struct tu_report {
     json_t *plan_file;   /* owned; NULL unless options.plan_file */
     tu_counts counts;
     int changed;
+    struct tu_report **parts; /* owned: a system's, one per resource, whose
+                                 texts the results borrow; NULL: none */
+    size_t nparts;
 };
 
 typedef struct tu_report_facts {
@@ -116,5 +119,20 @@ void tu_report_texts_free(tu_report_texts *texts);
  * of memory. */
 tu_report *tu_report_build(const tu_plan *plan, const tu_report_facts *facts,
                            tu_report_texts *texts);
+
+/* Every member of a report but results (docs/report.md's order), for the
+ * counts in rep; `plan` (NULL: none) gives left_alone. NULL when out of
+ * memory. */
+json_t *tu_report_summary_json(const tu_report *rep,
+                               const tu_report_facts *facts,
+                               const tu_plan *plan);
+
+/* One report of a system's run from its resources' (report_merge.c):
+ * their results one after the other, each with its resource's name, the
+ * counts summed, and `resources` beside the totals; the facts are the
+ * run's. Takes the n reports (freed with it, or here on failure). NULL
+ * when out of memory. */
+tu_report *tu_report_merge(tu_report **parts, const char *const *names,
+                           size_t n, const tu_report_facts *facts);
 
 #endif

@@ -28,14 +28,29 @@ static int over(const char *what, size_t n, size_t live, double limit,
     return 1;
 }
 
-int tu_safety_exceeded(const tu_plan *plan, size_t live,
-                       const tu_settings *s, char *msg, size_t size)
+void tu_safety_count(const tu_plan *plan, size_t *updates, size_t *deletes)
+{
+    *updates += count_planned(plan, TU_ACTION_UPDATE);
+    *deletes += count_planned(plan, TU_ACTION_DELETE) +
+                count_planned(plan, TU_ACTION_REPLACE);
+}
+
+int tu_safety_exceeded_n(size_t updates, size_t deletes, size_t live,
+                         const tu_settings *s, char *msg, size_t size)
 {
     if (live < (size_t)s->min_existing)
         return 0;
-    return over("updates", count_planned(plan, TU_ACTION_UPDATE), live,
-                s->max_updates, "max_updates", msg, size) ||
-           over("deletes", count_planned(plan, TU_ACTION_DELETE) +
-                               count_planned(plan, TU_ACTION_REPLACE), live,
-                s->max_deletes, "max_deletes", msg, size);
+    return over("updates", updates, live, s->max_updates, "max_updates", msg,
+                size) ||
+           over("deletes", deletes, live, s->max_deletes, "max_deletes", msg,
+                size);
+}
+
+int tu_safety_exceeded(const tu_plan *plan, size_t live,
+                       const tu_settings *s, char *msg, size_t size)
+{
+    size_t updates = 0, deletes = 0;
+
+    tu_safety_count(plan, &updates, &deletes);
+    return tu_safety_exceeded_n(updates, deletes, live, s, msg, size);
 }

@@ -19,4 +19,13 @@
 int tu_safety_exceeded(const tu_plan *plan, size_t live,
                        const tu_settings *settings, char *msg, size_t size);
 
+/* Add the plan's planned updates and its deletes (replaces included) to
+ * the counts (a system's totals). */
+void tu_safety_count(const tu_plan *plan, size_t *updates, size_t *deletes);
+
+/* tu_safety_exceeded for counts summed over several plans. */
+int tu_safety_exceeded_n(size_t updates, size_t deletes, size_t live,
+                         const tu_settings *settings, char *msg,
+                         size_t size);
+
 #endif

@@ -9,6 +9,7 @@
  * into a keyed record set by tu_doc_records().
  */
 #include "desired.h"
+#include "desired_int.h"
 #include "error.h"
 #include "util/json_util.h"
 #include "schema.h"
@@ -20,7 +21,7 @@
 
 static const char *const top_keys[] = {"target", "settings", "defaults",
                                        "records", "bulk", "protect",
-                                       "prune_scope", NULL};
+                                       "prune_scope", "resources", NULL};
 static const char *const settings_keys[] = {
     "concurrency", "timeout", "connect_timeout", "retries", "retry_delay",
     "retry_max_delay", "rate_limit", "adaptive", "deadline", "prune",
@@ -51,7 +52,7 @@ void tu_settings_init(tu_settings *s)
 
 /* ---- merging ------------------------------------------------------------ */
 
-static json_t *copy_mapping(tu_srcmap *map, const json_t *obj)
+json_t *tu_doc_copy_mapping(tu_srcmap *map, const json_t *obj)
 {
     json_t *copy = json_object();
     const char *key;
@@ -88,7 +89,7 @@ static int merge_member(tu_srcmap *map, json_t *acc, const json_t *add,
         return tu_srcmap_add_member(map, acc, tu_srcmap_member(map, add, key));
     }
     if (json_is_object(old) && json_is_object(new)) {
-        json_t *merged = copy_mapping(map, old);
+        json_t *merged = tu_doc_copy_mapping(map, old);
         if (!merged || json_object_set_new(acc, key, merged) != 0)
             return -1;
         return merge_into(map, merged, new, sub, err);
@@ -239,6 +240,8 @@ static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
             rc = add_rules(doc, root, key, &doc->protect, err);
         } else if (strcmp(key, "prune_scope") == 0) {
             rc = add_rules(doc, root, key, &doc->prune_scope, err);
+        } else if (strcmp(key, "resources") == 0) {
+            rc = tu_doc_add_parts(doc, value, err);
         } else {
             rc = merge_member(doc->map, doc->root, root, key, "", err);
         }
@@ -276,7 +279,8 @@ static int check_file(const tu_srcmap *map, const json_t *root,
                     tu_json_type_name(root));
         return -1;
     }
-    if (tu_schema_keys(root, top_keys, map, "", err) != 0)
+    if (tu_schema_keys(root, top_keys, map, "", err) != 0 ||
+        tu_doc_check_system_file(map, root, err) != 0)
         return -1;
     if (tu_schema_object(root, "target", 0, map, "", &v, err) < 0 ||
         tu_schema_object(root, "settings", 0, map, "", &v, err) < 0 ||
@@ -374,8 +378,7 @@ static int read_settings(tu_doc *doc, tu_error *err)
     return 0;
 }
 
-/* Check one document and merge it into the document being built. */
-static int add_document(tu_doc *doc, const json_t *root, const char *name,
+int tu_doc_add_document(tu_doc *doc, const json_t *root, const char *name,
                         tu_error *err)
 {
     if (check_file(doc->map, root, name, err) != 0)
@@ -383,7 +386,7 @@ static int add_document(tu_doc *doc, const json_t *root, const char *name,
     return merge_file(doc, root, err);
 }
 
-static int doc_begin(tu_doc *doc, tu_error *err)
+int tu_doc_begin(tu_doc *doc, tu_srcmap *map, tu_error *err)
 {
     memset(doc, 0, sizeof *doc);
     tu_doc_set_meta_prefix(doc, "");
@@ -391,7 +394,8 @@ static int doc_begin(tu_doc *doc, tu_error *err)
     tu_rules_init(&doc->protect);
     tu_rules_init(&doc->prune_scope);
     tu_pack_store_init(&doc->store);
-    doc->map = tu_srcmap_new();
+    doc->map = map ? map : tu_srcmap_new();
+    doc->map_borrowed = map != NULL;
     doc->root = json_object();
     if (doc->map && doc->root)
         return 0;
@@ -399,14 +403,15 @@ static int doc_begin(tu_doc *doc, tu_error *err)
     return -1;
 }
 
-/* Settings read, and the whole checked, once every document is merged. */
-static int doc_finish(tu_doc *doc, const char *name, size_t count,
-                      tu_error *err)
+int tu_doc_finish(tu_doc *doc, const char *name, size_t count,
+                  tu_error *err)
 {
     if (read_settings(doc, err) != 0)
         return -1;
     doc->target = json_object_get(doc->root, "target");
     doc->defaults = json_object_get(doc->root, "defaults");
+    if (doc->parts)
+        return tu_doc_check_system(doc, err);
     if (!doc->target) {
         tu_error_set(err, TU_ERR_BAD_INPUT,
                      "%s%s: no target: one of the files must have a "
@@ -421,7 +426,7 @@ static int doc_finish(tu_doc *doc, const char *name, size_t count,
 int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
                 tu_error *err)
 {
-    if (doc_begin(doc, err) != 0)
+    if (tu_doc_begin(doc, NULL, err) != 0)
         goto fail;
     if (npaths == 0) {
         tu_error_set(err, TU_ERR_BAD_INPUT, "no desired-state file given");
@@ -431,12 +436,12 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
         tu_yaml_items items = {"records", keep_item, doc};
         json_t *root = tu_yaml_load_file_items(paths[i], doc->map, &items,
                                                err);
-        int rc = root ? add_document(doc, root, paths[i], err) : -1;
+        int rc = root ? tu_doc_add_document(doc, root, paths[i], err) : -1;
         json_decref(root);
         if (rc != 0)
             goto fail;
     }
-    if (doc_finish(doc, paths[0], npaths, err) == 0)
+    if (tu_doc_finish(doc, paths[0], npaths, err) == 0)
         return 0;
 fail:
     tu_doc_free(doc);
@@ -446,8 +451,9 @@ fail:
 int tu_doc_load_value(tu_doc *doc, const json_t *root, const char *name,
                       tu_error *err)
 {
-    if (doc_begin(doc, err) == 0 && add_document(doc, root, name, err) == 0 &&
-        doc_finish(doc, name, 1, err) == 0)
+    if (tu_doc_begin(doc, NULL, err) == 0 &&
+        tu_doc_add_document(doc, root, name, err) == 0 &&
+        tu_doc_finish(doc, name, 1, err) == 0)
         return 0;
     tu_doc_free(doc);
     return -1;
@@ -463,7 +469,9 @@ void tu_doc_free(tu_doc *doc)
     tu_bulk_free(&doc->bulk);
     tu_rules_free(&doc->protect);
     tu_rules_free(&doc->prune_scope);
-    tu_srcmap_free(doc->map);
+    json_decref(doc->parts);
+    if (!doc->map_borrowed)
+        tu_srcmap_free(doc->map);
     memset(doc, 0, sizeof *doc);
 }
 

@@ -78,6 +78,11 @@ typedef struct tu_doc {
     tu_rules prune_scope;    /* owned: the live records prune considers;
                                 empty: all */
     tu_settings settings;
+    json_t *parts;           /* owned: a system's resources (`resources:`),
+                                NAME -> the list of the files' mappings
+                                for it, in file order; NULL: not a system
+                                (tu_doc_part makes each one's document) */
+    int map_borrowed;        /* map is the system document's (a part) */
     char state_key[80];      /* trueup's own per-record keys: "state" */
     char takeover_key[80];   /* and "takeover", after target.meta_prefix */
 } tu_doc;
@@ -92,6 +97,20 @@ int tu_doc_load_value(tu_doc *doc, const json_t *root, const char *name,
                       tu_error *err);
 
 void tu_doc_free(tu_doc *doc);
+
+/* The names of a system's resources, in the order they are first written,
+ * as a new JSON array of strings (NULL when out of memory); an empty
+ * array for a document that is not a system. */
+json_t *tu_doc_part_names(const tu_doc *doc);
+
+/* The document of one resource of the system `sys` (sys->parts): its files'
+ * mappings merged as one-resource files merge, inheriting the keys of the
+ * system's settings and target that it does not give itself (a resource's
+ * settings may hold only prune, owner, max_updates, max_deletes and
+ * min_existing: the others are the run's). The part borrows sys's source
+ * map: free it before sys. 0, or -1 with err set (part left empty). */
+int tu_doc_part(const tu_doc *sys, const char *name, tu_doc *part,
+                tu_error *err);
 
 /* Called for each desired record once defaults are merged in, before its
  * key is computed; a provider normalises fields here (0, or -1 + err). */

@@ -19,7 +19,8 @@
 
 static const char *const rule_keys[] = {
     "compare", "split", "read", "read_only", "write_only", "update",
-    "value_env", "stored_as", "immutable", "write_as", "strip_suffix", NULL};
+    "value_env", "stored_as", "immutable", "write_as", "strip_suffix", "ref",
+    "by", "send", NULL};
 static const char *const shorthands[] = {"read_only", "write_only",
                                          "immutable", NULL};
 static const char *const compare_names[] = {"exact", "set", "caseless",
@@ -73,6 +74,43 @@ static int parse_compare(tu_field_rule *r, const json_t *rule,
     return 0;
 }
 
+/* ref (a resource of the system), by (the fields giving its key) and
+ * send (the field of the referenced record the API takes). */
+static int parse_ref(tu_field_rule *r, const json_t *rule,
+                     const tu_srcmap *map, const char *ctx, tu_error *err)
+{
+    const json_t *by = json_object_get(rule, "by");
+    size_t i;
+    json_t *item;
+
+    if (tu_schema_string(rule, "ref", 0, map, ctx, &r->ref, err) < 0 ||
+        tu_schema_string(rule, "send", 0, map, ctx, &r->send, err) < 0)
+        return -1;
+    if (!r->ref && (by || r->send)) {
+        tu_error_at(err, tu_srcmap_member(map, rule, by ? "by" : "send"),
+                    "%s: '%s' goes with ref (ref: RESOURCE names the "
+                    "resource whose record this field names)", ctx,
+                    by ? "by" : "send");
+        return -1;
+    }
+    if (!by)
+        return 0;
+    json_array_foreach(by, i, item) {
+        if (!json_is_string(item))
+            break;
+    }
+    if (!json_is_array(by) || json_array_size(by) == 0 ||
+        i < json_array_size(by)) {
+        tu_error_at(err, tu_srcmap_member(map, rule, "by"), "%s.by: expected "
+                    "a list of this record's fields giving the referenced "
+                    "record's key, in its key order ([vhost, %s])", ctx,
+                    r->name);
+        return -1;
+    }
+    r->by = by;
+    return 0;
+}
+
 static int parse_flags(tu_field_rule *r, const json_t *rule,
                        const tu_srcmap *map, const char *ctx, tu_error *err)
 {
@@ -92,7 +130,8 @@ static int parse_flags(tu_field_rule *r, const json_t *rule,
         tu_schema_string(rule, "write_as", 0, map, ctx, &r->write_as,
                          err) < 0 ||
         tu_schema_string(rule, "strip_suffix", 0, map, ctx,
-                         &r->strip_suffix, err) < 0)
+                         &r->strip_suffix, err) < 0 ||
+        parse_ref(r, rule, map, ctx, err) != 0)
         return -1;
     r->read_only = ro != 0;
     r->write_only = wo != 0;
@@ -106,11 +145,11 @@ static const char *conflict(const tu_field_rule *r, const json_t *rule)
 {
     static const char *const compared[] = {"compare", "split", "read",
                                            "immutable", "write_as",
-                                           "strip_suffix"};
+                                           "strip_suffix", "ref"};
     static const char *const secret[] = {"update", "value_env", "stored_as"};
 
-    for (size_t i = 0; i < 6; i++) {
-        if ((r->read_only || (r->write_only && i < 4)) &&
+    for (size_t i = 0; i < 7; i++) {
+        if ((r->read_only || (r->write_only && (i < 4 || i == 6))) &&
             json_object_get(rule, compared[i]))
             return compared[i];
     }
@@ -126,7 +165,7 @@ static const char *whole_field_only(const tu_field_rule *r)
 {
     return r->write_only ? "write_only" : r->immutable ? "immutable"
          : r->write_as ? "write_as" : r->strip_suffix ? "strip_suffix"
-         : r->read ? "read" : NULL;
+         : r->read ? "read" : r->ref ? "ref" : NULL;
 }
 
 static int is_key(const tu_keyspec *key, const char *name, size_t len)

@@ -46,6 +46,9 @@
  *              bodies (it is read and compared under its own); a key
  *              field may have it; two fields sent under one name is an
  *              error
+ *   ref        (with by, send) the field names a record of another
+ *              resource of a system by that record's key; the engine
+ *              (engine/system.c) translates it to what the API takes
  *   strip_suffix  sent without this suffix; the suffix without its first
  *              character (the apex) is sent as ""; a template of
  *              target.vars that the engine resolves once at load
@@ -84,6 +87,12 @@ typedef struct tu_field_rule {
     const char *stored_as;  /* write_only: the server's stored form */
     const char *write_as;   /* NULL: sent under its own name */
     const char *strip_suffix; /* NULL: none; borrowed, or own_suffix */
+    const char *ref;        /* NULL: none; the resource of a system whose
+                               record this field names by its key */
+    const json_t *by;       /* ref: NULL, or the fields (strings) giving
+                               the referenced key, in its key order */
+    const char *send;       /* ref: the field of the referenced record the
+                               API takes; NULL: its resource's id */
     char *own_name;         /* owned: a path's field made for it */
     char *own_suffix;       /* owned: strip_suffix resolved */
     unsigned set : 1;

@@ -252,6 +252,9 @@ typedef struct tu_record_result {
     size_t key_count;
     const char *const *key_names;
     const char *const *key_values;
+    /* The resource the record belongs to, in a desired state of several
+     * (resources: docs/systems.md); NULL in one of one resource. */
+    const char *resource;
 } tu_record_result;
 
 /* A record callback of tu_options: `result` is borrowed for the call. */
