@@ -108,6 +108,14 @@ static void code_text(FILE *out, const char *s)
     code_span(out, s ? s : "?", s ? strlen(s) : 1);
 }
 
+/* A result's key, after its resource's name in a system's report. */
+static void key_text(FILE *out, const tu_record_result *r)
+{
+    if (r->resource)
+        fprintf(out, "%s: ", r->resource);
+    code_text(out, r->key);
+}
+
 /* Text of trueup's own (a warning, an error) with the characters that
  * Markdown or HTML would read escaped. Cut at 600 bytes. */
 static void plain(FILE *out, const char *s)
@@ -302,7 +310,7 @@ static void write_names(FILE *out, const md_group *g)
             g->count);
     for (size_t i = 0; i < g->count && i < MD_NAMES_MAX; i++) {
         fputs(i ? ", " : "", out);
-        code_text(out, g->first[i].result->key);
+        key_text(out, g->first[i].result);
     }
     if (g->count > MD_NAMES_MAX)
         fprintf(out, " \u2026 and %zu more", g->count - MD_NAMES_MAX);
@@ -324,7 +332,7 @@ static void write_group(FILE *out, const md_group *g)
         write_count(out, g);
         write_names(out, g);
     } else {
-        code_text(out, r->key);
+        key_text(out, r);
         if (r->error) {
             fputs(": ", out);
             plain(out, r->error);

@@ -10,6 +10,8 @@
  *   Plan: 1 to create, 1 to update, 1 to delete, 1 to replace, 877
  *   unchanged, 1 failed.
  *   Prune left out 12 records outside prune_scope, 3 without our mark.
+ * In a report of several resources each key follows its resource:
+ *   + tenants: acme  name: acme
  * A replace (delete, then create: an immutable field changed) is marked
  * "-/+" and named in the summary only when there is one; write-only values
  * show as "***", as the report has them.
@@ -78,7 +80,8 @@ static void write_result(FILE *out, const tu_record_result *r)
 {
     json_t *changes;
 
-    fprintf(out, "%s %s", action_sign(r->action, r->status), r->key);
+    fprintf(out, "%s %s%s%s", action_sign(r->action, r->status),
+            r->resource ? r->resource : "", r->resource ? ": " : "", r->key);
     if (r->id)  /* a created record's */
         fprintf(out, " (id %s)", r->id);
     if (r->error && strcmp(r->action, "none") == 0) {

@@ -11,6 +11,7 @@
 #include "report.h"
 #include "util/arena.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,27 @@ static json_t *part_json(const tu_report *p)
     return out;
 }
 
+/* The parts' warnings, each after its resource's name. */
+static int add_warnings(json_t *summary, const tu_report *rep,
+                        const char *const *names)
+{
+    json_t *all = json_object_get(summary, "warnings");
+
+    for (size_t i = 0; all && i < rep->nparts; i++) {
+        size_t k;
+        json_t *w;
+        json_array_foreach(json_object_get(rep->parts[i]->summary,
+                                           "warnings"), k, w) {
+            char text[1200];
+            snprintf(text, sizeof text, "%s: %s", names[i],
+                     json_string_value(w));
+            if (json_array_append_new(all, json_string(text)) != 0)
+                return -1;
+        }
+    }
+    return all ? 0 : -1;
+}
+
 /* left_alone of every part, each entry naming its resource. */
 static int add_left_alone(json_t *summary, const tu_report *rep,
                           const char *const *names)
@@ -101,7 +123,8 @@ static int add_parts(json_t *summary, const tu_report *rep,
         if (json_object_set_new(res, names[i],
                                 part_json(rep->parts[i])) != 0)
             return -1;
-    return add_left_alone(summary, rep, names);
+    return add_left_alone(summary, rep, names) ||
+           add_warnings(summary, rep, names) ? -1 : 0;
 }
 
 tu_report *tu_report_merge(tu_report **parts, const char *const *names,

@@ -573,6 +573,9 @@ int tu_refs_resolve(tu_refs *refs, tu_ref_node n, char *why, size_t size)
     const tu_record *d = a->desired;
     json_t *fields;
     tu_record *rec;
+    tu_keyspec spec;
+    char *key, *label;
+    const char *missing;
 
     why[0] = '\0';
     /* a body sent back from the live record carries its references as
@@ -587,8 +590,14 @@ int tu_refs_resolve(tu_refs *refs, tu_ref_node n, char *why, size_t size)
         json_decref(fields);
         return -1;
     }
-    rec = tu_recordset_add(&unit->resolved, fields, strdup(d->key),
-                           strdup(d->label), NULL);
+    /* keyed as the API has it: re-reading after an uncertain create finds
+     * the record by this key among the records as read */
+    key_of(unit->d, &spec);
+    if (tu_record_key(fields, &spec, &key, &label, &missing) != 0) {
+        json_decref(fields);
+        return snprintf(why, size, "out of memory"), -1;
+    }
+    rec = tu_recordset_add(&unit->resolved, fields, key, label, NULL);
     if (!rec)
         return snprintf(why, size, "out of memory"), -1;
     rec->pos = d->pos;

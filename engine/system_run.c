@@ -328,6 +328,7 @@ static void finish(tu_job *job)
     for (size_t i = 0; i < n; i++) {
         parts[i] = run->kids[i]->report;
         run->kids[i]->report = NULL;
+        job->facts.threshold_exceeded |= run->kids[i]->facts.threshold_exceeded;
     }
     job->report = tu_report_merge(parts, (const char *const *)run->sys->names,
                                   n, &job->facts);
