@@ -109,6 +109,37 @@ static int check_rules(const tu_desired *d, tu_error *err)
     return 0;
 }
 
+static tu_desired *desired_finish(tu_desired *d, tu_error *err);
+static tu_desired *desired_part(const tu_desired *d, const char *name,
+                                   tu_error *err);
+
+/* A system: each resource's desired state, then their references. */
+static int load_system(tu_desired *d, tu_error *err)
+{
+    json_t *list = tu_doc_part_names(&d->doc);
+    const char **names = calloc(json_array_size(list) + 1, sizeof *names);
+    size_t n = json_array_size(list);
+
+    if (list && names) {
+        for (size_t i = 0; i < n; i++)
+            names[i] = json_string_value(json_array_get(list, i));
+        d->system = tu_system_new(names, n);
+    }
+    free(names);
+    json_decref(list);
+    if (!d->system) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        d->system->parts[i] = desired_part(d, d->system->names[i], err);
+        if (!d->system->parts[i])
+            return -1;
+        d->system->targets[i] = &d->system->parts[i]->target;
+    }
+    return tu_system_link(d->system, err);
+}
+
 /* The document is loaded: read the target, build the desired records (or,
  * for a system, each resource's). */
 static tu_desired *desired_finish(tu_desired *d, tu_error *err)
@@ -118,7 +149,7 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
     size_t nignore;
 
     if (d->doc.parts) {
-        if (tu_system_load(d, err) == 0)
+        if (load_system(d, err) == 0)
             return d;
         tu_desired_free(d);
         return NULL;
@@ -180,8 +211,10 @@ tu_desired *tu_desired_load_json(const json_t *document, const char *name,
     return desired_finish(d, err);
 }
 
-tu_desired *tu_desired_part(const tu_desired *d, const char *name,
-                            tu_error *err)
+/* The tu_desired of the resource `name` of the system `d`; NULL with err
+ * set. It borrows d's source map: free it before d. */
+static tu_desired *desired_part(const tu_desired *d, const char *name,
+                                   tu_error *err)
 {
     tu_desired *part = desired_new(err);
 
@@ -234,6 +267,8 @@ void tu_desired_free(tu_desired *d)
     if (!d)
         return;
     tu_prefetch_free(d->prefetch);
+    for (size_t i = 0; d->system && i < d->system->nparts; i++)
+        tu_desired_free(d->system->parts[i]);
     tu_system_free(d->system);
     tu_recordset_free(&d->records);
     tu_target_free(&d->target);

@@ -31,10 +31,6 @@ struct tu_desired {
                                      one resource */
 };
 
-/* The tu_desired of the resource `name` of the system `d`; NULL with err
- * set. It borrows d's source map: free it before d. */
-tu_desired *tu_desired_part(const tu_desired *d, const char *name,
-                            tu_error *err);
 
 /* A desired record's write-only values (target.fields) read from the
  * environment and kept as the target's secrets, then the provider's

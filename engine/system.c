@@ -2,15 +2,15 @@
  * references between them checked (system.h).
  *
  * Each resource's document is made by state/desired_parts.c and loaded
- * as a one-resource file is (desired.c's tu_desired_part); the references
+ * as a one-resource file is (desired.c, which owns the parts); the references
  * come from the field rules (`ref`, `by`, `send`: state/fields.h). What
  * the API takes for a reference (`send`) defaults to the named resource's
  * id field (the provider's answers rule names it; for `rest`,
  * resource.id), or, when the provider has none, the key as written.
  */
 #include "system.h"
-#include "desired.h"
 #include "provider.h"
+#include "target.h"
 #include "state/error.h"
 #include "util/suggest.h"
 
@@ -28,20 +28,19 @@ size_t tu_system_part(const tu_system *sys, const char *name)
     return i;
 }
 
-static void key_of(const tu_desired *d, tu_keyspec *key)
+static void key_of(const tu_target *t, tu_keyspec *key)
 {
     const char **ignore;
     size_t nignore;
 
-    d->target.ops->describe(d->target.cfg, key, &ignore, &nignore);
+    t->ops->describe(t->cfg, key, &ignore, &nignore);
 }
 
 /* The named resource's id field, or NULL (the key as written). */
-static const char *default_send(const tu_desired *to)
+static const char *default_send(const tu_target *to)
 {
-    const tu_answer_rules *a = to->target.ops->answers
-                                   ? to->target.ops->answers(to->target.cfg)
-                                   : NULL;
+    const tu_answer_rules *a = to->ops->answers ? to->ops->answers(to->cfg)
+                                                : NULL;
     return a ? a->id_field : NULL;
 }
 
@@ -104,15 +103,15 @@ static int add_ref(tu_system *sys, size_t from, const tu_field_rule *r,
     ref->from = from;
     ref->to = to;
     ref->field = r->name;
-    ref->send = r->send ? r->send : default_send(sys->parts[to]);
-    key_of(sys->parts[to], &key);
+    ref->send = r->send ? r->send : default_send(sys->targets[to]);
+    key_of(sys->targets[to], &key);
     return read_by(ref, r, key.count, r->ref, err);
 }
 
 static int collect_refs(tu_system *sys, tu_error *err)
 {
     for (size_t p = 0; p < sys->nparts; p++) {
-        const tu_field_rules *rules = &sys->parts[p]->target.fields;
+        const tu_field_rules *rules = &sys->targets[p]->fields;
         for (size_t i = 0; i < rules->count; i++) {
             if (rules->items[i].ref &&
                 add_ref(sys, p, &rules->items[i], err) != 0)
@@ -180,30 +179,26 @@ static int order_parts(tu_system *sys, tu_error *err)
 
 /* ---- loading ------------------------------------------------------------- */
 
-static int load_parts(tu_system *sys, const tu_desired *d, tu_error *err)
+tu_system *tu_system_new(const char *const *names, size_t n)
 {
-    json_t *names = tu_doc_part_names(&d->doc);
-    size_t n = json_array_size(names);
+    tu_system *sys = calloc(1, sizeof *sys);
 
+    if (!sys)
+        return NULL;
     sys->parts = calloc(n + 1, sizeof *sys->parts);
+    sys->targets = calloc(n + 1, sizeof *sys->targets);
     sys->names = calloc(n + 1, sizeof *sys->names);  /* NULL-ended */
-    if (!names || !sys->parts || !sys->names) {
-        json_decref(names);
-        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-        return -1;
+    if (!sys->parts || !sys->targets || !sys->names) {
+        tu_system_free(sys);
+        return NULL;
     }
-    for (size_t i = 0; i < n; i++) {
-        const char *name = json_string_value(json_array_get(names, i));
-        if (!(sys->names[i] = strdup(name))) {
-            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-            break;
+    for (sys->nparts = 0; sys->nparts < n; sys->nparts++) {
+        if (!(sys->names[sys->nparts] = strdup(names[sys->nparts]))) {
+            tu_system_free(sys);
+            return NULL;
         }
-        sys->nparts++;
-        if (!(sys->parts[i] = tu_desired_part(d, name, err)))
-            break;
     }
-    json_decref(names);
-    return sys->nparts == n && (n == 0 || sys->parts[n - 1]) ? 0 : -1;
+    return sys;
 }
 
 /* The headers as one text, to compare. */
@@ -227,11 +222,11 @@ static int same_str(const char *a, const char *b)
 static int check_connections(const tu_system *sys, tu_error *err)
 {
     char first[4096], other[4096];
-    const tu_target *a = &sys->parts[0]->target, *b;
+    const tu_target *a = sys->targets[0], *b;
 
     headers_text(a->headers, first, sizeof first);
     for (size_t i = 1; i < sys->nparts; i++) {
-        b = &sys->parts[i]->target;
+        b = sys->targets[i];
         headers_text(b->headers, other, sizeof other);
         if (strcmp(first, other) == 0 && a->tls.insecure == b->tls.insecure &&
             same_str(a->tls.ca_file, b->tls.ca_file) &&
@@ -249,22 +244,14 @@ static int check_connections(const tu_system *sys, tu_error *err)
     return 0;
 }
 
-int tu_system_load(tu_desired *d, tu_error *err)
+int tu_system_link(tu_system *sys, tu_error *err)
 {
-    tu_system *sys = calloc(1, sizeof *sys);
-
-    if (!sys) {
-        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-        return -1;
-    }
-    d->system = sys;
-    if (load_parts(sys, d, err) != 0 || collect_refs(sys, err) != 0 ||
-        order_parts(sys, err) != 0)
-        return -1;
     if (sys->nparts == 0) {
         tu_error_set(err, TU_ERR_BAD_INPUT, "resources: no resource");
         return -1;
     }
+    if (collect_refs(sys, err) != 0 || order_parts(sys, err) != 0)
+        return -1;
     return check_connections(sys, err);
 }
 
@@ -272,13 +259,12 @@ void tu_system_free(tu_system *sys)
 {
     if (!sys)
         return;
-    for (size_t i = 0; i < sys->nparts; i++) {
-        tu_desired_free(sys->parts[i]);
+    for (size_t i = 0; sys->names && i < sys->nparts; i++)
         free(sys->names[i]);
-    }
     for (size_t i = 0; i < sys->nrefs; i++)
         free(sys->refs[i].by);
     free(sys->parts);
+    free(sys->targets);
     free(sys->names);
     free(sys->refs);
     free(sys->order);

@@ -1,9 +1,9 @@
 /* system.h -- a system: several resources in one desired state, the
  * references between them, and the order those imply (docs/systems.md).
  *
- * Loading (system.c): a tu_desired whose document has `resources:` holds
- * one tu_desired per resource (`parts`, each a complete one-resource
- * desired state) and the references their field rules declare
+ * Loading (desired.c, then system.c): a tu_desired whose document has
+ * `resources:` holds one tu_desired per resource (`parts`, each a complete
+ * one-resource desired state) and the references their field rules declare
  * (`ref: RESOURCE`), checked: the resource exists, `by` names as many
  * fields as its key has, and the resources do not name each other in a
  * circle.
@@ -24,6 +24,7 @@
 #include "state/fields.h"
 
 struct tu_desired;
+struct tu_target;
 
 /* One reference: a field of one resource's records naming a record of
  * another resource. */
@@ -40,18 +41,27 @@ typedef struct tu_sys_ref {
 } tu_sys_ref;
 
 typedef struct tu_system {
-    struct tu_desired **parts; /* owned */
-    char **names;              /* owned: each part's resource name */
+    struct tu_desired **parts; /* each resource's, owned by desired.c (which
+                                  loads and frees them) */
+    const struct tu_target **targets; /* owned array: each part's target */
+    char **names;              /* owned: each part's resource name,
+                                  NULL-ended */
     size_t nparts;
     tu_sys_ref *refs;          /* owned */
     size_t nrefs;
     size_t *order;             /* owned: parts, each after those it names */
 } tu_system;
 
-/* Build d->system from d->doc's parts (each part's desired state loaded,
- * its references checked). 0, or -1 with err set. */
-int tu_system_load(struct tu_desired *d, tu_error *err);
+/* A system of n resources named names (copied), its arrays zeroed; NULL
+ * when out of memory. desired.c fills parts and targets. */
+tu_system *tu_system_new(const char *const *names, size_t n);
 
+/* The parts are loaded: read and check their references and order them
+ * (a circle is an error), and check that they connect alike. 0, or -1
+ * with err set. */
+int tu_system_link(tu_system *sys, tu_error *err);
+
+/* Free what the system holds but the parts (desired.c frees those). */
 void tu_system_free(tu_system *sys);
 
 /* The index of the part named `name`, or sys->nparts. */

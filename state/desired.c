@@ -9,7 +9,6 @@
  * into a keyed record set by tu_doc_records().
  */
 #include "desired.h"
-#include "desired_int.h"
 #include "error.h"
 #include "util/json_util.h"
 #include "schema.h"
@@ -48,6 +47,134 @@ void tu_settings_init(tu_settings *s)
     s->owner = NULL;
     s->http2 = TU_SETTINGS_HTTP2_AUTO;
     s->max_connections = 0;
+}
+
+/* ---- a system's files (desired_parts.c makes each resource's document) -- */
+
+static int valid_name(const char *name)
+{
+    if (!*name)
+        return 0;
+    for (const char *p = name; *p; p++) {
+        if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+            !(*p >= '0' && *p <= '9') && *p != '_' && *p != '-')
+            return 0;
+    }
+    return 1;
+}
+
+static int check_resources(const tu_srcmap *map, const json_t *res,
+                           const json_t *root, tu_error *err)
+{
+    const char *name;
+    json_t *value;
+
+    if (!json_is_object(res) || json_object_size(res) == 0) {
+        tu_error_at(err, tu_srcmap_member(map, root, "resources"),
+                    "resources: expected a mapping of resources by name "
+                    "(resources: {vhosts: {target: ..., records: ...}}), "
+                    "got %s", json_is_object(res) ? "an empty mapping"
+                                                  : tu_json_type_name(res));
+        return -1;
+    }
+    json_object_foreach((json_t *)res, name, value) {
+        tu_srcpos pos = tu_srcmap_member(map, res, name);
+        if (!valid_name(name)) {
+            tu_error_at(err, pos, "resources.%s: a resource's name is "
+                        "letters, digits, '_' and '-'", name);
+            return -1;
+        }
+        if (!json_is_object(value)) {
+            tu_error_at(err, pos, "resources.%s: expected a mapping with "
+                        "target, settings, defaults and records, got %s",
+                        name, tu_json_type_name(value));
+            return -1;
+        }
+        if (json_object_get(value, "resources")) {
+            tu_error_at(err, tu_srcmap_member(map, value, "resources"),
+                        "resources.%s.resources: resources do not nest; "
+                        "declare every resource under the top-level "
+                        "resources", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A file with `resources:` holds only settings, target and resources,
+ * each resource a mapping named [A-Za-z0-9_-]. 0 or -1. */
+static int check_system_file(const tu_srcmap *map, const json_t *root,
+                             tu_error *err)
+{
+    const json_t *res = json_object_get(root, "resources");
+    const char *key;
+    json_t *value;
+
+    if (!res)
+        return 0;
+    if (check_resources(map, res, root, err) != 0)
+        return -1;
+    json_object_foreach((json_t *)root, key, value) {
+        if (strcmp(key, "settings") && strcmp(key, "target") &&
+            strcmp(key, "resources")) {
+            tu_error_at(err, tu_srcmap_member(map, root, key),
+                        "%s: in a file with resources, %s belong to a "
+                        "resource: write them under resources.NAME.%s",
+                        key, key, key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Keep a file's `resources:` mappings (doc->parts), by resource. */
+static int add_parts(tu_doc *doc, const json_t *resources, tu_error *err)
+{
+    const char *name;
+    json_t *value, *list;
+
+    if (!doc->parts && !(doc->parts = json_object()))
+        goto oom;
+    json_object_foreach((json_t *)resources, name, value) {
+        list = json_object_get(doc->parts, name);
+        if (!list && (json_object_set_new(doc->parts, name,
+                                          list = json_array()) != 0 || !list))
+            goto oom;
+        if (json_array_append(list, value) != 0)
+            goto oom;
+    }
+    return 0;
+oom:
+    tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+    return -1;
+}
+
+/* A merged system has no records of its own (from a file without
+ * `resources:` that gives records, rules or defaults). 0 or -1. */
+static int check_system(const tu_doc *doc, tu_error *err)
+{
+    const char *what = doc->nrecords ? "records"
+                       : doc->bulk.count ? "bulk"
+                       : doc->protect.count ? "protect"
+                       : doc->prune_scope.count ? "prune_scope"
+                       : doc->defaults ? "defaults" : NULL;
+    tu_srcpos pos = {0};
+
+    if (!what)
+        return 0;
+    if (doc->nrecords)
+        pos = doc->records[0].origin.pos;
+    else if (doc->defaults)
+        pos = tu_srcmap_member(doc->map, doc->root, "defaults");
+    tu_error_at(err, pos, "%s: a file without resources gives %s, while "
+                "another file declares a system (resources:); write them "
+                "under resources.NAME.%s", what, what, what);
+    if (!pos.file)
+        tu_error_set(err, TU_ERR_BAD_INPUT, "a file without resources "
+                     "gives %s, while another file declares a system "
+                     "(resources:); write them under resources.NAME.%s",
+                     what, what);
+    return -1;
 }
 
 /* ---- merging ------------------------------------------------------------ */
@@ -241,7 +368,7 @@ static int merge_file(tu_doc *doc, const json_t *root, tu_error *err)
         } else if (strcmp(key, "prune_scope") == 0) {
             rc = add_rules(doc, root, key, &doc->prune_scope, err);
         } else if (strcmp(key, "resources") == 0) {
-            rc = tu_doc_add_parts(doc, value, err);
+            rc = add_parts(doc, value, err);
         } else {
             rc = merge_member(doc->map, doc->root, root, key, "", err);
         }
@@ -280,7 +407,7 @@ static int check_file(const tu_srcmap *map, const json_t *root,
         return -1;
     }
     if (tu_schema_keys(root, top_keys, map, "", err) != 0 ||
-        tu_doc_check_system_file(map, root, err) != 0)
+        check_system_file(map, root, err) != 0)
         return -1;
     if (tu_schema_object(root, "target", 0, map, "", &v, err) < 0 ||
         tu_schema_object(root, "settings", 0, map, "", &v, err) < 0 ||
@@ -411,7 +538,7 @@ int tu_doc_finish(tu_doc *doc, const char *name, size_t count,
     doc->target = json_object_get(doc->root, "target");
     doc->defaults = json_object_get(doc->root, "defaults");
     if (doc->parts)
-        return tu_doc_check_system(doc, err);
+        return check_system(doc, err);
     if (!doc->target) {
         tu_error_set(err, TU_ERR_BAD_INPUT,
                      "%s%s: no target: one of the files must have a "

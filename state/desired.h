@@ -136,4 +136,22 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
                    tu_normalize_fn normalize, void *data, tu_recordset *out,
                    tu_error *err);
 
+/* ---- between desired.c and desired_parts.c only ------------------------- */
+
+/* An empty document; its source map is `map` (borrowed: a part of a
+ * system) or, NULL, a new one. 0, or -1 with err set. */
+int tu_doc_begin(tu_doc *doc, tu_srcmap *map, tu_error *err);
+
+/* Check one file's root (or a resource's mapping) and merge it in. */
+int tu_doc_add_document(tu_doc *doc, const json_t *root, const char *name,
+                        tu_error *err);
+
+/* Settings read and the whole checked once everything is merged. */
+int tu_doc_finish(tu_doc *doc, const char *name, size_t count,
+                  tu_error *err);
+
+/* A copy of a mapping (shallow), its positions recorded in map; NULL when
+ * out of memory. */
+json_t *tu_doc_copy_mapping(tu_srcmap *map, const json_t *obj);
+
 #endif
