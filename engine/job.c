@@ -360,7 +360,8 @@ void tu_job_after_plan(tu_job *job)
 {
     tu_error err = {0};
 
-    if (job->o.mode == TU_MODE_APPLY && job->plan_source &&
+    /* a system's part: the system marks its plan file, once */
+    if (job->o.mode == TU_MODE_APPLY && job->plan_source && !job->is_child &&
         tu_plan_file_mark(job->plan_source, &err) != 0) {
         tu_job_fail(job, &err);  /* before the first write: nothing pushed */
         return;

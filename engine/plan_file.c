@@ -13,6 +13,7 @@
 #include "trueup/trueup.h"
 #include "desired.h"
 #include "plan_file.h"
+#include "system.h"
 #include "state/error.h"
 #include "state/planfile.h"
 #include "state/yaml_load.h"
@@ -115,6 +116,32 @@ json_t *tu_planfile_build(const tu_desired *d, const tu_options *o,
     return pf;
 }
 
+json_t *tu_planfile_build_system(const tu_desired *d, const tu_options *o,
+                                 json_t **parts, size_t n, tu_error *err)
+{
+    char digest[65], now[32];
+    json_t *pf = NULL;
+
+    utc_now(now, sizeof now);
+    if (tu_planfile_desired_digest(&d->doc, digest) == 0)
+        pf = tu_planfile_system((const char *const *)d->system->names,
+                                parts, n,
+                                json_object_get(d->doc.root, "settings"),
+                                o->force, digest, now);
+    for (size_t i = 0; i < n; i++)
+        json_decref(parts[i]);
+    if (!pf) {
+        tu_error_set(err, TU_ERR_NOMEM,
+                     "out of memory while writing the plan file");
+        return NULL;
+    }
+    if (tu_planfile_seal(pf, o->plan_key, err) != 0) {
+        json_decref(pf);
+        return NULL;
+    }
+    return pf;
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 /* A plan file starts with '{' and names its format near the top (what
@@ -137,12 +164,50 @@ int tu_plan_file_detect(const char *path)
            strstr(head, "\"" TU_PLANFILE_FORMAT "\"") != NULL;
 }
 
+/* A resource's own settings of those its plan holds (the plan has them
+ * merged with the run's). A new object. */
+static json_t *own_settings(const json_t *settings)
+{
+    static const char *const own[] = {"prune", "owner", "max_updates",
+                                      "max_deletes", "min_existing", NULL};
+    json_t *out = json_object();
+
+    for (size_t i = 0; out && own[i]; i++) {
+        json_t *v = json_object_get(settings, own[i]);
+        if (v && json_object_set(out, own[i], v) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* A system's plan: {settings, resources: {NAME: {target, settings}}}. */
+static json_t *system_document(const tu_planfile *pf)
+{
+    json_t *res = json_object();
+    json_t *doc = json_pack("{s:O*, s:o}", "settings", pf->settings,
+                            "resources", res);
+
+    for (size_t i = 0; doc && i < pf->nparts; i++) {
+        if (json_object_set_new(res, pf->part_names[i], json_pack(
+                "{s:O, s:o}", "target", pf->parts[i].target,
+                "settings", own_settings(pf->parts[i].settings))) != 0) {
+            json_decref(doc);
+            return NULL;
+        }
+    }
+    return doc;
+}
+
 /* The target and settings of the plan, loaded as a desired state without
  * records: the provider checks the target and the secrets are read. */
 static tu_desired *plan_desired(const tu_plan_file *p, tu_error *err)
 {
-    json_t *doc = json_pack("{s:O, s:O*}", "target", p->pf.target,
-                            "settings", p->pf.settings);
+    json_t *doc = p->pf.nparts ? system_document(&p->pf)
+                               : json_pack("{s:O, s:O*}", "target",
+                                           p->pf.target, "settings",
+                                           p->pf.settings);
     tu_desired *d;
 
     if (!doc) {
@@ -152,6 +217,31 @@ static tu_desired *plan_desired(const tu_plan_file *p, tu_error *err)
     d = tu_desired_load_json(doc, p->path, err);
     json_decref(doc);
     return d;
+}
+
+/* A system's plan file: one plan file per resource, on the parts of its
+ * pf and of its desired state. 0, or -1 with err set. */
+static int load_parts(tu_plan_file *p, tu_error *err)
+{
+    const tu_system *sys = p->desired->system;
+
+    if (!sys || sys->nparts != p->pf.nparts ||
+        !(p->parts = calloc(sys->nparts, sizeof *p->parts))) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    p->nparts = sys->nparts;
+    for (size_t i = 0; i < sys->nparts; i++) {
+        tu_plan_file *part = &p->parts[i];
+        part->is_part = 1;
+        part->path = p->path;
+        part->pf = p->pf.parts[i];
+        part->desired = sys->parts[i];
+        tu_recordset_init(&part->other);
+        if (tu_plan_file_records(part, err) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 tu_plan_file *tu_plan_file_load(const char *path, const char *key,
@@ -174,7 +264,8 @@ tu_plan_file *tu_plan_file_load(const char *path, const char *key,
         tu_planfile_parse((const char *)text, len, path, key, &p->pf,
                           err) == 0 &&
         (p->desired = plan_desired(p, err)) != NULL &&
-        tu_plan_file_records(p, err) == 0)
+        (p->pf.nparts ? load_parts(p, err) : tu_plan_file_records(p, err))
+            == 0)
         rc = 0;
     free(text);
     if (rc != 0) {
@@ -193,6 +284,11 @@ void tu_plan_file_free(tu_plan_file *p)
 {
     if (!p)
         return;
+    for (size_t i = 0; i < p->nparts; i++) {
+        tu_recordset_free(&p->parts[i].other);
+        free(p->parts[i].at);
+    }
+    free(p->parts);
     tu_desired_free(p->desired);
     tu_recordset_free(&p->other);
     free(p->at);

@@ -22,7 +22,18 @@ struct tu_plan_file {
                              changes (run_plan.c), for the fetch and push */
     tu_recordset other;   /* records of the failed entries (their keys) */
     size_t *at;           /* change i's record: desired or other item */
+    /* A system's: one plan file per resource, each borrowing its pf (a
+     * part of this one's) and its desired state (a part of this one's). */
+    struct tu_plan_file *parts;
+    size_t nparts;
+    int is_part;          /* borrows pf, desired and path */
 };
+
+/* A system's plan file: the resources' plan files (`parts`, each taken:
+ * n of them, freed here) under the run's settings, sealed
+ * (o->plan_key). NULL with err set. */
+json_t *tu_planfile_build_system(const tu_desired *d, const tu_options *o,
+                                 json_t **parts, size_t n, tu_error *err);
 
 /* Build the records of the changes into desired->records and other
  * (run_plan.c). 0, or -1 with err set. */

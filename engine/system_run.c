@@ -23,6 +23,7 @@
  */
 #include "system_run.h"
 #include "export.h"
+#include "plan_file.h"
 #include "safety.h"
 #include "system.h"
 #include "system_refs.h"
@@ -178,7 +179,8 @@ static tu_job *kid_new(tu_sysrun *run, size_t i, tu_error *err)
     kid->d = run->sys->parts[i];
     kid->o = job->o;
     kid->o.record = NULL;
-    kid->o.plan_file = 0;
+    /* each part writes its plan; the system's seals them together */
+    kid->plan_source = job->plan_source ? &job->plan_source->parts[i] : NULL;
     kid->o.progress = kid_progress;
     kid->o.progress_data = &run->refs_of[i];
     kid->cb.record = kid_record;
@@ -215,11 +217,10 @@ int tu_sysrun_start(tu_job *job, tu_error *err)
     const tu_system *sys = job->d->system;
     tu_sysrun *run = calloc(1, sizeof *run);
 
-    if (job->o.mode == TU_MODE_PLAN && job->o.plan_file) {
+    if (job->plan_source && job->plan_source->nparts != sys->nparts) {
         free(run);
-        tu_error_set(err, TU_ERR_BAD_INPUT, "plan --out: a saved plan of "
-                     "several resources (resources:) is not supported yet; "
-                     "plan and apply the files");
+        tu_error_set(err, TU_ERR_PLAN, "%s: not a plan of these resources",
+                     job->plan_source->path);
         return -1;
     }
     if (!run || (job->sys = run, run->job = job, run->sys = sys,
@@ -304,6 +305,36 @@ static void run_facts(tu_job *job)
     f->elapsed_ms = tu_clock_ms() - job->start_ms;
 }
 
+/* plan --out: the resources' plan files, as one (the report's). 0, or -1
+ * when the run failed. */
+static int system_plan_file(tu_job *job)
+{
+    size_t n = job->report->nparts;   /* the run is freed already */
+    json_t **parts = calloc(n, sizeof *parts);
+    tu_error err = {0};
+
+    if (job->o.mode != TU_MODE_PLAN || !job->o.plan_file || job->plan_source) {
+        free(parts);
+        return 0;
+    }
+    for (size_t i = 0; parts && i < n; i++) {
+        parts[i] = job->report->parts[i]->plan_file;
+        job->report->parts[i]->plan_file = NULL;
+    }
+    job->report->plan_file = parts ? tu_planfile_build_system(
+                                         job->d, &job->o, parts, n, &err)
+                                   : NULL;
+    free(parts);
+    if (job->report->plan_file)
+        return 0;
+    if (!err.code)
+        tu_error_set(&err, TU_ERR_NOMEM, "out of memory");
+    tu_report_free(job->report);
+    job->report = NULL;
+    tu_job_fail(job, &err);
+    return -1;
+}
+
 /* Every child is over: one report of them all. */
 static void finish(tu_job *job)
 {
@@ -333,11 +364,11 @@ static void finish(tu_job *job)
     job->report = tu_report_merge(parts, (const char *const *)run->sys->names,
                                   n, &job->facts);
     tu_sysrun_free(job);
-    if (job->report)
-        tu_job_over(job);
-    else
+    if (!job->report)
         tu_job_fail(job, (tu_error[]){{"out of memory while writing the "
                                        "report", TU_ERR_NOMEM}});
+    else if (system_plan_file(job) == 0)
+        tu_job_over(job);
 }
 
 /* ---- export ------------------------------------------------------------ */
@@ -471,6 +502,11 @@ static void after_fetch(tu_job *job)
     }
     if (plan_all(job) != 0)
         return;
+    if (job->o.mode == TU_MODE_APPLY && job->plan_source &&
+        tu_plan_file_mark(job->plan_source, &err) != 0) {
+        run_fail(job, &err, run->sys->nparts);  /* nothing pushed */
+        return;
+    }
     tu_exec_stats_get(job->exec, &stats);
     run->requests_at_push = stats.requests;
     run->pushing = job->o.mode == TU_MODE_APPLY;

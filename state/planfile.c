@@ -85,8 +85,9 @@ int tu_planfile_desired_digest(const tu_doc *doc, char hex[65])
         json_decref(bulk);
         return -1;
     }
-    all = json_pack("{s:O*, s:o, s:o*}", "document", doc->root,
-                    "records", records, "bulk", bulk);
+    all = json_pack("{s:O*, s:o, s:o*, s:O*}", "document", doc->root,
+                    "records", records, "bulk", bulk,
+                    "resources", doc->parts);  /* a system's: all of it */
     if (!all)
         return -1;
     rc = digest(all, NULL, NULL, hex);
@@ -333,6 +334,42 @@ static int parse_shard(const pf_ctx *c, const json_t *root, tu_planfile *pf)
     return 0;
 }
 
+static int parse_members(const pf_ctx *c, const json_t *root, tu_planfile *pf);
+
+/* A system's plan: the run's members, then each resource's part. */
+static int parse_system(const pf_ctx *c, const json_t *root, tu_planfile *pf)
+{
+    const json_t *res = json_object_get(root, "resources"), *options, *part;
+    const char *version, *name;
+    char where[TU_ERROR_MAX];
+    size_t n = json_object_size(res), i = 0;
+
+    if (!json_is_object(res) || n == 0)
+        return bad(c, "resources", "is not a mapping of resources");
+    if (get_object(c, root, "settings", 0, &pf->settings) != 0 ||
+        get_object(c, root, "options", 1, &options) != 0 ||
+        get_bool(c, options, "force", &pf->force) != 0 ||
+        get_string(c, root, "desired_sha256", &pf->desired_sha256) != 0 ||
+        get_string(c, root, "created_at", &pf->created_at) != 0 ||
+        get_string(c, root, "trueup_version", &version) != 0)
+        return -1;
+    pf->parts = calloc(n, sizeof *pf->parts);
+    pf->part_names = calloc(n, sizeof *pf->part_names);
+    if (!pf->parts || !pf->part_names)
+        return bad(c, "resources", "could not be read (out of memory)");
+    pf->nparts = n;
+    json_object_foreach((json_t *)res, name, part) {
+        pf_ctx pc = {where, c->err};
+        snprintf(where, sizeof where, "%s: resources.%s", c->name, name);
+        pf->part_names[i] = name;
+        if (!json_is_object(part))
+            return bad(&pc, "", "is not a plan");
+        if (parse_members(&pc, part, &pf->parts[i++]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_members(const pf_ctx *c, const json_t *root, tu_planfile *pf)
 {
     const json_t *options;
@@ -368,15 +405,50 @@ int tu_planfile_parse(const char *text, size_t len, const char *name,
     }
     if (check_format(&c, pf->root) != 0 ||
         check_checksum(&c, pf->root, key, pf) != 0 ||
-        parse_members(&c, pf->root, pf) != 0) {
+        (json_object_get(pf->root, "resources")
+             ? parse_system(&c, pf->root, pf)
+             : parse_members(&c, pf->root, pf)) != 0) {
         tu_planfile_free(pf);
         return -1;
     }
     return 0;
 }
 
+json_t *tu_planfile_system(const char *const *names, json_t *const *parts,
+                           size_t n, const json_t *settings, int force,
+                           const char *desired_sha256, const char *now)
+{
+    static const char *const own[] = {"format", "format_version",
+                                      "checksum", NULL};
+    json_t *res = json_object();
+    json_t *pf = json_pack("{s:s, s:i, s:s, s:s, s:s, s:O*, s:{s:b}, s:o}",
+                           "format", TU_PLANFILE_FORMAT,
+                           "format_version", TU_PLANFILE_VERSION,
+                           "trueup_version", TU_VERSION,
+                           "created_at", now,
+                           "desired_sha256", desired_sha256,
+                           "settings", settings,
+                           "options", "force", force,
+                           "resources", res);
+
+    for (size_t i = 0; pf && i < n; i++) {
+        json_t *part = json_copy(parts[i]);
+        for (size_t k = 0; part && own[k]; k++)
+            json_object_del(part, own[k]);
+        if (!part || json_object_set_new(res, names[i], part) != 0) {
+            json_decref(pf);
+            return NULL;
+        }
+    }
+    return pf;
+}
+
 void tu_planfile_free(tu_planfile *pf)
 {
+    for (size_t i = 0; i < pf->nparts; i++)
+        free(pf->parts[i].changes);
+    free(pf->parts);
+    free(pf->part_names);
     json_decref(pf->root);
     free(pf->changes);
     memset(pf, 0, sizeof *pf);

@@ -54,6 +54,13 @@ typedef struct tu_planfile {
     const char *created_at;
     tu_planfile_change *changes;     /* owned array */
     size_t count;
+    /* A system's plan (several resources): `resources` holds one part per
+     * resource, each with the members above but the format's, checksum
+     * and root (parsed into parts, in the file's order; target and
+     * changes then belong to the parts only). nparts 0: one resource. */
+    struct tu_planfile *parts;       /* owned array */
+    const char **part_names;         /* owned array; names borrowed */
+    size_t nparts;
 } tu_planfile;
 
 /* The hex SHA-256 of the desired state as loaded: the merged target,
@@ -64,6 +71,15 @@ int tu_planfile_desired_digest(const tu_doc *doc, char hex[65]);
 /* Add `checksum` to a plan object: HMAC-SHA256 when `key` is non-NULL and
  * non-empty, else SHA-256. 0, or -1 with err set. */
 int tu_planfile_seal(json_t *plan, const char *key, tu_error *err);
+
+/* A system's plan file: `parts` (the resources' plan objects, each made
+ * as a one-resource plan and sealed or not: their format members and
+ * checksum are left out) by name, under the run's settings and options,
+ * with the digest of the whole desired state; not sealed yet. A new
+ * object, or NULL when out of memory. */
+json_t *tu_planfile_system(const char *const *names, json_t *const *parts,
+                           size_t n, const json_t *settings, int force,
+                           const char *desired_sha256, const char *now);
 
 /* Parse and check the text of a plan file (`name` for messages; `key` as
  * given to tu_planfile_seal). 0 and *out filled, or -1 with err saying what

@@ -6,7 +6,8 @@
  * failure must say why. So that the member checks behind the checksum are
  * explored too, an input that is a JSON object is then sealed with a fresh
  * SHA-256 (tu_planfile_seal) and parsed again: if that succeeds, every
- * change must have what its action needs.
+ * change must have what its action needs (in every resource's part of a
+ * system's plan).
  */
 #include "fuzz_target.h"
 #include "state/planfile.h"
@@ -23,6 +24,13 @@ static void check_failed(int rc, const tu_error *err)
 
 static void check_changes(const tu_planfile *pf)
 {
+    for (size_t i = 0; i < pf->nparts; i++) {  /* a system's plan */
+        FUZZ_CHECK(pf->part_names[i] != NULL);
+        FUZZ_CHECK(pf->parts[i].nparts == 0);
+        check_changes(&pf->parts[i]);
+    }
+    if (pf->nparts)
+        return;
     FUZZ_CHECK(pf->target != NULL);
     FUZZ_CHECK(pf->shard_count == 0 ||
                (pf->shard_index >= 0 && pf->shard_index < pf->shard_count));

@@ -162,6 +162,24 @@ class SystemJsonServerTest(unittest.TestCase):
         self.assertIn("in a circle", r.stderr)
         self.assertEqual(self.server.requests(), [])
 
+    def test_a_saved_plan_of_every_resource_applies_once(self):
+        plan_path = os.path.join(self.tmp, "plan.json")
+        self.run_ok("plan", "--out", plan_path, self.system, self.records)
+        with open(plan_path) as f:
+            saved = json.load(f)
+        self.assertEqual(sorted(saved["resources"]), ["addresses", "tenants"])
+        self.assertEqual(self.server.writes(), [])
+        applied = self.run_ok("apply", plan_path).report
+        self.assertEqual((applied["succeeded"], applied["failed"]), (5, 0))
+        ids = {t["name"]: t["id"]
+               for t in self.server.get_records("/tenants")}
+        sent = {a["address"]: a.get("tenant")
+                for a in self.server.get_records("/addresses")}
+        self.assertEqual(sent["10.0.0.1"], ids["acme"])
+        again = run_trueup(["apply", plan_path])
+        self.assertEqual(again.code, 1, again.describe())
+        self.assertIn("applied already", again.stderr)
+
     def test_export_plans_no_changes_and_text_names_resources(self):
         self.run_ok("apply", self.system, self.records)
         out = self.run_ok("export", self.system).stdout
