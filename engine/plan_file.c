@@ -75,6 +75,22 @@ static void utc_now(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* `pf` (NULL: out of memory) sealed with the options' key; NULL with err
+ * set. */
+static json_t *sealed(json_t *pf, const tu_options *o, tu_error *err)
+{
+    if (!pf) {
+        tu_error_set(err, TU_ERR_NOMEM,
+                     "out of memory while writing the plan file");
+        return NULL;
+    }
+    if (tu_planfile_seal(pf, o->plan_key, err) != 0) {
+        json_decref(pf);
+        return NULL;
+    }
+    return pf;
+}
+
 json_t *tu_planfile_build(const tu_desired *d, const tu_options *o,
                           const tu_plan *plan, size_t live_count,
                           tu_error *err)
@@ -104,16 +120,7 @@ json_t *tu_planfile_build(const tu_desired *d, const tu_options *o,
         json_decref(pf);
         pf = NULL;
     }
-    if (!pf) {
-        tu_error_set(err, TU_ERR_NOMEM,
-                     "out of memory while writing the plan file");
-        return NULL;
-    }
-    if (tu_planfile_seal(pf, o->plan_key, err) != 0) {
-        json_decref(pf);
-        return NULL;
-    }
-    return pf;
+    return sealed(pf, o, err);
 }
 
 json_t *tu_planfile_build_system(const tu_desired *d, const tu_options *o,
@@ -130,16 +137,7 @@ json_t *tu_planfile_build_system(const tu_desired *d, const tu_options *o,
                                 o->force, digest, now);
     for (size_t i = 0; i < n; i++)
         json_decref(parts[i]);
-    if (!pf) {
-        tu_error_set(err, TU_ERR_NOMEM,
-                     "out of memory while writing the plan file");
-        return NULL;
-    }
-    if (tu_planfile_seal(pf, o->plan_key, err) != 0) {
-        json_decref(pf);
-        return NULL;
-    }
-    return pf;
+    return sealed(pf, o, err);
 }
 
 /* ---- reading ------------------------------------------------------------ */
