@@ -172,6 +172,7 @@ typedef struct exec_request {
     int idempotent;
     int want_headers;
     int form;                   /* the body's Content-Type is a form's */
+    unsigned header_set;        /* tu_exec_add_headers' index; 0: config */
     int borrowed;               /* url, method and body are the caller's */
     const char *url;            /* the caller's, or in owned */
     const char *method;         /* the caller's, or in owned */
@@ -196,6 +197,14 @@ typedef struct exec_attempt {
     long version;               /* CURLINFO_HTTP_VERSION; 0: no answer */
 } exec_attempt;
 
+/* The header lists of one set of configured headers: for a request with
+ * a JSON body, a form body, and none (tu_exec_add_headers). */
+typedef struct exec_headers {
+    struct curl_slist *with_body;
+    struct curl_slist *with_form;
+    struct curl_slist *without_body;
+} exec_headers;
+
 /* What a handle's options depend on besides the URL, the body and the
  * timeout: a request of the same shape as the handle's last one sets only
  * those three (see configure_easy). valid 0: no shape (a new or reset
@@ -208,6 +217,7 @@ typedef struct exec_shape {
     unsigned char form;
     unsigned char https;
     unsigned char valid;
+    unsigned header_set;
 } exec_shape;
 
 /* Where one parsed header's name and value start in header_text. */
@@ -255,9 +265,8 @@ struct tu_exec {
     exec_slab *slabs;             /* every request struct, in slabs */
     exec_request *spare;          /* the unused ones */
 
-    struct curl_slist *headers_with_body;
-    struct curl_slist *headers_with_form;
-    struct curl_slist *headers_without_body;
+    exec_headers *header_sets;  /* [0]: the config's; more: tu_exec_add_headers */
+    size_t nheader_sets;
 
     size_t concurrency;
     long timeout_ms;
@@ -358,6 +367,7 @@ static exec_request *request_new(tu_exec *exec, const tu_http_request *in)
     req->idempotent = in->idempotent != 0;
     req->want_headers = in->want_headers != 0;
     req->form = in->form != 0;
+    req->header_set = in->header_set;
     return req;
 }
 
@@ -688,10 +698,11 @@ static CURLcode set_handle_options(const tu_exec *exec, exec_transfer *xfer)
 static CURLcode set_shape_options(const tu_exec *exec, exec_transfer *xfer)
 {
     const exec_request *req = xfer->req;
-    struct curl_slist *headers = !request_has_body(req)
-                                     ? exec->headers_without_body
-                                 : req->form ? exec->headers_with_form
-                                             : exec->headers_with_body;
+    const exec_headers *set = &exec->header_sets[
+        req->header_set < exec->nheader_sets ? req->header_set : 0];
+    struct curl_slist *headers = !request_has_body(req) ? set->without_body
+                                 : req->form ? set->with_form
+                                             : set->with_body;
     CURLcode rc = curl_easy_setopt(xfer->easy, CURLOPT_HTTPHEADER, headers);
 
     if (rc == CURLE_OK)
@@ -747,6 +758,7 @@ static void shape_of(const exec_request *req, exec_shape *shape)
     shape->want_headers = (unsigned char)req->want_headers;
     shape->form = (unsigned char)req->form;
     shape->https = strncasecmp(req->url, "https://", 8) == 0;
+    shape->header_set = req->header_set;
     shape->valid = 1;
 }
 
@@ -1429,6 +1441,30 @@ static struct curl_slist *build_header_list(const struct curl_slist *config,
     return list;
 }
 
+long tu_exec_add_headers(tu_exec *exec, const struct curl_slist *headers)
+{
+    exec_headers *sets = realloc(exec->header_sets,
+                                 (exec->nheader_sets + 1) * sizeof *sets);
+    exec_headers *set;
+
+    if (!sets)
+        return -1;
+    exec->header_sets = sets;
+    set = &sets[exec->nheader_sets];
+    set->with_body = build_header_list(headers,
+                                       "Content-Type: application/json");
+    set->with_form = build_header_list(
+        headers, "Content-Type: application/x-www-form-urlencoded");
+    set->without_body = build_header_list(headers, NULL);
+    if (!set->with_body || !set->with_form || !set->without_body) {
+        curl_slist_free_all(set->with_body);
+        curl_slist_free_all(set->with_form);
+        curl_slist_free_all(set->without_body);
+        return -1;
+    }
+    return (long)exec->nheader_sets++;
+}
+
 static void copy_limits(tu_exec *exec, const tu_exec_config *config)
 {
     exec->concurrency = (size_t)config->concurrency;
@@ -1515,13 +1551,7 @@ tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err)
     exec->rng = tu_rng_seed(exec);
     copy_limits(exec, config);
     copy_pacing_and_stopping(exec, config);
-    exec->headers_with_body = build_header_list(
-        config->headers, "Content-Type: application/json");
-    exec->headers_with_form = build_header_list(
-        config->headers, "Content-Type: application/x-www-form-urlencoded");
-    exec->headers_without_body = build_header_list(config->headers, NULL);
-    if (!exec->headers_with_body || !exec->headers_without_body ||
-        !exec->headers_with_form ||
+    if (tu_exec_add_headers(exec, config->headers) != 0 ||
         setup_transfers(exec) < 0 || setup_multi(exec) < 0) {
         tu_error_set(err, TU_ERR_NOMEM, "executor: out of memory");
         tu_exec_free(exec);
@@ -1581,9 +1611,12 @@ void tu_exec_free(tu_exec *exec)
         request_free(exec, exec->retry_heap[i]);
     free(exec->retry_heap);
     free_slabs(exec);
-    curl_slist_free_all(exec->headers_with_body);
-    curl_slist_free_all(exec->headers_with_form);
-    curl_slist_free_all(exec->headers_without_body);
+    for (size_t k = 0; k < exec->nheader_sets; k++) {
+        curl_slist_free_all(exec->header_sets[k].with_body);
+        curl_slist_free_all(exec->header_sets[k].with_form);
+        curl_slist_free_all(exec->header_sets[k].without_body);
+    }
+    free(exec->header_sets);
     tu_exec_conn_free(&exec->conn);  /* after the handles that use it */
     tu_exec_ev_free(&exec->ev);
     free(exec);

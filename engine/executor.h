@@ -97,6 +97,8 @@ typedef struct tu_http_request {
                                 and unchanged until done has returned */
     int form;                /* the body is a form (application/x-www-form-
                                 urlencoded), not JSON */
+    unsigned header_set;     /* the headers sent: 0, the config's; else an
+                                index tu_exec_add_headers gave */
 } tu_http_request;
 
 /* How an executor is set up: tu_exec_config (executor_config.h). */
@@ -109,6 +111,14 @@ void tu_exec_config_init(tu_exec_config *config);
 
 tu_exec *tu_exec_new(const tu_exec_config *config, tu_error *err);
 void tu_exec_free(tu_exec *exec);   /* pending requests are dropped unseen */
+
+/* Another set of headers requests may send instead of the config's
+ * (tu_http_request.header_set), for a run that writes to several APIs
+ * through one executor: built as the config's are (an empty Expect:, a
+ * Content-Type for bodies). Its index (>= 1; 0 for the first call, which
+ * tu_exec_new makes), or -1 when out of memory. Connections are shared by
+ * host as always: the headers are per request. */
+long tu_exec_add_headers(tu_exec *exec, const struct curl_slist *headers);
 
 /* Queue a request. Returns 0, or -1 (out of memory; req->body is freed
  * unless borrowed). May be called from a done callback. */

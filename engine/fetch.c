@@ -32,6 +32,7 @@ struct tu_fetch {
     const tu_target *target;
     const tu_recordset *desired;
     tu_exec *exec;
+    unsigned header_set;     /* the executor's headers its requests send */
     tu_recordset live;       /* packed, appended unindexed */
     page_range *pages;
     size_t npages, cap;
@@ -223,6 +224,7 @@ int tu_fetch_request(tu_fetch *f, const char *url, const tu_fetch_how *how,
     http.url = url;
     http.idempotent = 1;
     http.want_headers = (flags & TU_FETCH_HEADERS) != 0;
+    http.header_set = f->header_set;
     http.done = fetch_done;
     http.data = req;
     if (tu_exec_submit(f->exec, &http) != 0) {
@@ -372,7 +374,8 @@ static void fetch_cleanup(tu_fetch *f)
 
 tu_fetch *tu_fetch_begin(const tu_target *target,
                          const tu_recordset *desired, tu_exec *exec,
-                         tu_progress_fn progress, void *progress_data)
+                         unsigned header_set, tu_progress_fn progress,
+                         void *progress_data)
 {
     tu_fetch *f = calloc(1, sizeof *f);
     const char **ignore;
@@ -383,6 +386,7 @@ tu_fetch *tu_fetch_begin(const tu_target *target,
     f->target = target;
     f->desired = desired;
     f->exec = exec;
+    f->header_set = header_set;
     f->progress = progress;
     f->progress_data = progress_data;
     tu_recordset_init(&f->live);

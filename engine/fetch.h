@@ -79,11 +79,14 @@ void tu_fetch_set_state(tu_fetch *fetch, void *state,
 void *tu_fetch_state(const tu_fetch *fetch);
 
 /* Start reading the live records: the provider submits its first GETs to
- * `exec` (and, as pages arrive, more). NULL when out of memory. The
- * target, the desired records and the executor must outlive the fetch. */
+ * `exec` (and, as pages arrive, more), each sending the executor's
+ * headers `header_set` (0: its config's; tu_exec_add_headers). NULL when
+ * out of memory. The target, the desired records and the executor must
+ * outlive the fetch. */
 tu_fetch *tu_fetch_begin(const tu_target *target,
                          const tu_recordset *desired, tu_exec *exec,
-                         tu_progress_fn progress, void *progress_data);
+                         unsigned header_set, tu_progress_fn progress,
+                         void *progress_data);
 
 /* Once the executor has nothing pending (or has broken: exec_failed), put
  * the live records in `live` and free the fetch. 0, or -1 with err set

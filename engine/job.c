@@ -402,6 +402,7 @@ static int start_fetch(tu_job *job, job_phase phase, tu_error *err)
         return 0;
     }
     job->fetch = tu_fetch_begin(&job->d->target, &job->d->records, job->exec,
+                                job->header_set,
                                 first ? on_progress : NULL, job);
     if (!job->fetch) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
@@ -459,7 +460,7 @@ static void fetch_step(tu_job *job)
 static void start_push(tu_job *job)
 {
     tu_push_hooks hooks = {on_progress, job, on_outcome, job,
-                           job->hooks.hold, job->hooks.data};
+                           job->hooks.hold, job->hooks.data, job->header_set};
     tu_exec_stats stats;
 
     tu_exec_stats_get(job->exec, &stats);

@@ -95,6 +95,9 @@ struct tu_job {
     struct tu_sysrun *sys;
     int is_child;
     tu_job_hooks hooks;
+    unsigned header_set;        /* the executor's headers this job's
+                                   requests send (a system's part whose
+                                   target's differ from the first's) */
 };
 
 /* job.c: the report's facts known before the run. */

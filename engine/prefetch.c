@@ -92,7 +92,7 @@ static void *prefetch_main(void *arg)
 
     tu_options_init(&o);
     exec = tu_run_exec(&pf->doc, &pf->target, &o, &concurrency, &err);
-    fetch = exec ? tu_fetch_begin(&pf->target, &pf->none, exec, NULL,
+    fetch = exec ? tu_fetch_begin(&pf->target, &pf->none, exec, 0, NULL,
                                   NULL)
                  : NULL;
     if (fetch) {

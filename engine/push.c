@@ -79,6 +79,7 @@ struct tu_push {
     void *progress_data;
     tu_push_outcome_fn outcome;  /* NULL: none */
     void *outcome_data;
+    unsigned header_set;     /* the executor's headers the writes send */
     tu_action **todo;        /* owned: the actions to push, in plan order */
     size_t ntodo, next;      /* todo[next..] not handed to the provider */
     size_t window;           /* 0: every action at once */
@@ -295,6 +296,7 @@ static int submit(tu_push *p, push_request *req)
     http.idempotent = req->idempotent;
     http.form = req->form;
     http.want_headers = carries_create(req);  /* the new id's Location */
+    http.header_set = p->header_set;
     http.done = push_done;
     http.data = req;
     http.borrowed = 1;
@@ -531,6 +533,7 @@ tu_push *tu_push_begin(const tu_target *target, tu_exec *exec,
     p->progress_data = hooks->progress_data;
     p->outcome = hooks->outcome;
     p->outcome_data = hooks->outcome_data;
+    p->header_set = hooks->header_set;
     p->max_writes = target->ops->max_writes
                         ? target->ops->max_writes(target->cfg) : 0;
     p->todo = todo;

@@ -75,6 +75,8 @@ typedef struct tu_push_hooks {
      * tu_push_release hands it over. */
     int (*hold)(const tu_action *action, void *data);
     void *hold_data;
+    unsigned header_set;          /* the executor's headers the writes send
+                                     (0: its config's) */
 } tu_push_hooks;
 
 /* Start pushing every planned create, update and delete of `plan`: the

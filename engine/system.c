@@ -201,44 +201,32 @@ tu_system *tu_system_new(const char *const *names, size_t n)
     return sys;
 }
 
-/* The headers as one text, to compare. */
-static void headers_text(const struct curl_slist *h, char *out, size_t n)
-{
-    size_t len = 0;
-
-    out[0] = '\0';
-    for (; h && len < n - 1; h = h->next)
-        len += (size_t)snprintf(out + len, n - len, "%s\n", h->data);
-}
-
 static int same_str(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
 /* One run sends every resource's requests through one executor: they
- * share its headers (auth) and TLS setup. 0, or -1 naming the first
- * resource that differs from the first. */
+ * share its TLS setup (the headers and auth may differ: each resource's
+ * requests send its own). 0, or -1 naming the first resource that differs
+ * from the first. */
 static int check_connections(const tu_system *sys, tu_error *err)
 {
-    char first[4096], other[4096];
     const tu_target *a = sys->targets[0], *b;
 
-    headers_text(a->headers, first, sizeof first);
     for (size_t i = 1; i < sys->nparts; i++) {
         b = sys->targets[i];
-        headers_text(b->headers, other, sizeof other);
-        if (strcmp(first, other) == 0 && a->tls.insecure == b->tls.insecure &&
+        if (a->tls.insecure == b->tls.insecure &&
             same_str(a->tls.ca_file, b->tls.ca_file) &&
             same_str(a->tls.client_cert, b->tls.client_cert) &&
             same_str(a->tls.client_key, b->tls.client_key))
             continue;
         tu_error_set(err, TU_ERR_BAD_INPUT, "resources %s and %s connect "
-                     "differently (target headers, auth or tls): the "
-                     "resources of one system share one connection setup; "
-                     "give them the same (the top-level target is "
-                     "inherited by every resource), or run them as two "
-                     "desired states", sys->names[0], sys->names[i]);
+                     "differently (target.tls): the resources of one system "
+                     "share one TLS setup; give them the same (the "
+                     "top-level target is inherited by every resource), or "
+                     "run them as two desired states", sys->names[0],
+                     sys->names[i]);
         return -1;
     }
     return 0;

@@ -166,6 +166,36 @@ static void kid_settled(tu_job *kid, tu_action *a, void *data)
 
 /* ---- starting ---------------------------------------------------------- */
 
+static int same_headers(const struct curl_slist *a,
+                        const struct curl_slist *b)
+{
+    for (; a && b; a = a->next, b = b->next)
+        if (strcmp(a->data, b->data) != 0)
+            return 0;
+    return a == b;
+}
+
+/* The executor's header set of resource i: the first resource's is the
+ * executor's own (0); another resource sending other headers (its own
+ * auth) gets a set, shared with an earlier resource sending the same. 0,
+ * or -1 (out of memory). */
+static int header_set_of(tu_sysrun *run, size_t i)
+{
+    const tu_target *t = &run->sys->parts[i]->target;
+    long set;
+
+    for (size_t k = 0; k < i; k++) {
+        if (same_headers(run->sys->parts[k]->target.headers, t->headers)) {
+            run->kids[i]->header_set = run->kids[k]->header_set;
+            return 0;
+        }
+    }
+    if ((set = tu_exec_add_headers(run->job->exec, t->headers)) < 0)
+        return -1;
+    run->kids[i]->header_set = (unsigned)set;
+    return 0;
+}
+
 /* One resource's child job, on the system's executor, its fetch started. */
 static tu_job *kid_new(tu_sysrun *run, size_t i, tu_error *err)
 {
@@ -198,6 +228,10 @@ static tu_job *kid_new(tu_sysrun *run, size_t i, tu_error *err)
     tu_job_init_facts(kid);
     kid->facts.concurrency = job->facts.concurrency;
     run->kids[i] = kid;
+    if (i > 0 && header_set_of(run, i) != 0) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     return tu_job_start(kid, err) == 0 ? kid : NULL;
 }
 

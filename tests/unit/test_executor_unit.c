@@ -530,7 +530,7 @@ static void test_refused_post_is_retried(void **state)
     outcome out = {.status = -1};
     tu_exec *exec = small_exec(3);
     tu_http_request req = {"POST", url, json_body(), 2, 0, 0,
-                           record_outcome, &out, 0, 0};
+                           record_outcome, &out, 0, 0, 0};
     tu_exec_stats stats;
 
     (void)state;
@@ -555,7 +555,7 @@ static void test_unsupported_scheme_is_final(void **state)
     outcome out = {.status = -1};
     tu_exec *exec = small_exec(4);
     tu_http_request req = {"GET", "gopher://127.0.0.1/", NULL, 0, 1, 0,
-                           record_outcome, &out, 0, 0};
+                           record_outcome, &out, 0, 0, 0};
 
     (void)state;
     assert_int_equal(tu_exec_submit(exec, &req), 0);
@@ -576,7 +576,7 @@ static void test_free_drops_pending_unseen(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/x", closed_port());
     for (i = 0; i < 10; i++) {
         tu_http_request req = {"PUT", url, json_body(), 2, 1, 1,
-                               fail_if_called, NULL, 0, 0};
+                               fail_if_called, NULL, 0, 0, 0};
         assert_int_equal(tu_exec_submit(exec, &req), 0);
     }
     assert_int_equal(tu_exec_pending(exec), 10);
@@ -603,7 +603,7 @@ static void test_borrowed_requests(void **state)
     for (round = 0; round < 2; round++) {
         for (i = 0; i < N; i++) {
             tu_http_request req = {"PATCH", url, body, strlen(body), 1, 0,
-                                   record_outcome, &outs[i], 1, 0};
+                                   record_outcome, &outs[i], 1, 0, 0};
             memset(&outs[i], 0, sizeof outs[i]);
             assert_int_equal(tu_exec_submit(exec, &req), 0);
         }
@@ -617,7 +617,7 @@ static void test_borrowed_requests(void **state)
     assert_string_equal(body, "{\"a\":1}");
     for (i = 0; i < 10; i++) {  /* dropped unseen by tu_exec_free */
         tu_http_request req = {"PATCH", url, body, strlen(body), 1, 0,
-                               fail_if_called, NULL, 1, 0};
+                               fail_if_called, NULL, 1, 0, 0};
         assert_int_equal(tu_exec_submit(exec, &req), 0);
     }
     tu_exec_free(exec);
@@ -633,7 +633,7 @@ static void submit_outcomes(tu_exec *exec, const char *method, const char *url,
     for (i = 0; i < n; i++) {
         tu_http_request req = {method, url, json_body(), 2,
                                strcmp(method, "POST") != 0, 0,
-                               record_outcome, &outs[i], 0, 0};
+                               record_outcome, &outs[i], 0, 0, 0};
         memset(&outs[i], 0, sizeof outs[i]);
         outs[i].status = -1;
         assert_int_equal(tu_exec_submit(exec, &req), 0);

@@ -4,7 +4,7 @@
  * and settings, their references read and ordered; and every refusal with
  * its message: a run setting in a resource, records outside a resource, a
  * reference to no resource, `by` of the wrong length, a circle, resources
- * that connect differently, a bulk rule from the command line.
+ * with different TLS setups, a bulk rule from the command line.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,9 +131,10 @@ static void refusals(void **state)
                  "in a circle: a -> b -> a");
     expect_error(TOP "resources:\n" TENANTS
                  "  ips:\n    target:\n"
-                 "      headers: {X-Other: '1'}\n"
+                 "      tls: {insecure: true}\n"
                  "      resource: {list: /i, key: address}\n",
-                 "resources tenants and ips connect differently");
+                 "resources tenants and ips connect differently "
+                 "(target.tls)");
     expect_error(TOP "resources:\n" TENANTS "  ips: []\n",
                  "resources.ips: expected a mapping");
     expect_error(TOP "resources:\n" TENANTS "  ips:\n    target:\n"
