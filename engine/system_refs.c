@@ -390,6 +390,61 @@ static int live_waits(tu_refs *refs, tu_ref_node n, edges *e)
     return 0;
 }
 
+/* Does the live record of `a` (of unit u) name a record that this run
+ * replaces, through r? 1, 0, or -1 (out of memory). */
+static int names_a_replace(const tu_refs *refs, const tu_sys_ref *r,
+                           size_t u, const tu_action *a)
+{
+    char *key = NULL, *label = NULL;
+    size_t bi;
+    int rc;
+    const tu_action *b = named_action(refs, r, u, tu_record_fields(a->live),
+                                      &key, &label, &bi, &rc);
+
+    free(key);
+    free(label);
+    if (rc < 0)
+        return -1;
+    return b && b->status == TU_STATUS_PLANNED &&
+           b->kind == TU_ACTION_REPLACE;
+}
+
+/* A record the run replaces is deleted and created again: the API drops
+ * what names it (RabbitMQ a queue's bindings), or what names it points at
+ * what is gone (an id). So a live record naming it that the plan keeps or
+ * updates is replaced too, after it (its waits put it after the named
+ * record's create), and so on down. 0 or -1 (out of memory). */
+static int cascade_replaces(tu_refs *refs)
+{
+    int changed = 1;
+
+    while (changed) {
+        changed = 0;
+        for (size_t i = 0; i < refs->sys->nrefs; i++) {
+            const tu_sys_ref *r = &refs->sys->refs[i];
+            tu_plan *plan = refs->units[r->from].plan;
+            for (size_t k = 0; k < plan->count; k++) {
+                tu_action *a = &plan->actions[k];
+                int rc;
+                if (a->status != TU_STATUS_PLANNED || !a->live ||
+                    !a->desired || a->desired->absent || a->left_alone ||
+                    (a->kind != TU_ACTION_SKIP && a->kind != TU_ACTION_UPDATE))
+                    continue;
+                if ((rc = names_a_replace(refs, r, r->from, a)) < 0)
+                    return -1;
+                if (rc == 0)
+                    continue;
+                a->kind = TU_ACTION_REPLACE;
+                free(a->note);
+                a->note = strdup("replaced: it names a record this run "
+                                 "replaces (deleted, then created again)");
+                changed = 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Each unit's actions by key, and room for its resolved records. */
 static int index_unit(tu_ref_unit *unit, size_t first)
 {
@@ -462,6 +517,8 @@ int tu_refs_order(tu_refs *refs, tu_mode mode, tu_error *err)
         first += refs->units[u].plan->count;
     }
     refs->nactions = first;
+    if (rc == 0)
+        rc = cascade_replaces(refs);
     for (size_t u = 0; rc == 0 && u < refs->sys->nparts; u++)
         rc = order_unit(refs, u, mode, &e, err);
     if (rc == 0)

@@ -6,7 +6,8 @@
  *                      are kept, to be sent back;
  *   tu_refs_check      every desired reference names a record declared or
  *                      live (else the plan fails, naming both);
- *   tu_refs_order      once the plans are made: which write waits for
+ *   tu_refs_order      once the plans are made: a record naming one the
+ *                      run replaces is replaced too; which write waits for
  *                      which (creates and updates of a named record
  *                      first; deletes of the records naming one first);
  *   tu_refs_resolve    an action about to be sent: its desired record with

@@ -180,6 +180,35 @@ class SystemJsonServerTest(unittest.TestCase):
         self.assertEqual(again.code, 1, again.describe())
         self.assertIn("applied already", again.stderr)
 
+    def test_a_replaced_record_takes_what_names_it_along(self):
+        system = write_yaml(os.path.join(self.tmp, "immutable.yaml"),
+                            (SYSTEM % {"url": self.server.url}).replace(
+                                "  tenants:\n    target:\n",
+                                "  tenants:\n    target:\n      fields: "
+                                "{region: immutable}\n", 1))
+        self.run_ok("apply", system, self.records)
+        old = {t["name"]: t["id"] for t in self.server.get_records("/tenants")}
+        moved = write_yaml(os.path.join(self.tmp, "moved.yaml"),
+                           RECORDS.replace("{name: acme}",
+                                           "{name: acme, region: eu}"))
+        plan = self.run_ok("plan", system, moved).report
+        kinds = {x["key"]: x["action"] for x in plan["results"]}
+        self.assertEqual(kinds, {"acme": "replace", "10.0.0.1": "replace"})
+        mark = self.server.mark()
+        r = self.run_ok("apply", system, moved).report
+        self.assertEqual((r["succeeded"], r["failed"]), (2, 0), r)
+        writes = [(m, p.rsplit("/", 1)[0] if m == "DELETE" else p)
+                  for m, p, _ in self.server.writes(mark)]
+        self.assertEqual(writes, [("DELETE", "/tenants"), ("POST", "/tenants"),
+                                  ("DELETE", "/addresses"),
+                                  ("POST", "/addresses")])
+        now = {t["name"]: t["id"] for t in self.server.get_records("/tenants")}
+        self.assertNotEqual(now["acme"], old["acme"])
+        sent = {a["address"]: a.get("tenant")
+                for a in self.server.get_records("/addresses")}
+        self.assertEqual(sent["10.0.0.1"], now["acme"])
+        self.assertFalse(self.run_ok("plan", system, moved).report["changed"])
+
     def test_export_plans_no_changes_and_text_names_resources(self):
         self.run_ok("apply", self.system, self.records)
         out = self.run_ok("export", self.system).stdout
