@@ -6,14 +6,21 @@
         drf.rows("blue")              # the vrf's rows, from the database
         drf.mark()                    # a position in its request log
         drf.requests(since=mark)      # [(method, path, status)] since then
+        drf.writes()                  # the write log: [{start, end, method,
+                                      #   path, status, id, refs, body}]
+
+    DRFServer({}, id_offset=1000, write_delay_ms=50)   # a second "site"
 
 Debian's Django 3.2 and DRF 3.14 (python3-djangorestframework,
 python3-django-filters), run with /usr/bin/python3: `manage.py migrate` into
 SQLite in a new temporary directory, `manage.py seed` (the API user, the
-token TOKEN, and each vrf's addresses in one bulk_create), then
-`manage.py runserver 127.0.0.1:PORT --noreload` on a free port; runserver's
-request log (stderr) is kept in server.log there. The routes, one per
-pagination class, are listed in drf_app/netbox_like/urls.py.
+token TOKEN, each vrf and its addresses in one bulk_create, and ids
+starting after `id_offset`), then `manage.py serve 127.0.0.1:PORT
+--noreload` (runserver with a write log, and `write_delay_ms` held inside
+every write) on a free port; runserver's request log (stderr) is kept in
+server.log there, the write log (drf_app/ipam/writelog.py) in writes.jsonl.
+The routes (tenants, VRFs, prefixes, and IP addresses once per pagination
+class) are listed in drf_app/netbox_like/urls.py.
 
 Start one per test file (migrate takes a few seconds). stop() terminates
 runserver (then kills it); it is safe to call more than once, and leaving
@@ -24,6 +31,7 @@ drf_unavailable() says why the API cannot run here (None when it can).
 """
 
 import itertools
+import json
 import os
 import re
 import sqlite3
@@ -58,9 +66,11 @@ def drf_unavailable():
 class DRFServer(ManagedServer):
     """The API, seeded with `vrfs` ({name: count}, in order)."""
 
-    def __init__(self, vrfs, tmpdir=None):
+    def __init__(self, vrfs, tmpdir=None, id_offset=0, write_delay_ms=0):
         self.vrfs = dict(vrfs)
         self.tmpdir = tmpdir
+        self.id_offset = id_offset
+        self.write_delay_ms = write_delay_ms
         self.dir = None
         self.proc = None
         self.port = None
@@ -82,13 +92,15 @@ class DRFServer(ManagedServer):
     def start(self, timeout=60.0):
         self.dir = tempfile.mkdtemp(prefix="tu-drf-", dir=self.tmpdir)
         self._run("migrate", "--noinput")
-        seed = ["seed", "--token", TOKEN]
+        seed = ["seed", "--token", TOKEN, "--id-offset", str(self.id_offset)]
         for name, count in self.vrfs.items():
             seed += ["--vrf", name, "--count", str(count)]
         self._run(*seed)
         self.port = free_port()
-        env, cmd = self._manage("runserver", "127.0.0.1:%d" % self.port,
-                                "--noreload")
+        self.write_log = os.path.join(self.dir, "writes.jsonl")
+        env, cmd = self._manage("serve", "127.0.0.1:%d" % self.port,
+                                "--noreload", "--write-log", self.write_log,
+                                "--write-delay-ms", str(self.write_delay_ms))
         self.log_path = os.path.join(self.dir, "server.log")
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(cmd, cwd=APP_DIR, env=env,
@@ -116,17 +128,37 @@ class DRFServer(ManagedServer):
             headers={"Authorization": "Token " + TOKEN})
         return status, parsed
 
-    def rows(self, vrf):
-        """{address: {field: value}} of a vrf, read from the database."""
+    def query(self, sql, args=()):
+        """[{column: value}] of an SQL query on the server's database."""
         db = sqlite3.connect(os.path.join(self.dir, "db.sqlite3"))
         try:
-            cur = db.execute("SELECT address, vrf, status, dns_name, "
-                             "description FROM ipam_ipaddress WHERE vrf = ?",
-                             (vrf,))
+            cur = db.execute(sql, args)
             names = [c[0] for c in cur.description]
-            return {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+            return [dict(zip(names, r)) for r in cur.fetchall()]
         finally:
             db.close()
+
+    def rows(self, vrf):
+        """{address: {field: value}} of the addresses of the vrf named
+        `vrf`, read from the database; `vrf` there is the vrf's id, as the
+        API takes it."""
+        return {r["address"]: r for r in self.query(
+            "SELECT address, vrf_id AS vrf, status, dns_name, description "
+            "FROM ipam_ipaddress WHERE vrf_id = "
+            "(SELECT id FROM ipam_vrf WHERE name = ?)", (vrf,))}
+
+    def vrf_id(self, name):
+        """The id of the vrf named `name`."""
+        return self.query("SELECT id FROM ipam_vrf WHERE name = ?",
+                          (name,))[0]["id"]
+
+    def writes(self):
+        """The write log: one dict per write request, in the order they
+        were answered (drf_app/ipam/writelog.py)."""
+        if not os.path.exists(self.write_log):
+            return []
+        with open(self.write_log, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
 
     def mark(self):
         return len(self._log())

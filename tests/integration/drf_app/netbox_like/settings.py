@@ -27,7 +27,11 @@ INSTALLED_APPS = [
     "django_filters",
     "ipam",
 ]
-MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+MIDDLEWARE = ["ipam.writelog.WriteLogMiddleware",
+              "django.middleware.common.CommonMiddleware"]
+# set by `manage.py serve` (ipam/management/commands/serve.py)
+WRITE_LOG = ""
+WRITE_DELAY_MS = 0
 
 DATABASES = {
     "default": {

@@ -1,6 +1,10 @@
-"""One model, one viewset, served under several prefixes that differ only
-in their pagination class (ipam/pagination.py):
+"""NetBox's routes for tenants, VRFs and prefixes, and the IP addresses
+served under several prefixes that differ only in their pagination class
+(ipam/pagination.py):
 
+  /api/tenancy/tenants/       tenants (LimitOffsetPagination, as the rest
+  /api/ipam/vrfs/             VRFs     of NetBox's API)
+  /api/ipam/prefixes/         prefixes
   /api/ipam/ip-addresses/     LimitOffsetPagination (NetBox's)
   /api/page/ip-addresses/     PageNumberPagination (?page=&per_page=)
   /api/cursor/ip-addresses/   CursorPagination (an opaque cursor in `next`)
@@ -22,8 +26,13 @@ routes = {
     "bare": views.BareViewSet,
 }
 
-urlpatterns = []
+tenancy = DefaultRouter(trailing_slash=True)
+tenancy.register("tenants", views.TenantViewSet, basename="tenant")
+urlpatterns = [path("api/tenancy/", include(tenancy.urls))]
 for prefix, viewset in routes.items():
     router = DefaultRouter(trailing_slash=True)
     router.register("ip-addresses", viewset, basename="%s-ipaddress" % prefix)
+    if prefix == "ipam":
+        router.register("vrfs", views.VRFViewSet, basename="vrf")
+        router.register("prefixes", views.PrefixViewSet, basename="prefix")
     urlpatterns.append(path("api/%s/" % prefix, include(router.urls)))
