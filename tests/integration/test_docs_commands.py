@@ -59,18 +59,30 @@ COVERED_ELSEWHERE = {
         "trueup apply dns.yaml": "test_powerdns",
     },
     "docs/recipes/netbox.md": {
-        "trueup export netbox.yaml > addresses.yaml": "test_drf (the recipe)",
-        "trueup plan netbox.yaml addresses.yaml": "test_drf",
-        "trueup plan --format text netbox.yaml addresses.yaml": "test_drf",
-        "trueup apply netbox.yaml addresses.yaml": "test_drf",
+        "trueup plan --format text netbox.yaml":
+            "test_system_drf (the recipe's system file)",
+        "trueup apply netbox.yaml": "test_system_drf",
+        "trueup apply --prune netbox.yaml": "test_system_drf (OrderTest)",
+        "trueup export netbox-target.yaml > netbox-records.yaml":
+            "test_system_drf (the file without its records)",
+        "trueup plan netbox-target.yaml netbox-records.yaml":
+            "test_system_drf",
     },
     "docs/recipes/rabbitmq.md": {
-        "trueup plan  docs/recipes/rabbitmq/vhosts.yaml my-vhosts.yaml":
-            "test_rabbitmq (the recipe's files)",
-        "trueup apply docs/recipes/rabbitmq/vhosts.yaml my-vhosts.yaml":
-            "test_rabbitmq",
-        "trueup apply docs/recipes/rabbitmq/users.yaml  my-users.yaml":
-            "test_rabbitmq",
+        "trueup plan  docs/recipes/rabbitmq.yaml":
+            "test_system_rabbitmq (the recipe's system file)",
+        "trueup apply docs/recipes/rabbitmq.yaml": "test_system_rabbitmq",
+        "trueup apply --prune docs/recipes/rabbitmq.yaml":
+            "test_system_rabbitmq (TestPrune)",
+        "trueup export rabbitmq-target.yaml > broker-records.yaml":
+            "test_system_rabbitmq (the file without its records)",
+        "trueup plan   rabbitmq-target.yaml broker-records.yaml":
+            "test_system_rabbitmq",
+    },
+    "docs/systems.md": {
+        "trueup plan  broker.yaml": "test_system_rabbitmq (a whole broker)",
+        "trueup apply broker.yaml": "test_system_rabbitmq",
+        "trueup apply --prune broker.yaml": "test_system_rabbitmq",
     },
     "docs/recipes/solidserver.md": {
         "trueup export docs/recipes/solidserver/records.yaml > dns.yaml":
