@@ -13,8 +13,9 @@ the foreign-key ids it named) holds only its own run.
 - Order, from the write log: no write names an id that did not exist yet
   (each was made by a write that had ended, or was there before the run);
   a pruned tenant goes after everything naming it (NetBox answers 409
-  otherwise). Concurrency: writes of independent records of different
-  resources overlap in time (each write is held 100 ms by the server).
+  otherwise); max_deletes counts per resource. Concurrency: writes of
+  independent records of different resources overlap in time (each write
+  is held 100 ms by the server).
 - A tenant the server refuses fails the records naming it, directly or
   through a VRF, with a reason naming it; everything else is written.
 - A reference to a record neither live nor declared (or declared absent)
@@ -67,17 +68,20 @@ def resource_target(name, fields=None):
                          "delete": "DELETE %s{id}/" % path}}
 
 
-def system_yaml(url, records, fields=None, settings=None):
+def system_yaml(url, records, fields=None, settings=None, own=None):
     """A system file: `records` is {resource: [record]}, `fields` {resource:
-    more field rules}; each resource's target as resource_target says."""
+    more field rules}, `own` {resource: its settings}; each resource's
+    target as resource_target says."""
     lines = ["target:", "  provider: rest", "  base_url: " + json.dumps(url),
              "  auth: {type: bearer, scheme: Token, token_env: NETBOX_TOKEN}",
              "settings: " + json.dumps(settings or {"concurrency": 8}),
              "resources:"]
     for name, recs in records.items():
         target = resource_target(name, (fields or {}).get(name))
-        lines += ["  %s:" % name, "    target: " + json.dumps(target),
-                  "    records:"]
+        lines += ["  %s:" % name, "    target: " + json.dumps(target)]
+        if name in (own or {}):
+            lines.append("    settings: " + json.dumps(own[name]))
+        lines.append("    records:")
         lines += ["      - " + json.dumps(r) for r in recs]
         if not recs:
             lines[-1] += " []"
@@ -358,6 +362,31 @@ class OrderTest(SystemCase):
                              start(PATHS["vrfs"]))
         self.assertLessEqual(max(ends(PATHS["vrfs"])), start(PATHS["tenants"]))
         self.assertNotIn("tenant-1", self.named(srv)["tenants"])
+
+
+    def test_max_deletes_counts_per_resource(self):
+        srv = self.site()
+        recs = wide_system()
+        self.trueup("apply", self.file("wide.yaml",
+                                       system_yaml(srv.url, recs)))
+        mark = len(srv.writes())
+        kept = {name: [r for r in rs if "tenant-1" not in json.dumps(r)]
+                for name, rs in recs.items()}
+        # 6 deletes in all, 2 of them prefixes: the prefixes' own limit
+        # stops the run; the same limit on the tenants (1 delete) does not
+        for own, code in (({"prefixes": {"max_deletes": 1}}, 1),
+                          ({"tenants": {"max_deletes": 1}}, 0)):
+            with self.subTest(own=own):
+                t = self.file("fewer.yaml",
+                              system_yaml(srv.url, kept, own=own))
+                run = self.trueup("plan", "--prune", t)
+                self.assertEqual(run.report["deleted"], 6, run.report)
+                run = self.trueup("apply", "--prune", t, code=code)
+                if code:
+                    self.assertIn("prefixes", run.stderr)
+                    self.assertIn("max_deletes", run.stderr)
+                    self.assertEqual(len(srv.writes()), mark)
+        self.assertEqual(len(srv.writes()), mark + 6)
 
 
 class FailureTest(SystemCase):

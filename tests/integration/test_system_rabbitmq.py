@@ -10,6 +10,8 @@ but for base_url, on a private node started once for this file
   permissions, exchanges, queues, bindings and policies, then the vhost
   (the last write of the run).
 - export, then plan from the export: no change.
+- A queue replaced (its arguments changed) gets back, in the same run, the
+  binding RabbitMQ dropped with it.
 - The same broker loaded by RabbitMQ's own definitions import (POST
   /api/definitions) holds the same objects as trueup's run made.
 
@@ -206,6 +208,27 @@ class TestWholeBroker(SystemCase):
         rep = self.trueup("plan", bare, exported).report
         self.assertEqual((rep["changed"], rep["failed"]), (False, 0), rep)
         self.assertGreaterEqual(rep["skipped"], sum(CREATED.values()) + 2)
+        self.assertEqual(rmq().writes(mark), [])
+
+
+class TestReplace(SystemCase):
+    def test_a_replaced_queue_gets_its_bindings_back_in_the_same_run(self):
+        # RabbitMQ cannot change a queue's arguments: the queue is deleted
+        # and declared again, and the delete takes its bindings with it
+        self.trueup("apply", recipe())
+        changed = recipe(lambda text: text.replace(
+            "x-queue-type: classic, x-max-length: 100000",
+            "x-queue-type: classic, x-max-length: 200000"))
+        rep = self.trueup("apply", changed).report
+        self.assertEqual((rep["replaced"], rep["failed"]), (1, 0), rep)
+        self.assertEqual(rmq().get("/queues/orders/q.orders")["arguments"]
+                         ["x-max-length"], 200000)
+        bound = {(b["source"], b["routing_key"])
+                 for b in rmq().get("/queues/orders/q.orders/bindings")}
+        self.assertIn(("ex.orders", "order.*"), bound)
+        mark = rmq().mark()
+        rep = self.trueup("apply", changed).report
+        self.assertEqual((rep["changed"], rep["failed"]), (False, 0), rep)
         self.assertEqual(rmq().writes(mark), [])
 
 
