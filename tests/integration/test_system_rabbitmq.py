@@ -220,7 +220,10 @@ class TestReplace(SystemCase):
             "x-queue-type: classic, x-max-length: 100000",
             "x-queue-type: classic, x-max-length: 200000"))
         rep = self.trueup("apply", changed).report
-        self.assertEqual((rep["replaced"], rep["failed"]), (1, 0), rep)
+        # the queue, and the binding naming it, replaced after it
+        self.assertEqual((rep["replaced"], rep["failed"]), (2, 0), rep)
+        self.assertEqual({n: c["replaced"] for n, c in rep["resources"].items()
+                          if c["replaced"]}, {"queues": 1, "bindings": 1}, rep)
         self.assertEqual(rmq().get("/queues/orders/q.orders")["arguments"]
                          ["x-max-length"], 200000)
         bound = {(b["source"], b["routing_key"])
