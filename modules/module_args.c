@@ -46,6 +46,7 @@ static const struct {
     {"bulk", ARG_LIST},
     {"protect", ARG_LIST},
     {"prune_scope", ARG_LIST},
+    {"resources", ARG_DICT},
 };
 
 #define N_INLINE (sizeof inline_keys / sizeof inline_keys[0])
@@ -53,8 +54,8 @@ static const struct {
 /* Every argument, sorted, for messages and suggestions. */
 static const char *const known_args[] = {
     "bulk", "change_protected", "concurrency", "defaults", "force", "plan",
-    "protect", "prune", "prune_scope", "records", "settings", "shard",
-    "src", "target", NULL,
+    "protect", "prune", "prune_scope", "records", "resources", "settings",
+    "shard", "src", "target", NULL,
 };
 
 static void set_msg(char *msg, size_t size, const char *fmt, ...)

@@ -23,6 +23,7 @@
  */
 #include "module.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static json_t *state_object(const char *state)
@@ -80,6 +81,13 @@ static json_t *entry(const tu_record_result *r)
         json_decref(before);
         json_decref(after);
         return NULL;
+    }
+    if (r->resource) {   /* a system's record: its resource, then its key */
+        char header[1024];
+        snprintf(header, sizeof header, "%s: %s", r->resource, r->key);
+        return json_pack("{s:o, s:o, s:s, s:s}", "before", before, "after",
+                         after, "before_header", header, "after_header",
+                         header);
     }
     return json_pack("{s:o, s:o, s:s, s:s}", "before", before, "after", after,
                      "before_header", r->key, "after_header", r->key);

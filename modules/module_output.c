@@ -37,8 +37,8 @@ static void append(char *msg, size_t size, const char *text)
         snprintf(msg + n, size - n, "%s", text);
 }
 
-/* "KEY: ERROR" of a failed result, each part scrubbed; "" when out of
- * memory. */
+/* "KEY: ERROR" (a system's: "RESOURCE: KEY: ERROR") of a failed result,
+ * each part scrubbed; "" when out of memory. */
 static void failure_text(const tu_record_result *r,
                          const tu_mod_secrets *secrets, const char *sep,
                          char *part, size_t size)
@@ -47,7 +47,9 @@ static void failure_text(const tu_record_result *r,
     char *error = r->error ? tu_mod_scrub(secrets, r->error) : NULL;
 
     if (key && (error || !r->error))
-        snprintf(part, size, "%s%s: %s", sep, key, error ? error : "failed");
+        snprintf(part, size, "%s%s%s%s: %s", sep,
+                 r->resource ? r->resource : "", r->resource ? ": " : "",
+                 key, error ? error : "failed");
     else
         part[0] = '\0';
     free(key);

@@ -808,6 +808,67 @@ class TestShardsExample(AnsibleTestCase):
             self.assertEqual(again[h]["stats"]["write_requests"], 0)
 
 
+SYSTEM_PLAYBOOK = """
+- name: Reconcile a system
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Tenants and the addresses naming them
+      trueup.trueup.trueup:
+        target:
+          provider: rest
+          base_url: "{{ api_url }}"
+          auth: {type: bearer, token_env: API_TOKEN}
+        resources:
+          tenants:
+            target:
+              resource: {list: /tenants, key: name, create: POST /tenants}
+            records: [{name: acme}]
+          addresses:
+            target:
+              fields: {tenant: {ref: tenants}}
+              resource: {list: /addresses, key: address,
+                         create: POST /addresses}
+            records: [{address: 10.0.0.1, tenant: acme}]
+      environment:
+        API_TOKEN: "{{ lookup('ansible.builtin.env', 'TU_TEST_TOKEN') }}"
+"""
+
+
+class TestSystem(AnsibleTestCase):
+
+    def test_one_task_of_several_resources(self):
+        srv = JsonServer([], self.tmp)
+        with open(srv.db_path, "w") as f:
+            json.dump({"tenants": [], "addresses": []}, f)
+        self.addCleanup(srv.stop)
+        srv.start()
+        play = write_yaml(self.path("system.yml"), SYSTEM_PLAYBOOK)
+        env = {"ANSIBLE_STDOUT_CALLBACK": "json"}
+        cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local", play,
+               "-e", "api_url=" + srv.url]
+        p = self.run_cmd(cmd + ["--check", "--diff"], env)
+        self.assertEqual(p.returncode, 0, p.where)
+        r = self.task_result(p, "Tenants and the addresses naming them")
+        self.assertTrue(r["changed"], r)
+        self.assertEqual(r["counts"]["created"], 2, r)
+        headers = [d["before_header"] for d in r["diff"]]
+        self.assertEqual(headers, ["tenants: acme", "addresses: 10.0.0.1"])
+        self.assertEqual(srv.writes(), [])
+        r = self.task_result(self.run_cmd(cmd, env),
+                             "Tenants and the addresses naming them")
+        self.assertEqual(r["counts"]["succeeded"], 2, r)
+        self.assertEqual({x["resource"] for x in r["results"]},
+                         {"tenants", "addresses"})
+        tenant = srv.get_records("/tenants")[0]
+        self.assertEqual(srv.get_records("/addresses")[0]["tenant"],
+                         tenant["id"])
+        again = self.task_result(self.run_cmd(cmd, env),
+                                 "Tenants and the addresses naming them")
+        self.assertFalse(again["changed"], again)
+
+
 class TestExample(unittest.TestCase):
 
     def test_run_sh(self):
