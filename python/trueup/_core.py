@@ -7,24 +7,43 @@ environment then; a run with a bulk change (match=/set=) loads a fresh copy
 to add its rule to, so that runs never change what the reconciler holds.
 """
 
+from __future__ import annotations
+
 import collections.abc
 import json
 import os
 import re
+from typing import (Any, Callable, Iterable, Mapping, NoReturn, Optional,
+                    Sequence, Tuple, TypeVar, Union)
 
 from . import _trueup
 from ._errors import BadInput, from_code
 
+__all__ = ["Source", "RunOptions", "Reconciling", "Options", "Progress",
+           "Assignments", "DesiredSource", "call", "raise_from_c"]
+
 _USERINFO = re.compile(r"(//)[^/@\s]*@")
 
+#: A desired-state source: a file path, or a mapping in the file's shape.
+DesiredSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+#: progress(phase, done, total), as tu_options.progress.
+Progress = Callable[[str, int, int], object]
+#: A bulk rule's match= or set=: {field: value} or 'FIELD=VALUE' strings.
+Assignments = Union[Mapping[str, Any], Iterable[str], str]
+#: The tuple _trueup's run() and job() take (mode, concurrency, prune,
+#: force, change_protected).
+Options = Tuple[int, int, int, bool, bool]
 
-def raise_from_c(cerror):
+R = TypeVar("R")
+
+
+def raise_from_c(cerror: _trueup.CError) -> NoReturn:
     """Raise the package's exception for a _trueup.CError."""
     code, _name, message = cerror.args
     raise from_code(code, message) from None
 
 
-def call(fn, *args, **kw):
+def call(fn: Callable[..., R], *args: Any, **kw: Any) -> R:
     """fn(*args, **kw) with CError turned into trueup.Error."""
     try:
         return fn(*args, **kw)
@@ -37,19 +56,20 @@ class Source:
     mapping in the file's shape ({target, settings, defaults, records,
     bulk}), named `name` in messages."""
 
-    def __init__(self, sources, name):
-        if len(sources) == 1 and isinstance(sources[0], collections.abc.Mapping):
+    def __init__(self, sources: Sequence[Any], name: Optional[str]) -> None:
+        self.document: Optional[Mapping[str, Any]] = None
+        self.paths: Optional[list[str]] = None
+        self.name = name
+        if len(sources) == 1 and isinstance(sources[0],
+                                            collections.abc.Mapping):
             self.document = sources[0]
-            self.paths = None
             self.name = name or "<dict>"
         else:
             self.paths = self._paths(sources)
-            self.document = None
-            self.name = None
         self.desired = self.load()
 
     @staticmethod
-    def _paths(sources):
+    def _paths(sources: Sequence[Any]) -> list[str]:
         if len(sources) == 1 and isinstance(sources[0], (list, tuple)):
             sources = sources[0]
         if not sources:
@@ -64,7 +84,7 @@ class Source:
             out.append(os.fsdecode(s))
         return out
 
-    def load(self):
+    def load(self) -> _trueup.Desired:
         """A new _trueup.Desired from the source."""
         if self.paths is not None:
             return call(_trueup.load, self.paths)
@@ -73,25 +93,25 @@ class Source:
         except (TypeError, ValueError) as e:
             raise BadInput("%s: cannot be written as JSON: %s"
                            % (self.name, e)) from None
-        return call(_trueup.load_json, text, self.name)
+        return call(_trueup.load_json, text, self.name or "<dict>")
 
-    def describe(self):
+    def describe(self) -> str:
         """What the reconciler reconciles, for a repr: the files, or the
         document's provider and base_url (without user:password@)."""
-        if self.paths is not None:
+        if self.paths is not None or self.document is None:
             return "files=%r" % (self.paths,)
         target = self.document.get("target")
         if not isinstance(target, collections.abc.Mapping):
-            return self.name
+            return str(self.name)
         url = _USERINFO.sub(r"\1", str(target.get("base_url", "")))
         return "%s target=%s %s" % (self.name, target.get("provider", "rest"),
                                     url)
 
-    def scrub(self, text):
+    def scrub(self, text: str) -> str:
         return self.desired.scrub(text)
 
 
-def _bulk_value(value):
+def _bulk_value(value: Any) -> str:
     """A value as the CLI's --match/--set take it (a YAML scalar, or a flow
     list or mapping)."""
     if isinstance(value, str):
@@ -99,7 +119,7 @@ def _bulk_value(value):
     return json.dumps(value, allow_nan=False)
 
 
-def _assignments(what, items):
+def _assignments(what: str, items: Assignments) -> list[str]:
     if isinstance(items, collections.abc.Mapping):
         return ["%s=%s" % (k, _bulk_value(v)) for k, v in items.items()]
     if isinstance(items, str):
@@ -124,8 +144,11 @@ class RunOptions:
     run() and job() take (mode, concurrency, prune, force,
     change_protected); match and set are a bulk rule for this run."""
 
-    def __init__(self, mode, concurrency=None, prune=None, force=False,
-                 change_protected=False, match=None, set_=None):
+    def __init__(self, mode: int, concurrency: Optional[int] = None,
+                 prune: Optional[bool] = None, force: bool = False,
+                 change_protected: bool = False,
+                 match: Optional[Assignments] = None,
+                 set_: Optional[Assignments] = None) -> None:
         if concurrency is not None:
             if isinstance(concurrency, bool) or not isinstance(concurrency,
                                                                int):
@@ -137,14 +160,15 @@ class RunOptions:
         if prune is not None and not isinstance(prune, bool):
             raise TypeError("prune must be True, False or None (as the file "
                             "says), not %r" % (prune,))
-        self.c = (mode, concurrency or 0, -1 if prune is None else int(prune),
-                  bool(force), bool(change_protected))
-        self.bulk = None
+        self.c: Options = (mode, concurrency or 0,
+                           -1 if prune is None else int(prune),
+                           bool(force), bool(change_protected))
+        self.bulk: Optional[Tuple[list[str], list[str]]] = None
         if match is not None or set_ is not None:
             self.bulk = (_assignments("match", match or []),
                          _assignments("set", set_ or []))
 
-    def desired(self, source):
+    def desired(self, source: Source) -> _trueup.Desired:
         """The Desired the run uses: the source's, or with a bulk rule a
         fresh copy carrying it."""
         if self.bulk is None:
@@ -155,47 +179,20 @@ class RunOptions:
 
 
 class Reconciling:
-    """What Reconciler and AsyncReconciler share: the constructor and the
-    methods, so that the two faces have the same ones. A face defines
-    _start(options, on_result, progress) and _export(options, progress);
-    Reconciler's return the Report or text, AsyncReconciler's a Run to
-    await for them."""
+    """What Reconciler and AsyncReconciler share: the constructor, the
+    record count and the repr. Each face defines plan(), apply() and
+    export() with the same keywords (Reconciler's return the Report or
+    text, AsyncReconciler's a Run to await for them)."""
 
-    def __init__(self, *sources, name=None):
+    def __init__(self, *sources: DesiredSource,
+                 name: Optional[str] = None) -> None:
         self._source = Source(sources, name)
 
     @property
-    def record_count(self):
+    def record_count(self) -> int:
         """The number of desired records loaded."""
         return self._source.desired.record_count
 
-    def plan(self, *, concurrency=None, prune=None, force=False,
-             change_protected=False, match=None, set=None, on_result=None,
-             progress=None):
-        """Fetch the live records and diff; never writes. The Report.
-        on_result(result) is called for every record once the plan is
-        made."""
-        return self._start(RunOptions(PLAN, concurrency, prune, force,
-                                      change_protected, match, set),
-                           on_result, progress)
-
-    def apply(self, *, concurrency=None, prune=None, force=False,
-              change_protected=False, match=None, set=None, on_result=None,
-              progress=None):
-        """Fetch, diff, and push only what differs. The Report, whose
-        records may individually have failed (report.failed,
-        report.failures()). on_result(result) is called for each record as
-        soon as its outcome is known: those already as desired (status
-        "skipped") once the plan is made, each change when the API has
-        answered for it."""
-        return self._start(RunOptions(APPLY, concurrency, prune, force,
-                                      change_protected, match, set),
-                           on_result, progress)
-
-    def export(self, *, concurrency=None, progress=None):
-        """The live records as desired-state YAML text (`trueup export`)."""
-        return self._export(RunOptions(PLAN, concurrency), progress)
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self._source.scrub("<trueup.%s %s records=%d>" % (
             type(self).__name__, self._source.describe(), self.record_count))

@@ -7,7 +7,10 @@ the kind without reading the message; `message` (also str(e)) says what is
 wrong, where (file:line:col) and what to do, and never holds a secret.
 """
 
+from __future__ import annotations
+
 import enum
+from typing import Optional, Union
 
 __all__ = ["ErrorKind", "Error", "BadInput", "FileError", "FetchFailed",
            "ThresholdExceeded", "Cancelled", "OutOfMemory", "InternalError",
@@ -30,18 +33,20 @@ class ErrorKind(enum.IntEnum):
 class Error(Exception):
     """A trueup run or load could not proceed; nothing was pushed."""
 
-    kind = ErrorKind.INTERNAL
+    kind: Union[ErrorKind, int] = ErrorKind.INTERNAL
+    message: str
 
-    def __init__(self, message, kind=None):
+    def __init__(self, message: str,
+                 kind: Optional[Union[ErrorKind, int]] = None) -> None:
         super().__init__(message)
         self.message = message
         if kind is not None:
             self.kind = kind
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "%s(%r, kind=%s)" % (type(self).__name__, self.message,
                                     _kind_text(self.kind))
 
@@ -76,6 +81,7 @@ class Cancelled(Error):
 
 
 class OutOfMemory(Error, MemoryError):
+    """The library ran out of memory."""
     kind = ErrorKind.NOMEM
 
 
@@ -91,17 +97,17 @@ class PlanRefused(Error):
     kind = ErrorKind.PLAN
 
 
-_BY_KIND = {cls.kind: cls for cls in (BadInput, FileError, FetchFailed,
+_BY_KIND: dict[Union[ErrorKind, int], type[Error]] = {cls.kind: cls for cls in (BadInput, FileError, FetchFailed,
                                       ThresholdExceeded, Cancelled,
                                       OutOfMemory, InternalError,
                                       PlanRefused)}
 
 
-def _kind_text(kind):
+def _kind_text(kind: Union[ErrorKind, int]) -> str:
     return kind.name if isinstance(kind, ErrorKind) else repr(kind)
 
 
-def from_code(code, message):
+def from_code(code: int, message: str) -> Error:
     """The exception for a tu_error_code value (an int) and its message; a
     code this package does not know gives a plain Error with the int."""
     try:

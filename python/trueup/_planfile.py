@@ -9,26 +9,42 @@ GIL released, as Reconciler's methods do (libtrueup's tu_plan_file_load
 and tu_plan_file_run).
 """
 
+from __future__ import annotations
+
 import os
+from typing import Optional, Sequence, Union
 
 from . import _trueup
-from ._core import APPLY, PLAN, RunOptions, call
-from ._report import Report
+from ._core import APPLY, PLAN, Progress, RunOptions, call
+from ._report import Report, Scrub
+
+#: A plan file's path.
+PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = ["apply_plan", "check_plan"]
 
-_KEY_FROM_ENV = object()
+
+class _FromEnv(str):
+    """The default key: the environment's TRUEUP_PLAN_KEY."""
+
+    def __repr__(self) -> str:
+        return "<TRUEUP_PLAN_KEY>"
 
 
-def _scrubber(secrets):
-    def scrub(text):
+_KEY_FROM_ENV = _FromEnv()
+
+
+def _scrubber(secrets: Sequence[str]) -> Scrub:
+    def scrub(text: str) -> str:
         for s in secrets:
             text = text.replace(s, "***")
         return text
     return scrub
 
 
-def _run(mode, path, key, concurrency, force, progress):
+def _run(mode: int, path: PathLike, key: Optional[str],
+         concurrency: Optional[int], force: bool,
+         progress: Optional[Progress]) -> Report:
     if key is _KEY_FROM_ENV:
         key = os.environ.get("TRUEUP_PLAN_KEY") or None
     options = RunOptions(mode, concurrency, None, force)
@@ -37,8 +53,9 @@ def _run(mode, path, key, concurrency, force, progress):
     return Report._from_c(report, _scrubber(secrets))
 
 
-def apply_plan(path, *, key=_KEY_FROM_ENV, concurrency=None, force=False,
-               progress=None):
+def apply_plan(path: PathLike, *, key: Optional[str] = _KEY_FROM_ENV,
+               concurrency: Optional[int] = None, force: bool = False,
+               progress: Optional[Progress] = None) -> Report:
     """Apply the plan file at `path`: exactly its changes, once. The
     Report (its `total` is the number of changes the file holds). `key`
     checks an HMAC-sealed plan (default: the environment's
@@ -48,7 +65,9 @@ def apply_plan(path, *, key=_KEY_FROM_ENV, concurrency=None, force=False,
     return _run(APPLY, path, key, concurrency, force, progress)
 
 
-def check_plan(path, *, key=_KEY_FROM_ENV, concurrency=None, progress=None):
+def check_plan(path: PathLike, *, key: Optional[str] = _KEY_FROM_ENV,
+               concurrency: Optional[int] = None,
+               progress: Optional[Progress] = None) -> Report:
     """What apply_plan() would do, without writing: the plan file is read
     and checked, the records it changes re-read and compared. The Report of
     the planned changes, or PlanRefused as apply_plan() would raise it."""

@@ -7,15 +7,24 @@ already; the reprs are also scrubbed with the target's secrets, so that
 printing a report in a log is always safe.
 """
 
-import json
+from __future__ import annotations
 
-__all__ = ["Report", "Result"]
+import json
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+
+if TYPE_CHECKING:
+    from ._trueup import ReportTuple, ResultTuple
+
+__all__ = ["Report", "Result", "Scrub"]
+
+#: A function that hides secrets in a text.
+Scrub = Callable[[str], str]
 
 COUNTS = ("total", "succeeded", "skipped", "failed", "created", "updated",
           "deleted", "requests", "write_requests", "retries")
 
 
-def _no_scrub(text):
+def _no_scrub(text: str) -> str:
     return text
 
 
@@ -30,30 +39,76 @@ class Result:
 
     __slots__ = ("_data", "_scrub", "_key_fields")
 
-    def __init__(self, data, scrub=_no_scrub, key_fields=()):
+    def __init__(self, data: dict[str, Any], scrub: Scrub = _no_scrub,
+                 key_fields: Sequence[tuple[str, str]] = ()) -> None:
         self._data = data
         self._scrub = scrub
         self._key_fields = key_fields
 
-    key = property(lambda self: self._data.get("key"))
-    action = property(lambda self: self._data.get("action"))
-    status = property(lambda self: self._data.get("status"))
-    http_status = property(lambda self: self._data.get("http_status"))
-    attempts = property(lambda self: self._data.get("attempts"))
-    changes = property(lambda self: self._data.get("changes", {}))
-    note = property(lambda self: self._data.get("note"))
-    refused = property(lambda self: self._data.get("refused"))
-    error = property(lambda self: self._data.get("error"))
-    id = property(lambda self: self._data.get("id"))
-    key_fields = property(lambda self: dict(self._key_fields))
+    @property
+    def key(self) -> str:
+        """The record's key, its key fields' values joined with "|"."""
+        return str(self._data.get("key"))
+
+    @property
+    def action(self) -> str:
+        """create, update, delete or none (skip as a run's result)."""
+        return str(self._data.get("action"))
+
+    @property
+    def status(self) -> str:
+        """planned, ok or failed (skipped: already as desired)."""
+        return str(self._data.get("status"))
+
+    @property
+    def http_status(self) -> Optional[int]:
+        """The last answer's HTTP status (None: no request was made)."""
+        return self._data.get("http_status")
+
+    @property
+    def attempts(self) -> Optional[int]:
+        """Requests sent for the record (None: none was made)."""
+        return self._data.get("attempts")
+
+    @property
+    def changes(self) -> dict[str, dict[str, Any]]:
+        """{field: {"before": value, "after": value}}."""
+        changes: dict[str, dict[str, Any]] = self._data.get("changes", {})
+        return changes
+
+    @property
+    def note(self) -> Optional[str]:
+        return self._data.get("note")
+
+    @property
+    def refused(self) -> Optional[str]:
+        """Why the change was refused (a protected record), or None."""
+        return self._data.get("refused")
+
+    @property
+    def error(self) -> Optional[str]:
+        """What failed, or None."""
+        return self._data.get("error")
+
+    @property
+    def id(self) -> Optional[str]:
+        """The id the server gave a created record, or None."""
+        return self._data.get("id")
+
+    @property
+    def key_fields(self) -> dict[str, str]:
+        """The key field by field, {name: value}."""
+        return dict(self._key_fields)
 
     @classmethod
-    def _from_c(cls, values, scrub=_no_scrub):
+    def _from_c(cls, values: ResultTuple,
+                scrub: Scrub = _no_scrub) -> Result:
         """From the library's typed result (a tuple, _trueup_result.c):
         the same dict as the report's JSON entry, members in its order."""
         (key, action, status, http_status, attempts, id_, changes, error,
          refused, note, key_fields) = values
-        data = {"key": key, "action": action, "status": status}
+        data: dict[str, Any] = {"key": key, "action": action,
+                                "status": status}
         if attempts is not None:
             data["http_status"] = http_status
             data["attempts"] = attempts
@@ -64,30 +119,37 @@ class Result:
                 data[name] = json.loads(value) if name == "changes" else value
         return cls(data, scrub, key_fields)
 
-    def __getitem__(self, field):
+    def __getitem__(self, field: str) -> Any:
         """Any field of the result as docs/report.md names it."""
         return self._data[field]
 
-    def get(self, field, default=None):
+    def get(self, field: str, default: Any = None) -> Any:
         return self._data.get(field, default)
 
     @classmethod
-    def from_json(cls, text, scrub=_no_scrub):
+    def from_json(cls, text: str, scrub: Scrub = _no_scrub) -> Result:
         return cls(json.loads(text), scrub)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """False when the record failed."""
         return self.status != "failed"
 
     @property
-    def dict(self):
+    def dict(self) -> dict[str, Any]:
         """The result as docs/report.md describes it (a copy)."""
-        return json.loads(json.dumps(self._data))
+        out: dict[str, Any] = json.loads(json.dumps(self._data))
+        return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self._scrub("<trueup.Result %s %r %s>" % (
             self.action, self.key, self.status))
+
+
+def _count(name: str) -> property:
+    def get(self: Report) -> int:
+        return int(self._data.get(name, 0))
+    return property(get, doc="the report's %r count" % name)
 
 
 class Report:
@@ -99,10 +161,12 @@ class Report:
 
     __slots__ = ("_json", "_data", "_scrub", "results")
 
-    def __init__(self, json_text, scrub=_no_scrub, results=None):
+    def __init__(self, json_text: str, scrub: Scrub = _no_scrub,
+                 results: Optional[Sequence[ResultTuple]] = None) -> None:
         self._json = json_text
-        self._data = json.loads(json_text)
+        self._data: dict[str, Any] = json.loads(json_text)
         self._scrub = scrub
+        self.results: tuple[Result, ...]
         if results is None:
             self.results = tuple(Result(r, scrub)
                                  for r in self._data.get("results", []))
@@ -110,56 +174,82 @@ class Report:
             self.results = tuple(Result._from_c(r, scrub) for r in results)
 
     @classmethod
-    def _from_c(cls, report, scrub=_no_scrub):
+    def _from_c(cls, report: ReportTuple, scrub: Scrub = _no_scrub) -> Report:
         """From the library's report: (JSON text, [result tuples])."""
         text, results = report
         return cls(text, scrub, results)
 
-    mode = property(lambda self: self._data["mode"])
-    changed = property(lambda self: bool(self._data["changed"]))
-    cancelled = property(lambda self: bool(self._data.get("cancelled")))
-    elapsed_ms = property(lambda self: self._data.get("elapsed_ms"))
-    concurrency = property(lambda self: self._data.get("concurrency"))
-    warnings = property(lambda self: tuple(self._data.get("warnings", ())))
-    target = property(lambda self: self._data.get("target"),
-                      doc="{provider, base_url, key}: what the run was about")
+    total = _count("total")
+    succeeded = _count("succeeded")
+    skipped = _count("skipped")
+    failed = _count("failed")
+    created = _count("created")
+    updated = _count("updated")
+    deleted = _count("deleted")
+    requests = _count("requests")
+    write_requests = _count("write_requests")
+    retries = _count("retries")
 
-    def __getattr__(self, name):
-        if name in COUNTS:
-            return self._data.get(name, 0)
-        raise AttributeError("'Report' object has no attribute %r" % name)
+    @property
+    def mode(self) -> str:
+        """"plan" or "apply"."""
+        return str(self._data["mode"])
 
-    def __dir__(self):
-        return sorted(set(super().__dir__()) | set(COUNTS))
+    @property
+    def changed(self) -> bool:
+        """Whether the run changed (plan: would change) anything."""
+        return bool(self._data["changed"])
 
-    def __getitem__(self, field):
+    @property
+    def cancelled(self) -> bool:
+        return bool(self._data.get("cancelled"))
+
+    @property
+    def elapsed_ms(self) -> Optional[int]:
+        return self._data.get("elapsed_ms")
+
+    @property
+    def concurrency(self) -> Optional[int]:
+        return self._data.get("concurrency")
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self._data.get("warnings", ()))
+
+    @property
+    def target(self) -> Optional[dict[str, Any]]:
+        """{provider, base_url, key}: what the run was about."""
+        return self._data.get("target")
+
+    def __getitem__(self, field: str) -> Any:
         """Any field of the report as docs/report.md names it (for example
         report["left_alone"]); the attributes are the common ones."""
         return self._data[field]
 
-    def get(self, field, default=None):
+    def get(self, field: str, default: Any = None) -> Any:
         return self._data.get(field, default)
 
     @property
-    def counts(self):
+    def counts(self) -> dict[str, int]:
         """{count name: number} for the COUNTS."""
-        return {k: self._data.get(k, 0) for k in COUNTS}
+        return {k: int(self._data.get(k, 0)) for k in COUNTS}
 
     @property
-    def json(self):
+    def json(self) -> str:
         """The report's JSON text, as `trueup apply` prints it."""
         return self._json
 
     @property
-    def dict(self):
+    def dict(self) -> dict[str, Any]:
         """The report as a dict (a fresh copy of the JSON)."""
-        return json.loads(self._json)
+        out: dict[str, Any] = json.loads(self._json)
+        return out
 
-    def failures(self):
+    def failures(self) -> list[Result]:
         """The results that failed."""
         return [r for r in self.results if not r.ok]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         c = self._data
         if c["mode"] == "plan":
             text = ("<trueup.Report plan: %d to create, %d to update, %d to "
