@@ -60,7 +60,13 @@ class _Sockets:
 
     def __init__(self) -> None:
         self.selector = selectors.DefaultSelector()
-        self.fd = self.selector.fileno()
+        fileno: Optional[Callable[[], int]] = getattr(self.selector,
+                                                      "fileno", None)
+        if fileno is None:
+            self.selector.close()
+            raise RuntimeError("trueup's async face needs a selector with a "
+                               "file descriptor (epoll, kqueue, /dev/poll)")
+        self.fd = fileno()
 
     def watch(self, fd: int, what: int) -> None:
         events = 0

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import math
 import sys
 from typing import Any, Callable, ContextManager, Optional
@@ -103,8 +104,8 @@ class TrioBackend(Backend):
     name = "trio"
 
     def __init__(self) -> None:
-        import trio
-        self.trio = trio
+        # (imported by name: Trio before 0.23 has no type hints to check)
+        self.trio: Any = importlib.import_module("trio")
 
     def now(self) -> float:
         return float(self.trio.current_time())

@@ -2,8 +2,10 @@
 """The Python package trueup (python/) against real servers.
 
 Runs with the interpreter the package was built for (ctest passes it:
-Debian's python3) and imports the package from the build directory
-(TU_PYTHON_DIR, set by ctest; default <repo>/build/python).
+Debian's python3) and imports the package from the build directory, or
+from a virtual environment it was installed into (pytrueup.py;
+test_python_package.py runs this suite so). The async face on every async
+library is test_python_async.py's.
 
 Reconciler (the blocking face) and AsyncReconciler (asyncio, on the job
 API) run against json-server and against an in-process recording server.
@@ -20,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import unittest
 import urllib.request
@@ -28,81 +29,12 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from harness import (SOURCE_DIR, JsonServer, RecordingServer, by_key,  # noqa: E402
-                     free_port, host, http_request, results_by_key,
-                     target_yaml, wait_port, write_desired, write_yaml)
-
-sys.path.insert(0, os.environ.get("TU_PYTHON_DIR")
-                or os.path.join(SOURCE_DIR, "build", "python"))
-import trueup  # noqa: E402
-
-# In the sanitizer build ctest preloads the ASan runtime (LD_PRELOAD) for
-# the sanitized extension. This process has it; the Python processes the
-# tests start get it back (python_env); the servers (node) run without it.
-PRELOAD = os.environ.pop("LD_PRELOAD", None)
-
-
-def python_env(**extra):
-    """The environment of a Python process that imports the package."""
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(
-        trueup.__file__)))
-    env.update(extra)
-    if PRELOAD:
-        env["LD_PRELOAD"] = PRELOAD
-    return env
-
-
-TOKEN = "tu-py-secret-token-5b8e01c4d2"
-TOKEN_VAR = "TU_PY_TEST_TOKEN"
-
-
-def resource():
-    return {"list": "/records", "key": ["name", "type"], "id": "id",
-            "create": "POST /records", "update": "PATCH /records/{id}",
-            "delete": "DELETE /records/{id}"}
-
-
-def document(base_url, records, settings=None, auth=True):
-    """A desired state as a dict in the file's shape."""
-    target = {"provider": "rest", "base_url": base_url,
-              "resource": resource()}
-    if auth:
-        target["auth"] = {"type": "bearer", "token_env": TOKEN_VAR}
-    doc = {"target": target, "records": records}
-    if settings:
-        doc["settings"] = settings
-    return doc
-
-
-def want(i, **extra):
-    r = {"name": "host%d.example.org." % i, "type": "A",
-         "content": "192.0.2.%d" % (i % 250)}
-    r.update(extra)
-    return r
-
-
-def live(n):
-    return [host(i) for i in range(1, n + 1)]
-
-
-class Base(unittest.TestCase):
-    def setUp(self):
-        os.environ[TOKEN_VAR] = TOKEN
-        self.tmp = tempfile.TemporaryDirectory(prefix="tu-python-")
-        self.addCleanup(self.tmp.cleanup)
-
-    def json_server(self, records):
-        srv = JsonServer(records, tmpdir=self.tmp.name)
-        self.addCleanup(srv.cleanup)
-        return srv.start()
-
-    def recording_server(self, records, respond=None):
-        srv = RecordingServer(records, respond=respond)
-        self.addCleanup(srv.stop)
-        return srv.start()
-
-    def assertNoSecret(self, text):
-        self.assertNotIn(TOKEN, text)
+from harness import (SOURCE_DIR, by_key, free_port, host,  # noqa: E402
+                     http_request, results_by_key, target_yaml, wait_port,
+                     write_desired, write_yaml)
+from pytrueup import (INSTALLED, PRELOAD, TOKEN, TOKEN_VAR, Base,  # noqa: E402
+                      document, live, python_env, tenant_document, trueup,
+                      want)
 
 
 class SyncReconcilerTest(Base):
@@ -312,18 +244,6 @@ class SyncReconcilerTest(Base):
         self.assertEqual(len(rs.requests()), 4)
         self.assertEqual(rs.requests()[0].headers["authorization"],
                          "Bearer " + TOKEN)
-
-
-def tenant_document(base_url, tenant, records, **kw):
-    """A document for tenant `tenant` of a multi-tenant test server: its
-    records live under /tTENANT/records."""
-    doc = document(base_url, records, **kw)
-    doc["target"]["resource"] = {
-        "list": "/t%d/records" % tenant, "key": ["name", "type"], "id": "id",
-        "create": "POST /t%d/records" % tenant,
-        "update": "PATCH /t%d/records/{id}" % tenant,
-        "delete": "DELETE /t%d/records/{id}" % tenant}
-    return doc
 
 
 class PlanFileTest(Base):
@@ -757,6 +677,7 @@ class FastAPIExampleTest(Base):
         self.assertIn("'type'", body["detail"])
 
 
+    @unittest.skipIf(INSTALLED, "run.sh uses the build tree's package")
     def test_run_sh(self):
         """examples/fastapi/run.sh as a reader runs it."""
         if PRELOAD:
@@ -821,6 +742,7 @@ class DocsExampleTest(Base):
         self.assertEqual({r["ttl"] for r in got.values()}, {600})
 
 
+@unittest.skipIf(INSTALLED, "the build tree's install: the build runs it")
 class InstallTest(Base):
     """`cmake --install --component python` gives an importable package."""
 
