@@ -30,7 +30,7 @@ Run it (PYTHONPATH: where the build put the package trueup):
 
 import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, AsyncIterator, Dict, List, Optional
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
@@ -47,12 +47,13 @@ class Desired(BaseModel):
     prune: Optional[bool] = None
 
 
-def target_document():
+def target_document() -> Dict[str, Any]:
     with open(os.environ["TRUEUP_TARGET"]) as f:
-        return json.load(f)
+        doc: Dict[str, Any] = json.load(f)
+    return doc
 
 
-def reconciler(body):
+def reconciler(body: Desired) -> trueup.AsyncReconciler:
     """An AsyncReconciler for the configured target and the body's records
     (HTTP 422 for records trueup rejects)."""
     doc = dict(target_document(), records=body.records)
@@ -68,10 +69,13 @@ STATUS = {trueup.ErrorKind.BAD_INPUT: 422, trueup.ErrorKind.FETCH: 502,
           trueup.ErrorKind.THRESHOLD: 409}
 
 
-async def run(body, mode):
+async def run(body: Desired, mode: str) -> Dict[str, Any]:
     r = reconciler(body)
     try:
-        report = await getattr(r, mode)(prune=body.prune)
+        if mode == "plan":
+            report = await r.plan(prune=body.prune)
+        else:
+            report = await r.apply(prune=body.prune)
     except trueup.Error as e:
         raise HTTPException(status_code=STATUS.get(e.kind, 500),
                             detail=e.message)
@@ -79,21 +83,21 @@ async def run(body, mode):
 
 
 @app.post("/plan")
-async def plan(body: Desired):
+async def plan(body: Desired) -> Dict[str, Any]:
     return await run(body, "plan")
 
 
 @app.post("/apply")
-async def apply(body: Desired):
+async def apply(body: Desired) -> Dict[str, Any]:
     return await run(body, "apply")
 
 
 @app.post("/apply/stream")
-async def apply_stream(body: Desired):
+async def apply_stream(body: Desired) -> StreamingResponse:
     r = reconciler(body)
     job = r.apply(prune=body.prune)
 
-    async def lines():
+    async def lines() -> AsyncIterator[str]:
         async for result in job:
             yield json.dumps(result.dict) + "\n"
         try:

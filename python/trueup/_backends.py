@@ -131,7 +131,7 @@ class TrioBackend(Backend):
 def _running_library() -> Optional[str]:
     """'asyncio', 'trio' or another library's name; None outside of any."""
     try:
-        import sniffio
+        sniffio: Any = importlib.import_module("sniffio")
     except ImportError:
         pass
     else:

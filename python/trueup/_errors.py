@@ -10,7 +10,7 @@ wrong, where (file:line:col) and what to do, and never holds a secret.
 from __future__ import annotations
 
 import enum
-from typing import Optional, Union
+from typing import Optional
 
 __all__ = ["ErrorKind", "Error", "BadInput", "FileError", "FetchFailed",
            "ThresholdExceeded", "Cancelled", "OutOfMemory", "InternalError",
@@ -33,22 +33,26 @@ class ErrorKind(enum.IntEnum):
 class Error(Exception):
     """A trueup run or load could not proceed; nothing was pushed."""
 
-    kind: Union[ErrorKind, int] = ErrorKind.INTERNAL
+    kind: ErrorKind = ErrorKind.INTERNAL
     message: str
+    #: The C library's tu_error_code, as an int: a code this package does
+    #: not know (a newer library) has kind INTERNAL and its number here.
+    code: int
 
-    def __init__(self, message: str,
-                 kind: Optional[Union[ErrorKind, int]] = None) -> None:
+    def __init__(self, message: str, kind: Optional[ErrorKind] = None,
+                 code: Optional[int] = None) -> None:
         super().__init__(message)
         self.message = message
         if kind is not None:
             self.kind = kind
+        self.code = int(self.kind) if code is None else code
 
     def __str__(self) -> str:
         return self.message
 
     def __repr__(self) -> str:
         return "%s(%r, kind=%s)" % (type(self).__name__, self.message,
-                                    _kind_text(self.kind))
+                                    self.kind.name)
 
 
 class BadInput(Error, ValueError):
@@ -97,21 +101,18 @@ class PlanRefused(Error):
     kind = ErrorKind.PLAN
 
 
-_BY_KIND: dict[Union[ErrorKind, int], type[Error]] = {cls.kind: cls for cls in (BadInput, FileError, FetchFailed,
-                                      ThresholdExceeded, Cancelled,
-                                      OutOfMemory, InternalError,
-                                      PlanRefused)}
-
-
-def _kind_text(kind: Union[ErrorKind, int]) -> str:
-    return kind.name if isinstance(kind, ErrorKind) else repr(kind)
+_BY_KIND: dict[ErrorKind, type[Error]] = {
+    cls.kind: cls for cls in (BadInput, FileError, FetchFailed,
+                              ThresholdExceeded, Cancelled, OutOfMemory,
+                              InternalError, PlanRefused)}
 
 
 def from_code(code: int, message: str) -> Error:
     """The exception for a tu_error_code value (an int) and its message; a
-    code this package does not know gives a plain Error with the int."""
+    code this package does not know gives a plain Error of kind INTERNAL
+    whose `code` is that int."""
     try:
         kind = ErrorKind(code)
     except ValueError:
-        return Error(message, kind=code)
-    return _BY_KIND.get(kind, Error)(message, kind=kind)
+        return Error(message, ErrorKind.INTERNAL, code)
+    return _BY_KIND.get(kind, Error)(message, kind, code)

@@ -146,12 +146,6 @@ class Result:
             self.action, self.key, self.status))
 
 
-def _count(name: str) -> property:
-    def get(self: Report) -> int:
-        return int(self._data.get(name, 0))
-    return property(get, doc="the report's %r count" % name)
-
-
 class Report:
     """The outcome of plan() or apply(): the counts (total, succeeded,
     skipped, failed, created, updated, deleted, requests, write_requests,
@@ -179,16 +173,55 @@ class Report:
         text, results = report
         return cls(text, scrub, results)
 
-    total = _count("total")
-    succeeded = _count("succeeded")
-    skipped = _count("skipped")
-    failed = _count("failed")
-    created = _count("created")
-    updated = _count("updated")
-    deleted = _count("deleted")
-    requests = _count("requests")
-    write_requests = _count("write_requests")
-    retries = _count("retries")
+    @property
+    def total(self) -> int:
+        """Records the run was about."""
+        return int(self._data.get("total", 0))
+
+    @property
+    def succeeded(self) -> int:
+        """Changes made (apply) or records fine (plan)."""
+        return int(self._data.get("succeeded", 0))
+
+    @property
+    def skipped(self) -> int:
+        """Records already as desired."""
+        return int(self._data.get("skipped", 0))
+
+    @property
+    def failed(self) -> int:
+        """Records that failed."""
+        return int(self._data.get("failed", 0))
+
+    @property
+    def created(self) -> int:
+        """Records created (plan: to create)."""
+        return int(self._data.get("created", 0))
+
+    @property
+    def updated(self) -> int:
+        """Records updated (plan: to update)."""
+        return int(self._data.get("updated", 0))
+
+    @property
+    def deleted(self) -> int:
+        """Records deleted (plan: to delete)."""
+        return int(self._data.get("deleted", 0))
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent, fetches and retries included."""
+        return int(self._data.get("requests", 0))
+
+    @property
+    def write_requests(self) -> int:
+        """Of those, the writes."""
+        return int(self._data.get("write_requests", 0))
+
+    @property
+    def retries(self) -> int:
+        """Requests sent again."""
+        return int(self._data.get("retries", 0))
 
     @property
     def mode(self) -> str:

@@ -713,7 +713,7 @@ def docs_example(path, marker="<!-- docs-example:"):
 
 
 class DocsExampleTest(Base):
-    """docs/embedding.md's Python example, run as it is written."""
+    """docs/python.md's tour, run as it is written."""
 
     def test_the_example_runs(self):
         srv = self.json_server([
@@ -722,7 +722,7 @@ class DocsExampleTest(Base):
         path = os.path.join(self.tmp.name, "example.py")
         with open(path, "w") as f:
             f.write(docs_example(os.path.join(SOURCE_DIR, "docs",
-                                              "embedding.md")))
+                                              "python.md")))
         env = python_env(API_URL=srv.url, API_TOKEN=TOKEN)
         p = subprocess.run([sys.executable, path], env=env, timeout=120,
                            capture_output=True, text=True)
