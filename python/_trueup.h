@@ -30,7 +30,7 @@ PyObject *tu_py_result(const tu_record_result *result);
 /* A report as (JSON text, [result tuples]); NULL with an exception set. */
 PyObject *tu_py_report(const tu_report *report);
 
-/* Desired.job(...): a Job for the asyncio face (_trueup_job.c). */
+/* Desired.job(...): a Job for the async face (_trueup_job.c). */
 PyObject *tu_py_job_new(PyObject *desired, PyObject *args, PyObject *kw);
 
 #endif

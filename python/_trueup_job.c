@@ -1,21 +1,23 @@
 /* _trueup_job.c -- _trueup.Job: one libtrueup job (the non-blocking face)
- * driven by a Python event loop.
+ * driven by a Python async library.
  *
- * The package's asyncio face (python/trueup/_async.py) makes a Job with
- * four Python callables and drives it with the loop's own calls:
+ * The package's async face (python/trueup/_async.py, on asyncio, Trio or
+ * AnyIO) makes a Job with four Python callables and drives it from the
+ * task that awaits the run:
  *
  *   watch(fd, what)    the job asks to watch fd (TU_WATCH_* bits; 0: stop)
- *                      -> loop.add_reader / add_writer / remove_*
- *   timer(ms)          the job's one timer (-1: none) -> loop.call_later
+ *                      -> the run's private selector (epoll), at once
+ *   timer(ms)          the job's one timer (-1: none) -> the run's deadline,
+ *                      on the async library's clock
  *   record(result)     one record's outcome, a result tuple
  *                      (_trueup_result.c)
  *   done()             the job is over: report() or raise_error()
  *   progress(phase, done, total)   optional, as tu_options.progress
  *
- * and calls socket_ready(fd, events) and timeout() back when the loop says
- * so. Everything happens in the loop's thread with the GIL held: the
- * callbacks are called from inside attach, socket_ready, timeout, cancel
- * and close, never at any other time. A callback that raises cancels the
+ * and calls socket_ready(fd, events) and timeout() when the selector or
+ * the deadline says so. Everything happens in the driving task's thread
+ * with the GIL held: the callbacks are called from inside attach,
+ * socket_ready, timeout, cancel and close, never at any other time. A callback that raises cancels the
  * job (tu_job_cancel) and its exception is raised by the call that drove
  * the job when that call returns.
  *

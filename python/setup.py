@@ -201,4 +201,5 @@ else:
     ext_modules, version = [], version_only()
 
 setup(version=version, ext_modules=ext_modules,
-      cmdclass={"build_ext": build_ext, "sdist": sdist})
+      packages=["trueup"], package_data={"trueup": ["py.typed", "*.pyi"]},
+      zip_safe=False, cmdclass={"build_ext": build_ext, "sdist": sdist})

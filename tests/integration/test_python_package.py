@@ -15,6 +15,8 @@ python3-setuptools, python3-wheel, python3-build; nothing from pip's index):
   FastAPI) gets `pip install --no-build-isolation --no-index ./python`, and
   the sync suite (test_python.py) and the async suite
   (test_python_async.py) run from that install, not from the build tree;
+- with TRUEUP_LIBRARY=system the extension links the libtrueup that
+  `cmake --install` put in a prefix (found by pkg-config: trueup.pc);
 - a missing C library's development files stop the build with a message
   naming the Debian package.
 """
@@ -154,7 +156,33 @@ class PackageTest(unittest.TestCase):
                 self.assertEqual(p.returncode, 0, p.stderr[-8000:])
                 self.assertRegex(p.stderr, r"\nOK\b")
 
-    def test_3_a_missing_library_names_its_debian_package(self):
+    def test_3_linking_an_installed_libtrueup(self):
+        build = os.environ.get("TU_BUILD_DIR")
+        if not build:
+            self.skipTest("TU_BUILD_DIR is not set (ctest sets it)")
+        prefix = os.path.join(self.tmp, "prefix")
+        sh([os.environ.get("TU_CMAKE", "cmake"), "--install", build,
+            "--prefix", prefix])
+        copy = os.path.join(self.tmp, "python-copy")   # a build of its own
+        shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns(
+            "build", "*.egg-info", "dist", "libtrueup", "__pycache__"))
+        py = self.venv("system", system_site=True)
+        sh([py, "-m", "pip", "install", "--no-build-isolation", "--no-index",
+            copy], env=clean_env(TRUEUP_LIBRARY="system",
+                                 PKG_CONFIG_PATH=os.path.join(
+                                     prefix, "lib", "pkgconfig")))
+        ext = sh([py, "-c", "import trueup._trueup as t; print(t.__file__)"],
+                 cwd=self.tmp).stdout.strip()
+        linked = sh(["ldd", ext]).stdout
+        self.assertIn(os.path.join(prefix, "lib", "libtrueup.so"), linked)
+        srv = self.json_server(live(2))
+        doc = document(srv.url, [want(1, ttl=5), want(2)])
+        got = sh([py, "-c", "import json, sys, trueup; print(trueup.Reconciler("
+                  "json.loads(sys.argv[1])).plan().updated)",
+                  json.dumps(doc)], cwd=self.tmp).stdout.split()
+        self.assertEqual(got, ["1"])
+
+    def test_4_a_missing_library_names_its_debian_package(self):
         empty = os.path.join(self.tmp, "no-pkgconfig")
         os.makedirs(empty, exist_ok=True)
         p = subprocess.run(
