@@ -135,7 +135,9 @@ class Run(Generic[T]):
         self._backend: Optional[Backend] = None
         self._deadline: Optional[float] = None
         self._results: Deque[Result] = collections.deque()
-        self._keep_results = True
+        self._keep_results = True       # False: awaited, not iterated
+        self._iterated = False
+        self._attached = False
         self._over = False
         self._driving = False
         self._failure: Optional[BaseException] = None
@@ -162,9 +164,10 @@ class Run(Generic[T]):
 
     def _call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Call into the job; a callback's exception cancels the job (the
-        extension does) and is the run's error when it is over."""
+        extension does) and is the run's error when it is over, as is a
+        failure of the call itself (a trueup.Error)."""
         try:
-            fn(*args)
+            call(fn, *args)
         except BaseException as e:
             if self._failure is None:
                 self._failure = e
@@ -200,6 +203,8 @@ class Run(Generic[T]):
             if self._job is not None and not self._attached:
                 self._attached = True
                 self._call(self._job.attach)
+                if self._failure is not None:
+                    self._finish()      # it could not start
             while self._job is not None and not enough():
                 try:
                     await self._step(backend)
@@ -208,8 +213,6 @@ class Run(Generic[T]):
                     raise
         finally:
             self._driving = False
-
-    _attached = False
 
     async def _wind_down(self, backend: Backend) -> None:
         self.cancel()
@@ -261,15 +264,14 @@ class Run(Generic[T]):
         return self._job is None
 
     async def _wait(self) -> T:
-        if not self._results and self._keep_results and not self._iterated:
-            self._keep_results = False   # nobody will read them
+        if not self._iterated:          # nobody will read them
+            self._keep_results = False
+            self._results.clear()
         await self._drive(lambda: False)
         if self.error is not None:
             raise self.error
         assert self._value is not None
         return self._value
-
-    _iterated = False
 
     def __await__(self) -> Generator[Any, None, T]:
         return self._wait().__await__()

@@ -24,8 +24,10 @@ __all__ = ["Source", "RunOptions", "Reconciling", "Options", "Progress",
 
 _USERINFO = re.compile(r"(//)[^/@\s]*@")
 
-#: A desired-state source: a file path, or a mapping in the file's shape.
-DesiredSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+#: A desired-state source: a file path, a list of them (merged as the
+#: command merges files), or a mapping in the file's shape.
+DesiredSource = Union[str, "os.PathLike[str]", Mapping[str, Any],
+                      Sequence[Union[str, "os.PathLike[str]"]]]
 #: progress(phase, done, total), as tu_options.progress.
 Progress = Callable[[str, int, int], object]
 #: A bulk rule's match= or set=: {field: value} or 'FIELD=VALUE' strings.

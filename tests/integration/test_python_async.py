@@ -405,6 +405,27 @@ class AsyncioTest(AsyncFace, Base):
         self.assertIn("asyncio or Trio", str(cm.exception))
 
 
+    def test_one_task_drives_a_run(self):
+        srv = StoreServer(records=live(2))
+        self.addCleanup(srv.stop)
+        srv.start()
+        run = trueup.AsyncReconciler(document(srv.url, [want(1, ttl=9)])).plan()
+
+        async def go():
+            driver = asyncio.ensure_future(run)
+            await asyncio.sleep(0)          # the task starts driving it
+            with self.assertRaises(RuntimeError) as cm:
+                await run
+            self.assertIn("driven by another task", str(cm.exception))
+            return await driver
+        report = self.run_async(go)
+        self.assertEqual(report.updated, 1)
+
+        async def again():
+            return await run
+        self.assertIs(self.run_async(again), report, "the same outcome")
+
+
 class TrioTest(AsyncFace, Base):
     lib = TrioLib() if trio else None
 
