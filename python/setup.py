@@ -74,6 +74,10 @@ def check_build_deps(modules):
     """Stop with the Debian packages to install when a header or library
     is missing: Python's own headers, or a pkg-config module."""
     missing = []
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC")
+          or "cc").split()[0]
+    if not shutil.which(cc):
+        missing.append(("a C compiler (%s)" % cc, "build-essential"))
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
         missing.append(("Python.h", "python3-dev"))
     for name, minimum, package in modules:
@@ -81,8 +85,8 @@ def check_build_deps(modules):
         if pkg_config("--exists", spec) is None:
             missing.append((spec, package))
     if missing:
-        fail("cannot build the extension: missing %s.\nInstall the "
-             "development files (Debian: sudo apt-get install %s) and run "
+        fail("cannot build the extension: missing %s.\nInstall what is "
+             "missing (Debian: sudo apt-get install %s) and run "
              "the build again."
              % (", ".join(what for what, _ in missing),
                 " ".join(sorted({pkg for _, pkg in missing}))))
