@@ -5,12 +5,13 @@
  * (python/trueup/_report.py, Result._from_c):
  *
  *   (key, action, status, http_status, attempts, id, changes, error,
- *    refused, note, key_fields)
+ *    refused, note, key_fields, resource)
  *
  * None for what the result does not have (http_status and attempts when no
  * request was made, as in the report's JSON); changes as the JSON text the
  * library wrote (the package parses it); key_fields a tuple of (name,
- * value) pairs, empty when the key is not known field by field.
+ * value) pairs, empty when the key is not known field by field; resource
+ * the record's resource in a desired state of several (None: one).
  */
 #include "_trueup.h"
 
@@ -47,12 +48,12 @@ PyObject *tu_py_result(const tu_record_result *r)
 
     if (!request)
         return NULL;
-    out = Py_BuildValue("(sssOONNNNNN)", r->key, r->action, r->status,
+    out = Py_BuildValue("(sssOONNNNNNN)", r->key, r->action, r->status,
                         PyTuple_GET_ITEM(request, 0),
                         PyTuple_GET_ITEM(request, 1), str_or_none(r->id),
                         str_or_none(r->changes), str_or_none(r->error),
                         str_or_none(r->refused), str_or_none(r->note),
-                        key_fields(r));
+                        key_fields(r), str_or_none(r->resource));
     Py_DECREF(request);
     return out;
 }

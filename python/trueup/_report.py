@@ -35,7 +35,9 @@ class Result:
     changes ({field: {"before", "after"}}), note, refused, error, id (the
     id the server gave a created record, or None), key_fields (the key
     field by field, {name: value}, so a value holding "|" stays whole;
-    empty when not known); any field by name: result["field"]."""
+    empty when not known), resource (the record's resource in a desired
+    state of several, docs/systems.md; None in one of one); any field by
+    name: result["field"]."""
 
     __slots__ = ("_data", "_scrub", "_key_fields")
 
@@ -96,6 +98,12 @@ class Result:
         return self._data.get("id")
 
     @property
+    def resource(self) -> Optional[str]:
+        """The resource the record belongs to, in a desired state of
+        several resources (resources:); None in one of one."""
+        return self._data.get("resource")
+
+    @property
     def key_fields(self) -> dict[str, str]:
         """The key field by field, {name: value}."""
         return dict(self._key_fields)
@@ -106,9 +114,11 @@ class Result:
         """From the library's typed result (a tuple, _trueup_result.c):
         the same dict as the report's JSON entry, members in its order."""
         (key, action, status, http_status, attempts, id_, changes, error,
-         refused, note, key_fields) = values
-        data: dict[str, Any] = {"key": key, "action": action,
-                                "status": status}
+         refused, note, key_fields, resource) = values
+        data: dict[str, Any] = {"key": key}
+        if resource is not None:
+            data["resource"] = resource
+        data.update(action=action, status=status)
         if attempts is not None:
             data["http_status"] = http_status
             data["attempts"] = attempts

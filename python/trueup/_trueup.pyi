@@ -4,10 +4,11 @@ from typing import Callable, Optional, Sequence, Tuple
 
 # Result._from_c's input (_trueup_result.c): key, action, status,
 # http_status, attempts, id, changes (JSON text), error, refused, note,
-# key fields as (name, value) pairs.
+# key fields as (name, value) pairs, resource (None: one resource).
 ResultTuple = Tuple[str, str, str, Optional[int], Optional[int],
                     Optional[str], Optional[str], Optional[str],
-                    Optional[str], Optional[str], Tuple[Tuple[str, str], ...]]
+                    Optional[str], Optional[str], Tuple[Tuple[str, str], ...],
+                    Optional[str]]
 # A report: (JSON text, [result tuples]).
 ReportTuple = Tuple[str, list[ResultTuple]]
 # (mode, concurrency, prune, force, change_protected)

@@ -29,9 +29,9 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from harness import (SOURCE_DIR, by_key, free_port, host,  # noqa: E402
-                     http_request, results_by_key, target_yaml, wait_port,
-                     write_desired, write_yaml)
+from harness import (SOURCE_DIR, JsonServer, by_key, free_port,  # noqa: E402
+                     host, http_request, results_by_key, target_yaml,
+                     wait_port, write_desired, write_yaml)
 from pytrueup import (INSTALLED, PRELOAD, TOKEN, TOKEN_VAR, Base,  # noqa: E402
                       document, live, python_env, tenant_document, trueup,
                       want)
@@ -244,6 +244,44 @@ class SyncReconcilerTest(Base):
         self.assertEqual(len(rs.requests()), 4)
         self.assertEqual(rs.requests()[0].headers["authorization"],
                          "Bearer " + TOKEN)
+
+
+class SystemTest(Base):
+    """A desired state of several resources (docs/systems.md): one
+    Reconciler, one report, each result naming its resource."""
+
+    def test_one_reconciler_of_several_resources(self):
+        srv = JsonServer([], tmpdir=self.tmp.name)
+        with open(srv.db_path, "w") as f:
+            json.dump({"tenants": [], "addresses": []}, f)
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        doc = {"target": {"provider": "rest", "base_url": srv.url},
+               "resources": {
+                   "tenants": {
+                       "target": {"resource": {"list": "/tenants",
+                                               "key": "name",
+                                               "create": "POST /tenants"}},
+                       "records": [{"name": "acme"}]},
+                   "addresses": {
+                       "target": {"fields": {"tenant": {"ref": "tenants"}},
+                                  "resource": {"list": "/addresses",
+                                               "key": "address",
+                                               "create": "POST /addresses"}},
+                       "records": [{"address": "10.0.0.1",
+                                    "tenant": "acme"}]}}}
+        r = trueup.Reconciler(doc)
+        self.assertEqual(r.record_count, 2)
+        seen = []
+        report = r.apply(on_result=lambda x: seen.append(x.resource))
+        self.assertEqual((report.succeeded, report.failed), (2, 0))
+        self.assertEqual({(x.resource, x.key) for x in report.results},
+                         {("tenants", "acme"), ("addresses", "10.0.0.1")})
+        self.assertEqual(sorted(seen), ["addresses", "tenants"])
+        tenant = srv.get_records("/tenants")[0]
+        self.assertEqual(srv.get_records("/addresses")[0]["tenant"],
+                         tenant["id"])
+        self.assertFalse(r.plan().changed)
 
 
 class PlanFileTest(Base):
