@@ -19,12 +19,14 @@ static void usage_tail(FILE *out)
 "Exit status: 0 success (plan: also with changes pending, unless\n"
 "--detailed-exitcode); 1 the run could not proceed and nothing was pushed;\n"
 "2 plan --detailed-exitcode found changes; 3 apply ran and a record failed.\n"
+"watch: 0 stopped by SIGTERM or SIGINT; 1 it could not start; with --once\n"
+"as plan and apply (1 also when a threshold refused a pass).\n"
 "\n"
 "Secrets are read from environment variables named in the file (*_env);\n"
 "TRUEUP_PLAN_KEY, when set, seals plan files with HMAC-SHA256.\n"
 "\n"
 "Docs: trueup(1), docs/desired-state.md, docs/report.md, docs/cli.md,\n"
-"docs/plan-file.md.\n", out);
+"docs/plan-file.md, docs/watch.md.\n", out);
 }
 
 void tu_cli_usage(FILE *out)
@@ -36,6 +38,7 @@ void tu_cli_usage(FILE *out)
 "       trueup apply  [options] PLANFILE\n"
 "       trueup plan   [options] PLANFILE\n"
 "       trueup export [options] FILE...\n"
+"       trueup watch  [options] SET...\n"
 "       trueup --help | --version\n"
 "\n"
 "Reconcile the records of a REST API with the desired state in FILE...\n"
@@ -43,7 +46,10 @@ void tu_cli_usage(FILE *out)
 "writes; `apply` pushes only the records that differ; `export` writes the\n"
 "live records of the target as a desired-state document, to adopt them.\n"
 "With a PLANFILE (written by plan --out), `apply` pushes exactly its\n"
-"changes, once, and `plan` checks that they still hold.\n"
+"changes, once, and `plan` checks that they still hold. `watch` keeps\n"
+"planning (or with --apply, applying) each SET on an interval and when its\n"
+"files change, with metrics and health over HTTP; a SET is\n"
+"[NAME=]FILE[,FILE...] or [NAME=]DIR (its *.yaml files).\n"
 "\n"
 "Options:\n"
 "  -c, --concurrency N     requests in flight at most (default: the file's\n"
@@ -75,7 +81,9 @@ void tu_cli_usage(FILE *out)
 "                          requests per second, time left) even when stderr\n"
 "                          is not a terminal (then one line a second); on a\n"
 "                          terminal it is drawn by default\n"
-"      --no-progress       no progress line, even on a terminal\n"
+"      --no-progress       no progress line, even on a terminal\n", out);
+    tu_cli_watch_usage(out);
+    fputs(
 "  -h, --help              show this help\n"
 "  -V, --version           show the version\n", out);
     usage_tail(out);
@@ -114,6 +122,7 @@ static const struct option long_options[] = {
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
+    TU_CLI_WATCH_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
@@ -156,6 +165,17 @@ static int parse_shard(const char *text, tu_cli_args *a)
     return -1;
 }
 
+/* trueup watch's options (args_watch.c), else an unknown option. */
+static int parse_other_option(int opt, tu_cli_args *a)
+{
+    int rc = tu_cli_watch_option(opt, optarg, a);
+
+    if (rc <= 0)
+        return rc;
+    fputs("Try 'trueup --help'.\n", stderr);
+    return -1;
+}
+
 static int parse_option(int opt, tu_cli_args *a)
 {
     switch (opt) {
@@ -177,8 +197,7 @@ static int parse_option(int opt, tu_cli_args *a)
     case OPT_NO_PROGRESS: a->progress = 0; return 0;
     case OPT_PROGRESS: a->progress = 2; return 0;
     default:
-        fputs("Try 'trueup --help'.\n", stderr);
-        return -1;
+        return parse_other_option(opt, a);
     }
 }
 
@@ -190,8 +209,10 @@ static int parse_command(const char *word, tu_cli_args *a)
         a->mode = TU_MODE_APPLY;
     else if (strcmp(word, "export") == 0)
         a->export = 1;
+    else if (strcmp(word, "watch") == 0)
+        a->watch = 1;
     else {
-        tu_cli_error("unknown command '%s': use plan, apply or export (see "
+        tu_cli_error("unknown command '%s': use plan, apply, export or watch (see "
                      "'trueup --help')", word);
         return -1;
     }
@@ -205,6 +226,7 @@ int tu_cli_parse(int argc, char **argv, tu_cli_args *a)
     memset(a, 0, sizeof *a);
     a->prune = -1;
     a->progress = 1;
+    tu_cli_watch_defaults(a);
     a->match = calloc((size_t)argc + 1, sizeof *a->match);
     a->set = calloc((size_t)argc + 1, sizeof *a->set);
     if (!a->match || !a->set) {
@@ -230,9 +252,13 @@ int tu_cli_parse(int argc, char **argv, tu_cli_args *a)
     a->files = (const char **)&argv[optind];
     a->nfiles = (size_t)(argc - optind);
     if (a->nfiles == 0) {
-        tu_cli_error("no desired-state file: give at least one YAML file");
+        tu_cli_error(a->watch ? "no set: give at least one (FILE[,FILE...] "
+                     "or DIR)" : "no desired-state file: give at least one "
+                     "YAML file");
         return -1;
     }
+    if (tu_cli_watch_check(a) != 0)
+        return -1;
     if (a->export && (a->nmatch || a->nset || a->prune >= 0 ||
                       a->shard_count ||
                       a->detailed_exitcode || a->format != TU_FORMAT_JSON)) {

@@ -1,6 +1,7 @@
 /* cli.h -- the trueup command: shared declarations of its parts.
  *
- * main.c runs a command; args.c parses the command line; text.c renders a
+ * main.c runs a command; args.c parses the command line (args_watch.c,
+ * the options of trueup watch, which watch.c runs); text.c renders a
  * report for people; output.c writes the report where it should go;
  * progress.c draws a progress line on a terminal; memory.c sets how the
  * process gets its memory. Every part uses only the
@@ -45,6 +46,17 @@ typedef struct tu_cli_args {
     size_t nmatch;
     const char **set;         /* --set FIELD=VALUE; owned array */
     size_t nset;
+    /* trueup watch (watch.c): files are its SET arguments */
+    int watch;
+    int watch_apply;              /* --apply: correct drift */
+    long long watch_interval_ms;  /* --interval */
+    int watch_once;               /* --once */
+    const char *watch_listen;     /* --listen ADDRESS, or "none" */
+    const char *watch_events;     /* --events FILE; NULL: stdout */
+    long watch_ready_intervals;   /* --ready-intervals */
+    long long watch_shutdown_ms;  /* --shutdown-timeout */
+    int watch_poll_files;         /* --poll-files: no inotify */
+    int watch_only_option;        /* one of the above was given */
 } tu_cli_args;
 
 /* Parse argv. 0, or -1 after printing what is wrong to stderr. Free the
@@ -52,6 +64,32 @@ typedef struct tu_cli_args {
 int tu_cli_parse(int argc, char **argv, tu_cli_args *args);
 void tu_cli_args_free(tu_cli_args *args);
 void tu_cli_usage(FILE *out);
+
+/* trueup watch's options (args_watch.c): their getopt codes, the
+ * getopt_long entries (TU_CLI_WATCH_OPTIONS, in args.c's table), their
+ * parsing, the checks once the command is known, and their --help lines. */
+enum { TU_OPT_WATCH_APPLY = 512, TU_OPT_WATCH_INTERVAL, TU_OPT_WATCH_ONCE,
+       TU_OPT_WATCH_LISTEN, TU_OPT_WATCH_EVENTS, TU_OPT_WATCH_READY,
+       TU_OPT_WATCH_SHUTDOWN, TU_OPT_WATCH_POLL_FILES };
+#define TU_CLI_WATCH_OPTIONS                                                \
+    {"apply", no_argument, NULL, TU_OPT_WATCH_APPLY},                       \
+    {"interval", required_argument, NULL, TU_OPT_WATCH_INTERVAL},           \
+    {"once", no_argument, NULL, TU_OPT_WATCH_ONCE},                         \
+    {"listen", required_argument, NULL, TU_OPT_WATCH_LISTEN},               \
+    {"events", required_argument, NULL, TU_OPT_WATCH_EVENTS},               \
+    {"ready-intervals", required_argument, NULL, TU_OPT_WATCH_READY},       \
+    {"shutdown-timeout", required_argument, NULL, TU_OPT_WATCH_SHUTDOWN},   \
+    {"poll-files", no_argument, NULL, TU_OPT_WATCH_POLL_FILES}
+/* Set the defaults of the watch options. */
+void tu_cli_watch_defaults(tu_cli_args *args);
+/* A watch option: 0, -1 after saying what is wrong, or 1 when `opt` is
+ * not one of them. */
+int tu_cli_watch_option(int opt, const char *value, tu_cli_args *args);
+/* After the command word: watch's options only with watch, and what
+ * watch does not take. 0, or -1 after saying why. */
+int tu_cli_watch_check(tu_cli_args *args);
+/* The watch options' lines of --help. */
+void tu_cli_watch_usage(FILE *out);
 
 /* Write `text` to args->output (atomically) or stdout. 0 or -1. */
 int tu_cli_write_text_out(const tu_cli_args *args, const char *text);

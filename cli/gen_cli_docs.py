@@ -128,7 +128,7 @@ _trueup()
 %s
     esac
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "plan apply export --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "plan apply export watch --help --version" -- "$cur"))
     elif [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "%s" -- "$cur"))
     else

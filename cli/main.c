@@ -2,6 +2,7 @@
  *
  *   trueup plan|apply [options] FILE...
  *   trueup plan|apply [options] PLANFILE
+ *   trueup watch [options] SET...        (watch.c)
  *
  * The whole job is three calls into libtrueup: tu_desired_load_overlapped
  * (which reads the live records while a large records file loads), tu_run
@@ -11,6 +12,7 @@
  * diagnostics on stderr, the report on stdout.
  */
 #include "cli.h"
+#include "watch.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -251,7 +253,7 @@ int main(int argc, char **argv)
         tu_cli_error("libcurl could not be initialised");
         status = TU_EXIT_ERROR;
     } else {
-        status = run(&args);
+        status = args.watch ? tu_cli_watch(&args) : run(&args);
         curl_global_cleanup();
     }
     tu_cli_args_free(&args);
