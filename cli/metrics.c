@@ -14,6 +14,12 @@
 #include <stdarg.h>
 #include <string.h>
 
+const char *tu_pass_outcome_name(tu_pass_outcome outcome)
+{
+    static const char *const names[] = {"ok", "failed", "refused", "error"};
+    return (unsigned)outcome < TU_PASS_OUTCOMES ? names[outcome] : "unknown";
+}
+
 int tu_watch_label_value(tu_buffer *out, const char *value,
                          const char *const *secrets, size_t nsecrets)
 {

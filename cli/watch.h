@@ -8,6 +8,7 @@
  *   metrics.c      the Prometheus text exposition of the sets' stats (pure)
  *   http_server.c  a small non-blocking HTTP/1.1 server for /metrics,
  *                  /healthz and /readyz, driven from the same loop
+ *   http_parse.c   its request parser (pure)
  *
  * Everything runs on one thread; the library is used only through its
  * public API (jobs, tu_job_new, attached to the poll adapter's loop).
@@ -73,6 +74,9 @@ typedef struct tu_watch_metrics {
     const char *const *secrets;
     size_t nsecrets;
 } tu_watch_metrics;
+
+/* The name of an outcome: "ok", "failed", "refused", "error" (metrics.c). */
+const char *tu_pass_outcome_name(tu_pass_outcome outcome);
 
 /* The Prometheus text exposition (format 0.0.4) of `m`, appended to
  * `out`. 0, or -1 when out of memory. Pure: reads `m` only. */
@@ -166,8 +170,6 @@ int tu_watch_event_pass(FILE *out, const char *set, unsigned long long pass,
 /* One line of JSON for a reload: its error (NULL: it worked). */
 int tu_watch_event_load(FILE *out, const char *set, const tu_error *error,
                         int keeping_last_good);
-/* The name of an outcome: "ok", "failed", "refused", "error". */
-const char *tu_pass_outcome_name(tu_pass_outcome outcome);
 
 /* ---- the command (watch.c) ---------------------------------------------- */
 

@@ -14,12 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-const char *tu_pass_outcome_name(tu_pass_outcome outcome)
-{
-    static const char *const names[] = {"ok", "failed", "refused", "error"};
-    return (unsigned)outcome < TU_PASS_OUTCOMES ? names[outcome] : "unknown";
-}
-
 /* A new object with the event's name and the time (UTC, RFC 3339). */
 static json_t *event_new(const char *event, const char *set)
 {
