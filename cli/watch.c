@@ -49,6 +49,7 @@ typedef struct watch_set {
     long long last_success_ms;  /* monotonic; -1: never */
     int changed;                /* files changed since the last load */
     int done_once;              /* --once: its pass ended */
+    tu_watch_keys uncertain;    /* stopping: creates cut off, to settle */
     tu_pass_outcome last_outcome;
     tu_watch_stats stats;
 } watch_set;
@@ -59,6 +60,7 @@ struct watch {
     size_t nsets;
     tu_poll_loop loop;
     tu_options options;
+    tu_options settle_options;  /* plan, never cancelled */
     tu_http_server *http;
     int inotify_fd;
     long long files_due_ms;     /* the next stamping; -1: on inotify only */
@@ -327,6 +329,9 @@ static void on_pass_done(tu_job *job, const tu_report *report,
         tu_cli_error("watch: cannot write the events: %s", strerror(errno));
         w->events_failed = 1;
     }
+    if (report && stop_flag &&
+        tu_watch_uncertain_creates(report, &s->uncertain) != 0)
+        tu_cli_error("watch: out of memory");
     if (job)
         tu_job_free(job);
     s->job = NULL;
@@ -359,6 +364,38 @@ static void pass_start(watch *w, watch_set *s)
         return;
     }
     s->job = job;
+}
+
+/* The plan that settles the creates a stop cut off has ended. */
+static void on_settle_done(tu_job *job, const tu_report *report,
+                           const tu_error *error, void *data)
+{
+    watch_set *s = data;
+
+    if (tu_watch_event_settle(s->w->events_failed ? NULL : s->w->events,
+                              s->name, &s->uncertain, report, error) != 0)
+        s->w->events_failed = 1;
+    tu_watch_keys_free(&s->uncertain);
+    if (job)
+        tu_job_free(job);
+    s->job = NULL;
+}
+
+/* Read the live records again to say which cut-off creates landed. */
+static void settle_start(watch *w, watch_set *s)
+{
+    tu_job_callbacks cb = {NULL, on_settle_done, s};
+    tu_error err = {0};
+    tu_job *job = tu_job_new(s->desired, &w->settle_options, &cb, &err);
+
+    if (job && tu_poll_attach(job, &w->loop, &err) != 0) {
+        tu_job_free(job);
+        job = NULL;
+    }
+    if (!job)
+        on_settle_done(NULL, NULL, &err, s);
+    else
+        s->job = job;
 }
 
 /* ---- health and metrics ------------------------------------------------- */
@@ -487,6 +524,14 @@ static void begin_stop(watch *w, long long now)
             ": letting the passes under way finish their requests" : "");
 }
 
+static int settles_pending(const watch *w)
+{
+    for (size_t i = 0; i < w->nsets; i++)
+        if (w->sets[i].uncertain.count)
+            return 1;
+    return 0;
+}
+
 static int jobs_running(const watch *w)
 {
     for (size_t i = 0; i < w->nsets; i++)
@@ -598,6 +643,9 @@ static void run_due(watch *w)
 
     if (stop_flag && w->stop_deadline_ms < 0)
         begin_stop(w, now);
+    for (size_t i = 0; w->stop_deadline_ms >= 0 && i < w->nsets; i++)
+        if (!w->sets[i].job && w->sets[i].uncertain.count)
+            settle_start(w, &w->sets[i]);
     if (w->stop_deadline_ms >= 0)
         return;
     if (reload_flag)
@@ -617,7 +665,8 @@ static void run_due(watch *w)
 static int finished(const watch *w)
 {
     if (w->stop_deadline_ms >= 0)
-        return !jobs_running(w) || tu_clock_ms() >= w->stop_deadline_ms;
+        return (!jobs_running(w) && !settles_pending(w)) ||
+               tu_clock_ms() >= w->stop_deadline_ms;
     if (!w->args->watch_once)
         return 0;
     for (size_t i = 0; i < w->nsets; i++)
@@ -689,6 +738,9 @@ static void set_pass_options(watch *w)
     w->options.shard_index = a->shard_index;
     w->options.shard_count = a->shard_count;
     w->options.cancel = &stop_flag;    /* never force: a refusal waits */
+    w->settle_options = w->options;
+    w->settle_options.mode = TU_MODE_PLAN;
+    w->settle_options.cancel = NULL;
 }
 
 /* Where the events go: stdout (unless --quiet), or --events FILE. */
@@ -735,10 +787,13 @@ static void watch_close(watch *w)
     for (size_t i = 0; w->sets && i < w->nsets; i++) {
         watch_set *s = &w->sets[i];
         if (s->job) {
-            fprintf(stderr, "trueup: watch: set '%s': its pass did not end "
-                    "within --shutdown-timeout; abandoned\n", s->name);
+            fprintf(stderr, "trueup: watch: set '%s': %s did not end "
+                    "within --shutdown-timeout; abandoned\n", s->name,
+                    s->uncertain.count ? "reading which cut-off creates "
+                    "landed" : "its pass");
             tu_job_free(s->job);
         }
+        tu_watch_keys_free(&s->uncertain);
         tu_desired_free(s->desired);
         tu_watch_files_free(&s->files);
         free(s->name);

@@ -5,6 +5,7 @@
  *   watch_set.c    a set's files: loading, reloading, noticing changes
  *                  (inotify, or stat polling)
  *   watch_events.c one JSON line per pass (and per failed reload)
+ *   watch_settle.c after a stop, which creates cut off are on the server
  *   metrics.c      the Prometheus text exposition of the sets' stats (pure)
  *   http_server.c  a small non-blocking HTTP/1.1 server for /metrics,
  *                  /healthz and /readyz, driven from the same loop
@@ -170,6 +171,29 @@ int tu_watch_event_pass(FILE *out, const char *set, unsigned long long pass,
 /* One line of JSON for a reload: its error (NULL: it worked). */
 int tu_watch_event_load(FILE *out, const char *set, const tu_error *error,
                         int keeping_last_good);
+
+/* A new event object {"event", "time", "set"} (a new reference; NULL
+ * when out of memory), and writing one as a line (stolen). 0 or -1. */
+json_t *tu_watch_event_new(const char *event, const char *set);
+int tu_watch_event_write(FILE *out, json_t *event);
+
+/* ---- settling creates a stop cut off (watch_settle.c) -------------------- */
+
+typedef struct tu_watch_keys {
+    char **items;
+    size_t count;
+} tu_watch_keys;
+
+/* The keys of the report's creates that were sent and never answered.
+ * 0 or -1 (memory). Free with tu_watch_keys_free. */
+int tu_watch_uncertain_creates(const tu_report *report, tu_watch_keys *keys);
+void tu_watch_keys_free(tu_watch_keys *keys);
+/* Say which of `keys` a plan made after the stop finds on the server
+ * ("done") or not ("absent"); plan NULL: "unknown" (error says why).
+ * On stderr, and as a "settle" event to `out` (NULL: none). 0 or -1. */
+int tu_watch_event_settle(FILE *out, const char *set,
+                          const tu_watch_keys *keys, const tu_report *plan,
+                          const tu_error *error);
 
 /* ---- the command (watch.c) ---------------------------------------------- */
 

@@ -15,7 +15,7 @@
 #include <time.h>
 
 /* A new object with the event's name and the time (UTC, RFC 3339). */
-static json_t *event_new(const char *event, const char *set)
+json_t *tu_watch_event_new(const char *event, const char *set)
 {
     char when[32];
     time_t now = time(NULL);
@@ -28,7 +28,7 @@ static json_t *event_new(const char *event, const char *set)
 }
 
 /* Write the event (stolen) as one line and flush it. 0 or -1. */
-static int event_write(FILE *out, json_t *event)
+int tu_watch_event_write(FILE *out, json_t *event)
 {
     char *text = event ? tu_json_dumps(event, JSON_COMPACT) : NULL;
     int rc = -1;
@@ -51,7 +51,7 @@ int tu_watch_event_pass(FILE *out, const char *set, unsigned long long pass,
                         int apply, tu_pass_outcome outcome, double seconds,
                         const tu_report *report, const tu_error *error)
 {
-    json_t *e = event_new("pass", set);
+    json_t *e = tu_watch_event_new("pass", set);
     const json_t *json = report ? tu_report_json(report) : NULL;
 
     if (!e)
@@ -66,13 +66,13 @@ int tu_watch_event_pass(FILE *out, const char *set, unsigned long long pass,
         json_object_set(e, "report", (json_t *)json);
     if (error && error->code != TU_OK)
         json_object_set_new(e, "error", error_json(error));
-    return event_write(out, e);
+    return tu_watch_event_write(out, e);
 }
 
 int tu_watch_event_load(FILE *out, const char *set, const tu_error *error,
                         int keeping_last_good)
 {
-    json_t *e = event_new("load", set);
+    json_t *e = tu_watch_event_new("load", set);
 
     if (!e)
         return -1;
@@ -82,5 +82,5 @@ int tu_watch_event_load(FILE *out, const char *set, const tu_error *error,
         json_object_set_new(e, "kept_last_good",
                             json_boolean(keeping_last_good));
     }
-    return event_write(out, e);
+    return tu_watch_event_write(out, e);
 }
