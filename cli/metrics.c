@@ -180,6 +180,21 @@ static void render_gauges(render *r)
                   "Passes of the set that failed in a row.", get_consecutive);
 }
 
+/* trueup_records_changed_total{set,action}: the changes of every pass. */
+static void render_changes(render *r)
+{
+    static const char *const actions[] = {"created", "updated", "deleted",
+                                          "replaced"};
+    r->failed |= family(r->out, "trueup_records_changed_total", "counter",
+        "Records of the set's passes by change: done in apply mode, "
+        "planned in report-only mode (then a record drifted for N passes "
+        "counts N times).");
+    for (size_t i = 0; i < r->m->nsets; i++)
+        for (int a = 0; a < 4; a++)
+            sample_u(r, "trueup_records_changed_total", r->m->sets[i],
+                     "action", actions[a], r->m->sets[i]->changes_total[a]);
+}
+
 static void render_labelled_counters(render *r)
 {
     r->failed |= family(r->out, "trueup_passes_total", "counter",
@@ -198,6 +213,7 @@ static void render_labelled_counters(render *r)
             sample_u(r, "trueup_errors_total", r->m->sets[i], "kind",
                      tu_error_code_name((tu_error_code)k),
                      r->m->sets[i]->errors[k]);
+    render_changes(r);
     r->failed |= family(r->out, "trueup_desired_loads_total", "counter",
         "Loads of the set's desired-state files, by outcome (ok, error).");
     for (size_t i = 0; i < r->m->nsets; i++) {

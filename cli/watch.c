@@ -267,6 +267,10 @@ static void count_report(tu_watch_stats *st, const tu_report *report)
     st->retries += (unsigned long long)json_integer_value(
         json_object_get(summary, "retries"));
     st->records_failed += c.failed;
+    st->changes_total[0] += c.created;
+    st->changes_total[1] += c.updated;
+    st->changes_total[2] += c.deleted;
+    st->changes_total[3] += c.replaced;
 }
 
 static void note_outcome(watch_set *s, tu_pass_outcome o,

@@ -61,6 +61,8 @@ typedef struct tu_watch_stats {
     unsigned long long errors[TU_WATCH_ERROR_KINDS];
     unsigned long long loads_ok, loads_failed;
     unsigned long long requests, retries, records_failed;
+    /* created, updated, deleted, replaced, summed over the passes */
+    unsigned long long changes_total[4];
 } tu_watch_stats;
 
 /* Everything /metrics shows. */

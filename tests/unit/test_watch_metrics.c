@@ -49,6 +49,7 @@ static void test_counts_and_counters(void **state)
     s.loads_failed = 1;
     s.requests = 12345678901ULL;
     s.stale = 1;
+    s.changes_total[2] = 6;
     s.last_duration_s = 1.25;
     text = render(sets, 1, NULL, 0);
     contains(text, "\ntrueup_last_pass_records{set=\"prod\",count=\"created\"} 3\n");
@@ -63,6 +64,7 @@ static void test_counts_and_counters(void **state)
     contains(text, "\ntrueup_desired_stale{set=\"prod\"} 1.000\n");
     contains(text, "\ntrueup_last_pass_duration_seconds{set=\"prod\"} 1.250\n");
     contains(text, "# TYPE trueup_passes_total counter\n");
+    contains(text, "\ntrueup_records_changed_total{set=\"prod\",action=\"deleted\"} 6\n");
     contains(text, "trueup_build_info{version=\"1.2.3\"} 1\n");
     contains(text, "\ntrueup_ready 1\n");
     assert_null(strstr(text, "kind=\"ok\""));   /* not an error kind */
