@@ -97,6 +97,18 @@ def http_request(url, method="GET", body=None, headers=None, timeout=10):
 
 # ---- a server's life cycle -------------------------------------------------------
 
+def stop_process(proc, timeout=5.0):
+    """Terminate a server's process: SIGTERM, then SIGKILL after
+    `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+
+
 class ManagedServer:
     """start()/stop() given by the subclass, which keeps its files in
     self.dir: cleanup() stops it and removes the directory (kept when the
@@ -202,13 +214,7 @@ class JsonServer:
         """Terminate json-server (SIGTERM, then SIGKILL after `timeout`)."""
         proc, self.proc = self.proc, None
         if proc is not None:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout)
+            stop_process(proc, timeout)
             self._out.close()
             self._err.close()
 

@@ -16,11 +16,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.error
 import time
 import urllib.parse
 import urllib.request
 
-from harness import ManagedServer, free_port
+from harness import ManagedServer, free_port, stop_process
 
 CONFIG = """global:
   scrape_interval: 1s
@@ -64,16 +65,9 @@ class Prometheus(ManagedServer):
 
     def stop(self, timeout=10.0):
         proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout)
-        self._log.close()
+        if proc is not None:
+            stop_process(proc, timeout)
+            self._log.close()
 
     def log(self):
         with open(os.path.join(self.dir, "prometheus.log"), "rb") as f:

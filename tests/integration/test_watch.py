@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (InProcessServer, JsonServer, QuietHandler,  # noqa: E402
                      desired_yaml, host, run_trueup, temp_dir,
                      trueup_available, trueup_binary, write_desired)
-from watch_process import WatchProcess  # noqa: E402
+from watch_process import WatchProcess, want  # noqa: E402
 
 TOKEN = "tu-watch-secret-4f1d2c9a"
 
@@ -35,13 +36,6 @@ TOKEN = "tu-watch-secret-4f1d2c9a"
 def setUpModule():
     if not trueup_available():
         raise RuntimeError("trueup binary not found at %s" % trueup_binary())
-
-
-def want(i, **extra):
-    r = {"name": "host%d.example.org." % i, "type": "A",
-         "content": "192.0.2.%d" % i, "ttl": 3600}
-    r.update(extra)
-    return r
 
 
 def live_by_name(server):

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (JsonServer, host, temp_dir, trueup_available,  # noqa: E402
                      trueup_binary, write_desired)
 from prometheus_server import Prometheus, prometheus_unavailable  # noqa: E402
-from watch_process import WatchProcess  # noqa: E402
+from watch_process import WatchProcess, want  # noqa: E402
 
 
 def setUpModule():
@@ -31,13 +31,6 @@ def setUpModule():
     reason = prometheus_unavailable()
     if reason:
         raise RuntimeError(reason)
-
-
-def want(i, **extra):
-    r = {"name": "host%d.example.org." % i, "type": "A",
-         "content": "192.0.2.%d" % i, "ttl": 3600}
-    r.update(extra)
-    return r
 
 
 class PrometheusTest(unittest.TestCase):

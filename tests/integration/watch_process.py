@@ -41,6 +41,15 @@ def parse_metrics(text):
     return out
 
 
+def want(i, **extra):
+    """Desired record number i (json-server's host(i), with its own
+    content and TTL 3600)."""
+    r = {"name": "host%d.example.org." % i, "type": "A",
+         "content": "192.0.2.%d" % i, "ttl": 3600}
+    r.update(extra)
+    return r
+
+
 class WatchProcess:
     def __init__(self, args, tmpdir, env=None, listen=True):
         self.port = free_port() if listen else None
