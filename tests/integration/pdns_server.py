@@ -39,7 +39,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from harness import ManagedServer, free_port
+from harness import ManagedServer, free_port, stop_process
 
 PDNS_SERVER = "/usr/sbin/pdns_server"
 SCHEMA_PATHS = (
@@ -168,16 +168,9 @@ class PowerDNS(ManagedServer):
     def stop(self, timeout=5.0):
         """Terminate pdns_server (SIGTERM, then SIGKILL after `timeout`)."""
         proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout)
-        self._log.close()
+        if proc is not None:
+            stop_process(proc, timeout)
+            self._log.close()
 
     def log(self):
         try:
