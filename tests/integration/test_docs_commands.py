@@ -2,7 +2,7 @@
 """Every `trueup` command the docs show, checked against the program.
 
 Reads the command lines of README.md, docs/**/*.md and examples/**/*.md
-(lines of code blocks that start with `trueup plan|apply|export`, or `$ `
+(lines of code blocks that start with `trueup plan|apply|export|watch`, or `$ `
 and one of those) and:
 
 1. **Static, every command.** Its subcommand exists and every option it
@@ -46,7 +46,7 @@ DOCS = sorted(
     + glob.glob(os.path.join(SOURCE_DIR, "docs", "**", "*.md"), recursive=True)
     + glob.glob(os.path.join(SOURCE_DIR, "examples", "**", "*.md"),
                 recursive=True))
-COMMAND = re.compile(r"^\s*(?:\$ )?(trueup (?:plan|apply|export)\b.*)$")
+COMMAND = re.compile(r"^\s*(?:\$ )?(trueup (?:plan|apply|export|watch)\b.*)$")
 # The files a runnable command may name: the quickstart's, and those the
 # commands themselves write.
 RUNNABLE_FILES = {"target.yaml", "records.yaml", "report.json", "plan.json",
@@ -134,6 +134,12 @@ COVERED_ELSEWHERE = {
         "trueup apply --format markdown -o applied.md plan.json":
             "test_gitops",
     },
+    "docs/watch.md": {
+        "trueup watch --interval 30 quickstart=target.yaml,records.yaml":
+            "test_watch (report-only passes against json-server)",
+        "trueup watch --apply --interval 30 "
+        "quickstart=target.yaml,records.yaml": "test_watch (drift corrected)",
+    },
     "examples/shards/README.md": {
         "trueup apply --shard $(JOB_COMPLETION_INDEX)/4 "
         "/etc/trueup/target.yaml /etc/trueup/records.yaml":
@@ -206,7 +212,7 @@ class DocsCommandsTest(unittest.TestCase):
 
     def check_options(self, command):
         words, _, _ = split(command)
-        self.assertIn(words[1], ("plan", "apply", "export"))
+        self.assertIn(words[1], ("plan", "apply", "export", "watch"))
         i = 2
         while i < len(words):
             w = words[i]
