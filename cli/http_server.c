@@ -149,8 +149,10 @@ static int client_read(tu_http_server *s, client *c)
 
     for (;;) {
         n = recv(c->fd, chunk, sizeof chunk, 0);
-        if (n == 0)
-            return -1;
+        if (n == 0) {            /* the client is done sending: answer */
+            c->close_after = 1;  /* what it asked, then close */
+            return c->out.len > c->sent ? 0 : -1;
+        }
         if (n < 0)
             return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
                    ? 0 : -1;

@@ -16,6 +16,7 @@ the waits are bounded, never timed assertions.
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -254,6 +255,40 @@ class OnceTest(WatchCase):
             r = run_trueup(args)
             self.assertEqual(r.code, 1, args)
             self.assertIn("trueup: error:", r.stderr, args)
+
+
+class HttpServerTest(WatchCase):
+    """The server's answers on a raw socket: keep-alive and pipelining,
+    HEAD, and the refusals (404, 405, 413, 400)."""
+
+    def exchange(self, port, data):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            out = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return out.decode()
+                out += chunk
+
+    def test_answers(self):
+        self.write([want(1)])
+        w = self.watch("--interval", "600", "prod=" + self.path)
+        two = self.exchange(w.port, b"GET /healthz HTTP/1.1\r\n\r\n"
+                            b"HEAD /metrics?x=1 HTTP/1.1\r\n\r\n")
+        self.assertEqual(two.count("HTTP/1.1 200 OK"), 2, two)
+        self.assertIn("text/plain; version=0.0.4", two)
+        self.assertNotIn("# HELP", two)            # HEAD: no body
+        for request, status in [
+                (b"GET /nothing HTTP/1.1\r\n\r\n", "404"),
+                (b"DELETE /metrics HTTP/1.1\r\n\r\n", "405"),
+                (b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nab", "413"),
+                (b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", "400"),
+                (b"GET / HTTP/3.0\r\n\r\n", "505")]:
+            answer = self.exchange(w.port, request)
+            self.assertTrue(answer.startswith("HTTP/1.1 " + status), answer)
+        self.assertEqual(w.get("/healthz"), (200, "ok\n"))
 
 
 class SlowCreates(QuietHandler):
