@@ -7,12 +7,29 @@
  * values are escaped as the format says (\\, \", \n), and a value that
  * holds one of the desired states' secrets is written "***" instead, so
  * no secret reaches a scrape. Values are numbers only. The names and
- * labels are listed in docs/cli.md (trueup watch: metrics).
+ * labels are listed in docs/cli.md (trueup watch: metrics). The pass
+ * schedule (tu_watch_next_delay_ms), pure too, is here with the numbers it
+ * shows as trueup_backoff_seconds.
  */
 #include "watch.h"
 
 #include <stdarg.h>
 #include <string.h>
+
+long long tu_watch_next_delay_ms(long long interval_ms, unsigned failures,
+                                 double r)
+{
+    long long delay;
+
+    if (failures == 0)
+        return (long long)(interval_ms * (0.9 + 0.2 * r));
+    delay = interval_ms < 1000 ? interval_ms : 1000;
+    while (--failures > 0 && delay < interval_ms)
+        delay *= 2;
+    if (delay > interval_ms)
+        delay = interval_ms;
+    return delay / 2 + (long long)((delay - delay / 2) * r);
+}
 
 const char *tu_pass_outcome_name(tu_pass_outcome outcome)
 {

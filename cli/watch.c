@@ -140,23 +140,15 @@ static double random01(watch *w)
     return (double)((w->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
-/* The delay before the next pass of `s`, after a pass with `outcome`. */
+/* The delay before the next pass of `s` (tu_watch_next_delay_ms). */
 static long long next_delay_ms(watch *w, watch_set *s)
 {
-    long long interval = w->args->watch_interval_ms, base, delay;
-    unsigned n = s->stats.consecutive_failures;
+    unsigned failures = s->last_outcome == TU_PASS_REFUSED
+                        ? 0 : s->stats.consecutive_failures;
+    long long delay = tu_watch_next_delay_ms(w->args->watch_interval_ms,
+                                             failures, random01(w));
 
-    s->stats.backoff_s = 0;
-    if (n == 0)
-        return (long long)(interval * (0.9 + 0.2 * random01(w)));
-    base = interval < 1000 ? interval : 1000;
-    delay = base;
-    while (--n > 0 && delay < interval)
-        delay *= 2;
-    if (delay > interval)
-        delay = interval;
-    delay = delay / 2 + (long long)(delay / 2 * random01(w));
-    s->stats.backoff_s = delay / 1000.0;
+    s->stats.backoff_s = failures ? delay / 1000.0 : 0;
     return delay;
 }
 
@@ -314,6 +306,24 @@ static void say_outcome(const watch_set *s, tu_pass_outcome o,
                      "next interval" : "");
 }
 
+/* The pass's event line; a write error is said once, then events stop. */
+static void write_pass_event(watch *w, watch_set *s, tu_pass_outcome o,
+                             const tu_report *report, const tu_error *error)
+{
+    unsigned long long n = 0;
+
+    for (int i = 0; i < TU_PASS_OUTCOMES; i++)
+        n += s->stats.passes[i];
+    if (!w->events || w->events_failed)
+        return;
+    if (tu_watch_event_pass(w->events, s->name, n, w->args->mode ==
+                            TU_MODE_APPLY, o, s->stats.last_duration_s,
+                            report, error) != 0) {
+        tu_cli_error("watch: cannot write the events: %s", strerror(errno));
+        w->events_failed = 1;
+    }
+}
+
 static void on_pass_done(tu_job *job, const tu_report *report,
                          const tu_error *error, void *data)
 {
@@ -324,15 +334,7 @@ static void on_pass_done(tu_job *job, const tu_report *report,
 
     note_outcome(s, o, report, error);
     say_outcome(s, o, error);
-    if (w->events && !w->events_failed &&
-        tu_watch_event_pass(w->events, s->name, s->stats.passes[0] +
-                            s->stats.passes[1] + s->stats.passes[2] +
-                            s->stats.passes[3], w->args->mode ==
-                            TU_MODE_APPLY, o, s->stats.last_duration_s,
-                            report, error) != 0) {
-        tu_cli_error("watch: cannot write the events: %s", strerror(errno));
-        w->events_failed = 1;
-    }
+    write_pass_event(w, s, o, report, error);
     if (report && stop_flag &&
         tu_watch_uncertain_creates(report, &s->uncertain) != 0)
         tu_cli_error("watch: out of memory");
@@ -340,8 +342,7 @@ static void on_pass_done(tu_job *job, const tu_report *report,
         tu_job_free(job);
     s->job = NULL;
     s->done_once = 1;
-    delay = o == TU_PASS_REFUSED ? w->args->watch_interval_ms
-                                 : next_delay_ms(w, s);
+    delay = next_delay_ms(w, s);
     s->due_ms = w->args->watch_once ? -1 : tu_clock_ms() + delay;
     if (s->changed && s->due_ms >= 0)
         s->due_ms = tu_clock_ms() + SETTLE_MS;

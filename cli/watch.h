@@ -78,6 +78,15 @@ typedef struct tu_watch_metrics {
     size_t nsecrets;
 } tu_watch_metrics;
 
+/* When the next pass of a set is due, in ms after the last one ended
+ * (metrics.c): with no failure in a row (or after a threshold refusal,
+ * which the caller passes as 0), the interval +-10%; after `failures`
+ * failed passes in a row, min(1 s, interval) doubled failures - 1 times,
+ * capped at the interval, then from half of it to all of it. `r` in
+ * [0, 1) picks the jitter. Pure. */
+long long tu_watch_next_delay_ms(long long interval_ms, unsigned failures,
+                                 double r);
+
 /* The name of an outcome: "ok", "failed", "refused", "error" (metrics.c). */
 const char *tu_pass_outcome_name(tu_pass_outcome outcome);
 

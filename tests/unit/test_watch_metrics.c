@@ -3,7 +3,8 @@
  * The families and samples a set's stats make, in the text format's shape
  * (HELP and TYPE before every family's samples, one sample a line, values
  * numbers); label values escaped as the format says; a label value
- * holding a secret written "***", the secret nowhere in the text.
+ * holding a secret written "***", the secret nowhere in the text; and the
+ * pass schedule (interval with jitter, back-off up to the interval).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,27 @@ static void test_secret_never_shown(void **state)
     free(text);
 }
 
+/* The schedule: the interval +-10% after a success; after failures, a
+ * back-off from min(1 s, interval) doubling to the interval, jittered
+ * between half and all of it. */
+static void test_next_delay(void **state)
+{
+    (void)state;
+    assert_int_equal(tu_watch_next_delay_ms(60000, 0, 0.0), 54000);
+    assert_int_equal(tu_watch_next_delay_ms(60000, 0, 0.999999), 65999);
+    assert_int_equal(tu_watch_next_delay_ms(60000, 1, 0.0), 500);
+    assert_int_equal(tu_watch_next_delay_ms(60000, 1, 0.999999), 999);
+    assert_int_equal(tu_watch_next_delay_ms(60000, 2, 0.0), 1000);
+    assert_int_equal(tu_watch_next_delay_ms(60000, 4, 0.0), 4000);
+    assert_int_equal(tu_watch_next_delay_ms(60000, 7, 0.0), 30000);
+    assert_int_equal(tu_watch_next_delay_ms(60000, 8, 0.0), 30000);
+    assert_int_equal(tu_watch_next_delay_ms(60000, 1000, 0.999999), 59999);
+    assert_int_equal(tu_watch_next_delay_ms(300, 1, 0.0), 150);    /* short */
+    assert_int_equal(tu_watch_next_delay_ms(300, 9, 0.5), 225);
+    for (unsigned f = 1; f < 40; f++)      /* never past the interval */
+        assert_true(tu_watch_next_delay_ms(45000, f, 0.999999) < 45000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_shape),
         cmocka_unit_test(test_label_escapes),
         cmocka_unit_test(test_secret_never_shown),
+        cmocka_unit_test(test_next_delay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
