@@ -27,7 +27,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (InProcessServer, JsonServer, QuietHandler,  # noqa: E402
-                     desired_yaml, host, run_trueup, temp_dir,
+                     desired_yaml, free_port, host, run_trueup, temp_dir,
                      trueup_available, trueup_binary, write_desired)
 from watch_process import WatchProcess, want  # noqa: E402
 
@@ -199,6 +199,23 @@ class FailureTest(WatchCase):
                          0)
         w.wait_for(lambda: w.get("/readyz")[0] == 200, what="ready again")
 
+    def test_one_set_failing_does_not_hold_back_another(self):
+        self.write([want(i) for i in range(1, 6)])
+        dead = os.path.join(self.tmp, "dead.yaml")
+        write_desired(dead, "http://127.0.0.1:%d" % free_port(), [want(1)])
+        w = self.watch("--apply", "--interval", "0.3", "good=" + self.path,
+                       "dead=" + dead)
+        w.wait_for(lambda: w.passes("good", "ok") >= 5 and
+                   w.passes("dead", "error") >= 2, what="both sets' passes")
+        self.server.request("PATCH", "/records/2", {"ttl": 1})
+        w.wait_for(lambda: self.ttl_of(2) == 3600, what="good corrected")
+        status, text = w.get("/readyz")
+        self.assertEqual(status, 503)
+        self.assertIn("set 'dead'", text)
+        self.assertNotIn("set 'good'", text)
+        self.assertEqual(w.metric("trueup_set_ready", set="good"), 1)
+        self.assertEqual(w.metric("trueup_set_ready", set="dead"), 0)
+
     def test_threshold_refusal_reported_and_retried_never_forced(self):
         self.write([want(1)], settings={"prune": True, "max_deletes": 1,
                                      "min_existing": 1})
@@ -251,8 +268,14 @@ class OnceTest(WatchCase):
                  ["watch", "--once", self.path + ",missing.yaml"],
                  ["watch", "--once", "a=" + self.path, "a=" + self.path],
                  ["plan", "--once", self.path]]
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        self.addCleanup(busy.close)
+        cases.append(["watch", "--listen", "127.0.0.1:%d"
+                      % busy.getsockname()[1], self.path])
         for args in cases:
-            r = run_trueup(args)
+            r = run_trueup(args, timeout=30)
             self.assertEqual(r.code, 1, args)
             self.assertIn("trueup: error:", r.stderr, args)
 
