@@ -2,7 +2,8 @@
  *
  * Kept apart from args.c, which parses the options every command shares:
  * here are watch's own (--apply, --interval, --once, --listen, --events,
- * --ready-intervals, --shutdown-timeout, --poll-files), their --help
+ * --metrics-file, --ready-intervals, --shutdown-timeout, --poll-files),
+ * their --help
  * lines, and the checks that they go with watch and that watch is not
  * given what it must not take (--force above all: a pass refused by a
  * safety threshold is reported and retried, never forced).
@@ -32,6 +33,9 @@ void tu_cli_watch_usage(FILE *out)
 "      --shutdown-timeout SECONDS\n"
 "                          watch: on SIGTERM, wait at most this long for the\n"
 "                          passes under way (default 20)\n"
+"      --metrics-file FILE watch: also write the metrics to FILE (replaced\n"
+"                          atomically) after every pass: node_exporter's\n"
+"                          textfile collector, for --once from a timer\n"
 "      --poll-files        watch: check the files every second instead of\n"
 "                          using inotify (NFS and other file systems it\n"
 "                          does not see)\n", out);
@@ -81,7 +85,7 @@ static int parse_ready(const char *text, long *out)
 
 int tu_cli_watch_option(int opt, const char *value, tu_cli_args *a)
 {
-    if (opt < TU_OPT_WATCH_APPLY || opt > TU_OPT_WATCH_POLL_FILES)
+    if (opt < TU_OPT_WATCH_APPLY || opt > TU_OPT_WATCH_METRICS_FILE)
         return 1;
     a->watch_only_option = 1;
     switch (opt) {
@@ -96,6 +100,7 @@ int tu_cli_watch_option(int opt, const char *value, tu_cli_args *a)
     case TU_OPT_WATCH_SHUTDOWN:
         return parse_seconds("--shutdown-timeout", value,
                              &a->watch_shutdown_ms);
+    case TU_OPT_WATCH_METRICS_FILE: a->watch_metrics_file = value; return 0;
     default: a->watch_poll_files = 1; return 0;
     }
 }
@@ -121,8 +126,8 @@ int tu_cli_watch_check(tu_cli_args *a)
         if (!a->watch_only_option)
             return 0;
         tu_cli_error("--apply, --interval, --once, --listen, --events, "
-                     "--ready-intervals, --shutdown-timeout and --poll-files "
-                     "go with 'trueup watch'");
+                     "--metrics-file, --ready-intervals, --shutdown-timeout "
+                     "and --poll-files go with 'trueup watch'");
         return -1;
     }
     if ((wrong = refused_option(a)) != NULL) {

@@ -53,6 +53,7 @@ typedef struct tu_cli_args {
     int watch_once;               /* --once */
     const char *watch_listen;     /* --listen ADDRESS, or "none" */
     const char *watch_events;     /* --events FILE; NULL: stdout */
+    const char *watch_metrics_file;  /* --metrics-file FILE */
     long watch_ready_intervals;   /* --ready-intervals */
     long long watch_shutdown_ms;  /* --shutdown-timeout */
     int watch_poll_files;         /* --poll-files: no inotify */
@@ -70,7 +71,8 @@ void tu_cli_usage(FILE *out);
  * parsing, the checks once the command is known, and their --help lines. */
 enum { TU_OPT_WATCH_APPLY = 512, TU_OPT_WATCH_INTERVAL, TU_OPT_WATCH_ONCE,
        TU_OPT_WATCH_LISTEN, TU_OPT_WATCH_EVENTS, TU_OPT_WATCH_READY,
-       TU_OPT_WATCH_SHUTDOWN, TU_OPT_WATCH_POLL_FILES };
+       TU_OPT_WATCH_SHUTDOWN, TU_OPT_WATCH_POLL_FILES,
+       TU_OPT_WATCH_METRICS_FILE };
 #define TU_CLI_WATCH_OPTIONS                                                \
     {"apply", no_argument, NULL, TU_OPT_WATCH_APPLY},                       \
     {"interval", required_argument, NULL, TU_OPT_WATCH_INTERVAL},           \
@@ -79,7 +81,8 @@ enum { TU_OPT_WATCH_APPLY = 512, TU_OPT_WATCH_INTERVAL, TU_OPT_WATCH_ONCE,
     {"events", required_argument, NULL, TU_OPT_WATCH_EVENTS},               \
     {"ready-intervals", required_argument, NULL, TU_OPT_WATCH_READY},       \
     {"shutdown-timeout", required_argument, NULL, TU_OPT_WATCH_SHUTDOWN},   \
-    {"poll-files", no_argument, NULL, TU_OPT_WATCH_POLL_FILES}
+    {"poll-files", no_argument, NULL, TU_OPT_WATCH_POLL_FILES},            \
+    {"metrics-file", required_argument, NULL, TU_OPT_WATCH_METRICS_FILE}
 /* Set the defaults of the watch options. */
 void tu_cli_watch_defaults(tu_cli_args *args);
 /* A watch option: 0, -1 after saying what is wrong, or 1 when `opt` is
@@ -93,6 +96,10 @@ void tu_cli_watch_usage(FILE *out);
 
 /* Write `text` to args->output (atomically) or stdout. 0 or -1. */
 int tu_cli_write_text_out(const tu_cli_args *args, const char *text);
+
+/* Write `text` to `path`, replaced atomically. 0, or -1 (said on
+ * stderr). */
+int tu_cli_write_text_file(const char *path, const char *text);
 
 /* Render the report for people. */
 void tu_cli_write_text(FILE *out, const tu_report *report);

@@ -106,6 +106,12 @@ int tu_cli_write_text_out(const tu_cli_args *args, const char *text)
     return write_output(args, &c);
 }
 
+int tu_cli_write_text_file(const char *path, const char *text)
+{
+    output_content c = {NULL, text, NULL};
+    return write_file_atomically(path, NULL, &c);
+}
+
 int tu_cli_write_plan_file(const tu_cli_args *args, const json_t *plan)
 {
     output_content c = {NULL, NULL, plan};

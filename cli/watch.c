@@ -218,6 +218,8 @@ static int load_set(watch *w, watch_set *s)
 
 /* ---- passes ------------------------------------------------------------- */
 
+static void write_metrics_file(watch *w);
+
 static tu_pass_outcome outcome_of(const tu_report *report,
                                   const tu_error *error)
 {
@@ -335,6 +337,7 @@ static void on_pass_done(tu_job *job, const tu_report *report,
     note_outcome(s, o, report, error);
     say_outcome(s, o, error);
     write_pass_event(w, s, o, report, error);
+    write_metrics_file(w);
     if (report && stop_flag &&
         tu_watch_uncertain_creates(report, &s->uncertain) != 0)
         tu_cli_error("watch: out of memory");
@@ -427,7 +430,8 @@ static int all_ready(watch *w)
     return ready;
 }
 
-static int serve_metrics(watch *w, tu_buffer *body, const char **type)
+/* The metrics text of every set into `out`. 0 or -1 (memory). */
+static int render_metrics(watch *w, tu_buffer *out)
 {
     const tu_watch_stats **sets = calloc(w->nsets + 1, sizeof *sets);
     tu_watch_metrics m = {tu_version(), w->start_time, all_ready(w), sets,
@@ -435,13 +439,32 @@ static int serve_metrics(watch *w, tu_buffer *body, const char **type)
     int rc;
 
     if (!sets)
-        return 503;
+        return -1;
     for (size_t i = 0; i < w->nsets; i++)
         sets[i] = &w->sets[i].stats;
-    rc = tu_watch_metrics_render(&m, body);
+    rc = tu_watch_metrics_render(&m, out);
     free(sets);
+    return rc;
+}
+
+static int serve_metrics(watch *w, tu_buffer *body, const char **type)
+{
     *type = "text/plain; version=0.0.4; charset=utf-8";
-    return rc == 0 ? 200 : 503;
+    return render_metrics(w, body) == 0 ? 200 : 503;
+}
+
+/* --metrics-file: the metrics after a pass, for a textfile collector. */
+static void write_metrics_file(watch *w)
+{
+    tu_buffer text = TU_BUFFER_INIT;
+
+    if (!w->args->watch_metrics_file)
+        return;
+    if (render_metrics(w, &text) != 0 || tu_buffer_puts(&text, "") != 0)
+        tu_cli_error("watch: out of memory");
+    else
+        tu_cli_write_text_file(w->args->watch_metrics_file, text.data);
+    tu_buffer_free(&text);
 }
 
 /* /readyz: 200 "ready", or 503 naming the sets that are not. */

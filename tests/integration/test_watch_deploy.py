@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (SOURCE_DIR, JsonServer, free_port, run_trueup,  # noqa: E402
                      temp_dir, trueup_available, trueup_binary)
-from watch_process import WatchProcess  # noqa: E402
+from watch_process import WatchProcess, parse_metrics  # noqa: E402
 
 import yaml  # noqa: E402  (python3-yaml)
 
@@ -113,8 +113,9 @@ class SystemdTest(unittest.TestCase):
     def command(self, unit, set_dir):
         words = self.exec_start(unit)
         self.assertEqual(words[0], "/usr/local/bin/trueup")
-        return [set_dir.join(w.split("/etc/trueup/sets/dns")) if
-                "/etc/trueup/sets/dns" in w else w for w in words[1:]]
+        return [w.replace("/etc/trueup/sets/dns", set_dir).replace(
+                    "/var/lib/prometheus/node-exporter", self.tmp)
+                for w in words[1:]]
 
     def test_timer_command_applies_once(self):
         with JsonServer([], tmpdir=self.tmp) as server:
@@ -124,6 +125,12 @@ class SystemdTest(unittest.TestCase):
             self.assertEqual(r.code, 0, r.describe())
             names = {x["name"] for x in server.get_records()}
         self.assertEqual(names, {"www.example.org.", "api.example.org."})
+        with open(os.path.join(self.tmp, "trueup.prom")) as f:
+            metrics = parse_metrics(f.read())
+        self.assertEqual(metrics[("trueup_passes_total", frozenset(
+            {"set": "dns", "outcome": "ok"}.items()))], 1)
+        self.assertEqual(metrics[("trueup_last_pass_records", frozenset(
+            {"set": "dns", "count": "created"}.items()))], 2)
 
     def test_service_command_serves_and_stops(self):
         with JsonServer([], tmpdir=self.tmp) as server:
