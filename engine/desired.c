@@ -12,6 +12,7 @@
 #include "trueup/trueup.h"
 #include "bulk.h"
 #include "desired.h"
+#include "items.h"
 #include "prefetch.h"
 #include "run_config.h"
 #include "system.h"
@@ -93,6 +94,8 @@ static int check_rules(const tu_desired *d, tu_error *err)
     const tu_rules *lists[] = {&d->doc.protect, &d->doc.prune_scope};
 
     for (size_t l = 0; l < 2; l++) {
+        if (tu_items_check(&d->target, lists[l], err) != 0)
+            return -1;
         for (size_t i = 0; i < lists[l]->count; i++) {
             const tu_rule *r = &lists[l]->items[i];
             if (tu_target_check_match(&d->target, r->match, r->where,

@@ -155,6 +155,7 @@ void tu_job_free_steps(tu_job *job)
     tu_plan_free(&job->plan);
     tu_recordset_free(&job->own_desired);
     tu_recordset_free(&job->shard_desired);
+    tu_items_free(&job->items);
     tu_recordset_free(&job->live);
 }
 
@@ -242,6 +243,7 @@ static void finish_report(tu_job *job)
     facts->elapsed_ms = tu_clock_ms() - job->start_ms;
     facts->out_of_scope = job->plan.out_of_scope;
     facts->not_owned = job->plan.not_owned;
+    facts->left_items = job->items.left;
     job->report = tu_report_build(&job->plan, facts, &job->texts);
     if (!job->report) {
         fail_text(job, TU_ERR_NOMEM, "out of memory while writing the report");
@@ -294,7 +296,13 @@ static int plan_run(tu_job *job, const tu_recordset *desired, tu_error *err)
     po.owner_field = po.owner ? d->target.ops->owner_field(d->target.cfg)
                               : NULL;
     po.rules = &d->target.fields;
-    return tu_plan_build(&job->plan, desired, &job->live, &po, err);
+    if (tu_items_apply(&job->items, desired, &job->live, &d->doc.protect,
+                       &d->doc.prune_scope, &po,
+                       tu_desired_normalizer(&d->target),
+                       (void *)&d->target, err) != 0)
+        return -1;
+    return tu_plan_build(&job->plan, tu_items_desired(&job->items, desired),
+                         &job->live, &po, err);
 }
 
 static void start_push(tu_job *job);

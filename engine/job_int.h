@@ -19,6 +19,7 @@
 #include "executor.h"
 #include "fetch.h"
 #include "plan.h"
+#include "items.h"
 #include "push.h"
 #include "report.h"
 
@@ -66,6 +67,7 @@ struct tu_job {
     tu_recordset live;
     tu_recordset own_desired;   /* the desired records, bulk rules applied */
     tu_recordset shard_desired; /* --shard: the shard's desired records */
+    tu_items items;             /* item-level rules applied (items.h) */
     /* A plan file's run (tu_job_new_plan): the plan comes from it, checked
      * against the live records, and it is marked used before the push. */
     const struct tu_plan_file *plan_source;

@@ -9,6 +9,7 @@
  *   describe   which fields make the key, which are never compared
  *   protect    which records the provider always keeps (optional)
  *   owner_field  where a record's ownership mark lives (optional)
+ *   live_fields, field_alias  the fields a rule may name (optional)
  *   normalize  put a record's fields in canonical form (optional)
  *   answers    what the API's answers say beyond their status (optional)
  *   fetch      submit the GETs that list the live records (fetch.h)
@@ -54,6 +55,13 @@ typedef struct tu_provider_ops {
      * can hold (PowerDNS: an rrset comment). NULL, or a NULL op: this
      * target cannot hold marks. */
     const char *(*owner_field)(const void *cfg);
+    /* The fields a live record can have, NULL-ended (borrowed), so that a
+     * rule key naming none is an error at load; NULL, or a NULL op: any
+     * field (the API's records are free-form). */
+    const char *const *(*live_fields)(const void *cfg);
+    /* The live field a desired-record shorthand stands for (PowerDNS:
+     * "content" -> "records"), or NULL; may be NULL. */
+    const char *(*field_alias)(const void *cfg, const char *name);
     /* What the API's answers say beyond their status (state/answer.h):
      * the success rule every 2xx answer must pass (list pages, gets and
      * writes alike), and where a create's answer names the new record's

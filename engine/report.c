@@ -477,6 +477,11 @@ static int add_scope_facts(json_t *out, const tu_report_facts *f,
                            const tu_plan *plan)
 {
     json_t *left = left_alone_json(plan);
+    if (left && f->left_items &&
+        json_array_extend(left, (json_t *)f->left_items) != 0) {
+        json_decref(left);
+        return -1;
+    }
     if (!left || json_object_set_new(out, "left_alone", left) != 0 ||
         json_object_set_new(out, "out_of_scope",
                             json_integer((json_int_t)f->out_of_scope)) ||

@@ -50,6 +50,8 @@ typedef struct tu_report_facts {
     int threshold_exceeded;  /* a plan past a safety threshold (warned) */
     size_t out_of_scope;     /* unnamed live records outside prune_scope */
     size_t not_owned;        /* unnamed live records without our mark */
+    const json_t *left_items; /* items kept by item rules (engine/items.h):
+                                 [{key, field, item, reason}], or NULL */
     const char *warnings[4]; /* NULL-ended: texts a person should read */
     /* What the run was about (the report's "target"; NULL provider: left
      * out): borrowed. base_url loses any user:password@ part. */

@@ -6,6 +6,7 @@
 #include "target.h"
 #include "urltemplate.h"
 #include "state/error.h"
+#include "util/suggest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,43 @@ int tu_target_fields(tu_target *t, const json_t *fields, const json_t *obj,
     return 0;
 }
 
+static int listed(const char *const *list, const char *name)
+{
+    for (; *list; list++) {
+        if (strcmp(*list, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Why `field` is no field of the provider's live records (with what to
+ * write instead), or NULL when it is one or the provider takes any. */
+static const char *unknown_field(const tu_target *t, const char *field,
+                                 char *buf, size_t size)
+{
+    const char *const *fields = t->ops->live_fields
+                                    ? t->ops->live_fields(t->cfg) : NULL;
+    const char *alias = t->ops->field_alias
+                            ? t->ops->field_alias(t->cfg, field) : NULL;
+    const char *near;
+
+    if (!fields || listed(fields, field))
+        return NULL;
+    if (alias) {
+        snprintf(buf, size, "'%.100s' is not a field of %s records: it is "
+                 "a shorthand of desired records, and live ones hold "
+                 "'%s'; did you mean '%s'? (to select single items of it, "
+                 "write items: {%s: VALUE})", field, t->ops->name, alias,
+                 alias, alias);
+        return buf;
+    }
+    near = tu_suggest(field, fields);
+    snprintf(buf, size, "'%.100s' is not a field of %s records%s%s%s",
+             field, t->ops->name, near ? "; did you mean '" : "",
+             near ? near : "", near ? "'?" : "");
+    return buf;
+}
+
 /* Why the match key `key` (a field, or a dotted path into one) can never
  * select a live record under `t`'s rules, or NULL when it can. */
 static const char *never_matches(const tu_target *t, const char *key,
@@ -98,6 +136,9 @@ static const char *never_matches(const tu_target *t, const char *key,
     const tu_field_rule *r;
 
     snprintf(field, sizeof field, "%.*s", (int)head, key);
+    if (unknown_field(t, key, buf, size) &&
+        (!key[head] || unknown_field(t, field, buf, size)))
+        return buf;
     if (!(r = tu_field_rule_get(&t->fields, field)))
         return NULL;
     if (r->write_only) {

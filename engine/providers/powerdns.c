@@ -249,6 +249,23 @@ static const char *pdns_owner_field(const void *p)
     return "owner";
 }
 
+/* The fields of a live rrset (rule keys must name one of them). */
+static const char *const *pdns_live_fields(const void *p)
+{
+    static const char *const fields[] = {"name", "type", "ttl", "records",
+                                         "comments", "owner", "serial",
+                                         NULL};
+    (void)p;
+    return fields;
+}
+
+/* `content` is a desired rrset's shorthand for one of `records`. */
+static const char *pdns_field_alias(const void *p, const char *name)
+{
+    (void)p;
+    return strcmp(name, "content") == 0 ? "records" : NULL;
+}
+
 static int pdns_protect(const void *p, const tu_record *r)
 {
     const pdns_cfg *c = p;
@@ -633,6 +650,8 @@ const tu_provider_ops tu_provider_powerdns = {
     .describe = pdns_describe,
     .protect = pdns_protect,
     .owner_field = pdns_owner_field,
+    .live_fields = pdns_live_fields,
+    .field_alias = pdns_field_alias,
     .normalize = pdns_normalize,
     .export_record = pdns_export,
     .shard_key = pdns_shard_key,

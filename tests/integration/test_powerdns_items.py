@@ -1,0 +1,235 @@
+"""Leaving alone single items inside records (issue 24) against a real
+PowerDNS Authoritative 4.7 server (SQLite backend), one server for the
+file, zones of its own per test.
+
+- `protect` rules with `items` keep one address of an A rrset, or one TXT
+  string, while the rest of the declared rrset converges: the plan shows
+  the change without them, the apply keeps them, a second plan is empty,
+  and `left_alone` names the rule (file:line) for each item.
+- `{glob: ...}` patterns (DNSControl's `*` one label, `**` any number)
+  select CNAME, MX and SRV contents by target, the apex included, with and
+  without `--prune`.
+- `prune_scope` with `items`: only the items it selects may go.
+- A rule key that is no field of an rrset, and a bad glob, are errors at
+  load naming the file, line and key.
+
+Skipped when pdns_server is not installed, unless the environment has CI.
+"""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from test_powerdns import flow, setUpModule  # noqa: E402,F401
+from test_powerdns_ownership import Case  # noqa: E402
+
+
+def rr(name, rtype, contents, ttl=300):
+    return {"name": name, "type": rtype, "ttl": ttl,
+            "records": list(contents)}
+
+
+def line_of(path, text):
+    """The 1-based line of `path` holding `text`."""
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if text in line:
+                return n
+    raise AssertionError("%r not in %s" % (text, path))
+
+
+class Items(Case):
+
+    def left_items(self, report):
+        return sorted((r["key"], r["item"], r["reason"])
+                      for r in report["left_alone"] if "item" in r)
+
+    def contents(self, z, name, rtype):
+        got = self.pdns.rrsets(z).get((name, rtype))
+        return got[1] if got else None
+
+    def assert_converged(self, path, *opts):
+        rep = self.trueup("plan", *opts, path).report
+        self.assertEqual((rep["created"], rep["updated"], rep["deleted"]),
+                         (0, 0, 0), rep)
+
+    # ---- one value inside a declared rrset
+
+    def test_one_address_kept_inside_a_declared_rrset(self):
+        """IGNORE("foo", "A", "192.0.2.1"): the protected address stays
+        while the other addresses converge, with and without --prune."""
+        for opts in ([], ["--prune"]):
+            with self.subTest(opts=opts):
+                z = self.zone("p" if opts else "")
+                foo = "foo." + z
+                self.fresh_zone(z, [rr(foo, "A", ["192.0.2.1", "192.0.2.2",
+                                                  "192.0.2.3"])])
+                path = self.desired([z], [rr("foo", "A", ["192.0.2.2",
+                                                          "192.0.2.4"])],
+                                    extra=["protect:",
+                                           "  - match: {name: %s, type: A}"
+                                           % flow(foo),
+                                           "    items: {records: 192.0.2.1}"])
+                where = "protect[0] (%s:%d)" % (path, line_of(path,
+                                                              "- match:"))
+                plan = self.trueup("plan", *opts, path).report
+                change = plan["results"][0]["changes"]["records"]
+                self.assertEqual(change["after"],
+                                 ["192.0.2.1", "192.0.2.2", "192.0.2.4"])
+                self.assertEqual(self.left_items(plan), [
+                    (foo + "|A", "192.0.2.1", "protected by " + where)])
+                rep = self.trueup("apply", *opts, path).report
+                self.assertEqual(rep["updated"], 1)
+                self.assertEqual(self.contents(z, foo, "A"),
+                                 ["192.0.2.1", "192.0.2.2", "192.0.2.4"])
+                self.assert_converged(path, *opts)
+
+    def test_txt_string_kept_by_a_pattern(self):
+        """A TXT string a shell pattern selects stays inside the declared
+        TXT rrset; an absent rrset keeps it alone instead of going."""
+        z = self.zone()
+        verify = '"google-site-verification=abc123"'
+        self.fresh_zone(z, [rr(z, "TXT", [verify, '"v=spf1 -all"']),
+                            rr("old." + z, "TXT", ['"a"', verify])])
+        path = self.desired(
+            [z], [rr("@", "TXT", ['"v=spf1 include:_spf.example.net. -all"']),
+                  {"name": "old", "type": "TXT", "state": "absent"}],
+            extra=["protect:",
+                   "  - items: {records: '\"google-site-verification=*\"'}"])
+        self.trueup("apply", path)
+        self.assertEqual(self.contents(z, z, "TXT"), sorted([
+            verify, '"v=spf1 include:_spf.example.net. -all"']))
+        self.assertEqual(self.contents(z, "old." + z, "TXT"), [verify])
+        self.assert_converged(path)
+
+    # ---- patterns on contents: * one label, ** any number
+
+    def glob_zone(self, z):
+        self.fresh_zone(z, [
+            rr("one." + z, "CNAME", ["x.example.net."]),
+            rr("two." + z, "CNAME", ["a.b.example.net."]),
+            rr("apex." + z, "CNAME", ["example.net."]),
+            rr("other." + z, "CNAME", ["x.example.org."]),
+            rr(z, "MX", ["10 mx.example.net.", "20 mx.example.org."]),
+            rr("_sip._tcp." + z, "SRV", ["10 5 5060 sip.example.net.",
+                                         "10 5 5060 sip.example.org."])])
+
+    def test_glob_targets_with_prune(self):
+        """--prune with nothing declared: every content a glob selects
+        stays (its rrset keeps just those), the rest goes; `*` is one
+        label, `**` any number, none included (the zone apex)."""
+        expect = {
+            "*.example.net.": {"one": ["x.example.net."]},
+            "**.example.net.": {"one": ["x.example.net."],
+                                "two": ["a.b.example.net."],
+                                "apex": ["example.net."]},
+        }
+        for pattern, cnames in expect.items():
+            with self.subTest(pattern=pattern):
+                z = self.zone("deep" if pattern[1] == "*" else "one")
+                self.glob_zone(z)
+                path = self.desired([z], [], extra=[
+                    "protect:",
+                    "  - match: {type: [CNAME, MX, SRV]}",
+                    "    items: {records: {glob: %s}}" % flow(pattern)])
+                rep = self.trueup("apply", "--prune", path).report
+                live = self.pdns.rrsets(z)
+                got = {n[:-len(z) - 1]: c for (n, t), (_, c) in live.items()
+                       if t == "CNAME"}
+                self.assertEqual(got, cnames)
+                self.assertEqual(live[(z, "MX")][1], ["10 mx.example.net."])
+                self.assertEqual(live[("_sip._tcp." + z, "SRV")][1],
+                                 ["10 5 5060 sip.example.net."])
+                self.assertIn((z + "|MX", "10 mx.example.net."),
+                              [(k, i) for k, i, _ in self.left_items(rep)])
+                self.assertEqual(rep["deleted"], 4 - len(cnames))
+                self.assert_converged(path, "--prune")
+
+    def test_glob_in_declared_rrsets_no_prune(self):
+        """Without --prune: declared MX and SRV rrsets converge to what is
+        declared plus the contents the glob keeps; undeclared rrsets are
+        untouched."""
+        z = self.zone()
+        self.glob_zone(z)
+        path = self.desired([z], [
+            rr("@", "MX", ["30 mx3.example.org."]),
+            rr("_sip._tcp", "SRV", ["20 5 5060 sip2.example.org."])],
+            extra=["protect:",
+                   "  - match: {type: [MX, SRV]}",
+                   "    items: {records: {glob: '**.example.net.'}}"])
+        self.trueup("apply", path)
+        self.assertEqual(self.contents(z, z, "MX"),
+                         ["10 mx.example.net.", "30 mx3.example.org."])
+        self.assertEqual(self.contents(z, "_sip._tcp." + z, "SRV"),
+                         ["10 5 5060 sip.example.net.",
+                          "20 5 5060 sip2.example.org."])
+        self.assertEqual(self.contents(z, "two." + z, "CNAME"),
+                         ["a.b.example.net."])
+        self.assert_converged(path)
+
+    def test_prune_scope_items(self):
+        """prune_scope with items: of the items a declared rrset does not
+        list, only those the scope selects go, with and without --prune;
+        a pruned rrset keeps the items outside the scope."""
+        for opts in ([], ["--prune"]):
+            with self.subTest(opts=opts):
+                z = self.zone("p" if opts else "")
+                self.fresh_zone(z, [
+                    rr(z, "MX", ["10 mx.example.net.", "20 old.example.org."]),
+                    rr("gone." + z, "MX", ["10 a.example.org.",
+                                           "10 b.example.net."])])
+                path = self.desired([z], [rr("@", "MX",
+                                             ["10 new.example.org."])],
+                                    extra=["prune_scope:",
+                                           "  - match: {type: MX}",
+                                           "    items: {records: {glob: "
+                                           "'**.example.org.'}}"])
+                rep = self.trueup("apply", *opts, path).report
+                self.assertEqual(self.contents(z, z, "MX"), [
+                    "10 mx.example.net.", "10 new.example.org."])
+                self.assertEqual(self.contents(z, "gone." + z, "MX"),
+                                 ["10 b.example.net."] if opts else
+                                 ["10 a.example.org.", "10 b.example.net."])
+                reasons = {r for _, _, r in self.left_items(rep)}
+                self.assertTrue(all(r.startswith("outside the items of "
+                                                 "prune_scope[0] (")
+                                    for r in reasons), reasons)
+                self.assert_converged(path, *opts)
+
+    # ---- errors at load
+
+    def test_unknown_rule_key_is_a_located_error(self):
+        """`content:` (a desired shorthand) and a typo are errors naming
+        the file, line and key with a suggestion; nothing is sent."""
+        z = self.zone()
+        self.fresh_zone(z, [rr("www." + z, "A", ["192.0.2.1"])])
+        cases = [("  - match: {content: 192.0.2.1}", "content",
+                  "did you mean 'records'?"),
+                 ("  - match: {tpye: A}", "tpye", "did you mean 'type'?"),
+                 ("  - items: {record: 192.0.2.1}", "record",
+                  "did you mean 'records'?")]
+        for rule, key, hint in cases:
+            with self.subTest(key=key):
+                path = self.desired([z], [], extra=["protect:", rule])
+                serial = self.pdns.serial(z)
+                run = self.trueup("apply", "--prune", path, expect=1)
+                self.assertIn("%s:%d:" % (path, line_of(path, rule.strip())),
+                              run.stderr)
+                self.assertIn("'%s'" % key, run.stderr)
+                self.assertIn(hint, run.stderr)
+                self.assertEqual(self.pdns.serial(z), serial)
+
+    def test_bad_glob_is_a_located_error(self):
+        z = self.zone()
+        self.fresh_zone(z, [])
+        path = self.desired([z], [], extra=[
+            "protect:", "  - items: {records: {glob: 'a**.example.'}}"])
+        run = self.trueup("plan", path, expect=1)
+        self.assertIn("%s:%d:" % (path, line_of(path, "glob:")), run.stderr)
+        self.assertIn("whole labels", run.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
