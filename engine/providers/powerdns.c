@@ -48,6 +48,7 @@
  * powerdns.h; the DNS name helpers are dns_name.c.
  */
 #include "engine/providers/powerdns.h"
+#include "engine/providers/txt_registry.h"
 #include "engine/providers/dns_name.h"
 #include "engine/provider.h"
 #include "state/error.h"
@@ -68,8 +69,8 @@
 #define PDNS_MAX_TTL 2147483647L
 
 static const char *const target_keys[] = {"server", "zones", "batch_size",
-                                          "write_concurrency",
-                                          NULL};
+                                          "write_concurrency", "ownership",
+                                          "txt_prefix", NULL};
 static const char *key_fields[] = {"name", "type"};
 static const char *const record_fields[] = {"name", "type", "ttl", "records",
                                             "content", "zone", "comments",
@@ -149,6 +150,7 @@ static void pdns_free(void *p)
         free(c->zones[i]);
     free(c->zones);
     free(c->server);
+    free(c->txt_prefix);
     free(c);
 }
 
@@ -202,6 +204,38 @@ static int parse_zones(pdns_cfg *c, const json_t *target,
     return check_zones(c, tu_srcmap_member(map, target, "zones"), err);
 }
 
+/* target.ownership (comment, the default, or txt) and txt_prefix. 0, or
+ * -1 with err set. */
+static int parse_ownership(pdns_cfg *c, const json_t *target,
+                           const tu_srcmap *map, tu_error *err)
+{
+    static const char *const kinds[] = {"comment", "txt", NULL};
+    const char *prefix = TU_TXT_REGISTRY_PREFIX, *why;
+    int kind = 0, has_prefix;
+
+    if (tu_schema_enum(target, "ownership", kinds, map, "target", &kind,
+                       err) < 0 ||
+        (has_prefix = tu_schema_string(target, "txt_prefix", 0, map,
+                                       "target", &prefix, err)) < 0)
+        return -1;
+    if (has_prefix && kind != 1) {
+        tu_error_at(err, tu_srcmap_member(map, target, "txt_prefix"),
+                    "target.txt_prefix: names the TXT registry's records; "
+                    "set ownership: txt too, or leave it out");
+        return -1;
+    }
+    if ((why = tu_txt_registry_prefix_problem(prefix)) != NULL) {
+        tu_error_at(err, tu_srcmap_member(map, target, "txt_prefix"),
+                    "target.txt_prefix: '%s' %s", prefix, why);
+        return -1;
+    }
+    if (kind == 1 && !(c->txt_prefix = strdup(prefix))) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static int pdns_parse(const json_t *target, const tu_srcmap *map, void **out,
                       tu_error *err)
 {
@@ -220,7 +254,8 @@ static int pdns_parse(const json_t *target, const tu_srcmap *map, void **out,
                       &c->batch_size, err) < 0 ||
         tu_schema_int(target, "write_concurrency", 1, 1000, map, "target",
                       &c->write_concurrency, err) < 0 ||
-        parse_zones(c, target, map, err) != 0)
+        parse_zones(c, target, map, err) != 0 ||
+        parse_ownership(c, target, map, err) != 0)
         goto fail;
     if (!(c->server = strdup(server))) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");

@@ -26,6 +26,9 @@ typedef struct pdns_cfg {
     size_t nzones;
     long batch_size;
     long write_concurrency; /* PATCHes at once (SQLite: only 1 works) */
+    char *txt_prefix;      /* target.ownership: txt: the TXT registry's
+                              prefix (txt_registry.h); NULL: marks are
+                              rrset comments */
 } pdns_cfg;
 
 /* The zone (index into c->zones) an absolute name belongs to: the longest
@@ -51,9 +54,11 @@ int tu_pdns_push(const tu_target *t, tu_push *p, tu_action **actions,
                  size_t n);
 
 /* One rrset of a PATCH body for action `a`, as compact JSON: a DELETE, or
- * a REPLACE of the whole rrset; malloc'd, or NULL with *why set when the
+ * a REPLACE of the whole rrset (with a TXT registry, followed by the
+ * DELETE or REPLACE of its mark: "{...},{...}"); malloc'd, or NULL with *why set when the
  * action cannot be sent (powerdns_push.c). */
-char *tu_pdns_rrset_json(const tu_action *a, const char **why);
+char *tu_pdns_rrset_json(const pdns_cfg *c, const tu_action *a,
+                         const char **why);
 
 /* An action to push, with its zone; sorted by zone, deletes first (a
  * PATCH applies its rrsets in order, so an A replaced by a CNAME goes out

@@ -6,6 +6,7 @@
  * comments into `comments`, an SOA's serial into `serial`.
  */
 #include "engine/providers/powerdns.h"
+#include "engine/providers/txt_registry.h"
 #include "engine/fetch.h"
 #include "state/error.h"
 #include "state/listpage.h"
@@ -96,6 +97,61 @@ json_t *tu_pdns_live_rrset(const json_t *rrset)
     return out;
 }
 
+/* The owner a TXT rrset's one enabled content names as a registry mark
+ * (malloc'd), or NULL when the rrset is no mark. */
+static char *registry_owner(const json_t *rrset)
+{
+    const json_t *recs = json_object_get(rrset, "records");
+    const char *type = json_string_value(json_object_get(rrset, "type"));
+    const char *content = json_string_value(json_object_get(
+        json_array_get(recs, 0), "content"));
+
+    if (!type || strcmp(type, "TXT") != 0 || json_array_size(recs) != 1 ||
+        !content)
+        return NULL;
+    return tu_txt_registry_owner(content);
+}
+
+/* The zone's registry marks as {name: owner}: a new object, or NULL when
+ * out of memory. */
+static json_t *registry_marks(const json_t *items)
+{
+    json_t *marks = json_object();
+    const json_t *rrset;
+    size_t i;
+    char *owner;
+
+    json_array_foreach(items, i, rrset) {
+        const char *name = json_string_value(json_object_get(rrset, "name"));
+        if (!marks || !name || !(owner = registry_owner(rrset)))
+            continue;
+        if (json_object_set_new(marks, name, json_string(owner)) != 0) {
+            json_decref(marks);
+            marks = NULL;
+        }
+        free(owner);
+    }
+    return marks;
+}
+
+/* The live record `rec` gets `owner` from its registry mark in `marks`
+ * (registry_marks), if it has one. 0 or -1 (out of memory). */
+static int mark_from_registry(const pdns_cfg *c, json_t *rec,
+                              const json_t *marks)
+{
+    char *name = tu_txt_registry_name(
+        c->txt_prefix, json_string_value(json_object_get(rec, "name")),
+        json_string_value(json_object_get(rec, "type")));
+    json_t *owner = name ? json_object_get(marks, name) : NULL;
+    int rc = name ? 0 : -1;
+
+    json_object_del(rec, "owner");  /* a comment mark does not count here */
+    if (owner)
+        rc = json_object_set(rec, "owner", owner);
+    free(name);
+    return rc;
+}
+
 /* GET of a zone answered 404 or 410. */
 static void zone_missing(tu_fetch *f, const tu_http_response *r,
                          const char *url, const char *zone)
@@ -110,15 +166,46 @@ static void zone_missing(tu_fetch *f, const tu_http_response *r,
                   c->server, zone, c->server);
 }
 
+/* A zone's rrsets as live records; with a TXT registry, each marked by
+ * its mark, and the marks themselves left out. A new list, or NULL when
+ * out of memory. */
+static json_t *zone_records(const pdns_cfg *c, const json_t *items)
+{
+    json_t *records = json_array(), *rec;
+    json_t *marks = c->txt_prefix ? registry_marks(items) : NULL;
+    const json_t *rrset;
+    size_t i;
+    char *owner;
+
+    if (c->txt_prefix && !marks)
+        goto fail;
+    json_array_foreach(items, i, rrset) {
+        if (!records || !json_is_object(rrset))
+            continue;
+        if (marks && (owner = registry_owner(rrset)) != NULL) {
+            free(owner);       /* a mark: part of the record it marks */
+            continue;
+        }
+        if ((rec = tu_pdns_live_rrset(rrset)) != NULL &&
+            (json_array_append_new(records, rec) != 0 ||
+             (marks && mark_from_registry(c, rec, marks) != 0)))
+            goto fail;
+    }
+    json_decref(marks);
+    return records;
+fail:
+    json_decref(marks);
+    json_decref(records);
+    return NULL;
+}
+
 static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
                     void *data)
 {
     const pdns_cfg *c = tu_fetch_state(f);
     size_t zone = (size_t)(uintptr_t)data;
     tu_error err = {0};
-    json_t *items, *records, *rec;
-    const json_t *rrset;
-    size_t i;
+    json_t *items, *records;
 
     if (r->status == 404 || r->status == 410) {
         zone_missing(f, r, url, c->zones[zone]);
@@ -126,21 +213,14 @@ static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
     }
     items = tu_list_page_items(r->body, r->body_len, "rrsets", "GET", url,
                                &err);
-    records = json_array();
     if (!items) {
         tu_fetch_fail(f, err.code,
                       "%s (is target.base_url the API's root, like "
                       "http://HOST:8081/api/v1?)", err.message);
-        json_decref(records);
         return;
     }
-    json_array_foreach(items, i, rrset) {
-        if (!json_is_object(rrset))
-            continue;
-        if ((rec = tu_pdns_live_rrset(rrset)) != NULL &&
-            json_array_append_new(records, rec) != 0)
-            tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
-    }
+    if (!(records = zone_records(c, items)))
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
     if (!tu_fetch_failed(f))
         tu_fetch_add_records(f, records, url, zone);
     json_decref(records);

@@ -11,6 +11,7 @@
  */
 #include "engine/providers/powerdns.h"
 #include "engine/providers/dns_name.h"
+#include "engine/providers/txt_registry.h"
 #include "engine/push.h"
 #include "util/buffer.h"
 #include "util/json_util.h"
@@ -84,10 +85,12 @@ fail:
 
 /* The comments a REPLACE sends: the declared ones (else the live rrset's)
  * and the owner's mark; NULL when there is neither a declared comment nor
- * a mark (PowerDNS then keeps the rrset's comments as they are). */
-static json_t *replace_comments(const tu_action *a)
+ * a mark (PowerDNS then keeps the rrset's comments as they are). With a
+ * TXT registry (`mark_in_comment` 0) the mark is not a comment. */
+static json_t *replace_comments(const tu_action *a, int mark_in_comment)
 {
-    const char *owner = json_string_value(merged(a, "owner"));
+    const char *owner = mark_in_comment ? json_string_value(merged(a, "owner"))
+                                        : NULL;
     const json_t *declared =
         a->desired ? json_object_get(tu_record_fields(a->desired), "comments")
                    : NULL;
@@ -109,41 +112,87 @@ static json_t *replace_comments(const tu_action *a)
     return out;
 }
 
-/* One rrset of a PATCH body as compact JSON; NULL with *why set when the
- * action cannot be sent. */
-char *tu_pdns_rrset_json(const tu_action *a, const char **why)
+/* The mark of the rrset `f` in the TXT registry (txt_registry.h): its
+ * REPLACE (with `owner`) or DELETE (`owner` NULL). A new object, or NULL
+ * when out of memory. */
+static json_t *registry_rrset(const pdns_cfg *c, const json_t *f,
+                              const char *owner, const json_t *ttl)
 {
-    const json_t *f = record_fields_of(a);
-    json_t *ttl, *contents, *obj;
-    char *text;
+    char *name = tu_txt_registry_name(
+        c->txt_prefix, json_string_value(json_object_get(f, "name")),
+        json_string_value(json_object_get(f, "type")));
+    char *content = owner ? tu_txt_registry_content(owner) : NULL;
+    json_t *obj = NULL;
+
+    if (name && !owner)
+        obj = json_pack("{s:s,s:s,s:s}", "name", name, "type", "TXT",
+                        "changetype", "DELETE");
+    else if (name && content)
+        obj = json_pack("{s:s,s:s,s:O,s:s,s:[{s:s,s:b}]}", "name", name,
+                        "type", "TXT", "ttl", ttl, "changetype", "REPLACE",
+                        "records", "content", content, "disabled", 0);
+    free(name);
+    free(content);
+    return obj;
+}
+
+/* The rrset itself: its DELETE, or the REPLACE of the whole rrset. NULL
+ * with *why set when it cannot be sent. */
+static json_t *rrset_obj(const pdns_cfg *c, const tu_action *a,
+                         const json_t *f, const char **why)
+{
+    json_t *ttl = merged(a, "ttl"), *contents = merged(a, "records");
 
     *why = "out of memory";
     if (a->kind == TU_ACTION_DELETE)
-        obj = json_pack("{s:O,s:O,s:s}", "name", json_object_get(f, "name"),
-                        "type", json_object_get(f, "type"),
-                        "changetype", "DELETE");
-    else {
-        ttl = merged(a, "ttl");
-        contents = merged(a, "records");
-        if (!ttl || !contents) {
-            *why = !ttl ? "ttl is required to create an rrset: declare ttl "
-                          "(or set it in defaults)"
-                        : "records (or content) is required to create an "
-                          "rrset";
-            return NULL;
-        }
-        obj = json_pack("{s:O,s:O,s:O,s:s,s:o,s:o*}", "name",
-                        json_object_get(f, "name"), "type",
-                        json_object_get(f, "type"), "ttl", ttl,
-                        "changetype", "REPLACE", "records",
-                        replace_records(contents, json_is_integer(
-                            merged(a, "serial")) ? merged(a, "serial")
-                                                 : NULL), "comments",
-                        replace_comments(a));
+        return json_pack("{s:O,s:O,s:s}", "name", json_object_get(f, "name"),
+                         "type", json_object_get(f, "type"),
+                         "changetype", "DELETE");
+    if (!ttl || !contents) {
+        *why = !ttl ? "ttl is required to create an rrset: declare ttl "
+                      "(or set it in defaults)"
+                    : "records (or content) is required to create an rrset";
+        return NULL;
     }
-    text = obj ? tu_json_dumps(obj, JSON_COMPACT) : NULL;
+    return json_pack("{s:O,s:O,s:O,s:s,s:o,s:o*}", "name",
+                     json_object_get(f, "name"), "type",
+                     json_object_get(f, "type"), "ttl", ttl,
+                     "changetype", "REPLACE", "records",
+                     replace_records(contents, json_is_integer(
+                         merged(a, "serial")) ? merged(a, "serial") : NULL),
+                     "comments", replace_comments(a, !c->txt_prefix));
+}
+
+char *tu_pdns_rrset_json(const pdns_cfg *c, const tu_action *a,
+                         const char **why)
+{
+    const json_t *f = record_fields_of(a);
+    const char *owner = json_string_value(merged(a, "owner"));
+    json_t *obj = rrset_obj(c, a, f, why), *mark = NULL;
+    char *text = NULL, *mtext = NULL, *both = NULL;
+
+    if (obj && c->txt_prefix && owner &&
+        !(mark = registry_rrset(c, f, a->kind == TU_ACTION_DELETE ? NULL
+                                                                  : owner,
+                                merged(a, "ttl"))))
+        goto done;
+    if (!obj || !(text = tu_json_dumps(obj, JSON_COMPACT)) ||
+        (mark && !(mtext = tu_json_dumps(mark, JSON_COMPACT))))
+        goto done;
+    if (!mark) {
+        both = text;
+        text = NULL;
+    } else if ((both = malloc(strlen(text) + strlen(mtext) + 2)) != NULL) {
+        strcpy(both, text);
+        strcat(both, ",");
+        strcat(both, mtext);
+    }
+done:
     json_decref(obj);
-    return text;
+    json_decref(mark);
+    free(text);
+    free(mtext);
+    return both;
 }
 
 static void batch_send(tu_push *p, const char *url, batch *b)
@@ -170,7 +219,7 @@ static void batch_add(const tu_target *t, tu_push *p, const char *url,
 {
     const pdns_cfg *c = t->cfg;
     const char *why;
-    char *text = tu_pdns_rrset_json(a, &why);
+    char *text = tu_pdns_rrset_json(c, a, &why);
     size_t len, mark;
 
     if (!text) {

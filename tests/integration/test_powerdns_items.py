@@ -231,5 +231,119 @@ class Items(Case):
         self.assertIn("whole labels", run.stderr)
 
 
+REG = '"heritage=trueup,trueup/owner=%s"'
+
+
+class TxtRegistry(Case):
+    """target.ownership: txt: marks as TXT records beside the records they
+    mark (external-dns's TXT registry), for DNS APIs without comments."""
+
+    def registry_file(self, z, owner, records, prefix=None, extra=None):
+        lines = ["  ownership: txt"]
+        if prefix is not None:
+            lines.append("  txt_prefix: %s" % flow(prefix))
+        path = self.desired([z], records, settings={"owner": owner},
+                            extra=extra, name=owner + ".yaml")
+        with open(path) as f:
+            text = f.read()
+        text = text.replace("  auth:", "\n".join(lines) + "\n  auth:", 1)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def marks(self, z):
+        """{registry name: owner} of the zone's marks."""
+        out = {}
+        for (name, rtype), (_, contents) in self.pdns.rrsets(z).items():
+            if rtype == "TXT" and len(contents) == 1 and \
+                    contents[0].startswith('"heritage=trueup,'):
+                out[name] = contents[0].split("owner=")[1].rstrip('"')
+        return out
+
+    def test_registry_created_respected_and_taken_over(self):
+        z = self.zone()
+        self.fresh_zone(z, [rr("legacy." + z, "A", ["192.0.2.99"])])
+        www = rr("www", "A", ["192.0.2.1"])
+        mine = [www, rr("alias", "CNAME", ["www." + z]),
+                rr("@", "MX", ["10 mx.example.net."])]
+        a = self.registry_file(z, "team-a", mine)
+        rep = self.trueup("apply", a).report
+        self.assertEqual(rep["created"], 3)
+        # one mark per rrset, below its name (the apex and a CNAME too)
+        self.assertEqual(self.marks(z), {"_trueup-a.www." + z: "team-a",
+                                         "_trueup-cname.alias." + z: "team-a",
+                                         "_trueup-mx." + z: "team-a"})
+        self.assertEqual(self.comments(z, "www." + z, "A"), [])
+        self.assertEqual(self.trueup("plan", a).report["updated"], 0)
+        # the marks are no records of their own: export and prune skip them
+        export = self.trueup("export", a).stdout
+        self.assertNotIn("_trueup-", export)
+        # a second owner prunes none of them, and may not change them
+        b = self.registry_file(z, "team-b", [], extra=None)
+        rep = self.trueup("apply", "--prune", b).report
+        self.assertEqual(rep["deleted"], 0)
+        # 3 of team-a's, the unmarked legacy A, SOA and apex NS
+        self.assertEqual(rep["not_owned"], 6)
+        b = self.registry_file(z, "team-b", [dict(www, records=["192.0.2.2"])])
+        run = self.trueup("apply", b, expect=3)
+        self.assertEqual(run.report["results"][0]["refused"], "owned")
+        self.assertEqual(self.marks(z)["_trueup-a.www." + z], "team-a")
+        # takeover: changed, and re-marked as team-b's
+        b = self.registry_file(z, "team-b", [dict(www, records=["192.0.2.2"],
+                                                  takeover=True)])
+        self.trueup("apply", b)
+        self.assertEqual(self.contents(z, "www." + z, "A"), ["192.0.2.2"])
+        self.assertEqual(self.marks(z)["_trueup-a.www." + z], "team-b")
+        # team-a's prune now leaves www alone; dropping the MX deletes it
+        # and its mark
+        a = self.registry_file(z, "team-a", mine[1:2])
+        rep = self.trueup("apply", "--prune", a).report
+        self.assertEqual(rep["deleted"], 1)
+        self.assertEqual(self.marks(z), {"_trueup-a.www." + z: "team-b",
+                                         "_trueup-cname.alias." + z: "team-a"})
+        self.assertIn(("www." + z, "A"), self.pdns.rrsets(z))
+        self.assertNotIn((z, "MX"), self.pdns.rrsets(z))
+
+    def contents(self, z, name, rtype):
+        got = self.pdns.rrsets(z).get((name, rtype))
+        return got[1] if got else None
+
+    def test_adoption_and_custom_prefix(self):
+        """An unmarked rrset declared by an owner is adopted (its mark
+        created); a prefix without %{record_type} gets "type-" before the
+        first label, as external-dns does."""
+        z = self.zone()
+        self.fresh_zone(z, [rr("www." + z, "A", ["192.0.2.1"])])
+        path = self.registry_file(z, "ops", [rr("www", "A", ["192.0.2.1"])],
+                                  prefix="own.")
+        rep = self.trueup("apply", path).report
+        self.assertEqual(rep["updated"], 1)
+        self.assertEqual(self.marks(z), {"own.a-www." + z: "ops"})
+        self.assertEqual(self.trueup("plan", path).report["updated"], 0)
+
+    def test_comment_marks_stay_the_default(self):
+        """Without ownership: txt the mark is an rrset comment, and a TXT
+        that looks like a mark is an ordinary record."""
+        z = self.zone()
+        self.fresh_zone(z, [rr("_trueup-a.x." + z, "TXT", [REG % "zz"])])
+        path = self.desired([z], [rr("x", "A", ["192.0.2.5"])],
+                            settings={"owner": "team-a"})
+        self.trueup("apply", path)
+        self.assertEqual(self.comments(z, "x." + z, "A"),
+                         [("trueup", "heritage=trueup,trueup/owner=team-a")])
+        rep = self.trueup("plan", "--prune", path).report
+        # the TXT is unmarked, as are the SOA and apex NS
+        self.assertEqual(rep["not_owned"], 3)
+
+    def test_bad_prefix_is_a_located_error(self):
+        z = self.zone()
+        self.fresh_zone(z, [])
+        path = self.registry_file(z, "x", [], prefix="a b.")
+        run = self.trueup("plan", path, expect=1)
+        self.assertIn("%s:%d:" % (path, line_of(path, "txt_prefix")),
+                      run.stderr)
+        self.assertIn("blank", run.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -24,6 +24,7 @@
 
 extern const tu_provider_ops tu_provider_powerdns;
 static const tu_provider_ops *const pdns = &tu_provider_powerdns;
+static const pdns_cfg no_registry;  /* ownership marks as comments */
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -394,7 +395,7 @@ static void test_live_rrset(void **state)
 static void assert_rrset(const tu_action *a, const char *want_json)
 {
     const char *why = NULL;
-    char *text = tu_pdns_rrset_json(a, &why);
+    char *text = tu_pdns_rrset_json(&no_registry, a, &why);
     json_t *got, *want = load(want_json);
     if (!text)
         fail_msg("tu_pdns_rrset_json failed: %s", why);
@@ -435,11 +436,11 @@ static void test_rrset_bodies(void **state)
     a.kind = TU_ACTION_CREATE;
     a.desired = no_ttl;
     a.live = NULL;
-    assert_null(tu_pdns_rrset_json(&a, &why));
+    assert_null(tu_pdns_rrset_json(&no_registry, &a, &why));
     assert_non_null(strstr(why, "ttl is required to create an rrset"));
 
     a.desired = ttl_only;
-    assert_null(tu_pdns_rrset_json(&a, &why));
+    assert_null(tu_pdns_rrset_json(&no_registry, &a, &why));
     assert_non_null(strstr(why, "records (or content) is required"));
 
     record_free(live);
