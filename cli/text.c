@@ -128,10 +128,17 @@ static void write_left_alone(FILE *out, const json_t *report)
     long long scope = count(report, "out_of_scope");
     long long owned = count(report, "not_owned");
 
-    json_array_foreach(json_object_get(report, "left_alone"), i, r)
-        fprintf(out, "= %s  left alone: %s\n",
+    json_array_foreach(json_object_get(report, "left_alone"), i, r) {
+        const json_t *item = json_object_get(r, "item");
+        char *text = item ? json_dumps(item, JSON_ENCODE_ANY) : NULL;
+        fprintf(out, "= %s%s%s%s%s  left alone: %s\n",
                 json_string_value(json_object_get(r, "key")),
+                item ? " " : "", item ? json_string_value(json_object_get(
+                                            r, "field")) : "",
+                item ? " item " : "", text ? text : "",
                 json_string_value(json_object_get(r, "reason")));
+        free(text);
+    }
     if (scope || owned)
         fprintf(out, "Prune left out %lld record%s outside prune_scope, "
                 "%lld without this owner's mark.\n", scope,

@@ -80,6 +80,10 @@ class Items(Case):
                                  ["192.0.2.1", "192.0.2.2", "192.0.2.4"])
                 self.assertEqual(self.left_items(plan), [
                     (foo + "|A", "192.0.2.1", "protected by " + where)])
+                text = self.trueup("plan", "--format", "text", *opts,
+                                   path).stdout
+                self.assertIn('= %s|A records item "192.0.2.1"  left alone: '
+                              'protected by %s' % (foo, where), text)
                 rep = self.trueup("apply", *opts, path).report
                 self.assertEqual(rep["updated"], 1)
                 self.assertEqual(self.contents(z, foo, "A"),
