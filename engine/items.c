@@ -179,10 +179,14 @@ static int fix_declared(items_run *run, tu_record *r, const json_t *lf,
             json_decref(kept);
             continue;
         }
-        if ((!copy && !(copy = r->absent ? key_fields(run, lf)
-                                         : json_deep_copy(df))) ||
-            !(list = joined(declared, kept)) ||
-            json_object_set_new(copy, field, list) != 0)
+        if (!(list = joined(declared, kept)))
+            goto fail;
+        if (!copy && !(copy = r->absent ? key_fields(run, lf)
+                                        : json_deep_copy(df))) {
+            json_decref(list);
+            goto fail;
+        }
+        if (json_object_set_new(copy, field, list) != 0)
             goto fail;
     }
     if (!copy)
@@ -348,8 +352,8 @@ int tu_items_check(const tu_target *target, const tu_rules *rules,
         const tu_rule *r = &rules->item_rules[i];
         if (tu_target_check_match(target, r->match, r->where, r->pos,
                                   err) != 0 ||
-            tu_target_check_match(target, r->items, r->where, r->pos,
-                                  err) != 0)
+            tu_target_check_keys(target, r->items, "items key", r->where,
+                                 r->pos, err) != 0)
             return -1;
     }
     return 0;

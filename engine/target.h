@@ -62,6 +62,12 @@ int tu_target_fields(tu_target *target, const json_t *fields,
 int tu_target_check_match(const tu_target *target, const json_t *match,
                           const char *where, tu_srcpos pos, tu_error *err);
 
+/* The same for the keys of any rule mapping `obj` (an item rule's
+ * `items`), `what` naming them in the message ("items key"). */
+int tu_target_check_keys(const tu_target *target, const json_t *obj,
+                         const char *what, const char *where, tu_srcpos pos,
+                         tu_error *err);
+
 void tu_target_free(tu_target *target);
 
 /* base_url joined with `path` ("/records"), or `path` itself when it is an

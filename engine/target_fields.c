@@ -155,8 +155,9 @@ static const char *never_matches(const tu_target *t, const char *key,
     return NULL;
 }
 
-int tu_target_check_match(const tu_target *t, const json_t *match,
-                          const char *where, tu_srcpos pos, tu_error *err)
+int tu_target_check_keys(const tu_target *t, const json_t *obj,
+                         const char *what, const char *where, tu_srcpos pos,
+                         tu_error *err)
 {
     const char *key, *why, *paren = strstr(where, " (");
     /* the position is the error's own: "protect[0]", not "(zone.yaml:12)" */
@@ -164,13 +165,19 @@ int tu_target_check_match(const tu_target *t, const json_t *match,
     json_t *v;
     char buf[1024];
 
-    json_object_foreach((json_t *)match, key, v) {
+    json_object_foreach((json_t *)obj, key, v) {
         if (!(why = never_matches(t, key, buf, sizeof buf)))
             continue;
-        tu_error_at(err, pos, "%.*s: match key '%s' can never select a "
-                    "record: %s; match a field the API lists", n, where, key,
-                    why);
+        tu_error_at(err, pos, "%.*s: %s '%s' can never select a "
+                    "record: %s; match a field the API lists", n, where,
+                    what, key, why);
         return -1;
     }
     return 0;
+}
+
+int tu_target_check_match(const tu_target *t, const json_t *match,
+                          const char *where, tu_srcpos pos, tu_error *err)
+{
+    return tu_target_check_keys(t, match, "match key", where, pos, err);
 }

@@ -209,10 +209,11 @@ class Items(Case):
         the file, line and key with a suggestion; nothing is sent."""
         z = self.zone()
         self.fresh_zone(z, [rr("www." + z, "A", ["192.0.2.1"])])
-        cases = [("  - match: {content: 192.0.2.1}", "content",
+        cases = [("  - match: {content: 192.0.2.1}", "match key 'content'",
                   "did you mean 'records'?"),
-                 ("  - match: {tpye: A}", "tpye", "did you mean 'type'?"),
-                 ("  - items: {record: 192.0.2.1}", "record",
+                 ("  - match: {tpye: A}", "match key 'tpye'",
+                  "did you mean 'type'?"),
+                 ("  - items: {record: 192.0.2.1}", "items key 'record'",
                   "did you mean 'records'?")]
         for rule, key, hint in cases:
             with self.subTest(key=key):
@@ -221,7 +222,7 @@ class Items(Case):
                 run = self.trueup("apply", "--prune", path, expect=1)
                 self.assertIn("%s:%d:" % (path, line_of(path, rule.strip())),
                               run.stderr)
-                self.assertIn("'%s'" % key, run.stderr)
+                self.assertIn("protect[0]: " + key, run.stderr)
                 self.assertIn(hint, run.stderr)
                 self.assertEqual(self.pdns.serial(z), serial)
 
