@@ -127,6 +127,19 @@ static int list_matches(const json_t *want, const json_t *have)
     return 0;
 }
 
+/* A value (or a shell pattern) against a list field: one item of it. */
+static int any_item(const json_t *want, const json_t *have)
+{
+    size_t i;
+    json_t *item;
+
+    json_array_foreach(have, i, item) {
+        if (!json_is_array(item) && field_matches(want, item))
+            return 1;
+    }
+    return 0;
+}
+
 static int field_matches(const json_t *want, const json_t *have)
 {
     const char *pattern = json_string_value(want);
@@ -136,6 +149,8 @@ static int field_matches(const json_t *want, const json_t *have)
         return list_matches(want, have);
     if (tu_selector_is_glob(want))
         return tu_selector_glob_matches(want, have);
+    if (json_is_array(have) && !json_is_object(want))
+        return any_item(want, have);
     if (pattern && strpbrk(pattern, "*?[") && json_is_string(have))
         return fnmatch(pattern, json_string_value(have), 0) == 0;
     return tu_json_equal(want, have);

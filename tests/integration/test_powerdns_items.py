@@ -202,6 +202,29 @@ class Items(Case):
                                     for r in reasons), reasons)
                 self.assert_converged(path, *opts)
 
+    def test_bulk_match_on_one_content(self):
+        """A bulk --match on one content, a shell pattern or a glob selects
+        the rrsets holding such a content (before, a value matched a list
+        field only when equal to the whole list)."""
+        z = self.zone()
+        self.glob_zone(z)
+        for match, want in (("records=10 mx.example.net.", {(z, "MX")}),
+                            # a shell pattern: * spans the MX's priority
+                            ("records=*.example.org.",
+                             {("other." + z, "CNAME"), (z, "MX"),
+                              ("_sip._tcp." + z, "SRV")}),
+                            ('records={glob: "**.example.net."}',
+                             {("one." + z, "CNAME"), ("two." + z, "CNAME"),
+                              ("apex." + z, "CNAME"), (z, "MX"),
+                              ("_sip._tcp." + z, "SRV")})):
+            with self.subTest(match=match):
+                path = self.desired([z], [])
+                rep = self.trueup("plan", path, "--match", match, "--set",
+                                  "ttl=600").report
+                got = {tuple(r["key"].split("|")) for r in rep["results"]
+                       if r["action"] == "update"}
+                self.assertEqual(got, want)
+
     # ---- errors at load
 
     def test_unknown_rule_key_is_a_located_error(self):

@@ -57,6 +57,19 @@ static void test_glob_in_match(void **state)
     assert_true(tu_match_fields(match, yes));
     assert_false(tu_match_fields(match, no));
     json_decref(match);
+    /* a value or shell pattern selects a list field holding such an item */
+    match = json_pack("{s:s}", "records", "10 a.example.org.");
+    assert_true(tu_match_fields(match, yes));
+    json_decref(match);
+    match = json_pack("{s:s}", "records", "* mx.*");
+    assert_true(tu_match_fields(match, yes));
+    assert_false(tu_match_fields(match, no));
+    json_decref(match);
+    /* a list still selects a list field equal to it */
+    match = json_pack("{s:[s]}", "records", "10 a.example.org.");
+    assert_true(tu_match_fields(match, no));
+    assert_false(tu_match_fields(match, yes));
+    json_decref(match);
     json_decref(yes);
     json_decref(no);
 }
