@@ -345,6 +345,29 @@ void tu_items_free(tu_items *items)
     items->used = 0;
 }
 
+/* An `items` key that is a key field (one value, never a list): an error
+ * at the rule. 0 or -1. */
+static int key_field_items(const tu_target *target, const tu_rule *r,
+                           tu_error *err)
+{
+    tu_keyspec key;
+    const char **ignore, *paren = strstr(r->where, " (");
+    size_t nignore;
+    /* the position is the error's own: "protect[0]", not "(zone.yaml:12)" */
+    int n = paren ? (int)(paren - r->where) : (int)strlen(r->where);
+
+    target->ops->describe(target->cfg, &key, &ignore, &nignore);
+    for (size_t i = 0; i < key.count; i++) {
+        if (!json_object_get(r->items, key.fields[i]))
+            continue;
+        tu_error_at(err, r->pos, "%.*s: items key '%s' is a key field, one "
+                    "value per record: select records by it in match, and "
+                    "items inside a list field", n, r->where, key.fields[i]);
+        return -1;
+    }
+    return 0;
+}
+
 int tu_items_check(const tu_target *target, const tu_rules *rules,
                    tu_error *err)
 {
@@ -353,7 +376,8 @@ int tu_items_check(const tu_target *target, const tu_rules *rules,
         if (tu_target_check_match(target, r->match, r->where, r->pos,
                                   err) != 0 ||
             tu_target_check_keys(target, r->items, "items key", r->where,
-                                 r->pos, err) != 0)
+                                 r->pos, err) != 0 ||
+            key_field_items(target, r, err) != 0)
             return -1;
     }
     return 0;

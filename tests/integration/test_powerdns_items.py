@@ -237,7 +237,9 @@ class Items(Case):
                  ("  - match: {tpye: A}", "match key 'tpye'",
                   "did you mean 'type'?"),
                  ("  - items: {record: 192.0.2.1}", "items key 'record'",
-                  "did you mean 'records'?")]
+                  "did you mean 'records'?"),
+                 ("  - items: {name: www}", "items key 'name'",
+                  "select records by it in match")]
         for rule, key, hint in cases:
             with self.subTest(key=key):
                 path = self.desired([z], [], extra=["protect:", rule])
