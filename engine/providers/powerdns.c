@@ -70,7 +70,7 @@
 
 static const char *const target_keys[] = {"server", "zones", "batch_size",
                                           "write_concurrency", "ownership",
-                                          "txt_prefix", NULL};
+                                          "txt_prefix", "txt_wildcard", NULL};
 static const char *key_fields[] = {"name", "type"};
 static const char *const record_fields[] = {"name", "type", "ttl", "records",
                                             "content", "zone", "comments",
@@ -151,6 +151,7 @@ static void pdns_free(void *p)
     free(c->zones);
     free(c->server);
     free(c->txt_prefix);
+    free(c->txt_wildcard);
     free(c);
 }
 
@@ -204,35 +205,49 @@ static int parse_zones(pdns_cfg *c, const json_t *target,
     return check_zones(c, tu_srcmap_member(map, target, "zones"), err);
 }
 
-/* target.ownership (comment, the default, or txt) and txt_prefix. 0, or
- * -1 with err set. */
+/* One of the TXT registry's strings, `key` (its default `value`), only
+ * with ownership: txt, checked; malloc'd into *out. 0, or -1 with err. */
+static int registry_key(const json_t *target, const tu_srcmap *map,
+                        const char *key, const char *value, int txt,
+                        char **out, tu_error *err)
+{
+    tu_srcpos pos = tu_srcmap_member(map, target, key);
+    const char *why;
+    int has = tu_schema_string(target, key, 0, map, "target", &value, err);
+
+    if (has < 0)
+        return -1;
+    if (has && !txt) {
+        tu_error_at(err, pos, "target.%s: names the TXT registry's records; "
+                    "set ownership: txt too, or leave it out", key);
+        return -1;
+    }
+    if ((why = tu_txt_registry_prefix_problem(value)) != NULL) {
+        tu_error_at(err, pos, "target.%s: '%s' %s", key, value, why);
+        return -1;
+    }
+    if (txt && !(*out = strdup(value))) {
+        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* target.ownership (comment, the default, or txt), txt_prefix and
+ * txt_wildcard. 0, or -1 with err set. */
 static int parse_ownership(pdns_cfg *c, const json_t *target,
                            const tu_srcmap *map, tu_error *err)
 {
     static const char *const kinds[] = {"comment", "txt", NULL};
-    const char *prefix = TU_TXT_REGISTRY_PREFIX, *why;
-    int kind = 0, has_prefix;
+    int kind = 0;
 
     if (tu_schema_enum(target, "ownership", kinds, map, "target", &kind,
                        err) < 0 ||
-        (has_prefix = tu_schema_string(target, "txt_prefix", 0, map,
-                                       "target", &prefix, err)) < 0)
+        registry_key(target, map, "txt_prefix", TU_TXT_REGISTRY_PREFIX,
+                     kind == 1, &c->txt_prefix, err) != 0 ||
+        registry_key(target, map, "txt_wildcard", TU_TXT_REGISTRY_WILDCARD,
+                     kind == 1, &c->txt_wildcard, err) != 0)
         return -1;
-    if (has_prefix && kind != 1) {
-        tu_error_at(err, tu_srcmap_member(map, target, "txt_prefix"),
-                    "target.txt_prefix: names the TXT registry's records; "
-                    "set ownership: txt too, or leave it out");
-        return -1;
-    }
-    if ((why = tu_txt_registry_prefix_problem(prefix)) != NULL) {
-        tu_error_at(err, tu_srcmap_member(map, target, "txt_prefix"),
-                    "target.txt_prefix: '%s' %s", prefix, why);
-        return -1;
-    }
-    if (kind == 1 && !(c->txt_prefix = strdup(prefix))) {
-        tu_error_set(err, TU_ERR_NOMEM, "out of memory");
-        return -1;
-    }
     return 0;
 }
 

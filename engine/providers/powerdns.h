@@ -29,6 +29,7 @@ typedef struct pdns_cfg {
     char *txt_prefix;      /* target.ownership: txt: the TXT registry's
                               prefix (txt_registry.h); NULL: marks are
                               rrset comments */
+    char *txt_wildcard;    /* what stands for a `*` label in a mark's name */
 } pdns_cfg;
 
 /* The zone (index into c->zones) an absolute name belongs to: the longest

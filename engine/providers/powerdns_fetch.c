@@ -140,7 +140,7 @@ static int mark_from_registry(const pdns_cfg *c, json_t *rec,
                               const json_t *marks)
 {
     char *name = tu_txt_registry_name(
-        c->txt_prefix, json_string_value(json_object_get(rec, "name")),
+        c->txt_prefix, c->txt_wildcard, json_string_value(json_object_get(rec, "name")),
         json_string_value(json_object_get(rec, "type")));
     json_t *owner = name ? json_object_get(marks, name) : NULL;
     int rc = name ? 0 : -1;

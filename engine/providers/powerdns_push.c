@@ -119,7 +119,7 @@ static json_t *registry_rrset(const pdns_cfg *c, const json_t *f,
                               const char *owner, const json_t *ttl)
 {
     char *name = tu_txt_registry_name(
-        c->txt_prefix, json_string_value(json_object_get(f, "name")),
+        c->txt_prefix, c->txt_wildcard, json_string_value(json_object_get(f, "name")),
         json_string_value(json_object_get(f, "type")));
     char *content = owner ? tu_txt_registry_content(owner) : NULL;
     json_t *obj = NULL;

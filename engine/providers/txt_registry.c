@@ -47,16 +47,18 @@ static size_t first_label(const char *name)
     return i;
 }
 
-char *tu_txt_registry_name(const char *prefix, const char *name,
-                           const char *type)
+char *tu_txt_registry_name(const char *prefix, const char *wildcard,
+                           const char *name, const char *type)
 {
     tu_buffer b = TU_BUFFER_INIT;
     size_t head = first_label(name);
+    int star = head == 1 && name[0] == '*';
 
     if (put_prefix(&b, prefix, type) != 0 ||
         (!strstr(prefix, TYPE_TEMPLATE) &&
          (put_type(&b, type) != 0 || tu_buffer_puts(&b, "-") != 0)) ||
-        tu_buffer_add(&b, name, head) != 0 ||
+        (star ? tu_buffer_puts(&b, wildcard)
+              : tu_buffer_add(&b, name, head)) != 0 ||
         tu_buffer_puts(&b, name + head) != 0) {
         tu_buffer_free(&b);
         return NULL;
@@ -92,6 +94,8 @@ char *tu_txt_registry_owner(const char *content)
 
 const char *tu_txt_registry_prefix_problem(const char *prefix)
 {
+    if (strchr(prefix, '*'))
+        return "holds a '*'; a prefix is part of a DNS name";
     if (!*prefix)
         return "is empty: the marks would have the names of the records "
                "they mark (write _trueup-%{record_type}., the default)";

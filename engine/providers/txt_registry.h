@@ -15,6 +15,8 @@
  * www.example.org. A is _trueup-a.www.example.org. TXT, and that of the
  * apex example.org. MX is _trueup-mx.example.org. TXT: a name of its own
  * below the record's, so it never sits beside a CNAME nor leaves the zone.
+ * The mark of the wildcard *.dev.example.org. A is
+ * _trueup-a._wildcard.dev.example.org. TXT (the `*` replaced).
  * A TXT rrset whose one content is such a mark is a registry record,
  * whatever its name; the provider hides it from the live records.
  */
@@ -22,12 +24,15 @@
 #define TU_ENGINE_PROVIDERS_TXT_REGISTRY_H
 
 #define TU_TXT_REGISTRY_PREFIX "_trueup-%{record_type}."
+#define TU_TXT_REGISTRY_WILDCARD "_wildcard"
 #define TU_TXT_REGISTRY_HERITAGE "heritage=trueup,trueup/owner="
 
 /* The registry name of the rrset `name` (absolute) of type `type` under
- * `prefix`: malloc'd, or NULL when out of memory. */
-char *tu_txt_registry_name(const char *prefix, const char *name,
-                           const char *type);
+ * `prefix`, a wildcard first label `*` replaced by `wildcard` (PowerDNS
+ * refuses a `*` anywhere but first: external-dns's
+ * --txt-wildcard-replacement): malloc'd, or NULL when out of memory. */
+char *tu_txt_registry_name(const char *prefix, const char *wildcard,
+                           const char *name, const char *type);
 
 /* The content of ID's mark, quoted: malloc'd, or NULL. */
 char *tu_txt_registry_content(const char *owner);
@@ -36,7 +41,8 @@ char *tu_txt_registry_content(const char *owner);
  * is no mark (or out of memory). */
 char *tu_txt_registry_owner(const char *content);
 
-/* Why `prefix` cannot be a registry prefix, or NULL when it can. */
+/* Why `prefix` cannot be a registry prefix (nor a wildcard replacement),
+ * or NULL when it can. */
 const char *tu_txt_registry_prefix_problem(const char *prefix);
 
 #endif

@@ -365,6 +365,30 @@ class TxtRegistry(Case):
         # the TXT is unmarked, as are the SOA and apex NS
         self.assertEqual(rep["not_owned"], 3)
 
+    def test_wildcard_record_mark(self):
+        """PowerDNS refuses a `*` label anywhere but first, so a wildcard
+        rrset's mark has it replaced (txt_wildcard, default _wildcard), as
+        external-dns's --txt-wildcard-replacement does."""
+        for wildcard in (None, "star"):
+            with self.subTest(wildcard=wildcard):
+                z = self.zone(wildcard or "")
+                self.fresh_zone(z, [])
+                path = self.registry_file(z, "ops", [rr("*.dev", "A",
+                                                        ["192.0.2.7"])])
+                if wildcard:
+                    with open(path) as f:
+                        text = f.read().replace(
+                            "  ownership: txt\n", "  ownership: txt\n"
+                            "  txt_wildcard: %s\n" % wildcard)
+                    with open(path, "w") as f:
+                        f.write(text)
+                self.trueup("apply", path)
+                self.assertEqual(self.marks(z), {
+                    "_trueup-a.%s.dev.%s" % (wildcard or "_wildcard", z):
+                    "ops"})
+                self.assertEqual(self.trueup("plan", path).report["updated"],
+                                 0)
+
     def test_bad_prefix_is_a_located_error(self):
         z = self.zone()
         self.fresh_zone(z, [])

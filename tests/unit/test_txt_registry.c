@@ -16,7 +16,8 @@
 static void assert_name(const char *prefix, const char *name,
                         const char *type, const char *want)
 {
-    char *got = tu_txt_registry_name(prefix, name, type);
+    char *got = tu_txt_registry_name(prefix, TU_TXT_REGISTRY_WILDCARD, name,
+                                     type);
     assert_non_null(got);
     assert_string_equal(got, want);
     free(got);
@@ -35,6 +36,11 @@ static void test_names(void **state)
                 "own.cname-www.example.org.");
     assert_name("x-%{record_type}-", "www.example.org.", "AAAA",
                 "x-aaaa-www.example.org.");
+    /* PowerDNS refuses a '*' label anywhere but first */
+    assert_name(TU_TXT_REGISTRY_PREFIX, "*.dev.example.org.", "A",
+                "_trueup-a._wildcard.dev.example.org.");
+    assert_name(TU_TXT_REGISTRY_PREFIX, "*x.dev.example.org.", "A",
+                "_trueup-a.*x.dev.example.org.");
     /* an escaped dot stays inside the first label */
     assert_name(TU_TXT_REGISTRY_PREFIX, "a\\.b.example.org.", "TXT",
                 "_trueup-txt.a\\.b.example.org.");
@@ -69,6 +75,7 @@ static void test_prefixes(void **state)
     assert_non_null(tu_txt_registry_prefix_problem("a b."));
     assert_non_null(tu_txt_registry_prefix_problem(".x"));
     assert_non_null(tu_txt_registry_prefix_problem("x..y"));
+    assert_non_null(tu_txt_registry_prefix_problem("*"));
 }
 
 int main(void)
