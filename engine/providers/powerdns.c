@@ -56,6 +56,7 @@
 #include "util/json_util.h"
 #include "util/suggest.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,8 @@ static int registry_key(const json_t *target, const tu_srcmap *map,
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
+    for (char *p = txt ? *out : NULL; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);  /* as PowerDNS keeps names */
     return 0;
 }
 

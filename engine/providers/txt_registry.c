@@ -99,6 +99,11 @@ const char *tu_txt_registry_prefix_problem(const char *prefix)
     if (!*prefix)
         return "is empty: the marks would have the names of the records "
                "they mark (write _trueup-%{record_type}., the default)";
+    for (const char *p = prefix; *p; p++) {
+        if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+            return "holds a character other than printable ASCII (write an "
+                   "A-label, xn--...)";
+    }
     if (strpbrk(prefix, " \t\"\\"))
         return "holds a blank, a quote or a backslash; a prefix is part of "
                "a DNS name";

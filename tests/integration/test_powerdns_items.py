@@ -345,7 +345,7 @@ class TxtRegistry(Case):
         z = self.zone()
         self.fresh_zone(z, [rr("www." + z, "A", ["192.0.2.1"])])
         path = self.registry_file(z, "ops", [rr("www", "A", ["192.0.2.1"])],
-                                  prefix="own.")
+                                  prefix="Own.")   # names are lower case
         rep = self.trueup("apply", path).report
         self.assertEqual(rep["updated"], 1)
         self.assertEqual(self.marks(z), {"own.a-www." + z: "ops"})

@@ -76,6 +76,7 @@ static void test_prefixes(void **state)
     assert_non_null(tu_txt_registry_prefix_problem(".x"));
     assert_non_null(tu_txt_registry_prefix_problem("x..y"));
     assert_non_null(tu_txt_registry_prefix_problem("*"));
+    assert_non_null(tu_txt_registry_prefix_problem("\xc3\xbc."));
 }
 
 int main(void)
