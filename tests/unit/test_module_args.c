@@ -336,8 +336,8 @@ static void test_unknown(void **state)
                  "Unsupported parameters for (trueup) module: concurency "
                  "(did you mean 'concurrency'?). Supported parameters "
                  "include: bulk, change_protected, concurrency, defaults, "
-                 "force, plan, protect, prune, prune_scope, records, settings, "
-                 "shard, src, target.");
+                 "force, plan, protect, prune, prune_scope, records, resources, "
+                 "settings, shard, src, target.");
     expect_error("{\"src\": \"a\", \"zzz\": 1, \"recrods\": []}",
                  "zzz, recrods (did you mean 'records'?)");
 }
