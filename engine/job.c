@@ -140,7 +140,8 @@ int tu_job_was_cancelled(const tu_job *job)
     return job->cancelled || (job->o.cancel && *job->o.cancel);
 }
 
-void tu_job_free_steps(tu_job *job)
+/* The fetch and the push, if under way, ended (their requests dropped). */
+static void end_steps(tu_job *job)
 {
     tu_recordset scratch;
 
@@ -150,6 +151,11 @@ void tu_job_free_steps(tu_job *job)
         tu_push_end(job->push);
     job->fetch = NULL;
     job->push = NULL;
+}
+
+void tu_job_free_steps(tu_job *job)
+{
+    end_steps(job);
     tu_report_texts_free(&job->texts);
     tu_result_scratch_free(&job->scratch);
     tu_plan_free(&job->plan);
@@ -160,14 +166,19 @@ void tu_job_free_steps(tu_job *job)
 }
 
 /* The job is over: free what the steps hold and the executor (which
- * unwatches its sockets; a system's part leaves its system's alone), stop
- * the timer, and call done. */
+ * unwatches its sockets), stop the timer, and call done. A system's part
+ * leaves its system's executor alone and keeps its plan and records: the
+ * other parts' writes still read them (the id a create answered, a live
+ * value to send) until the system is over, which frees them. */
 void tu_job_over(tu_job *job)
 {
     job->phase = JOB_OVER;
-    tu_job_free_steps(job);
-    if (!job->is_child)
+    if (job->is_child) {
+        end_steps(job);
+    } else {
+        tu_job_free_steps(job);
         tu_exec_free(job->exec);
+    }
     job->exec = NULL;
     if (job->attached && job->timer_due_ms >= 0 && !job->quiet)
         job->events.timer(job, -1, job->events.data);

@@ -24,13 +24,7 @@ def setUpModule():
         raise RuntimeError("trueup binary not found at %s" % trueup_binary())
 
 
-SYSTEM = """
-settings: {concurrency: 4, max_deletes: 100}
-target:
-  provider: rest
-  base_url: %(url)s
-resources:
-  tenants:
+TENANTS = """  tenants:
     target:
       resource:
         list: /tenants
@@ -38,7 +32,18 @@ resources:
         create: POST /tenants
         update: PATCH /tenants/{id}
         delete: DELETE /tenants/{id}
-  addresses:
+"""
+
+# the same collection, of other records
+VRFS = TENANTS.replace("tenants", "vrfs")
+
+SYSTEM = """
+settings: {concurrency: 4, max_deletes: 100}
+target:
+  provider: rest
+  base_url: %(url)s
+resources:
+""" + TENANTS + """  addresses:
     target:
       fields:
         tenant: {ref: tenants}
@@ -49,6 +54,7 @@ resources:
         update: PATCH /addresses/{id}
         delete: DELETE /addresses/{id}
 """
+
 
 RECORDS = """
 resources:
@@ -69,7 +75,7 @@ class SystemJsonServerTest(unittest.TestCase):
         self.tmp = temp_dir(self, "tu-system-")
         self.server = JsonServer([])
         with open(self.server.db_path, "w") as f:
-            json.dump({"tenants": [{"id": 7, "name": "old"}],
+            json.dump({"tenants": [{"id": 7, "name": "old"}], "vrfs": [],
                        "addresses": [{"id": 1, "address": "10.9.9.9",
                                       "tenant": 7}]}, f)
         self.server.start()
@@ -114,6 +120,30 @@ class SystemJsonServerTest(unittest.TestCase):
         again = self.run_ok("apply", self.system, self.records).report
         self.assertFalse(again["changed"])
         self.assertEqual(self.server.writes(mark), [])
+
+    def test_a_record_naming_two_new_records_gets_both_ids(self):
+        # a write waiting for two creates of two resources sends both ids
+        system = write_yaml(os.path.join(self.tmp, "two.yaml"),
+                            (SYSTEM % {"url": self.server.url}).replace(
+                                "        tenant: {ref: tenants}\n",
+                                "        tenant: {ref: tenants}\n"
+                                "        vrf: {ref: vrfs}\n").replace(
+                                "  addresses:\n", VRFS + "  addresses:\n"))
+        records = write_yaml(os.path.join(self.tmp, "two-records.yaml"), """
+resources:
+  tenants: {records: [{name: acme}]}
+  vrfs: {records: [{name: red}, {name: blue}]}
+  addresses: {records: [{address: 10.0.0.1, tenant: acme, vrf: red}]}
+""")
+        r = self.run_ok("apply", system, records).report
+        self.assertEqual((r["succeeded"], r["failed"]), (4, 0), r)
+        tenant = self.server.get_records("/tenants")[-1]
+        vrf = [v for v in self.server.get_records("/vrfs")
+               if v["name"] == "red"][0]
+        address = self.server.get_records("/addresses")[-1]
+        self.assertEqual((address["tenant"], address["vrf"]),
+                         (tenant["id"], vrf["id"]))
+        self.assertFalse(self.run_ok("plan", system, records).report["changed"])
 
     def test_prune_deletes_the_names_first(self):
         self.run_ok("apply", self.system, self.records)
