@@ -3,8 +3,9 @@
  * A record is an rrset: {name, type, ttl, records: [content, ...]}, keyed by
  * [name, type]. `target` names the API (base_url ".../api/v1"), the
  * `server` (default localhost), the `zones` trueup reconciles, the
- * `batch_size` of a write, and `write_concurrency`, the PATCHes sent at
- * once (default 1: the SQLite backend refuses overlapping writes).
+ * `batch_size` and `batch_bytes` of a write, and `write_concurrency`, the
+ * PATCHes sent at once (default 1: the SQLite backend refuses overlapping
+ * writes).
  *
  *   normalize  internationalised names as A-labels (libidn2), in names
  *              and in the name fields of contents (CNAME, MX, SRV...);
@@ -25,7 +26,7 @@
  *              {"rrsets": [...]}: creates and updates as changetype REPLACE
  *              of the whole rrset, deletes as DELETE. Each zone's actions
  *              go out in batches of batch_size rrsets (and at most
- *              PDNS_BATCH_BYTES of body), deletes first, in the zone's lane
+ *              batch_bytes of body), deletes first, in the zone's lane
  *              (push.h): one PATCH per zone in flight, zones in parallel up
  *              to write_concurrency. PowerDNS applies a PATCH all or nothing
  *              and names one bad rrset, so a refused batch (422) is split
@@ -63,15 +64,24 @@
 #include <strings.h>
 
 /* PowerDNS re-rectifies the whole zone after every PATCH, so fewer, larger
- * batches are faster (10,000 TTL changes: 2.15-2.34 s at 500, 0.80-1.41 s
- * at 2,000; bench/LOG.md); a refused batch fails all its records. */
-#define PDNS_DEFAULT_BATCH 2000
+ * batches are faster: a zone's changes go in as few PATCHes as the body
+ * cap allows (10,000 TTL changes, bench/LOG.md: 5 PATCHes of 2,000 took
+ * 0.43-0.47 s of PowerDNS's time, 2 of 5,000 0.27-0.29 s, one of 10,000
+ * 0.19-0.28 s). A refused batch is split in halves, so a large one costs
+ * only about 2 log2(n) PATCHes per bad rrset. The body cap stays below
+ * PowerDNS's default webserver-max-bodysize (2 MB), past which it resets
+ * the connection. */
+#define PDNS_DEFAULT_BATCH 10000
 #define PDNS_MAX_BATCH 100000
+#define PDNS_DEFAULT_BATCH_BYTES (1792L * 1024)
+#define PDNS_MIN_BATCH_BYTES 4096L
+#define PDNS_MAX_BATCH_BYTES (1024L * 1024 * 1024)
 #define PDNS_MAX_TTL 2147483647L
 
 static const char *const target_keys[] = {"server", "zones", "batch_size",
-                                          "write_concurrency", "ownership",
-                                          "txt_prefix", "txt_wildcard", NULL};
+                                          "batch_bytes", "write_concurrency",
+                                          "ownership", "txt_prefix",
+                                          "txt_wildcard", NULL};
 static const char *key_fields[] = {"name", "type"};
 static const char *const record_fields[] = {"name", "type", "ttl", "records",
                                             "content", "zone", "comments",
@@ -265,11 +275,15 @@ static int pdns_parse(const json_t *target, const tu_srcmap *map, void **out,
         return -1;
     }
     c->batch_size = PDNS_DEFAULT_BATCH;
+    c->batch_bytes = PDNS_DEFAULT_BATCH_BYTES;
     c->write_concurrency = 1;
     if (tu_schema_string(target, "server", 0, map, "target", &server,
                          err) < 0 ||
         tu_schema_int(target, "batch_size", 1, PDNS_MAX_BATCH, map, "target",
                       &c->batch_size, err) < 0 ||
+        tu_schema_int(target, "batch_bytes", PDNS_MIN_BATCH_BYTES,
+                      PDNS_MAX_BATCH_BYTES, map, "target", &c->batch_bytes,
+                      err) < 0 ||
         tu_schema_int(target, "write_concurrency", 1, 1000, map, "target",
                       &c->write_concurrency, err) < 0 ||
         parse_zones(c, target, map, err) != 0 ||

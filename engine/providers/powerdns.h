@@ -24,7 +24,8 @@ typedef struct pdns_cfg {
     char *server;
     char **zones;          /* lower case, with a trailing dot */
     size_t nzones;
-    long batch_size;
+    long batch_size;       /* rrsets per PATCH, at most */
+    long batch_bytes;      /* bytes of a PATCH's body, at most */
     long write_concurrency; /* PATCHes at once (SQLite: only 1 works) */
     char *txt_prefix;      /* target.ownership: txt: the TXT registry's
                               prefix (txt_registry.h); NULL: marks are

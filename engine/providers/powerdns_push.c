@@ -2,8 +2,8 @@
  * PATCH {base_url}/servers/{server}/zones/{zone} with {"rrsets": [...]}:
  * creates and updates as changetype REPLACE of the whole rrset (with the
  * owner's mark and the other comments), deletes as DELETE. Each zone's
- * actions go out in batches of batch_size rrsets (and at most
- * PDNS_BATCH_BYTES of body), deletes first, in the zone's lane (push.h):
+ * actions go out in batches of batch_size rrsets (and at most batch_bytes
+ * of body), deletes first, in the zone's lane (push.h):
  * one PATCH per zone in flight, zones in parallel up to
  * write_concurrency. PowerDNS applies a PATCH all or nothing and names one
  * bad rrset, so a refused batch (422) is split in halves, again and again,
@@ -19,10 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Below PowerDNS's default webserver-max-bodysize (2 MB): a larger body is
- * cut off with a connection reset. */
-#define PDNS_BATCH_BYTES (1024 * 1024)
 
 typedef struct batch {
     tu_buffer body;        /* {"rrsets":[...  */
@@ -228,7 +224,7 @@ static void batch_add(const tu_target *t, tu_push *p, const char *url,
     }
     len = strlen(text);
     if (b->n > 0 && ((long)b->n >= c->batch_size ||
-                     b->body.len + len + 3 > PDNS_BATCH_BYTES))
+                     b->body.len + len + 3 > (size_t)c->batch_bytes))
         batch_send(p, url, b);
     mark = b->body.len;
     if (tu_buffer_puts(&b->body, b->n ? "," : "{\"rrsets\":[") != 0 ||

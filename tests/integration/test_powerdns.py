@@ -496,6 +496,39 @@ class ZonesAndBatches(PdnsCase):
                                                   rep["elapsed_ms"]))
         self.assert_no_drift(path)
 
+    def test_a_zone_goes_in_one_patch_up_to_the_body_cap(self):
+        """By default a zone's changes go in as few PATCHes as the body
+        cap allows: 3,000 TTL changes in one PATCH (about 400 KB); with
+        batch_bytes 100000 in bodies of at most 100,000 bytes each."""
+        z = self.zone()
+        n = 3000
+        live = [{"name": "h%d.%s" % (i, z), "type": "A", "ttl": 300,
+                 "records": ["10.1.%d.%d" % (i // 250, i % 250)]}
+                for i in range(n)]
+        self.pdns.create_zone(z, live)
+        records = [{"name": "h%d" % i, "type": "A", "ttl": 600,
+                    "records": ["10.1.%d.%d" % (i // 250, i % 250)]}
+                   for i in range(n)]
+        serial = self.pdns.serial(z)
+        rep = self.apply(self.desired([z], records))
+        self.assertEqual((rep["updated"], rep["failed"],
+                          rep["write_requests"]), (n, 0, 1), rep)
+        self.assertEqual(self.pdns.serial(z), serial + 1)
+        # the same bodies, cut at 100,000 bytes: each rrset is about 130
+        # bytes, so 3,000 take 4 or 5 bodies (never one over the cap, which
+        # PowerDNS would refuse as it refuses one over its own limit)
+        records = [dict(r, ttl=900) for r in records]
+        capped = self.desired([z], records, name="capped.yaml",
+                              extra_target={"batch_bytes": 100000})
+        rep = self.apply(capped)
+        self.assertEqual((rep["updated"], rep["failed"]), (n, 0), rep)
+        self.assertIn(rep["write_requests"], (4, 5), rep)
+        self.assertEqual(self.pdns.serial(z), serial + 1 +
+                         rep["write_requests"])
+        self.assertTrue(all(ttl == 900 for (name, t), (ttl, _)
+                            in self.live(z).items() if t == "A"))
+        self.assert_no_drift(capped)
+
     def test_batches_at_default_concurrency(self):
         """Several zones at the default concurrency: the provider's
         write_concurrency (1) keeps SQLite's PATCHes from overlapping."""
@@ -538,6 +571,9 @@ class Configuration(PdnsCase):
     def test_batch_size_range(self):
         self.check_error(self.desired(["a.test."], [], batch_size=0),
                          r"batch_size")
+        self.check_error(self.desired(["a.test."], [],
+                                      extra_target={"batch_bytes": 100}),
+                         r"desired\.yaml:\d+:\d+: .*batch_bytes")
 
     def test_relative_name_with_several_zones(self):
         path = self.desired(["a.test.", "b.test."], [

@@ -131,7 +131,8 @@ static void test_parse(void **state)
     pdns_cfg *c = parse_ok("{\"zones\": [\"Example.ORG\", \"b.net.\"]}");
     (void)state;
     assert_string_equal(c->server, "localhost");
-    assert_int_equal(c->batch_size, 2000);
+    assert_int_equal(c->batch_size, 10000);
+    assert_int_equal(c->batch_bytes, 1792 * 1024);
     assert_int_equal(c->write_concurrency, 1);
     assert_int_equal(c->nzones, 2);
     assert_string_equal(c->zones[0], "example.org.");
@@ -141,9 +142,10 @@ static void test_parse(void **state)
     pdns->free(c);
 
     c = parse_ok("{\"zones\": \"a.org\", \"server\": \"s1\", "
-                 "\"batch_size\": 2}");
+                 "\"batch_size\": 2, \"batch_bytes\": 4096}");
     assert_string_equal(c->server, "s1");
     assert_int_equal(c->batch_size, 2);
+    assert_int_equal(c->batch_bytes, 4096);
     assert_int_equal(c->nzones, 1);
     pdns->free(c);
 
@@ -157,6 +159,8 @@ static void test_parse(void **state)
                        "batch_size");
     assert_parse_error("{\"zones\": [\"a.org\"], \"batch_size\": 100001}",
                        "batch_size");
+    assert_parse_error("{\"zones\": [\"a.org\"], \"batch_bytes\": 4095}",
+                       "batch_bytes");
     assert_parse_error("{\"zones\": [\"a.org\"], \"server\": 1}", "server");
 }
 
