@@ -22,6 +22,7 @@ without the powerdns provider is reported "not available" by bench/run,
 and then only the harness's side is checked.)
 """
 
+import glob
 import json
 import os
 import re
@@ -266,25 +267,30 @@ class BenchSmokeTest(unittest.TestCase):
                                  r["report"]["write_requests"])
 
 
+def run_tiny(test, *args):
+    """`bench/run --tiny ARGS` for `test`, which it skips without the
+    prerequisites: (the finished process, its JSON, its work directory)."""
+    why = missing_prerequisite()
+    if why:
+        raise unittest.SkipTest(why)
+    tmp = tempfile.mkdtemp(prefix="tu-bench-")
+    test.addCleanup(shutil.rmtree, tmp, True)
+    json_path = os.path.join(tmp, "bench.json")
+    work = os.path.join(tmp, "work")
+    run = subprocess.run(
+        [sys.executable, BENCH, "--tiny", "--trueup", TRUEUP, "--json",
+         json_path, "--workdir", work] + list(args), capture_output=True,
+        text=True, stdin=subprocess.DEVNULL, timeout=TIMEOUT_S)
+    test.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+    with open(json_path) as f:
+        return run, json.load(f), work
+
+
 class BenchPinTest(unittest.TestCase):
     """`bench/run --pin`: the servers on one CPU, the tools on the others."""
 
     def test_pinned_https_scenario(self):
-        why = missing_prerequisite()
-        if why:
-            raise unittest.SkipTest(why)
-        tmp = tempfile.mkdtemp(prefix="tu-bench-pin-")
-        self.addCleanup(shutil.rmtree, tmp, True)
-        json_path = os.path.join(tmp, "bench.json")
-        run = subprocess.run(
-            [sys.executable, BENCH, "--tiny", "--pin", "--scenarios", "6",
-             "--trueup", TRUEUP, "--json", json_path,
-             "--workdir", os.path.join(tmp, "work")],
-            capture_output=True, text=True, stdin=subprocess.DEVNULL,
-            timeout=TIMEOUT_S)
-        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-        with open(json_path) as f:
-            doc = json.load(f)
+        run, doc, _ = run_tiny(self, "--pin", "--scenarios", "6")
         self.assertTrue(doc["ok"])
         if len(os.sched_getaffinity(0)) >= 2:
             self.assertRegex(run.stdout, r"placement: servers on CPU \d+, "
@@ -295,6 +301,35 @@ class BenchPinTest(unittest.TestCase):
                  if r["ok"]}
         self.assertTrue(any(t.startswith("update: trueup") for t in tools),
                         tools)
+
+
+class BenchSeriesSmokeTest(unittest.TestCase):
+    """`bench/run --tiny --scenarios 8`: the scale series' three sizes."""
+
+    def test_scale_series(self):
+        run, doc, work = run_tiny(self, "--scenarios", "8", "--keep")
+        n = doc["sizes"]["8"]
+        sizes = [int(round(n * f)) for f in (0.1, 0.3, 1.0)]
+        for size in sizes:
+            runs = [r for r in doc["scenarios"]["8"]["runs"]
+                    if r["tool"] == "trueup plan %d" % size]
+            self.assertEqual(len(runs), 1, run.stdout)
+            report = runs[0]["report"]
+            self.assertEqual((report["total"], report["updated"],
+                              report["failed"]), (size, size // 10, 0))
+            self.assertIn("| %s | " % "{:,}".format(size), run.stdout)
+        # each size's data is gone before the next is written
+        self.assertEqual(glob.glob(os.path.join(work, "s8-*.records.yaml")) +
+                         glob.glob(os.path.join(work, "www", "data",
+                                                "s8-*.json")), [])
+        # a tiny run is scaled: its verdicts say so rather than judge
+        self.assertRegex(run.stdout, r"linear: time a record at the largest "
+                         r"size <= 1\.25 x at the smallest \| n/a \| .*"
+                         r"scaled run")
+        # the Python reference planned the same changes where it ran
+        for r in doc["scenarios"]["8"]["runs"]:
+            if r["tool"].startswith("python plan"):
+                self.assertTrue(r["ok"], r["problem"])
 
 
 if __name__ == "__main__":
