@@ -1,8 +1,9 @@
 /* prefetch.c -- reading the live records while the desired records load
  * (see prefetch.h).
  *
- * The files but the largest are loaded into a document of the prefetch's
- * own (records and all: they are small), its target parsed, and a thread
+ * The small files (under PREFETCH_MIN_BYTES: the target, the settings) are
+ * loaded into a document of the prefetch's own (records and all: they are
+ * small), its target parsed, and a thread
  * started that makes an executor from the settings, runs the provider's
  * fetch against an empty desired set and drives it to the end, exactly as
  * a run would (the same retries, TLS, headers). A provider whose fetch
@@ -60,24 +61,36 @@ struct tu_prefetch {
     long concurrency;         /* ... and the concurrency it was made with */
 };
 
-/* The index of the largest file, or npaths when none is worth it or when
- * a file is not a regular one (a pipe, as from <(...), can be read once:
- * the load proper must be the one to read it). */
-static size_t largest_file(const char *const *paths, size_t npaths)
+/* Mark in large[] the files the prefetch leaves to the load proper: those
+ * of PREFETCH_MIN_BYTES or more (records split over several large files
+ * would otherwise be parsed twice, and all but one before the read began),
+ * or, when every file is that large, the largest alone. 1 when the read is
+ * worth a thread (some file is large, some is left to the prefetch), 0
+ * when not, or when a file is not a regular one (a pipe, as from <(...),
+ * can be read once: the load proper must be the one to read it). */
+static int large_files(const char *const *paths, size_t npaths, char *large)
 {
-    size_t best = npaths;
-    off_t size = PREFETCH_MIN_BYTES - 1;
+    size_t nlarge = 0, biggest = 0;
+    off_t size = -1;
     struct stat st;
 
-    for (size_t i = 0; npaths >= 2 && i < npaths; i++) {
+    for (size_t i = 0; i < npaths; i++) {
         if (stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode))
-            return npaths;
+            return 0;
+        large[i] = st.st_size >= PREFETCH_MIN_BYTES;
+        nlarge += (size_t)large[i];
         if (st.st_size > size) {
             size = st.st_size;
-            best = i;
+            biggest = i;
         }
     }
-    return best;
+    if (nlarge == 0 || npaths < 2)
+        return 0;
+    if (nlarge == npaths) {
+        memset(large, 0, npaths);
+        large[biggest] = 1;
+    }
+    return 1;
 }
 
 static void *prefetch_main(void *arg)
@@ -118,9 +131,9 @@ static void *prefetch_main(void *arg)
     return NULL;
 }
 
-/* The other files loaded and their target parsed. 0 or -1. */
-static int load_others(tu_prefetch *pf, const char *const *paths,
-                       size_t npaths, size_t skip)
+/* The small files loaded and their target parsed. 0 or -1. */
+static int load_small(tu_prefetch *pf, const char *const *paths,
+                      size_t npaths, const char *large)
 {
     const char **others = malloc(npaths * sizeof *others);
     size_t n = 0;
@@ -130,7 +143,7 @@ static int load_others(tu_prefetch *pf, const char *const *paths,
     if (!others)
         return -1;
     for (size_t i = 0; i < npaths; i++)
-        if (i != skip)
+        if (!large[i])
             others[n++] = paths[i];
     if (tu_doc_load(&pf->doc, others, n, &err) == 0) {
         if (!pf->doc.parts &&  /* a system reads nothing ahead */
@@ -145,14 +158,18 @@ static int load_others(tu_prefetch *pf, const char *const *paths,
 
 tu_prefetch *tu_prefetch_start(const char *const *paths, size_t npaths)
 {
-    size_t skip = largest_file(paths, npaths);
-    tu_prefetch *pf;
+    char *large = npaths ? calloc(npaths, 1) : NULL;
+    tu_prefetch *pf = NULL;
+    int ok = large && large_files(paths, npaths, large) &&
+             (pf = calloc(1, sizeof *pf)) != NULL;
 
-    if (skip == npaths || !(pf = calloc(1, sizeof *pf)))
-        return NULL;
-    tu_recordset_init(&pf->none);
-    tu_recordset_init(&pf->live);
-    if (load_others(pf, paths, npaths, skip) != 0) {
+    if (ok) {
+        tu_recordset_init(&pf->none);
+        tu_recordset_init(&pf->live);
+        ok = load_small(pf, paths, npaths, large) == 0;
+    }
+    free(large);
+    if (!ok) {
         free(pf);
         return NULL;
     }

@@ -3,8 +3,9 @@
  * A desired state of a million records takes seconds to load, and reading
  * the live list takes seconds too; on two cores they can overlap. The
  * target and settings usually sit in a small file of their own, with the
- * records in a large one: tu_prefetch_start loads every file but the
- * largest, and when they hold the whole target, starts reading the live
+ * records in large ones: tu_prefetch_start loads the small files (every
+ * file but the largest when all are large), and when they hold the whole
+ * target, starts reading the live
  * records on a thread of its own while the caller loads all the files as
  * usual. Once loaded, tu_prefetch_check keeps the prefetch only if the
  * complete document has the same target and settings as the files it
@@ -26,10 +27,11 @@
 
 typedef struct tu_prefetch tu_prefetch;
 
-/* Start reading the live records of `paths` but the largest file, when
- * that is worth a thread (two files or more, the largest at least 64 KiB,
- * the others naming a complete target whose provider lists its records);
- * NULL otherwise, and on any error (the load proper reports errors). */
+/* Start reading the live records of the small files of `paths` (under
+ * 64 KiB; every file but the largest when all are larger), when that is
+ * worth a thread (two files or more, one at least 64 KiB, the small ones
+ * naming a complete target whose provider lists its records); NULL
+ * otherwise, and on any error (the load proper reports errors). */
 tu_prefetch *tu_prefetch_start(const char *const *paths, size_t npaths);
 
 /* 1 when the prefetch read what `doc` (the whole document) would read:

@@ -87,6 +87,29 @@ class OverlapTest(unittest.TestCase):
         self.assertIn(reader, writers)
         self.assertEqual(rep["connections"], len(writers))
 
+    def test_records_over_several_large_files(self):
+        # the records split over three large files: each is loaded once, by
+        # the load proper; the list is read once, during the load
+        target = self.write("target.yaml", target_yaml(self.server.url))
+        text = records_text().split("\n", 1)[1].splitlines(True)
+        third = len(text) // 3
+        parts = [self.write("records-%d.yaml" % k, "records:\n" + "".join(
+            text[k * third:(k + 1) * third if k < 2 else len(text)]))
+            for k in range(3)]
+        self.assertTrue(all(os.path.getsize(p) >= 64 * 1024 for p in parts))
+        self.check_apply([target] + parts, 1 + CHANGED)
+        self.assertEqual(len(self.list_gets()), 1)
+
+    def test_target_in_a_large_file_beside_larger_records(self):
+        # every file large: the largest is left to the load, the others
+        # (the target among them) start the read
+        target = self.write("target.yaml", target_yaml(self.server.url) +
+                            "# padding\n" * 8000)
+        self.assertGreater(os.path.getsize(target), 64 * 1024)
+        records = self.write("records.yaml", records_text())
+        self.check_apply([target, records], 1 + CHANGED)
+        self.assertEqual(len(self.list_gets()), 1)
+
     def peers(self):
         """The client ports (one per connection) of the list GETs and of
         the writes."""
