@@ -84,12 +84,13 @@ def desired_ttl(i, count, changed):
     return NEW_TTL if is_changed(i, count, changed) else LIVE_TTL
 
 
-def write_desired_yaml(path, count, changed, first=1):
-    """`records:` with one flow mapping per line (records first..count)."""
+def write_desired_yaml(path, count, changed, first=1, last=None):
+    """`records:` with one flow mapping per line: records first..last (by
+    default ..count) of the `count` whose `changed` are spread evenly."""
     with open(path, "w") as f:
         f.write("records:\n")
         chunk = []
-        for i in range(first, count + 1):
+        for i in range(first, (last or count) + 1):
             chunk.append("  - {name: %s, type: A, content: %s, ttl: %d}\n"
                          % (name_of(i), content_of(i),
                             desired_ttl(i, count, changed)))
@@ -161,14 +162,18 @@ def write_curl_config(path, base_url, update_path, ids, shared=True,
 
 
 def target_yaml(base_url, list_path, update_path, concurrency, retries=3,
-                timeout=60, create_path=None, http2=None, ca_file=None):
+                timeout=60, create_path=None, http2=None, ca_file=None,
+                max_response_mb=None):
     """The target and settings of a run (records live in another file).
     create_path: also `create: POST create_path`; http2: settings.http2
     (auto, on, off; None: not set, for binaries without it); ca_file: the
-    certificate to trust over HTTPS."""
+    certificate to trust over HTTPS; max_response_mb: the setting, for a
+    list larger than its default allows."""
     tls = "  tls: {ca_file: %s}\n" % json.dumps(ca_file) if ca_file else ""
     create = ("    create: POST %s\n" % create_path) if create_path else ""
     http2 = (", http2: %s" % http2) if http2 else ""
+    if max_response_mb:
+        http2 += ", max_response_mb: %d" % max_response_mb
     return (
         "target:\n"
         "  provider: rest\n"

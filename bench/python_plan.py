@@ -1,7 +1,7 @@
 """python_plan.py -- scenario 3's Python baseline: `trueup plan` in Python.
 
     python3 bench/python_plan.py --list URL --desired records.yaml \
-        [--key name,type]
+        [records-2.yaml ...] [--key name,type]
 
 What a Python tool that plans like `trueup plan` does, written the usual
 fast way: the desired records from trueup's own desired-state file (its
@@ -27,10 +27,14 @@ import urllib.request
 import yaml
 
 
-def load_desired(path):
+def load_desired(paths):
+    """The `records` of every file, concatenated (as trueup merges them)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path) as f:
-        return yaml.load(f, Loader=loader)["records"]
+    records = []
+    for path in paths:
+        with open(path) as f:
+            records += yaml.load(f, Loader=loader)["records"]
+    return records
 
 
 def fetch_live(url, timeout):
@@ -76,8 +80,9 @@ def write_report(counts, results, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", required=True, help="URL of the live list")
-    ap.add_argument("--desired", required=True,
-                    help="trueup's desired-state YAML (its `records`)")
+    ap.add_argument("--desired", required=True, nargs="+",
+                    help="trueup's desired-state YAML files (their "
+                    "`records`)")
     ap.add_argument("--key", default="name,type")
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
