@@ -61,13 +61,14 @@ def changed_ids(count, changed):
     return [i for i in range(1, count + 1) if is_changed(i, count, changed)]
 
 
-def write_live(path, count):
-    """The live list: a JSON array, one record per line."""
+def write_live(path, count, first=1):
+    """The live list: a JSON array, one record per line (records
+    first..count)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("[\n")
         chunk = []
-        for i in range(1, count + 1):
+        for i in range(first, count + 1):
             chunk.append('{"id":%d,"name":"%s","type":"A","content":"%s",'
                          '"ttl":%d}%s\n' % (i, name_of(i), content_of(i),
                                             LIVE_TTL,
