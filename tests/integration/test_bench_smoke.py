@@ -16,6 +16,10 @@ Scenario 6 (HTTPS): trueup's runs over plain HTTP, HTTPS with HTTP/1.1 and
 HTTPS with HTTP/2 made every write, over the HTTP version the report names;
 the peers' runs succeeded.
 
+Scenario 7 (Python faces): the command, Reconciler and the gathered
+AsyncReconciler runs each changed every record; a build without the
+package is reported "not available" (never in CI).
+
 Scenario 5 (PowerDNS): trueup's runs must have changed every rrset's TTL on
 the real server in as many PATCHes as the report counts. (A trueup built
 without the powerdns provider is reported "not available" by bench/run,
@@ -123,6 +127,17 @@ class BenchSmokeTest(unittest.TestCase):
             for k, v in counts.items():
                 self.assertEqual(r["report"][k], v, "%s in %r" % (k, r))
 
+    def unavailable(self, n, in_ci):
+        """True when bench/run said scenario n is not available here (and
+        printed so); in CI that fails the test with `in_ci`."""
+        s = self.scenario(n)["summary"]
+        if not s.get("unavailable"):
+            return False
+        if os.environ.get("CI"):
+            self.fail("%s: %s" % (in_ci, s["unavailable"]))
+        self.assertIn("not available", self.stdout)
+        return True
+
     # -- the run as a whole
     def test_exit_status_and_json(self):
         self.assertEqual(self.rc, 0, self.describe())
@@ -132,7 +147,7 @@ class BenchSmokeTest(unittest.TestCase):
     def test_table_has_every_scenario(self):
         for n, name in ((1, "latency-bound"), (2, "throughput-bound"),
                         (3, "scale"), (4, "idempotent re-run"),
-                        (5, "PowerDNS"), (6, "HTTPS")):
+                        (5, "PowerDNS"), (6, "HTTPS"), (7, "Python faces")):
             self.assertIn("## Scenario %d: %s" % (n, name), self.stdout,
                           self.describe())
             self.assertRegex(self.stdout, r"\| %d %s \| .* \|" %
@@ -242,14 +257,31 @@ class BenchSmokeTest(unittest.TestCase):
                     self.assertTrue(r["ok"], "%s: %s" % (tool, r["problem"]))
                 self.assertTrue(self.runs(6, tool), tool)
 
+    def test_python_faces(self):
+        """Scenario 7: the command, Reconciler and the gathered
+        AsyncReconciler runs each changed every record (python_faces.py
+        checks each run's report; bench/run the sums)."""
+        if self.unavailable(7, "the Python package must be built in CI"):
+            return                     # a build without the package
+        n = self.size(7)
+        self.assert_trueup_ok(7, succeeded=n, updated=n, write_requests=n)
+        tools = {r["tool"] for r in self.scenario(7)["runs"]}
+        gather = [t for t in tools if t.startswith("trueup.AsyncReconciler")]
+        self.assertEqual(len(gather), 1, tools)
+        for tool in ("trueup.Reconciler.apply (Python)", gather[0]):
+            runs = self.runs(7, tool)
+            self.assertTrue(runs, tool)
+            for r in runs:
+                self.assertTrue(r["ok"], "%s: %s" % (tool, r["problem"]))
+                self.assertEqual((r["report"]["succeeded"],
+                                  r["report"]["write_requests"],
+                                  r["report"]["problems"]), (n, n, []))
+        self.assertGreater(self.runs(7, gather[0])[0]["report"]["runs"], 1)
+
     def test_powerdns(self):
         s = self.scenario(5)["summary"]
-        if s.get("unavailable"):       # no PowerDNS on this machine
-            if os.environ.get("CI"):
-                self.fail("PowerDNS must be installed in CI: %s"
-                          % s["unavailable"])
-            self.assertIn("not available", self.stdout)
-            return
+        if self.unavailable(5, "PowerDNS must be installed in CI"):
+            return                     # no PowerDNS on this machine
         for r in self.scenario(5)["runs"]:
             if r["tool"].startswith("curl"):
                 self.assertTrue(r["ok"], "%s: %s" % (r["tool"], r["problem"]))
