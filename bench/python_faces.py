@@ -20,8 +20,9 @@ share, no failure, nothing created or deleted. It prints one JSON object on
 stdout: mode, runs, the counts summed over the runs (total, succeeded,
 updated, skipped, failed, created, deleted, write_requests, requests), the
 in-script timings import_s (from this script's first line through `import
-trueup`: the standard modules and the package, asyncio among them, which
-trueup imports in any case), load_s (the reconcilers made:
+trueup`: the standard modules and the package; asyncio is imported by
+run_gather alone, as a program using only the blocking face would not
+import it, and neither does the package), load_s (the reconcilers made:
 the files loaded and checked), run_s (the applies), elapsed_s (from this
 script's first line to the print) and report_elapsed_ms (the report's own
 elapsed; for gather the longest run's), and problems (empty when all is
@@ -33,7 +34,6 @@ import time
 T0 = time.monotonic()
 
 import argparse  # noqa: E402
-import asyncio  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 
@@ -64,6 +64,7 @@ def run_sync(trueup, jobs):
 def run_gather(trueup, jobs):
     """(load_s, run_s, reports): every job's AsyncReconciler applied under
     one asyncio.gather."""
+    import asyncio
     t = time.monotonic()
     recs = [trueup.AsyncReconciler(target, records)
             for target, records in jobs]

@@ -153,6 +153,10 @@ class Run(Generic[T]):
                               self._backend.now() + ms / 1000.0)
 
     def _record(self, values: _trueup.ResultTuple) -> None:
+        # made only for someone who takes it: an awaited run without
+        # on_result gets its results from the report alone
+        if not self._keep_results and self._on_result is None:
+            return
         result = Result._from_c(values, self._scrub)
         if self._keep_results:
             self._results.append(result)

@@ -750,6 +750,18 @@ def docs_example(path, marker="<!-- docs-example:"):
     return text[start:text.index("```\n", start)]
 
 
+class ImportCostTest(Base):
+    """The blocking face does not pay for the async one's imports."""
+
+    def test_import_leaves_asyncio_out(self):
+        code = ("import sys, trueup; print(sorted(m for m in ('asyncio', "
+                "'trio', 'anyio') if m in sys.modules))")
+        p = subprocess.run([sys.executable, "-c", code], env=python_env(),
+                           timeout=60, capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.strip(), "[]")
+
+
 class DocsExampleTest(Base):
     """docs/python.md's tour, run as it is written."""
 
