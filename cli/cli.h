@@ -153,9 +153,9 @@ void tu_cli_progress_clear(tu_cli_progress *p);
  * (the only global state of the command, as a signal handler needs). */
 volatile sig_atomic_t *tu_cli_signals_install(void);
 
-/* Sets the process's malloc and huge-page policy, once, first thing in
- * main (memory.c). */
-void tu_cli_tune_memory(void);
+/* Sets the process's malloc and huge-page policy, once, in main before
+ * anything is loaded, by the size of the files given (memory.c). */
+void tu_cli_tune_memory(const char *const *paths, size_t npaths);
 
 /* Print "trueup: error: MESSAGE" to stderr. */
 void tu_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -236,11 +236,11 @@ int main(int argc, char **argv)
     tu_cli_args args;
     int status;
 
-    tu_cli_tune_memory();
     if (tu_cli_parse(argc, argv, &args) != 0) {
         tu_cli_args_free(&args);
         return TU_EXIT_ERROR;
     }
+    tu_cli_tune_memory(args.files, args.nfiles);
     if (args.help) {
         tu_cli_usage(stdout);
         status = TU_EXIT_OK;

@@ -27,6 +27,18 @@
  *     2 MiB, which the growth itself touched (a malloc'd block that is
  *     never used holds the range): before, that range was 512 faults of
  *     4 KiB, the first memory the load filled;
+ *
+ * That is for the runs whose own work is a few hundred milliseconds. When
+ * the files given add up to LARGE_INPUT or more (a few hundred thousand
+ * records), the command only keeps the heap (M_TRIM_THRESHOLD) and leaves
+ * the rest to glibc: huge pages then cost more than they save (zeroing
+ * 2 MiB pages was a quarter of a million-record plan's CPU in `perf`).
+ * Measured with `trueup plan` against nginx, 7 rounds interleaved, this
+ * policy against glibc's with the heap kept (bench/LOG.md, issue 27):
+ * 10,000 records 0.05 s against 0.07 s; 100,000 0.29 s and 133 MB
+ * against 0.34 s and 93 MB; 300,000 0.97 s and 360 MB against 1.00 s and
+ * 257 MB; 1,000,000 3.28 s and 1,051 MB against 2.94 s and 787 MB.
+ *
  * Threads keep their own malloc arenas: making the thread that reads the
  * live records during the load share the heap's lock made a million-record
  * plan 30% slower.
@@ -45,6 +57,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #if defined(__GLIBC__)
 #include <limits.h>
@@ -57,6 +70,7 @@
 #define HUGE_PAGE ((uintptr_t)2 << 20)
 #define HEAP_RESERVE (1 << 30)   /* address space; memory as it is used */
 #define HEAP_STEP (64 << 20)     /* each later growth of the heap */
+#define LARGE_INPUT ((off_t)32 << 20) /* bytes of files: a large run */
 
 #if defined(__GLIBC__)
 /* The start of the heap up to the end of the first advised 2 MiB: held
@@ -66,7 +80,20 @@
 static void *volatile skipped;
 #endif
 
-void tu_cli_tune_memory(void)
+/* Whether the files (those that can be looked at) add up to LARGE_INPUT
+ * bytes or more. */
+static int large_input(const char *const *paths, size_t npaths)
+{
+    off_t total = 0;
+    struct stat st;
+
+    for (size_t i = 0; i < npaths; i++)
+        if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
+            total += st.st_size;
+    return total >= LARGE_INPUT;
+}
+
+void tu_cli_tune_memory(const char *const *paths, size_t npaths)
 {
 #if defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
     const char *tunables = getenv("GLIBC_TUNABLES");
@@ -76,8 +103,10 @@ void tu_cli_tune_memory(void)
 
     if (tunables && strstr(tunables, "glibc.malloc."))
         return;                          /* the user's settings win */
-    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     mallopt(M_TRIM_THRESHOLD, INT_MAX);
+    if (large_input(paths, npaths))
+        return;                          /* glibc's own, the heap kept */
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     mallopt(M_TOP_PAD, HEAP_RESERVE);
     before = sbrk(0);
     p = malloc(HUGE_PAGE);               /* grows the heap by the reserve */
@@ -96,5 +125,9 @@ void tu_cli_tune_memory(void)
      * first advised 2 MiB: a range with a 4 KiB page in it never gets a
      * huge one, and it is the first the heap would fill (512 faults) */
     skipped = malloc(start + HUGE_PAGE - top - 64);
+#else
+    (void)paths;
+    (void)npaths;
+    (void)large_input;
 #endif
 }
