@@ -172,9 +172,9 @@ def target_yaml(base_url, list_path, update_path, concurrency, retries=3,
     list larger than its default allows."""
     tls = "  tls: {ca_file: %s}\n" % json.dumps(ca_file) if ca_file else ""
     create = ("    create: POST %s\n" % create_path) if create_path else ""
-    http2 = (", http2: %s" % http2) if http2 else ""
+    settings = (", http2: %s" % http2) if http2 else ""
     if max_response_mb:
-        http2 += ", max_response_mb: %d" % max_response_mb
+        settings += ", max_response_mb: %d" % max_response_mb
     return (
         "target:\n"
         "  provider: rest\n"
@@ -189,7 +189,7 @@ def target_yaml(base_url, list_path, update_path, concurrency, retries=3,
         "%s"
         "settings: {concurrency: %d, timeout: %d, retries: %d%s}\n"
         % (base_url, tls, list_path, update_path, create, concurrency,
-           timeout, retries, http2))
+           timeout, retries, settings))
 
 
 def generate(out, name, count, changed, desired_json=True):

@@ -57,13 +57,13 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #if defined(__GLIBC__)
 #include <limits.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -72,13 +72,13 @@
 #define HEAP_STEP (64 << 20)     /* each later growth of the heap */
 #define LARGE_INPUT ((off_t)32 << 20) /* bytes of files: a large run */
 
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
+#define TU_TUNE_MEMORY 1
 /* The start of the heap up to the end of the first advised 2 MiB: held
  * for the whole run and never touched (address space, no memory). It is
  * volatile because nothing reads it: gcc -O2 otherwise removes the malloc
  * as unused, and the heap fills the touched range again. */
 static void *volatile skipped;
-#endif
 
 /* Whether the files (those that can be looked at) add up to LARGE_INPUT
  * bytes or more. */
@@ -92,10 +92,11 @@ static int large_input(const char *const *paths, size_t npaths)
             total += st.st_size;
     return total >= LARGE_INPUT;
 }
+#endif
 
 void tu_cli_tune_memory(const char *const *paths, size_t npaths)
 {
-#if defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
+#if defined(TU_TUNE_MEMORY)
     const char *tunables = getenv("GLIBC_TUNABLES");
     uintptr_t start, end, top;
     char *before, *after;
@@ -128,6 +129,5 @@ void tu_cli_tune_memory(const char *const *paths, size_t npaths)
 #else
     (void)paths;
     (void)npaths;
-    (void)large_input;
 #endif
 }

@@ -74,6 +74,8 @@ static int large_files(const char *const *paths, size_t npaths, char *large)
     off_t size = -1;
     struct stat st;
 
+    if (npaths < 2)                      /* nothing to read beside */
+        return 0;
     for (size_t i = 0; i < npaths; i++) {
         if (stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode))
             return 0;
@@ -84,7 +86,7 @@ static int large_files(const char *const *paths, size_t npaths, char *large)
             biggest = i;
         }
     }
-    if (nlarge == 0 || npaths < 2)
+    if (nlarge == 0)
         return 0;
     if (nlarge == npaths) {
         memset(large, 0, npaths);
