@@ -78,7 +78,7 @@ static int merge_rule(live_set *ls, const tu_bulk_rule *rule,
             tu_error_set(err, TU_ERR_BAD_INPUT,
                          "record '%s' is matched by %s and %s, which "
                          "set '%s' differently; make the rules agree",
-                         l->label, a, b, field);
+                         tu_record_label(l), a, b, field);
             return -1;
         }
         by = realloc(ls->by, (json_object_size(ls->fields) + 1) * sizeof *by);
@@ -173,7 +173,7 @@ static tu_record *add_copy(tu_recordset *out, json_t *fields,
                            const tu_record *as, tu_srcpos pos,
                            tu_error *err)
 {
-    char *key = strdup(as->key), *label = strdup(as->label);
+    char *key = strdup(as->key), *label = strdup(tu_record_label(as));
     tu_record *r;
 
     if (!key || !label) {
@@ -198,7 +198,7 @@ static tu_record *add_packed_copy(tu_recordset *out, const tu_record *d,
 {
     const tu_packed *p = tu_pack_copy(&out->store, tu_record_packed(d));
     tu_record *r = p ? tu_recordset_add_packed(out, NULL, p, d->key,
-                                               d->label, NULL)
+                                               tu_record_label(d), NULL)
                      : NULL;
     if (!r)
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
@@ -222,10 +222,11 @@ static json_t *agree(const tu_record *d, const live_set *ls, tu_error *err)
         if (d->absent)
             tu_error_at(err, d->pos, "record '%s' is absent but %s matches "
                         "it; exclude it from the rule or drop state: absent",
-                        d->label, w);
+                        tu_record_label(d), w);
         else
             tu_error_at(err, d->pos, "record '%s' declares a different '%s' "
-                        "than %s sets; make them agree", d->label, field, w);
+                        "than %s sets; make them agree", tu_record_label(d), field,
+                        w);
         return NULL;
     }
     fields = json_copy(tu_record_fields(d));

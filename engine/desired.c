@@ -74,7 +74,8 @@ static int mark_records(tu_desired *d, tu_error *err)
         if (have) {
             tu_error_at(err, r->pos, "record '%s': '%s' holds the ownership "
                         "mark, which trueup sets to settings.owner ('%s'); "
-                        "leave the field out", r->label, field, owner);
+                        "leave the field out", tu_record_label(r), field,
+                        owner);
             return -1;
         }
         copy = json_copy(tu_record_fields(r));
@@ -83,7 +84,10 @@ static int mark_records(tu_desired *d, tu_error *err)
             tu_error_set(err, TU_ERR_NOMEM, "out of memory");
             return -1;
         }
-        tu_record_set_fields(r, copy);
+        if (tu_record_set_fields(r, copy) != 0) {
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+            return -1;
+        }
     }
     return 0;
 }
@@ -171,6 +175,7 @@ static tu_desired *desired_finish(tu_desired *d, tu_error *err)
         tu_desired_free(d);
         return NULL;
     }
+    (void)tu_doc_compact(&d->doc);   /* memory: the document is whole */
     return d;
 }
 

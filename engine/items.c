@@ -128,8 +128,7 @@ static int set_fields(items_run *run, tu_record *r, json_t *fields)
         json_decref(fields);
         return -1;
     }
-    tu_record_set_fields(r, fields);
-    return 0;
+    return tu_record_set_fields(r, fields) != 0 ? oom(run->err) : 0;
 }
 
 /* The key fields of the live fields `lf`: a new object, or NULL. */
@@ -173,7 +172,7 @@ static int fix_declared(items_run *run, tu_record *r, const json_t *lf,
         if ((!r->absent && !json_is_array(declared)) ||
             !json_is_array(json_object_get(lf, field)))
             continue;    /* not declared: not compared, the live one stays */
-        if (!(kept = kept_items(run, lf, field, declared, r->label)))
+        if (!(kept = kept_items(run, lf, field, declared, tu_record_label(r))))
             goto fail;
         if (json_array_size(kept) == 0) {
             json_decref(kept);
@@ -239,7 +238,7 @@ static int keep_pruned(items_run *run, tu_recordset *out, const tu_record *l,
     json_object_foreach((json_t *)named, field, unused) {
         if (!json_is_array(json_object_get(lf, field)))
             continue;
-        if (!(kept = kept_items(run, lf, field, NULL, l->label)))
+        if (!(kept = kept_items(run, lf, field, NULL, tu_record_label(l))))
             goto fail;
         if (json_array_size(kept) > 0 &&
             ((!fields && !(fields = key_fields(run, lf))) ||
@@ -252,7 +251,7 @@ static int keep_pruned(items_run *run, tu_recordset *out, const tu_record *l,
     if (!fields)
         return 0;
     key = strdup(l->key);
-    label = strdup(l->label);
+    label = strdup(tu_record_label(l));
     if (!key || !label) {
         free(key);
         free(label);

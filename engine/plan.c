@@ -33,7 +33,7 @@ tu_action_kind tu_action_request(const tu_action *a)
 
 const char *tu_action_label(const tu_action *a)
 {
-    return a->desired ? a->desired->label : a->live->label;
+    return a->desired ? tu_record_label(a->desired) : tu_record_label(a->live);
 }
 
 void tu_action_fail(tu_action *a, const char *message)
@@ -123,10 +123,10 @@ static int plain_field_differs(const tu_pfield *f, const tu_record *live,
     *have = NULL;
     if (!live)
         return 1;
-    if (!compared(f->name, o))
+    if (!compared(tu_pfield_name(f), o))
         return 0;
-    *have = tu_record_pfield(live, f->name);
-    return *have ? !tu_pfield_equal(f, *have) : f->type != TU_PV_NULL;
+    *have = tu_record_pfield(live, tu_pfield_name(f));
+    return *have ? !tu_pfield_equal(f, *have) : tu_pfield_type(f) != TU_PV_NULL;
 }
 
 /* The same for packed records, without their jansson form: only a field
@@ -139,7 +139,7 @@ static int diff_packed_field(const tu_pfield *f, const tu_record *live,
     json_t *want, *lj;
     int rc;
 
-    if (plain_field(f->name, o)) {
+    if (plain_field(tu_pfield_name(f), o)) {
         if (!plain_field_differs(f, live, o, &have))
             return 0;
         *before = have ? tu_pfield_json(have) : live ? json_null() : NULL;
@@ -151,11 +151,11 @@ static int diff_packed_field(const tu_pfield *f, const tu_record *live,
         return -1;
     }
     /* a rule: its field's two values alone in jansson form */
-    have = live ? tu_record_pfield(live, f->name) : NULL;
+    have = live ? tu_record_pfield(live, tu_pfield_name(f)) : NULL;
     want = tu_pfield_json(f);
     lj = have ? tu_pfield_json(have) : NULL;
-    rc = want && (lj || !have) ? diff_field(f->name, want, live, lj, o,
-                                            before, after) : -1;
+    rc = want && (lj || !have) ? diff_field(tu_pfield_name(f), want, live,
+                                            lj, o, before, after) : -1;
     json_decref(want);
     json_decref(lj);
     return rc;
@@ -165,7 +165,7 @@ static int diff_fields(const tu_record *desired, const tu_record *live,
                        const tu_plan_options *o, json_t **changes);
 
 /* What a field the live record lacks is before a change: null. */
-static const tu_pfield absent_field = {NULL, {NULL}, 0, TU_PV_NULL};
+static const tu_pfield absent_field = {TU_PV_NULL, {NULL}};  /* no name */
 
 /* The compact diff of packed records (desired, and live unless a create):
  * 1 with the changes in found[] (*n of them) when every declared field is
@@ -182,13 +182,13 @@ static int diff_compact(const tu_record *desired, const tu_record *live,
         return 0;
     for (size_t i = 0; i < p->count; i++) {
         const tu_pfield *f = &p->fields[i], *have;
-        if (!plain_field(f->name, o))
+        if (!plain_field(tu_pfield_name(f), o))
             return 0;
         if (!plain_field_differs(f, live, o, &have))
             continue;
         if (*n == TU_PLAN_COMPACT_MAX)
             return 0;
-        found[*n].field = f->name;
+        found[*n].field = tu_pfield_name(f);
         found[*n].before = have ? have : live ? &absent_field : NULL;
         found[*n].after = f;
         (*n)++;
@@ -234,7 +234,7 @@ static int diff_fields(const tu_record *desired, const tu_record *live,
         const tu_pfield *f = &p->fields[i];
         rc = diff_packed_field(f, live, o, &before, &after);
         if (rc > 0)
-            rc = add_change(changes, f->name, before, after);
+            rc = add_change(changes, tu_pfield_name(f), before, after);
     }
     if (packed)
         return rc < 0 ? -1 : 0;
@@ -343,12 +343,13 @@ static int guard(tu_action *a, const tu_record *d, const tu_record *l,
             return leave_alone(a, "protected by the provider");
         if (d->absent)
             return refuse(a, "protected", "protected: '%s' is a record the "
-                          "provider protects; it is never deleted", d->label);
+                          "provider protects; it is never deleted",
+                          tu_record_label(d));
         if (!o->change_protected)
             return refuse(a, "protected", "protected: '%s' is a record the "
                           "provider protects; a declared change to it is made "
                           "only when changing protected records is allowed "
-                          "(options.change_protected)", d->label);
+                          "(options.change_protected)", tu_record_label(d));
     }
     if (d->derived && (rule = rules_find(o->protect_rules, l)))
         return leave_alone(a, "protected by %s", rule->where);
@@ -358,7 +359,7 @@ static int guard(tu_action *a, const tu_record *d, const tu_record *l,
         return leave_alone(a, "owned by '%s' (its mark)", mark_of(l, o));
     return refuse(a, "owned", "owned: '%s' carries the ownership mark of "
                   "'%s'; it is changed only when its record says takeover: "
-                  "true", d->label, mark_of(l, o));
+                  "true", tu_record_label(d), mark_of(l, o));
 }
 
 /* An update that changes an immutable field is a replace instead. */
@@ -385,7 +386,7 @@ static int plan_desired(tu_plan *plan, tu_action *a, const tu_record *d,
     a->desired = d;
     a->live = l;
     if (l && l->ambiguous) {
-        ambiguous(a, d->label);
+        ambiguous(a, tu_record_label(d));
         return a->error ? 0 : -1;
     }
     if (d->absent) {
@@ -477,7 +478,7 @@ static int plan_prune(tu_plan *plan, const tu_recordset *desired,
                      : leave_alone(a, "protected by the provider")) != 0)
                 return -1;
         } else if (l->ambiguous) {
-            ambiguous(a, l->label);
+            ambiguous(a, tu_record_label(l));
             if (!a->error)
                 return -1;
         }

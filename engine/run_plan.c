@@ -316,10 +316,10 @@ int tu_plan_file_plan(const tu_plan_file *p, const tu_recordset *live,
         const tu_record *now = tu_recordset_find(live, rec->key);
 
         if (rec->ambiguous)
-            add_stale(&msg, &stale, rec->label, "is planned twice in the "
-                      "plan file");
+            add_stale(&msg, &stale, tu_record_label(rec),
+                      "is planned twice in the plan file");
         else if (stale_reason(&f, c, now, why, sizeof why))
-            add_stale(&msg, &stale, rec->label, why);
+            add_stale(&msg, &stale, tu_record_label(rec), why);
         else
             fill_action(p, plan, i, rec, now);
     }

@@ -215,7 +215,8 @@ static int dangling(const tu_refs *refs, const tu_sys_ref *r,
         snprintf(why, sizeof why, "neither declared nor live");
     tu_error_at(err, d->pos, "resources.%s record '%s': %s names %s record "
                 "'%s', which is %s; declare it in resources.%s, or name one "
-                "that exists", from, d->label, r->field, to, label, why, to);
+                "that exists", from, tu_record_label(d), r->field, to, label, why,
+                to);
     return -1;
 }
 
@@ -348,7 +349,8 @@ static int desired_waits(tu_refs *refs, tu_ref_node n, tu_mode mode,
                         "names %s record '%s', which this run deletes (it is "
                         "not declared, and prune is on); declare it, or "
                         "name another", refs->sys->names[n.unit],
-                        a->desired->label, r->field, refs->sys->names[r->to],
+                        tu_record_label(a->desired), r->field,
+                        refs->sys->names[r->to],
                         label);
             rc = -1;
         } else if (b && b->status == TU_STATUS_PLANNED && is_write(b->kind)) {

@@ -229,15 +229,15 @@ static int append_value(tu_buffer *out, const json_t *v)
 /* Append a packed field's value: 1, 0 when it is not usable, -1. */
 static int append_pfield(tu_buffer *out, const tu_pfield *f)
 {
+    int type = tu_pfield_type(f), rc;
     json_t *v;
-    int rc;
 
-    if (f->type == TU_PV_STR)
-        return f->len == 0 ? 0 : encode_append(out, f->u.s, f->len) < 0
-                                      ? -1 : 1;
-    if (f->type == TU_PV_INT)
+    if (type == TU_PV_STR)
+        return tu_pfield_len(f) == 0 ? 0
+               : encode_append(out, f->u.s, tu_pfield_len(f)) < 0 ? -1 : 1;
+    if (type == TU_PV_INT)
         return append_integer(out, f->u.i) < 0 ? -1 : 1;
-    if (f->type == TU_PV_NULL || f->type == TU_PV_JSON)
+    if (type == TU_PV_NULL || type == TU_PV_JSON)
         return 0;
     v = tu_pfield_json(f);   /* true, false, a real */
     rc = !v ? -1 : append_value(out, v) < 0 ? -1 : 1;

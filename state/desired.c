@@ -251,7 +251,7 @@ static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
 }
 
 /* Keep one record as written: packed when a mapping, with the places of
- * its fields copied into the store. 0 or -1 (out of memory). */
+ * its fields copied into `places`. 0 or -1 (out of memory). */
 static int keep_item(const tu_yaml_item *item, void *data)
 {
     tu_doc *doc = data;
@@ -271,7 +271,7 @@ static int keep_item(const tu_yaml_item *item, void *data)
             : !(r->value = json_incref(item->value)))
         return -1;
     if (r->fields && item->members && n == 2 * (size_t)r->fields->count) {
-        if (!(at = tu_arena_alloc(&doc->store.arena, n * sizeof *at)))
+        if (!(at = tu_arena_alloc(&doc->places, n * sizeof *at)))
             return -1;
         memcpy(at, item->members, n * sizeof *at);
         r->members = at;
@@ -303,9 +303,10 @@ json_t *tu_doc_records_json(const tu_doc *doc)
     json_t *all = json_array();
 
     for (size_t i = 0; all && i < doc->nrecords; i++) {
-        const tu_doc_record *r = &doc->records[i];
-        json_t *v = r->fields ? tu_packed_json(r->fields)
-                              : json_incref(r->value);
+        const tu_doc_record *r = doc->records ? &doc->records[i] : NULL;
+        json_t *v = !r ? tu_packed_json(doc->written[i])
+                    : r->fields ? tu_packed_json(r->fields)
+                    : json_incref(r->value);
         if (json_array_append_new(all, v) != 0) {
             json_decref(all);
             all = NULL;
@@ -589,10 +590,12 @@ int tu_doc_load_value(tu_doc *doc, const json_t *root, const char *name,
 void tu_doc_free(tu_doc *doc)
 {
     json_decref(doc->root);
-    for (size_t i = 0; i < doc->nrecords; i++)
+    for (size_t i = 0; doc->records && i < doc->nrecords; i++)
         json_decref(doc->records[i].value);
     free(doc->records);
+    free(doc->written);
     tu_pack_store_free(&doc->store);
+    tu_arena_free(&doc->places);
     tu_bulk_free(&doc->bulk);
     tu_rules_free(&doc->protect);
     tu_rules_free(&doc->prune_scope);
@@ -728,11 +731,12 @@ static int placed(tu_record *r, const tu_recordset *out, size_t first,
         return 0;
     if (out->items[first].pos.file)
         tu_error_at(err, pos, "record '%s' is declared twice: also at %s:%u; "
-                    "keep one of them", r->label, out->items[first].pos.file,
+                    "keep one of them", tu_record_label(r),
+                    out->items[first].pos.file,
                     out->items[first].pos.line);
     else
         tu_error_at(err, pos, "records[%zu]: record '%s' is declared twice; "
-                    "keep one of them", origin->index, r->label);
+                    "keep one of them", origin->index, tu_record_label(r));
     return -1;
 }
 
@@ -852,6 +856,11 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
     int rc = 0;
 
     tu_recordset_init(out);
+    if (doc->written) {
+        tu_error_set(err, TU_ERR_INTERNAL, "the records of a compacted "
+                     "document were asked for again");
+        return -1;
+    }
     if (check_defaults(doc, err) != 0)
         return -1;
     if (tu_recordset_reserve(out, n) != 0) {
@@ -866,4 +875,26 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
     if (rc != 0)
         tu_recordset_free(out);
     return rc;
+}
+
+int tu_doc_compact(tu_doc *doc)
+{
+    const tu_packed **written;
+
+    if (doc->written)
+        return 0;
+    for (size_t i = 0; i < doc->nrecords; i++)
+        if (!doc->records[i].fields)
+            return -1;
+    if (!(written = malloc((doc->nrecords ? doc->nrecords : 1) *
+                           sizeof *written)))
+        return -1;
+    for (size_t i = 0; i < doc->nrecords; i++)
+        written[i] = doc->records[i].fields;
+    free(doc->records);
+    doc->records = NULL;
+    doc->records_cap = 0;
+    doc->written = written;
+    tu_arena_free(&doc->places);
+    return 0;
 }

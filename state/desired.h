@@ -60,8 +60,9 @@ typedef struct tu_doc_record {
     const tu_packed *fields; /* in the document's store; NULL: not a
                                 mapping */
     json_t *value;           /* owned: the item when it is not a mapping */
-    const uint32_t *members; /* line and column of each field, in the
-                                store; NULL: not known (a value) */
+    const uint32_t *members; /* line and column of each field, in
+                                `places`; NULL: not known (a value), or
+                                forgotten (tu_doc_forget_places) */
     tu_record_origin origin;
 } tu_doc_record;
 
@@ -71,7 +72,12 @@ typedef struct tu_doc {
     const json_t *target;    /* borrowed from root */
     const json_t *defaults;  /* borrowed; NULL when absent */
     tu_pack_store store;     /* owned: the records' packed fields */
-    tu_doc_record *records;  /* owned: every file's records, in order */
+    tu_arena places;         /* owned: the records' `members`, until
+                                tu_doc_forget_places */
+    tu_doc_record *records;  /* owned: every file's records, in order;
+                                NULL once compacted (tu_doc_compact) */
+    const tu_packed **written; /* owned: once compacted, each record's
+                                packed fields, in order; else NULL */
     size_t nrecords, records_cap;
     tu_bulk bulk;            /* owned: the files' bulk rules, in order */
     tu_rules protect;        /* owned: records trueup leaves alone */
@@ -135,6 +141,14 @@ json_t *tu_doc_records_json(const tu_doc *doc);
 int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
                    tu_normalize_fn normalize, void *data, tu_recordset *out,
                    tu_error *err);
+
+/* Once tu_doc_records has made the record set: keep of each record only
+ * its packed fields (for tu_doc_records_json), and free the places of its
+ * fields and the rest, which only tu_doc_records reads: 80 bytes a record
+ * of four fields, held through a plan otherwise. Errors about a record
+ * still name its place (the record set keeps it). Nothing is done, and
+ * -1 returned, when out of memory or when a record is not a mapping. */
+int tu_doc_compact(tu_doc *doc);
 
 /* ---- between desired.c and desired_parts.c only ------------------------- */
 

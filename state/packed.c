@@ -44,8 +44,11 @@ static const char *intern(tu_pack_store *s, const char *name, size_t i)
             *recent = (const char *)(uintptr_t)value;
         return (const char *)(uintptr_t)value;
     }
-    copy = tu_arena_strndup(&s->arena, name, strlen(name));
-    if (!copy || tu_strmap_put(&s->names, copy, (uintptr_t)copy, NULL) < 0)
+    copy = tu_arena_alloc(&s->arena, strlen(name) + 1); /* 8-aligned: a tag */
+    if (!copy)
+        return NULL;
+    memcpy(copy, name, strlen(name) + 1);
+    if (tu_strmap_put(&s->names, copy, (uintptr_t)copy, NULL) < 0)
         return NULL;
     if (recent)
         *recent = copy;
@@ -61,40 +64,54 @@ static int hold(tu_pack_store *s, json_t *value)
     return 0;
 }
 
-static int pack_string(tu_pack_store *s, tu_pfield *f, const char *text,
-                       size_t len)
+/* Its length, the text and a NUL, in the arena; the text's address. */
+static const char *pack_string(tu_pack_store *s, const char *text,
+                               size_t len)
 {
-    if (len >= UINT32_MAX || !(f->u.s = tu_arena_strndup(&s->arena, text,
-                                                          len)))
-        return -1;
-    f->len = (uint32_t)len;
-    return 0;
+    uint32_t n = (uint32_t)len;
+    char *p;
+
+    if (len >= UINT32_MAX - sizeof n ||
+        !(p = tu_arena_alloc_align(&s->arena, sizeof n + len + 1, 1)))
+        return NULL;
+    memcpy(p, &n, sizeof n);
+    memcpy(p + sizeof n, text, len);
+    p[sizeof n + len] = '\0';
+    return p + sizeof n;
 }
 
-/* Fill `f` (its name set) with `v`. 0 or -1. */
-static int pack_value(tu_pack_store *s, tu_pfield *f, json_t *v)
+/* The tag of a field called `name` (interned) with a value of `type`. */
+static uintptr_t tag(const char *name, int type)
+{
+    return (uintptr_t)name | (uintptr_t)type;
+}
+
+/* Fill `f` with `v`, its name being `name` (interned). 0 or -1. */
+static int pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
+                      json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_STRING:
-        f->type = TU_PV_STR;
-        return pack_string(s, f, json_string_value(v), json_string_length(v));
+        f->tag = tag(name, TU_PV_STR);
+        f->u.s = pack_string(s, json_string_value(v), json_string_length(v));
+        return f->u.s ? 0 : -1;
     case JSON_INTEGER:
-        f->type = TU_PV_INT;
+        f->tag = tag(name, TU_PV_INT);
         f->u.i = json_integer_value(v);
         return 0;
     case JSON_REAL:
-        f->type = TU_PV_REAL;
+        f->tag = tag(name, TU_PV_REAL);
         f->u.r = json_real_value(v);
         return 0;
     case JSON_TRUE:
     case JSON_FALSE:
-        f->type = json_is_true(v) ? TU_PV_TRUE : TU_PV_FALSE;
+        f->tag = tag(name, json_is_true(v) ? TU_PV_TRUE : TU_PV_FALSE);
         return 0;
     case JSON_NULL:
-        f->type = TU_PV_NULL;
+        f->tag = tag(name, TU_PV_NULL);
         return 0;
     default:
-        f->type = TU_PV_JSON;
+        f->tag = tag(name, TU_PV_JSON);
         f->u.j = v;
         return hold(s, v);
     }
@@ -123,8 +140,9 @@ tu_packed *tu_pack(tu_pack_store *s, const json_t *object)
         return NULL;
     json_object_foreach((json_t *)object, name, v) {
         tu_pfield *f = &p->fields[i++];
+        const char *interned = intern(s, name, i - 1);
         memset(f, 0, sizeof *f);
-        if (!(f->name = intern(s, name, i - 1)) || pack_value(s, f, v) != 0)
+        if (!interned || pack_value(s, f, interned, v) != 0)
             return NULL;
     }
     return p;
@@ -136,11 +154,16 @@ tu_packed *tu_pack_copy(tu_pack_store *s, const tu_packed *from)
 
     for (uint32_t i = 0; p && i < from->count; i++) {
         const tu_pfield *f = &from->fields[i];
+        const char *name = intern(s, tu_pfield_name(f), i);
+        int type = tu_pfield_type(f);
         tu_pfield *t = &p->fields[i];
+
         *t = *f;
-        if (!(t->name = intern(s, f->name, i)) ||
-            (f->type == TU_PV_STR && pack_string(s, t, f->u.s, f->len)) ||
-            (f->type == TU_PV_JSON && hold(s, f->u.j)))
+        t->tag = tag(name, type);
+        if (!name ||
+            (type == TU_PV_STR &&
+             !(t->u.s = pack_string(s, f->u.s, tu_pfield_len(f)))) ||
+            (type == TU_PV_JSON && hold(s, f->u.j)))
             return NULL;
     }
     return p;
@@ -148,9 +171,9 @@ tu_packed *tu_pack_copy(tu_pack_store *s, const tu_packed *from)
 
 json_t *tu_pfield_json(const tu_pfield *f)
 {
-    switch (f->type) {
+    switch (tu_pfield_type(f)) {
     case TU_PV_STR:
-        return json_stringn_nocheck(f->u.s, f->len);
+        return json_stringn_nocheck(f->u.s, tu_pfield_len(f));
     case TU_PV_INT:
         return json_integer(f->u.i);
     case TU_PV_REAL:
@@ -172,9 +195,9 @@ int tu_pfield_dumpb(const tu_pfield *f, tu_buffer *b)
     json_t *v;
     int rc;
 
-    switch (f->type) {
+    switch (tu_pfield_type(f)) {
     case TU_PV_STR:
-        return tu_json_strb(f->u.s, f->len, b);
+        return tu_json_strb(f->u.s, tu_pfield_len(f), b);
     case TU_PV_INT:
         return tu_buffer_add(b, num, tu_int_text(f->u.i, num));
     case TU_PV_TRUE:
@@ -197,7 +220,7 @@ json_t *tu_packed_json(const tu_packed *p)
     json_t *o = json_object();
 
     for (uint32_t i = 0; o && i < p->count; i++) {
-        if (json_object_set_new_nocheck(o, p->fields[i].name,
+        if (json_object_set_new_nocheck(o, tu_pfield_name(&p->fields[i]),
                                         tu_pfield_json(&p->fields[i])) != 0) {
             json_decref(o);
             return NULL;
@@ -210,7 +233,7 @@ const tu_pfield *tu_packed_getn(const tu_packed *p, const char *name,
                                 size_t n)
 {
     for (uint32_t i = 0; i < p->count; i++) {
-        const char *have = p->fields[i].name;
+        const char *have = tu_pfield_name(&p->fields[i]);
         if (strncmp(have, name, n) == 0 && have[n] == '\0')
             return &p->fields[i];
     }
@@ -225,31 +248,32 @@ const tu_pfield *tu_packed_get(const tu_packed *p, const char *name)
 const char *tu_packed_string(const tu_packed *p, const char *name)
 {
     const tu_pfield *f = tu_packed_get(p, name);
-    return f && f->type == TU_PV_STR ? f->u.s : NULL;
+    return f && tu_pfield_type(f) == TU_PV_STR ? f->u.s : NULL;
 }
 
 static double number_of(const tu_pfield *f)
 {
-    return f->type == TU_PV_INT ? (double)f->u.i : f->u.r;
+    return tu_pfield_type(f) == TU_PV_INT ? (double)f->u.i : f->u.r;
 }
 
 static int is_number(const tu_pfield *f)
 {
-    return f->type == TU_PV_INT || f->type == TU_PV_REAL;
+    return tu_pfield_type(f) == TU_PV_INT || tu_pfield_type(f) == TU_PV_REAL;
 }
 
 int tu_pfield_equal(const tu_pfield *a, const tu_pfield *b)
 {
     if (is_number(a) && is_number(b)) {
-        if (a->type == TU_PV_INT && b->type == TU_PV_INT)
+        if (tu_pfield_type(a) == TU_PV_INT && tu_pfield_type(b) == TU_PV_INT)
             return a->u.i == b->u.i;
         return number_of(a) == number_of(b);
     }
-    if (a->type != b->type)
+    if (tu_pfield_type(a) != tu_pfield_type(b))
         return 0;
-    switch (a->type) {
+    switch (tu_pfield_type(a)) {
     case TU_PV_STR:
-        return a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+        return tu_pfield_len(a) == tu_pfield_len(b) &&
+               memcmp(a->u.s, b->u.s, tu_pfield_len(a)) == 0;
     case TU_PV_JSON:
         return tu_json_equal(a->u.j, b->u.j);
     default:

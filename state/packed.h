@@ -3,7 +3,7 @@
  * A record is parsed once (by libyaml or jansson) into a jansson object,
  * and then packed: an array of fields, each a name and a typed value,
  * in an arena (util/arena.h). A jansson object of five short fields
- * costs about 950 bytes and 20 allocations; packed, about 170 bytes and
+ * costs about 950 bytes and 20 allocations; packed, about 130 bytes and
  * none of its own. Field names are interned per store. Scalars are held
  * as they are (strings with their length, integers, reals, booleans,
  * null); a nested object or array stays a jansson value, referenced by
@@ -13,6 +13,10 @@
  * (tu_pfield_equal); tu_packed_json turns one back into a jansson object
  * when a provider, a rule or the report needs it.
  *
+ * A field is 16 bytes (tu_pfield below): five fields are 88 bytes with
+ * the record's count, and a string takes its length (4 bytes, unaligned:
+ * read with memcpy), its bytes and a NUL.
+ *
  * A store owns the arena, the name table and the nested values; a packed
  * record lives as long as its store. One thread at a time per store.
  */
@@ -21,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 #include "util/arena.h"
 #include "util/buffer.h"
@@ -31,17 +36,41 @@ enum {
     TU_PV_JSON  /* an object or array */
 };
 
+/* 16 bytes: the interned name's address with the value's type in its low
+ * three bits (names are interned at 8-byte boundaries), and the value. A
+ * string's length is the 4 bytes before its first byte (not aligned). Read a field
+ * through tu_pfield_name, tu_pfield_type and tu_pfield_len. (24 bytes with
+ * the name, type and length apart: a million records of four and five
+ * fields were 72 MB more, bench/LOG.md.) */
 typedef struct tu_pfield {
-    const char *name;        /* interned in the store */
+    uintptr_t tag;           /* name | TU_PV_* */
     union {
-        const char *s;       /* TU_PV_STR: NUL after len bytes */
+        const char *s;       /* TU_PV_STR: NUL after its length */
         json_int_t i;        /* TU_PV_INT */
         double r;            /* TU_PV_REAL */
         json_t *j;           /* TU_PV_JSON: a reference the store holds */
     } u;
-    uint32_t len;            /* TU_PV_STR: bytes */
-    uint8_t type;            /* TU_PV_* */
 } tu_pfield;
+
+#define TU_PV_MASK ((uintptr_t)7)
+
+static inline const char *tu_pfield_name(const tu_pfield *f)
+{
+    return (const char *)(f->tag & ~TU_PV_MASK);
+}
+
+static inline int tu_pfield_type(const tu_pfield *f)
+{
+    return (int)(f->tag & TU_PV_MASK);
+}
+
+/* A TU_PV_STR field's length in bytes. */
+static inline uint32_t tu_pfield_len(const tu_pfield *f)
+{
+    uint32_t n;
+    memcpy(&n, f->u.s - sizeof n, sizeof n);
+    return n;
+}
 
 typedef struct tu_packed {
     uint32_t count;

@@ -11,6 +11,7 @@
 #include "record.h"
 #include "util/json_util.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,16 +126,16 @@ static int add_packed_part(tu_buffer *key, tu_buffer *label,
     json_t *real;
     int rc;
 
-    switch (f->type) {
+    switch (tu_pfield_type(f)) {
     case TU_PV_STR:
-        return add_key_text(key, label, 's', f->u.s, f->len, i);
+        return add_key_text(key, label, 's', f->u.s, tu_pfield_len(f), i);
     case TU_PV_INT:
         return add_key_text(key, label, 'n', num, tu_int_text(f->u.i, num),
                             i);
     case TU_PV_TRUE:
+        return add_key_text(key, label, 'b', "true", 4, i);
     case TU_PV_FALSE:
-        return add_key_text(key, label, 'b', f->type == TU_PV_TRUE ? "true"
-                            : "false", f->type == TU_PV_TRUE ? 4 : 5, i);
+        return add_key_text(key, label, 'b', "false", 5, i);
     default: /* TU_PV_REAL */
         if (!(real = json_real(f->u.r)))
             return -1;
@@ -150,7 +151,8 @@ int tu_packed_key(const tu_packed *p, const tu_keyspec *spec, tu_buffer *key,
     key_start(key, label, missing);
     for (size_t i = 0; i < spec->count; i++) {
         const tu_pfield *f = tu_packed_get(p, spec->fields[i]);
-        if (!f || f->type == TU_PV_JSON || f->type == TU_PV_NULL) {
+        if (!f || tu_pfield_type(f) == TU_PV_JSON ||
+            tu_pfield_type(f) == TU_PV_NULL) {
             *missing = spec->fields[i];
             return -1;
         }
@@ -180,41 +182,89 @@ int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
     return -1;
 }
 
+/* The rare parts of a record (tu_record.more). */
+struct tu_record_more {
+    json_t *json;          /* owned reference, or NULL */
+    char *label;           /* owned, or NULL */
+};
+
+/* The record's rare parts, made when it has none; NULL: out of memory. */
+static tu_record_more *more_of(tu_record *r)
+{
+    if (!r->more)
+        r->more = calloc(1, sizeof *r->more);
+    return r->more;
+}
+
+static json_t *json_of(const tu_record *r)
+{
+    return r->more ? r->more->json : NULL;
+}
+
+static void more_free(tu_record *r)
+{
+    if (r->more) {
+        json_decref(r->more->json);
+        free(r->more->label);
+        free(r->more);
+        r->more = NULL;
+    }
+}
+
+void tu_record_clear(tu_record *record)
+{
+    more_free(record);
+}
+
 json_t *tu_record_fields(const tu_record *record)
 {
     tu_record *r = (tu_record *)record; /* the cache; see record.h */
-    if (!r->json && r->packed)
-        r->json = tu_packed_json(r->packed);
-    return r->json;
+    json_t *j;
+
+    if (!json_of(r) && r->packed) {
+        if (!(j = tu_packed_json(r->packed)))
+            return NULL;
+        if (!more_of(r)) {
+            json_decref(j);
+            return NULL;
+        }
+        r->more->json = j;
+    }
+    return json_of(r);
 }
 
 json_t *tu_record_json(const tu_record *record)
 {
-    if (record->json)
-        return json_incref(record->json);
+    if (json_of(record))
+        return json_incref(json_of(record));
     return record->packed ? tu_packed_json(record->packed) : NULL;
 }
 
-void tu_record_set_fields(tu_record *record, json_t *fields)
+int tu_record_set_fields(tu_record *record, json_t *fields)
 {
-    json_decref(record->json);
-    record->json = fields;
+    if (!more_of(record)) {
+        json_decref(fields);
+        return -1;
+    }
+    json_decref(record->more->json);
+    record->more->json = fields;
     record->packed = NULL;
+    return 0;
 }
 
 json_t *tu_record_value(const tu_record *record, const char *name)
 {
     const tu_pfield *f;
 
-    if (record->json || !record->packed)
-        return json_incref(json_object_get(record->json, name));
+    if (json_of(record) || !record->packed)
+        return json_incref(json_object_get(json_of(record), name));
     f = tu_packed_get(record->packed, name);
     return f ? tu_pfield_json(f) : NULL;
 }
 
 const tu_packed *tu_record_packed(const tu_record *r)
 {
-    return r->json ? NULL : r->packed;
+    return json_of(r) ? NULL : r->packed;
 }
 
 const tu_pfield *tu_record_pfield(const tu_record *r, const char *name)
@@ -226,8 +276,8 @@ const tu_pfield *tu_record_pfield(const tu_record *r, const char *name)
 
 const char *tu_record_string(const tu_record *record, const char *name)
 {
-    if (record->json || !record->packed)
-        return json_string_value(json_object_get(record->json, name));
+    if (json_of(record) || !record->packed)
+        return json_string_value(json_object_get(json_of(record), name));
     return tu_packed_string(record->packed, name);
 }
 
@@ -261,7 +311,8 @@ static void index_place(tu_record_index *ix, uint64_t slot, uint64_t h)
     ix->slots[i] = slot;
 }
 
-/* Room for n keys at most half full (the entries are moved over). */
+/* Room for n keys, the table at most three quarters full (the entries
+ * are moved over). */
 static int index_reserve(tu_recordset *set, size_t n)
 {
     tu_record_index *ix = &set->index, old = set->index;
@@ -269,7 +320,7 @@ static int index_reserve(tu_recordset *set, size_t n)
 
     if (n > INDEX_MAX_RECORDS)
         return -1;
-    while (cap / 2 < n)
+    while (cap / 4 * 3 < n)
         cap *= 2;
     if (cap == ix->cap)
         return 0;
@@ -305,7 +356,7 @@ void tu_recordset_init(tu_recordset *set)
 void tu_recordset_free(tu_recordset *set)
 {
     for (size_t i = 0; i < set->count; i++)
-        json_decref(set->items[i].json);
+        tu_record_clear(&set->items[i]);
     free(set->items);
     index_free(&set->index);
     tu_pack_store_free(&set->store);
@@ -325,7 +376,84 @@ int tu_recordset_reserve(tu_recordset *set, size_t n)
     return grow_items(set, want) || index_reserve(set, want) ? -1 : 0;
 }
 
-/* A new record with key and label copied into the store, not indexed. */
+/* One escaped byte of a key part at *p (advanced): NUL and 0x01 come
+ * escaped as 0x01 '0' and 0x01 '1'. -1 at the key's end. */
+static int key_byte(const char **p)
+{
+    const char *s = *p;
+
+    if (!*s)
+        return -1;
+    *p = s + 1;
+    if (*s != '\x01')
+        return (unsigned char)*s;
+    if (s[1] != '0' && s[1] != '1')
+        return -1;
+    *p = s + 2;
+    return s[1] == '0' ? '\0' : '\x01';
+}
+
+/* The head of a key part at *p ("s22:"), *p moved past it: its length,
+ * or -1 when *p is no such head. */
+static long part_head(const char **p)
+{
+    const char *s = *p;
+    long n = 0;
+
+    if (!*s || !strchr("snbz", *s++) || *s < '0' || *s > '9')
+        return -1;
+    while (*s >= '0' && *s <= '9' && n < LONG_MAX / 10)
+        n = n * 10 + (*s++ - '0');
+    if (*s++ != ':')
+        return -1;
+    *p = s;
+    return n;
+}
+
+/* Whether `label` is the values of `key` joined by '|' (as tu_record_key
+ * makes them, each cut at a NUL): then tu_record_label can make it. */
+static int label_of_key(const char *key, const char *label)
+{
+    const char *p = key, *l = label;
+    long n;
+
+    for (int part = 0; *p; part++) {
+        int c, cut = 0;
+        if ((n = part_head(&p)) < 0 || (part && *l++ != '|'))
+            return 0;
+        while (n-- > 0) {
+            if ((c = key_byte(&p)) < 0)
+                return 0;
+            cut |= c == 0;
+            if (!cut && (unsigned char)*l++ != c)
+                return 0;
+        }
+    }
+    return *l == '\0';
+}
+
+const char *tu_record_label(const tu_record *record)
+{
+    tu_record *r = (tu_record *)record;   /* the label is a cache */
+    tu_buffer b = TU_BUFFER_INIT;
+    long n;
+
+    if (r->more && r->more->label)
+        return r->more->label;
+    if ((n = tu_key_values(r->key, &b)) < 0 || tu_buffer_add(&b, "", 1) ||
+        !more_of(r)) {
+        tu_buffer_free(&b);
+        return r->key;
+    }
+    for (size_t i = 0; n > 1 && i + 2 < b.len; i++)
+        if (b.data[i] == '\0')
+            b.data[i] = '|';
+    r->more->label = tu_buffer_take(&b);
+    return r->more->label ? r->more->label : r->key;
+}
+
+/* A new record with key and label copied into the store, not indexed;
+ * a label tu_record_label would make from the key (or NULL) is not kept. */
 static tu_record *append_keyed(tu_recordset *set, const char *key,
                                const char *label)
 {
@@ -335,10 +463,13 @@ static tu_record *append_keyed(tu_recordset *set, const char *key,
         return NULL;
     r = &set->items[set->count];
     memset(r, 0, sizeof *r);
-    r->key = tu_arena_strndup(&set->store.arena, key, strlen(key));
-    r->label = tu_arena_strndup(&set->store.arena, label, strlen(label));
-    if (!r->key || !r->label)
+    if (!(r->key = tu_arena_strndup(&set->store.arena, key, strlen(key))))
         return NULL;
+    if (label && !label_of_key(key, label) &&
+        (!more_of(r) || !(r->more->label = strdup(label)))) {
+        more_free(r);
+        return NULL;
+    }
     set->count++;
     return r;
 }
@@ -407,9 +538,9 @@ tu_record *tu_recordset_add(tu_recordset *set, json_t *fields, char *key,
 
     free(key);
     free(label);
-    if (r)
-        r->json = fields;
-    else
+    if (r && tu_record_set_fields(r, fields) != 0)
+        return NULL;            /* the record stays, with no fields */
+    if (!r)
         json_decref(fields);
     return r;
 }
@@ -476,13 +607,15 @@ static tu_record *copy_record(tu_recordset *out, const tu_record *r)
     const tu_packed *p = NULL;
     tu_record *copy;
 
-    if (!r->json && r->packed &&
+    if (!json_of(r) && r->packed &&
         !(p = tu_pack_copy(&out->store, r->packed)))
         return NULL;
-    if (!(copy = add_keyed(out, r->key, r->label, NULL)))
+    if (!(copy = add_keyed(out, r->key, r->more ? r->more->label : NULL,
+                           NULL)))
         return NULL;
     copy->packed = p;
-    copy->json = json_incref(r->json);
+    if (json_of(r) && tu_record_set_fields(copy, json_incref(json_of(r))))
+        return NULL;
     return copy;
 }
 
@@ -509,23 +642,6 @@ int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
         copy->ambiguous = r->ambiguous;
     }
     return 0;
-}
-
-/* One escaped byte of a key part at *p (advanced): NUL and 0x01 come
- * escaped as 0x01 '0' and 0x01 '1'. -1 at the key's end. */
-static int key_byte(const char **p)
-{
-    const char *s = *p;
-
-    if (!*s)
-        return -1;
-    *p = s + 1;
-    if (*s != '\x01')
-        return (unsigned char)*s;
-    if (s[1] != '0' && s[1] != '1')
-        return -1;
-    *p = s + 2;
-    return s[1] == '0' ? '\0' : '\x01';
 }
 
 long tu_key_values(const char *key, tu_buffer *out)

@@ -40,26 +40,30 @@ typedef struct tu_keyspec {
  * behind one API: code elsewhere reads fields through tu_record_fields,
  * tu_record_json, tu_record_value and tu_record_string (the jansson form),
  * or, on a fast path, tu_record_packed and tu_record_pfield (the packed
- * form, when the record is read from it alone). Never through `json` or
- * `packed` below. */
+ * form, when the record is read from it alone), and its label through
+ * tu_record_label. Never through `more` or `packed` below. */
+typedef struct tu_record_more tu_record_more;   /* record.c's */
+
 typedef struct tu_record {
-    json_t *json;          /* owned reference, or NULL: the jansson form,
-                              made when first asked for (tu_record_fields) */
     const tu_packed *packed; /* the packed form, or NULL: only json */
     const char *key;       /* matching key, in the set's store */
-    const char *label;     /* "a|b", in the set's store */
+    tu_record_more *more;  /* owned, or NULL: the rare parts, a jansson
+                              form (made when first asked for, or given)
+                              and a label of the record's own */
     tu_srcpos pos;         /* where it was declared; unknown for live */
     unsigned absent : 1;   /* desired: state: absent */
     unsigned takeover : 1; /* desired: takeover: true (ownership marks) */
     unsigned derived : 1;  /* desired: made by a bulk rule from a live
                               record, not declared in `records` */
     unsigned ambiguous : 1;/* live: another live record has this key */
-} tu_record;
+} tu_record;   /* 48 bytes on LP64 (56 with the jansson form and the label
+                  here): a million-record run holds two million */
 
-/* Records by key: open addressing, linear probing, at most half full.
- * A slot is 8 bytes, the top 32 bits of the key's hash and the record's
- * place + 1 (0: empty), so that a million records' table is 16 MiB and a
- * probe reads the key only when the hash bits match. */
+/* Records by key: open addressing, linear probing, at most three quarters
+ * full (half full made ten million records' table 256 MiB; it is 128 MiB
+ * at most 60% full). A slot is 8 bytes, the top 32 bits of the key's hash
+ * and the record's place + 1 (0: empty), so that a million records' table
+ * is 16 MiB and a probe reads the key only when the hash bits match. */
 typedef struct tu_record_index {
     uint64_t *slots;
     size_t cap;            /* a power of two, or 0 */
@@ -83,9 +87,14 @@ json_t *tu_record_fields(const tu_record *record);
  * kept) when the record is packed; NULL when out of memory. */
 json_t *tu_record_json(const tu_record *record);
 
-/* Replace a record's fields by `fields` (a reference taken over); the
- * packed form is dropped. */
-void tu_record_set_fields(tu_record *record, json_t *fields);
+/* Replace a record's fields by `fields` (a reference taken over in every
+ * case); the packed form is dropped. 0, or -1 when out of memory (the
+ * record is then unchanged). */
+int tu_record_set_fields(tu_record *record, json_t *fields);
+
+/* Free what a record owns (its jansson form, a label of its own), for a
+ * record made outside a set (tests); a set frees its records' own. */
+void tu_record_clear(tu_record *record);
 
 /* The packed form of a record whose fields are read from it alone (no
  * jansson form was made or given), for the fast paths that compare or
@@ -96,6 +105,14 @@ const tu_packed *tu_record_packed(const tu_record *record);
 /* One field of a record tu_record_packed gives, or NULL (absent, or the
  * record is not read packed). Borrowed. */
 const tu_pfield *tu_record_pfield(const tu_record *record, const char *name);
+
+/* The record's label, "a|b": the values of its key joined by '|'. A label
+ * that is not that (a provider's own) is kept when the record is added;
+ * any other is made from the key on the first call and kept with the
+ * record (a report names a few records of many: a million labels were
+ * 48 MB). On the record's thread, as tu_record_fields. The key itself when
+ * out of memory: never NULL. */
+const char *tu_record_label(const tu_record *record);
 
 /* The value of a string field, or NULL (absent, not a string). */
 const char *tu_record_string(const tu_record *record, const char *name);

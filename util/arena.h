@@ -30,8 +30,13 @@ typedef struct tu_arena {
  * n is 0). They live until tu_arena_free. */
 void *tu_arena_alloc(tu_arena *a, size_t n);
 
-/* A copy of `n` bytes of `s` with a NUL after them; NULL when out of
- * memory. */
+/* `n` bytes aligned to `align` (1, 2, 4 or 8) and not rounded up, so that
+ * the next allocation may follow at once; NULL when out of memory, when n
+ * is 0 or `align` is none of those. */
+void *tu_arena_alloc_align(tu_arena *a, size_t n, size_t align);
+
+/* A copy of `n` bytes of `s` with a NUL after them, not aligned (strings
+ * are packed byte by byte); NULL when out of memory. */
 char *tu_arena_strndup(tu_arena *a, const char *s, size_t n);
 
 /* Room for `need` elements of `size` bytes in an array of capacity *cap:

@@ -762,7 +762,7 @@ static int get_request(tu_fetch *f, const tu_target *t, const tu_record *d,
         tu_fetch_fail(f, TU_ERR_FETCH, "%s:%u: record '%s' has no value for %.*s, so "
                       "it cannot be read with target.resource.get; "
                       "give every record its %s", d->pos.file ?
-                      d->pos.file : "?", d->pos.line, d->label,
+                      d->pos.file : "?", d->pos.line, tu_record_label(d),
                       (int)strcspn(missing, "}") + 1, missing, c->id);
     else if (!path || tu_target_url_into(t, path, url) < 0)
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
@@ -770,7 +770,7 @@ static int get_request(tu_fetch *f, const tu_target *t, const tu_record *d,
                                   why, sizeof why) < 0)
         tu_fetch_fail(f, TU_ERR_BAD_INPUT, "%s:%u: record '%s': %s",
                       d->pos.file ? d->pos.file : "?", d->pos.line,
-                      d->label, why);
+                      tu_record_label(d), why);
     else
         rc = 0;
     free(path);

@@ -174,10 +174,10 @@ static void test_merge_two_files(void **state)
     assert_int_equal(doc.nrecords, 4);
     records_ok(&doc, &set);
     assert_int_equal(set.count, 4);
-    assert_string_equal(set.items[0].label, "a|A");
-    assert_string_equal(set.items[1].label, "b|A");
-    assert_string_equal(set.items[2].label, "c|A");
-    assert_string_equal(set.items[3].label, "d|TXT");
+    assert_string_equal(tu_record_label(&set.items[0]), "a|A");
+    assert_string_equal(tu_record_label(&set.items[1]), "b|A");
+    assert_string_equal(tu_record_label(&set.items[2]), "c|A");
+    assert_string_equal(tu_record_label(&set.items[3]), "d|TXT");
     /* each record knows its own file and line */
     assert_string_equal(set.items[0].pos.file, f.list[0]);
     assert_int_equal(set.items[0].pos.line, 5);
@@ -557,7 +557,7 @@ static void test_records_defaults(void **state)
     assert_fields(&set.items[1], "{\"name\":\"b\",\"ttl\":600,\"type\":\"A\"}");
     assert_fields(&set.items[2], "{\"content\":\"::1\",\"name\":\"c\","
                   "\"ttl\":300,\"type\":\"AAAA\"}");
-    assert_string_equal(set.items[2].label, "c|AAAA");
+    assert_string_equal(tu_record_label(&set.items[2]), "c|AAAA");
     /* the loaded defaults are not changed by merging */
     {
         char *got = json_dumps(doc.defaults, JSON_COMPACT | JSON_SORT_KEYS);

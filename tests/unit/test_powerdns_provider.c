@@ -111,14 +111,14 @@ static tu_record *record(const char *fields_json)
 {
     tu_record *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    r->json = load(fields_json);
+    assert_int_equal(tu_record_set_fields(r, load(fields_json)), 0);
     return r;
 }
 
 static void record_free(tu_record *r)
 {
     if (r)
-        json_decref(r->json);
+        tu_record_clear(r);
     free(r);
 }
 
@@ -257,8 +257,7 @@ static void test_soa_serial(void **state)
                            "\"serial\": 5}", "'serial' belongs to an SOA");
     assert_int_equal(json_integer_value(json_object_get(live, "serial")),
                      2026113007);
-    json_decref(l->json);
-    l->json = live;
+    assert_int_equal(tu_record_set_fields(l, live), 0);
     memset(&a, 0, sizeof a);
     a.kind = TU_ACTION_UPDATE;
     a.desired = d;

@@ -301,7 +301,7 @@ static void test_set_add_find(void **state)
     tu_recordset_init(&set);
     r = add(&set, "{\"name\":\"a\",\"type\":\"A\",\"ttl\":1}", &first);
     assert_int_equal(first, SIZE_MAX);
-    assert_string_equal(r->label, "a|A");
+    assert_string_equal(tu_record_label(r), "a|A");
     assert_int_equal(r->ambiguous, 0);
     assert_int_equal(r->absent, 0);
     assert_null(r->pos.file);
@@ -383,10 +383,45 @@ static void test_set_growth(void **state)
         r = tu_recordset_find(&set, key);
         assert_ptr_equal(r, &set.items[i]);
         snprintf(text, sizeof text, "r%d|%d", i, i);
-        assert_string_equal(r->label, text);
+        assert_string_equal(tu_record_label(r), text);
         free(key);
         free(label);
     }
+    tu_recordset_free(&set);
+}
+
+/* A label that is the key's values joined by '|' is made from the key
+ * when asked for (values cut at a NUL, as tu_record_key cuts them); a
+ * provider's own label is kept as given. */
+static void test_label_made_or_kept(void **state)
+{
+    tu_recordset set;
+    char *key, *label;
+    json_t *fields = J("{\"name\":\"a\"}");
+    tu_record *r;
+    (void)state;
+    tu_recordset_init(&set);
+    /* "a\0b|c" and 600, as tu_record_key writes them */
+    r = tu_recordset_add_packed(&set, fields, NULL,
+                                "s5:a\x01" "0b|cn3:600", "a|600", NULL);
+    assert_non_null(r);
+    assert_null(r->more);                    /* not kept: made on demand */
+    assert_string_equal(tu_record_label(r), "a|600");
+    assert_ptr_equal(tu_record_label(r), tu_record_label(r));
+    key_of("{\"name\":\"\",\"type\":\"x|y\"}", &spec2, &key, &label);
+    r = tu_recordset_add_packed(&set, fields, NULL, key, label, NULL);
+    assert_null(r->more);
+    assert_string_equal(tu_record_label(r), "|x|y");
+    free(key);
+    free(label);
+    r = tu_recordset_add_packed(&set, fields, NULL, "s1:zs1:A",
+                                "z (an A record)", NULL);
+    assert_non_null(r->more);                             /* kept */
+    assert_string_equal(tu_record_label(r), "z (an A record)");
+    r = tu_recordset_add(&set, json_object(), strdup("plain"),
+                         strdup("plain"), NULL);
+    assert_string_equal(tu_record_label(r), "plain");   /* not a key */
+    json_decref(fields);
     tu_recordset_free(&set);
 }
 
@@ -430,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_set_add_find),
         cmocka_unit_test(test_set_duplicates),
         cmocka_unit_test(test_set_growth),
+        cmocka_unit_test(test_label_made_or_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

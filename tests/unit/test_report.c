@@ -22,6 +22,7 @@
 
 typedef struct fixture {
     tu_record rec[MAXA];
+    char keys[MAXA][128];  /* each record's key: its label, one string */
     tu_action act[MAXA];
     tu_plan plan;
 } fixture;
@@ -45,6 +46,7 @@ static int teardown(void **state)
         free(f->act[i].note);
         free(f->act[i].left_alone);
         free(f->act[i].new_id);
+        tu_record_clear(&f->rec[i]);
     }
     free(f);
     return 0;
@@ -58,7 +60,8 @@ static tu_action *act(fixture *f, tu_action_kind kind, tu_action_status st,
     size_t i = f->plan.count++;
     tu_action *a = &f->act[i];
     assert_true(i < MAXA);
-    f->rec[i].label = (char *)label;
+    snprintf(f->keys[i], sizeof f->keys[i], "s%zu:%s", strlen(label), label);
+    f->rec[i].key = f->keys[i];
     a->kind = kind;
     a->status = st;
     if (prune)
