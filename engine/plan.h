@@ -73,8 +73,6 @@ typedef struct tu_change {
  * without a packed form, plans read from a file). tu_action_changes_json
  * and tu_action_changes_dumpb give either as the same JSON. */
 typedef struct tu_action {
-    tu_action_kind kind;
-    tu_action_status status;
     const tu_record *desired;  /* NULL: a prune delete */
     const tu_record *live;     /* NULL: no live match */
     json_t *changes;           /* owned, or NULL (none, or clist has them) */
@@ -86,9 +84,9 @@ typedef struct tu_action {
     const char *refused;       /* failed as "protected" or "owned" (static) */
     char *new_id;              /* owned; a create's: the id the server gave
                                   the record (state/answer.h), or NULL */
-    int http_status;           /* of the request that carried it; 0: none */
-    unsigned attempts;
-    unsigned nchanges;         /* of clist (at most TU_PLAN_COMPACT_MAX) */
+    tu_action_kind kind : 8;
+    tu_action_status status : 8;
+    unsigned nchanges : 8;     /* of clist (at most TU_PLAN_COMPACT_MAX) */
     unsigned uncertain : 1;    /* failed, but may have taken effect (a
                                   create that may have reached the server):
                                   to be checked by re-reading */
@@ -96,8 +94,11 @@ typedef struct tu_action {
                                   is next */
     unsigned resent : 1;       /* a create re-sent after re-reading found
                                   it absent: its attempts add up */
-} tu_action;   /* 96 bytes on LP64 (88 before new_id): a million-record
-                  plan holds a million of them */
+    short http_status;         /* of the request that carried it (100-599);
+                                  0: none */
+    unsigned short attempts;   /* at most 101 a send (settings.retries) */
+} tu_action;   /* 80 bytes on LP64 (96 before the small fields were
+                  packed): a million-record plan holds a million of them */
 
 typedef struct tu_plan {
     tu_action *actions;

@@ -34,6 +34,7 @@
 #include "state/answer.h"
 #include "state/listpage.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,9 +231,10 @@ static void push_done(const tu_http_response *r, void *data)
     inside = !split && refused_inside(req, r, error, sizeof error);
     for (size_t i = 0; !split && i < req->ncovered; i++) {
         tu_action *a = req->covered[i];
-        a->http_status = (int)r->status;   /* 100-599 */
+        unsigned tries = (a->resent ? a->attempts : 0u) + r->attempts;
+        a->http_status = (short)r->status;   /* 100-599 */
         /* a create re-sent counts every POST */
-        a->attempts = (a->resent ? a->attempts : 0) + r->attempts;
+        a->attempts = (unsigned short)(tries < USHRT_MAX ? tries : USHRT_MAX);
         if (r->curl_code == CURLE_OK && accepted(a, r->status) && !inside) {
             keep_new_id(p, a, r);
             succeeded(a);
