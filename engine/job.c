@@ -559,7 +559,7 @@ static void settle_unknown(tu_job *job, tu_action *a, const tu_error *ferr)
     char note[TU_ERROR_MAX + 128];
 
     snprintf(note, sizeof note, "%s (it may have been created: re-reading "
-             "to check failed: %s)", a->error, ferr->message);
+             "to check failed: %s)", tu_action_error(a), ferr->message);
     tu_action_fail(a, note);
     settled(job, a);
 }
@@ -573,25 +573,22 @@ static int settle_known(tu_job *job, tu_action *a, const tu_recordset *now,
 
     if (!tu_recordset_find(now, a->desired->key) && last) {
         snprintf(note, sizeof note, "%s (re-reading found no such record: "
-                 "it was not created)", a->error);
+                 "it was not created)", tu_action_error(a));
         tu_action_fail(a, note);
         settled(job, a);
         return 0;
     }
     if (!tu_recordset_find(now, a->desired->key)) {
-        free(a->error);
-        a->error = NULL;
+        (void)tu_action_set_error(a, NULL);
         a->status = TU_STATUS_PLANNED;
         a->resent = 1;  /* its attempts add up (push.c) */
         job->resends++;
         return 1;
     }
     snprintf(note, sizeof note, "created, although the request failed "
-             "(%s): re-reading found the record", a->error);
-    free(a->error);
-    free(a->note);
-    a->error = NULL;
-    a->note = strdup(note);
+             "(%s): re-reading found the record", tu_action_error(a));
+    (void)tu_action_set_error(a, NULL);
+    (void)tu_action_set_note(a, note);  /* out of memory: no note */
     a->status = TU_STATUS_OK;
     settled(job, a);
     return 0;

@@ -13,6 +13,7 @@
 #include "util/json_util.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,81 @@ const char *tu_action_label(const tu_action *a)
     return a->desired ? tu_record_label(a->desired) : tu_record_label(a->live);
 }
 
+/* The action's texts, made (empty) when it has none; NULL: out of memory */
+static tu_action_text *text_of(tu_action *a)
+{
+    if (!a->text)
+        a->text = calloc(1, sizeof *a->text);
+    return a->text;
+}
+
+/* Put `owned` (taken over; NULL: none) in the text at offset `at` of
+ * tu_action_text, the old one freed. `made`: `owned` was to be a copy, so
+ * NULL means out of memory. 0 or -1. */
+static int take(tu_action *a, size_t at, char *owned, int made)
+{
+    char **slot;
+
+    if (!owned && !a->text)
+        return made ? -1 : 0;            /* nothing to clear */
+    if (!text_of(a)) {
+        free(owned);
+        return -1;
+    }
+    slot = (char **)((char *)a->text + at);
+    free(*slot);
+    *slot = owned;
+    return made && !owned ? -1 : 0;
+}
+
+static int set_copy(tu_action *a, size_t at, const char *text)
+{
+    return take(a, at, text ? strdup(text) : NULL, text != NULL);
+}
+
+int tu_action_set_error(tu_action *a, const char *text)
+{
+    return set_copy(a, offsetof(tu_action_text, error), text);
+}
+
+int tu_action_set_note(tu_action *a, const char *text)
+{
+    return set_copy(a, offsetof(tu_action_text, note), text);
+}
+
+int tu_action_set_left_alone(tu_action *a, const char *text)
+{
+    return set_copy(a, offsetof(tu_action_text, left_alone), text);
+}
+
+int tu_action_take_new_id(tu_action *a, char *id)
+{
+    return take(a, offsetof(tu_action_text, new_id), id, id != NULL);
+}
+
+int tu_action_set_refused(tu_action *a, const char *refused)
+{
+    if (!text_of(a))
+        return -1;
+    a->text->refused = refused;
+    return 0;
+}
+
+void tu_action_clear_text(tu_action *a)
+{
+    if (a->text) {
+        free(a->text->error);
+        free(a->text->note);
+        free(a->text->left_alone);
+        free(a->text->new_id);
+        free(a->text);
+        a->text = NULL;
+    }
+}
+
 void tu_action_fail(tu_action *a, const char *message)
 {
-    free(a->error);
-    a->error = strdup(message ? message : "failed");
+    (void)tu_action_set_error(a, message ? message : "failed");
     a->status = TU_STATUS_FAILED;
 }
 
@@ -311,8 +383,7 @@ static int leave_alone(tu_action *a, const char *fmt, ...)
     a->clist = NULL;
     a->nchanges = 0;
     a->kind = TU_ACTION_SKIP;
-    a->left_alone = strdup(msg);
-    return a->left_alone ? 0 : -1;
+    return tu_action_set_left_alone(a, msg);
 }
 
 /* A planned change the ownership rules or the provider refuse fails
@@ -326,9 +397,8 @@ static int refuse(tu_action *a, const char *refused, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    a->refused = refused;
     tu_action_fail(a, msg);
-    return a->error ? 0 : -1;
+    return tu_action_error(a) ? tu_action_set_refused(a, refused) : -1;
 }
 
 /* What protection and ownership make of a planned create, update or
@@ -373,8 +443,7 @@ static int replace_if_immutable(tu_action *a, const tu_plan_options *o)
     a->kind = TU_ACTION_REPLACE;
     snprintf(msg, sizeof msg, "'%s' cannot change in place (immutable in "
              "target.fields): the record is deleted, then created", field);
-    a->note = strdup(msg);
-    return a->note ? 0 : -1;
+    return tu_action_set_note(a, msg);
 }
 
 static int plan_desired(tu_plan *plan, tu_action *a, const tu_record *d,
@@ -387,7 +456,7 @@ static int plan_desired(tu_plan *plan, tu_action *a, const tu_record *d,
     a->live = l;
     if (l && l->ambiguous) {
         ambiguous(a, tu_record_label(d));
-        return a->error ? 0 : -1;
+        return tu_action_error(a) ? 0 : -1;
     }
     if (d->absent) {
         a->kind = l ? TU_ACTION_DELETE : TU_ACTION_SKIP;
@@ -479,7 +548,7 @@ static int plan_prune(tu_plan *plan, const tu_recordset *desired,
                 return -1;
         } else if (l->ambiguous) {
             ambiguous(a, tu_record_label(l));
-            if (!a->error)
+            if (!tu_action_error(a))
                 return -1;
         }
     }
@@ -518,10 +587,7 @@ void tu_plan_free(tu_plan *plan)
 {
     for (size_t i = 0; i < plan->count; i++) {
         json_decref(plan->actions[i].changes);
-        free(plan->actions[i].error);
-        free(plan->actions[i].note);
-        free(plan->actions[i].left_alone);
-        free(plan->actions[i].new_id);
+        tu_action_clear_text(&plan->actions[i]);
     }
     free(plan->actions);
     tu_arena_free(&plan->arena);

@@ -72,11 +72,9 @@ typedef struct tu_change {
  * {field: {before?, after}} in jansson form (a field with a rule, records
  * without a packed form, plans read from a file). tu_action_changes_json
  * and tu_action_changes_dumpb give either as the same JSON. */
-typedef struct tu_action {
-    const tu_record *desired;  /* NULL: a prune delete */
-    const tu_record *live;     /* NULL: no live match */
-    json_t *changes;           /* owned, or NULL (none, or clist has them) */
-    const tu_change *clist;    /* in the plan's arena, or NULL */
+/* What an action says beyond its kind and changes: a few actions of many
+ * say anything, so the texts are apart, made when the first is set. */
+typedef struct tu_action_text {
     char *error;               /* owned; why it failed */
     char *note;                /* owned; what a person should know */
     char *left_alone;          /* owned; skip: why the record was left
@@ -84,6 +82,16 @@ typedef struct tu_action {
     const char *refused;       /* failed as "protected" or "owned" (static) */
     char *new_id;              /* owned; a create's: the id the server gave
                                   the record (state/answer.h), or NULL */
+} tu_action_text;
+
+typedef struct tu_action {
+    const tu_record *desired;  /* NULL: a prune delete */
+    const tu_record *live;     /* NULL: no live match */
+    json_t *changes;           /* owned, or NULL (none, or clist has them) */
+    const tu_change *clist;    /* in the plan's arena, or NULL */
+    tu_action_text *text;      /* owned, or NULL: nothing said (most
+                                  actions); read through tu_action_error
+                                  and the others below */
     tu_action_kind kind : 8;
     tu_action_status status : 8;
     unsigned nchanges : 8;     /* of clist (at most TU_PLAN_COMPACT_MAX) */
@@ -97,8 +105,8 @@ typedef struct tu_action {
     short http_status;         /* of the request that carried it (100-599);
                                   0: none */
     unsigned short attempts;   /* at most 101 a send (settings.retries) */
-} tu_action;   /* 80 bytes on LP64 (96 before the small fields were
-                  packed): a million-record plan holds a million of them */
+} tu_action;   /* 48 bytes on LP64 (96 with the texts here and the small
+                  fields apart): a million-record plan holds a million */
 
 typedef struct tu_plan {
     tu_action *actions;
@@ -153,8 +161,51 @@ int tu_action_changes_dumpb(const tu_action *action, tu_buffer *b);
 /* The label of the record an action is about. */
 const char *tu_action_label(const tu_action *action);
 
-/* Mark an action failed with a message (copied). */
+/* Mark an action failed with a message (copied). The message is NULL
+ * (tu_action_error) when out of memory. */
 void tu_action_fail(tu_action *action, const char *message);
+
+/* An action's texts (tu_action_text), each NULL when not said. */
+static inline const char *tu_action_error(const tu_action *a)
+{
+    return a->text ? a->text->error : NULL;
+}
+
+static inline const char *tu_action_note(const tu_action *a)
+{
+    return a->text ? a->text->note : NULL;
+}
+
+static inline const char *tu_action_left_alone(const tu_action *a)
+{
+    return a->text ? a->text->left_alone : NULL;
+}
+
+static inline const char *tu_action_refused(const tu_action *a)
+{
+    return a->text ? a->text->refused : NULL;
+}
+
+static inline const char *tu_action_new_id(const tu_action *a)
+{
+    return a->text ? a->text->new_id : NULL;
+}
+
+/* Set one text to a copy of `text` (NULL: none), the old one freed. 0, or
+ * -1 when out of memory (the text is then NULL). */
+int tu_action_set_error(tu_action *action, const char *text);
+int tu_action_set_note(tu_action *action, const char *text);
+int tu_action_set_left_alone(tu_action *action, const char *text);
+
+/* Set the new id to `id`, taken over (NULL: none). 0, or -1 when out of
+ * memory (id is then freed). */
+int tu_action_take_new_id(tu_action *action, char *id);
+
+/* Say why an action is refused ("protected", "owned": static). 0 or -1. */
+int tu_action_set_refused(tu_action *action, const char *refused);
+
+/* Free an action's texts (tu_plan_free does, for a plan's). */
+void tu_action_clear_text(tu_action *action);
 
 /* "create", "update", "delete", "skip", "fail", "replace" */
 const char *tu_action_kind_name(tu_action_kind kind);

@@ -35,8 +35,8 @@ static json_t *change_json(const tu_action *a)
     if (!c)
         return NULL;
     if (a->status == TU_STATUS_FAILED) {
-        json_object_set_new(c, "error", json_string(a->error ? a->error
-                                                             : "failed"));
+        json_object_set_new(c, "error", json_string(
+            tu_action_error(a) ? tu_action_error(a) : "failed"));
         return c;
     }
     if (a->kind != TU_ACTION_DELETE && a->desired)

@@ -164,16 +164,17 @@ static void keep_new_id(const tu_push *p, tu_action *a,
                         const tu_http_response *r)
 {
     const tu_answer_rules *rules = tu_target_answers(p->target);
+    char *id;
 
     if (!rules || !rules->id_field ||
         tu_action_request(a) != TU_ACTION_CREATE)
         return;
-    free(a->new_id);
-    a->new_id = tu_answer_new_id(r->body, r->body_len, rules->id_path,
-                                 rules->id_field,
-                                 tu_http_response_header(r, "Location"));
-    if (a->new_id)
-        tu_target_scrub(p->target, a->new_id);
+    id = tu_answer_new_id(r->body, r->body_len, rules->id_path,
+                          rules->id_field,
+                          tu_http_response_header(r, "Location"));
+    if (id)
+        tu_target_scrub(p->target, id);
+    (void)tu_action_take_new_id(a, id);  /* out of memory: no id kept */
 }
 
 /* The request for `a` succeeded: done, or for a replace whose delete this

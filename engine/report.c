@@ -28,7 +28,7 @@ static void count_action(tu_counts *c, const tu_action *a, tu_mode mode)
 {
     int done = mode == TU_MODE_PLAN ? a->status == TU_STATUS_PLANNED
                                     : a->status == TU_STATUS_OK;
-    if (a->left_alone)
+    if (tu_action_left_alone(a))
         return;  /* listed in left_alone, not a record considered */
     c->total++;
     if (a->kind == TU_ACTION_SKIP) {
@@ -90,11 +90,11 @@ static void result_of(const tu_action *a, tu_record_result *r)
     r->status = status_name(a);
     r->http_status = a->http_status;
     r->attempts = a->attempts;
-    r->error = a->error;
-    r->refused = a->refused;
-    r->note = a->note;
-    r->message = a->error ? a->error : a->note;
-    r->id = a->new_id;
+    r->error = tu_action_error(a);
+    r->refused = tu_action_refused(a);
+    r->note = tu_action_note(a);
+    r->message = tu_action_error(a) ? tu_action_error(a) : tu_action_note(a);
+    r->id = tu_action_new_id(a);
 }
 
 /* Whether the n NUL-ended values of `text`, joined with '|', are
@@ -461,10 +461,10 @@ static json_t *left_alone_json(const tu_plan *plan)
     json_t *list = json_array();
     for (size_t i = 0; list && plan && i < plan->count; i++) {
         const tu_action *a = &plan->actions[i];
-        if (a->left_alone &&
+        if (tu_action_left_alone(a) &&
             json_array_append_new(list, json_pack(
                 "{s:s,s:s}", "key", tu_action_label(a), "reason",
-                a->left_alone)) != 0) {
+                tu_action_left_alone(a))) != 0) {
             json_decref(list);
             return NULL;
         }

@@ -309,11 +309,11 @@ static void note_known_after(tu_action *a, const tu_sys_ref *r,
 {
     char note[512];
 
-    if (a->note)
+    if (tu_action_note(a))
         return;
     snprintf(note, sizeof note, "%s: the %s of %s '%s' is known after its "
              "create", r->field, r->send, to, label);
-    a->note = strdup(note);
+    (void)tu_action_set_note(a, note);  /* out of memory: no note */
 }
 
 /* The action of the record that `fields` (of unit u) names through r,
@@ -429,7 +429,8 @@ static int cascade_replaces(tu_refs *refs)
                 tu_action *a = &plan->actions[k];
                 int rc;
                 if (a->status != TU_STATUS_PLANNED || !a->live ||
-                    !a->desired || a->desired->absent || a->left_alone ||
+                    !a->desired || a->desired->absent ||
+                    tu_action_left_alone(a) ||
                     (a->kind != TU_ACTION_SKIP && a->kind != TU_ACTION_UPDATE))
                     continue;
                 if ((rc = names_a_replace(refs, r, r->from, a)) < 0)
@@ -437,9 +438,9 @@ static int cascade_replaces(tu_refs *refs)
                 if (rc == 0)
                     continue;
                 a->kind = TU_ACTION_REPLACE;
-                free(a->note);
-                a->note = strdup("replaced: it names a record this run "
-                                 "replaces (deleted, then created again)");
+                (void)tu_action_set_note(a, "replaced: it names a record "
+                                         "this run replaces (deleted, then "
+                                         "created again)");
                 changed = 1;
             }
         }
@@ -575,8 +576,8 @@ static json_t *sent_value(const tu_refs *refs, const tu_sys_ref *r,
     if (v)
         return v;
     if (b && (b->kind == TU_ACTION_CREATE || b->kind == TU_ACTION_REPLACE) &&
-        b->status == TU_STATUS_OK && b->new_id)
-        return id_value(b->new_id);
+        b->status == TU_STATUS_OK && tu_action_new_id(b))
+        return id_value(tu_action_new_id(b));
     rec = tu_recordset_find(to->live, key);
     if (rec && (v = tu_record_value(rec, r->send)) != NULL)
         return v;

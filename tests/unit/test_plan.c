@@ -126,7 +126,7 @@ static void test_create(void **state)
     assert_int_equal(f->plan.actions[0].status, TU_STATUS_PLANNED);
     assert_ptr_equal(f->plan.actions[0].desired, &f->desired.items[0]);
     assert_null(f->plan.actions[0].live);
-    assert_null(f->plan.actions[0].error);
+    assert_null(tu_action_error(&f->plan.actions[0]));
     assert_fresh(&f->plan.actions[0]);
     /* a create carries every declared field, "after" only */
     assert_changes(&f->plan.actions[0],
@@ -204,7 +204,7 @@ static void test_delete_absent(void **state)
     assert_ptr_equal(f->plan.actions[0].desired, &f->desired.items[0]);
     assert_ptr_equal(f->plan.actions[0].live, &f->live.items[0]);
     assert_null(f->plan.actions[0].changes);
-    assert_null(f->plan.actions[0].error);
+    assert_null(tu_action_error(&f->plan.actions[0]));
 }
 
 static void test_skip_absent_missing(void **state)
@@ -369,12 +369,12 @@ static void test_ambiguous(void **state)
     assert_int_equal(f->plan.count, 2);
     assert_int_equal(f->plan.actions[0].kind, TU_ACTION_FAIL);
     assert_int_equal(f->plan.actions[0].status, TU_STATUS_FAILED);
-    assert_non_null(f->plan.actions[0].error);
-    assert_string_equal(f->plan.actions[0].error, msg);
+    assert_non_null(tu_action_error(&f->plan.actions[0]));
+    assert_string_equal(tu_action_error(&f->plan.actions[0]), msg);
     assert_null(f->plan.actions[0].changes);
     /* the other record is planned as usual */
     assert_int_equal(f->plan.actions[1].kind, TU_ACTION_UPDATE);
-    assert_null(f->plan.actions[1].error);
+    assert_null(tu_action_error(&f->plan.actions[1]));
 }
 
 static void test_ambiguous_absent(void **state)
@@ -386,7 +386,7 @@ static void test_ambiguous_absent(void **state)
     build(f);
     assert_int_equal(f->plan.count, 1);
     assert_int_equal(f->plan.actions[0].kind, TU_ACTION_FAIL);
-    assert_string_equal(f->plan.actions[0].error,
+    assert_string_equal(tu_action_error(&f->plan.actions[0]),
                         "ambiguous: several live records have the key 'a|A'; "
                         "not touched (remove the duplicates on the server)");
 }
@@ -404,12 +404,12 @@ static void test_ambiguous_prune(void **state)
     assert_int_equal(f->plan.count, 2);
     assert_int_equal(f->plan.actions[0].kind, TU_ACTION_FAIL);
     assert_ptr_equal(f->plan.actions[0].live, &f->live.items[0]);
-    assert_string_equal(f->plan.actions[0].error,
+    assert_string_equal(tu_action_error(&f->plan.actions[0]),
                         "ambiguous: several live records have the key 'd|A'; "
                         "not touched (remove the duplicates on the server)");
     assert_int_equal(f->plan.actions[1].kind, TU_ACTION_DELETE);
     assert_ptr_equal(f->plan.actions[1].live, &f->live.items[1]);
-    assert_null(f->plan.actions[1].error);
+    assert_null(tu_action_error(&f->plan.actions[1]));
 }
 
 /* ---- protected records ------------------------------------------------- */
@@ -435,8 +435,8 @@ static void test_protected(void **state)
     build(f);
     assert_int_equal(f->plan.count, 3);
     assert_int_equal(f->plan.actions[0].status, TU_STATUS_FAILED);
-    assert_string_equal(f->plan.actions[0].refused, "protected");
-    assert_string_equal(f->plan.actions[0].error,
+    assert_string_equal(tu_action_refused(&f->plan.actions[0]), "protected");
+    assert_string_equal(tu_action_error(&f->plan.actions[0]),
                         "protected: 'z|SOA' is a record the provider "
                         "protects; a declared change to it is made only when "
                         "changing protected records is allowed "
@@ -444,7 +444,7 @@ static void test_protected(void **state)
     /* y|SOA is left alone, and listed as such */
     assert_int_equal(f->plan.actions[1].kind, TU_ACTION_SKIP);
     assert_ptr_equal(f->plan.actions[1].live, &f->live.items[1]);
-    assert_string_equal(f->plan.actions[1].left_alone,
+    assert_string_equal(tu_action_left_alone(&f->plan.actions[1]),
                         "protected by the provider");
     assert_int_equal(f->plan.actions[2].kind, TU_ACTION_DELETE);
     assert_ptr_equal(f->plan.actions[2].live, &f->live.items[2]);
@@ -466,13 +466,13 @@ static void test_change_protected(void **state)
     build(f);
     assert_int_equal(f->plan.count, 3);
     assert_int_equal(f->plan.actions[0].kind, TU_ACTION_UPDATE);
-    assert_null(f->plan.actions[0].error);
+    assert_null(tu_action_error(&f->plan.actions[0]));
     assert_int_equal(f->plan.actions[1].status, TU_STATUS_FAILED);
-    assert_string_equal(f->plan.actions[1].error,
+    assert_string_equal(tu_action_error(&f->plan.actions[1]),
                         "protected: 'w|SOA' is a record the provider "
                         "protects; it is never deleted");
     assert_int_equal(f->plan.actions[2].kind, TU_ACTION_SKIP);
-    assert_non_null(f->plan.actions[2].left_alone);
+    assert_non_null(tu_action_left_alone(&f->plan.actions[2]));
 }
 
 /* ---- protect rules, prune scope, ownership marks ------------------------ */
@@ -518,15 +518,15 @@ static void test_protect_rules(void **state)
     assert_int_equal(f->plan.actions[0].kind, TU_ACTION_UPDATE);
     assert_int_equal(f->plan.actions[1].kind, TU_ACTION_SKIP);
     assert_null(f->plan.actions[1].changes);
-    assert_string_equal(f->plan.actions[1].left_alone,
+    assert_string_equal(tu_action_left_alone(&f->plan.actions[1]),
                         "protected by protect[1] (f.yaml:3)");
     assert_string_equal(tu_action_label(&f->plan.actions[2]), "adm-2|A");
-    assert_string_equal(f->plan.actions[2].left_alone,
+    assert_string_equal(tu_action_left_alone(&f->plan.actions[2]),
                         "protected by protect[1] (f.yaml:3)");
     /* adm-3|C: the list [A, B] does not select type C */
     assert_int_equal(f->plan.actions[3].kind, TU_ACTION_DELETE);
     assert_string_equal(tu_action_label(&f->plan.actions[3]), "adm-3|C");
-    assert_string_equal(f->plan.actions[4].left_alone,
+    assert_string_equal(tu_action_left_alone(&f->plan.actions[4]),
                         "protected by protect[0] (f.yaml:3)");
     tu_rules_free(&rules);
 }
@@ -551,12 +551,12 @@ static void test_rule_paths(void **state)
                   "\"dns\",\"meta\":{\"team\":\"web\"}}");
     build(f);
     assert_int_equal(f->plan.count, 4);
-    assert_string_equal(f->plan.actions[0].left_alone,
+    assert_string_equal(tu_action_left_alone(&f->plan.actions[0]),
                         "protected by protect[0] (f.yaml:3)");
     assert_int_equal(f->plan.actions[1].kind, TU_ACTION_DELETE);
-    assert_string_equal(f->plan.actions[2].left_alone,
+    assert_string_equal(tu_action_left_alone(&f->plan.actions[2]),
                         "protected by protect[1] (f.yaml:3)");
-    assert_string_equal(f->plan.actions[3].left_alone,
+    assert_string_equal(tu_action_left_alone(&f->plan.actions[3]),
                         "protected by protect[0] (f.yaml:3)");
     tu_rules_free(&rules);
 }
@@ -612,15 +612,15 @@ static void test_ownership(void **state)
     assert_changes(&f->plan.actions[0],
                    "{\"owner\":{\"after\":\"me\",\"before\":null}}");
     assert_int_equal(f->plan.actions[1].status, TU_STATUS_FAILED);
-    assert_string_equal(f->plan.actions[1].refused, "owned");
-    assert_string_equal(f->plan.actions[1].error,
+    assert_string_equal(tu_action_refused(&f->plan.actions[1]), "owned");
+    assert_string_equal(tu_action_error(&f->plan.actions[1]),
                         "owned: 'theirs|A' carries the ownership mark of "
                         "'you'; it is changed only when its record says "
                         "takeover: true");
     assert_int_equal(f->plan.actions[2].kind, TU_ACTION_UPDATE);
-    assert_null(f->plan.actions[2].error);
+    assert_null(tu_action_error(&f->plan.actions[2]));
     assert_int_equal(f->plan.actions[3].kind, TU_ACTION_SKIP);
-    assert_string_equal(f->plan.actions[3].left_alone,
+    assert_string_equal(tu_action_left_alone(&f->plan.actions[3]),
                         "owned by 'you' (its mark)");
     assert_int_equal(f->plan.actions[4].kind, TU_ACTION_DELETE);
     assert_string_equal(tu_action_label(&f->plan.actions[4]), "mine|A");
@@ -686,10 +686,39 @@ static void test_helpers(void **state)
     tu_action_fail(&a, "HTTP 422: bad ttl");
     assert_int_equal(a.status, TU_STATUS_FAILED);
     assert_int_equal(a.kind, TU_ACTION_UPDATE);   /* the kind is kept */
-    assert_string_equal(a.error, "HTTP 422: bad ttl");
+    assert_string_equal(tu_action_error(&a), "HTTP 422: bad ttl");
     tu_action_fail(&a, NULL);                      /* replaces the message */
-    assert_string_equal(a.error, "failed");
-    free(a.error);
+    assert_string_equal(tu_action_error(&a), "failed");
+    tu_action_clear_text(&a);
+}
+
+/* An action's texts are apart and made when the first is said: clearing
+ * one that was never said makes nothing; each is replaced and freed. */
+static void test_action_texts(void **state)
+{
+    tu_action a;
+    (void)state;
+    memset(&a, 0, sizeof a);
+    assert_int_equal(tu_action_set_note(&a, NULL), 0);
+    assert_null(a.text);
+    assert_null(tu_action_error(&a));
+    assert_null(tu_action_new_id(&a));
+    assert_int_equal(tu_action_take_new_id(&a, strdup("42")), 0);
+    assert_non_null(a.text);
+    assert_string_equal(tu_action_new_id(&a), "42");
+    assert_int_equal(tu_action_set_note(&a, "one"), 0);
+    assert_int_equal(tu_action_set_note(&a, "two"), 0);
+    assert_string_equal(tu_action_note(&a), "two");
+    assert_int_equal(tu_action_set_left_alone(&a, "protected"), 0);
+    assert_int_equal(tu_action_set_refused(&a, "owned"), 0);
+    assert_string_equal(tu_action_left_alone(&a), "protected");
+    assert_string_equal(tu_action_refused(&a), "owned");
+    assert_int_equal(tu_action_take_new_id(&a, NULL), 0);
+    assert_null(tu_action_new_id(&a));
+    tu_action_clear_text(&a);
+    assert_null(a.text);
+    assert_null(tu_action_note(&a));
+    assert_true(sizeof(tu_action) <= 48 || sizeof(void *) != 8);
 }
 
 /* ---- the compact form of packed records' changes ------------------------ */
@@ -865,7 +894,7 @@ static void test_rules_immutable_replace(void **state)
     assert_string_equal(tu_action_kind_name(a->kind), "replace");
     assert_changes(a, "{\"args\":{\"after\":{\"m\":2},\"before\":{\"m\":1}},"
                    "\"c\":{\"after\":1,\"before\":2}}");
-    assert_non_null(strstr(a->note, "'args' cannot change in place"));
+    assert_non_null(strstr(tu_action_note(a), "'args' cannot change in place"));
     /* the requests a replace needs: delete, then create */
     assert_int_equal(tu_action_request(a), TU_ACTION_DELETE);
     a->deleted = 1;
@@ -975,6 +1004,7 @@ int main(void)
         T(test_rules_number_declared_paths),
         T(test_rules_number_declared_paths_packed),
         cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_action_texts),
         cmocka_unit_test(test_compact_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,10 +42,7 @@ static int teardown(void **state)
     fixture *f = *state;
     for (size_t i = 0; i < f->plan.count; i++) {
         json_decref(f->act[i].changes);
-        free(f->act[i].error);
-        free(f->act[i].note);
-        free(f->act[i].left_alone);
-        free(f->act[i].new_id);
+        tu_action_clear_text(&f->act[i]);
         tu_record_clear(&f->rec[i]);
     }
     free(f);
@@ -82,7 +79,7 @@ static void sent(tu_action *a, long http_status, unsigned attempts,
     a->http_status = http_status;
     a->attempts = attempts;
     if (error)
-        a->error = strdup(error);
+        assert_int_equal(tu_action_set_error(a, error), 0);
 }
 
 static void assert_json(const json_t *value, const char *expected)
@@ -128,7 +125,7 @@ static void test_plan_mode(void **state)
     act(f, TU_ACTION_DELETE, TU_STATUS_PLANNED, "extra|MX", NULL, 1);
     act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "gone|A", NULL, 0);
     a = act(f, TU_ACTION_FAIL, TU_STATUS_FAILED, "dup|A", NULL, 0);
-    a->error = strdup(ambiguous);
+    assert_int_equal(tu_action_set_error(a, ambiguous), 0);
 
     rep = build(f, TU_MODE_PLAN);
     memset(&c, 0xff, sizeof c);
@@ -188,7 +185,7 @@ static void test_plan_mode_only_failures(void **state)
     fixture *f = *state;
     tu_report *rep;
     tu_action *a = act(f, TU_ACTION_FAIL, TU_STATUS_FAILED, "dup|A", NULL, 0);
-    a->error = strdup(ambiguous);
+    assert_int_equal(tu_action_set_error(a, ambiguous), 0);
     rep = build(f, TU_MODE_PLAN);
     assert_int_equal(tu_report_changed(rep), 0);
     assert_int_equal(json_integer_value(json_object_get(
@@ -220,10 +217,11 @@ static void test_left_alone(void **state)
     tu_counts c;
     tu_action *a = act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "guest|U",
                        NULL, 1);
-    a->left_alone = strdup("protected by protect[0] (f.yaml:3)");
+    assert_int_equal(tu_action_set_left_alone(
+                         a, "protected by protect[0] (f.yaml:3)"), 0);
     a = act(f, TU_ACTION_UPDATE, TU_STATUS_FAILED, "z.|SOA", NULL, 0);
-    a->error = strdup("protected: ...");
-    a->refused = "protected";
+    assert_int_equal(tu_action_set_error(a, "protected: ..."), 0);
+    assert_int_equal(tu_action_set_refused(a, "protected"), 0);
     rep = tu_report_build(&f->plan, &facts, NULL);
     assert_non_null(rep);
     tu_report_counts(rep, &c);
@@ -265,7 +263,7 @@ static void test_apply_mode(void **state)
     sent(a, 204, 2, NULL);
     act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", "{}", 0);
     a = act(f, TU_ACTION_FAIL, TU_STATUS_FAILED, "dup|A", NULL, 0);
-    a->error = strdup(ambiguous);
+    assert_int_equal(tu_action_set_error(a, ambiguous), 0);
     /* sent but no HTTP answer (connection refused three times) */
     a = act(f, TU_ACTION_DELETE, TU_STATUS_FAILED, "unreach|A", NULL, 0);
     sent(a, 0, 3, "connection refused");
@@ -416,15 +414,15 @@ static void test_text_is_the_json(void **state)
     sent(a, 200, 1, NULL);
     a = act(f, TU_ACTION_CREATE, TU_STATUS_FAILED, "new|A", NULL, 0);
     sent(a, 503, 4, "HTTP 503: \u00e9t\u00e9 \x01");
-    a->note = strdup("may have been created");
+    assert_int_equal(tu_action_set_note(a, "may have been created"), 0);
     a = act(f, TU_ACTION_UPDATE, TU_STATUS_FAILED, "z.|SOA", NULL, 0);
-    a->error = strdup("protected");
-    a->refused = "protected";
+    assert_int_equal(tu_action_set_error(a, "protected"), 0);
+    assert_int_equal(tu_action_set_refused(a, "protected"), 0);
     act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", NULL, 0);
     /* a create re-sent once, with the id the server gave it */
     a = act(f, TU_ACTION_CREATE, TU_STATUS_OK, "made|A", NULL, 0);
     sent(a, 201, 2, NULL);
-    a->new_id = strdup("17\"");
+    assert_int_equal(tu_action_take_new_id(a, strdup("17\"")), 0);
     rep = build(f, TU_MODE_APPLY);
     text = tu_report_dumps(rep);
     assert_non_null(text);
@@ -573,17 +571,17 @@ static void typed_plan(fixture *f)
     a = act(f, TU_ACTION_CREATE, TU_STATUS_OK, "b|A", NULL, 0);
     f->rec[1].key = "s1:bs1:A";
     sent(a, 201, 1, NULL);
-    a->new_id = strdup("42");
-    a->note = strdup("a note");
+    assert_int_equal(tu_action_take_new_id(a, strdup("42")), 0);
+    assert_int_equal(tu_action_set_note(a, "a note"), 0);
     act(f, TU_ACTION_SKIP, TU_STATUS_PLANNED, "same|A", NULL, 0);
     f->rec[2].key = "s4:sames1:A";
     a = act(f, TU_ACTION_FAIL, TU_STATUS_FAILED, "dup|A", NULL, 0);
     f->rec[3].key = "dup|A";
-    a->error = strdup(ambiguous);
+    assert_int_equal(tu_action_set_error(a, ambiguous), 0);
     a = act(f, TU_ACTION_UPDATE, TU_STATUS_FAILED, "p|SOA", NULL, 0);
     f->rec[4].key = "s1:ps3:SOA";
-    a->error = strdup("protected");
-    a->refused = "protected";
+    assert_int_equal(tu_action_set_error(a, "protected"), 0);
+    assert_int_equal(tu_action_set_refused(a, "protected"), 0);
 }
 
 static void test_typed_results(void **state)
