@@ -204,6 +204,14 @@ typedef struct tu_update_input {
     const char *id;         /* the server's id field; NULL: none */
 } tu_update_input;
 
+/* 1 when an update of the changed fields `names` (TU_BODY_CHANGED) sends
+ * each as the desired record holds it, under its own name, and nothing
+ * else: no rule rewrites, hides, withholds or adds to them. The fast path
+ * that writes such a body from packed fields asks; 0: build it with
+ * tu_field_update_body. */
+int tu_field_update_as_changed(const tu_field_rules *rules,
+                               const char *const *names, size_t n);
+
 /* The body of an update made the `how` way, server-owned fields left out,
  * write-only ones only when `update: always`, a secret's stored_as sent
  * back when the secret is not sent, each field in its written form (as

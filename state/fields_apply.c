@@ -262,6 +262,21 @@ static int sent_on_update(const tu_field_rules *rules, const char *name)
     return !tu_field_server_owned(rules, name);
 }
 
+int tu_field_update_as_changed(const tu_field_rules *rules,
+                               const char *const *names, size_t n)
+{
+    for (size_t i = 0; rules && i < rules->count; i++)
+        if (rules->items[i].stored_as)
+            return 0;           /* a stored form may join the body */
+    for (size_t i = 0; i < n; i++) {
+        const tu_field_rule *r = tu_field_rule_get(rules, names[i]);
+        if (r && (r->write_only || r->read_only || r->write_as ||
+                  r->strip_suffix || r->nested || r->path || r->ref))
+            return 0;
+    }
+    return 1;
+}
+
 json_t *tu_field_create_body(const tu_field_rules *rules,
                              const json_t *desired)
 {

@@ -75,6 +75,34 @@ class TestNumbers(Case):
                          '"count":600.0}')
         self.assertEqual(bodies["PATCH"], '{"price":558.8}')
 
+    def test_patch_bodies_byte_for_byte(self):
+        """An update of plain fields writes its body from the packed
+        fields (rest_request.c plain_update_body); one of a field with a
+        rule (write_as) goes through jansson. Both write jansson's compact
+        form, byte for byte, the changed fields in the record's order."""
+        nested = {"b": [1, 2.5, None, True], "a": {"z": "\u00e9"}}
+        live = [{"id": 1, "name": "a", "s": "x", "n": 1, "r": 0.5,
+                 "t": False, "z": 1, "o": {}, "keep": 3},
+                {"id": 2, "name": "b", "w": "old", "keep": 3}]
+        text = "q\"uote\\ back/slash \u00e9\u20ac\U0001f600 tab\tnl\n\u0001"
+        with RecordingServer(live) as rs:
+            path = self.write(rs.url, [
+                {"name": "a", "s": text, "n": -9007199254740993, "r": 0.1,
+                 "t": True, "z": None, "o": nested, "keep": 3},
+                {"name": "b", "w": "new", "keep": 3}],
+                fields={"w": {"write_as": "W"}})
+            self.trueup("apply", path)
+            bodies = {r.path: r.body.decode() for r in rs.writes()}
+        want = {"s": text, "n": -9007199254740993, "r": 0.1, "t": True,
+                "z": None, "o": nested}
+        self.assertEqual(json.loads(bodies["/records/1"]), want)
+        self.assertEqual(bodies["/records/1"],
+                         '{"s":' + json.dumps(text, ensure_ascii=False) +
+                         ',"n":-9007199254740993,"r":0.1,"t":true,'
+                         '"z":null,"o":{"b":[1,2.5,null,true],'
+                         '"a":{"z":"\u00e9"}}}')
+        self.assertEqual(bodies["/records/2"], '{"W":"new"}')
+
 
 NETBOX_LIVE = [{
     "id": 7, "url": "http://netbox/api/dcim/devices/7/", "display": "d1",
