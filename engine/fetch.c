@@ -16,6 +16,7 @@
 #include "util/arena.h"
 #include "state/error.h"
 #include "state/listpage.h"
+#include "state/packed_json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -294,21 +295,67 @@ static int prepare_item(tu_fetch *f, json_t *item, const char *url, size_t i)
     return -1;
 }
 
-int tu_fetch_add_record(tu_fetch *f, json_t *item, const char *url,
-                        size_t order, size_t index)
+/* Append the record keyed in f->key and f->label, packed from `item` or,
+ * when it is NULL, `packed` (in the live set's store), to page `order`.
+ * 0, or -1 with the fetch failed. */
+static int keep(tu_fetch *f, size_t order, const json_t *item,
+                const tu_packed *packed)
 {
-    page_range *range;
+    page_range *range = range_for(f, order);
 
-    if (tu_fetch_failed(f) || prepare_item(f, item, url, index) != 0)
-        return -1;
-    if (!(range = range_for(f, order)) ||
-        !tu_recordset_append_packed(&f->live, item, f->key.data,
-                                    f->label.data)) {
+    if (!range ||
+        !(item ? tu_recordset_append_packed(&f->live, item, f->key.data,
+                                            f->label.data)
+               : tu_recordset_append_stored(&f->live, packed, f->key.data,
+                                            f->label.data))) {
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     range->count++;
     return 0;
+}
+
+int tu_fetch_add_record(tu_fetch *f, json_t *item, const char *url,
+                        size_t order, size_t index)
+{
+    if (tu_fetch_failed(f) || prepare_item(f, item, url, index) != 0)
+        return -1;
+    return keep(f, order, item, NULL);
+}
+
+/* Whether live records are kept as the API sends them: then an item may
+ * be packed straight from its text (tu_fetch_add_text). */
+static int as_sent(const tu_fetch *f)
+{
+    return !f->target->ops->normalize &&
+           !tu_field_rules_reading(&f->target->fields);
+}
+
+int tu_fetch_add_text(tu_fetch *f, const char *text, size_t len,
+                      size_t *used, size_t order)
+{
+    const tu_packed *p;
+    const char *missing;
+    int oom = 0;
+
+    *used = 0;
+    if (tu_fetch_failed(f))
+        return -1;
+    if (!as_sent(f))
+        return 0;
+    p = tu_pack_json_object(&f->live.store, text, len, used, &oom);
+    if (p && tu_packed_key(p, &f->spec, &f->key, &f->label, &missing)) {
+        p = NULL;
+        oom = !missing;     /* no usable key: tu_fetch_add_record says so */
+    }
+    if (!p) {
+        *used = 0;
+        if (!oom)
+            return 0;
+        tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    return keep(f, order, NULL, p) == 0 ? 1 : -1;
 }
 
 int tu_fetch_add_records(tu_fetch *f, json_t *items, const char *url,

@@ -65,6 +65,16 @@ int tu_fetch_add_records(tu_fetch *fetch, json_t *items, const char *url,
 int tu_fetch_add_record(tu_fetch *fetch, json_t *item, const char *url,
                         size_t order, size_t index);
 
+/* The same for one record as text (`len` bytes from `text` to the end of
+ * its page's body; tu_page_raw_fn), read straight into packed form when
+ * nothing reads or normalises live records (no `read` rule, no provider
+ * normalize) and it is an object of the common shape
+ * (state/packed_json.h): 1 with *used set when it was added; 0 when it is
+ * to be parsed by jansson and added by tu_fetch_add_record (which says
+ * what is wrong with it, if anything); -1 when the fetch failed. */
+int tu_fetch_add_text(tu_fetch *fetch, const char *text, size_t len,
+                      size_t *used, size_t order);
+
 /* Fail the fetch with a kind (TU_ERR_FETCH for what the API did or said,
  * TU_ERR_BAD_INPUT for what the desired state lacks, TU_ERR_NOMEM...) and
  * a message. The first failure is kept. */

@@ -169,6 +169,11 @@ int tu_field_equal(const tu_field_rules *rules, const char *name,
  * the part is missing). 0, or -1 when out of memory. */
 int tu_field_rules_read(const tu_field_rules *rules, json_t *live);
 
+/* 1 when some rule reads a part of a live value (`read`): then
+ * tu_field_rules_read changes live records, else it leaves them as they
+ * are. */
+int tu_field_rules_reading(const tu_field_rules *rules);
+
 /* A live record as exported: the paths read_only or ignored taken out
  * of its fields' values (each such value replaced by a copy). 0, or -1
  * when out of memory. */

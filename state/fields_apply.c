@@ -28,6 +28,14 @@ int tu_field_rules_read(const tu_field_rules *rules, json_t *live)
     return 0;
 }
 
+int tu_field_rules_reading(const tu_field_rules *rules)
+{
+    for (size_t i = 0; rules && i < rules->count; i++)
+        if (rules->items[i].read)
+            return 1;
+    return 0;
+}
+
 /* $var, or NULL with err set at pos naming `what`. */
 static const char *env_value(const char *var, const char *what,
                              tu_srcpos pos, tu_error *err)

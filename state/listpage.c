@@ -583,32 +583,53 @@ static const char *skip_space(const char *p, const char *end)
     return p;
 }
 
+typedef struct page_sink {
+    tu_page_raw_fn raw;        /* NULL: none */
+    tu_page_item_fn each;
+    void *data;
+} page_sink;
+
+/* One item of an array body at p: offered to `raw` first, else parsed by
+ * jansson and handed to `each`. The bytes read (> 0), 0 when `raw` or
+ * `each` stopped, -1 when the item is not valid JSON. */
+static long one_item(const char *p, const char *end, size_t i,
+                     const page_sink *sink)
+{
+    json_error_t jerr;
+    json_t *item;
+    size_t used = 0;
+    int rc = sink->raw ? sink->raw(p, (size_t)(end - p), &used, i,
+                                   sink->data) : 0;
+
+    if (rc != 0)
+        return rc < 0 ? 0 : (long)used;
+    item = json_loadb(p, (size_t)(end - p), JSON_DISABLE_EOF_CHECK |
+                      JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (!item)
+        return -1;
+    rc = sink->each(item, i, sink->data);
+    json_decref(item);
+    return rc ? 0 : (long)jerr.position;
+}
+
 /* A JSON array body, one item at a time. 0 when the whole body was read;
- * -2 when `each` stopped; -1 when the body is not valid JSON (the caller
- * parses it whole for the message). */
-static int stream_array(const char *body, size_t len, tu_page_item_fn each,
-                        void *data, tu_page *page)
+ * -2 when `raw` or `each` stopped; -1 when the body is not valid JSON
+ * (the caller parses it whole for the message). */
+static int stream_array(const char *body, size_t len, const page_sink *sink,
+                        tu_page *page)
 {
     const char *end = body + len, *p = skip_space(body, end) + 1;
     const char *first = p;
-    json_error_t jerr;
     size_t i = 0;
 
     p = skip_space(p, end);
     if (p < end && *p == ']')
         goto done;
     for (;;) {
-        json_t *item = json_loadb(p, (size_t)(end - p), JSON_DISABLE_EOF_CHECK |
-                                  JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-        int stop;
-        if (!item)
-            return -1;
-        p += jerr.position;
-        stop = each(item, i++, data);
-        json_decref(item);
-        if (stop)
-            return -2;
-        p = skip_space(p, end);
+        long n = one_item(p, end, i++, sink);
+        if (n <= 0)
+            return n == 0 ? -2 : -1;
+        p = skip_space(p + n, end);
         if (p < end && *p == ',') {
             p = skip_space(p + 1, end);
             continue;
@@ -639,10 +660,21 @@ int tu_page_parse_each(const char *body, size_t len,
                        const char *url, tu_page_item_fn each, void *data,
                        tu_page *page, tu_error *err)
 {
+    return tu_page_parse_each_raw(body, len, paths, method, url, NULL, each,
+                                  data, page, err);
+}
+
+int tu_page_parse_each_raw(const char *body, size_t len,
+                           const tu_page_paths *paths, const char *method,
+                           const char *url, tu_page_raw_fn raw,
+                           tu_page_item_fn each, void *data, tu_page *page,
+                           tu_error *err)
+{
     if (is_array_body(body, len, paths)) {
+        page_sink sink = {raw, each, data};
         int rc;
         page_init(page);
-        rc = stream_array(body, len, each, data, page);
+        rc = stream_array(body, len, &sink, page);
         if (rc != -1)
             return rc == 0 ? 0 : -1;
         /* not valid JSON: parsed whole for the message */

@@ -98,6 +98,20 @@ int tu_page_parse_each(const char *body, size_t len,
                        const tu_page_paths *paths, const char *method,
                        const char *url, tu_page_item_fn each, void *data,
                        tu_page *page, tu_error *err);
+
+/* Offered each record of a JSON array body as text (`len` bytes from
+ * `text` to the body's end) before jansson parses it: 1 when it took the
+ * record, *used set to the bytes it read; 0 to have jansson parse it and
+ * hand it to `each`; -1 to stop. */
+typedef int (*tu_page_raw_fn)(const char *text, size_t len, size_t *used,
+                              size_t index, void *data);
+
+/* tu_page_parse_each with `raw` (NULL: none) offered each record first. */
+int tu_page_parse_each_raw(const char *body, size_t len,
+                           const tu_page_paths *paths, const char *method,
+                           const char *url, tu_page_raw_fn raw,
+                           tu_page_item_fn each, void *data, tu_page *page,
+                           tu_error *err);
 void tu_page_free(tu_page *page);
 
 /* The target of the first link with rel="next" in a Link header value, as

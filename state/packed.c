@@ -31,7 +31,7 @@ void tu_pack_store_free(tu_pack_store *s)
 
 /* The interned copy of the i-th field name of a record: the same name as
  * at that place in the record before, usually, so that is tried first. */
-static const char *intern(tu_pack_store *s, const char *name, size_t i)
+const char *tu_pack_intern(tu_pack_store *s, const char *name, size_t i)
 {
     size_t value;
     char *copy;
@@ -64,9 +64,7 @@ static int hold(tu_pack_store *s, json_t *value)
     return 0;
 }
 
-/* Its length, the text and a NUL, in the arena; the text's address. */
-static const char *pack_string(tu_pack_store *s, const char *text,
-                               size_t len)
+const char *tu_pack_string(tu_pack_store *s, const char *text, size_t len)
 {
     uint32_t n = (uint32_t)len;
     char *p;
@@ -80,38 +78,32 @@ static const char *pack_string(tu_pack_store *s, const char *text,
     return p + sizeof n;
 }
 
-/* The tag of a field called `name` (interned) with a value of `type`. */
-static uintptr_t tag(const char *name, int type)
-{
-    return (uintptr_t)name | (uintptr_t)type;
-}
-
-/* Fill `f` with `v`, its name being `name` (interned). 0 or -1. */
-static int pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
-                      json_t *v)
+int tu_pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
+                  json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_STRING:
-        f->tag = tag(name, TU_PV_STR);
-        f->u.s = pack_string(s, json_string_value(v), json_string_length(v));
+        f->tag = tu_pfield_tag(name, TU_PV_STR);
+        f->u.s = tu_pack_string(s, json_string_value(v),
+                                json_string_length(v));
         return f->u.s ? 0 : -1;
     case JSON_INTEGER:
-        f->tag = tag(name, TU_PV_INT);
+        f->tag = tu_pfield_tag(name, TU_PV_INT);
         f->u.i = json_integer_value(v);
         return 0;
     case JSON_REAL:
-        f->tag = tag(name, TU_PV_REAL);
+        f->tag = tu_pfield_tag(name, TU_PV_REAL);
         f->u.r = json_real_value(v);
         return 0;
     case JSON_TRUE:
     case JSON_FALSE:
-        f->tag = tag(name, json_is_true(v) ? TU_PV_TRUE : TU_PV_FALSE);
+        f->tag = tu_pfield_tag(name, json_is_true(v) ? TU_PV_TRUE : TU_PV_FALSE);
         return 0;
     case JSON_NULL:
-        f->tag = tag(name, TU_PV_NULL);
+        f->tag = tu_pfield_tag(name, TU_PV_NULL);
         return 0;
     default:
-        f->tag = tag(name, TU_PV_JSON);
+        f->tag = tu_pfield_tag(name, TU_PV_JSON);
         f->u.j = v;
         return hold(s, v);
     }
@@ -128,6 +120,15 @@ static tu_packed *packed_new(tu_pack_store *s, size_t count)
     return p;
 }
 
+tu_packed *tu_pack_fields(tu_pack_store *s, const tu_pfield *fields,
+                          size_t count)
+{
+    tu_packed *p = packed_new(s, count);
+    if (p && count)
+        memcpy(p->fields, fields, count * sizeof *fields);
+    return p;
+}
+
 tu_packed *tu_pack(tu_pack_store *s, const json_t *object)
 {
     const char *name;
@@ -140,9 +141,9 @@ tu_packed *tu_pack(tu_pack_store *s, const json_t *object)
         return NULL;
     json_object_foreach((json_t *)object, name, v) {
         tu_pfield *f = &p->fields[i++];
-        const char *interned = intern(s, name, i - 1);
+        const char *interned = tu_pack_intern(s, name, i - 1);
         memset(f, 0, sizeof *f);
-        if (!interned || pack_value(s, f, interned, v) != 0)
+        if (!interned || tu_pack_value(s, f, interned, v) != 0)
             return NULL;
     }
     return p;
@@ -154,15 +155,15 @@ tu_packed *tu_pack_copy(tu_pack_store *s, const tu_packed *from)
 
     for (uint32_t i = 0; p && i < from->count; i++) {
         const tu_pfield *f = &from->fields[i];
-        const char *name = intern(s, tu_pfield_name(f), i);
+        const char *name = tu_pack_intern(s, tu_pfield_name(f), i);
         int type = tu_pfield_type(f);
         tu_pfield *t = &p->fields[i];
 
         *t = *f;
-        t->tag = tag(name, type);
+        t->tag = tu_pfield_tag(name, type);
         if (!name ||
             (type == TU_PV_STR &&
-             !(t->u.s = pack_string(s, f->u.s, tu_pfield_len(f)))) ||
+             !(t->u.s = tu_pack_string(s, f->u.s, tu_pfield_len(f)))) ||
             (type == TU_PV_JSON && hold(s, f->u.j)))
             return NULL;
     }

@@ -93,6 +93,33 @@ void tu_pack_store_free(tu_pack_store *s);
  * not an object, or when a string is 4 GiB or longer. */
 tu_packed *tu_pack(tu_pack_store *s, const json_t *object);
 
+/* ---- building blocks, for a parser that packs without jansson
+ * (state/packed_json.c) ---- */
+
+/* A field's tag: `name` interned in a store, with a value of `type`. */
+static inline uintptr_t tu_pfield_tag(const char *name, int type)
+{
+    return (uintptr_t)name | (uintptr_t)type;
+}
+
+/* The interned copy of `name`, the i-th field of a record; NULL when out
+ * of memory. */
+const char *tu_pack_intern(tu_pack_store *s, const char *name, size_t i);
+
+/* `len` bytes of `text` as a packed string (its length before it, a NUL
+ * after); the text's address, or NULL when out of memory or 4 GiB long. */
+const char *tu_pack_string(tu_pack_store *s, const char *text, size_t len);
+
+/* Fill `f` with the value `v` (a nested value is held by the store), its
+ * name being `name` (interned). 0 or -1 (out of memory). */
+int tu_pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
+                  json_t *v);
+
+/* A packed record of the `count` fields (copied; their names, strings and
+ * nested values already in `s`). NULL when out of memory. */
+tu_packed *tu_pack_fields(tu_pack_store *s, const tu_pfield *fields,
+                          size_t count);
+
 /* A copy of `p` in `s` (which may be another store). NULL when out of
  * memory. */
 tu_packed *tu_pack_copy(tu_pack_store *s, const tu_packed *p);

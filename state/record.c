@@ -521,6 +521,16 @@ tu_record *tu_recordset_append_packed(tu_recordset *set,
     return r;
 }
 
+tu_record *tu_recordset_append_stored(tu_recordset *set,
+                                      const tu_packed *packed,
+                                      const char *key, const char *label)
+{
+    tu_record *r = append_keyed(set, key, label);
+    if (r)
+        r->packed = packed;
+    return r;
+}
+
 int tu_recordset_index(tu_recordset *set)
 {
     index_free(&set->index);

@@ -168,6 +168,12 @@ tu_record *tu_recordset_append_packed(tu_recordset *set,
                                       const json_t *fields, const char *key,
                                       const char *label);
 
+/* The same for a record already packed into the set's own store
+ * (tu_pack_json_object): `packed` is used as it is. */
+tu_record *tu_recordset_append_stored(tu_recordset *set,
+                                      const tu_packed *packed,
+                                      const char *key, const char *label);
+
 /* Say that about `n` bytes of records are about to be appended (a list
  * page of that size): the set's store then grows in large steps at once
  * (tu_arena_expect). */

@@ -658,6 +658,15 @@ static int add_item(json_t *item, size_t index, void *data)
                                index);
 }
 
+/* An item as text, packed without jansson when it can be (fetch.c). */
+static int add_text(const char *text, size_t len, size_t *used, size_t index,
+                    void *data)
+{
+    page_sink *sink = data;
+    (void)index;
+    return tu_fetch_add_text(sink->fetch, text, len, used, sink->order);
+}
+
 static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
                     void *data)
 {
@@ -675,9 +684,9 @@ static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
     sink.fetch = f;
     sink.url = url;
     sink.order = (size_t)(uintptr_t)data;
-    if (tu_page_parse_each(r->body, r->body_len, &rf->pg->paths,
-                           list_method(f), url, add_item, &sink, &page,
-                           &err) != 0) {
+    if (tu_page_parse_each_raw(r->body, r->body_len, &rf->pg->paths,
+                               list_method(f), url, add_text, add_item,
+                               &sink, &page, &err) != 0) {
         if (!tu_fetch_failed(f)) /* else add_item failed it, saying why */
             tu_fetch_fail(f, err.code, "%s", err.message);
         return;
