@@ -266,7 +266,9 @@ static size_t depth(json_t *v)
 
 /* A nested object or array at r->p, parsed by jansson. 0 or -1. Parsed
  * alone it may go one level deeper than inside its record (jansson's
- * limit is 2048): one that deep is left to the record's parse. */
+ * limit is 2048): one that deep is left to the record's parse; so is one
+ * holding a NUL byte, which jansson reads otherwise alone than inside a
+ * record (the fuzzer found it; list bodies with one are parsed whole). */
 static int read_nested(reader *r, tu_pfield *f, const char *name)
 {
     json_error_t jerr;
@@ -277,7 +279,7 @@ static int read_nested(reader *r, tu_pfield *f, const char *name)
 
     if (!v)
         return -1;
-    if (depth(v) >= 2048) {
+    if (depth(v) >= 2048 || memchr(r->p, '\0', (size_t)jerr.position)) {
         json_decref(v);
         return -1;
     }
