@@ -12,6 +12,11 @@
  * library wrote (the package parses it); key_fields a tuple of (name,
  * value) pairs, empty when the key is not known field by field; resource
  * the record's resource in a desired state of several (None: one).
+ *
+ * A report becomes (JSON text, [result tuples], summary): the summary is
+ * the report's members but "results" as JSON text (tu_report_summary), so
+ * that the counts of a run of 10,000 records are read without parsing
+ * 10,000 results (about 20 ms).
  */
 #include "_trueup.h"
 
@@ -58,11 +63,28 @@ PyObject *tu_py_result(const tu_record_result *r)
     return out;
 }
 
+/* The report's members but "results" as compact JSON text (a new
+ * reference), or None when the report has no summary. */
+static PyObject *summary_text(const tu_report *report)
+{
+    const json_t *summary = tu_report_summary(report);
+    char *text = summary ? json_dumps(summary, JSON_COMPACT) : NULL;
+    PyObject *out;
+
+    if (!summary)
+        Py_RETURN_NONE;
+    if (!text)
+        return PyErr_NoMemory();
+    out = PyUnicode_FromString(text);
+    free(text);
+    return out;
+}
+
 PyObject *tu_py_report(const tu_report *report)
 {
     size_t n = tu_report_result_count(report);
     char *text = tu_report_dumps(report);
-    PyObject *results = PyList_New((Py_ssize_t)n), *json;
+    PyObject *results = PyList_New((Py_ssize_t)n), *json, *summary;
 
     if (!text || !results) {
         tu_free(text);
@@ -79,9 +101,10 @@ PyObject *tu_py_report(const tu_report *report)
         }
         PyList_SET_ITEM(results, (Py_ssize_t)i, r);
     }
-    if (!json) {
+    if (!json || !(summary = summary_text(report))) {
+        Py_XDECREF(json);
         Py_DECREF(results);
         return NULL;
     }
-    return Py_BuildValue("(NN)", json, results);
+    return Py_BuildValue("(NNN)", json, results, summary);
 }

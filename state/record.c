@@ -440,7 +440,8 @@ const char *tu_record_label(const tu_record *record)
 
     if (r->more && r->more->label)
         return r->more->label;
-    if ((n = tu_key_values(r->key, &b)) < 0 || tu_buffer_add(&b, "", 1) ||
+    if (tu_buffer_reserve(&b, strlen(r->key) + 1) != 0 ||  /* all at once */
+        (n = tu_key_values(r->key, &b)) < 0 || tu_buffer_add(&b, "", 1) ||
         !more_of(r)) {
         tu_buffer_free(&b);
         return r->key;
@@ -657,26 +658,22 @@ int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
 long tu_key_values(const char *key, tu_buffer *out)
 {
     const char *p = key;
-    long count = 0;
+    long count = 0, n;
 
     while (p && *p) {
-        size_t n = 0;
         int c, cut = 0;
-        if (!strchr("snbz", *p++) || *p < '0' || *p > '9')
+        /* the decoded value is at most n bytes and its NUL: room at once */
+        if ((n = part_head(&p)) < 0 || tu_buffer_reserve(out, (size_t)n + 1))
             return -1;
-        while (*p >= '0' && *p <= '9')
-            n = n * 10 + (size_t)(*p++ - '0');
-        if (*p++ != ':')
-            return -1;
-        for (size_t i = 0; i < n; i++) {
+        while (n-- > 0) {
             if ((c = key_byte(&p)) < 0)
                 return -1;
             cut |= c == 0;
-            if (!cut && tu_buffer_add(out, &(char){(char)c}, 1) != 0)
-                return -1;
+            if (!cut)
+                out->data[out->len++] = (char)c;
         }
-        if (tu_buffer_add(out, "", 1) != 0)
-            return -1;
+        out->data[out->len++] = '\0';
+        out->data[out->len] = '\0';       /* the buffer's own NUL */
         count++;
     }
     return p ? count : -1;

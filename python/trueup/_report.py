@@ -163,24 +163,41 @@ class Report:
     target, and results (every record that had an action, as Result
     objects); any field of docs/report.md by name: report["field"]."""
 
-    __slots__ = ("_json", "_parsed", "_scrub", "_tuples", "_results")
+    __slots__ = ("_json", "_parsed", "_scrub", "_tuples", "_results",
+                 "_summary_json", "_summary")
 
     # The JSON text is parsed, and the Result objects made, when first
     # asked for: a caller that looks only at `changed` or the counts of a
     # run of 10,000 records does not pay for 10,000 objects (about 0.1 s).
+    # The counts and the other members but "results" come from the
+    # library's summary (every member but "results") when it gave one:
+    # reading them does not parse the results either (about 20 ms).
     def __init__(self, json_text: str, scrub: Scrub = _no_scrub,
-                 results: Optional[Sequence[ResultTuple]] = None) -> None:
+                 results: Optional[Sequence[ResultTuple]] = None,
+                 summary: Optional[str] = None) -> None:
         self._json = json_text
         self._parsed: Optional[dict[str, Any]] = None
         self._scrub = scrub
         self._tuples = results
         self._results: Optional[tuple[Result, ...]] = None
+        self._summary_json = summary
+        self._summary: Optional[dict[str, Any]] = None
 
     @property
     def _data(self) -> dict[str, Any]:
         if self._parsed is None:
             self._parsed = json.loads(self._json)
         return self._parsed
+
+    @property
+    def _head(self) -> dict[str, Any]:
+        """The members but "results" (the whole report when it is parsed
+        already, or when there is no summary)."""
+        if self._parsed is not None or self._summary_json is None:
+            return self._data
+        if self._summary is None:
+            self._summary = json.loads(self._summary_json)
+        return self._summary
 
     @property
     def results(self) -> tuple[Result, ...]:
@@ -197,103 +214,105 @@ class Report:
 
     @classmethod
     def _from_c(cls, report: ReportTuple, scrub: Scrub = _no_scrub) -> Report:
-        """From the library's report: (JSON text, [result tuples])."""
-        text, results = report
-        return cls(text, scrub, results)
+        """From the library's report: (JSON text, [result tuples],
+        summary JSON text or None)."""
+        text, results, summary = report
+        return cls(text, scrub, results, summary)
 
     @property
     def total(self) -> int:
         """Records the run was about."""
-        return int(self._data.get("total", 0))
+        return int(self._head.get("total", 0))
 
     @property
     def succeeded(self) -> int:
         """Changes made (apply) or records fine (plan)."""
-        return int(self._data.get("succeeded", 0))
+        return int(self._head.get("succeeded", 0))
 
     @property
     def skipped(self) -> int:
         """Records already as desired."""
-        return int(self._data.get("skipped", 0))
+        return int(self._head.get("skipped", 0))
 
     @property
     def failed(self) -> int:
         """Records that failed."""
-        return int(self._data.get("failed", 0))
+        return int(self._head.get("failed", 0))
 
     @property
     def created(self) -> int:
         """Records created (plan: to create)."""
-        return int(self._data.get("created", 0))
+        return int(self._head.get("created", 0))
 
     @property
     def updated(self) -> int:
         """Records updated (plan: to update)."""
-        return int(self._data.get("updated", 0))
+        return int(self._head.get("updated", 0))
 
     @property
     def deleted(self) -> int:
         """Records deleted (plan: to delete)."""
-        return int(self._data.get("deleted", 0))
+        return int(self._head.get("deleted", 0))
 
     @property
     def requests(self) -> int:
         """HTTP requests sent, fetches and retries included."""
-        return int(self._data.get("requests", 0))
+        return int(self._head.get("requests", 0))
 
     @property
     def write_requests(self) -> int:
         """Of those, the writes."""
-        return int(self._data.get("write_requests", 0))
+        return int(self._head.get("write_requests", 0))
 
     @property
     def retries(self) -> int:
         """Requests sent again."""
-        return int(self._data.get("retries", 0))
+        return int(self._head.get("retries", 0))
 
     @property
     def mode(self) -> str:
         """"plan" or "apply"."""
-        return str(self._data["mode"])
+        return str(self._head["mode"])
 
     @property
     def changed(self) -> bool:
         """Whether the run changed (plan: would change) anything."""
-        return bool(self._data["changed"])
+        return bool(self._head["changed"])
 
     @property
     def cancelled(self) -> bool:
-        return bool(self._data.get("cancelled"))
+        return bool(self._head.get("cancelled"))
 
     @property
     def elapsed_ms(self) -> Optional[int]:
-        return self._data.get("elapsed_ms")
+        return self._head.get("elapsed_ms")
 
     @property
     def concurrency(self) -> Optional[int]:
-        return self._data.get("concurrency")
+        return self._head.get("concurrency")
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return tuple(self._data.get("warnings", ()))
+        return tuple(self._head.get("warnings", ()))
 
     @property
     def target(self) -> Optional[dict[str, Any]]:
         """{provider, base_url, key}: what the run was about."""
-        return self._data.get("target")
+        return self._head.get("target")
 
     def __getitem__(self, field: str) -> Any:
         """Any field of the report as docs/report.md names it (for example
         report["left_alone"]); the attributes are the common ones."""
-        return self._data[field]
+        return (self._data if field == "results" else self._head)[field]
 
     def get(self, field: str, default: Any = None) -> Any:
-        return self._data.get(field, default)
+        return (self._data if field == "results" else self._head).get(
+            field, default)
 
     @property
     def counts(self) -> dict[str, int]:
         """{count name: number} for the COUNTS."""
-        return {k: int(self._data.get(k, 0)) for k in COUNTS}
+        return {k: int(self._head.get(k, 0)) for k in COUNTS}
 
     @property
     def json(self) -> str:
@@ -311,7 +330,7 @@ class Report:
         return [r for r in self.results if not r.ok]
 
     def __repr__(self) -> str:
-        c = self._data
+        c = self._head
         if c["mode"] == "plan":
             text = ("<trueup.Report plan: %d to create, %d to update, %d to "
                     "delete, %d unchanged, %d failed>" % (

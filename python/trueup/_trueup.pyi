@@ -10,7 +10,7 @@ ResultTuple = Tuple[str, str, str, Optional[int], Optional[int],
                     Optional[str], Optional[str], Tuple[Tuple[str, str], ...],
                     Optional[str]]
 # A report: (JSON text, [result tuples]).
-ReportTuple = Tuple[str, list[ResultTuple]]
+ReportTuple = Tuple[str, list[ResultTuple], Optional[str]]
 # (mode, concurrency, prune, force, change_protected)
 OptionsTuple = Tuple[int, int, int, bool, bool]
 _Progress = Optional[Callable[[str, int, int], object]]

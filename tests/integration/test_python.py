@@ -61,6 +61,15 @@ class SyncReconcilerTest(Base):
                          (2, 19, 0))
         self.assertEqual(report.total, 21)
         self.assertEqual(report.write_requests, 2)
+        # the counts and the members but "results" come from the summary,
+        # without parsing the results; the whole report agrees with them
+        self.assertEqual(report["mode"], "apply")
+        self.assertIsNone(report._parsed)
+        self.assertEqual(len(report["results"]), 2)
+        self.assertIsNotNone(report._parsed)
+        self.assertEqual({k: report[k] for k in report.dict
+                          if k != "results"},
+                         {k: v for k, v in report._summary.items()})
         self.assertEqual(len(srv.writes()), 2)
         got = by_key(srv.get_records())
         self.assertEqual(got["host3.example.org.|A"]["content"],
