@@ -386,7 +386,6 @@ static PyObject *desired_run(PyObject *self, PyObject *args)
     tu_error err = {0};
     tu_options options;
     tu_report *report;
-    PyObject *out;
     run_ctx ctx;
 
     if (run_setup(args, &options, &ctx, &own_flag) != 0)
@@ -404,9 +403,7 @@ static PyObject *desired_run(PyObject *self, PyObject *args)
     }
     if (!report)
         return tu_py_raise(&err);
-    out = tu_py_report(report);
-    tu_report_free(report);
-    return out;
+    return tu_py_report(report);   /* takes the report */
 }
 
 static PyObject *desired_export(PyObject *self, PyObject *args)
@@ -532,13 +529,13 @@ static PyObject *mod_plan_file_run(PyObject *module, PyObject *args)
     if (ctx_raised(&ctx) || !report) {
         if (!PyErr_Occurred())
             tu_py_raise(&err);
-    } else if ((text = tu_py_report(report)) != NULL) {
+        tu_report_free(report);
+    } else if ((text = tu_py_report(report)) != NULL) {  /* takes it */
         secrets = plan_secrets(plan);
         out = secrets ? Py_BuildValue("(NN)", text, secrets) : NULL;
         if (!secrets)
             Py_DECREF(text);
     }
-    tu_report_free(report);
     tu_plan_file_free(plan);
     return out;
 }
@@ -565,6 +562,10 @@ static PyMethodDef module_methods[] = {
      "plan_file_run(path, key, options, progress, cancel): run a plan file "
      "(tu_plan_file_load, tu_plan_file_run); ((report text, results), "
      "secrets)."},
+    {"report_json", tu_py_report_json, METH_O,
+     "report_json(handle) -> str: a report's whole JSON text."},
+    {"report_results", tu_py_report_results, METH_O,
+     "report_results(handle) -> list: a report's result tuples."},
     {"error_code_name", mod_error_code_name, METH_O,
      "error_code_name(code): tu_error_code_name, e.g. 'bad_input'."},
     {NULL, NULL, 0, NULL}

@@ -27,8 +27,14 @@ int tu_py_options(PyObject *tuple, tu_options *options);
  * with an exception set. */
 PyObject *tu_py_result(const tu_record_result *result);
 
-/* A report as (JSON text, [result tuples]); NULL with an exception set. */
-PyObject *tu_py_report(const tu_report *report);
+/* A report (taken over in every case) as (summary JSON text, handle): the
+ * handle owns it (_trueup_result.c). NULL with an exception set. */
+PyObject *tu_py_report(tu_report *report);
+
+/* report_json(handle): the report's JSON text, as tu_report_dumps writes
+ * it. report_results(handle): its results as a list of result tuples. */
+PyObject *tu_py_report_json(PyObject *module, PyObject *handle);
+PyObject *tu_py_report_results(PyObject *module, PyObject *handle);
 
 /* Desired.job(...): a Job for the async face (_trueup_job.c). */
 PyObject *tu_py_job_new(PyObject *desired, PyObject *args, PyObject *kw);

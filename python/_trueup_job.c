@@ -219,17 +219,17 @@ static PyObject *job_finished(PyObject *op, void *unused)
     return PyBool_FromLong(!self->job || tu_job_finished(self->job));
 }
 
-/* The finished run's report as (JSON text, [result tuples]); None when
- * there is none. */
+/* The finished run's report as (summary, handle), taken from the job
+ * (the handle owns it): None when there is none, or once taken. */
 static PyObject *job_report(PyObject *op, PyObject *unused)
 {
     JobObject *self = (JobObject *)op;
-    const tu_report *report;
+    tu_report *report;
 
     (void)unused;
     if (!job_open(self))
         return NULL;
-    if (!(report = tu_job_report(self->job)))
+    if (!(report = tu_job_take_report(self->job)))
         Py_RETURN_NONE;
     return tu_py_report(report);
 }
@@ -321,7 +321,8 @@ static PyMethodDef job_methods[] = {
     {"timeout", job_timeout, METH_NOARGS, "The job's timer fired."},
     {"cancel", job_cancel, METH_NOARGS, "tu_job_cancel."},
     {"report", job_report, METH_NOARGS,
-     "The finished run's report as (JSON text, [result tuples]), or None."},
+     "The finished run's report as (summary JSON text, handle), taken "
+     "from the job: None when there is none, or once taken."},
     {"raise_error", job_raise_error, METH_NOARGS,
      "Raise the finished job's error (CError); None when it has none."},
     {"take_export", job_take_export, METH_NOARGS,

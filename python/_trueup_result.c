@@ -13,10 +13,13 @@
  * value) pairs, empty when the key is not known field by field; resource
  * the record's resource in a desired state of several (None: one).
  *
- * A report becomes (JSON text, [result tuples], summary): the summary is
- * the report's members but "results" as JSON text (tu_report_summary), so
- * that the counts of a run of 10,000 records are read without parsing
- * 10,000 results (about 20 ms).
+ * A report becomes (summary, handle). The summary is the report's
+ * members but "results" as JSON text (tu_report_summary); the handle is a
+ * capsule that owns the report (tu_report_free when Python drops it), from
+ * which report_json() and report_results() make the whole JSON text and
+ * the result tuples when the package first asks (python/trueup/_report.py).
+ * A caller that reads only the counts of a run of 10,000 records does not
+ * pay for 10,000 tuples, the JSON text, nor its parse.
  */
 #include "_trueup.h"
 
@@ -80,31 +83,68 @@ static PyObject *summary_text(const tu_report *report)
     return out;
 }
 
-PyObject *tu_py_report(const tu_report *report)
-{
-    size_t n = tu_report_result_count(report);
-    char *text = tu_report_dumps(report);
-    PyObject *results = PyList_New((Py_ssize_t)n), *json, *summary;
+#define REPORT_CAPSULE "trueup.report"
 
-    if (!text || !results) {
-        tu_free(text);
-        Py_XDECREF(results);
-        return text ? NULL : PyErr_NoMemory();
+static void report_capsule_free(PyObject *capsule)
+{
+    tu_report_free(PyCapsule_GetPointer(capsule, REPORT_CAPSULE));
+}
+
+/* The report a handle owns, or NULL with TypeError set. */
+static const tu_report *report_of(PyObject *handle)
+{
+    return PyCapsule_GetPointer(handle, REPORT_CAPSULE);
+}
+
+PyObject *tu_py_report(tu_report *report)
+{
+    PyObject *summary = summary_text(report), *handle;
+
+    if (!summary) {
+        tu_report_free(report);
+        return NULL;
     }
-    json = PyUnicode_FromString(text);
+    if (!(handle = PyCapsule_New(report, REPORT_CAPSULE,
+                                 report_capsule_free))) {
+        tu_report_free(report);
+        Py_DECREF(summary);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", summary, handle);
+}
+
+PyObject *tu_py_report_json(PyObject *module, PyObject *handle)
+{
+    const tu_report *report = report_of(handle);
+    char *text = report ? tu_report_dumps(report) : NULL;
+    PyObject *out;
+
+    (void)module;
+    if (!report)
+        return NULL;
+    if (!text)
+        return PyErr_NoMemory();
+    out = PyUnicode_FromString(text);
     tu_free(text);
-    for (size_t i = 0; json && i < n; i++) {
+    return out;
+}
+
+PyObject *tu_py_report_results(PyObject *module, PyObject *handle)
+{
+    const tu_report *report = report_of(handle);
+    size_t n = report ? tu_report_result_count(report) : 0;
+    PyObject *results;
+
+    (void)module;
+    if (!report || !(results = PyList_New((Py_ssize_t)n)))
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
         PyObject *r = tu_py_result(tu_report_result(report, i));
         if (!r) {
-            Py_CLEAR(json);
-            break;
+            Py_DECREF(results);
+            return NULL;
         }
         PyList_SET_ITEM(results, (Py_ssize_t)i, r);
     }
-    if (!json || !(summary = summary_text(report))) {
-        Py_XDECREF(json);
-        Py_DECREF(results);
-        return NULL;
-    }
-    return Py_BuildValue("(NNN)", json, results, summary);
+    return results;
 }

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
+from . import _trueup
+
 if TYPE_CHECKING:
-    from ._trueup import ReportTuple, ResultTuple
+    from ._trueup import ReportHandle, ReportTuple, ResultTuple
 
 __all__ = ["Report", "Result", "Scrub"]
 
@@ -163,25 +165,37 @@ class Report:
     target, and results (every record that had an action, as Result
     objects); any field of docs/report.md by name: report["field"]."""
 
-    __slots__ = ("_json", "_parsed", "_scrub", "_tuples", "_results",
-                 "_summary_json", "_summary")
+    __slots__ = ("_json_text", "_parsed", "_scrub", "_tuples", "_results",
+                 "_summary_json", "_summary", "_handle")
 
-    # The JSON text is parsed, and the Result objects made, when first
-    # asked for: a caller that looks only at `changed` or the counts of a
-    # run of 10,000 records does not pay for 10,000 objects (about 0.1 s).
-    # The counts and the other members but "results" come from the
-    # library's summary (every member but "results") when it gave one:
-    # reading them does not parse the results either (about 20 ms).
-    def __init__(self, json_text: str, scrub: Scrub = _no_scrub,
+    # What the library hands over is the summary (every member but
+    # "results") and a handle on its report; the whole JSON text, its
+    # parse, the result tuples and the Result objects are made when first
+    # asked for. A caller that looks only at `changed` or the counts of a
+    # run of 10,000 records pays for none of them (about 0.1 s of Result
+    # objects, 20 ms of parse, 20 ms of tuples and text).
+    def __init__(self, json_text: Optional[str] = None,
+                 scrub: Scrub = _no_scrub,
                  results: Optional[Sequence[ResultTuple]] = None,
-                 summary: Optional[str] = None) -> None:
-        self._json = json_text
+                 summary: Optional[str] = None,
+                 handle: Optional[ReportHandle] = None) -> None:
+        if json_text is None and handle is None:
+            raise TypeError("Report needs its JSON text")
+        self._json_text = json_text
         self._parsed: Optional[dict[str, Any]] = None
         self._scrub = scrub
         self._tuples = results
         self._results: Optional[tuple[Result, ...]] = None
         self._summary_json = summary
         self._summary: Optional[dict[str, Any]] = None
+        self._handle = handle
+
+    @property
+    def _json(self) -> str:
+        if self._json_text is None:
+            assert self._handle is not None
+            self._json_text = _trueup.report_json(self._handle)
+        return self._json_text
 
     @property
     def _data(self) -> dict[str, Any]:
@@ -203,6 +217,8 @@ class Report:
     def results(self) -> tuple[Result, ...]:
         """Every record that had an action, as Result objects."""
         if self._results is None:
+            if self._tuples is None and self._handle is not None:
+                self._tuples = _trueup.report_results(self._handle)
             if self._tuples is None:
                 self._results = tuple(Result(r, self._scrub)
                                       for r in self._data.get("results", []))
@@ -214,10 +230,9 @@ class Report:
 
     @classmethod
     def _from_c(cls, report: ReportTuple, scrub: Scrub = _no_scrub) -> Report:
-        """From the library's report: (JSON text, [result tuples],
-        summary JSON text or None)."""
-        text, results, summary = report
-        return cls(text, scrub, results, summary)
+        """From the library's report: (summary JSON text, handle)."""
+        summary, handle = report
+        return cls(None, scrub, None, summary, handle)
 
     @property
     def total(self) -> int:

@@ -9,8 +9,10 @@ ResultTuple = Tuple[str, str, str, Optional[int], Optional[int],
                     Optional[str], Optional[str], Optional[str],
                     Optional[str], Optional[str], Tuple[Tuple[str, str], ...],
                     Optional[str]]
-# A report: (JSON text, [result tuples]).
-ReportTuple = Tuple[str, list[ResultTuple], Optional[str]]
+# A report: (summary JSON text: every member but "results", handle): the
+# handle owns the library's report; report_json and report_results read it.
+class ReportHandle: ...
+ReportTuple = Tuple[str, ReportHandle]
 # (mode, concurrency, prune, force, change_protected)
 OptionsTuple = Tuple[int, int, int, bool, bool]
 _Progress = Optional[Callable[[str, int, int], object]]
@@ -64,4 +66,6 @@ def load_json(text: str, name: str, /) -> Desired: ...
 def plan_file_run(path: str, key: Optional[str], options: OptionsTuple,
                   progress: _Progress, cancel: Optional[Cancel],
                   /) -> Tuple[ReportTuple, list[str]]: ...
+def report_json(handle: ReportHandle, /) -> str: ...
+def report_results(handle: ReportHandle, /) -> list[ResultTuple]: ...
 def error_code_name(code: int, /) -> str: ...
