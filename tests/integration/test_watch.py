@@ -76,6 +76,11 @@ class DriftTest(WatchCase):
         w.wait_for(lambda: w.passes("prod", "ok") >= 1, what="a first pass")
         self.server.request("PATCH", "/records/3", {"ttl": 5})
         w.wait_for(lambda: self.ttl_of(3) == 3600, what="the drift corrected")
+        # the pass's event line is written once its report is made, a
+        # moment after the server took the PATCH: wait for it too
+        w.wait_for(lambda: any(e["report"]["updated"] == 1
+                               for e in w.events("pass")),
+                   what="the pass that corrected it")
         fixed = [e for e in w.events("pass") if e["report"]["updated"] == 1]
         self.assertTrue(fixed)
         self.assertEqual(fixed[0]["report"]["results"][0]["changes"],
