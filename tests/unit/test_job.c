@@ -479,6 +479,68 @@ static void test_job_record_callbacks(void **state)
     server_stop(&srv);
 }
 
+/* Jobs attached from inside another job's callback, while the loop is
+ * in a pass: the pass's arrays were sized for the jobs it began with, and
+ * the timers of the new ones (due at once) must not run past them. */
+#define SPAWNED 8
+
+typedef struct spawner {
+    const tu_desired *d;
+    tu_poll_loop *loop;
+    tu_job *jobs[SPAWNED];
+    size_t njobs;
+    int dones;
+} spawner;
+
+static void on_spawn_done(tu_job *job, const tu_report *report,
+                          const tu_error *error, void *data)
+{
+    spawner *s = data;
+    tu_job_callbacks cb = {NULL, on_spawn_done, s};
+    tu_options options;
+    tu_error err;
+
+    (void)job;
+    (void)report;
+    (void)error;
+    s->dones++;
+    tu_options_init(&options);
+    while (s->njobs < SPAWNED) {   /* the first job's done spawns them */
+        tu_job *j = tu_job_new(s->d, &options, &cb, &err);
+        assert_non_null(j);
+        s->jobs[s->njobs++] = j;
+        assert_int_equal(tu_poll_attach(j, s->loop, &err), 0);
+    }
+}
+
+static void test_attach_inside_a_callback(void **state)
+{
+    tu_desired *d = unreachable();
+    tu_poll_loop loop;
+    spawner s = {d, &loop, {NULL}, 0, 0};
+    tu_job_callbacks cb = {NULL, on_spawn_done, &s};
+    tu_options options;
+    tu_error err;
+    tu_job *first;
+
+    (void)state;
+    tu_poll_loop_init(&loop);
+    tu_options_init(&options);
+    first = tu_job_new(d, &options, &cb, &err);
+    assert_non_null(first);
+    assert_int_equal(tu_poll_attach(first, &loop, &err), 0);
+    assert_int_equal(tu_poll_loop_run(&loop), 0);
+    assert_int_equal(s.njobs, SPAWNED);
+    assert_int_equal(s.dones, 1 + SPAWNED);
+    for (size_t i = 0; i < s.njobs; i++) {
+        assert_true(tu_job_finished(s.jobs[i]));
+        tu_job_free(s.jobs[i]);
+    }
+    tu_job_free(first);
+    tu_poll_loop_free(&loop);
+    tu_desired_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_blocking_face),
         cmocka_unit_test(test_run_record_callback),
         cmocka_unit_test(test_job_record_callbacks),
+        cmocka_unit_test(test_attach_inside_a_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -246,12 +246,17 @@ static inline void tu_poll_dispatch(tu_poll_loop *loop, size_t n)
 }
 
 /* Call tu_job_timeout for each job whose time had come when the pass
- * began (a job that sets its timer to 0 again waits for the next pass). */
-static inline void tu_poll_fire_timers(tu_poll_loop *loop)
+ * began (a job that sets its timer to 0 again waits for the next pass).
+ * Jobs attached by a callback of the socket dispatch have timers the pass
+ * did not make room for: room is made again first. 0, or -1 when out of
+ * memory. */
+static inline int tu_poll_fire_timers(tu_poll_loop *loop)
 {
     long long now = tu_poll_now_ms();
     size_t i, n = 0;
 
+    if (tu_poll_reserve_pass(loop) != 0)
+        return -1;
     for (i = 0; i < loop->ntimers; i++)
         if (loop->timers[i].due_ms >= 0 && loop->timers[i].due_ms <= now)
             loop->due[n++] = loop->timers[i].job;
@@ -262,6 +267,7 @@ static inline void tu_poll_fire_timers(tu_poll_loop *loop)
             tu_job_timeout(loop->due[i]);
         }
     }
+    return 0;
 }
 
 /* One pass: poll the watched sockets for at most max_ms (-1: until the
@@ -286,7 +292,8 @@ static inline int tu_poll_loop_run_once(tu_poll_loop *loop, long max_ms)
         return -1;
     if (rc > 0)
         tu_poll_dispatch(loop, n);
-    tu_poll_fire_timers(loop);
+    if (tu_poll_fire_timers(loop) != 0)
+        return -1;
     for (i = 0; i < loop->ntimers; i++)
         if (loop->timers[i].due_ms >= 0)
             return 1;
