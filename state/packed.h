@@ -2,7 +2,8 @@
  *
  * A record is parsed once (by libyaml or jansson) into a jansson object,
  * and then packed: an array of fields, each a name and a typed value,
- * in an arena (util/arena.h). A jansson object of five short fields
+ * in an arena (util/arena.h). A live list item of the common shape is
+ * packed straight from its text instead (packed_json.h). A jansson object of five short fields
  * costs about 950 bytes and 20 allocations; packed, about 130 bytes and
  * none of its own. Field names are interned per store. Scalars are held
  * as they are (strings with their length, integers, reals, booleans,
