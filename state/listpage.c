@@ -576,13 +576,6 @@ int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
     return rc;
 }
 
-static const char *skip_space(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
 typedef struct page_sink {
     tu_page_raw_fn raw;        /* NULL: none */
     tu_page_item_fn each;
@@ -603,8 +596,7 @@ static long one_item(const char *p, const char *end, size_t i,
 
     if (rc != 0)
         return rc < 0 ? 0 : (long)used;
-    item = json_loadb(p, (size_t)(end - p), JSON_DISABLE_EOF_CHECK |
-                      JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    item = json_loadb(p, (size_t)(end - p), TU_PAGE_ITEM_FLAGS, &jerr);
     if (!item)
         return -1;
     rc = sink->each(item, i, sink->data);
@@ -618,20 +610,20 @@ static long one_item(const char *p, const char *end, size_t i,
 static int stream_array(const char *body, size_t len, const page_sink *sink,
                         tu_page *page)
 {
-    const char *end = body + len, *p = skip_space(body, end) + 1;
+    const char *end = body + len, *p = tu_json_skip_space(body, end) + 1;
     const char *first = p;
     size_t i = 0;
 
-    p = skip_space(p, end);
+    p = tu_json_skip_space(p, end);
     if (p < end && *p == ']')
         goto done;
     for (;;) {
         long n = one_item(p, end, i++, sink);
         if (n <= 0)
             return n == 0 ? -2 : -1;
-        p = skip_space(p + n, end);
+        p = tu_json_skip_space(p + n, end);
         if (p < end && *p == ',') {
-            p = skip_space(p + 1, end);
+            p = tu_json_skip_space(p + 1, end);
             continue;
         }
         if (p < end && *p == ']')
@@ -641,7 +633,7 @@ static int stream_array(const char *body, size_t len, const page_sink *sink,
 done:
     page->nitems = i;
     page->items_hash = tu_hash_bytes(first, (size_t)(p - first));
-    return skip_space(p + 1, end) == end ? 0 : -1;
+    return tu_json_skip_space(p + 1, end) == end ? 0 : -1;
 }
 
 /* A body to read item by item: an array, no items path, and no NUL byte
@@ -650,7 +642,7 @@ done:
 static int is_array_body(const char *body, size_t len,
                          const tu_page_paths *paths)
 {
-    const char *p = skip_space(body, body + len);
+    const char *p = tu_json_skip_space(body, body + len);
     return (!paths->items || !*paths->items) && p < body + len && *p == '[' &&
            !memchr(body, '\0', len);
 }

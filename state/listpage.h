@@ -82,6 +82,12 @@ int tu_page_parse(const char *body, size_t len, const tu_page_paths *paths,
                   const char *method, const char *url, tu_page *page,
                   tu_error *err);
 
+/* How tu_page_parse_each has jansson parse each item of an array body,
+ * one after another in the same text (and how packed_json.c and its fuzz
+ * target parse what must read the same). */
+#define TU_PAGE_ITEM_FLAGS \
+    (JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_ALLOW_NUL)
+
 /* Called with each record of a page in order (`item` borrowed for the
  * call); nonzero stops the parse. */
 typedef int (*tu_page_item_fn)(json_t *item, size_t index, void *data);

@@ -23,6 +23,8 @@
  * to the store before giving up are wasted, not wrong.
  */
 #include "packed_json.h"
+#include "listpage.h"
+#include "util/json_util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -39,9 +41,7 @@ typedef struct reader {
 
 static void skip_ws(reader *r)
 {
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' ||
-                             *r->p == '\n' || *r->p == '\r'))
-        r->p++;
+    r->p = tu_json_skip_space(r->p, r->end);
 }
 
 /* The length of the valid UTF-8 sequence at p (at most n bytes), or 0:
@@ -272,9 +272,8 @@ static size_t depth(json_t *v)
 static int read_nested(reader *r, tu_pfield *f, const char *name)
 {
     json_error_t jerr;
-    json_t *v = json_loadb(r->p, (size_t)(r->end - r->p),
-                           JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY |
-                           JSON_ALLOW_NUL, &jerr);
+    json_t *v = json_loadb(r->p, (size_t)(r->end - r->p), TU_PAGE_ITEM_FLAGS,
+                           &jerr);
     int rc;
 
     if (!v)

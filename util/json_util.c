@@ -226,6 +226,13 @@ static int append_chunk(const char *bytes, size_t n, void *data)
 
 static int write_compact(const json_t *v, tu_buffer *out, int depth);
 
+const char *tu_json_skip_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
 int tu_json_strb(const char *s, size_t len, tu_buffer *out)
 {
     static const char hex[] = "0123456789ABCDEF";

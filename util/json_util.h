@@ -33,6 +33,10 @@ char *tu_json_text(const json_t *value);
  * value jansson cannot encode with these flags) with `out` as it was. */
 int tu_json_dumpb(const json_t *value, size_t flags, tu_buffer *out);
 
+/* The first byte at or after `p` (before `end`) that is not JSON white
+ * space (space, tab, newline, carriage return); `end` when all are. */
+const char *tu_json_skip_space(const char *p, const char *end);
+
 /* `len` bytes of UTF-8 at `s` as a JSON string, quotes and escapes as
  * jansson writes them, appended to `out`: 0, or -1 (out of memory). */
 int tu_json_strb(const char *s, size_t len, tu_buffer *out);

@@ -4,15 +4,15 @@
  *
  * The input is the text of one list item (and whatever follows it).
  * Whenever the fast reader takes it, jansson must take it too (parsed as
- * tu_page_parse_each parses an item: JSON_DISABLE_EOF_CHECK |
- * JSON_DECODE_ANY | JSON_ALLOW_NUL), ending at the same byte, and
- * tu_pack of jansson's object must be the same record: the same fields in
- * the same order, each of the same type and value (integers equal, reals
- * bit for bit, strings byte for byte, nested values equal by
- * tu_json_equal). The reader may give up on anything; it may never accept
+ * tu_page_parse_each parses an item: TU_PAGE_ITEM_FLAGS), ending at the
+ * same byte, and tu_pack of jansson's object must be the same record: the
+ * same fields in the same order, each of the same type and value
+ * (integers equal, reals bit for bit, strings byte for byte, nested values
+ * equal by tu_json_equal). The reader may give up on anything; it may never accept
  * what jansson refuses, nor read it otherwise.
  */
 #include "fuzz_target.h"
+#include "state/listpage.h"
 #include "state/packed_json.h"
 #include "util/json_util.h"
 
@@ -58,8 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(p || used == 0);
     if (p) {
         FUZZ_CHECK(used > 0 && used <= size && !oom);
-        v = json_loadb((const char *)data, size, JSON_DISABLE_EOF_CHECK |
-                       JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+        v = json_loadb((const char *)data, size, TU_PAGE_ITEM_FLAGS, &jerr);
         FUZZ_CHECK(v != NULL);
         FUZZ_CHECK(json_is_object(v));
         FUZZ_CHECK((size_t)jerr.position == used);
