@@ -38,7 +38,8 @@ struct tu_fetch {
     page_range *pages;
     size_t npages, cap;
     tu_keyspec spec;
-    tu_buffer key, label;    /* reused for every record's key */
+    tu_buffer key;           /* reused for every record's key (labels are
+                                made from keys when asked for) */
     size_t submitted, done;
     tu_error error;
     void *state;
@@ -284,7 +285,7 @@ static int prepare_item(tu_fetch *f, json_t *item, const char *url, size_t i)
             return -1;
         }
     }
-    if (tu_record_key_buf(item, &f->spec, &f->key, &f->label, &missing) == 0)
+    if (tu_record_key_buf(item, &f->spec, &f->key, NULL, &missing) == 0)
         return 0;
     if (missing)
         tu_fetch_fail(f, TU_ERR_FETCH, "%s %s: item %zu has no usable key "
@@ -295,9 +296,9 @@ static int prepare_item(tu_fetch *f, json_t *item, const char *url, size_t i)
     return -1;
 }
 
-/* Append the record keyed in f->key and f->label, packed from `item` or,
- * when it is NULL, `packed` (in the live set's store), to page `order`.
- * 0, or -1 with the fetch failed. */
+/* Append the record keyed in f->key, packed from `item` or, when it is
+ * NULL, `packed` (in the live set's store), to page `order`. 0, or -1
+ * with the fetch failed. */
 static int keep(tu_fetch *f, size_t order, const json_t *item,
                 const tu_packed *packed)
 {
@@ -305,9 +306,9 @@ static int keep(tu_fetch *f, size_t order, const json_t *item,
 
     if (!range ||
         !(item ? tu_recordset_append_packed(&f->live, item, f->key.data,
-                                            f->label.data)
+                                            NULL)
                : tu_recordset_append_stored(&f->live, packed, f->key.data,
-                                            f->label.data))) {
+                                            NULL))) {
         tu_fetch_fail(f, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
@@ -344,7 +345,7 @@ int tu_fetch_add_text(tu_fetch *f, const char *text, size_t len,
     if (!as_sent(f))
         return 0;
     p = tu_pack_json_object(&f->live.store, text, len, used, &oom);
-    if (p && tu_packed_key(p, &f->spec, &f->key, &f->label, &missing)) {
+    if (p && tu_packed_key(p, &f->spec, &f->key, NULL, &missing)) {
         p = NULL;
         oom = !missing;     /* no usable key: tu_fetch_add_record says so */
     }
@@ -413,7 +414,6 @@ static void fetch_cleanup(tu_fetch *f)
 {
     tu_recordset_free(&f->live);
     tu_buffer_free(&f->key);
-    tu_buffer_free(&f->label);
     free(f->pages);
     if (f->free_state)
         f->free_state(f->state);

@@ -694,10 +694,6 @@ static void key_list(const tu_keyspec *spec, char *buf, size_t size)
     }
 }
 
-/* Reused for every record's key. */
-typedef struct key_bufs {
-    tu_buffer key, label;
-} key_bufs;
 
 static int key_error(const tu_keyspec *spec, const char *missing,
                      tu_srcpos pos, tu_error *err)
@@ -751,16 +747,16 @@ static int as_written(const tu_doc *doc, const tu_packed *p, int normalize)
 
 /* A record as written: its packed fields are shared with the document. */
 static int add_as_written(const tu_doc_record *rec, const tu_keyspec *spec,
-                          tu_recordset *out, key_bufs *kb, tu_error *err)
+                          tu_recordset *out, tu_buffer *key, tu_error *err)
 {
     const char *missing;
     size_t first = SIZE_MAX;
     tu_record *r;
 
-    if (tu_packed_key(rec->fields, spec, &kb->key, &kb->label, &missing))
+    if (tu_packed_key(rec->fields, spec, key, NULL, &missing))
         return key_error(spec, missing, rec->origin.pos, err);
-    r = tu_recordset_add_packed(out, NULL, rec->fields, kb->key.data,
-                                kb->label.data, &first);
+    r = tu_recordset_add_packed(out, NULL, rec->fields, key->data, NULL,
+                                &first);
     return placed(r, out, first, &rec->origin, err);
 }
 
@@ -769,7 +765,7 @@ static int add_as_written(const tu_doc_record *rec, const tu_keyspec *spec,
 static int add_fields(const tu_doc *doc, json_t *item, tu_srcpos pos,
                       const tu_doc_record *rec, const tu_keyspec *spec,
                       tu_normalize_fn normalize, void *data,
-                      tu_recordset *out, key_bufs *kb, tu_error *err)
+                      tu_recordset *out, tu_buffer *key, tu_error *err)
 {
     json_t *fields;
     const char *missing;
@@ -784,12 +780,11 @@ static int add_fields(const tu_doc *doc, json_t *item, tu_srcpos pos,
         return -1;
     }
     if (!normalize || normalize(fields, pos, data, err) == 0) {
-        if (tu_record_key_buf(fields, spec, &kb->key, &kb->label,
-                              &missing)) {
+        if (tu_record_key_buf(fields, spec, key, NULL, &missing)) {
             rc = key_error(spec, missing, pos, err);
         } else {
-            r = tu_recordset_add_packed(out, fields, NULL, kb->key.data,
-                                        kb->label.data, &first);
+            r = tu_recordset_add_packed(out, fields, NULL, key->data,
+                                        NULL, &first);
             rc = placed(r, out, first, &rec->origin, err);
         }
         if (rc == 0) {
@@ -820,7 +815,7 @@ static int place_fields(tu_srcmap *map, const json_t *item,
 
 static int add_record(const tu_doc *doc, const tu_doc_record *rec,
                       const tu_keyspec *spec, tu_normalize_fn normalize,
-                      void *data, tu_recordset *out, key_bufs *kb,
+                      void *data, tu_recordset *out, tu_buffer *key,
                       tu_error *err)
 {
     tu_srcpos pos = rec->origin.pos;
@@ -833,7 +828,7 @@ static int add_record(const tu_doc *doc, const tu_doc_record *rec,
         return -1;
     }
     if (as_written(doc, rec->fields, normalize != NULL))
-        return add_as_written(rec, spec, out, kb, err);
+        return add_as_written(rec, spec, out, key, err);
     /* a jansson form for this record alone, placed for messages */
     if (!(item = tu_packed_json(rec->fields)) ||
         place_fields(doc->map, item, rec) != 0) {
@@ -841,7 +836,7 @@ static int add_record(const tu_doc *doc, const tu_doc_record *rec,
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
-    rc = add_fields(doc, item, pos, rec, spec, normalize, data, out, kb, err);
+    rc = add_fields(doc, item, pos, rec, spec, normalize, data, out, key, err);
     tu_srcmap_forget(doc->map, item);
     json_decref(item);
     return rc;
@@ -852,7 +847,7 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
                    tu_error *err)
 {
     size_t n = doc->nrecords;
-    key_bufs kb = {TU_BUFFER_INIT, TU_BUFFER_INIT};
+    tu_buffer key = TU_BUFFER_INIT;   /* reused for every record's key */
     int rc = 0;
 
     tu_recordset_init(out);
@@ -869,9 +864,8 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
     }
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = add_record(doc, &doc->records[i], spec, normalize, data, out,
-                        &kb, err);
-    tu_buffer_free(&kb.key);
-    tu_buffer_free(&kb.label);
+                        &key, err);
+    tu_buffer_free(&key);
     if (rc != 0)
         tu_recordset_free(out);
     return rc;

@@ -63,16 +63,18 @@ static size_t key_head(char *head, char tag, size_t n)
     return len;
 }
 
-/* One key field: its type tag, its text (n bytes) and its place i. */
+/* One key field: its type tag, its text (n bytes) and its place i; and
+ * its part of the label, unless `label` is NULL. */
 static int add_key_text(tu_buffer *key, tu_buffer *label, char tag,
                         const char *raw, size_t n, size_t i)
 {
     char head[32];
     size_t len = key_head(head, tag, n);
-    int rc = tu_buffer_add(key, head, len) |
-             add_escaped(key, raw, n) |
-             (i ? tu_buffer_add(label, "|", 1) : 0) |
-             tu_buffer_add(label, raw, strnlen(raw, n));
+    int rc = tu_buffer_add(key, head, len) | add_escaped(key, raw, n);
+
+    if (label)
+        rc |= (i ? tu_buffer_add(label, "|", 1) : 0) |
+              tu_buffer_add(label, raw, strnlen(raw, n));
     return rc ? -1 : 0;
 }
 
@@ -92,14 +94,16 @@ static void key_start(tu_buffer *key, tu_buffer *label,
                       const char **missing)
 {
     tu_buffer_clear(key, 4096);
-    tu_buffer_clear(label, 4096);
+    if (label)
+        tu_buffer_clear(label, 4096);
     *missing = NULL;
 }
 
 /* A key must end up as a string: an empty key has no text yet. */
 static int key_done(tu_buffer *key, tu_buffer *label)
 {
-    return tu_buffer_add(key, "", 0) | tu_buffer_add(label, "", 0) ? -1 : 0;
+    return tu_buffer_add(key, "", 0) |
+           (label ? tu_buffer_add(label, "", 0) : 0) ? -1 : 0;
 }
 
 int tu_record_key_buf(const json_t *fields, const tu_keyspec *spec,

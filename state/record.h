@@ -129,7 +129,8 @@ int tu_record_key(const json_t *fields, const tu_keyspec *spec, char **key,
                   char **label, const char **missing);
 
 /* The same into reusable buffers (emptied first): no allocation once they
- * have grown. 0, or -1 with *missing as above. */
+ * have grown. `label` may be NULL: then none is made (a set makes it from
+ * the key when asked, tu_record_label). 0, or -1 with *missing as above. */
 int tu_record_key_buf(const json_t *fields, const tu_keyspec *spec,
                       tu_buffer *key, tu_buffer *label, const char **missing);
 
@@ -155,13 +156,14 @@ tu_record *tu_recordset_add(tu_recordset *set, json_t *fields, char *key,
 /* The same for a record kept packed: `fields` is packed into the set's
  * store (the caller keeps its reference), or, when `fields` is NULL,
  * `packed` is used as it is (it must outlive the set). Key and label are
- * copied. */
+ * copied; a NULL label is made from the key when asked for. */
 tu_record *tu_recordset_add_packed(tu_recordset *set, const json_t *fields,
                                    const tu_packed *packed, const char *key,
                                    const char *label, size_t *first);
 
 /* Append a record packed from `fields` (the caller keeps its reference)
- * with key and label copied, without indexing it: a set filled this way
+ * with key and label (NULL: made from the key when asked for) copied,
+ * without indexing it: a set filled this way
  * (the live records, page by page) is indexed once by tu_recordset_index.
  * The new record, or NULL when out of memory. */
 tu_record *tu_recordset_append_packed(tu_recordset *set,
