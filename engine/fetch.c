@@ -40,6 +40,9 @@ struct tu_fetch {
     tu_keyspec spec;
     tu_buffer key;           /* reused for every record's key (labels are
                                 made from keys when asked for) */
+    int as_sent;             /* live records are kept as the API sends
+                                them (no `read` rule, no normalize): an
+                                item may be packed from its text */
     size_t submitted, done;
     tu_error error;
     void *state;
@@ -324,14 +327,6 @@ int tu_fetch_add_record(tu_fetch *f, json_t *item, const char *url,
     return keep(f, order, item, NULL);
 }
 
-/* Whether live records are kept as the API sends them: then an item may
- * be packed straight from its text (tu_fetch_add_text). */
-static int as_sent(const tu_fetch *f)
-{
-    return !f->target->ops->normalize &&
-           !tu_field_rules_reading(&f->target->fields);
-}
-
 int tu_fetch_add_text(tu_fetch *f, const char *text, size_t len,
                       size_t *used, size_t order)
 {
@@ -342,7 +337,7 @@ int tu_fetch_add_text(tu_fetch *f, const char *text, size_t len,
     *used = 0;
     if (tu_fetch_failed(f))
         return -1;
-    if (!as_sent(f))
+    if (!f->as_sent)
         return 0;
     p = tu_pack_json_object(&f->live.store, text, len, used, &oom);
     if (p && tu_packed_key(p, &f->spec, &f->key, NULL, &missing)) {
@@ -436,6 +431,8 @@ tu_fetch *tu_fetch_begin(const tu_target *target,
     f->header_set = header_set;
     f->progress = progress;
     f->progress_data = progress_data;
+    f->as_sent = !target->ops->normalize &&
+                 !tu_field_rules_reading(&target->fields);
     tu_recordset_init(&f->live);
     target->ops->describe(target->cfg, &f->spec, &ignore, &nignore);
     target->ops->fetch(target, f); /* a failure is kept in f->error */

@@ -329,26 +329,14 @@ static json_t *record_values(const tu_target *t, tu_action *a, int *oom)
     return out;
 }
 
-/* An update sending its changed fields as JSON, as the desired record
- * holds them (PATCH's default, no template, no field rule rewriting
- * them), written into `body` straight from the packed fields: no jansson
- * object a request (scenario 2 of bench/run). 1 when written, 0 when the
- * general path applies, -1 when out of memory. The same bytes as
- * update_body and tu_rest_encode would write. */
-static int plain_update_body(const tu_target *t, const rest_op *op,
-                             const tu_action *a, tu_buffer *body)
+/* The fields `names` of a's desired record as a JSON object, appended to
+ * `body` as tu_rest_encode would write it (a name the record lacks is
+ * left out). 0 or -1 (out of memory). */
+static int write_changed(const tu_action *a, const char *const *names,
+                         size_t n, tu_buffer *body)
 {
-    const rest_cfg *c = t->cfg;
-    const char *names[16];
-    size_t n;
     int first = 1;
 
-    if (tu_action_request(a) != TU_ACTION_UPDATE ||
-        op->send != REST_SEND_JSON || op->body ||
-        c->update_body != TU_BODY_CHANGED || !tu_record_packed(a->desired) ||
-        (n = tu_action_changed_fields(a, names, 16)) > 16 ||
-        !tu_field_update_as_changed(&t->fields, names, n))
-        return 0;
     if (tu_buffer_add(body, "{", 1) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -361,7 +349,34 @@ static int plain_update_body(const tu_target *t, const rest_op *op,
             return -1;
         first = 0;
     }
-    return tu_buffer_add(body, "}", 1) != 0 ? -1 : 1;
+    return tu_buffer_add(body, "}", 1);
+}
+
+/* An update sending its changed fields as JSON, as the desired record
+ * holds them (PATCH's default, no template, no field rule rewriting
+ * them), written into `body` straight from the packed fields: no jansson
+ * object a request (scenario 2 of bench/run). 1 when written, 0 when the
+ * general path applies, -1 when out of memory. The same bytes as
+ * update_body and tu_rest_encode would write. */
+static int plain_update_body(const tu_target *t, const rest_op *op,
+                             const tu_action *a, tu_buffer *body)
+{
+    const rest_cfg *c = t->cfg;
+    const char *stack[16], **names;
+    size_t n;
+    int rc;
+
+    if (tu_action_request(a) != TU_ACTION_UPDATE ||
+        op->send != REST_SEND_JSON || op->body ||
+        c->update_body != TU_BODY_CHANGED || !tu_record_packed(a->desired))
+        return 0;
+    if (!(names = changed_names(a, stack, 16, &n)))
+        return -1;
+    rc = !tu_field_update_as_changed(&t->fields, names, n) ? 0
+         : write_changed(a, names, n, body) != 0 ? -1 : 1;
+    if (names != stack)
+        free(names);
+    return rc;
 }
 
 /* The values of a's request into s->body, or into s->url as a query
