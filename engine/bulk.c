@@ -225,8 +225,8 @@ static json_t *agree(const tu_record *d, const live_set *ls, tu_error *err)
                         tu_record_label(d), w);
         else
             tu_error_at(err, d->pos, "record '%s' declares a different '%s' "
-                        "than %s sets; make them agree", tu_record_label(d), field,
-                        w);
+                        "than %s sets; make them agree", tu_record_label(d),
+                        field, w);
         return NULL;
     }
     fields = json_copy(tu_record_fields(d));

@@ -46,14 +46,13 @@ static tu_action_text *text_of(tu_action *a)
 }
 
 /* Put `owned` (taken over; NULL: none) in the text at offset `at` of
- * tu_action_text, the old one freed. `made`: `owned` was to be a copy, so
- * NULL means out of memory. 0 or -1. */
-static int take(tu_action *a, size_t at, char *owned, int made)
+ * tu_action_text, the old one freed. 0 or -1 (out of memory). */
+static int take(tu_action *a, size_t at, char *owned)
 {
     char **slot;
 
     if (!owned && !a->text)
-        return made ? -1 : 0;            /* nothing to clear */
+        return 0;                        /* nothing to clear */
     if (!text_of(a)) {
         free(owned);
         return -1;
@@ -61,12 +60,17 @@ static int take(tu_action *a, size_t at, char *owned, int made)
     slot = (char **)((char *)a->text + at);
     free(*slot);
     *slot = owned;
-    return made && !owned ? -1 : 0;
+    return 0;
 }
 
+/* A copy of `text` (NULL: none) in the text at `at`; on out of memory
+ * the text is none and -1 returned. */
 static int set_copy(tu_action *a, size_t at, const char *text)
 {
-    return take(a, at, text ? strdup(text) : NULL, text != NULL);
+    char *copy = text ? strdup(text) : NULL;
+    int rc = take(a, at, copy);
+
+    return text && !copy ? -1 : rc;
 }
 
 int tu_action_set_error(tu_action *a, const char *text)
@@ -86,7 +90,7 @@ int tu_action_set_left_alone(tu_action *a, const char *text)
 
 int tu_action_take_new_id(tu_action *a, char *id)
 {
-    return take(a, offsetof(tu_action_text, new_id), id, id != NULL);
+    return take(a, offsetof(tu_action_text, new_id), id);
 }
 
 int tu_action_set_refused(tu_action *a, const char *refused)
@@ -198,7 +202,8 @@ static int plain_field_differs(const tu_pfield *f, const tu_record *live,
     if (!compared(tu_pfield_name(f), o))
         return 0;
     *have = tu_record_pfield(live, tu_pfield_name(f));
-    return *have ? !tu_pfield_equal(f, *have) : tu_pfield_type(f) != TU_PV_NULL;
+    return *have ? !tu_pfield_equal(f, *have)
+                 : tu_pfield_type(f) != TU_PV_NULL;
 }
 
 /* The same for packed records, without their jansson form: only a field

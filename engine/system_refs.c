@@ -215,8 +215,8 @@ static int dangling(const tu_refs *refs, const tu_sys_ref *r,
         snprintf(why, sizeof why, "neither declared nor live");
     tu_error_at(err, d->pos, "resources.%s record '%s': %s names %s record "
                 "'%s', which is %s; declare it in resources.%s, or name one "
-                "that exists", from, tu_record_label(d), r->field, to, label, why,
-                to);
+                "that exists", from, tu_record_label(d), r->field, to, label,
+                why, to);
     return -1;
 }
 

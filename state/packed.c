@@ -33,7 +33,7 @@ void tu_pack_store_free(tu_pack_store *s)
  * at that place in the record before, usually, so that is tried first. */
 const char *tu_pack_intern(tu_pack_store *s, const char *name, size_t i)
 {
-    size_t value;
+    size_t value, size;
     char *copy;
     const char **recent = i < 8 ? &s->recent[i] : NULL;
 
@@ -44,10 +44,10 @@ const char *tu_pack_intern(tu_pack_store *s, const char *name, size_t i)
             *recent = (const char *)(uintptr_t)value;
         return (const char *)(uintptr_t)value;
     }
-    copy = tu_arena_alloc(&s->arena, strlen(name) + 1); /* 8-aligned: a tag */
-    if (!copy)
+    size = strlen(name) + 1;
+    if (!(copy = tu_arena_alloc(&s->arena, size)))  /* 8-aligned: a tag */
         return NULL;
-    memcpy(copy, name, strlen(name) + 1);
+    memcpy(copy, name, size);
     if (tu_strmap_put(&s->names, copy, (uintptr_t)copy, NULL) < 0)
         return NULL;
     if (recent)
@@ -97,7 +97,8 @@ int tu_pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
         return 0;
     case JSON_TRUE:
     case JSON_FALSE:
-        f->tag = tu_pfield_tag(name, json_is_true(v) ? TU_PV_TRUE : TU_PV_FALSE);
+        f->tag = tu_pfield_tag(name, json_is_true(v) ? TU_PV_TRUE
+                                                     : TU_PV_FALSE);
         return 0;
     case JSON_NULL:
         f->tag = tu_pfield_tag(name, TU_PV_NULL);

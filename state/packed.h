@@ -3,9 +3,9 @@
  * A record is parsed once (by libyaml or jansson) into a jansson object,
  * and then packed: an array of fields, each a name and a typed value,
  * in an arena (util/arena.h). A live list item of the common shape is
- * packed straight from its text instead (packed_json.h). A jansson object of five short fields
- * costs about 950 bytes and 20 allocations; packed, about 130 bytes and
- * none of its own. Field names are interned per store. Scalars are held
+ * packed straight from its text instead (packed_json.h). A jansson
+ * object of five short fields costs about 950 bytes and 20 allocations;
+ * packed, about 130 bytes and none of its own. Field names are interned per store. Scalars are held
  * as they are (strings with their length, integers, reals, booleans,
  * null); a nested object or array stays a jansson value, referenced by
  * the store, since nesting is rare in the records trueup reconciles.
@@ -39,8 +39,8 @@ enum {
 
 /* 16 bytes: the interned name's address with the value's type in its low
  * three bits (names are interned at 8-byte boundaries), and the value. A
- * string's length is the 4 bytes before its first byte (not aligned). Read a field
- * through tu_pfield_name, tu_pfield_type and tu_pfield_len. (24 bytes with
+ * string's length is the 4 bytes before its first byte (not aligned).
+ * Read a field through tu_pfield_name, tu_pfield_type and tu_pfield_len. (24 bytes with
  * the name, type and length apart: a million records of four and five
  * fields were 72 MB more, bench/LOG.md.) */
 typedef struct tu_pfield {

@@ -91,7 +91,8 @@ static void *alloc_large(tu_arena *a, size_t n)
 }
 
 /* `n` bytes from the head block, the head's free space first moved to a
- * multiple of `align` (1 or 8); NULL when they do not fit. */
+ * multiple of `align` (a power of two up to 8); NULL when they do not
+ * fit. */
 static void *take(tu_arena *a, size_t n, size_t align)
 {
     char *p;

@@ -8,8 +8,8 @@
  * same byte, and tu_pack of jansson's object must be the same record: the
  * same fields in the same order, each of the same type and value
  * (integers equal, reals bit for bit, strings byte for byte, nested values
- * equal by tu_json_equal). The reader may give up on anything; it may never accept
- * what jansson refuses, nor read it otherwise.
+ * equal by tu_json_equal). The reader may give up on anything; it may
+ * never accept what jansson refuses, nor read it otherwise.
  */
 #include "fuzz_target.h"
 #include "state/listpage.h"
