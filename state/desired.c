@@ -250,25 +250,30 @@ static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
     return 0;
 }
 
-/* Keep one record as written: packed when a mapping, with the places of
- * its fields copied into `places`. 0 or -1 (out of memory). */
+/* Keep one record as written: packed when a mapping (or packed already,
+ * by the loader), with the places of its fields copied into `places`. 0
+ * or -1 (out of memory). */
 static int keep_item(const tu_yaml_item *item, void *data)
 {
     tu_doc *doc = data;
     tu_doc_record *r;
     uint32_t *at = NULL;
     size_t n = 2 * item->nmembers;
+    size_t want = doc->nrecords + (item->of > item->index
+                                   ? item->of - item->index : 1);
 
-    if (tu_array_grow(&doc->records, &doc->records_cap, doc->nrecords + 1,
+    if (tu_array_grow(&doc->records, &doc->records_cap, want,
                       sizeof *doc->records, 64) != 0)
         return -1;
     r = &doc->records[doc->nrecords];
     memset(r, 0, sizeof *r);
     r->origin.pos = item->pos;
     r->origin.index = item->index;
-    if (json_is_object(item->value)
-            ? !(r->fields = tu_pack(&doc->store, item->value))
-            : !(r->value = json_incref(item->value)))
+    if (item->packed)
+        r->fields = item->packed;
+    else if (json_is_object(item->value)
+                 ? !(r->fields = tu_pack(&doc->store, item->value))
+                 : !(r->value = json_incref(item->value)))
         return -1;
     if (r->fields && item->members && n == 2 * (size_t)r->fields->count) {
         if (!(at = tu_arena_alloc(&doc->places, n * sizeof *at)))
@@ -291,7 +296,7 @@ static int append_records(tu_doc *doc, const json_t *file_root)
 
     json_array_foreach(records, i, item) {
         tu_srcpos pos = tu_srcmap_get(doc->map, item);
-        tu_yaml_item it = {item, pos.file ? pos : key_pos, i, NULL, 0};
+        tu_yaml_item it = {item, pos.file ? pos : key_pos, i, NULL, 0, NULL, 0};
         if (keep_item(&it, doc) != 0)
             return -1;
     }
@@ -561,7 +566,7 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
         goto fail;
     }
     for (size_t i = 0; i < npaths; i++) {
-        tu_yaml_items items = {"records", keep_item, doc};
+        tu_yaml_items items = {"records", keep_item, doc, &doc->store};
         json_t *root = tu_yaml_load_file_items(paths[i], doc->map, &items,
                                                err);
         int rc = root ? tu_doc_add_document(doc, root, paths[i], err) : -1;

@@ -55,6 +55,21 @@ const char *tu_pack_intern(tu_pack_store *s, const char *name, size_t i)
     return copy;
 }
 
+const char *tu_pack_internn(tu_pack_store *s, const char *name, size_t n,
+                            size_t i)
+{
+    const char *recent = i < 8 ? s->recent[i] : NULL;
+    char copy[256];
+
+    if (recent && strncmp(recent, name, n) == 0 && recent[n] == '\0')
+        return recent;
+    if (n >= sizeof copy || memchr(name, '\0', n))
+        return NULL;
+    memcpy(copy, name, n);
+    copy[n] = '\0';
+    return tu_pack_intern(s, copy, i);
+}
+
 static int hold(tu_pack_store *s, json_t *value)
 {
     if (tu_array_grow(&s->refs, &s->refs_cap, s->nrefs + 1, sizeof *s->refs,

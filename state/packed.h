@@ -107,6 +107,11 @@ static inline uintptr_t tu_pfield_tag(const char *name, int type)
  * of memory. */
 const char *tu_pack_intern(tu_pack_store *s, const char *name, size_t i);
 
+/* The same for a name of `n` bytes (not NUL-terminated, shorter than 256
+ * bytes, no NUL in it: NULL otherwise, as when out of memory). */
+const char *tu_pack_internn(tu_pack_store *s, const char *name, size_t n,
+                            size_t i);
+
 /* `len` bytes of `text` as a packed string (its length before it, a NUL
  * after); the text's address, or NULL when out of memory or 4 GiB long. */
 const char *tu_pack_string(tu_pack_store *s, const char *text, size_t len);

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "util/json_util.h"
 #include "yaml_load.h"
+#include "yaml_schema.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -56,6 +56,8 @@
 
 #include "error.h"
 #include "util/strmap.h"
+#include "yaml_records.h"
+#include "yaml_schema.h"
 
 #define YL_TAG_PREFIX "tag:yaml.org,2002:"
 #define YL_TAG_PREFIX_LEN (sizeof YL_TAG_PREFIX - 1)
@@ -116,6 +118,8 @@ typedef struct yl_loader {
     uint32_t *item_at;           /* line, column of each member of the
                                     item being read (reused) */
     size_t item_n, item_cap;
+    const tu_yaml_block *block;  /* a list read without libyaml, its lines
+                                    taken out of `input`; or NULL */
 } yl_loader;
 
 typedef enum yl_tag {
@@ -131,11 +135,19 @@ typedef enum yl_tag {
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* The line in the file of line `line` (1-based) of the text libyaml
+ * reads: those after a list taken out (l->block) stand lower. */
+static unsigned yl_line(const yl_loader *l, unsigned line)
+{
+    return l->block && line > l->block->key_line ? line + l->block->newlines
+                                                 : line;
+}
+
 static tu_srcpos yl_pos(const yl_loader *l, yaml_mark_t mark)
 {
     tu_srcpos pos;
     pos.file = l->file;
-    pos.line = (unsigned)mark.line + 1;
+    pos.line = yl_line(l, (unsigned)mark.line + 1);
     pos.column = (unsigned)mark.column + 1;
     return pos;
 }
@@ -156,20 +168,6 @@ static json_t *yl_new(yl_loader *l, json_t *value, tu_srcpos pos)
     if (!value)
         yl_oom(l, pos);
     return value;
-}
-
-static int yl_text_is(const char *text, size_t len, const char *word)
-{
-    return strlen(word) == len && memcmp(text, word, len) == 0;
-}
-
-static int yl_text_is_any(const char *text, size_t len,
-                          const char *const *words)
-{
-    for (; *words; words++)
-        if (yl_text_is(text, len, *words))
-            return 1;
-    return 0;
 }
 
 /* The two halves of a tag as written: "!!" + "int", or "" + "!custom". */
@@ -269,113 +267,6 @@ static void yl_anchors_free(yl_anchors *a)
 
 /* ---- scalars ------------------------------------------------------------ */
 
-static int yl_is_null(const char *text, size_t len)
-{
-    static const char *const words[] = {"~", "null", "Null", "NULL", NULL};
-    return len == 0 || yl_text_is_any(text, len, words);
-}
-
-/* 1 and *value set for a core-schema boolean, else 0. */
-static int yl_is_bool(const char *text, size_t len, int *value)
-{
-    static const char *const yes[] = {"true", "True", "TRUE", NULL};
-    static const char *const no[] = {"false", "False", "FALSE", NULL};
-    if (yl_text_is_any(text, len, yes))
-        *value = 1;
-    else if (yl_text_is_any(text, len, no))
-        *value = 0;
-    else
-        return 0;
-    return 1;
-}
-
-static int yl_is_inf_nan(const char *text, size_t len)
-{
-    static const char *const words[] = {
-        ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
-        "-.INF", ".nan", ".NaN", ".NAN", NULL};
-    return yl_text_is_any(text, len, words);
-}
-
-static int yl_digit(char c, unsigned base)
-{
-    int d;
-    if (c >= '0' && c <= '9')
-        d = c - '0';
-    else if (c >= 'a' && c <= 'f')
-        d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-        d = c - 'A' + 10;
-    else
-        return -1;
-    return (unsigned)d < base ? d : -1;
-}
-
-/* Core-schema integer: [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+.
- * 1 with *out set; 0: not an integer; -1: out of the int64 range. */
-static int yl_parse_int(const char *s, size_t n, json_int_t *out)
-{
-    unsigned base = 10;
-    size_t i = 0;
-    int neg = 0, over = 0;
-    uint64_t v = 0, limit;
-    if (n > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'x')) {
-        base = s[1] == 'o' ? 8 : 16;
-        i = 2;
-    } else if (n > 0 && (s[0] == '-' || s[0] == '+')) {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if (i == n)
-        return 0;
-    limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < n; i++) {
-        int d = yl_digit(s[i], base);
-        if (d < 0)
-            return 0;
-        if (v > (limit - (uint64_t)d) / base)
-            over = 1;
-        else
-            v = v * base + (uint64_t)d;
-    }
-    if (over)
-        return -1;
-    *out = neg ? (json_int_t)(0 - v) : (json_int_t)v;
-    return 1;
-}
-
-static size_t yl_span_digits(const char *s, size_t n, size_t *i)
-{
-    size_t start = *i;
-    while (*i < n && s[*i] >= '0' && s[*i] <= '9')
-        (*i)++;
-    return *i - start;
-}
-
-/* Core-schema float:
- * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
-static int yl_is_float(const char *s, size_t n)
-{
-    size_t i = 0, whole, frac = 0;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        i++;
-    whole = yl_span_digits(s, n, &i);
-    if (i < n && s[i] == '.') {
-        i++;
-        frac = yl_span_digits(s, n, &i);
-    }
-    if (!whole && !frac)
-        return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '-' || s[i] == '+'))
-            i++;
-        if (!yl_span_digits(s, n, &i))
-            return 0;
-    }
-    return i == n;
-}
-
 /* libyaml has checked the UTF-8 of everything it read: jansson need not
  * check it again. */
 static json_t *yl_string(yl_loader *l, const char *text, size_t len,
@@ -426,36 +317,30 @@ static json_t *yl_float(yl_loader *l, const char *text, tu_srcpos pos)
     return yl_new(l, json_real(d), pos);
 }
 
-/* 1 when `c` may start a number (integer, float, .inf or .nan). */
-static int yl_number_start(char c)
-{
-    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
-}
-
-/* An untagged plain scalar, typed by the core schema. Most scalars of a
- * large file are strings: the first character rules out the other types
- * before any word is compared. */
+/* An untagged plain scalar, typed by the core schema (yaml_schema.c). */
 static json_t *yl_resolve_plain(yl_loader *l, const char *text, size_t len,
                                 tu_srcpos pos)
 {
     json_int_t i;
-    int b, rc;
-    if (len && !strchr("~nNtTfF", text[0]) && !yl_number_start(text[0]))
-        return yl_string(l, text, len, pos);
-    if (yl_is_null(text, len))
+
+    switch (tu_yaml_plain_type(text, len, &i)) {
+    case TU_YAML_PLAIN_NULL:
         return json_null();
-    if (yl_is_bool(text, len, &b))
-        return json_boolean(b);
-    rc = yl_parse_int(text, len, &i);
-    if (rc > 0)
+    case TU_YAML_PLAIN_TRUE:
+        return json_true();
+    case TU_YAML_PLAIN_FALSE:
+        return json_false();
+    case TU_YAML_PLAIN_INT:
         return yl_new(l, json_integer(i), pos);
-    if (rc < 0)
+    case TU_YAML_PLAIN_INT_RANGE:
         return yl_int_range_error(l, text, pos);
-    if (yl_is_float(text, len))
+    case TU_YAML_PLAIN_FLOAT:
         return yl_float(l, text, pos);
-    if (yl_is_inf_nan(text, len))
+    case TU_YAML_PLAIN_INF_NAN:
         return yl_inf_nan_error(l, text, pos);
-    return yl_string(l, text, len, pos);
+    default:
+        return yl_string(l, text, len, pos);
+    }
 }
 
 static json_t *yl_tag_mismatch(yl_loader *l, const char *tag,
@@ -472,15 +357,15 @@ static json_t *yl_resolve_number(yl_loader *l, const char *tag,
                                  tu_srcpos pos)
 {
     json_int_t i;
-    int rc = yl_parse_int(text, len, &i);
+    int rc = tu_yaml_parse_int(text, len, &i);
     if (rc < 0)
         return yl_int_range_error(l, text, pos);
     if (rc > 0)
         return yl_new(l, want_float ? json_real((double)i) : json_integer(i),
                       pos);
-    if (want_float && yl_is_float(text, len))
+    if (want_float && tu_yaml_is_float(text, len))
         return yl_float(l, text, pos);
-    if (want_float && yl_is_inf_nan(text, len))
+    if (want_float && tu_yaml_is_inf_nan(text, len))
         return yl_inf_nan_error(l, text, pos);
     return yl_tag_mismatch(l, tag, text,
                            want_float ? "a number" : "an integer", pos);
@@ -499,11 +384,11 @@ static json_t *yl_resolve_tagged(yl_loader *l, const char *tag,
     case YL_TAG_FLOAT:
         return yl_resolve_number(l, tag, text, len, 1, pos);
     case YL_TAG_BOOL:
-        if (yl_is_bool(text, len, &b))
+        if (tu_yaml_is_bool(text, len, &b))
             return json_boolean(b);
         return yl_tag_mismatch(l, tag, text, "true or false", pos);
     case YL_TAG_NULL:
-        if (yl_is_null(text, len))
+        if (tu_yaml_is_null(text, len))
             return json_null();
         return yl_tag_mismatch(l, tag, text, "null", pos);
     case YL_TAG_MAP:
@@ -666,7 +551,7 @@ static int yl_hand_over(yl_loader *l, json_t *value, tu_srcpos pos,
     tu_yaml_item item = {value, pos, l->items_seen++,
                          was_item && json_is_object(value) ? l->item_at
                                                            : NULL,
-                         was_item ? l->item_n / 2 : 0};
+                         was_item ? l->item_n / 2 : 0, NULL, 0};
     int rc = l->items->each(&item, l->items->data);
     if (value->refcount == 1)
         tu_srcmap_forget(l->map, value);
@@ -863,7 +748,7 @@ static int yl_key(yl_loader *l, const yaml_event_t *ev, tu_srcpos pos)
         json_decref(check);
     }
     if (!ev->data.scalar.tag && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-        && yl_text_is(text, len, "<<"))
+        && tu_yaml_word_is(text, len, "<<"))
         return yl_take_merge_key(l, pos);
     if (anchor) {
         check = yl_string(l, text, len, pos);
@@ -880,6 +765,39 @@ static int yl_key(yl_loader *l, const yaml_event_t *ev, tu_srcpos pos)
 
 /* ---- events ------------------------------------------------------------- */
 
+/* 1 when `ev` is the empty value left where the list read without
+ * libyaml stood: the root mapping's key at the first column of its line
+ * (yl_block_confirmed has checked that the root is a block mapping
+ * and that this happens once). */
+static int yl_is_block_value(const yl_loader *l, const yaml_event_t *ev)
+{
+    const yl_frame *root = &l->stack[0];
+    return l->block && l->depth == 1 && json_is_object(root->value) &&
+           root->has_key && root->key && !root->key_is_merge &&
+           strcmp(root->key, l->items->key) == 0 &&
+           root->key_pos.line == l->block->key_line &&
+           root->key_pos.column == 1 &&
+           ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+           ev->data.scalar.length == 0 && !ev->data.scalar.tag &&
+           !ev->data.scalar.anchor;
+}
+
+/* That list, left empty in the document as a handed-over list is (its
+ * items are handed over after the parse), counted as the nodes it had. */
+static int yl_block_list(yl_loader *l)
+{
+    tu_srcpos pos = l->block->first;
+    json_t *list = json_array();
+
+    pos.file = l->file;
+    if (!list || tu_srcmap_set(l->map, list, pos) < 0) {
+        json_decref(list);
+        return yl_oom(l, pos);
+    }
+    l->written_nodes += l->block->nodes;
+    return yl_attach(l, list, pos, 1 + l->block->nodes, 0);
+}
+
 static int yl_scalar(yl_loader *l, const yaml_event_t *ev)
 {
     tu_srcpos pos = yl_pos(l, ev->start_mark);
@@ -888,6 +806,8 @@ static int yl_scalar(yl_loader *l, const yaml_event_t *ev)
     l->written_nodes++;
     if (yl_key_expected(l))
         return yl_key(l, ev, pos);
+    if (yl_is_block_value(l, ev))
+        return yl_block_list(l);
     value = yl_resolve(l, ev, pos);
     if (!value)
         return -1;
@@ -1001,6 +921,7 @@ static tu_srcpos yl_offset_pos(const yl_loader *l, size_t offset)
             pos.column++;
         }
     }
+    pos.line = yl_line(l, pos.line);
     return pos;
 }
 
@@ -1036,7 +957,7 @@ static void yl_parser_error(yl_loader *l)
         yl_reader_error(l);
     else if (p->context && p->context_mark.line != p->problem_mark.line)
         tu_error_at(l->err, pos, "%s (%s at line %u)", problem, p->context,
-                    (unsigned)p->context_mark.line + 1);
+                    yl_line(l, (unsigned)p->context_mark.line + 1));
     else if (p->context)
         tu_error_at(l->err, pos, "%s (%s)", problem, p->context);
     else
@@ -1092,10 +1013,12 @@ static int yl_too_large(const char *name, tu_error *err)
 }
 
 /* Parse `len` bytes at `input`, positions recorded in `map` (which may be
- * NULL: a private map then serves for the messages). */
-static json_t *yl_load(const unsigned char *input, size_t len,
-                       const char *name, tu_srcmap *map,
-                       const tu_yaml_items *items, tu_error *err)
+ * NULL: a private map then serves for the messages); `block`: a list
+ * taken out of the input (NULL: none). */
+static json_t *yl_parse(const unsigned char *input, size_t len,
+                        const char *name, tu_srcmap *map,
+                        const tu_yaml_items *items,
+                        const tu_yaml_block *block, tu_error *err)
 {
     tu_srcmap *own = NULL;
     yl_loader *l;
@@ -1109,6 +1032,7 @@ static json_t *yl_load(const unsigned char *input, size_t len,
     l->input_len = len;
     l->map = map;
     l->items = items;
+    l->block = block;
     l->err = err;
     l->file = tu_srcmap_file(map, name);
     if (!l->file || !yaml_parser_initialize(&l->parser)) {
@@ -1124,6 +1048,130 @@ oom:
     tu_srcmap_free(own);
     tu_error_set(err, TU_ERR_NOMEM, "%s: out of memory", name);
     return NULL;
+}
+
+/* The input without the block's lines (*len set), or NULL when out of
+ * memory. */
+static unsigned char *yl_without(const unsigned char *input, size_t *len,
+                                 const tu_yaml_block *b)
+{
+    size_t rest = *len - b->end;
+    unsigned char *out = malloc(b->start + rest + 1);
+
+    if (out) {
+        memcpy(out, input, b->start);
+        memcpy(out + b->start, input + b->end, rest);
+        *len = b->start + rest;
+    }
+    return out;
+}
+
+/* Where the confirmation stands, event by event. */
+typedef struct yl_confirm {
+    const char *key;
+    unsigned key_line;
+    size_t depth;       /* containers open */
+    size_t done;        /* nodes done in the root mapping */
+    int want_value;     /* the key was just read: its value is next */
+    int found;          /* times the empty value was found */
+} yl_confirm;
+
+/* One event; 0, or -1 when the text is not as the block needs it. */
+static int yl_confirm_event(yl_confirm *c, const yaml_event_t *ev)
+{
+    size_t n = strlen(c->key);
+
+    if (ev->type == YAML_MAPPING_START_EVENT ||
+        ev->type == YAML_SEQUENCE_START_EVENT) {
+        if ((c->depth == 0 &&
+             (ev->type != YAML_MAPPING_START_EVENT ||
+              ev->data.mapping_start.style != YAML_BLOCK_MAPPING_STYLE)) ||
+            (c->depth == 1 && c->want_value))
+            return -1;
+        c->depth++;
+    } else if (ev->type == YAML_MAPPING_END_EVENT ||
+               ev->type == YAML_SEQUENCE_END_EVENT) {
+        c->done += --c->depth == 1;
+    } else if (c->depth == 1 && (ev->type == YAML_SCALAR_EVENT ||
+                                 ev->type == YAML_ALIAS_EVENT)) {
+        int scalar = ev->type == YAML_SCALAR_EVENT, plain = scalar &&
+            ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+            !ev->data.scalar.tag && !ev->data.scalar.anchor;
+        if (c->want_value && !(plain && ev->data.scalar.length == 0))
+            return -1;
+        c->found += c->want_value;
+        c->want_value = c->done % 2 == 0 && plain &&
+                        ev->data.scalar.length == n &&
+                        memcmp(ev->data.scalar.value, c->key, n) == 0 &&
+                        ev->start_mark.line + 1 == c->key_line &&
+                        ev->start_mark.column == 0;
+        c->done++;
+    }
+    return 0;
+}
+
+/* 1 when libyaml reads `text` (the file without the block's lines) as a
+ * block mapping at the root whose key `key`, at the first column of line
+ * `key_line`, has an empty plain value, once: the list taken out stood
+ * there, and the file read whole means what the two parts mean. 0
+ * otherwise (libyaml then reads the whole file, and says what is wrong,
+ * if anything). */
+static int yl_block_confirmed(const unsigned char *text, size_t len,
+                              const char *key, unsigned key_line)
+{
+    yl_confirm c = {key, key_line, 0, 0, 0, 0};
+    yaml_parser_t p;
+    yaml_event_t ev;
+    int ok = 1, done = 0;
+
+    if (!yaml_parser_initialize(&p))
+        return 0;
+    yaml_parser_set_input_string(&p, text, len);
+    while (ok && !done) {
+        if (!yaml_parser_parse(&p, &ev))
+            break;
+        ok = yl_confirm_event(&c, &ev) == 0;
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return ok && done && c.found == 1 && !c.want_value;
+}
+
+/* Parse the file, its items list packed without libyaml when it is of
+ * the common shape (yaml_records.h): libyaml reads the rest, and the
+ * list's items are handed over once the rest is known to be right. */
+static json_t *yl_load(const unsigned char *input, size_t len,
+                       const char *name, tu_srcmap *map,
+                       const tu_yaml_items *items, tu_error *err)
+{
+    tu_yaml_block b;
+    unsigned char *rest;
+    size_t rest_len = len;
+    const char *file;
+    json_t *root;
+
+    if (!items || !items->store || !map ||
+        !tu_yaml_block_find((const char *)input, len, items->key, &b))
+        return yl_parse(input, len, name, map, items, NULL, err);
+    if (!(rest = yl_without(input, &rest_len, &b)) ||
+        !(file = tu_srcmap_file(map, name))) {
+        free(rest);
+        tu_error_set(err, TU_ERR_NOMEM, "%s: out of memory", name);
+        return NULL;
+    }
+    if (!yl_block_confirmed(rest, rest_len, items->key, b.key_line)) {
+        free(rest);
+        return yl_parse(input, len, name, map, items, NULL, err);
+    }
+    root = yl_parse(rest, rest_len, name, map, items, &b, err);
+    free(rest);
+    if (root && tu_yaml_block_read((const char *)input, &b, file,
+                                   items->store, items, err) != 0) {
+        json_decref(root);
+        root = NULL;
+    }
+    return root;
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -1236,15 +1284,6 @@ json_t *tu_yaml_scalar(const char *text, size_t len, const char *name,
     return value;
 }
 
-int tu_yaml_plain_is_string(const char *text, size_t len)
-{
-    json_int_t i;
-    int b;
-    return !yl_is_null(text, len) && !yl_is_bool(text, len, &b) &&
-           yl_parse_int(text, len, &i) == 0 && !yl_is_float(text, len) &&
-           !yl_is_inf_nan(text, len);
-}
-
 /* ---- the API ------------------------------------------------------------ */
 
 json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err)
@@ -1272,6 +1311,13 @@ json_t *tu_yaml_load_file_items(const char *path, tu_srcmap *map,
 json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
                             tu_srcmap *map, tu_error *err)
 {
+    return tu_yaml_load_string_items(text, len, name, map, NULL, err);
+}
+
+json_t *tu_yaml_load_string_items(const char *text, size_t len,
+                                  const char *name, tu_srcmap *map,
+                                  const tu_yaml_items *items, tu_error *err)
+{
     if (!name)
         name = "<string>";
     if (!text)
@@ -1281,5 +1327,5 @@ json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
         return NULL;
     }
     return yl_load((const unsigned char *)(text ? text : ""), len, name, map,
-                   NULL, err);
+                   items, err);
 }

@@ -8,8 +8,13 @@
  * `<<` merge key merges a mapping or a list of mappings under the keys
  * written beside it. Limits (documented in docs/desired-state.md):
  * nodes reached through aliases: TU_YAML_MAX_ALIAS_NODES, or
- * TU_YAML_ALIAS_RATIO times the nodes written in the file if more; TU_YAML_MAX_DEPTH
- * levels of nesting, TU_YAML_MAX_BYTES bytes per file.
+ * TU_YAML_ALIAS_RATIO times the nodes written in the file if more;
+ * TU_YAML_MAX_DEPTH levels of nesting, TU_YAML_MAX_BYTES bytes per file.
+ *
+ * When the items of a list are handed over (tu_yaml_items) with a store
+ * to pack them into, a list of the common shape is read without libyaml
+ * (yaml_records.h); the caller sees the same items, document, places and
+ * errors either way.
  */
 #ifndef TU_STATE_YAML_LOAD_H
 #define TU_STATE_YAML_LOAD_H
@@ -19,6 +24,7 @@
 #include <jansson.h>
 #include "trueup/trueup.h"
 #include "srcmap.h"
+#include "yaml_items.h"
 
 #define TU_YAML_MAX_ALIAS_NODES 1000000
 #define TU_YAML_ALIAS_RATIO 10
@@ -31,29 +37,6 @@
  * tu_srcmap_add_member. */
 json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err);
 
-/* One item of a handed-over list (below), borrowed for the call. A
- * mapping read as an item has its members' places here, not in the
- * source map: it is freed once handed over. */
-typedef struct tu_yaml_item {
-    json_t *value;
-    tu_srcpos pos;            /* where it starts */
-    size_t index;             /* in its list */
-    const uint32_t *members;  /* line, column of each member of a mapping,
-                                 in its order; NULL: not known (an alias) */
-    size_t nmembers;
-} tu_yaml_item;
-
-/* Where the items of one top-level list go as they are read: each item
- * of the list under the root mapping's `key` is handed to `each` as soon
- * as it is complete, and not kept: that list is left empty in the
- * document. So a file of a million records never exists as one jansson
- * tree. `each` returns 0, or nonzero when out of memory. */
-typedef struct tu_yaml_items {
-    const char *key;
-    int (*each)(const tu_yaml_item *item, void *data);
-    void *data;
-} tu_yaml_items;
-
 /* tu_yaml_load_file, with the items of one list handed over (NULL: none). */
 json_t *tu_yaml_load_file_items(const char *path, tu_srcmap *map,
                                 const tu_yaml_items *items, tu_error *err);
@@ -61,6 +44,11 @@ json_t *tu_yaml_load_file_items(const char *path, tu_srcmap *map,
 /* The same for text in memory; `name` is used as the file name. */
 json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
                             tu_srcmap *map, tu_error *err);
+
+/* The same, with the items of one list handed over (NULL: none). */
+json_t *tu_yaml_load_string_items(const char *text, size_t len,
+                                  const char *name, tu_srcmap *map,
+                                  const tu_yaml_items *items, tu_error *err);
 
 /* Read a whole file (at most TU_YAML_MAX_BYTES) into *out (malloc'd, not
  * NUL-terminated) and *len; a directory or a read error is an error naming
@@ -74,9 +62,5 @@ int tu_file_read(const char *path, unsigned char **out, size_t *len,
  * out of range, infinity or NaN. */
 json_t *tu_yaml_scalar(const char *text, size_t len, const char *name,
                        tu_error *err);
-
-/* 1 when `text` written plain would read back as a string (so it needs no
- * quotes to stay one); 0 when it would read as null, a boolean or a number. */
-int tu_yaml_plain_is_string(const char *text, size_t len);
 
 #endif

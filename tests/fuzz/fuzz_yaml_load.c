@@ -17,6 +17,7 @@
 #include "state/srcmap.h"
 #include "state/yaml_emit.h"
 #include "state/yaml_load.h"
+#include "state/yaml_schema.h"
 
 #include <string.h>
 

@@ -1,0 +1,250 @@
+/* test_yaml_records.c -- a records list read without libyaml
+ * (state/yaml_records.c, through the loader).
+ *
+ * Each case loads text with its `records` items handed over, as the
+ * desired-state files are loaded, and checks which reader took the list
+ * (an item read without libyaml comes packed), what the items hold and
+ * where they stand, and that what lies outside the subset is read, or
+ * refused, by libyaml with the messages it always gave.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "state/yaml_load.h"
+#include "state/yaml_records.h"
+
+#define MAX_ITEMS 8
+
+typedef struct got {
+    tu_pack_store store;
+    const tu_packed *p[MAX_ITEMS];
+    tu_srcpos pos[MAX_ITEMS];
+    uint32_t members[MAX_ITEMS][8];
+    size_t index[MAX_ITEMS];
+    size_t n, packed;          /* items; items that came packed */
+} got;
+
+static int keep(const tu_yaml_item *item, void *data)
+{
+    got *g = data;
+    size_t i = g->n++;
+
+    assert_true(i < MAX_ITEMS);
+    g->packed += item->packed != NULL;
+    g->p[i] = item->packed ? item->packed : tu_pack(&g->store, item->value);
+    g->pos[i] = item->pos;
+    g->index[i] = item->index;
+    for (size_t m = 0; m < 2 * item->nmembers && m < 8; m++)
+        g->members[i][m] = item->members[m];
+    return 0;
+}
+
+/* Load `text`; the root (NULL on error, err set). */
+static json_t *load(const char *text, got *g, tu_srcmap *map, tu_error *err)
+{
+    tu_yaml_items items = {"records", keep, g, &g->store};
+
+    memset(g, 0, sizeof *g);
+    memset(err, 0, sizeof *err);
+    tu_pack_store_init(&g->store);
+    return tu_yaml_load_string_items(text, strlen(text), "t.yaml", map,
+                                     &items, err);
+}
+
+static const tu_pfield *field(const tu_packed *p, const char *name)
+{
+    const tu_pfield *f = tu_packed_get(p, name);
+    assert_non_null(f);
+    return f;
+}
+
+static void assert_str(const tu_packed *p, const char *name,
+                       const char *want)
+{
+    const tu_pfield *f = field(p, name);
+    assert_int_equal(tu_pfield_type(f), TU_PV_STR);
+    assert_int_equal(tu_pfield_len(f), strlen(want));
+    assert_string_equal(f->u.s, want);
+}
+
+static void assert_int(const tu_packed *p, const char *name, json_int_t v)
+{
+    const tu_pfield *f = field(p, name);
+    assert_int_equal(tu_pfield_type(f), TU_PV_INT);
+    assert_int_equal(f->u.i, v);
+}
+
+static void common_shape(void **state)
+{
+    const char *text =
+        "target: {provider: rest}\n"
+        "records:   # the list\n"
+        "\n"
+        "  # a comment\n"
+        "  - {name: a.example.org., type: A, content: 192.0.2.1, ttl: 600}\n"
+        "# at the first column\n"
+        "  -   { name: b , txt: \"v=spf1 -all\", q: 'x y', n: ~, t: true,"
+        " f: False, h: 0x1F, neg: -12 }   # trailing\n"
+        "settings: {concurrency: 4}\n";
+    tu_srcmap *map = tu_srcmap_new();
+    tu_error err;
+    got g;
+    json_t *root = load(text, &g, map, &err);
+
+    (void)state;
+    assert_non_null(root);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.packed, 2);
+    assert_str(g.p[0], "name", "a.example.org.");
+    assert_str(g.p[0], "content", "192.0.2.1");
+    assert_int(g.p[0], "ttl", 600);
+    assert_str(g.p[1], "name", "b");
+    assert_str(g.p[1], "txt", "v=spf1 -all");
+    assert_str(g.p[1], "q", "x y");
+    assert_int_equal(tu_pfield_type(field(g.p[1], "n")), TU_PV_NULL);
+    assert_int_equal(tu_pfield_type(field(g.p[1], "t")), TU_PV_TRUE);
+    assert_int_equal(tu_pfield_type(field(g.p[1], "f")), TU_PV_FALSE);
+    assert_int(g.p[1], "h", 31);
+    assert_int(g.p[1], "neg", -12);
+    /* places: the '{', each key; the list's index */
+    assert_int_equal(g.pos[0].line, 5);
+    assert_int_equal(g.pos[0].column, 5);
+    assert_string_equal(g.pos[0].file, "t.yaml");
+    assert_int_equal(g.members[0][0], 5);
+    assert_int_equal(g.members[0][1], 6);
+    assert_int_equal(g.pos[1].line, 7);
+    assert_int_equal(g.pos[1].column, 7);
+    assert_int_equal(g.members[1][3], 19);   /* txt */
+    assert_int_equal(g.index[1], 1);
+    /* the rest of the document, the list left empty where it stood */
+    assert_true(json_is_array(json_object_get(root, "records")));
+    assert_int_equal(json_array_size(json_object_get(root, "records")), 0);
+    assert_int_equal(tu_srcmap_get(map, json_object_get(root, "records"))
+                         .line, 5);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(root, "settings"), "concurrency")),
+                     4);
+    assert_int_equal(tu_srcmap_member(map, root, "settings").line, 8);
+    json_decref(root);
+    tu_pack_store_free(&g.store);
+    tu_srcmap_free(map);
+}
+
+/* Lines after the list keep their numbers in messages. */
+static void error_after_the_list(void **state)
+{
+    tu_srcmap *map = tu_srcmap_new();
+    tu_error err;
+    got g;
+    json_t *root = load("records:\n  - {a: 1}\n\n  - {a: 2}\n"
+                        "x: !!bogus 1\n", &g, map, &err);
+
+    (void)state;
+    assert_null(root);
+    assert_int_equal(g.n, 0);
+    assert_string_equal(err.message,
+                        "t.yaml:5:4: unsupported tag '!!bogus' (use "
+                        "!!str, !!int, !!float, !!bool or !!null, or no "
+                        "tag)");
+    tu_pack_store_free(&g.store);
+    tu_srcmap_free(map);
+}
+
+/* Outside the subset, libyaml reads the list: its items come as jansson
+ * values, and what is wrong is said as it always was. */
+static void left_to_libyaml(void **state)
+{
+    static const char *const texts[] = {
+        "records:\n  - {a: 1.5}\n",             /* a float */
+        "records:\n  - {a: 1}\n  - b: 2\n",     /* a block mapping */
+        "records:\r\n  - {a: 1}\r\n",           /* CRLF */
+        "records:\n  - {a: \"\\t\"}\n",         /* an escape */
+        "records:\n  - {a: 1}\n  - {\"b\": 2}\n",  /* a quoted key */
+        "records:\n  - {a: [1]}\n",             /* nesting */
+        "records:\n  - {a: &x 1}\n",            /* an anchor */
+        "records:\n  - {a: caf\xc3\xa9}\n",     /* not ASCII */
+    };
+    tu_error err;
+    got g;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        json_t *root = load(texts[i], &g, NULL, &err);
+        if (!root)
+            fail_msg("<<%s>>: %s", texts[i], err.message);
+        assert_true(g.n > 0);
+        assert_int_equal(g.packed, 0);
+        json_decref(root);
+        tu_pack_store_free(&g.store);
+    }
+}
+
+static void refused_as_before(void **state)
+{
+    static const char *const cases[][2] = {
+        {"records:\n  - {a: 1, a: 2}\n",
+         "t.yaml:2:12: duplicate key 'a' (first at line 2)"},
+        {"records:\n  - {a: 99999999999999999999}\n",
+         "t.yaml:2:9: integer '99999999999999999999' is out of the 64-bit "
+         "range; quote it to make it a string"},
+        {"records:\n  - {a: 1}\nrecords:\n  - {a: 2}\n",
+         "t.yaml:3:1: duplicate key 'records' (first at line 1)"},
+        {"{x: 1,\nrecords:\n  - {a: 1}\n}\n", NULL},
+    };
+    tu_error err;
+    got g;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *root = load(cases[i][0], &g, NULL, &err);
+        if (root)
+            fail_msg("<<%s>> loaded", cases[i][0]);
+        assert_int_equal(g.packed, 0);
+        if (cases[i][1])
+            assert_string_equal(err.message, cases[i][1]);
+        tu_pack_store_free(&g.store);
+    }
+}
+
+/* The finder alone: where the list stands, and what it counts. */
+static void finder(void **state)
+{
+    const char *text = "a: 1\nrecords:\n- {x: 1, y: 2}\n\n- {x: 2}\nb: 2\n";
+    tu_yaml_block b;
+
+    (void)state;
+    assert_int_equal(tu_yaml_block_find(text, strlen(text), "records", &b),
+                     1);
+    assert_int_equal(b.key_line, 2);
+    assert_int_equal(b.start, 14);
+    assert_int_equal(b.end, strlen(text) - strlen("b: 2\n"));
+    assert_int_equal(b.newlines, 3);
+    assert_int_equal(b.items, 2);
+    assert_int_equal(b.nodes, 5 + 3);
+    assert_int_equal(b.first.line, 3);
+    assert_int_equal(b.first.column, 1);
+    /* no item, no list; a value on the key's line; another key */
+    assert_int_equal(tu_yaml_block_find("records:\nb: 1\n", 14, "records",
+                                        &b), 0);
+    assert_int_equal(tu_yaml_block_find("records: []\n", 12, "records", &b),
+                     0);
+    assert_int_equal(tu_yaml_block_find("recordsx:\n- {a: 1}\n", 19,
+                                        "records", &b), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(common_shape),
+        cmocka_unit_test(error_after_the_list),
+        cmocka_unit_test(left_to_libyaml),
+        cmocka_unit_test(refused_as_before),
+        cmocka_unit_test(finder),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
