@@ -1166,8 +1166,8 @@ static json_t *yl_load(const unsigned char *input, size_t len,
     }
     root = yl_parse(rest, rest_len, name, map, items, &b, err);
     free(rest);
-    if (root && tu_yaml_block_read((const char *)input, &b, file,
-                                   items->store, items, err) != 0) {
+    if (root && tu_yaml_block_read((const char *)input, &b, map, file,
+                                   items, err) != 0) {
         json_decref(root);
         root = NULL;
     }

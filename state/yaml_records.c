@@ -20,7 +20,10 @@
  *     that YAML gives a meaning (`,[]{}#:"'&*!|>%@\?` and the backquote),
  *     not starting with "-" before a space, typed by the core schema
  *     (yaml_schema.c) as a string, an integer in range, null or a
- *     boolean; or a quoted one of printable ASCII without escapes.
+ *     boolean; or a quoted one of printable ASCII without escapes; or a
+ *     flow sequence of such scalars (PowerDNS's `records: [192.0.2.1]`),
+ *     which becomes a jansson array placed in the source map, as the
+ *     loader makes it.
  *
  * No tabs, no carriage returns, nothing outside printable ASCII, even in
  * comments. Whatever is outside the subset leaves the file to libyaml
@@ -37,19 +40,32 @@
 #define MAX_FIELDS 64
 #define MAX_KEY 256
 
+/* A value as read: a scalar, or a flow sequence of scalars. */
+#define SEQUENCE (-1)
+
+/* A scalar as read (or a sequence: its text from '[' to ']'). */
+typedef struct scalar {
+    const char *text;         /* in the input */
+    size_t len;
+    int type;                 /* TU_YAML_PLAIN_* (quoted ones are STR), or
+                                 SEQUENCE */
+    json_int_t i;
+    unsigned column;          /* a sequence's '[', 1-based */
+} scalar;
+
 /* One member of an item as read. */
 typedef struct member {
-    const char *key, *text;   /* in the input */
-    size_t key_len, text_len;
+    const char *key;          /* in the input */
+    size_t key_len;
     unsigned column;          /* the key's, 1-based */
-    int type;                 /* TU_YAML_PLAIN_*: quoted ones are STR */
-    json_int_t i;
+    scalar v;
 } member;
 
 /* One item line as read. */
 typedef struct item {
     member m[MAX_FIELDS];
     size_t n;
+    size_t nodes;             /* YAML nodes: the mapping, keys, values */
     unsigned column;          /* the '{', 1-based */
 } item;
 
@@ -124,7 +140,7 @@ static int read_key(line *l, member *m)
     return 0;
 }
 
-static int read_quoted(line *l, member *m)
+static int read_quoted(line *l, scalar *m)
 {
     char quote = *l->p++;
 
@@ -136,14 +152,14 @@ static int read_quoted(line *l, member *m)
     }
     if (l->p >= l->end)
         return -1;
-    m->text_len = (size_t)(l->p++ - m->text);
+    m->len = (size_t)(l->p++ - m->text);
     m->type = TU_YAML_PLAIN_STR;
     return 0;
 }
 
 /* A plain scalar: a run of plain characters and spaces, its trailing
  * spaces not part of it, typed by the core schema. */
-static int read_plain(line *l, member *m)
+static int read_plain(line *l, scalar *m)
 {
     const char *last;
 
@@ -154,10 +170,10 @@ static int read_plain(line *l, member *m)
         l->p++;
     for (last = l->p; last > m->text && last[-1] == ' '; last--)
         ;
-    m->text_len = (size_t)(last - m->text);
-    if (!m->text_len)
+    m->len = (size_t)(last - m->text);
+    if (!m->len)
         return -1;
-    m->type = tu_yaml_plain_type(m->text, m->text_len, &m->i);
+    m->type = tu_yaml_plain_type(m->text, m->len, &m->i);
     return m->type == TU_YAML_PLAIN_STR || m->type == TU_YAML_PLAIN_INT ||
                    m->type == TU_YAML_PLAIN_NULL ||
                    m->type == TU_YAML_PLAIN_TRUE ||
@@ -166,7 +182,7 @@ static int read_plain(line *l, member *m)
                : -1;
 }
 
-static int read_value(line *l, member *m)
+static int read_scalar(line *l, scalar *m)
 {
     if (l->p >= l->end)
         return -1;
@@ -175,6 +191,51 @@ static int read_value(line *l, member *m)
     if (!plain_char((unsigned char)*l->p))
         return -1;
     return read_plain(l, m);
+}
+
+/* The next scalar of the sequence whose '[' or ',' l->p has just passed,
+ * into *m; 1 when there is one, 0 at its ']' (l->p moved past it), -1
+ * when outside the subset. `first`: nothing read yet ("[]" is empty). */
+static int next_element(line *l, scalar *m, int first)
+{
+    skip_spaces(l);
+    if (first && l->p < l->end && *l->p == ']') {
+        l->p++;
+        return 0;
+    }
+    if (read_scalar(l, m) != 0)
+        return -1;
+    skip_spaces(l);
+    if (l->p < l->end && (*l->p == ',' || *l->p == ']'))
+        return *l->p++ == ',' ? 1 : 2;
+    return -1;
+}
+
+/* A flow sequence of scalars at l->p ('['), its nodes added to *nodes. */
+static int read_sequence(line *l, scalar *m, size_t *nodes)
+{
+    scalar e;
+    int rc = 1;
+
+    m->text = l->p;
+    m->column = column(l);
+    m->type = SEQUENCE;
+    l->p++;
+    for (int first = 1; rc == 1; first = 0) {
+        if ((rc = next_element(l, &e, first)) < 0)
+            return -1;
+        *nodes += rc > 0;
+    }
+    m->len = (size_t)(l->p - m->text);
+    return 0;
+}
+
+static int read_value(line *l, scalar *m, size_t *nodes)
+{
+    (*nodes)++;
+    if (l->p < l->end && *l->p == '[')
+        return read_sequence(l, m, nodes);
+    return read_scalar(l, m);
 }
 
 static int key_seen(const item *it, const member *m)
@@ -191,6 +252,7 @@ static int key_seen(const item *it, const member *m)
 static int read_mapping(line *l, item *it)
 {
     it->n = 0;
+    it->nodes = 1;
     it->column = column(l);
     l->p++;
     for (;;) {
@@ -198,8 +260,9 @@ static int read_mapping(line *l, item *it)
         skip_spaces(l);
         if (it->n == MAX_FIELDS || read_key(l, m) != 0)
             return -1;
+        it->nodes++;
         skip_spaces(l);
-        if (read_value(l, m) != 0 || key_seen(it, m))
+        if (read_value(l, &m->v, &it->nodes) != 0 || key_seen(it, m))
             return -1;
         it->n++;
         skip_spaces(l);
@@ -299,7 +362,7 @@ int tu_yaml_block_find(const char *text, size_t len, const char *key,
                 b->first.line = n;
                 b->first.column = (unsigned)indent + 1;
             }
-            b->nodes += 1 + 2 * it.n;
+            b->nodes += it.nodes;
             break;
         }
         b->end = (size_t)(next - text);
@@ -308,51 +371,109 @@ int tu_yaml_block_find(const char *text, size_t len, const char *key,
     return b->items > 0;
 }
 
-/* The item read into `it` packed into `s`; NULL when out of memory. */
-static tu_packed *pack_item(tu_pack_store *s, const item *it)
+/* A scalar as a jansson value (NULL when out of memory). */
+static json_t *scalar_json(const scalar *m)
 {
-    tu_pfield f[MAX_FIELDS];
+    switch (m->type) {
+    case TU_YAML_PLAIN_NULL:
+        return json_null();
+    case TU_YAML_PLAIN_TRUE:
+        return json_true();
+    case TU_YAML_PLAIN_FALSE:
+        return json_false();
+    case TU_YAML_PLAIN_INT:
+        return json_integer(m->i);
+    default:
+        return json_stringn_nocheck(m->text, m->len);
+    }
+}
+
+/* A sequence read before as a jansson array, placed in `map` as the
+ * loader places a sequence (at its '['); NULL when out of memory. */
+static json_t *sequence_json(const scalar *m, tu_srcpos at, tu_srcmap *map)
+{
+    line l = {m->text, m->text + 1, m->text + m->len};
+    json_t *array = json_array();
+    scalar e;
+    int rc = 1;
+
+    at.column = m->column;
+    if (!array || tu_srcmap_set(map, array, at) < 0)
+        goto fail;
+    for (int first = 1; rc == 1; first = 0)
+        if ((rc = next_element(&l, &e, first)) > 0 &&
+            json_array_append_new(array, scalar_json(&e)) != 0)
+            goto fail;
+    return array;
+fail:
+    tu_srcmap_forget(map, array);
+    json_decref(array);
+    return NULL;
+}
+
+/* One member's value into f (its name interned). 0 or -1. */
+static int pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
+                      const scalar *m, tu_srcpos at, tu_srcmap *map)
+{
     static const int types[] = {
         [TU_YAML_PLAIN_NULL] = TU_PV_NULL, [TU_YAML_PLAIN_TRUE] = TU_PV_TRUE,
         [TU_YAML_PLAIN_FALSE] = TU_PV_FALSE};
+    json_t *array;
+    int rc;
+
+    memset(f, 0, sizeof *f);
+    if (m->type == TU_YAML_PLAIN_STR) {
+        f->tag = tu_pfield_tag(name, TU_PV_STR);
+        return (f->u.s = tu_pack_string(s, m->text, m->len)) ? 0 : -1;
+    }
+    if (m->type == TU_YAML_PLAIN_INT) {
+        f->tag = tu_pfield_tag(name, TU_PV_INT);
+        f->u.i = m->i;
+        return 0;
+    }
+    if (m->type != SEQUENCE) {
+        f->tag = tu_pfield_tag(name, types[m->type]);
+        return 0;
+    }
+    if (!(array = sequence_json(m, at, map)))
+        return -1;
+    rc = tu_pack_value(s, f, name, array);
+    json_decref(array);
+    return rc;
+}
+
+/* The item read into `it` (at `at`) packed into `s`; NULL when out of
+ * memory. */
+static tu_packed *pack_item(tu_pack_store *s, const item *it, tu_srcpos at,
+                            tu_srcmap *map)
+{
+    tu_pfield f[MAX_FIELDS];
 
     for (size_t i = 0; i < it->n; i++) {
         const member *m = &it->m[i];
-        const char *interned;
-        if (!(interned = tu_pack_internn(s, m->key, m->key_len, i)))
+        const char *name = tu_pack_internn(s, m->key, m->key_len, i);
+        if (!name || pack_value(s, &f[i], name, &m->v, at, map) != 0)
             return NULL;
-        memset(&f[i], 0, sizeof f[i]);
-        if (m->type == TU_YAML_PLAIN_STR) {
-            f[i].tag = tu_pfield_tag(interned, TU_PV_STR);
-            if (!(f[i].u.s = tu_pack_string(s, m->text, m->text_len)))
-                return NULL;
-        } else if (m->type == TU_YAML_PLAIN_INT) {
-            f[i].tag = tu_pfield_tag(interned, TU_PV_INT);
-            f[i].u.i = m->i;
-        } else {
-            f[i].tag = tu_pfield_tag(interned, types[m->type]);
-        }
     }
     return tu_pack_fields(s, f, it->n);
 }
 
 /* Hand the item read into `it` (line `lineno`) over. 0 or -1. */
-static int hand_over(const item *it, unsigned lineno, size_t index,
-                     const tu_yaml_block *b, const char *file,
-                     tu_pack_store *s, const tu_yaml_items *items)
+static int hand_over(const item *it, tu_srcpos pos, size_t index,
+                     const tu_yaml_block *b, tu_srcmap *map,
+                     const tu_yaml_items *items)
 {
     uint32_t at[2 * MAX_FIELDS];
     tu_yaml_item out;
 
     memset(&out, 0, sizeof out);
-    if (!(out.packed = pack_item(s, it)))
+    if (!(out.packed = pack_item(items->store, it, pos, map)))
         return -1;
     for (size_t i = 0; i < it->n; i++) {
-        at[2 * i] = lineno;
+        at[2 * i] = pos.line;
         at[2 * i + 1] = it->m[i].column;
     }
-    out.pos.file = file;
-    out.pos.line = lineno;
+    out.pos = pos;
     out.pos.column = it->column;
     out.index = index;
     out.members = at;
@@ -362,7 +483,7 @@ static int hand_over(const item *it, unsigned lineno, size_t index,
 }
 
 int tu_yaml_block_read(const char *text, const tu_yaml_block *b,
-                       const char *file, tu_pack_store *store,
+                       tu_srcmap *map, const char *file,
                        const tu_yaml_items *items, tu_error *err)
 {
     const char *p = text + b->start, *end = text + b->end, *next;
@@ -375,8 +496,8 @@ int tu_yaml_block_read(const char *text, const tu_yaml_block *b,
         next = next_line(p, end, &l);
         if (classify(&l, b->first.column - 1, &indent, &it) != LINE_ITEM)
             continue;
-        if (hand_over(&it, n, index++, b, file, store, items) != 0) {
-            tu_srcpos pos = {file, n, it.column};
+        tu_srcpos pos = {file, n, it.column};
+        if (hand_over(&it, pos, index++, b, map, items) != 0) {
             tu_error_at(err, pos, "out of memory");
             if (err)
                 err->code = TU_ERR_NOMEM;

@@ -34,9 +34,9 @@ typedef struct tu_yaml_block {
     tu_srcpos first;          /* where the first item's '-' stands (the
                                  list's own place; file not set) */
     size_t items;             /* items in the list */
-    size_t nodes;             /* YAML nodes in its items (each item, each
-                                 key, each value): the loader's alias
-                                 budget counts them */
+    size_t nodes;             /* YAML nodes in its items (each item, key,
+                                 value and element of a sequence): the
+                                 loader's alias budget counts them */
 } tu_yaml_block;
 
 /* Find the list under the top-level `key` of `text` (`len` bytes): a line
@@ -49,12 +49,13 @@ typedef struct tu_yaml_block {
 int tu_yaml_block_find(const char *text, size_t len, const char *key,
                        tu_yaml_block *b);
 
-/* Pack the items of a block found in `text` into `store` and hand each
- * to items->each, in order, as the loader hands over the items it reads
- * (tu_yaml_item.packed set, .value NULL; positions in `file`). 0, or -1
- * with err set (out of memory, or `each` failed). */
+/* Pack the items of a block found in `text` into items->store and hand
+ * each to items->each, in order, as the loader hands over the items it
+ * reads (tu_yaml_item.packed set, .value NULL; positions in `file`, the
+ * interned name of the file in `map`, where nested sequences are placed).
+ * 0, or -1 with err set (out of memory, or `each` failed). */
 int tu_yaml_block_read(const char *text, const tu_yaml_block *b,
-                       const char *file, tu_pack_store *store,
+                       tu_srcmap *map, const char *file,
                        const tu_yaml_items *items, tu_error *err);
 
 #endif

@@ -12,7 +12,7 @@
  *   - the same items are handed over, in the same order, with the same
  *     index, place and places of their members; each packed as tu_pack
  *     packs libyaml's mapping (fields in order, types, values byte for
- *     byte).
+ *     byte, nested values equal and placed alike).
  */
 #include "fuzz_target.h"
 #include "state/packed.h"
@@ -71,6 +71,11 @@ static void same_pos(tu_srcpos a, tu_srcpos b)
     FUZZ_CHECK(!a.file || strcmp(a.file, b.file) == 0);
 }
 
+static const tu_srcmap *map_a, *map_b;   /* the two loads' places */
+
+static void same_places(const tu_srcmap *ma, const json_t *a,
+                        const tu_srcmap *mb, const json_t *b);
+
 static void same_field(const tu_pfield *a, const tu_pfield *b)
 {
     int type = tu_pfield_type(a);
@@ -86,6 +91,7 @@ static void same_field(const tu_pfield *a, const tu_pfield *b)
         FUZZ_CHECK(memcmp(&a->u.r, &b->u.r, sizeof a->u.r) == 0);
     } else if (type == TU_PV_JSON) {
         FUZZ_CHECK(tu_json_equal(a->u.j, b->u.j));
+        same_places(map_a, a->u.j, map_b, b->u.j);
     }
 }
 
@@ -138,6 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *a, *b;
 
     FUZZ_CHECK(ma && mb);
+    map_a = ma;
+    map_b = mb;
     memset(&ea, 0, sizeof ea);
     memset(&eb, 0, sizeof eb);
     memset(&fast, 0, sizeof fast);

@@ -135,6 +135,44 @@ static void common_shape(void **state)
     tu_srcmap_free(map);
 }
 
+/* PowerDNS's rrsets: a flow sequence of scalars becomes an array, placed
+ * in the source map at its '[' as the loader places one. */
+static void sequences(void **state)
+{
+    const char *text =
+        "records:\n"
+        "  - {name: a., type: A, ttl: 60, records: [192.0.2.1, 192.0.2.2]}\n"
+        "  - {name: b., type: TXT, records: ['\"v=spf1 -all\"', 7, ~]}\n"
+        "  - {name: c., records: [ ]}\n";
+    tu_srcmap *map = tu_srcmap_new();
+    tu_error err;
+    got g;
+    json_t *root = load(text, &g, map, &err), *want;
+    const tu_pfield *f;
+    tu_srcpos at;
+
+    (void)state;
+    assert_non_null(root);
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.packed, 3);
+    f = field(g.p[0], "records");
+    assert_int_equal(tu_pfield_type(f), TU_PV_JSON);
+    want = json_pack("[ss]", "192.0.2.1", "192.0.2.2");
+    assert_true(json_equal(f->u.j, want));
+    json_decref(want);
+    at = tu_srcmap_get(map, f->u.j);
+    assert_int_equal(at.line, 2);
+    assert_int_equal(at.column, 43);
+    f = field(g.p[1], "records");
+    want = json_pack("[sin]", "\"v=spf1 -all\"", 7);
+    assert_true(json_equal(f->u.j, want));
+    json_decref(want);
+    assert_int_equal(json_array_size(field(g.p[2], "records")->u.j), 0);
+    json_decref(root);
+    tu_pack_store_free(&g.store);
+    tu_srcmap_free(map);
+}
+
 /* Lines after the list keep their numbers in messages. */
 static void error_after_the_list(void **state)
 {
@@ -165,7 +203,8 @@ static void left_to_libyaml(void **state)
         "records:\r\n  - {a: 1}\r\n",           /* CRLF */
         "records:\n  - {a: \"\\t\"}\n",         /* an escape */
         "records:\n  - {a: 1}\n  - {\"b\": 2}\n",  /* a quoted key */
-        "records:\n  - {a: [1]}\n",             /* nesting */
+        "records:\n  - {a: [[1]]}\n",           /* nesting */
+        "records:\n  - {a: [1, ]}\n",           /* a trailing comma */
         "records:\n  - {a: &x 1}\n",            /* an anchor */
         "records:\n  - {a: caf\xc3\xa9}\n",     /* not ASCII */
     };
@@ -241,6 +280,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(common_shape),
+        cmocka_unit_test(sequences),
         cmocka_unit_test(error_after_the_list),
         cmocka_unit_test(left_to_libyaml),
         cmocka_unit_test(refused_as_before),
