@@ -118,6 +118,17 @@ int tu_page_parse_each_raw(const char *body, size_t len,
                            const char *url, tu_page_raw_fn raw,
                            tu_page_item_fn each, void *data, tu_page *page,
                            tu_error *err);
+/* The records of one page handed to `each` in order (`item` borrowed for
+ * the call; nonzero stops), as tu_list_page_items finds them. When the
+ * path is one member of the body's object (PowerDNS's "rrsets"), they are
+ * parsed one at a time, each freed before the next is read
+ * (listpage_each.c); otherwise the body is parsed whole. 0; -1 with err
+ * set as tu_list_page_items sets it; -1 with err untouched when `each`
+ * stopped. Records before an error may already have been handed over. */
+int tu_list_page_each(const char *body, size_t len, const char *items_path,
+                      const char *method, const char *url,
+                      tu_page_item_fn each, void *data, tu_error *err);
+
 void tu_page_free(tu_page *page);
 
 /* The target of the first link with rel="next" in a Link header value, as

@@ -199,11 +199,41 @@ fail:
     return NULL;
 }
 
+/* A zone read rrset by rrset (no TXT registry to read first). */
+typedef struct zone_read {
+    tu_fetch *f;
+    const char *url;
+    size_t zone, added;
+} zone_read;
+
+/* One rrset: its live record added, if it has one. 0 or -1. */
+static int add_rrset(json_t *rrset, size_t index, void *data)
+{
+    zone_read *z = data;
+    json_t *rec = json_is_object(rrset) ? tu_pdns_live_rrset(rrset) : NULL;
+    int rc = rec ? tu_fetch_add_record(z->f, rec, z->url, z->zone,
+                                       z->added++)
+                 : 0;
+
+    (void)index;
+    json_decref(rec);
+    return rc;
+}
+
+static void bad_zone(tu_fetch *f, const tu_error *err)
+{
+    tu_fetch_fail(f, err->code, "%s (is target.base_url the API's root, "
+                  "like http://HOST:8081/api/v1?)", err->message);
+}
+
+/* A zone's answer: its rrsets one at a time (tu_list_page_each); with a
+ * TXT registry, whole, since the marks are read first. */
 static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
                     void *data)
 {
     const pdns_cfg *c = tu_fetch_state(f);
     size_t zone = (size_t)(uintptr_t)data;
+    zone_read z = {f, url, zone, 0};
     tu_error err = {0};
     json_t *items, *records;
 
@@ -211,12 +241,16 @@ static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
         zone_missing(f, r, url, c->zones[zone]);
         return;
     }
+    if (!c->txt_prefix) {
+        if (tu_list_page_each(r->body, r->body_len, "rrsets", "GET", url,
+                              add_rrset, &z, &err) != 0 && err.message[0])
+            bad_zone(f, &err);
+        return;
+    }
     items = tu_list_page_items(r->body, r->body_len, "rrsets", "GET", url,
                                &err);
     if (!items) {
-        tu_fetch_fail(f, err.code,
-                      "%s (is target.base_url the API's root, like "
-                      "http://HOST:8081/api/v1?)", err.message);
+        bad_zone(f, &err);
         return;
     }
     if (!(records = zone_records(c, items)))

@@ -2,10 +2,12 @@
  *
  * The input is used four ways:
  * - as a response body: tu_list_page_items with no items path, an empty
- *   one, fixed ones ("data", "result.items"), and, when the input starts
- *   with a line of at most 64 bytes, that line as the items path over the
- *   rest (so the fuzzer can pair paths with bodies); a result is an array,
- *   a failure says why;
+ *   one, fixed ones ("data", "result.items", "rrsets"), and, when the
+ *   input starts with a line of at most 64 bytes, that line as the items
+ *   path over the rest (so the fuzzer can pair paths with bodies); a
+ *   result is an array, a failure says why; tu_list_page_each with the
+ *   same path hands over the same records in order, or fails with the
+ *   same message;
  * - as any answer (state/answer.h): tu_answer_check with Porkbun's success
  *   rule, which passes or says "the server answered ..."; tu_answer_new_id
  *   at no path, "id" and "0.ret_oid", with the input as the Location too,
@@ -25,6 +27,37 @@
 
 static const char URL[] = "http://127.0.0.1:3000/records?page=2";
 
+static int collect(json_t *item, size_t index, void *data)
+{
+    json_t *got = data;
+
+    FUZZ_CHECK(index == json_array_size(got));
+    FUZZ_CHECK(json_array_append(got, item) == 0);
+    return 0;
+}
+
+/* tu_list_page_each hands over what tu_list_page_items finds, in order,
+ * or fails with its message. */
+static void check_each(const char *body, size_t len, const char *path,
+                       const json_t *items, const tu_error *whole)
+{
+    json_t *got = json_array();
+    tu_error err;
+    int rc;
+
+    FUZZ_CHECK(got != NULL);
+    err.message[0] = '\0';
+    rc = tu_list_page_each(body, len, path, "GET", URL, collect, got, &err);
+    if (items) {
+        FUZZ_CHECK(rc == 0);
+        FUZZ_CHECK(json_equal(got, (json_t *)items));
+    } else {
+        FUZZ_CHECK(rc == -1);
+        FUZZ_CHECK(strcmp(err.message, whole->message) == 0);
+    }
+    json_decref(got);
+}
+
 static void check_items(const char *body, size_t len, const char *path)
 {
     tu_error err;
@@ -34,11 +67,12 @@ static void check_items(const char *body, size_t len, const char *path)
     items = tu_list_page_items(body, len, path, "GET", URL, &err);
     if (items) {
         FUZZ_CHECK(json_is_array(items));
-        json_decref(items);
     } else {
         FUZZ_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
         FUZZ_CHECK(strncmp(err.message, "GET ", 4) == 0);
     }
+    check_each(body, len, path, items, &err);
+    json_decref(items);
 }
 
 /* What an answer says: the success rule's verdict, the new id. */
@@ -85,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_items(body, size, "");
     check_items(body, size, "data");
     check_items(body, size, "result.items");
+    check_items(body, size, "rrsets");
     check_answer(body, size, "status", NULL);
     check_answer(body, size, "0.ret_oid", NULL);
 

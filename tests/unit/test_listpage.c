@@ -1,5 +1,6 @@
 /* test_listpage.c -- state/listpage.h: the records of a list page (bare
- * array, {"items": [...]}, a dotted path) and every error message (nothing
+ * array, {"items": [...]}, a dotted path; tu_list_page_each, which must
+ * give the same) and every error message (nothing
  * at the path, not JSON, wrong shape); Link headers as real servers write
  * them; X-Total-Count parsing; excerpts for messages.
  */
@@ -95,6 +96,73 @@ static void test_items_path(void **state)
                  "result", "[{\"id\":\"a\"}]");
     assert_items("{\"data\":{\"records\":[{\"n\":1},{\"n\":2}]},"
                  "\"meta\":{}}", "data.records", "[{\"n\":1},{\"n\":2}]");
+}
+
+/* ---- tu_list_page_each ------------------------------------------------ */
+
+static int append_item(json_t *item, size_t index, void *data)
+{
+    json_t *got = data;
+    assert_int_equal(index, json_array_size(got));
+    return json_array_append(got, item);
+}
+
+/* tu_list_page_each gives what tu_list_page_items gives: items in order,
+ * or its message. */
+static void assert_each_same(const char *body, const char *path)
+{
+    tu_error err = {0}, whole = {0};
+    json_t *got = json_array();
+    json_t *items = tu_list_page_items(body, strlen(body), path, "GET", URL,
+                                       &whole);
+    int rc = tu_list_page_each(body, strlen(body), path, "GET", URL,
+                               append_item, got, &err);
+
+    if (items) {
+        assert_int_equal(rc, 0);
+        assert_true(json_equal(got, items));
+    } else {
+        assert_int_equal(rc, -1);
+        assert_string_equal(err.message, whole.message);
+    }
+    json_decref(items);
+    json_decref(got);
+}
+
+static int stop_at_second(json_t *item, size_t index, void *data)
+{
+    (void)item;
+    (void)data;
+    return index == 1;
+}
+
+static void test_each(void **state)
+{
+    static const char *const bodies[] = {
+        /* a PowerDNS zone: the member streamed */
+        "{\"name\": \"z.\", \"rrsets\": [{\"name\": \"a.z.\", "
+        "\"records\": [{\"content\": \"}]\\\"[\"}]}, {\"ttl\": 1}], "
+        "\"serial\": 1}",
+        "{\"rrsets\": []}",
+        "{\"rrsets\": [1], \"x\": {}, \"rrsets\": [2, 3]}", /* the last */
+        "{\"rr\\u0073ets\": [1], \"rrsets\": [2]}",    /* escaped: whole */
+        "{\"rrsets\": {\"a\": 1}}",                           /* not a list */
+        "{\"other\": [1]}",                                    /* missing */
+        "{\"rrsets\": [1, 2], \"tail\": [}",                   /* bad tail */
+        "{\"rrsets\": [1, }2]}",                                /* bad item */
+        "[1, 2]",
+        "",
+    };
+    tu_error err = {0};
+    (void)state;
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        assert_each_same(bodies[i], "rrsets");
+    assert_each_same("{\"data\": {\"records\": [1]}}", "data.records");
+    /* each stops: -1, the message left empty */
+    assert_int_equal(tu_list_page_each("{\"rrsets\": [1, 2, 3]}", 21,
+                                       "rrsets", "GET", URL, stop_at_second,
+                                       NULL, &err), -1);
+    assert_string_equal(err.message, "");
 }
 
 static void test_items_len_respected(void **state)
@@ -353,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_items_bare_array),
         cmocka_unit_test(test_items_object),
         cmocka_unit_test(test_items_path),
+        cmocka_unit_test(test_each),
         cmocka_unit_test(test_items_len_respected),
         cmocka_unit_test(test_items_missing_path),
         cmocka_unit_test(test_messages_name_the_method),
