@@ -17,8 +17,10 @@
  *   - a key: [A-Za-z0-9_] then [A-Za-z0-9_.-], shorter than MAX_KEY,
  *     followed by ": ";
  *   - a value: a plain scalar of printable ASCII without the characters
- *     that YAML gives a meaning (`,[]{}#:"'&*!|>%@\?` and the backquote),
- *     not starting with "-" before a space, typed by the core schema
+ *     that YAML gives a meaning (`,[]{}#:"'&*!|>%@\?` and the backquote;
+ *     a ':' inside it followed by a character that is none of those nor a
+ *     space, as in 2001:db8::1 or http://host/, is taken), not starting
+ *     with "-" before a space, typed by the core schema
  *     (yaml_schema.c) as a string, an integer in range, null or a
  *     boolean; or a quoted one of printable ASCII without escapes; or a
  *     flow sequence of such scalars (PowerDNS's `records: [192.0.2.1]`),
@@ -85,6 +87,15 @@ static int plain_char(unsigned char c)
 {
     return is_alnum(c) || c == '.' ||
            (c > 0x20 && c < 0x7F && !strchr(",[]{}#:\"'&*!|>%@`\\?", c));
+}
+
+/* A ':' inside a plain scalar of a flow collection is part of it when
+ * the character after it is `c`: not a space, not a flow indicator, not
+ * '?' (libyaml refuses the last two: "found unexpected ':'"). IPv6
+ * addresses and URLs are written so. */
+static int colon_inside(unsigned char c)
+{
+    return c > 0x20 && c < 0x7F && !strchr(",?[]{}", c);
 }
 
 static int key_char(unsigned char c)
@@ -166,7 +177,10 @@ static int read_plain(line *l, scalar *m)
     m->text = l->p;
     if (*l->p == '-' && (l->p + 1 >= l->end || !plain_char(l->p[1])))
         return -1;
-    while (l->p < l->end && (plain_char((unsigned char)*l->p) || *l->p == ' '))
+    while (l->p < l->end &&
+           (plain_char((unsigned char)*l->p) || *l->p == ' ' ||
+            (*l->p == ':' && l->p + 1 < l->end &&
+             colon_inside((unsigned char)l->p[1]))))
         l->p++;
     for (last = l->p; last > m->text && last[-1] == ' '; last--)
         ;
