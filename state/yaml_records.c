@@ -7,13 +7,16 @@
  * packed records. The subset, line by line after "key:" (spaces and a
  * comment may follow the colon):
  *
- *   - an item: the same indentation each time, "-", spaces, and a flow
- *     mapping on the one line, then spaces and a comment if any;
+ *   - an item: the same indentation each time, "-", spaces, and either a
+ *     flow mapping on the one line, or the first member "key: value" of
+ *     a block mapping whose other members follow one a line, each at the
+ *     first key's column; then spaces and a comment if any;
  *   - a blank line, or a comment line;
  *   - a line at the first column that is neither ends the list.
  *
  * In a flow mapping: at least one member "key: value", separated by
- * commas; spaces around them; no key twice; at most MAX_FIELDS members.
+ * commas; spaces around them. In either: no key twice; at most
+ * MAX_FIELDS members.
  *   - a key: [A-Za-z0-9_] then [A-Za-z0-9_.-], shorter than MAX_KEY,
  *     followed by ": ";
  *   - a value: a plain scalar of printable ASCII without the characters
@@ -31,8 +34,8 @@
  * comments. Whatever is outside the subset leaves the file to libyaml
  * (which says what is wrong, if anything): so the subset must read
  * exactly as libyaml and the loader read it, and fuzz_yaml_records holds
- * it to that. The same line reader serves both passes: the check that
- * finds the list, and the read that packs it.
+ * it to that. The same reader (next_item) serves both passes: the check
+ * that finds the list, and the read that packs it.
  */
 #include "yaml_records.h"
 #include "yaml_schema.h"
@@ -59,16 +62,18 @@ typedef struct scalar {
 typedef struct member {
     const char *key;          /* in the input */
     size_t key_len;
-    unsigned column;          /* the key's, 1-based */
+    unsigned line, column;    /* the key's, 1-based */
     scalar v;
 } member;
 
-/* One item line as read. */
+/* One item as read: a flow mapping on one line, or a block mapping of one
+ * member a line. */
 typedef struct item {
     member m[MAX_FIELDS];
     size_t n;
     size_t nodes;             /* YAML nodes: the mapping, keys, values */
-    unsigned column;          /* the '{', 1-based */
+    unsigned line, column;    /* where the mapping starts: its '{', or its
+                                 first key */
 } item;
 
 /* A line: [p, end) without its newline. */
@@ -127,12 +132,11 @@ static int comment_ok(const line *l)
  * comment (a '#' after at least one space). */
 static int tail_ok(line *l)
 {
-    const char *was = l->p;
-
     skip_spaces(l);
     if (l->p == l->end)
         return 1;
-    return *l->p == '#' && l->p > was && comment_ok(l);
+    return *l->p == '#' && l->p > l->start && l->p[-1] == ' ' &&
+           comment_ok(l);
 }
 
 static int read_key(line *l, member *m)
@@ -261,24 +265,32 @@ static int key_seen(const item *it, const member *m)
     return 0;
 }
 
+/* One member "key: value" at l->p (line `lineno`) into it->m[it->n]. 0,
+ * or -1 when outside the subset (a key twice too). */
+static int read_member(line *l, item *it, unsigned lineno)
+{
+    member *m = &it->m[it->n];
+
+    if (it->n == MAX_FIELDS || read_key(l, m) != 0)
+        return -1;
+    m->line = lineno;
+    it->nodes++;
+    skip_spaces(l);
+    if (read_value(l, &m->v, &it->nodes) != 0 || key_seen(it, m))
+        return -1;
+    it->n++;
+    return 0;
+}
+
 /* The flow mapping at l->p ('{') into `it`. 0, or -1 when outside the
  * subset. */
-static int read_mapping(line *l, item *it)
+static int read_mapping(line *l, item *it, unsigned lineno)
 {
-    it->n = 0;
-    it->nodes = 1;
-    it->column = column(l);
     l->p++;
     for (;;) {
-        member *m = &it->m[it->n];
         skip_spaces(l);
-        if (it->n == MAX_FIELDS || read_key(l, m) != 0)
+        if (read_member(l, it, lineno) != 0)
             return -1;
-        it->nodes++;
-        skip_spaces(l);
-        if (read_value(l, &m->v, &it->nodes) != 0 || key_seen(it, m))
-            return -1;
-        it->n++;
         skip_spaces(l);
         if (l->p < l->end && *l->p == '}')
             break;
@@ -290,13 +302,15 @@ static int read_mapping(line *l, item *it)
     return tail_ok(l) ? 0 : -1;
 }
 
-enum { LINE_BLANK, LINE_ITEM, LINE_END, LINE_OTHER };
+enum { LINE_BLANK, LINE_FLOW, LINE_BLOCK, LINE_END, LINE_OTHER };
 
-/* What the line is, *indent set; for an item, `it` read (its indent
- * must be `want` when that is not SIZE_MAX). A line at the first column
- * that ends the list starts with a printable character: anything else
- * there (a tab, a control or non-ASCII byte) is left to libyaml. */
-static int classify(line *l, size_t want, size_t *indent, item *it)
+/* What the line is, *indent set; for the start of an item ("- {...}", or
+ * "- key: value" and more members on the lines after), `it` begun (its
+ * indent must be `want` when that is not SIZE_MAX). A line at the first
+ * column that ends the list starts with a printable character: anything
+ * else there (a tab, a control or non-ASCII byte) is left to libyaml. */
+static int classify(line *l, size_t want, size_t *indent, item *it,
+                    unsigned lineno)
 {
     skip_spaces(l);
     *indent = (size_t)(l->p - l->start);
@@ -312,9 +326,14 @@ static int classify(line *l, size_t want, size_t *indent, item *it)
     if (l->p >= l->end || *l->p != ' ')
         return LINE_OTHER;
     skip_spaces(l);
-    if (l->p >= l->end || *l->p != '{' || read_mapping(l, it) != 0)
-        return LINE_OTHER;
-    return LINE_ITEM;
+    it->n = 0;
+    it->nodes = 1;
+    it->line = lineno;
+    it->column = column(l);
+    if (l->p < l->end && *l->p == '{')
+        return read_mapping(l, it, lineno) == 0 ? LINE_FLOW : LINE_OTHER;
+    return read_member(l, it, lineno) == 0 && tail_ok(l) ? LINE_BLOCK
+                                                         : LINE_OTHER;
 }
 
 /* The line starting at p: *l set, the start of the next line returned
@@ -326,6 +345,77 @@ static const char *next_line(const char *p, const char *end, line *l)
     l->start = l->p = p;
     l->end = nl ? nl : end;
     return nl ? nl + 1 : end;
+}
+
+/* Where the list is being read. */
+typedef struct reader {
+    const char *p, *end;      /* the lines left */
+    unsigned lineno;          /* the line at p */
+    size_t want;              /* the items' indent; SIZE_MAX before the
+                                 first */
+    unsigned newlines;        /* '\n' in the lines read */
+} reader;
+
+/* The line at r->p into *l, and its end (the next line's start). */
+static const char *peek(const reader *r, line *l)
+{
+    return next_line(r->p, r->end, l);
+}
+
+static void advance(reader *r, const char *next)
+{
+    r->newlines += next > r->p && next[-1] == '\n';
+    r->p = next;
+    r->lineno++;
+}
+
+/* The members of a block item after its first, one a line at the first
+ * member's column, blank lines and comments between; r->p left at the
+ * first line that is none of those. 0, or -1 when outside the subset. */
+static int block_members(reader *r, item *it)
+{
+    size_t at = it->column - 1;
+    const char *next;
+    line l;
+
+    while (r->p < r->end) {
+        next = peek(r, &l);
+        skip_spaces(&l);
+        if (l.p < l.end && *l.p != '#') {
+            if ((size_t)(l.p - l.start) != at || *l.p == '-')
+                return 0;
+            if (read_member(&l, it, r->lineno) != 0 || !tail_ok(&l))
+                return -1;
+        } else if (l.p < l.end && !comment_ok(&l)) {
+            return -1;
+        }
+        advance(r, next);
+    }
+    return 0;
+}
+
+/* The next item of the list into `it`: 1; 0 at its end (r->p at the line
+ * that ends it, or the text's end); -1 when outside the subset. */
+static int next_item(reader *r, item *it)
+{
+    size_t indent;
+    const char *next;
+    line l;
+
+    int kind;
+
+    while (r->p < r->end) {
+        next = peek(r, &l);
+        kind = classify(&l, r->want, &indent, it, r->lineno);
+        if (kind == LINE_END || kind == LINE_OTHER)
+            return kind == LINE_END ? 0 : -1;
+        advance(r, next);
+        if (kind == LINE_BLANK)
+            continue;
+        r->want = indent;
+        return kind == LINE_BLOCK && block_members(r, it) != 0 ? -1 : 1;
+    }
+    return 0;
 }
 
 /* The line after "key:" at the first column (and *key_line its line), or
@@ -354,35 +444,26 @@ static const char *key_line(const char *text, const char *end,
 int tu_yaml_block_find(const char *text, size_t len, const char *key,
                        tu_yaml_block *b)
 {
-    const char *end = text + len, *p, *next;
-    size_t want = SIZE_MAX, indent;
+    const char *end = text + len, *p;
+    reader r;
     item it;
-    line l;
+    int rc;
 
     memset(b, 0, sizeof *b);
     if (!(p = key_line(text, end, key, &b->key_line)) || p >= end)
         return 0;
-    b->start = b->end = (size_t)(p - text);
-    for (unsigned n = b->key_line + 1; p < end; p = next, n++) {
-        next = next_line(p, end, &l);
-        switch (classify(&l, want, &indent, &it)) {
-        case LINE_END:
-            return b->items > 0;
-        case LINE_OTHER:
-            return 0;
-        case LINE_ITEM:
-            if (!b->items++) {
-                want = indent;
-                b->first.line = n;
-                b->first.column = (unsigned)indent + 1;
-            }
-            b->nodes += it.nodes;
-            break;
+    r = (reader){p, end, b->key_line + 1, SIZE_MAX, 0};
+    while ((rc = next_item(&r, &it)) == 1) {
+        if (!b->items++) {
+            b->first.line = it.line;
+            b->first.column = (unsigned)r.want + 1;
         }
-        b->end = (size_t)(next - text);
-        b->newlines += next[-1] == '\n';
+        b->nodes += it.nodes;
     }
-    return b->items > 0;
+    b->start = (size_t)(p - text);
+    b->end = (size_t)(r.p - text);
+    b->newlines = r.newlines;
+    return rc == 0 && b->items > 0;
 }
 
 /* A scalar as a jansson value (NULL when out of memory). */
@@ -425,7 +506,8 @@ fail:
     return NULL;
 }
 
-/* One member's value into f (its name interned). 0 or -1. */
+/* One member's value into f (its name interned; a sequence placed on
+ * line `at`). 0 or -1. */
 static int pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
                       const scalar *m, tu_srcpos at, tu_srcmap *map)
 {
@@ -466,6 +548,7 @@ static tu_packed *pack_item(tu_pack_store *s, const item *it, tu_srcpos at,
     for (size_t i = 0; i < it->n; i++) {
         const member *m = &it->m[i];
         const char *name = tu_pack_internn(s, m->key, m->key_len, i);
+        at.line = m->line;
         if (!name || pack_value(s, &f[i], name, &m->v, at, map) != 0)
             return NULL;
     }
@@ -484,7 +567,7 @@ static int hand_over(const item *it, tu_srcpos pos, size_t index,
     if (!(out.packed = pack_item(items->store, it, pos, map)))
         return -1;
     for (size_t i = 0; i < it->n; i++) {
-        at[2 * i] = pos.line;
+        at[2 * i] = it->m[i].line;
         at[2 * i + 1] = it->m[i].column;
     }
     out.pos = pos;
@@ -500,17 +583,13 @@ int tu_yaml_block_read(const char *text, const tu_yaml_block *b,
                        tu_srcmap *map, const char *file,
                        const tu_yaml_items *items, tu_error *err)
 {
-    const char *p = text + b->start, *end = text + b->end, *next;
-    size_t index = 0, indent;
-    unsigned n = b->key_line + 1;
+    reader r = {text + b->start, text + b->end, b->key_line + 1,
+                b->first.column - 1, 0};
+    size_t index = 0;
     item it;
-    line l;
 
-    for (; p < end; p = next, n++) {
-        next = next_line(p, end, &l);
-        if (classify(&l, b->first.column - 1, &indent, &it) != LINE_ITEM)
-            continue;
-        tu_srcpos pos = {file, n, it.column};
+    while (next_item(&r, &it) == 1) {
+        tu_srcpos pos = {file, it.line, it.column};
         if (hand_over(&it, pos, index++, b, map, items) != 0) {
             tu_error_at(err, pos, "out of memory");
             if (err)

@@ -2,10 +2,12 @@
  * libyaml.
  *
  * A desired-state file of a million records is almost all one list of
- * one-line flow mappings:
+ * one-line flow mappings, or of block mappings of one member a line:
  *
  *     records:
  *       - {name: host1.example.org., type: A, content: 192.0.2.1, ttl: 600}
+ *       - name: host2.example.org.
+ *         type: A
  *
  * The loader (yaml_load.c) asks tu_yaml_block_find for such a list under
  * a top-level key. When every line of it is of the subset this reads

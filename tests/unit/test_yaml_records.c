@@ -208,6 +208,50 @@ static void colons(void **state)
     done(&g);
 }
 
+/* Block mappings, one member a line, beside flow ones: each member's
+ * own line, the mapping at its first key, as libyaml places them. */
+static void block_style(void **state)
+{
+    const char *text =
+        "records:\n"
+        "  - name: a.example.org.\n"
+        "    type: A   # a comment\n"
+        "\n"
+        "# at the first column\n"
+        "    records: [192.0.2.1]\n"
+        "  - {name: b., ttl: 60}\n"
+        "  -   name: c.\n"
+        "      ttl: 5\n"
+        "other: 1\n";
+    tu_srcmap *map = tu_srcmap_new();
+    tu_error err;
+    got g;
+    json_t *root = load(text, &g, map, &err);
+
+    (void)state;
+    assert_non_null(root);
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.packed, 3);
+    assert_str(g.p[0], "name", "a.example.org.");
+    assert_str(g.p[0], "type", "A");
+    assert_int_equal(g.p[0]->count, 3);
+    assert_int_equal(g.pos[0].line, 2);
+    assert_int_equal(g.pos[0].column, 5);
+    assert_int_equal(g.members[0][2], 3);   /* type: line 3, column 5 */
+    assert_int_equal(g.members[0][3], 5);
+    assert_int_equal(g.members[0][4], 6);   /* records: line 6 */
+    assert_int_equal(tu_srcmap_get(map, field(g.p[0], "records")->u.j).line,
+                     6);
+    assert_int_equal(g.pos[1].line, 7);
+    assert_int(g.p[2], "ttl", 5);
+    assert_int_equal(g.pos[2].column, 7);
+    assert_int_equal(g.members[2][2], 9);
+    assert_int_equal(tu_srcmap_member(map, root, "other").line, 10);
+    json_decref(root);
+    done(&g);
+    tu_srcmap_free(map);
+}
+
 /* Lines after the list keep their numbers in messages. */
 static void error_after_the_list(void **state)
 {
@@ -234,7 +278,8 @@ static void left_to_libyaml(void **state)
 {
     static const char *const texts[] = {
         "records:\n  - {a: 1.5}\n",             /* a float */
-        "records:\n  - {a: 1}\n  - b: 2\n",     /* a block mapping */
+        "records:\n  - a:\n      b: 2\n",        /* nested, block */
+        "records:\n  - a: x\n      y\n",          /* a value on two lines */
         "records:\r\n  - {a: 1}\r\n",           /* CRLF */
         "records:\n  - {a: \"\\t\"}\n",         /* an escape */
         "records:\n  - {a: 1}\n  - {\"b\": 2}\n",  /* a quoted key */
@@ -322,6 +367,7 @@ int main(void)
         cmocka_unit_test(common_shape),
         cmocka_unit_test(sequences),
         cmocka_unit_test(colons),
+        cmocka_unit_test(block_style),
         cmocka_unit_test(error_after_the_list),
         cmocka_unit_test(left_to_libyaml),
         cmocka_unit_test(refused_as_before),
