@@ -322,16 +322,9 @@ static json_t *yl_resolve_plain(yl_loader *l, const char *text, size_t len,
                                 tu_srcpos pos)
 {
     json_int_t i;
+    int type = tu_yaml_plain_type(text, len, &i);
 
-    switch (tu_yaml_plain_type(text, len, &i)) {
-    case TU_YAML_PLAIN_NULL:
-        return json_null();
-    case TU_YAML_PLAIN_TRUE:
-        return json_true();
-    case TU_YAML_PLAIN_FALSE:
-        return json_false();
-    case TU_YAML_PLAIN_INT:
-        return yl_new(l, json_integer(i), pos);
+    switch (type) {
     case TU_YAML_PLAIN_INT_RANGE:
         return yl_int_range_error(l, text, pos);
     case TU_YAML_PLAIN_FLOAT:
@@ -339,7 +332,7 @@ static json_t *yl_resolve_plain(yl_loader *l, const char *text, size_t len,
     case TU_YAML_PLAIN_INF_NAN:
         return yl_inf_nan_error(l, text, pos);
     default:
-        return yl_string(l, text, len, pos);
+        return yl_new(l, tu_yaml_plain_json(type, text, len, i), pos);
     }
 }
 

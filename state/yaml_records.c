@@ -469,18 +469,7 @@ int tu_yaml_block_find(const char *text, size_t len, const char *key,
 /* A scalar as a jansson value (NULL when out of memory). */
 static json_t *scalar_json(const scalar *m)
 {
-    switch (m->type) {
-    case TU_YAML_PLAIN_NULL:
-        return json_null();
-    case TU_YAML_PLAIN_TRUE:
-        return json_true();
-    case TU_YAML_PLAIN_FALSE:
-        return json_false();
-    case TU_YAML_PLAIN_INT:
-        return json_integer(m->i);
-    default:
-        return json_stringn_nocheck(m->text, m->len);
-    }
+    return tu_yaml_plain_json(m->type, m->text, m->len, m->i);
 }
 
 /* A sequence read before as a jansson array, placed in `map` as the

@@ -171,3 +171,22 @@ int tu_yaml_plain_is_string(const char *text, size_t len)
     json_int_t i;
     return tu_yaml_plain_type(text, len, &i) == TU_YAML_PLAIN_STR;
 }
+
+json_t *tu_yaml_plain_json(int type, const char *text, size_t len,
+                           json_int_t i)
+{
+    switch (type) {
+    case TU_YAML_PLAIN_NULL:
+        return json_null();
+    case TU_YAML_PLAIN_TRUE:
+        return json_true();
+    case TU_YAML_PLAIN_FALSE:
+        return json_false();
+    case TU_YAML_PLAIN_INT:
+        return json_integer(i);
+    case TU_YAML_PLAIN_STR:
+        return json_stringn_nocheck(text, len);
+    default:
+        return NULL;
+    }
+}

@@ -30,6 +30,13 @@ int tu_yaml_plain_type(const char *text, size_t len, json_int_t *i);
  * quotes to stay one); 0 when it would read as null, a boolean or a number. */
 int tu_yaml_plain_is_string(const char *text, size_t len);
 
+/* The value of a plain scalar of `type` (tu_yaml_plain_type; `i` an
+ * integer's value) as a new jansson value: null, a boolean, an integer or
+ * a string (its UTF-8 already checked by the caller). NULL for the other
+ * types (their value or message needs the loader) or when out of memory. */
+json_t *tu_yaml_plain_json(int type, const char *text, size_t len,
+                           json_int_t i);
+
 /* 1 when `text` is `word`; tu_yaml_word_in: one of the NULL-terminated
  * `words`. */
 int tu_yaml_word_is(const char *text, size_t len, const char *word);

@@ -66,6 +66,19 @@ static void done(got *g)
     tu_srcmap_free(g->own);
 }
 
+/* Load `text` expecting `n` items, every one read by the fast reader. */
+static json_t *load_fast(const char *text, got *g, tu_srcmap *map, size_t n)
+{
+    tu_error err;
+    json_t *root = load(text, g, map, &err);
+
+    if (!root)
+        fail_msg("<<%s>>: %s", text, err.message);
+    assert_int_equal(g->n, n);
+    assert_int_equal(g->packed, n);
+    return root;
+}
+
 static const tu_pfield *field(const tu_packed *p, const char *name)
 {
     const tu_pfield *f = tu_packed_get(p, name);
@@ -102,14 +115,11 @@ static void common_shape(void **state)
         " f: False, h: 0x1F, neg: -12 }   # trailing\n"
         "settings: {concurrency: 4}\n";
     tu_srcmap *map = tu_srcmap_new();
-    tu_error err;
     got g;
-    json_t *root = load(text, &g, map, &err);
+    json_t *root;
 
     (void)state;
-    assert_non_null(root);
-    assert_int_equal(g.n, 2);
-    assert_int_equal(g.packed, 2);
+    root = load_fast(text, &g, map, 2);
     assert_str(g.p[0], "name", "a.example.org.");
     assert_str(g.p[0], "content", "192.0.2.1");
     assert_int(g.p[0], "ttl", 600);
@@ -155,16 +165,13 @@ static void sequences(void **state)
         "  - {name: b., type: TXT, records: ['\"v=spf1 -all\"', 7, ~]}\n"
         "  - {name: c., records: [ ]}\n";
     tu_srcmap *map = tu_srcmap_new();
-    tu_error err;
     got g;
-    json_t *root = load(text, &g, map, &err), *want;
+    json_t *root, *want;
     const tu_pfield *f;
     tu_srcpos at;
 
     (void)state;
-    assert_non_null(root);
-    assert_int_equal(g.n, 3);
-    assert_int_equal(g.packed, 3);
+    root = load_fast(text, &g, map, 3);
     f = field(g.p[0], "records");
     assert_int_equal(tu_pfield_type(f), TU_PV_JSON);
     want = json_pack("[ss]", "192.0.2.1", "192.0.2.2");
@@ -190,13 +197,11 @@ static void colons(void **state)
         "records:\n"
         "  - {name: a., type: AAAA, content: 2001:db8::1, u: http://h/x:y}\n"
         "  - {name: b., t: 1:2, s: b :c, l: [fe80::1, a:b]}\n";
-    tu_error err;
     got g;
-    json_t *root = load(text, &g, NULL, &err), *want;
+    json_t *root, *want;
 
     (void)state;
-    assert_non_null(root);
-    assert_int_equal(g.packed, 2);
+    root = load_fast(text, &g, NULL, 2);
     assert_str(g.p[0], "content", "2001:db8::1");
     assert_str(g.p[0], "u", "http://h/x:y");
     assert_str(g.p[1], "t", "1:2");
@@ -224,14 +229,11 @@ static void block_style(void **state)
         "      ttl: 5\n"
         "other: 1\n";
     tu_srcmap *map = tu_srcmap_new();
-    tu_error err;
     got g;
-    json_t *root = load(text, &g, map, &err);
+    json_t *root;
 
     (void)state;
-    assert_non_null(root);
-    assert_int_equal(g.n, 3);
-    assert_int_equal(g.packed, 3);
+    root = load_fast(text, &g, map, 3);
     assert_str(g.p[0], "name", "a.example.org.");
     assert_str(g.p[0], "type", "A");
     assert_int_equal(g.p[0]->count, 3);
