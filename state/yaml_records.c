@@ -30,8 +30,8 @@
  *     which becomes a jansson array placed in the source map, as the
  *     loader makes it.
  *
- * No tabs, no carriage returns, nothing outside printable ASCII, even in
- * comments. Whatever is outside the subset leaves the file to libyaml
+ * No tabs, no carriage return but before a newline (CRLF files are
+ * read), nothing outside printable ASCII, even in comments. Whatever is outside the subset leaves the file to libyaml
  * (which says what is wrong, if anything): so the subset must read
  * exactly as libyaml and the loader read it, and fuzz_yaml_records holds
  * it to that. The same reader (next_item) serves both passes: the check
@@ -336,14 +336,16 @@ static int classify(line *l, size_t want, size_t *indent, item *it,
                                                          : LINE_OTHER;
 }
 
-/* The line starting at p: *l set, the start of the next line returned
- * (end when none). */
+/* The line starting at p: *l set (without its "\n" or "\r\n", one line
+ * break to libyaml as to us; a '\r' anywhere else stays in the line,
+ * where nothing of the subset takes it), the start of the next line
+ * returned (end when none). */
 static const char *next_line(const char *p, const char *end, line *l)
 {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
 
     l->start = l->p = p;
-    l->end = nl ? nl : end;
+    l->end = !nl ? end : nl > p && nl[-1] == '\r' ? nl - 1 : nl;
     return nl ? nl + 1 : end;
 }
 

@@ -254,6 +254,36 @@ static void block_style(void **state)
     tu_srcmap_free(map);
 }
 
+/* A file saved with CRLF line ends reads as with LF. */
+static void crlf(void **state)
+{
+    const char *text =
+        "records:\r\n"
+        "  - {name: a., ttl: 60}  # c\r\n"
+        "\r\n"
+        "  - name: b.\r\n"
+        "    ttl: 5\r\n"
+        "x: !!bogus 1\r\n";
+    got g;
+    tu_error err;
+    json_t *root = load(text, &g, NULL, &err);
+
+    (void)state;
+    assert_null(root);          /* the items were read, then the error */
+    assert_string_equal(err.message,
+                        "t.yaml:6:4: unsupported tag '!!bogus' (use "
+                        "!!str, !!int, !!float, !!bool or !!null, or no "
+                        "tag)");
+    done(&g);
+    root = load_fast("records:\r\n  - {name: a., ttl: 60}\r\n"
+                     "  - name: b.\r\n    ttl: 5\r\n", &g, NULL, 2);
+    assert_str(g.p[0], "name", "a.");
+    assert_int(g.p[1], "ttl", 5);
+    assert_int_equal(g.members[1][2], 4);
+    json_decref(root);
+    done(&g);
+}
+
 /* Lines after the list keep their numbers in messages. */
 static void error_after_the_list(void **state)
 {
@@ -282,7 +312,7 @@ static void left_to_libyaml(void **state)
         "records:\n  - {a: 1.5}\n",             /* a float */
         "records:\n  - a:\n      b: 2\n",        /* nested, block */
         "records:\n  - a: x\n      y\n",          /* a value on two lines */
-        "records:\r\n  - {a: 1}\r\n",           /* CRLF */
+        "records:\n  - {a: 1}\r  - {a: 2}\n",    /* a lone CR */
         "records:\n  - {a: \"\\t\"}\n",         /* an escape */
         "records:\n  - {a: 1}\n  - {\"b\": 2}\n",  /* a quoted key */
         "records:\n  - {a: [[1]]}\n",           /* nesting */
@@ -370,6 +400,7 @@ int main(void)
         cmocka_unit_test(sequences),
         cmocka_unit_test(colons),
         cmocka_unit_test(block_style),
+        cmocka_unit_test(crlf),
         cmocka_unit_test(error_after_the_list),
         cmocka_unit_test(left_to_libyaml),
         cmocka_unit_test(refused_as_before),
