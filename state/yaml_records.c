@@ -31,11 +31,12 @@
  *     loader makes it.
  *
  * No tabs, no carriage return but before a newline (CRLF files are
- * read), nothing outside printable ASCII, even in comments. Whatever is outside the subset leaves the file to libyaml
- * (which says what is wrong, if anything): so the subset must read
- * exactly as libyaml and the loader read it, and fuzz_yaml_records holds
- * it to that. The same reader (next_item) serves both passes: the check
- * that finds the list, and the read that packs it.
+ * read), nothing outside printable ASCII, even in comments. Whatever is
+ * outside the subset leaves the file to libyaml (which says what is
+ * wrong, if anything): so the subset must read exactly as libyaml and
+ * the loader read it, and fuzz_yaml_records holds it to that. The same
+ * reader (next_item) serves both passes: the check that finds the list,
+ * and the read that packs it.
  */
 #include "yaml_records.h"
 #include "yaml_schema.h"
