@@ -39,6 +39,13 @@
  * keys at the position of their `<<`). libyaml marks are 0-based; ours are
  * 1-based. On any error everything built so far is released, and libyaml's
  * parser is deleted.
+ *
+ * A handed-over list of the common shape is read without libyaml
+ * (yl_load, yaml_records.c): libyaml reads the file with the list's lines
+ * cut out, once for its events alone (yl_block_confirmed) and once as
+ * above, with the lines after the cut moved back (yl_line) and the empty
+ * value where the list stood made the empty list (yl_block_list); the
+ * list's items are handed over after that.
  */
 #include "yaml_load.h"
 #include "util/arena.h"
