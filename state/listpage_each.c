@@ -223,9 +223,9 @@ int tu_list_page_each(const char *body, size_t len, const char *items_path,
                      "one record at a time", method ? method : "GET", url);
         return -1;
     }
-    for (size_t i = 0; rc == -2 && i < json_array_size(items); i++)
-        if (each(json_array_get(items, i), i, data) != 0)
-            rc = -1;
+    rc = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size(items); i++)
+        rc = each(json_array_get(items, i), i, data) != 0 ? -1 : 0;
     json_decref(items);
-    return rc == -1 ? -1 : 0;
+    return rc;
 }

@@ -213,7 +213,8 @@ static int read_scalar(line *l, scalar *m)
 }
 
 /* The next scalar of the sequence whose '[' or ',' l->p has just passed,
- * into *m; 1 when there is one, 0 at its ']' (l->p moved past it), -1
+ * into *m, and what follows it: 1 when a ',' (more to come), 2 when the
+ * ']'; 0 at the ']' of an empty sequence; l->p past the ',' or ']'. -1
  * when outside the subset. `first`: nothing read yet ("[]" is empty). */
 static int next_element(line *l, scalar *m, int first)
 {
@@ -404,7 +405,6 @@ static int next_item(reader *r, item *it)
     size_t indent;
     const char *next;
     line l;
-
     int kind;
 
     while (r->p < r->end) {
@@ -503,10 +503,7 @@ fail:
 static int pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
                       const scalar *m, tu_srcpos at, tu_srcmap *map)
 {
-    static const int types[] = {
-        [TU_YAML_PLAIN_NULL] = TU_PV_NULL, [TU_YAML_PLAIN_TRUE] = TU_PV_TRUE,
-        [TU_YAML_PLAIN_FALSE] = TU_PV_FALSE};
-    json_t *array;
+    json_t *v;
     int rc;
 
     memset(f, 0, sizeof *f);
@@ -519,14 +516,13 @@ static int pack_value(tu_pack_store *s, tu_pfield *f, const char *name,
         f->u.i = m->i;
         return 0;
     }
-    if (m->type != SEQUENCE) {
-        f->tag = tu_pfield_tag(name, types[m->type]);
-        return 0;
-    }
-    if (!(array = sequence_json(m, at, map)))
+    /* null and the booleans (jansson's singletons) and a sequence: as
+     * tu_pack packs them */
+    v = m->type == SEQUENCE ? sequence_json(m, at, map) : scalar_json(m);
+    if (!v)
         return -1;
-    rc = tu_pack_value(s, f, name, array);
-    json_decref(array);
+    rc = tu_pack_value(s, f, name, v);
+    json_decref(v);
     return rc;
 }
 
@@ -547,7 +543,7 @@ static tu_packed *pack_item(tu_pack_store *s, const item *it, tu_srcpos at,
     return tu_pack_fields(s, f, it->n);
 }
 
-/* Hand the item read into `it` (line `lineno`) over. 0 or -1. */
+/* Hand the item read into `it` (standing at `pos`) over. 0 or -1. */
 static int hand_over(const item *it, tu_srcpos pos, size_t index,
                      const tu_yaml_block *b, tu_srcmap *map,
                      const tu_yaml_items *items)
@@ -563,7 +559,6 @@ static int hand_over(const item *it, tu_srcpos pos, size_t index,
         at[2 * i + 1] = it->m[i].column;
     }
     out.pos = pos;
-    out.pos.column = it->column;
     out.index = index;
     out.members = at;
     out.nmembers = it->n;
