@@ -1,8 +1,9 @@
 /* powerdns.h -- the PowerDNS provider's configuration and the functions
  * its files share: powerdns.c (reading the target, normalising records,
  * the provider's table), powerdns_zone.c (which zone holds a name, a
- * zone's URL), powerdns_fetch.c (a GET per zone, live rrsets -> records)
- * and powerdns_push.c (actions -> PATCHes of rrsets, in batches).
+ * zone's URL), powerdns_fetch.c (a GET per zone, live rrsets -> records),
+ * powerdns_body.c (one rrset of a PATCH body) and powerdns_push.c
+ * (actions -> PATCHes of rrsets, in batches).
  * Internal to the provider; nothing else includes it (but its tests).
  */
 #ifndef TU_ENGINE_PROVIDERS_POWERDNS_H
@@ -14,6 +15,7 @@
 #include "engine/provider.h"
 #include "engine/push.h"
 #include "engine/target.h"
+#include "util/buffer.h"
 
 /* An ownership mark: an rrset comment of this account and content prefix
  * (read by the fetch, written by the push). */
@@ -57,8 +59,14 @@ int tu_pdns_push(const tu_target *t, tu_push *p, tu_action **actions,
 
 /* One rrset of a PATCH body for action `a`, as compact JSON: a DELETE, or
  * a REPLACE of the whole rrset (with a TXT registry, followed by the
- * DELETE or REPLACE of its mark: "{...},{...}"); malloc'd, or NULL with *why set when the
- * action cannot be sent (powerdns_push.c). */
+ * DELETE or REPLACE of its mark: "{...},{...}"), appended to `b`. 0, or
+ * -1 with *why set when the action cannot be sent (`b` is then as it
+ * was). The same text whether the records are packed or jansson objects
+ * (powerdns_body.c). */
+int tu_pdns_rrset_write(const pdns_cfg *c, const tu_action *a, tu_buffer *b,
+                        const char **why);
+
+/* The same text, malloc'd; NULL with *why set. */
 char *tu_pdns_rrset_json(const pdns_cfg *c, const tu_action *a,
                          const char **why);
 

@@ -2,10 +2,11 @@
  * (engine/providers/powerdns*.c): target parsing, names made absolute
  * (relative, "@", the `zone` field, longest zone), record normalisation
  * (contents as a sorted set, AAAA as PowerDNS prints it, shorthands,
- * located errors), protection, export, the live rrset filter and the
- * PATCH rrsets built for each action, and their order. The provider's
- * operations are reached through its table, the rest through powerdns.h;
- * the DNS name helpers have their own test (test_dns_name.c).
+ * located errors), protection, export, the live rrset filter, the PATCH
+ * rrsets built for each action (the same bytes from packed records as from
+ * jansson objects), and their order. The provider's operations are
+ * reached through its table, the rest through powerdns.h; the DNS name
+ * helpers have their own test (test_dns_name.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -489,6 +490,118 @@ static void test_rrset_marks(void **state)
     record_free(said);
 }
 
+/* ---- the same bytes from packed records --------------------------------- */
+
+/* A record held packed, as the desired and live sets hold them. */
+static tu_record packed_record(tu_pack_store *s, const char *fields_json)
+{
+    json_t *o = load(fields_json);
+    tu_record r;
+
+    memset(&r, 0, sizeof r);
+    r.packed = tu_pack(s, o);
+    assert_non_null(r.packed);
+    json_decref(o);
+    return r;
+}
+
+/* The rrset of (kind, desired, live) with the records packed is the text
+ * (or the error) of the same records as jansson objects, byte for byte;
+ * `packed` says whether it was written from the packed records (which
+ * then stay without a jansson form) or through jansson. */
+static void assert_same_rrset(const pdns_cfg *c, tu_action_kind kind,
+                              const char *desired, const char *live,
+                              int packed)
+{
+    tu_pack_store s;
+    tu_record dp, lp, *dj = desired ? record(desired) : NULL,
+                      *lj = live ? record(live) : NULL;
+    tu_action a, b;
+    const char *why_p = NULL, *why_j = NULL;
+    char *text_p, *text_j;
+
+    tu_pack_store_init(&s);
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.kind = b.kind = kind;
+    if (desired)
+        dp = packed_record(&s, desired), a.desired = &dp, b.desired = dj;
+    if (live)
+        lp = packed_record(&s, live), a.live = &lp, b.live = lj;
+    text_p = tu_pdns_rrset_json(c, &a, &why_p);
+    text_j = tu_pdns_rrset_json(c, &b, &why_j);
+    if (!text_p || !text_j) {
+        if (text_p || text_j || strcmp(why_p, why_j) != 0)
+            fail_msg("%s | %s: packed %s (%s), jansson %s (%s)", desired,
+                     live, text_p, why_p, text_j, why_j);
+    } else if (strcmp(text_p, text_j) != 0) {
+        fail_msg("packed  %s\njansson %s", text_p, text_j);
+    }
+    assert_int_equal(tu_record_packed(a.desired ? a.desired : a.live) != NULL,
+                     packed);
+    free(text_p);
+    free(text_j);
+    if (desired)
+        tu_record_clear(&dp);
+    if (live)
+        tu_record_clear(&lp);
+    record_free(dj);
+    record_free(lj);
+    tu_pack_store_free(&s);
+}
+
+static void test_rrset_packed(void **state)
+{
+    static const pdns_cfg registry = {.txt_prefix = "reg-"};
+    const char *live = "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                       "\"ttl\": 300, \"records\": [\"192.0.2.1\", "
+                       "\"192.0.2.2\"]}";
+    (void)state;
+
+    assert_same_rrset(&no_registry, TU_ACTION_UPDATE,
+                      "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                      "\"ttl\": 600, \"records\": [\"192.0.2.3\"]}", live, 1);
+    assert_same_rrset(&no_registry, TU_ACTION_UPDATE,   /* ttl alone */
+                      "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                      "\"ttl\": 60}", live, 1);
+    assert_same_rrset(&registry, TU_ACTION_UPDATE,      /* no owner */
+                      "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                      "\"ttl\": 60.5}", live, 1);
+    assert_same_rrset(&no_registry, TU_ACTION_CREATE,   /* escapes */
+                      "{\"name\": \"t\\u00e9.example.org.\", \"type\": "
+                      "\"TXT\", \"ttl\": 0, \"records\": [\"\\\"a \\\\ b\\\" "
+                      "\\u0001\\u007f/\\u2028 \\ud83d\\ude00\"]}", NULL, 1);
+    assert_same_rrset(&no_registry, TU_ACTION_CREATE,
+                      "{\"name\": \"e.example.org.\", \"type\": \"A\", "
+                      "\"ttl\": 1, \"records\": []}", NULL, 1);
+    assert_same_rrset(&no_registry, TU_ACTION_DELETE, NULL, live, 1);
+    assert_same_rrset(&no_registry, TU_ACTION_DELETE,
+                      "{\"name\": \"w.example.org.\", \"type\": \"A\"}",
+                      live, 1);
+    /* through jansson: a mark, declared comments, an SOA's serial */
+    assert_same_rrset(&no_registry, TU_ACTION_UPDATE,
+                      "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                      "\"ttl\": 60, \"owner\": \"me\"}", live, 0);
+    assert_same_rrset(&registry, TU_ACTION_DELETE, NULL,
+                      "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                      "\"owner\": \"me\"}", 0);
+    assert_same_rrset(&no_registry, TU_ACTION_UPDATE,
+                      "{\"name\": \"w.example.org.\", \"type\": \"A\", "
+                      "\"ttl\": 60, \"comments\": [{\"content\": \"c\", "
+                      "\"account\": \"\"}]}", live, 0);
+    assert_same_rrset(&no_registry, TU_ACTION_UPDATE,
+                      "{\"name\": \"example.org.\", \"type\": \"SOA\", "
+                      "\"ttl\": 60, \"serial\": 7, \"records\": [\"a. b. 1 "
+                      "2 3 4 5\"]}", NULL, 0);
+    /* the same error either way */
+    assert_same_rrset(&no_registry, TU_ACTION_CREATE,
+                      "{\"name\": \"n.example.org.\", \"type\": \"A\", "
+                      "\"records\": [\"192.0.2.9\"]}", NULL, 0);
+    assert_same_rrset(&no_registry, TU_ACTION_CREATE,
+                      "{\"name\": \"n.example.org.\", \"type\": \"A\", "
+                      "\"ttl\": 5, \"records\": [7]}", NULL, 0);
+}
+
 static void test_pending_order(void **state)
 {
     tu_action x, y, z, w;
@@ -514,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_live_rrset),
         cmocka_unit_test(test_rrset_bodies),
         cmocka_unit_test(test_rrset_marks),
+        cmocka_unit_test(test_rrset_packed),
         cmocka_unit_test(test_soa_serial),
         cmocka_unit_test(test_idn),
         cmocka_unit_test(test_pending_order),
