@@ -129,6 +129,14 @@ int tu_list_page_each(const char *body, size_t len, const char *items_path,
                       const char *method, const char *url,
                       tu_page_item_fn each, void *data, tu_error *err);
 
+/* tu_list_page_each with `raw` (NULL: none) offered each record's text
+ * first when they are read one at a time (tu_page_raw_fn); the records it
+ * takes are not handed to `each`. */
+int tu_list_page_each_raw(const char *body, size_t len,
+                          const char *items_path, const char *method,
+                          const char *url, tu_page_raw_fn raw,
+                          tu_page_item_fn each, void *data, tu_error *err);
+
 void tu_page_free(tu_page *page);
 
 /* The target of the first link with rel="next" in a Link header value, as

@@ -164,10 +164,11 @@ static int rest_is_valid(const char *body, size_t len, span a,
 }
 
 typedef struct each_sink {
+    tu_page_raw_fn raw;       /* NULL: none */
     tu_page_item_fn each;
     void *data;
     size_t handed;            /* items handed over */
-    int stopped;              /* `each` said stop */
+    int stopped;              /* `raw` or `each` said stop */
 } each_sink;
 
 static int pass_on(json_t *item, size_t index, void *data)
@@ -179,30 +180,52 @@ static int pass_on(json_t *item, size_t index, void *data)
     return s->stopped;
 }
 
-/* The items one at a time: 0, -1 when `each` stopped, -2 when the array
- * is not valid JSON (the caller's whole parse says why; *handed: items
- * handed over before). */
-static int stream(span a, tu_page_item_fn each, void *data, size_t *handed)
+static int pass_raw(const char *text, size_t len, size_t *used,
+                    size_t index, void *data)
+{
+    each_sink *s = data;
+    int rc = s->raw(text, len, used, index, s->data);
+
+    s->handed += rc > 0;
+    s->stopped = rc < 0;
+    return rc;
+}
+
+/* The items one at a time: 0, -1 when `raw` or `each` stopped, -2 when
+ * the array is not valid JSON (the caller's whole parse says why;
+ * *handed: items handed over before). */
+static int stream(span a, each_sink *sink, size_t *handed)
 {
     static const tu_page_paths none;
-    each_sink sink = {each, data, 0, 0};
     tu_page page;
     tu_error quiet;
-    int rc = tu_page_parse_each(a.start, (size_t)(a.end - a.start), &none,
-                                "GET", "", pass_on, &sink, &page, &quiet);
+    int rc = tu_page_parse_each_raw(a.start, (size_t)(a.end - a.start),
+                                    &none, "GET", "",
+                                    sink->raw ? pass_raw : NULL, pass_on,
+                                    sink, &page, &quiet);
 
-    *handed = sink.handed;
+    *handed = sink->handed;
     if (rc == 0) {
         tu_page_free(&page);
         return 0;
     }
-    return sink.stopped ? -1 : -2;
+    return sink->stopped ? -1 : -2;
 }
 
 int tu_list_page_each(const char *body, size_t len, const char *items_path,
                       const char *method, const char *url,
                       tu_page_item_fn each, void *data, tu_error *err)
 {
+    return tu_list_page_each_raw(body, len, items_path, method, url, NULL,
+                                 each, data, err);
+}
+
+int tu_list_page_each_raw(const char *body, size_t len,
+                          const char *items_path, const char *method,
+                          const char *url, tu_page_raw_fn raw,
+                          tu_page_item_fn each, void *data, tu_error *err)
+{
+    each_sink sink = {raw, each, data, 0, 0};
     span a;
     json_t *items;
     size_t handed = 0;
@@ -211,7 +234,7 @@ int tu_list_page_each(const char *body, size_t len, const char *items_path,
     if (items_path && *items_path && !strchr(items_path, '.') &&
         member_array(body, len, items_path, &a) &&
         rest_is_valid(body, len, a, items_path))
-        rc = stream(a, each, data, &handed);
+        rc = stream(a, &sink, &handed);
     if (rc != -2)
         return rc;
     if (!(items = tu_list_page_items(body, len, items_path, method, url,

@@ -1,7 +1,8 @@
 /* powerdns.h -- the PowerDNS provider's configuration and the functions
  * its files share: powerdns.c (reading the target, normalising records,
  * the provider's table), powerdns_zone.c (which zone holds a name, a
- * zone's URL), powerdns_fetch.c (a GET per zone, live rrsets -> records),
+ * zone's URL), powerdns_fetch.c (a GET per zone, live rrsets -> records;
+ * powerdns_rrset.c reads the common rrset from its text),
  * powerdns_body.c (one rrset of a PATCH body) and powerdns_push.c
  * (actions -> PATCHes of rrsets, in batches).
  * Internal to the provider; nothing else includes it (but its tests).
@@ -51,6 +52,15 @@ int tu_pdns_fetch(const tu_target *t, tu_fetch *f);
  * enabled records only; a new reference, or NULL when none is enabled (or
  * out of memory). powerdns_fetch.c. */
 json_t *tu_pdns_live_rrset(const json_t *rrset);
+
+/* The same from the rrset's text (`len` bytes from `text` to the body's
+ * end), read without jansson when it is of the common shape
+ * (powerdns_rrset.c): a new reference, *used set to the bytes read up to
+ * its closing brace. NULL with *used 0 when it is not of that shape (read
+ * it with jansson and tu_pdns_live_rrset, which say what is wrong, if
+ * anything), or when out of memory (*oom set). */
+json_t *tu_pdns_live_rrset_text(const char *text, size_t len, size_t *used,
+                                int *oom);
 
 /* The provider's push (powerdns_push.c): each zone's actions in batched
  * PATCHes, in the zone's lane. */

@@ -220,6 +220,26 @@ static int add_rrset(json_t *rrset, size_t index, void *data)
     return rc;
 }
 
+/* One rrset of the common shape, read from its text: 1 when its live
+ * record was added, 0 to read it through jansson (add_rrset), -1. */
+static int add_rrset_text(const char *text, size_t len, size_t *used,
+                          size_t index, void *data)
+{
+    zone_read *z = data;
+    int oom, rc;
+    json_t *rec = tu_pdns_live_rrset_text(text, len, used, &oom);
+
+    (void)index;
+    if (!rec) {
+        if (oom)
+            tu_fetch_fail(z->f, TU_ERR_NOMEM, "out of memory");
+        return oom ? -1 : 0;
+    }
+    rc = tu_fetch_add_record(z->f, rec, z->url, z->zone, z->added++);
+    json_decref(rec);
+    return rc == 0 ? 1 : -1;
+}
+
 static void bad_zone(tu_fetch *f, const tu_error *err)
 {
     tu_fetch_fail(f, err->code, "%s (is target.base_url the API's root, "
@@ -242,8 +262,9 @@ static void on_zone(tu_fetch *f, const tu_http_response *r, const char *url,
         return;
     }
     if (!c->txt_prefix) {
-        if (tu_list_page_each(r->body, r->body_len, "rrsets", "GET", url,
-                              add_rrset, &z, &err) != 0 && err.message[0])
+        if (tu_list_page_each_raw(r->body, r->body_len, "rrsets", "GET",
+                                  url, add_rrset_text, add_rrset, &z,
+                                  &err) != 0 && err.message[0])
             bad_zone(f, &err);
         return;
     }

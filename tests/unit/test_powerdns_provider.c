@@ -2,8 +2,9 @@
  * (engine/providers/powerdns*.c): target parsing, names made absolute
  * (relative, "@", the `zone` field, longest zone), record normalisation
  * (contents as a sorted set, AAAA as PowerDNS prints it, shorthands,
- * located errors), protection, export, the live rrset filter, the PATCH
- * rrsets built for each action (the same bytes from packed records as from
+ * located errors), protection, export, the live rrset filter (and the
+ * common rrset read from its text without jansson), the PATCH rrsets
+ * built for each action (the same bytes from packed records as from
  * jansson objects), and their order. The provider's operations are
  * reached through its table, the rest through powerdns.h; the DNS name
  * helpers have their own test (test_dns_name.c).
@@ -394,6 +395,89 @@ static void test_live_rrset(void **state)
     json_decref(off);
 }
 
+/* An rrset of the common shape read from its text is what jansson and
+ * tu_pdns_live_rrset make of it, and the text is read up to its closing
+ * brace; any other is left to them (NULL, nothing read). */
+static void assert_rrset_text(const char *text, int taken)
+{
+    size_t used = 99;
+    int oom = 1;
+    json_t *fast = tu_pdns_live_rrset_text(text, strlen(text), &used, &oom);
+    json_error_t jerr;
+    json_t *v, *slow;
+    char *a, *b;
+
+    assert_int_equal(oom, 0);
+    if (!taken) {
+        if (fast)
+            fail_msg("read without jansson: %s", text);
+        assert_int_equal(used, 0);
+        return;
+    }
+    if (!fast)
+        fail_msg("left to jansson: %s", text);
+    v = json_loadb(text, strlen(text), JSON_DISABLE_EOF_CHECK, &jerr);
+    assert_non_null(v);
+    assert_int_equal(used, jerr.position);
+    slow = tu_pdns_live_rrset(v);
+    a = json_dumps(fast, JSON_COMPACT);
+    b = json_dumps(slow, JSON_COMPACT);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(slow);
+    json_decref(v);
+    json_decref(fast);
+}
+
+static void test_live_rrset_text(void **state)
+{
+    (void)state;
+    assert_rrset_text("{\"comments\": [], \"name\": \"h.example.org.\", "
+                      "\"records\": [{\"content\": \"10.0.0.1\", "
+                      "\"disabled\": false}], \"ttl\": 3600, "
+                      "\"type\": \"A\"}, {\"next\": 1}]", 1);
+    assert_rrset_text("{\"type\":\"MX\",\"ttl\":0,\"name\":\"m.example.org.\","
+                      "\"records\":[{\"disabled\":true,\"content\":\"1 a.\"},"
+                      "{\"disabled\":false,\"content\":\"2 b.\"}]}", 1);
+    /* left to jansson: a comment, an escape, non-ASCII, an SOA, nothing
+     * enabled, a real ttl, a member twice, one more member, a record
+     * without `disabled`, bad JSON */
+    assert_rrset_text("{\"comments\": [{\"content\": \"c\", \"account\": "
+                      "\"\"}], \"name\": \"h.example.org.\", \"records\": "
+                      "[{\"content\": \"10.0.0.1\", \"disabled\": false}], "
+                      "\"ttl\": 60, \"type\": \"A\"}", 0);
+    assert_rrset_text("{\"name\": \"t.example.org.\", \"records\": "
+                      "[{\"content\": \"\\\"x\\\"\", \"disabled\": false}], "
+                      "\"ttl\": 60, \"type\": \"TXT\"}", 0);
+    assert_rrset_text("{\"name\": \"t\xc3\xa9.example.org.\", \"records\": "
+                      "[{\"content\": \"10.0.0.1\", \"disabled\": false}], "
+                      "\"ttl\": 60, \"type\": \"A\"}", 0);
+    assert_rrset_text("{\"name\": \"example.org.\", \"records\": "
+                      "[{\"content\": \"a. b. 1 2 3 4 5\", \"disabled\": "
+                      "false}], \"ttl\": 60, \"type\": \"SOA\"}", 0);
+    assert_rrset_text("{\"name\": \"d.example.org.\", \"records\": "
+                      "[{\"content\": \"10.0.0.1\", \"disabled\": true}], "
+                      "\"ttl\": 60, \"type\": \"A\"}", 0);
+    assert_rrset_text("{\"name\": \"r.example.org.\", \"records\": "
+                      "[{\"content\": \"10.0.0.1\", \"disabled\": false}], "
+                      "\"ttl\": 60.0, \"type\": \"A\"}", 0);
+    assert_rrset_text("{\"name\": \"a.\", \"name\": \"b.\", \"records\": "
+                      "[{\"content\": \"10.0.0.1\", \"disabled\": false}], "
+                      "\"ttl\": 60, \"type\": \"A\"}", 0);
+    assert_rrset_text("{\"name\": \"a.\", \"records\": [{\"content\": "
+                      "\"10.0.0.1\", \"disabled\": false}], \"ttl\": 60, "
+                      "\"type\": \"A\", \"modified_at\": 1}", 0);
+    assert_rrset_text("{\"name\": \"a.\", \"records\": [{\"content\": "
+                      "\"10.0.0.1\"}], \"ttl\": 60, \"type\": \"A\"}", 0);
+    assert_rrset_text("{\"name\": \"a.\", \"records\": [{\"content\": "
+                      "\"10.0.0.1\", \"disabled\": false}], \"ttl\": 060, "
+                      "\"type\": \"A\"}", 0);
+    assert_rrset_text("{\"name\": \"a.\", \"records\": [{\"content\": "
+                      "\"10.0.0.1\", \"disabled\": false}], \"ttl\": 60, "
+                      "\"type\": \"A\"", 0);
+}
+
 /* ---- PATCH bodies ------------------------------------------------------- */
 
 static void assert_rrset(const tu_action *a, const char *want_json)
@@ -625,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_normalize_errors),
         cmocka_unit_test(test_protect_and_export),
         cmocka_unit_test(test_live_rrset),
+        cmocka_unit_test(test_live_rrset_text),
         cmocka_unit_test(test_rrset_bodies),
         cmocka_unit_test(test_rrset_marks),
         cmocka_unit_test(test_rrset_packed),
