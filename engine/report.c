@@ -79,12 +79,11 @@ static json_t *cached_integer(int_cache *c, json_int_t value)
     return json_incref(c->json);
 }
 
-/* The result of an action, its texts borrowed from the action; no
+/* The result of an action, its texts borrowed from the action; no key,
  * changes nor key values yet. */
 static void result_of(const tu_action *a, tu_record_result *r)
 {
     memset(r, 0, sizeof *r);
-    r->key = tu_action_label(a);
     r->action = a->kind == TU_ACTION_FAIL ? "none"
                                           : tu_action_kind_name(a->kind);
     r->status = status_name(a);
@@ -137,25 +136,46 @@ static void split_values(const char *text, size_t n, const char **values)
     }
 }
 
-/* The key values of `a` in `arena`: *values (NULL: none) and *count.
- * 0, or -1 when out of memory. */
-static int key_values(tu_arena *arena, const tu_action *a, tu_buffer *b,
-                      const char ***values, size_t *count)
+/* The label and the key values of the record `a` is about, in `arena`:
+ * the label tu_action_label gives, made here from the decoded key when
+ * the record has none yet (so that a report of a million results does not
+ * keep a label with each record), and the values as decode_key finds
+ * them (*values NULL and *count 0: none). 0, or -1 when out of memory. */
+static int label_and_values(tu_arena *arena, const tu_action *a,
+                            tu_buffer *b, const char **label,
+                            const char ***values, size_t *count)
 {
-    size_t n = decode_key(a, b);
-    char *text = n ? tu_arena_alloc(arena, b->len) : NULL;
-    const char **v = n ? tu_arena_alloc(arena, n * sizeof *v) : NULL;
+    const tu_record *rec = a->desired ? a->desired : a->live;
+    const char *kept = tu_record_label_kept(rec);
+    long n;
+    char *text;
 
     *values = NULL;
     *count = 0;
-    if (!n)
-        return 0;
-    if (!text || !v)
+    tu_buffer_truncate(b, 0);
+    n = tu_key_values(rec->key, b);
+    if (kept || n < 0) {
+        kept = kept ? kept : rec->key ? rec->key : "";
+        if (!(*label = tu_arena_strndup(arena, kept, strlen(kept))))
+            return -1;
+        if (n <= 0 || !joins_to(b->data, (size_t)n, kept))
+            return 0;
+    } else {
+        if (!(text = tu_arena_alloc(arena, b->len + 1)))
+            return -1;
+        memcpy(text, b->data ? b->data : "", b->len + 1);
+        for (size_t i = 0; i + 1 < b->len; i++)
+            text[i] = text[i] ? text[i] : '|';
+        *label = text;
+        if (n == 0)
+            return 0;
+    }
+    if (!(text = tu_arena_alloc(arena, b->len)) ||
+        !(*values = tu_arena_alloc(arena, (size_t)n * sizeof **values)))
         return -1;
     memcpy(text, b->data, b->len);
-    split_values(text, n, v);
-    *values = v;
-    *count = n;
+    split_values(text, (size_t)n, *values);
+    *count = (size_t)n;
     return 0;
 }
 
@@ -238,6 +258,7 @@ int tu_report_action_result(const tu_action *a, const tu_keyspec *key,
     size_t n;
 
     result_of(a, out);
+    out->key = tu_action_label(a);
     if (a->kind == TU_ACTION_SKIP) {
         out->action = "skip";
         out->status = "skipped";
@@ -304,15 +325,13 @@ int tu_report_texts_keep(tu_report_texts *t, const tu_plan *plan,
 {
     size_t i = (size_t)(a - plan->actions);
     tu_report_text *k = i < t->count ? &t->kept[i] : NULL;
-    const char *key;
 
     if (!k || k->key || a->kind == TU_ACTION_SKIP)
         return 0;
-    key = tu_action_label(a);
     if (changes_text(&t->arena, a, &t->scratch, &k->changes) != 0 ||
-        key_values(&t->arena, a, &t->scratch, &k->key_values,
-                   &k->key_count) != 0 ||
-        !(k->key = tu_arena_strndup(&t->arena, key, strlen(key)))) {
+        label_and_values(&t->arena, a, &t->scratch, &k->key,
+                         &k->key_values, &k->key_count) != 0) {
+        k->key = NULL;
         k->changes = NULL;
         k->key_values = NULL;
         return -1;
@@ -360,9 +379,8 @@ static int keep_texts(tu_report *rep, const tu_report_texts *texts,
         name_key(rep, r, k->key_values, k->key_count);
         return 0;
     }
-    if (keep_text(rep, &r->key) ||
-        changes_text(&rep->texts, a, scratch, &r->changes) ||
-        key_values(&rep->texts, a, scratch, &values, &count))
+    if (changes_text(&rep->texts, a, scratch, &r->changes) ||
+        label_and_values(&rep->texts, a, scratch, &r->key, &values, &count))
         return -1;
     name_key(rep, r, values, count);
     return 0;

@@ -457,6 +457,11 @@ const char *tu_record_label(const tu_record *record)
     return r->more->label ? r->more->label : r->key;
 }
 
+const char *tu_record_label_kept(const tu_record *record)
+{
+    return record->more ? record->more->label : NULL;
+}
+
 /* A new record with key and label copied into the store, not indexed;
  * a label tu_record_label would make from the key (or NULL) is not kept. */
 static tu_record *append_keyed(tu_recordset *set, const char *key,

@@ -114,6 +114,13 @@ const tu_pfield *tu_record_pfield(const tu_record *record, const char *name);
  * out of memory: never NULL. */
 const char *tu_record_label(const tu_record *record);
 
+/* The record's label when it has one already (given when the record was
+ * added, or made by tu_record_label); NULL when it has none yet: it would
+ * then be its key's values (tu_key_values) joined by '|', or the key
+ * itself when the key does not decode. For code that labels many records
+ * once without keeping a label with each (the report). */
+const char *tu_record_label_kept(const tu_record *record);
+
 /* The value of a string field, or NULL (absent, not a string). */
 const char *tu_record_string(const tu_record *record, const char *name);
 

@@ -499,6 +499,8 @@ static void test_texts_kept_during_push(void **state)
     assert_non_null(kept);
     assert_null(texts.kept);                            /* taken */
     assert_ptr_equal(kept->results[1].key, kept_key);   /* the one made */
+    for (size_t i = 0; i < f->plan.count; i++)    /* none kept by a record */
+        assert_null(tu_record_label_kept(&f->rec[i]));
     a_text = tu_report_dumps(plain);
     b_text = tu_report_dumps(kept);
     assert_non_null(a_text);
