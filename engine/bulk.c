@@ -267,21 +267,28 @@ static int copy_desired(const tu_recordset *desired, const tu_recordset *live,
     return 0;
 }
 
-/* A matched live record no desired record names: its key and the set. */
+/* A matched live record no desired record names: its key and the set,
+ * packed (a bulk change of a whole zone makes one for each record, and
+ * the plan, the push and the report read packed records without
+ * jansson). */
 static int add_matched(const tu_record *l, const live_set *ls,
                        const tu_keyspec *key, tu_recordset *out,
                        tu_error *err)
 {
     json_t *fields = json_copy(ls->fields);
-    tu_record *r;
+    tu_record *r = NULL;
 
-    if (!fields) {
+    if (fields) {
+        put_key_fields(fields, l, key);
+        r = tu_recordset_add_packed(out, fields, NULL, l->key,
+                                    tu_record_label_kept(l), NULL);
+        json_decref(fields);
+    }
+    if (!r) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
-    put_key_fields(fields, l, key);
-    if (!(r = add_copy(out, fields, l, ls->by[0]->pos, err)))
-        return -1;
+    r->pos = ls->by[0]->pos;
     r->derived = 1;
     return 0;
 }
