@@ -7,7 +7,9 @@
  *   path over the rest (so the fuzzer can pair paths with bodies); a
  *   result is an array, a failure says why; tu_list_page_each with the
  *   same path hands over the same records in order, or fails with the
- *   same message;
+ *   same message, and so does tu_list_page_each_raw with a reader that
+ *   takes the records tu_pack_json_object reads (their packed form turned
+ *   back into jansson's) and leaves the others to jansson;
  * - as any answer (state/answer.h): tu_answer_check with Porkbun's success
  *   rule, which passes or says "the server answered ..."; tu_answer_new_id
  *   at no path, "id" and "0.ret_oid", with the input as the Location too,
@@ -22,6 +24,7 @@
 #include "fuzz_target.h"
 #include "state/answer.h"
 #include "state/listpage.h"
+#include "state/packed_json.h"
 
 #include <string.h>
 
@@ -58,6 +61,62 @@ static void check_each(const char *body, size_t len, const char *path,
     json_decref(got);
 }
 
+typedef struct raw_sink {
+    json_t *got;
+    tu_pack_store store;
+} raw_sink;
+
+/* The records tu_pack_json_object reads, handed over as their packed
+ * form's jansson object; the others are left to jansson (`each`). */
+static int take_packed(const char *text, size_t len, size_t *used,
+                       size_t index, void *data)
+{
+    raw_sink *s = data;
+    int oom = 0;
+    const tu_packed *p = tu_pack_json_object(&s->store, text, len, used,
+                                             &oom);
+    json_t *v;
+
+    FUZZ_CHECK(!oom);
+    if (!p)
+        return 0;
+    FUZZ_CHECK(index == json_array_size(s->got));
+    v = tu_packed_json(p);
+    FUZZ_CHECK(v != NULL && json_array_append_new(s->got, v) == 0);
+    return 1;
+}
+
+static int collect_into(json_t *item, size_t index, void *data)
+{
+    return collect(item, index, ((raw_sink *)data)->got);
+}
+
+/* tu_list_page_each_raw hands over the same records, some read by the
+ * raw reader, in order, or fails with the same message. */
+static void check_each_raw(const char *body, size_t len, const char *path,
+                           const json_t *items, const tu_error *whole)
+{
+    raw_sink s;
+    tu_error err;
+    int rc;
+
+    s.got = json_array();
+    FUZZ_CHECK(s.got != NULL);
+    tu_pack_store_init(&s.store);
+    err.message[0] = '\0';
+    rc = tu_list_page_each_raw(body, len, path, "GET", URL, take_packed,
+                               collect_into, &s, &err);
+    if (items) {
+        FUZZ_CHECK(rc == 0);
+        FUZZ_CHECK(json_equal(s.got, (json_t *)items));
+    } else {
+        FUZZ_CHECK(rc == -1);
+        FUZZ_CHECK(strcmp(err.message, whole->message) == 0);
+    }
+    json_decref(s.got);
+    tu_pack_store_free(&s.store);
+}
+
 static void check_items(const char *body, size_t len, const char *path)
 {
     tu_error err;
@@ -72,6 +131,7 @@ static void check_items(const char *body, size_t len, const char *path)
         FUZZ_CHECK(strncmp(err.message, "GET ", 4) == 0);
     }
     check_each(body, len, path, items, &err);
+    check_each_raw(body, len, path, items, &err);
     json_decref(items);
 }
 
