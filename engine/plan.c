@@ -451,11 +451,11 @@ static int replace_if_immutable(tu_action *a, const tu_plan_options *o)
     return tu_action_set_note(a, msg);
 }
 
+/* The action for desired record `d`, whose live record is `l` (NULL:
+ * none). */
 static int plan_desired(tu_plan *plan, tu_action *a, const tu_record *d,
-                        const tu_recordset *live, const tu_plan_options *o)
+                        const tu_record *l, const tu_plan_options *o)
 {
-    const tu_record *l = tu_recordset_find(live, d->key);
-
     memset(a, 0, sizeof *a);
     a->desired = d;
     a->live = l;
@@ -564,6 +564,7 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
                   const tu_recordset *live, const tu_plan_options *o,
                   tu_error *err)
 {
+    tu_recordset_finder find;
     size_t n;
 
     plan->count = plan->out_of_scope = plan->not_owned = 0;
@@ -574,9 +575,11 @@ int tu_plan_build(tu_plan *plan, const tu_recordset *desired,
     if (!plan->actions)
         goto oom;
     tu_advise_huge(plan->actions, n * sizeof *plan->actions);
+    tu_recordset_finder_init(&find, live, desired->items, desired->count);
     for (size_t i = 0; i < desired->count; i++) {
         if (plan_desired(plan, &plan->actions[plan->count++],
-                         &desired->items[i], live, o) != 0)
+                         &desired->items[i], tu_recordset_find_next(&find, i),
+                         o) != 0)
             goto oom;
     }
     if (o->prune && plan_prune(plan, desired, live, o) != 0)

@@ -484,11 +484,11 @@ static tu_record *append_keyed(tu_recordset *set, const char *key,
     return r;
 }
 
-/* Index record i (room reserved); a key already present marks both
- * ambiguous. */
-static void index_one(tu_recordset *set, size_t i, size_t *first)
+/* Index record i, its key's hash `h` (room reserved); a key already
+ * present marks both ambiguous. */
+static void index_one_hashed(tu_recordset *set, size_t i, uint64_t h,
+                             size_t *first)
 {
-    uint64_t h = tu_strmap_hash(set->items[i].key);
     uint64_t *slot = index_slot(set, set->items[i].key, h);
     size_t existing = SIZE_MAX;
 
@@ -501,6 +501,11 @@ static void index_one(tu_recordset *set, size_t i, size_t *first)
     }
     if (first)
         *first = existing;
+}
+
+static void index_one(tu_recordset *set, size_t i, size_t *first)
+{
+    index_one_hashed(set, i, tu_strmap_hash(set->items[i].key), first);
 }
 
 static tu_record *add_keyed(tu_recordset *set, const char *key,
@@ -541,13 +546,25 @@ tu_record *tu_recordset_append_stored(tu_recordset *set,
     return r;
 }
 
+/* Every record indexed at once, each slot fetched into the cache a few
+ * records ahead (in a table of millions, each is a cache miss). */
 int tu_recordset_index(tu_recordset *set)
 {
+    uint64_t hash[TU_FIND_AHEAD];
+    size_t next = 0;
+
     index_free(&set->index);
     if (index_reserve(set, set->count) != 0)
         return -1;
-    for (size_t i = 0; i < set->count; i++)
-        index_one(set, i, NULL);
+    for (size_t i = 0; i < set->count; i++) {
+        for (; next < set->count && next < i + TU_FIND_AHEAD; next++) {
+            uint64_t h = tu_strmap_hash(set->items[next].key);
+            hash[next % TU_FIND_AHEAD] = h;
+            __builtin_prefetch(&set->index.slots[tu_strmap_slot(
+                                   h, set->index.cap)], 1);
+        }
+        index_one_hashed(set, i, hash[i % TU_FIND_AHEAD], NULL);
+    }
     return 0;
 }
 
@@ -587,6 +604,71 @@ const tu_record *tu_recordset_find(const tu_recordset *set, const char *key)
         return NULL;
     slot = *index_slot(set, key, tu_strmap_hash(key));
     return slot ? &set->items[(slot & 0xffffffffu) - 1] : NULL;
+}
+
+/* ---- many lookups, fetched ahead --------------------------------------- */
+
+/* The record an index slot names, if its tag is `h`'s; NULL otherwise. */
+static const tu_record *slot_record(const tu_recordset *set, uint64_t slot,
+                                    uint64_t h)
+{
+    return slot && slot >> 32 == h >> 32
+               ? &set->items[(slot & 0xffffffffu) - 1]
+               : NULL;
+}
+
+/* The first slot keys[j]'s lookup reads. */
+static uint64_t first_slot(const tu_recordset_finder *f, size_t j)
+{
+    uint64_t h = f->hash[j % TU_FIND_AHEAD];
+    return f->set->index.slots[tu_strmap_slot(h, f->set->index.cap)];
+}
+
+void tu_recordset_finder_init(tu_recordset_finder *f,
+                              const tu_recordset *set,
+                              const tu_record *keys, size_t n)
+{
+    f->set = set;
+    f->keys = keys;
+    f->n = set->index.cap ? n : 0;   /* an empty set: no lookups ahead */
+    f->hashed = 0;
+}
+
+/* Three steps ahead of lookup i: hash keys[i + 15] and fetch its slot;
+ * fetch the record keys[i + 8]'s slot names; fetch the key (and the
+ * packed fields, which the plan reads next) of keys[i + 4]'s record. */
+static void fetch_ahead(tu_recordset_finder *f, size_t i)
+{
+    const tu_record *r;
+    size_t j;
+
+    for (; f->hashed < f->n && f->hashed < i + TU_FIND_AHEAD; f->hashed++) {
+        uint64_t h = tu_strmap_hash(f->keys[f->hashed].key);
+        f->hash[f->hashed % TU_FIND_AHEAD] = h;
+        __builtin_prefetch(&f->set->index.slots[tu_strmap_slot(
+            h, f->set->index.cap)]);
+    }
+    if ((j = i + TU_FIND_AHEAD / 2) < f->hashed &&
+        (r = slot_record(f->set, first_slot(f, j),
+                         f->hash[j % TU_FIND_AHEAD])))
+        __builtin_prefetch(r);
+    if ((j = i + TU_FIND_AHEAD / 4) < f->hashed &&
+        (r = slot_record(f->set, first_slot(f, j),
+                         f->hash[j % TU_FIND_AHEAD]))) {
+        __builtin_prefetch(r->key);
+        __builtin_prefetch(r->packed);
+    }
+}
+
+const tu_record *tu_recordset_find_next(tu_recordset_finder *f, size_t i)
+{
+    uint64_t slot;
+
+    if (i >= f->n)              /* an empty set (or past the keys) */
+        return tu_recordset_find(f->set, f->keys[i].key);
+    fetch_ahead(f, i);
+    slot = *index_slot(f->set, f->keys[i].key, f->hash[i % TU_FIND_AHEAD]);
+    return slot ? &f->set->items[(slot & 0xffffffffu) - 1] : NULL;
 }
 
 static int named_in(const char *name, const char *const *names, size_t n)

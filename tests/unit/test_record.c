@@ -390,6 +390,56 @@ static void test_set_growth(void **state)
     tu_recordset_free(&set);
 }
 
+/* Lookups fetched ahead give what tu_recordset_find gives, key by key:
+ * records found, absent (every third key), duplicates (the first), in a
+ * set of thousands and in an empty one, the live set also indexed at
+ * once (tu_recordset_index, which fetches its slots ahead too). */
+static void test_finder(void **state)
+{
+    tu_recordset live, wanted, none, bulk;
+    tu_recordset_finder f;
+    char text[64];
+    size_t first;
+    (void)state;
+    tu_recordset_init(&live);
+    tu_recordset_init(&wanted);
+    tu_recordset_init(&none);
+    tu_recordset_init(&bulk);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(text, sizeof text, "{\"name\":\"r%d\",\"type\":\"A\"}", i);
+        if (i % 3)
+            add(&live, text, &first);
+        add(&wanted, text, &first);
+        if (i % 3)
+            assert_non_null(tu_recordset_append_packed(
+                &bulk, tu_record_fields(&live.items[live.count - 1]),
+                live.items[live.count - 1].key, NULL));
+    }
+    add(&live, "{\"name\":\"r1\",\"type\":\"A\",\"ttl\":9}", &first);
+    assert_non_null(tu_recordset_append_packed(
+        &bulk, tu_record_fields(&live.items[live.count - 1]),
+        live.items[live.count - 1].key, NULL));
+    assert_int_equal(tu_recordset_index(&bulk), 0);
+    tu_recordset_finder_init(&f, &live, wanted.items, wanted.count);
+    for (size_t i = 0; i < wanted.count; i++)
+        assert_ptr_equal(tu_recordset_find_next(&f, i),
+                         tu_recordset_find(&live, wanted.items[i].key));
+    tu_recordset_finder_init(&f, &bulk, wanted.items, wanted.count);
+    for (size_t i = 0; i < wanted.count; i++) {
+        const tu_record *r = tu_recordset_find_next(&f, i);
+        assert_ptr_equal(r, tu_recordset_find(&bulk, wanted.items[i].key));
+        assert_int_equal(r == NULL, i % 3 == 0);
+    }
+    assert_int_equal(bulk.items[0].ambiguous, 1);   /* r1, twice */
+    tu_recordset_finder_init(&f, &none, wanted.items, wanted.count);
+    for (size_t i = 0; i < wanted.count; i += 7)
+        assert_null(tu_recordset_find_next(&f, i));
+    tu_recordset_free(&live);
+    tu_recordset_free(&wanted);
+    tu_recordset_free(&none);
+    tu_recordset_free(&bulk);
+}
+
 /* A label that is the key's values joined by '|' is made from the key
  * when asked for (values cut at a NUL, as tu_record_key cuts them); a
  * provider's own label is kept as given. */
@@ -465,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_set_add_find),
         cmocka_unit_test(test_set_duplicates),
         cmocka_unit_test(test_set_growth),
+        cmocka_unit_test(test_finder),
         cmocka_unit_test(test_label_made_or_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
