@@ -63,16 +63,6 @@ static int string(scan *s, const char **at, size_t *n)
     return 1;
 }
 
-/* The key of the next member, and past its colon. */
-static int key(scan *s, const char *name)
-{
-    const char *at;
-    size_t n;
-
-    return string(s, &at, &n) && n == strlen(name) &&
-           memcmp(at, name, n) == 0 && eat(s, ':');
-}
-
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -114,15 +104,19 @@ static int boolean(scan *s, int *v)
     return 0;
 }
 
-/* The index of the key of the next member among names[0..n) not yet in
- * *seen (a bit each), and past its colon; -1 when it is none of them. */
+/* The index of the next member's key among names[0..n) not yet in
+ * *seen (a bit each), past its colon; -1 when it is none of them. */
 static int which_key(scan *s, const char *const *names, int n,
                      unsigned *seen)
 {
+    const char *at;
+    size_t len;
+
+    if (!string(s, &at, &len) || !eat(s, ':'))
+        return -1;
     for (int i = 0; i < n; i++) {
-        scan at = *s;
-        if (!(*seen & (1u << i)) && key(&at, names[i])) {
-            *s = at;
+        if (!(*seen & (1u << i)) && strlen(names[i]) == len &&
+            memcmp(names[i], at, len) == 0) {
             *seen |= 1u << i;
             return i;
         }
