@@ -76,10 +76,6 @@ int tu_pdns_push(const tu_target *t, tu_push *p, tu_action **actions,
 int tu_pdns_rrset_write(const pdns_cfg *c, const tu_action *a, tu_buffer *b,
                         const char **why);
 
-/* The same text, malloc'd; NULL with *why set. */
-char *tu_pdns_rrset_json(const pdns_cfg *c, const tu_action *a,
-                         const char **why);
-
 /* An action to push, with its zone; sorted by zone, deletes first (a
  * PATCH applies its rrsets in order, so an A replaced by a CNAME goes out
  * as DELETE, then REPLACE), then in plan order. */

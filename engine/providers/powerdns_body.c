@@ -284,18 +284,3 @@ int tu_pdns_rrset_write(const pdns_cfg *c, const tu_action *a, tu_buffer *b,
         *why = "out of memory";
     return rc;
 }
-
-char *tu_pdns_rrset_json(const pdns_cfg *c, const tu_action *a,
-                         const char **why)
-{
-    tu_buffer b = TU_BUFFER_INIT;
-    char *text;
-
-    if (tu_pdns_rrset_write(c, a, &b, why) != 0) {
-        tu_buffer_free(&b);
-        return NULL;
-    }
-    if (!(text = tu_buffer_take(&b)))
-        *why = "out of memory";
-    return text;
-}

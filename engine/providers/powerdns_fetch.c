@@ -49,7 +49,8 @@ static int live_comments(json_t *out, const json_t *rrset)
 
 /* An SOA's serial, the third field of its content, into `serial`: the
  * contents are compared without it (tu_dns_canonical_content), and a
- * write sends it back (tu_pdns_rrset_json). 0, or -1 (out of memory). */
+ * write sends it back (tu_pdns_rrset_write). 0, or -1 (out of memory).
+ */
 static int live_serial(json_t *out, const json_t *contents)
 {
     const char *type = json_string_value(json_object_get(out, "type"));

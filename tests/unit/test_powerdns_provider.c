@@ -124,6 +124,23 @@ static void record_free(tu_record *r)
     free(r);
 }
 
+/* The rrset's text for `a` (tu_pdns_rrset_write), malloc'd; NULL with
+ * *why set. */
+static char *rrset_json(const pdns_cfg *c, const tu_action *a,
+                                const char **why)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+    char *text;
+
+    if (tu_pdns_rrset_write(c, a, &b, why) != 0) {
+        tu_buffer_free(&b);
+        return NULL;
+    }
+    text = tu_buffer_take(&b);
+    assert_non_null(text);
+    return text;
+}
+
 static void assert_rrset(const tu_action *a, const char *want_json);
 
 /* ---- configuration ------------------------------------------------------ */
@@ -483,10 +500,10 @@ static void test_live_rrset_text(void **state)
 static void assert_rrset(const tu_action *a, const char *want_json)
 {
     const char *why = NULL;
-    char *text = tu_pdns_rrset_json(&no_registry, a, &why);
+    char *text = rrset_json(&no_registry, a, &why);
     json_t *got, *want = load(want_json);
     if (!text)
-        fail_msg("tu_pdns_rrset_json failed: %s", why);
+        fail_msg("tu_pdns_rrset_write failed: %s", why);
     got = load(text);
     if (!json_equal(got, want))
         fail_msg("rrset: got %s, want %s", text, want_json);
@@ -524,11 +541,11 @@ static void test_rrset_bodies(void **state)
     a.kind = TU_ACTION_CREATE;
     a.desired = no_ttl;
     a.live = NULL;
-    assert_null(tu_pdns_rrset_json(&no_registry, &a, &why));
+    assert_null(rrset_json(&no_registry, &a, &why));
     assert_non_null(strstr(why, "ttl is required to create an rrset"));
 
     a.desired = ttl_only;
-    assert_null(tu_pdns_rrset_json(&no_registry, &a, &why));
+    assert_null(rrset_json(&no_registry, &a, &why));
     assert_non_null(strstr(why, "records (or content) is required"));
 
     record_free(live);
@@ -612,8 +629,8 @@ static void assert_same_rrset(const pdns_cfg *c, tu_action_kind kind,
         dp = packed_record(&s, desired), a.desired = &dp, b.desired = dj;
     if (live)
         lp = packed_record(&s, live), a.live = &lp, b.live = lj;
-    text_p = tu_pdns_rrset_json(c, &a, &why_p);
-    text_j = tu_pdns_rrset_json(c, &b, &why_j);
+    text_p = rrset_json(c, &a, &why_p);
+    text_j = rrset_json(c, &b, &why_j);
     if (!text_p || !text_j) {
         if (text_p || text_j || strcmp(why_p, why_j) != 0)
             fail_msg("%s | %s: packed %s (%s), jansson %s (%s)", desired,
