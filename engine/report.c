@@ -164,8 +164,7 @@ static int label_and_values(tu_arena *arena, const tu_action *a,
         if (!(text = tu_arena_alloc(arena, b->len + 1)))
             return -1;
         memcpy(text, b->data ? b->data : "", b->len + 1);
-        for (size_t i = 0; i + 1 < b->len; i++)
-            text[i] = text[i] ? text[i] : '|';
+        tu_key_values_join(text, b->len);
         *label = text;
         if (n == 0)
             return 0;

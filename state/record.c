@@ -450,9 +450,7 @@ const char *tu_record_label(const tu_record *record)
         tu_buffer_free(&b);
         return r->key;
     }
-    for (size_t i = 0; n > 1 && i + 2 < b.len; i++)
-        if (b.data[i] == '\0')
-            b.data[i] = '|';
+    tu_key_values_join(b.data, b.len - 1);
     r->more->label = tu_buffer_take(&b);
     return r->more->label ? r->more->label : r->key;
 }
@@ -744,6 +742,13 @@ int tu_recordset_filter(tu_recordset *out, const tu_recordset *in,
         copy->ambiguous = r->ambiguous;
     }
     return 0;
+}
+
+void tu_key_values_join(char *values, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++)
+        if (values[i] == '\0')
+            values[i] = '|';
 }
 
 long tu_key_values(const char *key, tu_buffer *out)

@@ -239,4 +239,8 @@ const tu_record *tu_recordset_find_next(tu_recordset_finder *f, size_t i);
  * a key) or out of memory. */
 long tu_key_values(const char *key, tu_buffer *out);
 
+/* The `len` bytes tu_key_values appended (each value and its NUL) made in
+ * place into the label: the values joined by '|', one NUL at the end. */
+void tu_key_values_join(char *values, size_t len);
+
 #endif
