@@ -544,23 +544,33 @@ tu_record *tu_recordset_append_stored(tu_recordset *set,
     return r;
 }
 
+/* Hash the keys of keys[*hashed .. upto) (at most n) into ring[j %
+ * TU_FIND_AHEAD], each slot of `set` it would read fetched into the
+ * cache: the first step of looking up or indexing keys a few ahead. */
+static void hash_ahead(const tu_recordset *set, const tu_record *keys,
+                       size_t n, size_t upto, size_t *hashed, uint64_t *ring)
+{
+    for (; *hashed < n && *hashed < upto; (*hashed)++) {
+        uint64_t h = tu_strmap_hash(keys[*hashed].key);
+        ring[*hashed % TU_FIND_AHEAD] = h;
+        __builtin_prefetch(&set->index.slots[tu_strmap_slot(
+            h, set->index.cap)]);
+    }
+}
+
 /* Every record indexed at once, each slot fetched into the cache a few
  * records ahead (in a table of millions, each is a cache miss). */
 int tu_recordset_index(tu_recordset *set)
 {
     uint64_t hash[TU_FIND_AHEAD];
-    size_t next = 0;
+    size_t hashed = 0;
 
     index_free(&set->index);
     if (index_reserve(set, set->count) != 0)
         return -1;
     for (size_t i = 0; i < set->count; i++) {
-        for (; next < set->count && next < i + TU_FIND_AHEAD; next++) {
-            uint64_t h = tu_strmap_hash(set->items[next].key);
-            hash[next % TU_FIND_AHEAD] = h;
-            __builtin_prefetch(&set->index.slots[tu_strmap_slot(
-                                   h, set->index.cap)], 1);
-        }
+        hash_ahead(set, set->items, set->count, i + TU_FIND_AHEAD, &hashed,
+                   hash);
         index_one_hashed(set, i, hash[i % TU_FIND_AHEAD], NULL);
     }
     return 0;
@@ -640,12 +650,8 @@ static void fetch_ahead(tu_recordset_finder *f, size_t i)
     const tu_record *r;
     size_t j;
 
-    for (; f->hashed < f->n && f->hashed < i + TU_FIND_AHEAD; f->hashed++) {
-        uint64_t h = tu_strmap_hash(f->keys[f->hashed].key);
-        f->hash[f->hashed % TU_FIND_AHEAD] = h;
-        __builtin_prefetch(&f->set->index.slots[tu_strmap_slot(
-            h, f->set->index.cap)]);
-    }
+    hash_ahead(f->set, f->keys, f->n, i + TU_FIND_AHEAD, &f->hashed,
+               f->hash);
     if ((j = i + TU_FIND_AHEAD / 2) < f->hashed &&
         (r = slot_record(f->set, first_slot(f, j),
                          f->hash[j % TU_FIND_AHEAD])))
