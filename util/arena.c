@@ -31,6 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>     /* sysconf */
+#if defined(__GLIBC__)
+#include <malloc.h>   /* malloc_usable_size */
+#endif
 
 struct tu_arena_block {
     tu_arena_block *prev;
@@ -193,14 +197,27 @@ void tu_arena_expect(tu_arena *a, size_t n)
         a->expect = n;
 }
 
+/* The end of the block malloc gave at p: p + n, or further when the C
+ * library can say. For a block mapped for itself, that is the mapping's
+ * end (glibc: the chunk's size less its 16-byte header). */
+static uintptr_t block_end(void *p, size_t n)
+{
+#if defined(__GLIBC__)
+    size_t usable = malloc_usable_size(p);
+    if (usable > n)
+        n = usable;
+#endif
+    return (uintptr_t)p + n;
+}
+
 void tu_advise_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE
-    uintptr_t start = ((uintptr_t)p + ARENA_MAX - 1) & ~(ARENA_MAX - 1);
-    uintptr_t end = ((uintptr_t)p + n) & ~(ARENA_MAX - 1);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)p & ~(page - 1);
 
-    if (n >= 2 * ARENA_MAX && end > start)
-        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+    if (p && n >= 2 * ARENA_MAX && page && !(page & (page - 1)))
+        (void)madvise((void *)start, block_end(p, n) - start, MADV_HUGEPAGE);
 #else
     (void)p;
     (void)n;

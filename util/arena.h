@@ -60,10 +60,15 @@ void tu_arena_expect(tu_arena *a, size_t n);
  * at once: one fault per 2 MiB instead of one per 4 KiB. */
 void *tu_alloc_huge(size_t n, size_t *cap);
 
-/* Offer the whole 2 MiB pages inside [p, p + n) to transparent huge
- * pages, for a large array that is about to be filled (record arrays,
- * hash tables): one page fault per 2 MiB instead of per 4 KiB. Only
- * advice; nothing happens for less than 4 MiB. */
+/* Offer the block `p` (from malloc, calloc or realloc; `n` bytes of it
+ * asked for) to transparent huge pages, for a large array that is about
+ * to be filled (record arrays, hash tables): one page fault per 2 MiB
+ * instead of per 4 KiB. Only advice; nothing happens for less than
+ * 4 MiB. The advice covers the whole block, to its pages' edges: a block
+ * the C library mapped for itself then stays one mapping, which realloc
+ * moves with mremap. (Advising only the 2 MiB pages inside split it in
+ * three, mremap refuses a range of several mappings, and every realloc of
+ * a growing array copied it: 8% of a 10M-record plan; bench/LOG.md.) */
 void tu_advise_huge(void *p, size_t n);
 
 /* Free every block; the arena is empty and reusable afterwards. */

@@ -2,7 +2,9 @@
  * own: tu_base64 (util/base64.h) on RFC 4648's test vectors and on bytes
  * that are not text, tu_buffer (util/buffer.h) as the executor reuses it
  * for response bodies (a large one in memory of its own), the arena's
- * large steps when told what is coming (util/arena.h), the monotonic clock (util/clock.h), and what the one
+ * large steps when told what is coming and the huge-page advice that
+ * keeps a block in one mapping (util/arena.h), the monotonic clock
+ * (util/clock.h), and what the one
  * suggester (util/suggest.h) adds to the cases test_schema.c and
  * test_module_args.c keep: case and swapped neighbours. */
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +148,45 @@ static void test_array_grow(void **state)
     free(a);
 }
 
+/* The mapping of /proc/self/maps that holds address a, as [*lo, *hi):
+ * 1, or 0 when there is no such file or line. */
+static int mapping_of(uintptr_t a, uintptr_t *lo, uintptr_t *hi)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    int found = 0;
+    unsigned long l, h;
+
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "%lx-%lx", &l, &h) == 2 && l <= a && a < h;
+    if (f)
+        fclose(f);
+    *lo = found ? (uintptr_t)l : 0;
+    *hi = found ? (uintptr_t)h : 0;
+    return found;
+}
+
+/* tu_advise_huge leaves a large block in one mapping: advising only the
+ * 2 MiB pages inside split it, and realloc then copied it instead of
+ * moving it with mremap (which takes one mapping only). */
+static void test_advise_keeps_one_mapping(void **state)
+{
+    size_t n = (size_t)9 << 20;
+    char *p = malloc(n);
+    uintptr_t lo, hi;
+    (void)state;
+
+    assert_non_null(p);
+    tu_advise_huge(p, n);
+    if (!mapping_of((uintptr_t)p, &lo, &hi)) {
+        free(p);
+        skip();                      /* no /proc: nothing to look at */
+    }
+    assert_true(lo <= (uintptr_t)p);
+    assert_true((uintptr_t)p + n <= hi);
+    free(p);
+}
+
 static void test_clock(void **state)
 {
     long long ms = tu_clock_ms();
@@ -176,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_buffer_large_reserve),
         cmocka_unit_test(test_arena_expect),
         cmocka_unit_test(test_array_grow),
+        cmocka_unit_test(test_advise_keeps_one_mapping),
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_suggest_case_and_swaps),
     };
