@@ -716,28 +716,31 @@ static int key_error(const tu_keyspec *spec, const char *missing,
     return -1;
 }
 
-/* A record just added (NULL: out of memory): its place, and the error
- * when its key was declared before. */
-static int placed(tu_record *r, const tu_recordset *out, size_t first,
-                  const tu_record_origin *origin, tu_error *err)
+/* A record just appended (NULL: out of memory) gets its place. */
+static int placed(tu_record *r, tu_srcpos pos, tu_error *err)
 {
-    tu_srcpos pos = origin->pos;
-
     if (!r) {
         tu_error_set(err, TU_ERR_NOMEM, "out of memory");
         return -1;
     }
     r->pos = pos;
-    if (first == SIZE_MAX)
-        return 0;
+    return 0;
+}
+
+/* The error of record `dup`, whose key record `first` declared before. */
+static int declared_twice(const tu_recordset *out, size_t dup, size_t first,
+                          const tu_record_origin *origin, tu_error *err)
+{
+    const tu_record *r = &out->items[dup];
+
     if (out->items[first].pos.file)
-        tu_error_at(err, pos, "record '%s' is declared twice: also at %s:%u; "
-                    "keep one of them", tu_record_label(r),
-                    out->items[first].pos.file,
-                    out->items[first].pos.line);
+        tu_error_at(err, r->pos, "record '%s' is declared twice: also at "
+                    "%s:%u; keep one of them", tu_record_label(r),
+                    out->items[first].pos.file, out->items[first].pos.line);
     else
-        tu_error_at(err, pos, "records[%zu]: record '%s' is declared twice; "
-                    "keep one of them", origin->index, tu_record_label(r));
+        tu_error_at(err, r->pos, "records[%zu]: record '%s' is declared "
+                    "twice; keep one of them", origin->index,
+                    tu_record_label(r));
     return -1;
 }
 
@@ -755,14 +758,12 @@ static int add_as_written(const tu_doc_record *rec, const tu_keyspec *spec,
                           tu_recordset *out, tu_buffer *key, tu_error *err)
 {
     const char *missing;
-    size_t first = SIZE_MAX;
     tu_record *r;
 
     if (tu_packed_key(rec->fields, spec, key, NULL, &missing))
         return key_error(spec, missing, rec->origin.pos, err);
-    r = tu_recordset_add_packed(out, NULL, rec->fields, key->data, NULL,
-                                &first);
-    return placed(r, out, first, &rec->origin, err);
+    r = tu_recordset_append_stored(out, rec->fields, key->data, NULL);
+    return placed(r, rec->origin.pos, err);
 }
 
 /* The fields of a record made from what was written (defaults, state,
@@ -774,7 +775,6 @@ static int add_fields(const tu_doc *doc, json_t *item, tu_srcpos pos,
 {
     json_t *fields;
     const char *missing;
-    size_t first = SIZE_MAX;
     int absent, takeover, rc = -1;
     tu_record *r = NULL;
 
@@ -788,9 +788,8 @@ static int add_fields(const tu_doc *doc, json_t *item, tu_srcpos pos,
         if (tu_record_key_buf(fields, spec, key, NULL, &missing)) {
             rc = key_error(spec, missing, pos, err);
         } else {
-            r = tu_recordset_add_packed(out, fields, NULL, key->data,
-                                        NULL, &first);
-            rc = placed(r, out, first, &rec->origin, err);
+            r = tu_recordset_append_packed(out, fields, key->data, NULL);
+            rc = placed(r, rec->origin.pos, err);
         }
         if (rc == 0) {
             r->absent = (unsigned)absent;
@@ -847,6 +846,28 @@ static int add_record(const tu_doc *doc, const tu_doc_record *rec,
     return rc;
 }
 
+/* The records appended (all of them when rc is 0; else those before the
+ * one that failed) indexed at once, their slots fetched ahead: a key
+ * declared twice among them is the error, as it comes before the one that
+ * stopped the load. 0, or -1 with err set. */
+static int index_records(const tu_doc *doc, tu_recordset *out, int rc,
+                         tu_error *err)
+{
+    size_t dup, first;
+
+    switch (tu_recordset_index_unique(out, out->count, &dup, &first)) {
+    case 0:
+        return rc;
+    case 1:
+        return declared_twice(out, dup, first, &doc->records[dup].origin,
+                              err);
+    default:
+        if (rc == 0)
+            tu_error_set(err, TU_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+}
+
 int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
                    tu_normalize_fn normalize, void *data, tu_recordset *out,
                    tu_error *err)
@@ -871,6 +892,8 @@ int tu_doc_records(const tu_doc *doc, const tu_keyspec *spec,
         rc = add_record(doc, &doc->records[i], spec, normalize, data, out,
                         &key, err);
     tu_buffer_free(&key);
+    if (index_records(doc, out, rc, err) != 0)
+        rc = -1;
     if (rc != 0)
         tu_recordset_free(out);
     return rc;

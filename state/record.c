@@ -558,22 +558,41 @@ static void hash_ahead(const tu_recordset *set, const tu_record *keys,
     }
 }
 
-/* Every record indexed at once, each slot fetched into the cache a few
- * records ahead (in a table of millions, each is a cache miss). */
-int tu_recordset_index(tu_recordset *set)
+/* The first n records indexed anew, each slot fetched into the cache a
+ * few records ahead (in a table of millions, each is a cache miss). With
+ * `stop`, the first record whose key an earlier one has ends it: 1, its
+ * index in *dup and the earlier one's in *first. 0, or -1 when out of
+ * memory. */
+static int index_ahead(tu_recordset *set, size_t n, int stop, size_t *dup,
+                       size_t *first)
 {
     uint64_t hash[TU_FIND_AHEAD];
-    size_t hashed = 0;
+    size_t hashed = 0, existing;
 
     index_free(&set->index);
     if (index_reserve(set, set->count) != 0)
         return -1;
-    for (size_t i = 0; i < set->count; i++) {
-        hash_ahead(set, set->items, set->count, i + TU_FIND_AHEAD, &hashed,
-                   hash);
-        index_one_hashed(set, i, hash[i % TU_FIND_AHEAD], NULL);
+    for (size_t i = 0; i < n; i++) {
+        hash_ahead(set, set->items, n, i + TU_FIND_AHEAD, &hashed, hash);
+        index_one_hashed(set, i, hash[i % TU_FIND_AHEAD], &existing);
+        if (stop && existing != SIZE_MAX) {
+            *dup = i;
+            *first = existing;
+            return 1;
+        }
     }
     return 0;
+}
+
+int tu_recordset_index(tu_recordset *set)
+{
+    return index_ahead(set, set->count, 0, NULL, NULL);
+}
+
+int tu_recordset_index_unique(tu_recordset *set, size_t n, size_t *dup,
+                              size_t *first)
+{
+    return index_ahead(set, n < set->count ? n : set->count, 1, dup, first);
 }
 
 tu_record *tu_recordset_add(tu_recordset *set, json_t *fields, char *key,

@@ -177,8 +177,9 @@ tu_record *tu_recordset_append_packed(tu_recordset *set,
                                       const json_t *fields, const char *key,
                                       const char *label);
 
-/* The same for a record already packed into the set's own store
- * (tu_pack_json_object): `packed` is used as it is. */
+/* The same for a record already packed (tu_pack_json_object): `packed`
+ * is used as it is; it is in the set's own store or must outlive the
+ * set. */
 tu_record *tu_recordset_append_stored(tu_recordset *set,
                                       const tu_packed *packed,
                                       const char *key, const char *label);
@@ -191,6 +192,15 @@ void tu_recordset_expect(tu_recordset *set, size_t n);
 /* Index every record of the set by key, anew: records sharing a key are
  * marked ambiguous. 0, or -1 when out of memory. */
 int tu_recordset_index(tu_recordset *set);
+
+/* Index the first n records of the set (at most all) anew, for a set
+ * whose keys must be unique (the desired records, appended as they load):
+ * the first record whose key an earlier one has ends it, and 1 is
+ * returned with its index in *dup and the earlier record's in *first (the
+ * index is then partial). 0 when the keys are unique, -1 when out of
+ * memory. */
+int tu_recordset_index_unique(tu_recordset *set, size_t n, size_t *dup,
+                              size_t *first);
 
 /* The fields of a record as a desired-state file would declare them: key
  * fields first, then the others in their order, leaving out the `n` names

@@ -694,6 +694,29 @@ static void test_records_duplicates(void **state)
     records_fail(&doc, expected);
     tu_doc_free(&doc);
     remove_files(&f);
+
+    /* the keys are checked once all are made: still, the first error in
+     * the records' order is the one said, a key declared twice before a
+     * record without its key... */
+    add_file(&f, TARGET "records:\n  - {name: a, type: A}\n"
+                 "  - {name: a, type: A}\n  - {type: A}\n");
+    load_ok(&doc, &f);
+    snprintf(expected, sizeof expected, "%s:6:5: record 'a|A' is declared "
+             "twice: also at %s:5; keep one of them", f.list[0], f.list[0]);
+    records_fail(&doc, expected);
+    tu_doc_free(&doc);
+    remove_files(&f);
+
+    /* ... and the record without its key before a key declared twice */
+    add_file(&f, TARGET "records:\n  - {type: A}\n"
+                 "  - {name: a, type: A}\n  - {name: a, type: A}\n");
+    load_ok(&doc, &f);
+    snprintf(expected, sizeof expected, "%s:5:5: record: key field 'name' is "
+             "missing or not a string, number or boolean (the key is "
+             "[name, type])", f.list[0]);
+    records_fail(&doc, expected);
+    tu_doc_free(&doc);
+    remove_files(&f);
 }
 
 static void test_records_not_mappings(void **state)
