@@ -659,6 +659,30 @@ void tu_recordset_finder_init(tu_recordset_finder *f,
     f->keys = keys;
     f->n = set->index.cap ? n : 0;   /* an empty set: no lookups ahead */
     f->hashed = 0;
+    f->next = 0;
+    f->misses = 0;
+}
+
+/* The record after the one found last, when it has keys[i]'s key and no
+ * other record has it: the index's answer, without a cache miss (keys in
+ * the set's own order are found so one after another). Tried while it
+ * works, and every 64th lookup after FIND_MISSES in a row did not: in
+ * any other order, each try would be one more cache miss. */
+#define FIND_MISSES 4
+static const tu_record *found_in_order(tu_recordset_finder *f, size_t i)
+{
+    const tu_record *r;
+
+    if (f->misses >= FIND_MISSES && i % 64 != 0)
+        return NULL;
+    r = f->next < f->set->count ? &f->set->items[f->next] : NULL;
+    if (r && !r->ambiguous && strcmp(r->key, f->keys[i].key) == 0) {
+        f->misses = 0;
+        f->next++;
+        return r;
+    }
+    f->misses += f->misses < FIND_MISSES;
+    return NULL;
 }
 
 /* Three steps ahead of lookup i: hash keys[i + 15] and fetch its slot;
@@ -685,13 +709,21 @@ static void fetch_ahead(tu_recordset_finder *f, size_t i)
 
 const tu_record *tu_recordset_find_next(tu_recordset_finder *f, size_t i)
 {
+    const tu_record *r;
     uint64_t slot;
 
     if (i >= f->n)              /* an empty set (or past the keys) */
         return tu_recordset_find(f->set, f->keys[i].key);
+    if ((r = found_in_order(f, i)) != NULL)
+        return r;
+    if (f->hashed < i)
+        f->hashed = i;          /* the keys before were found in order */
     fetch_ahead(f, i);
     slot = *index_slot(f->set, f->keys[i].key, f->hash[i % TU_FIND_AHEAD]);
-    return slot ? &f->set->items[(slot & 0xffffffffu) - 1] : NULL;
+    if (!slot)
+        return NULL;
+    f->next = (slot & 0xffffffffu);   /* the record after this one */
+    return &f->set->items[f->next - 1];
 }
 
 static int named_in(const char *name, const char *const *names, size_t n)

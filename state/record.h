@@ -224,8 +224,11 @@ const tu_record *tu_recordset_find(const tu_recordset *set, const char *key);
  * their order: the same answers as tu_recordset_find, with the next
  * lookups' index slots, records and keys fetched into the cache ahead
  * (in a set of millions each lookup is three cache misses one after
- * another: the slot, the record, its key). Call tu_recordset_find_next
- * with i = 0, 1, 2, ... n - 1. */
+ * another: the slot, the record, its key). Keys that come in the set's
+ * own order (a desired state `trueup export` wrote, or both sides made in
+ * one sorted order) are found without the index: the record after the
+ * one found last is looked at first. Call tu_recordset_find_next with
+ * i = 0, 1, 2, ... n - 1. */
 #define TU_FIND_AHEAD 16
 typedef struct tu_recordset_finder {
     const tu_recordset *set;
@@ -233,6 +236,8 @@ typedef struct tu_recordset_finder {
     size_t n;
     size_t hashed;                   /* keys hashed (and slots fetched) */
     uint64_t hash[TU_FIND_AHEAD];    /* of keys[i], at i % TU_FIND_AHEAD */
+    size_t next;                     /* the record after the last found */
+    unsigned misses;                 /* lookups in a row not found there */
 } tu_recordset_finder;
 
 void tu_recordset_finder_init(tu_recordset_finder *f,

@@ -394,6 +394,53 @@ static void test_set_growth(void **state)
  * records found, absent (every third key), duplicates (the first), in a
  * set of thousands and in an empty one, the live set also indexed at
  * once (tu_recordset_index, which fetches its slots ahead too). */
+/* Every answer of a finder over `keys` (n of them) is tu_recordset_find's. */
+static void finder_agrees(const tu_recordset *set, const tu_record *keys,
+                          size_t n)
+{
+    tu_recordset_finder f;
+
+    tu_recordset_finder_init(&f, set, keys, n);
+    for (size_t i = 0; i < n; i++)
+        assert_ptr_equal(tu_recordset_find_next(&f, i),
+                         tu_recordset_find(set, keys[i].key));
+}
+
+/* The finder looks at the record after the last found first: keys in the
+ * set's order, shuffled, in runs that jump, and a set whose duplicates
+ * (r1, then r1 again) stand next to each other, where the record after
+ * the first r1 has its key too but is not the index's answer. */
+static void finder_orders(const tu_recordset *live, const tu_recordset *wanted)
+{
+    tu_recordset dups, twice;
+    tu_record *keys = malloc(wanted->count * sizeof *keys);
+    size_t n = wanted->count, first;
+
+    assert_non_null(keys);
+    for (size_t i = 0; i < n; i++)          /* shuffled: 1,001 is prime */
+        keys[i] = wanted->items[i * 1001 % n];
+    finder_agrees(live, keys, n);
+    for (size_t i = 0; i < n; i++)          /* runs of 100, backwards */
+        keys[i] = wanted->items[(n / 100 - 1 - i / 100) * 100 + i % 100];
+    finder_agrees(live, keys, n);
+    free(keys);
+    tu_recordset_init(&dups);
+    tu_recordset_init(&twice);
+    add(&dups, "{\"name\":\"r0\",\"type\":\"A\"}", &first);
+    add(&dups, "{\"name\":\"r1\",\"type\":\"A\"}", &first);
+    add(&dups, "{\"name\":\"r1\",\"type\":\"A\",\"ttl\":9}", &first);
+    add(&dups, "{\"name\":\"r2\",\"type\":\"A\"}", &first);
+    for (size_t i = 0; i < dups.count; i++)
+        assert_non_null(tu_recordset_append_packed(
+            &twice, tu_record_fields(&dups.items[i]), dups.items[i].key,
+            NULL));
+    finder_agrees(&dups, twice.items, twice.count);
+    assert_ptr_equal(tu_recordset_find(&dups, twice.items[2].key),
+                     &dups.items[1]);
+    tu_recordset_free(&dups);
+    tu_recordset_free(&twice);
+}
+
 static void test_finder(void **state)
 {
     tu_recordset live, wanted, none, bulk;
@@ -434,6 +481,7 @@ static void test_finder(void **state)
     tu_recordset_finder_init(&f, &none, wanted.items, wanted.count);
     for (size_t i = 0; i < wanted.count; i += 7)
         assert_null(tu_recordset_find_next(&f, i));
+    finder_orders(&live, &wanted);
     tu_recordset_free(&live);
     tu_recordset_free(&wanted);
     tu_recordset_free(&none);
