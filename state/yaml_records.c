@@ -91,8 +91,14 @@ static int is_alnum(unsigned char c)
 /* Letters, digits and dots, most of a record's text, first. */
 static int plain_char(unsigned char c)
 {
-    return is_alnum(c) || c == '.' ||
-           (c > 0x20 && c < 0x7F && !strchr(",[]{}#:\"'&*!|>%@`\\?", c));
+    switch (c) {          /* a bit test, where strchr was a call a byte */
+    case ',': case '[': case ']': case '{': case '}': case '#': case ':':
+    case '"': case '\'': case '&': case '*': case '!': case '|': case '>':
+    case '%': case '@': case '`': case '\\': case '?':
+        return 0;
+    default:
+        return c > 0x20 && c < 0x7F;
+    }
 }
 
 /* A ':' inside a plain scalar of a flow collection is part of it when
@@ -101,7 +107,12 @@ static int plain_char(unsigned char c)
  * addresses and URLs are written so. */
 static int colon_inside(unsigned char c)
 {
-    return c > 0x20 && c < 0x7F && !strchr(",?[]{}", c);
+    switch (c) {
+    case ',': case '?': case '[': case ']': case '{': case '}':
+        return 0;
+    default:
+        return c > 0x20 && c < 0x7F;
+    }
 }
 
 static int key_char(unsigned char c)

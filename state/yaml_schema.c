@@ -148,21 +148,22 @@ static int may_be_word(char c)
 
 int tu_yaml_plain_type(const char *text, size_t len, json_int_t *i)
 {
-    int b, rc;
+    int b, rc, word = len == 0 || may_be_word(text[0]);
 
-    if (len && !may_be_word(text[0]) && !tu_yaml_number_start(text[0]))
+    if (!word && !tu_yaml_number_start(text[0]))
         return TU_YAML_PLAIN_STR;
-    if (tu_yaml_is_null(text, len))
+    if (word && tu_yaml_is_null(text, len))
         return TU_YAML_PLAIN_NULL;
-    if (tu_yaml_is_bool(text, len, &b))
+    if (word && tu_yaml_is_bool(text, len, &b))
         return b ? TU_YAML_PLAIN_TRUE : TU_YAML_PLAIN_FALSE;
     rc = tu_yaml_parse_int(text, len, i);
     if (rc != 0)
         return rc > 0 ? TU_YAML_PLAIN_INT : TU_YAML_PLAIN_INT_RANGE;
     if (tu_yaml_is_float(text, len))
         return TU_YAML_PLAIN_FLOAT;
-    if (tu_yaml_is_inf_nan(text, len))
-        return TU_YAML_PLAIN_INF_NAN;
+    if (text[0] == '.' || text[0] == '+' || text[0] == '-')
+        return tu_yaml_is_inf_nan(text, len) ? TU_YAML_PLAIN_INF_NAN
+                                             : TU_YAML_PLAIN_STR;
     return TU_YAML_PLAIN_STR;
 }
 
