@@ -79,6 +79,7 @@ typedef struct tu_doc {
     const tu_packed **written; /* owned: once compacted, each record's
                                 packed fields, in order; else NULL */
     size_t nrecords, records_cap;
+    size_t nvalues;          /* records that are not mappings (`value`) */
     tu_bulk bulk;            /* owned: the files' bulk rules, in order */
     tu_rules protect;        /* owned: records trueup leaves alone */
     tu_rules prune_scope;    /* owned: the live records prune considers;

@@ -823,12 +823,61 @@ static void test_records_empty(void **state)
     remove_files(&f);
 }
 
+/* The records of `doc` as tu_doc_records_json gives them, compact. */
+static void assert_records_json(const tu_doc *doc, const char *expected)
+{
+    json_t *all = tu_doc_records_json(doc);
+    char *got = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_non_null(got);
+    assert_string_equal(got, expected);
+    free(got);
+    json_decref(all);
+}
+
+/* tu_doc_compact keeps each record's fields, in order, whichever reader
+ * packed them (the records reader, or libyaml for a file outside its
+ * subset: the float); a document with a record that is not a mapping is
+ * left as it was. */
+static void test_compact(void **state)
+{
+    files f = {0};
+    tu_doc doc;
+    tu_recordset set;
+    const char *want = "[{\"name\":\"a\",\"type\":\"A\"},"
+                       "{\"name\":\"b\",\"ttl\":60,\"type\":\"A\"},"
+                       "{\"name\":\"c\",\"ttl\":1.5,\"type\":\"A\"}]";
+    (void)state;
+    add_file(&f, TARGET "records:\n  - {name: a, type: A}\n"
+                 "  - {name: b, type: A, ttl: 60}\n");
+    add_file(&f, "records:\n  - {name: c, type: A, ttl: 1.5}\n");
+    load_ok(&doc, &f);
+    records_ok(&doc, &set);
+    tu_recordset_free(&set);
+    assert_int_equal(tu_doc_compact(&doc), 0);
+    assert_null(doc.records);
+    assert_int_equal(doc.nrecords, 3);
+    assert_records_json(&doc, want);
+    assert_int_equal(tu_doc_compact(&doc), 0);      /* once is enough */
+    assert_records_json(&doc, want);
+    tu_doc_free(&doc);
+    remove_files(&f);
+
+    add_file(&f, TARGET "records:\n  - {name: a, type: A}\n  - 5\n");
+    load_ok(&doc, &f);
+    assert_int_equal(tu_doc_compact(&doc), -1);
+    assert_non_null(doc.records);
+    assert_records_json(&doc, "[{\"name\":\"a\",\"type\":\"A\"},5]");
+    tu_doc_free(&doc);
+    remove_files(&f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_single_file),
+        T(test_compact),
         T(test_merge_two_files),
         T(test_merge_target_parts),
         T(test_merge_does_not_mutate_loaded),
