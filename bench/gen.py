@@ -35,6 +35,7 @@ target_yaml().
 import argparse
 import json
 import os
+import random
 
 LIVE_TTL = 3600
 NEW_TTL = 600
@@ -100,6 +101,18 @@ def write_desired_yaml(path, count, changed, first=1, last=None):
                 chunk = []
         f.write("".join(chunk))
     return path
+
+
+def shuffled_copy(path, out, seed=27):
+    """A copy of a records file of write_desired_yaml with its records in
+    a shuffled order (the same records, the same first line)."""
+    with open(path) as f:
+        head, records = f.readline(), f.readlines()
+    random.Random(seed).shuffle(records)
+    with open(out, "w") as f:
+        f.write(head)
+        f.writelines(records)
+    return out
 
 
 def write_desired_json(path, count, changed):

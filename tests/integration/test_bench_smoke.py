@@ -197,6 +197,9 @@ class BenchSmokeTest(unittest.TestCase):
         self.assert_trueup_ok(3, "trueup plan", total=n, updated=n // 10,
                               skipped=n - n // 10, write_requests=0,
                               failed=0)
+        self.assert_trueup_ok(3, "trueup plan, desired shuffled", total=n,
+                              updated=n // 10, skipped=n - n // 10,
+                              write_requests=0, failed=0)
         for tool in ("load only", "fetch only (1 desired)"):
             for r in self.runs(3, tool):
                 self.assertTrue(r["ok"], "%s: %s" % (tool, r["problem"]))
