@@ -490,7 +490,10 @@ typedef enum prune_fate {
     PRUNE_DELETE
 } prune_fate;
 
-static prune_fate prune_fate_of(const tu_recordset *desired,
+/* What prune makes of the live record l; `named`: the desired record
+ * with its key, if any. A record that shares its key with others is
+ * pruned (as ambiguous) once, for the first of them. */
+static prune_fate prune_fate_of(const tu_record *named,
                                 const tu_recordset *live, const tu_record *l,
                                 const tu_plan_options *o, const char **why)
 {
@@ -498,8 +501,7 @@ static prune_fate prune_fate_of(const tu_recordset *desired,
     const char *mark;
 
     *why = NULL;
-    if (tu_recordset_find(desired, l->key) || tu_recordset_find(live, l->key)
-                                                  != l)
+    if (named || (l->ambiguous && tu_recordset_find(live, l->key) != l))
         return PRUNE_NONE;
     if (o->prune_scope && o->prune_scope->count &&
         !rules_find(o->prune_scope, l))
@@ -522,10 +524,14 @@ static size_t count_prunable(tu_plan *plan, const tu_recordset *desired,
                              const tu_recordset *live,
                              const tu_plan_options *o)
 {
+    tu_recordset_finder find;
     size_t n = 0;
     const char *why;
+
+    tu_recordset_finder_init(&find, desired, live->items, live->count);
     for (size_t i = 0; i < live->count; i++) {
-        prune_fate f = prune_fate_of(desired, live, &live->items[i], o, &why);
+        prune_fate f = prune_fate_of(tu_recordset_find_next(&find, i), live,
+                                     &live->items[i], o, &why);
         n += f == PRUNE_KEEP || f == PRUNE_DELETE;
         plan->out_of_scope += f == PRUNE_OUT_OF_SCOPE;
         plan->not_owned += f == PRUNE_NOT_OWNED;
@@ -536,10 +542,14 @@ static size_t count_prunable(tu_plan *plan, const tu_recordset *desired,
 static int plan_prune(tu_plan *plan, const tu_recordset *desired,
                       const tu_recordset *live, const tu_plan_options *o)
 {
+    tu_recordset_finder find;
+
+    tu_recordset_finder_init(&find, desired, live->items, live->count);
     for (size_t i = 0; i < live->count; i++) {
         const tu_record *l = &live->items[i];
         const char *why;
-        prune_fate f = prune_fate_of(desired, live, l, o, &why);
+        prune_fate f = prune_fate_of(tu_recordset_find_next(&find, i), live,
+                                     l, o, &why);
         tu_action *a;
         if (f != PRUNE_KEEP && f != PRUNE_DELETE)
             continue;
