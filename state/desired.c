@@ -252,17 +252,20 @@ static int merge_into(tu_srcmap *map, json_t *acc, const json_t *add,
 
 /* Keep one record as written: packed when a mapping (or packed already,
  * by the loader), with the places of its fields copied into `places`. 0
- * or -1 (out of memory). */
+ * or -1 (out of memory). The first item of a list notes where the
+ * records stood, for drop_items. */
 static int keep_item(const tu_yaml_item *item, void *data)
 {
     tu_doc *doc = data;
     tu_doc_record *r;
     uint32_t *at = NULL;
     size_t n = 2 * item->nmembers;
-    size_t want = doc->nrecords + (item->of > item->index
-                                   ? item->of - item->index : 1);
 
-    if (tu_array_grow(&doc->records, &doc->records_cap, want,
+    if (item->index == 0) {
+        doc->list_from = doc->nrecords;
+        tu_arena_save(&doc->places, &doc->list_places);
+    }
+    if (tu_array_grow(&doc->records, &doc->records_cap, doc->nrecords + 1,
                       sizeof *doc->records, 64) != 0)
         return -1;
     r = &doc->records[doc->nrecords];
@@ -286,6 +289,21 @@ static int keep_item(const tu_yaml_item *item, void *data)
     return 0;
 }
 
+/* Take back the records of the list being read (yaml_items.h): a list
+ * the fast reader began is read by libyaml after all, or not at all. Their
+ * packed fields were in the store, which the loader rewinds. */
+static void drop_items(void *data)
+{
+    tu_doc *doc = data;
+
+    while (doc->nrecords > doc->list_from) {
+        tu_doc_record *r = &doc->records[--doc->nrecords];
+        doc->nvalues -= r->value != NULL;
+        json_decref(r->value);
+    }
+    tu_arena_rewind(&doc->places, &doc->list_places);
+}
+
 /* Append the records a file still holds (those of a document given as a
  * value: a loaded file's went to keep_item as they were read). */
 static int append_records(tu_doc *doc, const json_t *file_root)
@@ -297,7 +315,7 @@ static int append_records(tu_doc *doc, const json_t *file_root)
 
     json_array_foreach(records, i, item) {
         tu_srcpos pos = tu_srcmap_get(doc->map, item);
-        tu_yaml_item it = {item, pos.file ? pos : key_pos, i, NULL, 0, NULL, 0};
+        tu_yaml_item it = {item, pos.file ? pos : key_pos, i, NULL, 0, NULL};
         if (keep_item(&it, doc) != 0)
             return -1;
     }
@@ -567,7 +585,8 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
         goto fail;
     }
     for (size_t i = 0; i < npaths; i++) {
-        tu_yaml_items items = {"records", keep_item, doc, &doc->store};
+        tu_yaml_items items = {"records", keep_item, doc, &doc->store,
+                               drop_items};
         json_t *root = tu_yaml_load_file_items(paths[i], doc->map, &items,
                                                err);
         int rc = root ? tu_doc_add_document(doc, root, paths[i], err) : -1;

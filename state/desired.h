@@ -80,6 +80,8 @@ typedef struct tu_doc {
                                 packed fields, in order; else NULL */
     size_t nrecords, records_cap;
     size_t nvalues;          /* records that are not mappings (`value`) */
+    size_t list_from;        /* records before the list being read, and */
+    tu_arena_mark list_places;  /* where `places` stood (drop_items) */
     tu_bulk bulk;            /* owned: the files' bulk rules, in order */
     tu_rules protect;        /* owned: records trueup leaves alone */
     tu_rules prune_scope;    /* owned: the live records prune considers;

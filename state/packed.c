@@ -26,7 +26,21 @@ void tu_pack_store_free(tu_pack_store *s)
     free(s->refs);
     tu_strmap_free(&s->names);
     tu_arena_free(&s->arena);
+    tu_arena_free(&s->name_text);
     tu_pack_store_init(s);
+}
+
+void tu_pack_store_save(const tu_pack_store *s, tu_pack_mark *m)
+{
+    tu_arena_save(&s->arena, &m->arena);
+    m->nrefs = s->nrefs;
+}
+
+void tu_pack_store_rewind(tu_pack_store *s, const tu_pack_mark *m)
+{
+    while (s->nrefs > m->nrefs)
+        json_decref(s->refs[--s->nrefs]);
+    tu_arena_rewind(&s->arena, &m->arena);
 }
 
 /* The interned copy of the i-th field name of a record: the same name as
@@ -45,7 +59,7 @@ const char *tu_pack_intern(tu_pack_store *s, const char *name, size_t i)
         return (const char *)(uintptr_t)value;
     }
     size = strlen(name) + 1;
-    if (!(copy = tu_arena_alloc(&s->arena, size)))  /* 8-aligned: a tag */
+    if (!(copy = tu_arena_alloc(&s->name_text, size)))  /* 8-aligned */
         return NULL;
     memcpy(copy, name, size);
     if (tu_strmap_put(&s->names, copy, (uintptr_t)copy, NULL) < 0)

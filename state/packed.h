@@ -79,7 +79,8 @@ typedef struct tu_packed {
 } tu_packed;
 
 typedef struct tu_pack_store {
-    tu_arena arena;
+    tu_arena arena;          /* the records: fields and strings */
+    tu_arena name_text;      /* the interned names, kept by a rewind */
     tu_strmap names;         /* field name -> its interned copy */
     const char *recent[8];   /* the names of the last record packed, by
                                 position: records of one list share them */
@@ -89,6 +90,20 @@ typedef struct tu_pack_store {
 
 void tu_pack_store_init(tu_pack_store *s);
 void tu_pack_store_free(tu_pack_store *s);
+
+/* Where a store stands, to take back the records packed after it (a list
+ * read in part, then left to another reader: yaml_records.c). */
+typedef struct tu_pack_mark {
+    tu_arena_mark arena;
+    size_t nrefs;
+} tu_pack_mark;
+
+void tu_pack_store_save(const tu_pack_store *s, tu_pack_mark *m);
+
+/* Free what was packed since `m` was saved: its fields and strings, and
+ * the nested values held since (s->refs[m->nrefs..], which the caller
+ * may first forget wherever it placed them). Interned names stay. */
+void tu_pack_store_rewind(tu_pack_store *s, const tu_pack_mark *m);
 
 /* Pack a JSON object into `s`. NULL when out of memory, when `object` is
  * not an object, or when a string is 4 GiB or longer. */

@@ -27,17 +27,21 @@ typedef struct tu_yaml_item {
                                  in its order; NULL: not known (an alias) */
     size_t nmembers;
     const tu_packed *packed;  /* or the item packed, in items->store */
-    size_t of;                /* items in the list when known beforehand
-                                 (a list read without libyaml), else 0:
-                                 room can be made once */
 } tu_yaml_item;
 
 /* Where the items of one top-level list go as they are read: each item
  * of the list under the root mapping's `key` is handed to `each` as soon
- * as it is complete (a list read without libyaml: in order, once the rest
- * of the file is read), and not kept: that list is left empty in the
- * document. So a file of a million records never exists as one jansson
- * tree. `each` returns 0, or nonzero when out of memory. */
+ * as it is complete, in order, and not kept: that list is left empty in
+ * the document. So a file of a million records never exists as one
+ * jansson tree. `each` returns 0, or nonzero when out of memory.
+ *
+ * A list read without libyaml is handed over as it is read, before the
+ * rest of the file is: when a later line of it turns out to be outside
+ * the subset, or the rest of the file fails, `drop` is called to take
+ * back every item of the list handed over so far (from index 0), and the
+ * store is rewound to where it stood before the list (what was packed
+ * in it since is freed); libyaml then reads the whole file, the list's
+ * items again from index 0, or the load fails. */
 typedef struct tu_yaml_items {
     const char *key;
     int (*each)(const tu_yaml_item *item, void *data);
@@ -45,6 +49,7 @@ typedef struct tu_yaml_items {
     tu_pack_store *store;  /* where a list of the common shape is packed
                               without libyaml (yaml_records.h); NULL: it
                               is read by libyaml as any other */
+    void (*drop)(void *data);  /* needed with `store` (above) */
 } tu_yaml_items;
 
 #endif

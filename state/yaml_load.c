@@ -41,11 +41,12 @@
  * parser is deleted.
  *
  * A handed-over list of the common shape is read without libyaml
- * (yl_load, yaml_records.c): libyaml reads the file with the list's lines
- * cut out, once for its events alone (yl_block_confirmed) and once as
- * above, with the lines after the cut moved back (yl_line) and the empty
- * value where the list stood made the empty list (yl_block_list); the
- * list's items are handed over after that.
+ * (yl_load, yaml_records.c), its items handed over as they are read;
+ * then libyaml reads the file with the list's lines cut out, once for its
+ * events alone (yl_block_confirmed) and once as above, with the lines
+ * after the cut moved back (yl_line) and the empty value where the list
+ * stood made the empty list (yl_block_list). When the list was not where
+ * the text made it seem, or the rest fails, the items are taken back.
  */
 #include "yaml_load.h"
 #include "util/arena.h"
@@ -551,7 +552,7 @@ static int yl_hand_over(yl_loader *l, json_t *value, tu_srcpos pos,
     tu_yaml_item item = {value, pos, l->items_seen++,
                          was_item && json_is_object(value) ? l->item_at
                                                            : NULL,
-                         was_item ? l->item_n / 2 : 0, NULL, 0};
+                         was_item ? l->item_n / 2 : 0, NULL};
     int rc = l->items->each(&item, l->items->data);
     if (value->refcount == 1)
         tu_srcmap_forget(l->map, value);
@@ -1139,39 +1140,46 @@ static int yl_block_confirmed(const unsigned char *text, size_t len,
 }
 
 /* Parse the file, its items list packed without libyaml when it is of
- * the common shape (yaml_records.h): libyaml reads the rest, and the
- * list's items are handed over once the rest is known to be right. */
+ * the common shape (yaml_records.h): the list's items are handed over as
+ * they are read, then libyaml reads the rest; the items are taken back
+ * when the rest is not as the text made it seem, or fails. */
 static json_t *yl_load(const unsigned char *input, size_t len,
                        const char *name, tu_srcmap *map,
                        const tu_yaml_items *items, tu_error *err)
 {
     tu_yaml_block b;
-    unsigned char *rest;
+    unsigned char *rest = NULL;
     size_t rest_len = len;
     const char *file;
     json_t *root;
 
-    if (!items || !items->store || !map ||
-        !tu_yaml_block_find((const char *)input, len, items->key, &b))
+    if (!items || !items->store || !items->drop || !map)
         return yl_parse(input, len, name, map, items, NULL, err);
-    if (!(rest = yl_without(input, &rest_len, &b)) ||
-        !(file = tu_srcmap_file(map, name))) {
-        free(rest);
-        tu_error_set(err, TU_ERR_NOMEM, "%s: out of memory", name);
+    if (!(file = tu_srcmap_file(map, name)))
+        goto oom;
+    switch (tu_yaml_block_take((const char *)input, len, map, file, items,
+                               &b, err)) {
+    case 0:
+        return yl_parse(input, len, name, map, items, NULL, err);
+    case -1:
         return NULL;
     }
+    if (!(rest = yl_without(input, &rest_len, &b)))
+        goto drop;
     if (!yl_block_confirmed(rest, rest_len, items->key, b.key_line)) {
         free(rest);
+        tu_yaml_block_drop(&b, map, items);
         return yl_parse(input, len, name, map, items, NULL, err);
     }
-    root = yl_parse(rest, rest_len, name, map, items, &b, err);
+    if (!(root = yl_parse(rest, rest_len, name, map, items, &b, err)))
+        tu_yaml_block_drop(&b, map, items);
     free(rest);
-    if (root && tu_yaml_block_read((const char *)input, &b, map, file,
-                                   items, err) != 0) {
-        json_decref(root);
-        root = NULL;
-    }
     return root;
+drop:
+    tu_yaml_block_drop(&b, map, items);
+oom:
+    tu_error_set(err, TU_ERR_NOMEM, "%s: out of memory", name);
+    return NULL;
 }
 
 /* ---- files -------------------------------------------------------------- */

@@ -224,13 +224,44 @@ void tu_advise_huge(void *p, size_t n)
 #endif
 }
 
-void tu_arena_free(tu_arena *a)
+void tu_arena_save(const tu_arena *a, tu_arena_mark *m)
 {
-    tu_arena_block *b = a->head;
-    while (b) {
+    m->head = a->head;
+    m->prev = a->head ? a->head->prev : NULL;
+    m->next = a->next;
+    m->end = a->end;
+    m->used = a->used;
+}
+
+/* Free the blocks from b down to (not including) `stop`. */
+static void free_down_to(tu_arena_block *b, const tu_arena_block *stop)
+{
+    while (b && b != stop) {
         tu_arena_block *prev = b->prev;
         free(b);
         b = prev;
     }
+}
+
+void tu_arena_rewind(tu_arena *a, const tu_arena_mark *m)
+{
+    /* Blocks made since are the heads above the saved one (with the large
+     * blocks put behind each), and the large blocks put behind the saved
+     * head while it was still the head. */
+    free_down_to(a->head, m->head);
+    if (m->head) {
+        free_down_to(m->head->prev, m->prev);
+        m->head->prev = m->prev;
+    }
+    a->head = m->head;
+    a->next = m->next;
+    a->end = m->end;
+    a->used = m->used;
+    a->expect = 0;
+}
+
+void tu_arena_free(tu_arena *a)
+{
+    free_down_to(a->head, NULL);
     memset(a, 0, sizeof *a);
 }

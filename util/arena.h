@@ -71,6 +71,21 @@ void *tu_alloc_huge(size_t n, size_t *cap);
  * a growing array copied it: 8% of a 10M-record plan; bench/LOG.md.) */
 void tu_advise_huge(void *p, size_t n);
 
+/* Where an arena stands, to take back what is allocated after it
+ * (tu_arena_rewind): a list read in part that turns out to be read
+ * another way after all. */
+typedef struct tu_arena_mark {
+    tu_arena_block *head, *prev;  /* the head then, and the block behind */
+    char *next, *end;
+    size_t used;
+} tu_arena_mark;
+
+void tu_arena_save(const tu_arena *a, tu_arena_mark *m);
+
+/* Free every block made since `m` was saved and hand out again what was
+ * free then: every piece allocated since is gone; those before stay. */
+void tu_arena_rewind(tu_arena *a, const tu_arena_mark *m);
+
 /* Free every block; the arena is empty and reusable afterwards. */
 void tu_arena_free(tu_arena *a);
 

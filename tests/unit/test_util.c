@@ -122,6 +122,39 @@ static void test_arena_expect(void **state)
     tu_arena_free(&plain);
 }
 
+/* Rewinding hands out again what was free at the mark, and frees every
+ * block made since: new heads, and large blocks put behind either the
+ * saved head or a new one (valgrind and ASan see a block left behind). */
+static void test_arena_rewind(void **state)
+{
+    tu_arena a = TU_ARENA_INIT, empty = TU_ARENA_INIT;
+    tu_arena_mark m;
+    char *kept, *after, *p;
+    (void)state;
+    tu_arena_save(&empty, &m);                 /* from nothing */
+    assert_non_null(tu_arena_alloc(&empty, 100));
+    assert_non_null(tu_arena_alloc(&empty, 1 << 20));          /* large */
+    tu_arena_rewind(&empty, &m);
+    assert_null(empty.head);
+    assert_int_equal(empty.used, 0);
+    assert_non_null(kept = tu_arena_alloc(&a, 100));
+    memset(kept, 'k', 100);
+    tu_arena_save(&a, &m);
+    after = tu_arena_alloc(&a, 100);
+    assert_non_null(tu_arena_alloc(&a, 70000));     /* behind the head */
+    for (int i = 0; i < 2000; i++)                  /* new heads */
+        assert_non_null(tu_arena_alloc(&a, 1000));
+    assert_non_null(tu_arena_alloc(&a, 1 << 20));   /* behind a new one */
+    tu_arena_rewind(&a, &m);
+    assert_int_equal(a.used, 104);
+    assert_ptr_equal(tu_arena_alloc(&a, 100), after);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(kept[i], 'k');
+    assert_non_null(p = tu_arena_alloc(&a, 50000));   /* still usable */
+    memset(p, 0, 50000);
+    tu_arena_free(&a);
+}
+
 /* tu_array_grow: from `first`, doubling, contents kept, and a size that
  * cannot be allocated leaves the array as it was. */
 static void test_array_grow(void **state)
@@ -217,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_buffer_reuse),
         cmocka_unit_test(test_buffer_large_reserve),
         cmocka_unit_test(test_arena_expect),
+        cmocka_unit_test(test_arena_rewind),
         cmocka_unit_test(test_array_grow),
         cmocka_unit_test(test_advise_keeps_one_mapping),
         cmocka_unit_test(test_clock),

@@ -27,6 +27,7 @@ typedef struct got {
     uint32_t members[MAX_ITEMS][8];
     size_t index[MAX_ITEMS];
     size_t n, packed;          /* items; items that came packed */
+    size_t drops;              /* lists taken back */
     tu_srcmap *own;            /* the map when the test gives none */
 } got;
 
@@ -35,6 +36,7 @@ static int keep(const tu_yaml_item *item, void *data)
     got *g = data;
     size_t i = g->n++;
 
+    assert_int_equal(item->index, i);   /* one list: from 0, in order */
     assert_true(i < MAX_ITEMS);
     g->packed += item->packed != NULL;
     g->p[i] = item->packed ? item->packed : tu_pack(&g->store, item->value);
@@ -45,11 +47,20 @@ static int keep(const tu_yaml_item *item, void *data)
     return 0;
 }
 
+/* The list taken back: every item handed over so far (one list here). */
+static void drop(void *data)
+{
+    got *g = data;
+
+    g->n = g->packed = 0;
+    g->drops++;
+}
+
 /* Load `text` as trueup loads files (with a source map: the fast reader
  * needs one); the root (NULL on error, err set). */
 static json_t *load(const char *text, got *g, tu_srcmap *map, tu_error *err)
 {
-    tu_yaml_items items = {"records", keep, g, &g->store};
+    tu_yaml_items items = {"records", keep, g, &g->store, drop};
 
     memset(g, 0, sizeof *g);
     memset(err, 0, sizeof *err);
@@ -367,30 +378,95 @@ static void refused_as_before(void **state)
     }
 }
 
-/* The finder alone: where the list stands, and what it counts. */
+/* Where the list stands, and what it counts. */
 static void finder(void **state)
 {
     const char *text = "a: 1\nrecords:\n- {x: 1, y: 2}\n\n- {x: 2}\nb: 2\n";
+    tu_srcmap *map = tu_srcmap_new();
+    got g;
+    tu_yaml_items items = {"records", keep, &g, &g.store, drop};
     tu_yaml_block b;
 
     (void)state;
-    assert_int_equal(tu_yaml_block_find(text, strlen(text), "records", &b),
-                     1);
+    memset(&g, 0, sizeof g);
+    tu_pack_store_init(&g.store);
+    assert_int_equal(tu_yaml_block_take(text, strlen(text), map, "t.yaml",
+                                        &items, &b, NULL), 1);
     assert_int_equal(b.key_line, 2);
     assert_int_equal(b.start, 14);
     assert_int_equal(b.end, strlen(text) - strlen("b: 2\n"));
     assert_int_equal(b.newlines, 3);
     assert_int_equal(b.items, 2);
+    assert_int_equal(g.n, 2);
     assert_int_equal(b.nodes, 5 + 3);
     assert_int_equal(b.first.line, 3);
     assert_int_equal(b.first.column, 1);
+    tu_yaml_block_drop(&b, map, &items);
+    assert_int_equal(g.n, 0);
+    assert_int_equal(g.store.arena.used, 0);
     /* no item, no list; a value on the key's line; another key */
-    assert_int_equal(tu_yaml_block_find("records:\nb: 1\n", 14, "records",
-                                        &b), 0);
-    assert_int_equal(tu_yaml_block_find("records: []\n", 12, "records", &b),
-                     0);
-    assert_int_equal(tu_yaml_block_find("recordsx:\n- {a: 1}\n", 19,
-                                        "records", &b), 0);
+    assert_int_equal(tu_yaml_block_take("records:\nb: 1\n", 14, map, "t",
+                                        &items, &b, NULL), 0);
+    assert_int_equal(tu_yaml_block_take("records: []\n", 12, map, "t",
+                                        &items, &b, NULL), 0);
+    assert_int_equal(tu_yaml_block_take("recordsx:\n- {a: 1}\n", 19, map,
+                                        "t", &items, &b, NULL), 0);
+    assert_int_equal(g.drops, 1);
+    done(&g);
+    tu_srcmap_free(map);
+}
+
+/* A list that leaves the subset after items were handed over: they are
+ * taken back, the store holds no more than when libyaml reads the file
+ * alone, and libyaml's items are all there is. */
+static void taken_back(void **state)
+{
+    static const char *const texts[] = {
+        "records:\n  - {a: [1, 2]}\n  - {b: x}\n  - {a: 1.5}\n",
+        "records:\n  - {a: 1}\n  - b: 2\n    c: [x]\n  - {a: \"\\t\"}\n",
+    };
+    tu_error err;
+    got g;
+    size_t alone;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        tu_yaml_items slow = {"records", keep, &g, NULL, NULL};
+        json_t *root;
+
+        memset(&g, 0, sizeof g);
+        tu_pack_store_init(&g.store);
+        assert_non_null(g.own = tu_srcmap_new());
+        root = tu_yaml_load_string_items(texts[i], strlen(texts[i]),
+                                         "t.yaml", g.own, &slow, &err);
+        assert_non_null(root);
+        alone = g.store.arena.used;
+        json_decref(root);
+        done(&g);
+        assert_non_null(root = load(texts[i], &g, NULL, &err));
+        assert_int_equal(g.drops, 1);
+        assert_int_equal(g.n, 3);
+        assert_int_equal(g.packed, 0);
+        assert_int_equal(g.store.arena.used, alone);
+        json_decref(root);
+        done(&g);
+    }
+}
+
+/* Taken back too when the rest of the file fails after the list. */
+static void taken_back_on_error(void **state)
+{
+    tu_error err;
+    got g;
+
+    (void)state;
+    assert_null(load("records:\n  - {a: [1]}\nx: !!bogus 1\n", &g, NULL,
+                     &err));
+    assert_int_equal(g.drops, 1);
+    assert_int_equal(g.n, 0);
+    assert_int_equal(g.store.arena.used, 0);
+    assert_int_equal(g.store.nrefs, 0);
+    done(&g);
 }
 
 int main(void)
@@ -405,6 +481,8 @@ int main(void)
         cmocka_unit_test(left_to_libyaml),
         cmocka_unit_test(refused_as_before),
         cmocka_unit_test(finder),
+        cmocka_unit_test(taken_back),
+        cmocka_unit_test(taken_back_on_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
