@@ -28,21 +28,23 @@ static char type_tag(const json_t *v)
     return 'z';
 }
 
-/* Append `n` bytes of text, escaping NUL and 0x01. */
+/* Append `n` bytes of text, escaping NUL and 0x01: runs of other bytes
+ * are copied whole, found with one compare a byte. */
 static int add_escaped(tu_buffer *b, const char *text, size_t n)
 {
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *esc = text[i] == '\0' ? "\x01" "0"
-                          : text[i] == '\x01' ? "\x01" "1" : NULL;
-        if (!esc)
-            continue;
-        if (tu_buffer_add(b, text + run, i - run) ||
-            tu_buffer_add(b, esc, 2))
+    const char *p = text, *end = text + n, *q;
+
+    for (;;) {
+        for (q = p; q < end && (unsigned char)*q > 1; q++)
+            ;
+        if (tu_buffer_add(b, p, (size_t)(q - p)) != 0)
             return -1;
-        run = i + 1;
+        if (q == end)
+            return 0;
+        if (tu_buffer_add(b, *q ? "\x01" "1" : "\x01" "0", 2) != 0)
+            return -1;
+        p = q + 1;
     }
-    return tu_buffer_add(b, text + run, n - run);
 }
 
 /* "s22:": a key part's tag and length, into head (32 bytes); its length.
