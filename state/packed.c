@@ -282,7 +282,14 @@ const tu_pfield *tu_packed_getn(const tu_packed *p, const char *name,
 
 const tu_pfield *tu_packed_get(const tu_packed *p, const char *name)
 {
-    return tu_packed_getn(p, name, strlen(name));
+    for (uint32_t i = 0; i < p->count; i++) {
+        const char *have = tu_pfield_name(&p->fields[i]), *want = name;
+        while (*have && *have == *want)   /* no strlen first: most names */
+            have++, want++;               /* differ at their first byte */
+        if (*have == *want)
+            return &p->fields[i];
+    }
+    return NULL;
 }
 
 const char *tu_packed_string(const tu_packed *p, const char *name)
