@@ -112,12 +112,22 @@ int tu_page_parse_each(const char *body, size_t len,
 typedef int (*tu_page_raw_fn)(const char *text, size_t len, size_t *used,
                               size_t index, void *data);
 
-/* tu_page_parse_each with `raw` (NULL: none) offered each record first. */
+/* tu_page_parse_each_raw's flags. TU_PAGE_GIVE_BACK: the caller reads the
+ * body no more once the parse is done, so the memory of a large array
+ * body may go back to the system as its records are read (every 8 MiB
+ * read past its first 2 MiB; tu_give_back): it then reads as zeros. The
+ * records, the page and the messages are the same: a body that is not
+ * JSON further on is said to be, at the line and column the whole body's
+ * parse would say. */
+#define TU_PAGE_GIVE_BACK 1u
+
+/* tu_page_parse_each with `raw` (NULL: none) offered each record first,
+ * and `flags` (above). */
 int tu_page_parse_each_raw(const char *body, size_t len,
                            const tu_page_paths *paths, const char *method,
                            const char *url, tu_page_raw_fn raw,
-                           tu_page_item_fn each, void *data, tu_page *page,
-                           tu_error *err);
+                           tu_page_item_fn each, void *data, unsigned flags,
+                           tu_page *page, tu_error *err);
 /* The records of one page handed to `each` in order (`item` borrowed for
  * the call; nonzero stops), as tu_list_page_items finds them. When the
  * path is one member of the body's object (PowerDNS's "rrsets"), they are

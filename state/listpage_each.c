@@ -202,7 +202,7 @@ static int stream(span a, each_sink *sink, size_t *handed)
     int rc = tu_page_parse_each_raw(a.start, (size_t)(a.end - a.start),
                                     &none, "GET", "",
                                     sink->raw ? pass_raw : NULL, pass_on,
-                                    sink, &page, &quiet);
+                                    sink, 0, &page, &quiet);
 
     *handed = sink->handed;
     if (rc == 0) {

@@ -224,6 +224,20 @@ void tu_advise_huge(void *p, size_t n)
 #endif
 }
 
+const void *tu_give_back(const void *from, const void *to)
+{
+#ifdef MADV_DONTNEED
+    uintptr_t a = ((uintptr_t)from + ARENA_MAX - 1) & ~(ARENA_MAX - 1);
+    uintptr_t b = (uintptr_t)to & ~(ARENA_MAX - 1);
+
+    if (from && a < b && madvise((void *)a, b - a, MADV_DONTNEED) == 0)
+        return (const void *)b;
+#else
+    (void)to;
+#endif
+    return from;
+}
+
 void tu_arena_save(const tu_arena *a, tu_arena_mark *m)
 {
     m->head = a->head;

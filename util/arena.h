@@ -71,6 +71,15 @@ void *tu_alloc_huge(size_t n, size_t *cap);
  * a growing array copied it: 8% of a 10M-record plan; bench/LOG.md.) */
 void tu_advise_huge(void *p, size_t n);
 
+/* Give the memory of the whole 2 MiB spans inside [from, to) back to the
+ * system (madvise MADV_DONTNEED): they read as zeros afterwards, and are
+ * memory again only when written. For a large buffer read once, front to
+ * back, whose start is not needed again (a list's body as its records are
+ * read): its pages go back while the rest is read, to be reused at once
+ * by what is allocated next, instead of fresh pages. The end of what
+ * went back (the last span's end), or `from` when nothing did. */
+const void *tu_give_back(const void *from, const void *to);
+
 /* Where an arena stands, to take back what is allocated after it
  * (tu_arena_rewind): a list read in part that turns out to be read
  * another way after all. */

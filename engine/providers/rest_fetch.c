@@ -684,9 +684,11 @@ static void on_page(tu_fetch *f, const tu_http_response *r, const char *url,
     sink.fetch = f;
     sink.url = url;
     sink.order = (size_t)(uintptr_t)data;
+    /* nothing reads the body after this: its memory may go back as the
+     * records are read (a 940 MB list, or the plan's, is then not both) */
     if (tu_page_parse_each_raw(r->body, r->body_len, &rf->pg->paths,
                                list_method(f), url, add_text, add_item,
-                               &sink, &page, &err) != 0) {
+                               &sink, TU_PAGE_GIVE_BACK, &page, &err) != 0) {
         if (!tu_fetch_failed(f)) /* else add_item failed it, saying why */
             tu_fetch_fail(f, err.code, "%s", err.message);
         return;
