@@ -17,6 +17,7 @@
  */
 #include "report.h"
 
+#include "util/arena.h"
 #include "util/json_util.h"
 #include "state/record.h"
 
@@ -315,6 +316,7 @@ int tu_report_texts_init(tu_report_texts *t, size_t nactions)
 {
     memset(t, 0, sizeof *t);
     t->kept = calloc(nactions ? nactions : 1, sizeof *t->kept);
+    tu_advise_huge(t->kept, nactions * sizeof *t->kept);
     t->count = t->kept ? nactions : 0;
     return t->kept ? 0 : -1;
 }
@@ -396,6 +398,8 @@ static int keep_results(tu_report *rep, const tu_plan *plan,
         n += plan->actions[i].kind != TU_ACTION_SKIP;
     if (n && !(rep->results = malloc(n * sizeof *rep->results)))
         return -1;
+    /* 36 MB at 3M records, 10% changed: 8,789 faults of 4 KiB otherwise */
+    tu_advise_huge(rep->results, n * sizeof *rep->results);
     for (i = 0; i < plan->count; i++) {
         tu_record_result *r;
         if (plan->actions[i].kind == TU_ACTION_SKIP)
