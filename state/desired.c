@@ -578,6 +578,8 @@ int tu_doc_finish(tu_doc *doc, const char *name, size_t count,
 int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
                 tu_error *err)
 {
+    tu_buffer text = TU_BUFFER_INIT;     /* every file read into it */
+
     if (tu_doc_begin(doc, NULL, err) != 0)
         goto fail;
     if (npaths == 0) {
@@ -587,16 +589,18 @@ int tu_doc_load(tu_doc *doc, const char *const *paths, size_t npaths,
     for (size_t i = 0; i < npaths; i++) {
         tu_yaml_items items = {"records", keep_item, doc, &doc->store,
                                drop_items};
-        json_t *root = tu_yaml_load_file_items(paths[i], doc->map, &items,
-                                               err);
+        json_t *root = tu_yaml_load_file_text(paths[i], doc->map, &items,
+                                              &text, err);
         int rc = root ? tu_doc_add_document(doc, root, paths[i], err) : -1;
         json_decref(root);
         if (rc != 0)
             goto fail;
     }
+    tu_buffer_free(&text);
     if (tu_doc_finish(doc, paths[0], npaths, err) == 0)
         return 0;
 fail:
+    tu_buffer_free(&text);
     tu_doc_free(doc);
     return -1;
 }

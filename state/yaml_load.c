@@ -1193,53 +1193,49 @@ static int yl_read_error(const char *path, int errnum, tu_error *err)
     return -1;
 }
 
-/* Read all of `fd` into a malloc'd buffer, refusing more than
- * TU_YAML_MAX_BYTES. `hint` is the expected size (0: unknown). */
-static int yl_read_fd(int fd, const char *path, size_t hint,
-                      unsigned char **out, size_t *out_len, tu_error *err)
+/* Read all of `fd` into `b` (its memory reused: b->len is the file's
+ * size, its bytes at b->data), refusing more than TU_YAML_MAX_BYTES.
+ * `hint` is the expected size (0: unknown). */
+static int yl_read_fd(int fd, const char *path, size_t hint, tu_buffer *b,
+                      tu_error *err)
 {
-    size_t cap = hint ? hint + 1 : YL_READ_CHUNK, n = 0;
-    unsigned char *buf = malloc(cap), *grown;
+    size_t room;
     ssize_t r;
-    if (buf)
-        tu_advise_huge(buf, cap);
-    while (buf) {
-        if (n == cap) {
-            cap = cap > TU_YAML_MAX_BYTES / 2 ? (size_t)TU_YAML_MAX_BYTES + 1
-                                              : cap * 2;
-            grown = realloc(buf, cap);
-            if (!grown)
-                break;
-            buf = grown;
-        }
-        r = read(fd, buf + n, cap - n);
+
+    tu_buffer_truncate(b, 0);
+    /* a byte more than the file: the read that sees its end has room */
+    if (tu_buffer_reserve(b, hint ? hint + 1 : YL_READ_CHUNK) != 0)
+        goto oom;
+    for (;;) {
+        if (b->len + 1 == b->cap &&
+            tu_buffer_reserve(b, b->len > TU_YAML_MAX_BYTES / 2
+                                     ? (size_t)TU_YAML_MAX_BYTES + 1 - b->len
+                                     : b->len) != 0)
+            goto oom;
+        room = b->cap - 1 - b->len;
+        r = read(fd, b->data + b->len, room);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0) {
-            free(buf);
+        if (r < 0)
             return yl_read_error(path, errno, err);
-        }
-        n += (size_t)r;
-        if (n > TU_YAML_MAX_BYTES) {
-            free(buf);
+        b->len += (size_t)r;
+        if (b->len > TU_YAML_MAX_BYTES)
             return yl_too_large(path, err);
-        }
-        if (r == 0) {
-            *out = buf;
-            *out_len = n;
+        if (r == 0)
             return 0;
-        }
     }
-    free(buf);
+oom:
     tu_error_set(err, TU_ERR_NOMEM, "%s: out of memory", path);
     return -1;
 }
 
-int tu_file_read(const char *path, unsigned char **out, size_t *out_len,
-                 tu_error *err)
+/* Open `path` as a file to read (not a directory, not too large): its
+ * descriptor and *size (0: not a regular file), or -1 with err set. */
+static int yl_open(const char *path, size_t *size, tu_error *err)
 {
     struct stat st;
-    int rc, errnum, fd = open(path, O_RDONLY | O_CLOEXEC);
+    int errnum, fd = open(path, O_RDONLY | O_CLOEXEC);
+
     if (fd < 0)
         return yl_read_error(path, errno, err);
     if (fstat(fd, &st) < 0) {
@@ -1256,10 +1252,34 @@ int tu_file_read(const char *path, unsigned char **out, size_t *out_len,
         close(fd);
         return yl_too_large(path, err);
     }
-    rc = yl_read_fd(fd, path, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0,
-                    out, out_len, err);
+    *size = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+    return fd;
+}
+
+int tu_file_read_into(const char *path, tu_buffer *b, tu_error *err)
+{
+    size_t size;
+    int rc, fd = yl_open(path, &size, err);
+
+    if (fd < 0)
+        return -1;
+    rc = yl_read_fd(fd, path, size, b, err);
     close(fd);
     return rc;
+}
+
+int tu_file_read(const char *path, unsigned char **out, size_t *out_len,
+                 tu_error *err)
+{
+    tu_buffer b = TU_BUFFER_INIT;
+
+    if (tu_file_read_into(path, &b, err) != 0) {
+        tu_buffer_free(&b);
+        return -1;
+    }
+    *out = (unsigned char *)b.data;
+    *out_len = b.len;
+    return 0;
 }
 
 /* ---- single scalars ------------------------------------------------------ */
@@ -1302,18 +1322,25 @@ json_t *tu_yaml_load_file(const char *path, tu_srcmap *map, tu_error *err)
 json_t *tu_yaml_load_file_items(const char *path, tu_srcmap *map,
                                 const tu_yaml_items *items, tu_error *err)
 {
-    unsigned char *buf;
-    size_t len;
-    json_t *root;
+    tu_buffer text = TU_BUFFER_INIT;
+    json_t *root = tu_yaml_load_file_text(path, map, items, &text, err);
+
+    tu_buffer_free(&text);
+    return root;
+}
+
+json_t *tu_yaml_load_file_text(const char *path, tu_srcmap *map,
+                               const tu_yaml_items *items, tu_buffer *text,
+                               tu_error *err)
+{
     if (!path) {
         tu_error_set(err, TU_ERR_BAD_INPUT, "no file name given");
         return NULL;
     }
-    if (tu_file_read(path, &buf, &len, err) < 0)
+    if (tu_file_read_into(path, text, err) < 0)
         return NULL;
-    root = yl_load(buf, len, path, map, items, err);
-    free(buf);
-    return root;
+    return yl_load((const unsigned char *)text->data, text->len, path, map,
+                   items, err);
 }
 
 json_t *tu_yaml_load_string(const char *text, size_t len, const char *name,
