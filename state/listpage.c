@@ -731,7 +731,7 @@ static int given_back_error(giving *g, const stop *st, const char *end,
     char *text, *req = request_name(method, url, err);
 
     count_to(g, st->at);
-    pad = g->lines || g->chars < n ? g->chars : g->chars - n;
+    pad = g->lines ? g->chars : g->chars > n ? g->chars - n : 0;
     size = n + g->lines + pad + (size_t)(end - st->at);
     if (!req || !(text = malloc(size))) {
         if (req)
