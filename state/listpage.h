@@ -164,4 +164,30 @@ int tu_body_is_empty(const char *body, size_t len);
  * UTF-8 character. Returns a malloc'd string. */
 char *tu_excerpt(const char *text, size_t len, size_t max);
 
+/* ---- the inside of a page's parse, shared by listpage.c and
+ * listpage_array.c (which reads an array body one record at a time) ---- */
+
+/* How jansson parses a whole body. */
+#define TU_PAGE_BODY_FLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
+
+/* A page that says nothing yet. */
+void tu_page_init(tu_page *page);
+
+/* A page's fingerprint (tu_page.items_hash): begun at the seed, `n` more
+ * bytes folded in at a time (the same bytes in the same pieces give the
+ * same one), finished by tu_page_fingerprint_done. */
+#define TU_PAGE_FINGERPRINT_SEED 0x9e3779b97f4a7c15ULL
+uint64_t tu_page_fold(uint64_t h, const char *p, size_t n);
+uint64_t tu_page_fingerprint_done(uint64_t h);
+
+/* "METHOD URL", as messages name a request (a NULL method is GET):
+ * malloc'd, or NULL with err set when out of memory. */
+char *tu_page_request_name(const char *method, const char *url,
+                           tu_error *err);
+
+/* Say that the body (of `len` bytes, its start quoted) of the request
+ * `req` is not JSON, where jansson's jerr says. */
+void tu_page_not_json(const char *req, const json_error_t *jerr,
+                      const char *body, size_t len, tu_error *err);
+
 #endif
