@@ -166,6 +166,13 @@ static json_t *find_items(json_t *root, const char *items_path,
     return json_incref(items);
 }
 
+void tu_page_not_one_at_a_time(const char *method, const char *url,
+                               tu_error *err)
+{
+    tu_error_set(err, TU_ERR_FETCH, "%s %s: the list could not be read one "
+                 "record at a time", method ? method : "GET", url);
+}
+
 void tu_page_not_json(const char *req, const json_error_t *jerr,
                       const char *body, size_t len, tu_error *err)
 {

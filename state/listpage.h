@@ -185,6 +185,11 @@ uint64_t tu_page_fingerprint_done(uint64_t h);
 char *tu_page_request_name(const char *method, const char *url,
                            tu_error *err);
 
+/* Say that a list that parses whole could not be read one record at a
+ * time (records may have been handed over before it stopped). */
+void tu_page_not_one_at_a_time(const char *method, const char *url,
+                               tu_error *err);
+
 /* Say that the body (of `len` bytes, its start quoted) of the request
  * `req` is not JSON, where jansson's jerr says. */
 void tu_page_not_json(const char *req, const json_error_t *jerr,

@@ -143,8 +143,7 @@ static int given_back_error(giving *g, const stop *st, const char *end,
     memset(text + n + g->lines, ' ', pad);
     memcpy(text + n + g->lines + pad, st->at, (size_t)(end - st->at));
     if ((root = json_loadb(text, size, TU_PAGE_BODY_FLAGS, &jerr)) != NULL)
-        tu_error_set(err, TU_ERR_FETCH, "%s: the list could not be read one "
-                     "record at a time", req);
+        tu_page_not_one_at_a_time(method, url, err);
     else
         tu_page_not_json(req, &jerr, g->body, (size_t)(end - g->body), err);
     json_decref(root);
@@ -251,9 +250,7 @@ static int each_of_array(const char *body, size_t len,
     /* not valid JSON: parsed whole for the message */
     if (tu_page_parse(body, len, paths, method, url, page, err) == 0) {
         tu_page_free(page);
-        tu_error_set(err, TU_ERR_FETCH, "%s %s: the list could not be "
-                     "read one record at a time", method ? method : "GET",
-                     url);
+        tu_page_not_one_at_a_time(method, url, err);
     }
     return -1;
 }

@@ -242,8 +242,7 @@ int tu_list_page_each_raw(const char *body, size_t len,
         return -1;
     if (handed) {               /* not seen: valid arrays stream */
         json_decref(items);
-        tu_error_set(err, TU_ERR_FETCH, "%s %s: the list could not be read "
-                     "one record at a time", method ? method : "GET", url);
+        tu_page_not_one_at_a_time(method, url, err);
         return -1;
     }
     rc = 0;
