@@ -153,13 +153,16 @@ static int given_back_error(giving *g, const stop *st, const char *end,
 }
 
 /* After an item: ',' and the next one, or ']' and the end. 1: an item
- * follows at *p; 0: the array ended; -1: not JSON (*st says where). */
+ * follows at *p; 0: the array ended; -1: not JSON. *st says where the
+ * parse stands: where the next item starts, or where it stopped. */
 static int after_item(const char **p, const char *end, stop *st)
 {
     const char *q = tu_json_skip_space(*p, end);
 
     if (q < end && *q == ',') {
         *p = tu_json_skip_space(q + 1, end);
+        st->at = *p;
+        st->state = AT_COMMA;
         return 1;
     }
     if (q < end && *q == ']') {
@@ -199,11 +202,7 @@ static int stream_array(const char *body, size_t len, const page_sink *sink,
         h = tu_page_fold(h, p, (size_t)n);
         p += n;
         give_back_to(g, p);
-        st->at = p;
-        st->state = AT_COMMA;
         more = after_item(&p, end, st);
-        if (more == 1)
-            st->at = p;
     }
     page->nitems = i;
     page->items_hash = tu_page_fingerprint_done(h);
