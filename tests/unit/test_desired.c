@@ -128,6 +128,18 @@ static void records_fail(const tu_doc *doc, const char *expected)
     assert_null(set.items);
 }
 
+/* Load the files (they load), expect their records to fail with
+ * `expected`, and remove them. */
+static void records_fail_files(files *f, const char *expected)
+{
+    tu_doc doc;
+
+    load_ok(&doc, f);
+    records_fail(&doc, expected);
+    tu_doc_free(&doc);
+    remove_files(f);
+}
+
 static void assert_fields(const tu_record *r, const char *expected_json)
 {
     char *got = json_dumps(tu_record_fields(r), JSON_COMPACT | JSON_SORT_KEYS);
@@ -637,120 +649,87 @@ static void test_records_state_in_defaults(void **state)
 static void test_records_missing_key_field(void **state)
 {
     files f = {0};
-    tu_doc doc;
     char expected[512];
     (void)state;
     add_file(&f, TARGET "records:\n  - {name: a, type: A}\n"
                  "  - name: b\n    ttl: 5\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:6:5: record: key field 'type' is "
              "missing or not a string, number or boolean (the key is "
              "[name, type])", f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 
     add_file(&f, TARGET "records:\n  - {name: [a], type: A}\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:5:5: record: key field 'name' is "
              "missing or not a string, number or boolean (the key is "
              "[name, type])", f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 }
 
 static void test_records_duplicates(void **state)
 {
     files f = {0};
-    tu_doc doc;
     char expected[512];
     (void)state;
     add_file(&f, TARGET "records:\n  - {name: a, type: A}\n"
                  "  - {name: b, type: A}\n  - {name: a, type: A, ttl: 5}\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:7:5: record 'a|A' is declared "
              "twice: also at %s:5; keep one of them", f.list[0], f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 
     /* across files, and through defaults */
     add_file(&f, TARGET "defaults: {type: A}\nrecords:\n  - {name: a}\n");
     add_file(&f, "records:\n  - {name: x, type: MX}\n  - {name: a}\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:3:5: record 'a|A' is declared "
              "twice: also at %s:6; keep one of them", f.list[1], f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 
     /* "600" and 600 are different keys; 600 and 600.0 the same */
     add_file(&f, TARGET "records:\n  - {name: '600', type: A}\n"
                  "  - {name: 600, type: A}\n  - {name: 600.0, type: A}\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:7:5: record '600|A' is declared "
              "twice: also at %s:6; keep one of them", f.list[0], f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 
     /* the keys are checked once all are made: still, the first error in
      * the records' order is the one said, a key declared twice before a
      * record without its key... */
     add_file(&f, TARGET "records:\n  - {name: a, type: A}\n"
                  "  - {name: a, type: A}\n  - {type: A}\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:6:5: record 'a|A' is declared "
              "twice: also at %s:5; keep one of them", f.list[0], f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 
     /* ... and the record without its key before a key declared twice */
     add_file(&f, TARGET "records:\n  - {type: A}\n"
                  "  - {name: a, type: A}\n  - {name: a, type: A}\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:5:5: record: key field 'name' is "
              "missing or not a string, number or boolean (the key is "
              "[name, type])", f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 }
 
 static void test_records_not_mappings(void **state)
 {
     files f = {0};
-    tu_doc doc;
     char expected[512];
     (void)state;
     add_file(&f, TARGET "records:\n  - {name: a, type: A}\n  - [x, y]\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:6:5: records[1]: expected a "
              "mapping of fields, got a list", f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 
     /* a scalar record: the message points at the scalar itself, with its
      * index in the file's records */
     add_file(&f, TARGET "records:\n  - {name: a, type: A}\n  - 5\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:6:5: records[1]: expected a "
              "mapping of fields, got an integer", f.list[0]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 
     add_file(&f, "settings: {retries: 1}\n" TARGET);
     add_file(&f, "\n\nrecords:\n  - true\n");
-    load_ok(&doc, &f);
     snprintf(expected, sizeof expected, "%s:4:5: records[0]: expected a "
              "mapping of fields, got a boolean", f.list[1]);
-    records_fail(&doc, expected);
-    tu_doc_free(&doc);
-    remove_files(&f);
+    records_fail_files(&f, expected);
 }
 
 static int normalize_calls;
